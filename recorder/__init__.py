@@ -1,0 +1,1 @@
+"""Media in, media out: probe, normalize, capture, Jibri. Knows nothing of briefings."""
