@@ -1,1 +1,53 @@
-"""Media in, media out: probe, normalize, capture, Jibri. Knows nothing of briefings."""
+"""Media in, media out: probe, normalize, capture, Jibri. Knows nothing of briefings.
+
+Public API::
+
+    from recorder import probe, normalize, NormalizeOptions
+    info = probe(path)                      # MediaInfo, or MediaError naming the file
+    media = normalize(path, out_dir)        # speech.wav, audio.m4a, video.mp4, poster.jpg
+
+The parts (:func:`extract_speech_audio`, :func:`make_web_video`, :func:`make_web_audio`,
+:func:`make_poster`) can be run separately, e.g. speech first, then video beside transcription.
+Only :mod:`recorder.ffmpeg` runs subprocesses.
+"""
+
+from recorder.errors import FFmpegError, MediaError, RecorderError, ToolNotFound
+from recorder.ffmpeg import find_tool, version as ffmpeg_version
+from recorder.normalize import (
+    Loudness,
+    NormalizedMedia,
+    NormalizeOptions,
+    WebVideoPlan,
+    extract_speech_audio,
+    is_silent,
+    loudness,
+    make_poster,
+    make_web_audio,
+    make_web_video,
+    normalize,
+    plan_web_video,
+)
+from recorder.probe import MediaInfo, probe
+
+__all__ = [
+    "FFmpegError",
+    "Loudness",
+    "MediaError",
+    "MediaInfo",
+    "NormalizeOptions",
+    "NormalizedMedia",
+    "RecorderError",
+    "ToolNotFound",
+    "WebVideoPlan",
+    "extract_speech_audio",
+    "ffmpeg_version",
+    "find_tool",
+    "is_silent",
+    "loudness",
+    "make_poster",
+    "make_web_audio",
+    "make_web_video",
+    "normalize",
+    "plan_web_video",
+    "probe",
+]

@@ -1,0 +1,144 @@
+"""The one module that runs ffmpeg/ffprobe (the only subprocess call in :mod:`recorder`).
+
+Command graphs are built with ffmpeg-python elsewhere and compiled to argv lists here
+(:func:`compile`); they are run as argv lists, never through a shell (:func:`run`).
+Failures become :class:`~recorder.errors.FFmpegError` carrying ffmpeg's last stderr lines.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from recorder.errors import FFmpegError, ToolNotFound
+
+TOOLS = ("ffmpeg", "ffprobe")
+STDERR_TAIL_LINES = 5
+
+
+def _env_var(name: str) -> str:
+    return f"BRIEFING_{name.upper()}"
+
+
+def _resolve(value: str) -> str | None:
+    """An explicit path or a bare command name → an executable path, or None."""
+    if os.sep in value or (os.altsep and os.altsep in value):
+        p = Path(value).expanduser()
+        return str(p) if p.is_file() and os.access(p, os.X_OK) else None
+    return shutil.which(value)
+
+
+def find_tool(name: str) -> str:
+    """The path of ``ffmpeg`` or ``ffprobe``.
+
+    ``BRIEFING_FFMPEG`` / ``BRIEFING_FFPROBE`` override the search. When only ``BRIEFING_FFMPEG``
+    is set, ffprobe is looked for beside it first. Otherwise the tool is found on PATH.
+    Raises :class:`ToolNotFound` with install instructions.
+    """
+    if name not in TOOLS:
+        raise ValueError(f"unknown tool {name!r}; expected one of {TOOLS}")
+    var = _env_var(name)
+    configured = os.environ.get(var, "").strip()
+    if configured:
+        found = _resolve(configured)
+        if found is None:
+            raise ToolNotFound(name, configured=configured, env_var=var)
+        return found
+    if name == "ffprobe":
+        sibling = os.environ.get(_env_var("ffmpeg"), "").strip()
+        if sibling:
+            candidate = Path(sibling).expanduser().with_name("ffprobe")
+            found = _resolve(str(candidate))
+            if found:
+                return found
+    found = shutil.which(name)
+    if found is None:
+        raise ToolNotFound(name, env_var=var)
+    return found
+
+
+def compile_graph(stream, *, loglevel: str = "error", overwrite: bool = True) -> list[str]:
+    """Compile an ffmpeg-python output graph into an argv list for :func:`run`."""
+    global_args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", loglevel]
+    stream = stream.global_args(*global_args)
+    if overwrite:
+        stream = stream.overwrite_output()
+    return list(stream.compile(cmd=find_tool("ffmpeg")))
+
+
+def _tail(stderr: str, n: int = STDERR_TAIL_LINES) -> list[str]:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return lines[-n:]
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    path_for_errors: str | os.PathLike[str] | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run an ffmpeg/ffprobe argv list; return the completed process (stdout/stderr as bytes).
+
+    A bare ``ffmpeg``/``ffprobe`` as argv[0] is resolved with :func:`find_tool`.
+    A non-zero exit or a timeout raises :class:`FFmpegError` naming ``path_for_errors``
+    and keeping the last stderr lines.
+    """
+    argv = [str(a) for a in argv]
+    if not argv:
+        raise ValueError("empty argv")
+    tool = Path(argv[0]).name
+    if argv[0] in TOOLS:
+        argv[0] = find_tool(argv[0])
+    where = str(path_for_errors) if path_for_errors is not None else None
+    subject = where or "its input"
+    try:
+        proc = subprocess.run(  # the only subprocess call in recorder/
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise ToolNotFound(tool if tool in TOOLS else argv[0], env_var=_env_var(tool) if tool in TOOLS else None) from None
+    except subprocess.TimeoutExpired as exc:
+        stderr = (exc.stderr or b"").decode("utf-8", "replace")
+        raise FFmpegError(
+            f"{tool} timed out after {timeout:g} s on {subject}",
+            hint="check the file is a finite local recording, or raise the timeout",
+            path=where,
+            stderr_tail=_tail(stderr),
+            argv=argv,
+        ) from None
+    if proc.returncode != 0:
+        stderr = proc.stderr.decode("utf-8", "replace")
+        tail = _tail(stderr)
+        last = tail[-1] if tail else f"exit status {proc.returncode}"
+        raise FFmpegError(
+            f"{tool} failed on {subject}: {last}",
+            hint="check the file plays in a media player; re-export or re-record it if not",
+            path=where,
+            stderr_tail=tail,
+            returncode=proc.returncode,
+            argv=argv,
+        )
+    return proc
+
+
+_versions: dict[str, str] = {}
+
+
+def version(name: str = "ffmpeg") -> str:
+    """The version of ffmpeg (or ffprobe), e.g. ``"5.1.6-0+deb12u1"`` — for provenance records."""
+    path = find_tool(name)
+    if path not in _versions:
+        out = run([path, "-hide_banner", "-version"]).stdout.decode("utf-8", "replace")
+        first = out.splitlines()[0] if out else ""
+        parts = first.split()
+        # "ffmpeg version 5.1.6-0+deb12u1 Copyright ..."
+        _versions[path] = parts[2] if len(parts) >= 3 and parts[1] == "version" else first.strip()
+    return _versions[path]
