@@ -1,0 +1,463 @@
+"""The stages of one briefing, run in order, each recorded in the store.
+
+    ingest ──► audio ──► transcribe ──► summarize ──► publish
+        └────► video ─────────────────────────────────┘      (video runs beside transcribe)
+
+A stage reads its inputs from files, writes its outputs atomically, and records in the store that it
+finished and from which inputs (a key over content hashes, tool versions and options). Running a stage
+again with the same inputs does nothing; ``force`` redoes it.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date as date_cls
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from briefing import errors
+from briefing.config import Settings
+from briefing.errors import BriefingError, InputError, NotFoundError, StageFailed
+from briefing.fsutil import atomic_copy, atomic_write_text, sha256_file, sha256_text
+from briefing.ids import briefing_id
+from briefing.store import Artifact, Briefing, Store, now_iso
+
+STAGES = ("ingest", "audio", "video", "transcribe", "summarize", "publish")
+PIPELINE_VERSION = 1
+
+
+class Reporter(Protocol):
+    def stage(self, name: str, status: str, detail: str = "") -> None: ...
+
+    def progress(self, done: float, total: float) -> None: ...
+
+
+class SilentReporter:
+    def stage(self, name: str, status: str, detail: str = "") -> None:
+        pass
+
+    def progress(self, done: float, total: float) -> None:
+        pass
+
+
+@dataclass
+class ProcessResult:
+    briefing: Briefing
+    ran: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    page: Path | None = None
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.briefing.id, "title": self.briefing.title, "date": self.briefing.date,
+                "language": self.briefing.language, "ran": self.ran, "skipped": self.skipped,
+                "page": str(self.page) if self.page else None, "seconds": round(self.seconds, 2)}
+
+
+def _key(parts: dict[str, Any]) -> str:
+    return sha256_text(json.dumps(parts, sort_keys=True, default=str))
+
+
+def artifact(role: str, path: Path, sha: str | None = None) -> Artifact:
+    return Artifact(role=role, path=str(path), sha256=sha or sha256_file(path), size=path.stat().st_size)
+
+
+class Runner:
+    """Runs the stages of one briefing."""
+
+    def __init__(self, store: Store, settings: Settings, briefing: Briefing, *, force: bool = False,
+                 reporter: Reporter | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.briefing = briefing
+        self.force = force
+        self.reporter = reporter or SilentReporter()
+        self.ran: list[str] = []
+        self.skipped: list[str] = []
+        self.dir = settings.workspace / briefing.id
+
+    # -- the stage runner -------------------------------------------------------------------------
+    def _intact(self, stage: str) -> bool:
+        for a in self.store.artifacts(self.briefing.id, stage).values():
+            p = Path(a.path)
+            if not p.exists() or p.stat().st_size != a.size:
+                return False
+        return True
+
+    def run(self, stage: str, key_parts: dict[str, Any],
+            fn: Callable[[], tuple[list[Artifact], dict[str, Any]]]) -> dict[str, Any]:
+        bid = self.briefing.id
+        key = _key({"stage": stage, "pipeline": PIPELINE_VERSION, **key_parts})
+        prev = self.store.stage(bid, stage)
+        if (not self.force and prev is not None and prev.status == "done" and prev.inputs_key == key
+                and self._intact(stage)):
+            self.skipped.append(stage)
+            self.reporter.stage(stage, "skipped")
+            return prev.info
+        self.reporter.stage(stage, "start")
+        self.store.stage_started(bid, stage, key)
+        t0 = time.perf_counter()
+        try:
+            with errors.translated():
+                arts, info = fn()
+        except KeyboardInterrupt:
+            self.store.stage_failed(bid, stage, "interrupted (run the same command again to finish)")
+            self.reporter.stage(stage, "failed", "interrupted")
+            raise
+        except BriefingError as exc:
+            self.store.stage_failed(bid, stage, str(exc))
+            self.reporter.stage(stage, "failed", str(exc))
+            raise
+        except Exception as exc:
+            self.store.stage_failed(bid, stage, f"{type(exc).__name__}: {exc}")
+            self.reporter.stage(stage, "failed", str(exc))
+            raise
+        info = {**info, "seconds": round(time.perf_counter() - t0, 3)}
+        self.store.stage_done(bid, stage, key, arts, info)
+        self.ran.append(stage)
+        self.reporter.stage(stage, "done", f"{info['seconds']:.1f}s")
+        return info
+
+    def art(self, role: str) -> Artifact:
+        arts = self.store.artifacts(self.briefing.id)
+        if role not in arts:
+            raise StageFailed(role, f"briefing {self.briefing.id} has no {role} yet",
+                              hint=f"run `briefing process` for it first")
+        return arts[role]
+
+    def path(self, role: str) -> Path:
+        return Path(self.art(role).path)
+
+    # -- the stages ---------------------------------------------------------------------------------
+    def ingest(self, source: Path, source_sha: str) -> None:
+        dest = self.dir / "source" / ("original" + source.suffix.lower())
+
+        def work() -> tuple[list[Artifact], dict[str, Any]]:
+            if dest.parent.exists():
+                for old in dest.parent.iterdir():
+                    if old != dest:
+                        old.unlink()
+            atomic_copy(source, dest)
+            got = sha256_file(dest)
+            if got != source_sha:
+                dest.unlink()
+                raise InputError(f"{source} changed while it was being copied in",
+                                 hint="wait until the recording is complete, then run again")
+            return [artifact("source", dest, got)], {"name": source.name}
+
+        self.run("ingest", {"source": source_sha, "name": source.suffix.lower()}, work)
+
+    def audio(self) -> None:
+        from recorder import ffmpeg as rff
+        from recorder import normalize as rn
+
+        src = self.art("source")
+        dest = self.dir / "media" / "speech.wav"
+
+        def work() -> tuple[list[Artifact], dict[str, Any]]:
+            rn.extract_speech_audio(Path(src.path), dest)
+            return [artifact("speech", dest)], {}
+
+        self.run("audio", {"source": src.sha256, "ffmpeg": rff.version()}, work)
+
+    def video(self) -> None:
+        from recorder import ffmpeg as rff
+        from recorder import normalize as rn
+        from recorder import probe as rp
+
+        src = self.art("source")
+        opts = rn.NormalizeOptions(video_height=int(self.settings["media.video_height"]))
+        media = self.dir / "media"
+
+        def work() -> tuple[list[Artifact], dict[str, Any]]:
+            info = rp.probe(Path(src.path))
+            arts = [artifact("audio", rn.make_web_audio(Path(src.path), media / "audio.m4a", opts))]
+            for stale in ("video.mp4", "poster.jpg"):
+                (media / stale).unlink(missing_ok=True)
+            if info.has_video:
+                arts.append(artifact("video", rn.make_web_video(Path(src.path), media / "video.mp4", info, opts)))
+                arts.append(artifact("poster", rn.make_poster(Path(src.path), media / "poster.jpg", info, opts)))
+            return arts, {"duration": info.duration, "has_video": info.has_video}
+
+        self.run("video", {"source": src.sha256, "ffmpeg": rff.version(), "opts": repr(opts)}, work)
+
+    def transcribe(self, language: str | None) -> None:
+        from transcribe import formats
+        from transcribe.whisper import TranscribeOptions
+
+        speech = self.art("speech")
+        model_path, model_id = _model(self.settings)
+        opts = TranscribeOptions(language=language, beam_size=int(self.settings["transcribe.beam_size"]))
+        out = self.dir / "transcript"
+
+        def work() -> tuple[list[Artifact], dict[str, Any]]:
+            transcriber = _transcriber(model_path, self.settings)
+            t = transcriber.transcribe(Path(speech.path), opts, progress=self.reporter.progress)
+            files = {
+                "json": formats.to_json(t), "srt": formats.to_srt(t), "vtt": formats.to_vtt(t),
+                "txt": formats.to_txt(t),
+            }
+            arts = []
+            for ext, text in files.items():
+                p = atomic_write_text(out / f"transcript.{ext}", text)
+                arts.append(artifact(ext, p))
+            if self.briefing.language != t.language:
+                self.store.set_language(self.briefing.id, t.language)
+            return arts, {"language": t.language, "segments": len(t.segments), "engine": t.engine,
+                          "duration": t.duration, "confidence": round(t.confidence, 3)}
+
+        self.run("transcribe", {"speech": speech.sha256, "model": model_id, "opts": repr(opts),
+                                "engine": _engine_version()}, work)
+        self.briefing = self.store.briefing(self.briefing.id)
+
+    def summarize(self) -> None:
+        from transcribe import formats, summary
+
+        tj = self.art("json")
+        n = int(self.settings["summary.sentences"])
+        out = self.dir / "summary"
+
+        def work() -> tuple[list[Artifact], dict[str, Any]]:
+            t = formats.from_json(Path(tj.path).read_text(encoding="utf-8"))
+            s = summary.summarize(t, max_sentences=n)
+            figures = summary.key_figures(t)
+            s = type(s)(language=s.language, sentences=s.sentences, key_figures=figures, no_speech=s.no_speech)
+            pj = atomic_write_text(out / "summary.json",
+                                   json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
+            pm = atomic_write_text(out / "summary.md", summary_markdown(self.briefing, s))
+            return [artifact("summary_json", pj), artifact("summary", pm)], {
+                "sentences": len(s.sentences), "key_figures": len(s.key_figures), "no_speech": s.no_speech}
+
+        self.run("summarize", {"transcript": tj.sha256, "n": n, "version": 1}, work)
+
+    def publish(self) -> Path:
+        from publish import site
+        from publish.types import Release, SiteOptions
+        from transcribe import formats
+        from transcribe.types import Summary
+
+        b = self.store.briefing(self.briefing.id)
+        arts = self.store.artifacts(b.id)
+        roles = ["video", "audio", "poster", "srt", "vtt", "txt", "json", "summary"]
+        files = {r: Path(arts[r].path) for r in roles if r in arts}
+        for need in ("audio", "vtt", "json", "summary"):
+            if need not in files:
+                raise StageFailed("publish", f"briefing {b.id} is missing its {need} file",
+                                  hint="run `briefing process` for it again")
+        options = site_options(self.settings)
+        corrections = tuple(b.meta.get("corrections", ()))
+        version = 1 + len(corrections)
+        key = {"files": {r: arts[r].sha256 for r in files}, "title": b.title, "date": b.date,
+               "speakers": b.speakers, "language": b.language, "site": repr(options),
+               "site_dir": str(self.settings.site_dir), "version": version,
+               "summary_json": arts["summary_json"].sha256 if "summary_json" in arts else None}
+        page = self.settings.site_dir / "briefings" / b.id / "index.html"
+
+        def work() -> tuple[list[Artifact], dict[str, Any]]:
+            from publish.types import Correction
+
+            t = formats.from_json(files["json"].read_text(encoding="utf-8"))
+            s = Summary.from_dict(json.loads(Path(arts["summary_json"].path).read_text(encoding="utf-8")))
+            release = Release(
+                id=b.id, title=b.title, date=b.date, language=t.language or b.language,
+                speakers=tuple(b.speakers), transcript=t, summary=s, files=files, duration=t.duration,
+                version=version, published_at=now_iso(),
+                corrections=tuple(Correction(**c) for c in corrections),
+            )
+            result = site.publish_release(self.settings.site_dir, release, options)
+            page_path = Path(result.page)
+            return [artifact("page", page_path)], {"version": version, "page": str(page_path),
+                                                   "site": str(self.settings.site_dir)}
+
+        info = self.run("publish", key, work)
+        return Path(info.get("page", page))
+
+
+def site_options(settings: Settings) -> Any:
+    from publish.types import SiteOptions
+
+    return SiteOptions(title=settings["site.title"], base_url=settings["site.base_url"],
+                       language=settings["site.language"])
+
+
+def summary_markdown(b: Briefing, s: Any) -> str:
+    lines = [f"# {b.title}", "", f"*{b.date}*", ""]
+    if b.speakers:
+        lines += ["Speakers: " + ", ".join(b.speakers), ""]
+    if s.no_speech:
+        lines += ["No speech was detected in this recording.", ""]
+    else:
+        lines += ["## Summary", ""]
+        for sent in s.sentences:
+            lines.append(f"- [{_clock(sent.start)}] {sent.text}")
+        lines.append("")
+    if s.key_figures:
+        lines += ["## Key figures", "", "| Figure | What | Time |", "|---|---|---|"]
+        for k in s.key_figures:
+            lines.append(f"| {k.said} | {k.label} | {_clock(k.start)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+# -- model handling: loaded once per process ------------------------------------------------------
+_TRANSCRIBERS: dict[tuple, Any] = {}
+
+
+def _model(settings: Settings) -> tuple[Any, str]:
+    from transcribe import model as tm
+
+    spec = settings["transcribe.model"]
+    with errors.translated():
+        path = tm.resolve_model(spec, settings.cache_dir / "models")
+    if spec in ("base", "bundled"):
+        return path, f"bundled-base:{tm.BUNDLED_MODEL_SHA256}"
+    return path, f"{spec}"
+
+
+def _transcriber(model_path: Any, settings: Settings) -> Any:
+    from transcribe.whisper import WhisperTranscriber
+
+    k = (str(model_path), settings["transcribe.device"], settings["transcribe.compute_type"],
+         int(settings["transcribe.cpu_threads"]))
+    if k not in _TRANSCRIBERS:
+        _TRANSCRIBERS[k] = WhisperTranscriber(model_path, device=k[1], compute_type=k[2], cpu_threads=k[3])
+    return _TRANSCRIBERS[k]
+
+
+def _engine_version() -> str:
+    from importlib.metadata import version
+
+    return f"faster-whisper {version('faster-whisper')}, ctranslate2 {version('ctranslate2')}"
+
+
+# -- entry points used by the CLI -------------------------------------------------------------------
+def _default_date(path: Path) -> str:
+    return datetime.fromtimestamp(path.stat().st_mtime).date().isoformat()
+
+
+def _check_date(value: str) -> str:
+    try:
+        return date_cls.fromisoformat(value).isoformat()
+    except ValueError:
+        raise errors.ConfigError(f"bad date {value!r}", hint="use YYYY-MM-DD, e.g. 2026-11-25") from None
+
+
+def check_language(language: str | None) -> str | None:
+    from transcribe.whisper import validate_language
+
+    with errors.translated():
+        return validate_language(language)
+
+
+def register(store: Store, settings: Settings, path: Path, *, title: str | None = None,
+             date: str | None = None, language: str | None = None,
+             speakers: tuple[str, ...] = ()) -> tuple[Briefing, str]:
+    """Check the recording and register (or update) its briefing. Returns it and the source hash."""
+    from recorder import probe as rp
+
+    lang = check_language(language or settings["briefing.language"])
+    path = Path(path)
+    with errors.translated():
+        info = rp.probe(path)
+    if not info.has_audio:  # the probe raises for this already; kept as a guard
+        raise InputError(f"{path} has no audio track", hint="a briefing needs sound; check the recording")
+    title = title or settings["briefing.title"]
+    day = _check_date(date) if date else _default_date(path)
+    bid = briefing_id(day, title)
+    sha = sha256_file(path)
+    existing = store.find_briefing(bid)
+    b = Briefing(
+        id=bid, title=title, date=day, language=lang or (existing.language if existing else "auto"),
+        speakers=tuple(speakers) or (existing.speakers if existing else ()),
+        source_path=str(path.resolve()), source_sha256=sha,
+        meta=existing.meta if existing else {}, created_at=existing.created_at if existing else "",
+    )
+    return store.save_briefing(b), sha
+
+
+def process(store: Store, settings: Settings, path: Path, *, title: str | None = None,
+            date: str | None = None, language: str | None = None, speakers: tuple[str, ...] = (),
+            force: bool = False, reporter: Reporter | None = None) -> ProcessResult:
+    t0 = time.perf_counter()
+    b, sha = register(store, settings, path, title=title, date=date, language=language, speakers=speakers)
+    runner = Runner(store, settings, b, force=force, reporter=reporter)
+    runner.ingest(Path(path), sha)
+    runner.audio()
+    lang = None if b.language in ("", "auto") else b.language
+    # The web video is made beside recognition: on a 2-core machine a remux is cheap, and a transcode
+    # overlaps the decoder's waits instead of adding its whole time.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        video = pool.submit(runner.video)
+        try:
+            runner.transcribe(lang)
+        except BaseException:
+            video.cancel()
+            raise
+        video.result()
+    runner.summarize()
+    page = runner.publish()
+    return ProcessResult(store.briefing(b.id), runner.ran, runner.skipped, page, time.perf_counter() - t0)
+
+
+def runner_for(store: Store, settings: Settings, bid: str, *, force: bool = False,
+               reporter: Reporter | None = None) -> Runner:
+    return Runner(store, settings, store.briefing(bid), force=force, reporter=reporter)
+
+
+def transcribe_one(store: Store, settings: Settings, bid: str, *, language: str | None = None,
+                   force: bool = False, reporter: Reporter | None = None) -> ProcessResult:
+    r = runner_for(store, settings, bid, force=force, reporter=reporter)
+    lang = check_language(language) if language else (
+        None if r.briefing.language in ("", "auto") else r.briefing.language)
+    r.art("speech")
+    r.transcribe(lang)
+    return ProcessResult(store.briefing(bid), r.ran, r.skipped)
+
+
+def summarize_one(store: Store, settings: Settings, bid: str, *, force: bool = False,
+                  reporter: Reporter | None = None) -> ProcessResult:
+    r = runner_for(store, settings, bid, force=force, reporter=reporter)
+    r.summarize()
+    return ProcessResult(store.briefing(bid), r.ran, r.skipped)
+
+
+def publish_one(store: Store, settings: Settings, bid: str, *, force: bool = False,
+                reporter: Reporter | None = None) -> ProcessResult:
+    r = runner_for(store, settings, bid, force=force, reporter=reporter)
+    page = r.publish()
+    return ProcessResult(store.briefing(bid), r.ran, r.skipped, page)
+
+
+def status(store: Store, bid: str | None = None) -> list[dict[str, Any]]:
+    briefings = [store.briefing(bid)] if bid else store.briefings()
+    out = []
+    for b in briefings:
+        runs = store.stages(b.id)
+        arts = store.artifacts(b.id)
+        stages = []
+        for name in STAGES:
+            run = runs.get(name)
+            state = "pending" if run is None else run.status
+            if run is not None and run.status == "running":
+                state = "interrupted"
+            stages.append({
+                "stage": name, "status": state, "error": run.error if run else None,
+                "finished_at": run.finished_at if run else None,
+                "info": run.info if run else {},
+                "artifacts": {a.role: a.path for a in arts.values() if a.stage == name},
+            })
+        out.append({"id": b.id, "title": b.title, "date": b.date, "language": b.language,
+                    "speakers": list(b.speakers), "stages": stages})
+    return out
