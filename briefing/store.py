@@ -33,9 +33,16 @@ def migration(number: int, name: str) -> Callable[[Callable[[sqlite3.Connection]
     return deco
 
 
+def run_script(db: sqlite3.Connection, sql: str) -> None:
+    """Run several statements inside the caller's transaction (executescript would commit)."""
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 @migration(1, "briefings and stages")
 def _m001(db: sqlite3.Connection) -> None:
-    db.executescript(
+    run_script(db, 
         """
         CREATE TABLE briefings (
             id TEXT PRIMARY KEY,
