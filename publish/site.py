@@ -1,0 +1,763 @@
+"""The static press site: one page per briefing, an index, RSS/Atom feeds and a JSON index.
+
+Layout of a site directory::
+
+    index.html                 every briefing, newest first
+    feed.xml  atom.xml         RSS 2.0 and Atom feeds (one item per briefing, enclosure = the recording)
+    briefings.json             JSON index: every briefing's metadata and file URLs, newest first
+    static/                    style.css, briefing.js (no external resources of any kind)
+    briefings/<id>/
+        index.html             the latest version of the briefing's page
+        release.json           metadata + manifest {role: {name, sha256, size}} of the latest version
+        video.mp4 | audio.m4a  poster.jpg  transcript.{srt,vtt,txt,json}  summary.md  captions.<lang>.vtt
+        v<N>/                  every published version N: index.html, release.json and its text artefacts
+                               (transcript.*, summary.md, captions.*); its page plays the media one level up
+
+Publishing is atomic per briefing. The new directory is built under ``.staging/<id>-<random>/`` on the
+same filesystem and then swapped in: with ``renameat2(RENAME_EXCHANGE)`` where Linux offers it (one atomic
+step), else by renaming the old directory away and the new one in. Whatever the moment of a crash, a
+briefing's directory is either entirely the old one or entirely the new one; if a crash falls between the
+two renames of the fallback, the next run puts the old directory back before doing anything else. Leftover
+``.staging`` directories are removed on the next run. Site-wide files are each written to a temporary name
+and renamed over the old one. One writer at a time per site directory is assumed (the caller serialises).
+
+Feed URLs: with ``SiteOptions.base_url`` every link and enclosure in the feeds is absolute. Without it they
+are *relative to the site root* (``briefings/<id>/``), which is what a reader resolving against the feed's
+own URL needs; no ``file://`` URL is ever written. Atom ids are ``urn:briefing:<id>`` either way, so they
+do not change when a site moves.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+from jinja2 import Environment, PackageLoader
+
+from publish import i18n
+from publish.types import Release, SiteOptions
+
+# The name each role's file gets on the site.
+ROLE_NAMES: dict[str, str] = {
+    "video": "video.mp4",
+    "audio": "audio.m4a",
+    "poster": "poster.jpg",
+    "srt": "transcript.srt",
+    "vtt": "transcript.vtt",
+    "txt": "transcript.txt",
+    "json": "transcript.json",
+    "summary": "summary.md",
+}
+# Roles whose files are kept per version under v<N>/ (the media stays one level up).
+TEXT_ROLES = ("srt", "vtt", "txt", "json", "summary")
+MEDIA_TYPES: dict[str, str] = {
+    ".mp4": "video/mp4",
+    ".m4a": "audio/mp4",
+    ".jpg": "image/jpeg",
+    ".srt": "application/x-subrip",
+    ".vtt": "text/vtt",
+    ".txt": "text/plain",
+    ".json": "application/json",
+    ".md": "text/markdown",
+    ".html": "text/html",
+    ".xml": "application/xml",
+    ".css": "text/css",
+    ".js": "text/javascript",
+}
+DOWNLOAD_ORDER = ("video", "audio", "srt", "vtt", "txt", "json", "summary")
+LOW_CONFIDENCE = 0.5
+STAGING = ".staging"
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_VERSION_DIR_RE = re.compile(r"^v([0-9]+)$")
+
+
+class SiteError(Exception):
+    """The site cannot be written (bad release, missing file, unwritable directory)."""
+
+    hint: str = "check the release's files exist and the site directory is writable"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(" ".join(str(message).split()))
+        if hint is not None:
+            self.hint = hint
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    path: str  # relative to the site root, with forward slashes
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class PublishedRelease:
+    id: str
+    version: int
+    page: Path  # the briefing's index.html on disk
+    url: str  # the page's URL relative to the site root: briefings/<id>/
+    urls: dict[str, str]  # role -> URL relative to the site root (plus "page", "release", "version_page")
+    files: tuple[PublishedFile, ...]  # every file of the briefing's directory and the site-wide files written
+    removed: tuple[str, ...] = ()  # files of the previous version that the site no longer has
+    absolute_urls: dict[str, str] = field(default_factory=dict)  # the same with base_url, when it is set
+
+
+# --------------------------------------------------------------------------------------------- publishing
+
+
+def publish_release(site_dir: Path, release: Release, options: SiteOptions) -> PublishedRelease:
+    """Write (or replace) one briefing's directory atomically, then regenerate the indexes and feeds."""
+    site_dir = Path(site_dir)
+    _check_release(release)
+    site_dir.mkdir(parents=True, exist_ok=True)
+    recover(site_dir)
+    briefings = site_dir / "briefings"
+    briefings.mkdir(exist_ok=True)
+    target = briefings / release.id
+    staging_root = site_dir / STAGING
+    staging_root.mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{release.id}-", dir=staging_root))
+    os.chmod(staging, 0o755)  # mkdtemp makes it private; the web server must read it
+    try:
+        old_manifest = _read_json(target / "release.json").get("files", {}) if target.is_dir() else {}
+        old_files = _list_files(target) if target.is_dir() else set()
+        meta = _build(staging, target if target.is_dir() else None, old_manifest, release, options)
+        _swap_in(staging, target, staging_root)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    try:
+        staging_root.rmdir()  # only when empty: nothing of a publication is left in it
+    except OSError:
+        pass
+    site_files = rebuild_indexes(site_dir, options)
+
+    prefix = f"briefings/{release.id}/"
+    new_files = _list_files(target)
+    written = [_published(site_dir, target / rel, prefix + rel) for rel in sorted(new_files)]
+    written += site_files
+    urls = {role: prefix + info["name"] for role, info in meta["files"].items()}
+    urls["page"] = prefix
+    urls["release"] = prefix + "release.json"
+    urls["version_page"] = f"{prefix}v{release.version}/"
+    absolute = {k: _absolute(options.base_url, v) for k, v in urls.items()} if options.base_url else {}
+    return PublishedRelease(
+        id=release.id,
+        version=release.version,
+        page=target / "index.html",
+        url=prefix,
+        urls=urls,
+        files=tuple(written),
+        removed=tuple(sorted(prefix + rel for rel in old_files - new_files)),
+        absolute_urls=absolute,
+    )
+
+
+def recover(site_dir: Path) -> None:
+    """Finish or undo what a crashed run left behind: restore a briefing moved away, drop staging dirs."""
+    # Temporary files of an interrupted atomic write (".<name>.<random>.tmp").
+    for folder in (Path(site_dir), Path(site_dir) / "static"):
+        for tmp in folder.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+    staging_root = Path(site_dir) / STAGING
+    if not staging_root.is_dir():
+        return
+    briefings = Path(site_dir) / "briefings"
+    for entry in sorted(staging_root.iterdir()):
+        if entry.name.endswith(".old") and entry.is_dir():
+            # A crash between "rename old away" and "rename new in": put the old one back.
+            old_id = _read_json(entry / "release.json").get("id")
+            if old_id and not (briefings / old_id).exists():
+                briefings.mkdir(exist_ok=True)
+                os.rename(entry, briefings / old_id)
+                continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def _check_release(release: Release) -> None:
+    if not _ID_RE.match(release.id or ""):
+        raise SiteError(
+            f"release id {release.id!r} cannot be used as a directory name",
+            hint="use letters, digits, dot, dash and underscore only (e.g. 2026-11-25)",
+        )
+    if release.version < 1:
+        raise SiteError(f"release {release.id}: version must be 1 or more, not {release.version}")
+    unknown = set(release.files) - set(ROLE_NAMES)
+    if unknown:
+        raise SiteError(f"release {release.id}: unknown file roles {sorted(unknown)}", hint=f"use {sorted(ROLE_NAMES)}")
+    if "video" not in release.files and "audio" not in release.files:
+        raise SiteError(f"release {release.id} has neither a video nor an audio file")
+    for role, path in list(release.files.items()) + [(f"track {t[0]}", t[2]) for t in release.extra_tracks]:
+        if not Path(path).is_file():
+            raise SiteError(f"release {release.id}: the {role} file {path} does not exist")
+
+
+def _track_name(language: str) -> str:
+    return "captions." + (re.sub(r"[^A-Za-z0-9-]", "", language) or "x") + ".vtt"
+
+
+def _build(
+    staging: Path, old_dir: Path | None, old_manifest: dict[str, Any], release: Release, options: SiteOptions
+) -> dict[str, Any]:
+    """Fill ``staging`` with the complete new directory of the briefing; return the release metadata."""
+    manifest: dict[str, dict[str, Any]] = {}
+    # 1. The release's files, hard-linked from the previous version when unchanged.
+    for role in ROLE_NAMES:
+        if role not in release.files:
+            continue
+        name = ROLE_NAMES[role]
+        manifest[role] = _place(Path(release.files[role]), staging / name, old_dir, old_manifest.get(role), name)
+    tracks = []
+    for language, label, path in release.extra_tracks:
+        name = _track_name(language)
+        info = _place(Path(path), staging / name, old_dir, old_manifest.get(f"track:{language}"), name)
+        manifest[f"track:{language}"] = info
+        tracks.append({"language": language, "label": label, "name": name})
+
+    # 2. Earlier versions: carried over as they were (hard links), except the one being (re)published.
+    versions: list[dict[str, Any]] = []
+    if old_dir is not None:
+        for entry in sorted(old_dir.iterdir()):
+            m = _VERSION_DIR_RE.match(entry.name)
+            if m and entry.is_dir() and int(m.group(1)) != release.version:
+                _link_tree(entry, staging / entry.name)
+    for entry in staging.iterdir():
+        m = _VERSION_DIR_RE.match(entry.name)
+        if m:
+            vmeta = _read_json(entry / "release.json")
+            versions.append({"version": int(m.group(1)), "published_at": vmeta.get("published_at", "")})
+    versions.append({"version": release.version, "published_at": release.published_at})
+    versions.sort(key=lambda v: v["version"])
+
+    meta = _metadata(release, manifest, tracks, versions)
+
+    # 3. This version's own copy: text artefacts, release.json, and a page that plays the media one level up.
+    vdir = staging / f"v{release.version}"
+    vdir.mkdir()
+    for role in TEXT_ROLES:
+        if role in manifest:
+            _link_or_copy(staging / manifest[role]["name"], vdir / manifest[role]["name"])
+    for track in tracks:
+        _link_or_copy(staging / track["name"], vdir / track["name"])
+    _write_json(vdir / "release.json", meta)
+    page_context = dict(release=release, meta=meta, options=options)
+    (vdir / "index.html").write_text(_render_briefing(**page_context, archived=True), encoding="utf-8")
+
+    # 4. The latest page and its release.json.
+    _write_json(staging / "release.json", meta)
+    (staging / "index.html").write_text(_render_briefing(**page_context, archived=False), encoding="utf-8")
+    return meta
+
+
+def _metadata(
+    release: Release, manifest: dict[str, dict[str, Any]], tracks: list[dict[str, Any]], versions: list[dict[str, Any]]
+) -> dict[str, Any]:
+    summary = release.summary.to_dict()
+    return {
+        "id": release.id,
+        "title": release.title,
+        "date": release.date,
+        "language": release.language,
+        "speakers": list(release.speakers),
+        "version": release.version,
+        "published_at": release.published_at,
+        "updated_at": _updated_at(release.published_at, [c.date for c in release.corrections]),
+        "corrections": [{"date": c.date, "note": c.note, "version": c.version} for c in release.corrections],
+        "duration": round(float(release.duration), 3),
+        "media_kind": release.media_kind,
+        "files": {role: {k: info[k] for k in ("name", "sha256", "size")} for role, info in manifest.items()},
+        "tracks": tracks,
+        "versions": versions,
+        "summary": summary,
+        "key_figures": summary.get("key_figures", []),
+        "headline": _headline(release),
+        "transcript": {
+            "language": release.transcript.language,
+            "model": release.transcript.model,
+            "engine": release.transcript.engine,
+            "confidence": round(release.transcript.confidence, 4),
+            "segments": len(release.transcript.segments),
+        },
+    }
+
+
+def _headline(release: Release) -> str:
+    """One line for the index and the feeds: the first summary sentence (or the start of the transcript)."""
+    if release.summary.no_speech:
+        return ""
+    text = release.summary.sentences[0].text if release.summary.sentences else release.transcript.text
+    text = " ".join(text.split())
+    return text if len(text) <= 240 else text[:237].rsplit(" ", 1)[0] + "…"
+
+
+def _updated_at(published_at: str, correction_dates: Iterable[str]) -> str:
+    stamps = [s for s in [published_at, *correction_dates] if s]
+    if not stamps:
+        return ""
+    return max(stamps, key=lambda s: _to_datetime(s, "1970-01-01"))
+
+
+def _place(src: Path, dst: Path, old_dir: Path | None, old_info: dict[str, Any] | None, name: str) -> dict[str, Any]:
+    digest, size = _hash_file(src)
+    previous = old_dir / name if old_dir is not None else None
+    if (
+        previous is not None
+        and old_info
+        and old_info.get("sha256") == digest
+        and old_info.get("name") == name
+        and previous.is_file()
+        and previous.stat().st_size == size
+    ):
+        _link_or_copy(previous, dst)
+    else:
+        shutil.copy2(src, dst)
+        os.chmod(dst, 0o644)
+    return {"name": name, "sha256": digest, "size": size}
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    shutil.copytree(src, dst, copy_function=lambda s, d: _link_or_copy(Path(s), Path(d)))
+
+
+# The swap. ``_exchange`` is the atomic path; ``_swap_in`` falls back to two renames.
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two directories (Linux renameat2). False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _swap_in(staging: Path, target: Path, staging_root: Path) -> None:
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if _exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the old directory
+        return
+    away = staging_root / f"{target.name}-{secrets.token_hex(4)}.old"
+    os.rename(target, away)
+    os.rename(staging, target)
+    shutil.rmtree(away, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------------- indexes and feeds
+
+
+def rebuild_indexes(site_dir: Path, options: SiteOptions) -> list[PublishedFile]:
+    """Regenerate index.html, feed.xml, atom.xml, briefings.json and static/ from every release.json."""
+    site_dir = Path(site_dir)
+    site_dir.mkdir(parents=True, exist_ok=True)
+    metas = load_releases(site_dir)
+    written: list[PublishedFile] = []
+
+    for name, data in _static_files():
+        written.append(_write_atomic(site_dir, f"static/{name}", data))
+
+    env = _env()
+    ui = i18n.ui_language(options.language)
+    html = env.get_template("index.html").render(
+        options=options,
+        lang=ui,
+        t=i18n.strings(ui),
+        briefings=[_index_entry(m, ui) for m in metas],
+        root="",
+    )
+    written.append(_write_atomic(site_dir, "index.html", html.encode("utf-8")))
+    written.append(_write_atomic(site_dir, "feed.xml", _rss(metas, options)))
+    written.append(_write_atomic(site_dir, "atom.xml", _atom(metas, options)))
+    written.append(_write_atomic(site_dir, "briefings.json", _json_index(metas, options)))
+    return written
+
+
+def load_releases(site_dir: Path) -> list[dict[str, Any]]:
+    """Every published briefing's release.json, newest first (by date, then publication time)."""
+    metas = []
+    for path in sorted((Path(site_dir) / "briefings").glob("*/release.json")):
+        meta = _read_json(path)
+        if meta.get("id") == path.parent.name:
+            metas.append(meta)
+    metas.sort(key=lambda m: (m.get("date", ""), _to_datetime(m.get("published_at", ""), m.get("date", ""))), reverse=True)
+    return metas
+
+
+def _index_entry(meta: dict[str, Any], ui: str) -> dict[str, Any]:
+    lang = meta.get("language", "en")
+    return {
+        "meta": meta,
+        "url": f"briefings/{meta['id']}/",
+        "date_text": i18n.format_date(meta.get("date", ""), ui),
+        "duration_text": i18n.format_duration(meta.get("duration", 0), ui),
+        "lang": lang,
+        "no_speech": bool(meta.get("summary", {}).get("no_speech")),
+        "corrected": bool(meta.get("corrections")),
+    }
+
+
+def _file_urls(meta: dict[str, Any], base_url: str) -> dict[str, dict[str, Any]]:
+    prefix = f"briefings/{meta['id']}/"
+    out = {}
+    for role, info in meta.get("files", {}).items():
+        url = prefix + info["name"]
+        out[role] = {**info, "url": _absolute(base_url, url) if base_url else url,
+                     "type": MEDIA_TYPES.get(Path(info["name"]).suffix, "application/octet-stream")}
+    return out
+
+
+def _media(meta: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    files = meta.get("files", {})
+    for role in ("video", "audio"):
+        if role in files:
+            return role, files[role]
+    return None
+
+
+def _feed_text(meta: dict[str, Any]) -> str:
+    summary = meta.get("summary", {})
+    if summary.get("no_speech"):
+        return i18n.strings(meta.get("language", "en"))["no_speech"] + "."
+    text = " ".join(s.get("text", "").strip() for s in summary.get("sentences", []))
+    return text or meta.get("headline", "") or meta.get("title", "")
+
+
+def _new_feed(metas: list[dict[str, Any]], options: SiteOptions):
+    from feedgen.feed import FeedGenerator
+
+    fg = FeedGenerator()
+    fg.title(options.title)
+    fg.description(options.description)
+    fg.subtitle(options.description)
+    fg.language(i18n.ui_language(options.language))
+    fg.generator("briefing")
+    updated = max((_to_datetime(m.get("updated_at", ""), m.get("date", "")) for m in metas), default=None)
+    updated = updated or datetime(1970, 1, 1, tzinfo=timezone.utc)
+    fg.updated(updated)
+    fg.lastBuildDate(updated)
+    return fg
+
+
+def _add_entries(fg, metas: list[dict[str, Any]], options: SiteOptions, *, atom: bool) -> None:
+    base = options.base_url
+    # feedgen prepends entries, so add oldest first to keep the newest at the top.
+    for meta in reversed(metas):
+        fe = fg.add_entry()
+        page = f"briefings/{meta['id']}/"
+        if atom:
+            fe.id(f"urn:briefing:{meta['id']}")  # an Atom id must be an IRI
+        else:
+            fe.guid(meta["id"], permalink=False)
+        fe.title(meta.get("title", meta["id"]))
+        fe.link(href=_absolute(base, page) if base else page, rel="alternate", type="text/html")
+        fe.description(_feed_text(meta))
+        fe.summary(_feed_text(meta))
+        published = _to_datetime(meta.get("published_at", ""), meta.get("date", ""))
+        fe.published(published)
+        fe.pubDate(published)
+        fe.updated(_to_datetime(meta.get("updated_at", ""), meta.get("date", "")))
+        for speaker in meta.get("speakers", []):
+            fe.author(name=speaker)
+        media = _media(meta)
+        if media:
+            role, info = media
+            url = page + info["name"]
+            fe.enclosure(_absolute(base, url) if base else url, str(info["size"]),
+                         MEDIA_TYPES.get(Path(info["name"]).suffix, "application/octet-stream"))
+
+
+def _rss(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
+    fg = _new_feed(metas, options)
+    # RSS requires a channel link: the site root, absolute with base_url, else relative ("./").
+    fg.link(href=options.base_url or "./", rel="alternate")
+    if options.base_url:
+        fg.link(href=_absolute(options.base_url, "feed.xml"), rel="self")
+    _add_entries(fg, metas, options, atom=False)
+    return fg.rss_str(pretty=True)
+
+
+def _atom(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
+    fg = _new_feed(metas, options)
+    fg.id(_absolute(options.base_url, "atom.xml") if options.base_url else "urn:briefing:site")
+    fg.link(href=options.base_url or "./", rel="alternate")
+    if options.base_url:
+        fg.link(href=_absolute(options.base_url, "atom.xml"), rel="self")
+    fg.author(name=options.title)
+    _add_entries(fg, metas, options, atom=True)
+    return _fix_atom_links(fg.atom_str(pretty=True), metas, options)
+
+
+def _fix_atom_links(xml: bytes, metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
+    """Write the entries' links ourselves: feedgen 1.0 drops rel/type/length of an entry's links."""
+    from lxml import etree
+
+    ns = "http://www.w3.org/2005/Atom"
+    root = etree.fromstring(xml)
+    by_id = {f"urn:briefing:{m['id']}": m for m in metas}
+    for entry in root.findall(f"{{{ns}}}entry"):
+        meta = by_id.get(entry.findtext(f"{{{ns}}}id", ""))
+        if meta is None:
+            continue
+        for link in entry.findall(f"{{{ns}}}link"):
+            entry.remove(link)
+        page = f"briefings/{meta['id']}/"
+        url = lambda rel: _absolute(options.base_url, rel) if options.base_url else rel  # noqa: E731
+        anchor = entry.find(f"{{{ns}}}summary")
+        links = [{"href": url(page), "rel": "alternate", "type": "text/html"}]
+        media = _media(meta)
+        if media:
+            info = media[1]
+            links.append({"href": url(page + info["name"]), "rel": "enclosure",
+                          "type": MEDIA_TYPES.get(Path(info["name"]).suffix, "application/octet-stream"),
+                          "length": str(info["size"])})
+        for attrs in links:
+            el = etree.Element(f"{{{ns}}}link", attrs)
+            if anchor is not None:
+                anchor.addprevious(el)
+            else:
+                entry.append(el)
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _json_index(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
+    base = options.base_url
+    items = []
+    for meta in metas:
+        page = f"briefings/{meta['id']}/"
+        item = {k: meta.get(k) for k in (
+            "id", "title", "date", "language", "speakers", "version", "published_at", "updated_at",
+            "corrections", "duration", "media_kind", "headline", "summary", "key_figures", "tracks", "versions",
+            "transcript",
+        )}
+        item["url"] = _absolute(base, page) if base else page
+        item["release_json"] = _absolute(base, page + "release.json") if base else page + "release.json"
+        item["files"] = _file_urls(meta, base)
+        items.append(item)
+    updated = max((m.get("updated_at", "") for m in metas), default="", key=lambda s: _to_datetime(s, "1970-01-01"))
+    doc = {
+        "title": options.title,
+        "description": options.description,
+        "base_url": base,
+        "updated_at": updated,
+        "count": len(items),
+        "briefings": items,
+    }
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# ----------------------------------------------------------------------------------------- rendering
+
+
+def _env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("publish", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["ts"] = i18n.format_timestamp
+    return env
+
+
+def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOptions, archived: bool) -> str:
+    lang = release.language or "en"
+    ui = i18n.ui_language(lang)
+    t = i18n.strings(ui)
+    long_ts = release.duration >= 3600
+    media_prefix = "../" if archived else ""  # an archived version's page plays the media one level up
+    root = "../../../" if archived else "../../"
+
+    def ts(seconds: float) -> str:
+        return i18n.format_timestamp(seconds, long=long_ts)
+
+    segments = []
+    for seg in release.transcript.segments:
+        low = "low-confidence" in seg.flags or seg.confidence < LOW_CONFIDENCE
+        segments.append({"seg": seg, "low": low, "ts": ts(seg.start), "t": _t(seg.start), "href": int(seg.start)})
+
+    files = meta["files"]
+    downloads = []
+    for role in DOWNLOAD_ORDER:
+        if role in files:
+            info = files[role]
+            in_version = role in TEXT_ROLES
+            href = info["name"] if (not archived or in_version) else media_prefix + info["name"]
+            label = t["summary_file"] if role == "summary" else t[role]
+            downloads.append({"role": role, "label": label, "href": href, "name": info["name"],
+                              "size": i18n.format_size(info["size"], ui), "sha256": info["sha256"]})
+    downloads.append({"role": "release", "label": t["release_json"], "href": "release.json", "name": "release.json",
+                      "size": "", "sha256": ""})
+
+    tracks = [{"src": "transcript.vtt", "srclang": lang, "label": f"{t['captions']} ({_language_name(lang, ui)})",
+               "default": True}] if "vtt" in files else []
+    for track in meta.get("tracks", []):
+        tracks.append({"src": track["name"], "srclang": track["language"],
+                       "label": f"{track['label']} ({t['machine_translation']})", "default": False})
+
+    corrections = []
+    available = {v["version"] for v in meta["versions"]}
+    for c in sorted(release.corrections, key=lambda c: (c.version, c.date)):
+        prev = c.version - 1
+        corrections.append({"date": i18n.format_datetime(c.date, ui), "iso": c.date, "note": c.note,
+                            "version": c.version,
+                            "previous": (f"{'../' if archived else ''}v{prev}/" if prev in available else None)})
+    versions = [{"version": v["version"], "href": f"{'../' if archived else ''}v{v['version']}/",
+                 "published": i18n.format_datetime(v["published_at"], ui) if v["published_at"] else "",
+                 "current": v["version"] == release.version} for v in meta["versions"]]
+
+    env = _env()
+    return env.get_template("briefing.html").render(
+        release=release,
+        meta=meta,
+        options=options,
+        lang=lang,
+        t=t,
+        ui=ui,
+        root=root,
+        media_prefix=media_prefix,
+        archived=archived,
+        archived_note=t["archived_version"].format(
+            version=release.version,
+            date=i18n.format_datetime(release.published_at, ui) if release.published_at else i18n.format_date(release.date, ui),
+        ),
+        date_text=i18n.format_date(release.date, ui),
+        duration_text=i18n.format_duration(release.duration, ui),
+        media_kind=release.media_kind,
+        media_name=files[release.media_kind]["name"],
+        media_type=MEDIA_TYPES[Path(files[release.media_kind]["name"]).suffix],
+        poster=files.get("poster", {}).get("name") if release.media_kind == "video" else None,
+        tracks=tracks,
+        sentences=[{"s": s, "ts": ts(s.start), "t": _t(s.start), "href": int(s.start)} for s in release.summary.sentences],
+        figures=[{"f": f, "ts": ts(f.start), "t": _t(f.start), "href": int(f.start)} for f in release.summary.key_figures],
+        segments=segments,
+        any_low=any(s["low"] for s in segments),
+        confidence_pct=round(release.transcript.confidence * 100),
+        downloads=downloads,
+        corrections=corrections,
+        versions=versions,
+        headline=meta["headline"],
+    )
+
+
+_LANGUAGE_NAMES = {
+    "en": {"en": "English", "vi": "Vietnamese", "fr": "French", "zh": "Chinese", "ko": "Korean", "ja": "Japanese"},
+    "vi": {"en": "tiếng Anh", "vi": "tiếng Việt", "fr": "tiếng Pháp", "zh": "tiếng Trung", "ko": "tiếng Hàn",
+           "ja": "tiếng Nhật"},
+}
+
+
+def _language_name(code: str, ui: str) -> str:
+    return _LANGUAGE_NAMES.get(ui, {}).get(code.split("-")[0].lower(), code)
+
+
+def _t(seconds: float) -> str:
+    return f"{float(seconds):.1f}"
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+
+def _static_files() -> list[tuple[str, bytes]]:
+    root = resources.files("publish") / "static"
+    return sorted((p.name, p.read_bytes()) for p in root.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def _absolute(base_url: str, rel: str) -> str:
+    return base_url.rstrip("/") + "/" + rel.lstrip("/")
+
+
+def _to_datetime(value: str, fallback_date: str) -> datetime:
+    for text in (value, fallback_date):
+        if not text:
+            continue
+        try:
+            dt = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _write_atomic(site_dir: Path, rel: str, data: bytes) -> PublishedFile:
+    path = site_dir / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return PublishedFile(rel, hashlib.sha256(data).hexdigest(), len(data))
+
+
+def _list_files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def _published(site_dir: Path, path: Path, rel: str) -> PublishedFile:
+    digest, size = _hash_file(path)
+    return PublishedFile(rel, digest, size)
