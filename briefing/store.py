@@ -18,69 +18,7 @@ from typing import Any
 
 from briefing.errors import NotFoundError, StoreError
 
-Migration = tuple[int, str, Callable[[sqlite3.Connection], None]]
-MIGRATIONS: list[Migration] = []
-
-
-def migration(number: int, name: str) -> Callable[[Callable[[sqlite3.Connection], None]], Callable]:
-    def deco(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
-        if any(n == number for n, _, _ in MIGRATIONS):
-            raise RuntimeError(f"duplicate migration number {number}")
-        MIGRATIONS.append((number, name, fn))
-        MIGRATIONS.sort(key=lambda m: m[0])
-        return fn
-
-    return deco
-
-
-def run_script(db: sqlite3.Connection, sql: str) -> None:
-    """Run several statements inside the caller's transaction (executescript would commit)."""
-    for statement in sql.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
-@migration(1, "briefings and stages")
-def _m001(db: sqlite3.Connection) -> None:
-    run_script(db, 
-        """
-        CREATE TABLE briefings (
-            id TEXT PRIMARY KEY,
-            title TEXT NOT NULL,
-            date TEXT NOT NULL,
-            language TEXT NOT NULL DEFAULT 'auto',
-            speakers TEXT NOT NULL DEFAULT '[]',
-            source_path TEXT,
-            source_sha256 TEXT,
-            meta TEXT NOT NULL DEFAULT '{}',
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        );
-        CREATE TABLE stages (
-            briefing_id TEXT NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
-            stage TEXT NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
-            inputs_key TEXT,
-            info TEXT NOT NULL DEFAULT '{}',
-            error TEXT,
-            started_at TEXT,
-            finished_at TEXT,
-            PRIMARY KEY (briefing_id, stage)
-        );
-        CREATE TABLE artifacts (
-            briefing_id TEXT NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
-            stage TEXT NOT NULL,
-            role TEXT NOT NULL,
-            path TEXT NOT NULL,
-            sha256 TEXT NOT NULL,
-            size INTEGER NOT NULL,
-            created_at TEXT NOT NULL,
-            PRIMARY KEY (briefing_id, role)
-        );
-        CREATE INDEX briefings_date ON briefings(date);
-        """
-    )
-
+from briefing.migrations import MIGRATIONS
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")

@@ -1,0 +1,98 @@
+"""Numbered migrations of the store, applied in order on open (see :class:`briefing.store.Store`).
+
+Every table of the application is created here. Numbers are never reused or edited once landed; a change
+is a new migration. Ranges by area: 1-9 core, 10-19 schedule/invitations/jitsi, 20-29 distribution,
+30-39 archive/search, 40-49 recording, 50-59 live/quality.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Migration = tuple[int, str, Callable[[sqlite3.Connection], None]]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(number: int, name: str) -> Callable[[Callable[[sqlite3.Connection], None]], Callable]:
+    def deco(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
+        if any(n == number for n, _, _ in MIGRATIONS):
+            raise RuntimeError(f"duplicate migration number {number}")
+        MIGRATIONS.append((number, name, fn))
+        MIGRATIONS.sort(key=lambda m: m[0])
+        return fn
+
+    return deco
+
+
+def run_script(db: sqlite3.Connection, sql: str) -> None:
+    """Run several statements inside the caller's transaction (executescript would commit)."""
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migration(1, "briefings and stages")
+def _m001(db: sqlite3.Connection) -> None:
+    run_script(db, 
+        """
+        CREATE TABLE briefings (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            date TEXT NOT NULL,
+            language TEXT NOT NULL DEFAULT 'auto',
+            speakers TEXT NOT NULL DEFAULT '[]',
+            source_path TEXT,
+            source_sha256 TEXT,
+            meta TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE stages (
+            briefing_id TEXT NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
+            stage TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+            inputs_key TEXT,
+            info TEXT NOT NULL DEFAULT '{}',
+            error TEXT,
+            started_at TEXT,
+            finished_at TEXT,
+            PRIMARY KEY (briefing_id, stage)
+        );
+        CREATE TABLE artifacts (
+            briefing_id TEXT NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
+            stage TEXT NOT NULL,
+            role TEXT NOT NULL,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (briefing_id, role)
+        );
+        CREATE INDEX briefings_date ON briefings(date);
+        """
+    )
+
+
+
+
+@migration(2, "outbox")
+def _m002(db: sqlite3.Connection) -> None:
+    run_script(db, """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,            -- invitation, email, channel, upload ...
+            key TEXT NOT NULL UNIQUE,      -- what makes a message the same message (no duplicates)
+            briefing_id TEXT,
+            target TEXT NOT NULL,          -- recipient address, channel URL (secrets masked), target name
+            payload TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            not_before TEXT,               -- embargo: do not send before this time (ISO)
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_briefing ON outbox(briefing_id);
+        CREATE INDEX outbox_status ON outbox(status)
+    """)
