@@ -1,0 +1,331 @@
+"""Speech recognition with faster-whisper (CTranslate2). The one module that calls faster-whisper,
+ctranslate2 and av: their exceptions become :mod:`transcribe.errors` here.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from transcribe.errors import AudioError, LanguageError, ModelError, TranscribeError
+from transcribe.types import Segment, Transcript, Word
+
+# faster_whisper.tokenizer._LANGUAGE_CODES (faster-whisper 1.2.1), copied so that validating a code
+# does not import faster-whisper. tests/transcribe checks the copy against the installed library.
+LANGUAGE_CODES = frozenset((
+    "af", "am", "ar", "as", "az", "ba", "be", "bg", "bn", "bo", "br", "bs", "ca", "cs", "cy", "da", "de",
+    "el", "en", "es", "et", "eu", "fa", "fi", "fo", "fr", "gl", "gu", "ha", "haw", "he", "hi", "hr", "ht",
+    "hu", "hy", "id", "is", "it", "ja", "jw", "ka", "kk", "km", "kn", "ko", "la", "lb", "ln", "lo", "lt",
+    "lv", "mg", "mi", "mk", "ml", "mn", "mr", "ms", "mt", "my", "ne", "nl", "nn", "no", "oc", "pa", "pl",
+    "ps", "pt", "ro", "ru", "sa", "sd", "si", "sk", "sl", "sn", "so", "sq", "sr", "su", "sv", "sw", "ta",
+    "te", "tg", "th", "tk", "tl", "tr", "tt", "uk", "ur", "uz", "vi", "yi", "yo", "yue", "zh",
+))
+
+LOW_CONFIDENCE = 0.5  # segments below this mean word probability are flagged "low-confidence"
+
+
+def validate_language(code: str | None) -> str | None:
+    """``None``/``"auto"``/``""`` → None (detect); otherwise a known Whisper language code, lower-cased."""
+    if code is None:
+        return None
+    c = code.strip().lower()
+    if c in ("", "auto"):
+        return None
+    if c not in LANGUAGE_CODES:
+        raise LanguageError(f"unknown language code '{code}': use an ISO 639-1 code such as vi or en, or auto")
+    return c
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """Decoding options. Defaults follow faster-whisper, except ``condition_on_previous_text=False``
+    (guards against repetition loops on long, noisy recordings) and VAD and word timestamps on."""
+
+    language: str | None = None  # None = detect
+    task: str = "transcribe"  # or "translate" (to English)
+    beam_size: int = 5
+    best_of: int = 5
+    vad_filter: bool = True
+    word_timestamps: bool = True
+    compute_type: str = "auto"  # "auto": float16 on CUDA, int8 on CPU
+    device: str = "auto"  # "auto", "cpu", "cuda"
+    cpu_threads: int = 0  # 0 = CTranslate2's default
+    initial_prompt: str | None = None
+    hotwords: str | None = None
+    condition_on_previous_text: bool = False
+    temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    no_speech_threshold: float | None = 0.6
+    compression_ratio_threshold: float | None = 2.4
+    log_prob_threshold: float | None = -1.0
+    hallucination_silence_threshold: float | None = None  # seconds; only with word timestamps
+    repetition_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "language", validate_language(self.language))
+        object.__setattr__(self, "temperature", tuple(float(t) for t in (
+            self.temperature if isinstance(self.temperature, (tuple, list)) else (self.temperature,))))
+        if self.task not in ("transcribe", "translate"):
+            raise TranscribeError(f"unknown task '{self.task}': use transcribe or translate")
+        if self.beam_size < 1:
+            raise TranscribeError(f"beam size must be at least 1, not {self.beam_size}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["temperature"] = list(self.temperature)
+        return d
+
+    def decode_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``WhisperModel.transcribe``."""
+        return dict(
+            language=self.language,
+            task=self.task,
+            beam_size=self.beam_size,
+            best_of=self.best_of,
+            vad_filter=self.vad_filter,
+            word_timestamps=self.word_timestamps,
+            initial_prompt=self.initial_prompt or None,
+            hotwords=self.hotwords or None,
+            condition_on_previous_text=self.condition_on_previous_text,
+            temperature=list(self.temperature),
+            no_speech_threshold=self.no_speech_threshold,
+            compression_ratio_threshold=self.compression_ratio_threshold,
+            log_prob_threshold=self.log_prob_threshold,
+            hallucination_silence_threshold=(
+                self.hallucination_silence_threshold if self.word_timestamps else None),
+            repetition_penalty=self.repetition_penalty,
+            no_repeat_ngram_size=self.no_repeat_ngram_size,
+        )
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    device: str  # "cpu" or "cuda"
+    compute_type: str  # as CTranslate2 reports it, e.g. "int8_float32", "float16"
+    cpu_threads: int = 0
+    cuda_devices: int = 0
+
+
+def cuda_device_count() -> int:
+    try:
+        import ctranslate2
+
+        return int(ctranslate2.get_cuda_device_count())
+    except Exception:  # no CUDA runtime at all
+        return 0
+
+
+def choose_device(device: str = "auto", compute_type: str = "auto") -> tuple[str, str]:
+    """Resolve ``"auto"``: CUDA when CTranslate2 sees a GPU, float16 there and int8 on CPU."""
+    device = (device or "auto").lower()
+    if device == "auto":
+        device = "cuda" if cuda_device_count() > 0 else "cpu"
+    if device not in ("cpu", "cuda"):
+        raise ModelError(f"unknown device '{device}': use auto, cpu or cuda", hint="use auto, cpu or cuda")
+    if device == "cuda" and cuda_device_count() == 0:
+        raise ModelError("no CUDA device is visible to CTranslate2", hint="use device cpu (or auto)")
+    ct = (compute_type or "auto").lower()
+    if ct in ("auto", "default"):
+        ct = "float16" if device == "cuda" else "int8"
+        try:
+            import ctranslate2
+
+            supported = ctranslate2.get_supported_compute_types(device)
+            if ct not in supported:
+                for alt in ("int8_float16", "int8", "float32"):
+                    if alt in supported:
+                        ct = alt
+                        break
+        except Exception:
+            pass
+    return device, ct
+
+
+def _versions() -> tuple[str, str]:
+    try:
+        import faster_whisper
+
+        fw = faster_whisper.__version__
+    except Exception:
+        fw = "?"
+    try:
+        import ctranslate2
+
+        ct = ctranslate2.__version__
+    except Exception:
+        ct = "?"
+    return fw, ct
+
+
+def model_label(model_path: Path | str) -> str:
+    """A short name for a model: the directory name for a path, else the name itself."""
+    if isinstance(model_path, Path):
+        return model_path.name
+    p = Path(model_path)
+    return p.name if p.is_dir() else str(model_path)
+
+
+class WhisperTranscriber:
+    """A faster-whisper model, loaded on first use and kept for later calls (thread-safe loading)."""
+
+    def __init__(self, model_path: Path | str, *, device: str = "auto", compute_type: str = "auto",
+                 cpu_threads: int = 0, download_root: Path | None = None) -> None:
+        self.model_path = model_path
+        self._device_req = device
+        self._compute_req = compute_type
+        self.cpu_threads = int(cpu_threads or 0)
+        self.download_root = download_root
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self._info: DeviceInfo | None = None
+
+    @property
+    def model_name(self) -> str:
+        return model_label(self.model_path)
+
+    def load(self) -> Any:
+        """Load (once) and return the ``faster_whisper.WhisperModel``."""
+        if self._model is not None:
+            return self._model
+        with self._lock:
+            if self._model is not None:
+                return self._model
+            device, ct = choose_device(self._device_req, self._compute_req)
+            if isinstance(self.model_path, Path) and not (self.model_path / "model.bin").is_file():
+                raise ModelError(f"no model.bin in {self.model_path}",
+                                 hint="use base for the bundled model, or a CTranslate2 model directory")
+            try:
+                from faster_whisper import WhisperModel
+
+                model = WhisperModel(
+                    str(self.model_path), device=device, compute_type=ct, cpu_threads=self.cpu_threads,
+                    download_root=str(self.download_root) if self.download_root else None,
+                )
+            except ModelError:
+                raise
+            except ValueError as e:  # e.g. unsupported compute type
+                raise ModelError(f"cannot load speech model {self.model_name} on {device} as {ct}: {e}",
+                                 hint="use compute type auto (or int8 on CPU, float16 on GPU)") from e
+            except Exception as e:  # RuntimeError from CTranslate2, hub/network errors from a download
+                msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+                if isinstance(self.model_path, Path) or Path(str(self.model_path)).is_dir():
+                    hint = "the model directory is damaged: rebuild it, or use base for the bundled model"
+                else:
+                    hint = ("a named model is downloaded from the Hugging Face hub, which needs a network; "
+                            "offline, use base (bundled) or a local model directory")
+                raise ModelError(f"cannot load speech model {self.model_name}: {msg}", hint=hint) from e
+            inner = getattr(model, "model", None)
+            self._info = DeviceInfo(
+                device=str(getattr(inner, "device", device)),
+                compute_type=str(getattr(inner, "compute_type", ct)),
+                cpu_threads=self.cpu_threads,
+                cuda_devices=cuda_device_count(),
+            )
+            self._model = model
+            return model
+
+    def device_info(self) -> DeviceInfo:
+        """The device and compute type actually in use (loads the model if it is not yet loaded)."""
+        self.load()
+        assert self._info is not None
+        return self._info
+
+    def engine(self) -> str:
+        fw, ct = _versions()
+        info = self.device_info()
+        return f"faster-whisper {fw} / ctranslate2 {ct}, {info.device} {info.compute_type}"
+
+    def transcribe(self, audio_path: Path, options: TranscribeOptions | None = None, *,
+                   progress: Callable[[float, float], None] | None = None) -> Transcript:
+        """Transcribe one audio (or video) file. Silence gives a Transcript with no segments."""
+        options = options or TranscribeOptions()
+        audio_path = Path(audio_path)
+        if not audio_path.is_file():
+            raise AudioError(f"audio file {audio_path} not found", hint="check the path")
+        if audio_path.stat().st_size == 0:
+            raise AudioError(f"audio file {audio_path} is empty", hint="record or convert it again")
+        model = self.load()
+        try:
+            segments_iter, info = model.transcribe(str(audio_path), **options.decode_kwargs())
+        except Exception as e:
+            raise _convert(e, audio_path) from e
+        total = float(info.duration or 0.0)
+        segments: list[Segment] = []
+        try:
+            for s in segments_iter:
+                seg = _segment(len(segments), s, options)
+                if seg is not None:
+                    segments.append(seg)
+                if progress is not None:
+                    progress(min(float(s.end), total) if total else float(s.end), total)
+        except TranscribeError:
+            raise
+        except Exception as e:
+            raise _convert(e, audio_path) from e
+        if progress is not None:
+            progress(total, total)
+        return Transcript(
+            language=str(info.language or options.language or ""),
+            duration=total,
+            segments=tuple(segments),
+            language_probability=float(info.language_probability or 0.0),
+            model=self.model_name,
+            engine=self.engine(),
+            options=options.to_dict() | {"device": self.device_info().device,
+                                         "compute_type": self.device_info().compute_type},
+        )
+
+
+def _convert(e: Exception, audio_path: Path) -> TranscribeError:
+    if isinstance(e, TranscribeError):
+        return e
+    text = str(e).splitlines()[0] if str(e) else type(e).__name__
+    mod = type(e).__module__ or ""
+    if mod.startswith("av") or isinstance(e, (OSError, EOFError)):
+        return AudioError(f"cannot decode audio {audio_path.name}: {text}")
+    if isinstance(e, ValueError) and "language code" in text:
+        return LanguageError(f"unknown language code: {text.split(' (')[0]}")
+    if isinstance(e, MemoryError):
+        return TranscribeError(f"out of memory transcribing {audio_path.name}",
+                               hint="use a smaller model, compute type int8, or fewer cpu threads")
+    return TranscribeError(f"speech recognition failed on {audio_path.name}: {type(e).__name__}: {text}",
+                           hint="run again with --debug and report the error")
+
+
+def _segment(index: int, s: Any, options: TranscribeOptions) -> Segment | None:
+    text = (s.text or "").strip()
+    if not text:
+        return None
+    words = tuple(
+        Word(start=round(float(w.start), 3), end=round(float(w.end), 3), text=str(w.word),
+             probability=round(float(w.probability), 4))
+        for w in (s.words or ())
+    )
+    if words:
+        confidence = sum(w.probability for w in words) / len(words)
+    else:
+        confidence = math.exp(min(float(s.avg_logprob), 0.0))
+    flags: list[str] = []
+    if confidence < LOW_CONFIDENCE:
+        flags.append("low-confidence")
+    crt = options.compression_ratio_threshold
+    if crt is not None and float(s.compression_ratio) > crt:
+        flags.append("repetition")
+    if options.no_speech_threshold is not None and float(s.no_speech_prob) > options.no_speech_threshold:
+        flags.append("maybe-no-speech")
+    return Segment(
+        id=index,
+        start=round(float(s.start), 3),
+        end=round(float(s.end), 3),
+        text=text,
+        words=words,
+        confidence=round(confidence, 4),
+        avg_logprob=round(float(s.avg_logprob), 4),
+        no_speech_prob=round(float(s.no_speech_prob), 4),
+        compression_ratio=round(float(s.compression_ratio), 4),
+        flags=tuple(flags),
+    )
