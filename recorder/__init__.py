@@ -2,9 +2,12 @@
 
 Public API::
 
-    from recorder import probe, normalize, NormalizeOptions
+    from recorder.probe import probe
+    from recorder.normalize import normalize, NormalizeOptions
     info = probe(path)                      # MediaInfo, or MediaError naming the file
     media = normalize(path, out_dir)        # speech.wav, audio.m4a, video.mp4, poster.jpg
+
+(``probe`` and ``normalize`` are not re-exported here: they would shadow their submodules.)
 
 The parts (:func:`extract_speech_audio`, :func:`make_web_video`, :func:`make_web_audio`,
 :func:`make_poster`) can be run separately, e.g. speech first, then video beside transcription.
@@ -24,10 +27,9 @@ from recorder.normalize import (
     make_poster,
     make_web_audio,
     make_web_video,
-    normalize,
     plan_web_video,
 )
-from recorder.probe import MediaInfo, probe
+from recorder.probe import MediaInfo
 
 __all__ = [
     "FFmpegError",
@@ -47,7 +49,5 @@ __all__ = [
     "make_poster",
     "make_web_audio",
     "make_web_video",
-    "normalize",
     "plan_web_video",
-    "probe",
 ]

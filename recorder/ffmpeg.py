@@ -104,7 +104,9 @@ def run(
             check=False,
         )
     except FileNotFoundError:
-        raise ToolNotFound(tool if tool in TOOLS else argv[0], env_var=_env_var(tool) if tool in TOOLS else None) from None
+        if tool in TOOLS:
+            raise ToolNotFound(tool, env_var=_env_var(tool)) from None
+        raise ToolNotFound(argv[0], hint="install it or check the path") from None
     except subprocess.TimeoutExpired as exc:
         stderr = (exc.stderr or b"").decode("utf-8", "replace")
         raise FFmpegError(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import ffmpeg as ffmpeg_graph
@@ -33,13 +32,16 @@ def speak(text: str, dest: Path, *, voice: str = "en", words_per_minute: int = 1
     espeak = find_espeak()
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.stem + ".partial.wav")
-    proc = subprocess.run(  # espeak-ng is not ffmpeg; this is the only other external tool we run
-        [espeak, "-v", voice, "-s", str(words_per_minute), "-w", str(tmp), text],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False,
-    )
-    if proc.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
+    try:  # recorder.ffmpeg.run is the package's one subprocess call (argv list, no shell)
+        ffmpeg.run([espeak, "-v", voice, "-s", str(words_per_minute), "-w", str(tmp), text],
+                   path_for_errors=dest)
+    except RecorderError as exc:
         tmp.unlink(missing_ok=True)
-        raise RecorderError(f"espeak-ng could not speak the sample ({proc.stderr.decode(errors='replace').strip()})",
+        raise RecorderError(f"espeak-ng could not speak the sample ({exc.message})",
+                            hint="check the espeak-ng installation and its voice for this language") from exc
+    if not tmp.exists() or tmp.stat().st_size == 0:
+        tmp.unlink(missing_ok=True)
+        raise RecorderError("espeak-ng could not speak the sample (it wrote nothing)",
                             hint="check the espeak-ng installation and its voice for this language")
     os.replace(tmp, dest)
     return dest
