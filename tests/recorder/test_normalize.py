@@ -249,3 +249,17 @@ def test_normalize_bad_input_raises_before_writing(tmp_path):
     with pytest.raises(MediaError):
         normalize(junk, tmp_path / "out")
     assert not list((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("suffix", [".flv", ".ts", ".mkv"])
+def test_h264_aac_in_other_containers_is_remuxed(tmp_path, clip, suffix):
+    """RTMP capture gives FLV, some recorders MPEG-TS or Matroska: still a stream copy into MP4."""
+    src = media.make_video_with_speech(tmp_path / f"cap{suffix}", speech=clip, duration=2.0)
+    info = probe(src)
+    assert plan_web_video(info).copied
+    out = make_web_video(src, tmp_path / "web.mp4", info)
+    web = probe(out)
+    assert (web.video_codec, web.audio_codec) == ("h264", "aac")
+    assert web.duration == pytest.approx(info.duration, abs=0.15)
+    assert_faststart(out)
+    assert make_web_audio(src, tmp_path / "a.m4a", info=info).stat().st_size > 0

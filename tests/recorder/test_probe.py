@@ -125,3 +125,17 @@ def test_no_audio_track(tmp_path):
     assert f"{path} has no audio track" in msg and "a briefing needs sound" in msg
     info = probe(path, require_audio=False)
     assert info.has_video and not info.has_audio and info.audio_codec is None
+
+
+def test_zero_duration_wav(tmp_path):
+    import wave
+
+    path = tmp_path / "nothing.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16_000)
+    assert path.stat().st_size > 0
+    with pytest.raises(MediaError) as exc:
+        probe(path)
+    assert "duration" in _assert_one_line_naming(exc.value, path)
