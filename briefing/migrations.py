@@ -96,3 +96,54 @@ def _m002(db: sqlite3.Connection) -> None:
         CREATE INDEX outbox_briefing ON outbox(briefing_id);
         CREATE INDEX outbox_status ON outbox(status)
     """)
+
+
+@migration(10, "schedule: series, occurrences, reservations")
+def _m010(db: sqlite3.Connection) -> None:
+    run_script(db, """
+        CREATE TABLE schedule_series (
+            id TEXT PRIMARY KEY,              -- slug of the title, e.g. daily-press-briefing
+            title TEXT NOT NULL,
+            timezone TEXT NOT NULL,           -- IANA zone, e.g. Asia/Ho_Chi_Minh
+            dtstart TEXT NOT NULL,            -- local wall-clock start of the first occurrence (no offset)
+            duration_s INTEGER NOT NULL,
+            rrule TEXT,                       -- RFC 5545 RRULE value (UNTIL in local time), NULL = one-off
+            language TEXT NOT NULL DEFAULT 'auto',
+            chair TEXT NOT NULL DEFAULT '{}', -- {"name", "email"}
+            speakers TEXT NOT NULL DEFAULT '[]',
+            press_list TEXT,
+            uid TEXT NOT NULL UNIQUE,         -- iCalendar UID of the series
+            secret TEXT NOT NULL,             -- random, makes room names unguessable
+            sequence INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'cancelled')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE schedule_occurrences (
+            id TEXT PRIMARY KEY,              -- = briefings.id
+            series_id TEXT NOT NULL REFERENCES schedule_series(id) ON DELETE CASCADE,
+            original_start TEXT NOT NULL,     -- local wall-clock start from the rule (RECURRENCE-ID)
+            start_utc TEXT NOT NULL,
+            end_utc TEXT NOT NULL,
+            room TEXT NOT NULL UNIQUE,
+            sequence INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'scheduled' CHECK (status IN ('scheduled', 'cancelled')),
+            moved INTEGER NOT NULL DEFAULT 0,
+            ended_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (series_id, original_start)
+        );
+        CREATE INDEX schedule_occurrences_start ON schedule_occurrences(start_utc);
+        CREATE TABLE jitsi_reservations (
+            id INTEGER PRIMARY KEY,
+            occurrence_id TEXT NOT NULL REFERENCES schedule_occurrences(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,               -- room name as prosody sent it ([tenant]room)
+            mail_owner TEXT NOT NULL,
+            start_time TEXT NOT NULL,
+            duration_s INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            ended_at TEXT
+        );
+        CREATE INDEX jitsi_reservations_occurrence ON jitsi_reservations(occurrence_id)
+    """)
