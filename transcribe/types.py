@@ -98,6 +98,7 @@ class KeyFigure:
     end: float
     segment_id: int
     context: str = ""  # the sentence it was said in
+    unit: str = ""  # "%" when said as a percentage
 
 
 @dataclass(frozen=True)
