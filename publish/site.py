@@ -126,12 +126,19 @@ def publish_release(site_dir: Path, release: Release, options: SiteOptions) -> P
     briefings = site_dir / "briefings"
     briefings.mkdir(exist_ok=True)
     target = briefings / release.id
+    current = _read_json(target / "release.json") if target.is_dir() else {}
+    if int(current.get("version", 0) or 0) > release.version:
+        raise SiteError(
+            f"release {release.id} is already published as version {current['version']}; "
+            f"version {release.version} would go back in time",
+            hint="publish a correction as a new, higher version (earlier versions stay reachable under v<N>/)",
+        )
     staging_root = site_dir / STAGING
     staging_root.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{release.id}-", dir=staging_root))
     os.chmod(staging, 0o755)  # mkdtemp makes it private; the web server must read it
     try:
-        old_manifest = _read_json(target / "release.json").get("files", {}) if target.is_dir() else {}
+        old_manifest = current.get("files", {})
         old_files = _list_files(target) if target.is_dir() else set()
         meta = _build(staging, target if target.is_dir() else None, old_manifest, release, options)
         _swap_in(staging, target, staging_root)

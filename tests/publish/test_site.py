@@ -455,3 +455,13 @@ def test_rebuild_on_empty_site(tmp_path, options):
     assert "No briefings have been published yet." in html
     assert feedparser.parse(read(tmp_path / "s" / "feed.xml")).entries == []
     assert json.loads(read(tmp_path / "s" / "briefings.json"))["briefings"] == []
+
+
+def test_older_version_is_refused_and_removed_files_are_reported(site, options, make_release):
+    publish_release(site, make_release(published_at=""), options)
+    result = publish_release(site, make_release(version=2, audio_only=True), options)
+    assert set(result.removed) == {"briefings/2026-11-25/video.mp4", "briefings/2026-11-25/poster.jpg"}
+    with pytest.raises(SiteError, match="already published as version 2"):
+        publish_release(site, make_release(version=1), options)
+    assert json.loads(read(site / "briefings" / "2026-11-25" / "release.json"))["version"] == 2
+    assert not (site / ".staging").exists()
