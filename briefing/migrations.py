@@ -147,3 +147,64 @@ def _m010(db: sqlite3.Connection) -> None:
         );
         CREATE INDEX jitsi_reservations_occurrence ON jitsi_reservations(occurrence_id)
     """)
+
+
+@migration(30, "archive: packages and pruned working copies")
+def _m030(db: sqlite3.Connection) -> None:
+    run_script(db, """
+        CREATE TABLE archives (
+            id INTEGER PRIMARY KEY,
+            briefing_id TEXT NOT NULL,        -- no foreign key: the record of an archive outlives the briefing
+            version INTEGER NOT NULL,         -- 1, 2 ... per briefing (a new package after a correction)
+            target TEXT NOT NULL CHECK (target IN ('local', 's3')),
+            location TEXT NOT NULL,           -- the bag's directory, or s3://bucket/prefix/
+            bag_name TEXT NOT NULL,
+            retention_class TEXT NOT NULL,
+            retain_until TEXT,                -- ISO date, NULL = forever
+            payload_oxum TEXT NOT NULL,
+            files TEXT NOT NULL,              -- JSON {bag path: {sha256, size, role}}
+            objects TEXT NOT NULL DEFAULT '{}', -- JSON {s3 key: version id}
+            created_at TEXT NOT NULL,
+            verified_at TEXT,
+            verify_ok INTEGER,
+            verify_error TEXT,
+            UNIQUE (briefing_id, version)
+        );
+        CREATE INDEX archives_briefing ON archives(briefing_id);
+        CREATE TABLE pruned (
+            briefing_id TEXT NOT NULL,
+            role TEXT NOT NULL,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            archive_id INTEGER NOT NULL REFERENCES archives(id),
+            pruned_at TEXT NOT NULL,
+            PRIMARY KEY (briefing_id, role, sha256)
+        )
+    """)
+
+
+@migration(31, "search: transcript passages and their FTS5 index")
+def _m031(db: sqlite3.Connection) -> None:
+    run_script(db, """
+        CREATE TABLE search_segments (
+            id INTEGER PRIMARY KEY,
+            briefing_id TEXT NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
+            seg INTEGER NOT NULL,
+            start REAL NOT NULL,
+            end REAL NOT NULL,
+            speaker TEXT,
+            speaker_folded TEXT NOT NULL DEFAULT '',
+            date TEXT NOT NULL,
+            text TEXT NOT NULL
+        );
+        CREATE INDEX search_segments_briefing ON search_segments(briefing_id);
+        CREATE VIRTUAL TABLE search_fts USING fts5(folded, tokenize = 'unicode61 remove_diacritics 0');
+        CREATE TABLE search_index (
+            briefing_id TEXT PRIMARY KEY REFERENCES briefings(id) ON DELETE CASCADE,
+            transcript_sha256 TEXT NOT NULL,
+            briefing_updated_at TEXT NOT NULL,
+            segments INTEGER NOT NULL,
+            indexed_at TEXT NOT NULL
+        )
+    """)
