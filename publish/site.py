@@ -19,7 +19,8 @@ step), else by renaming the old directory away and the new one in. Whatever the 
 briefing's directory is either entirely the old one or entirely the new one; if a crash falls between the
 two renames of the fallback, the next run puts the old directory back before doing anything else. Leftover
 ``.staging`` directories are removed on the next run. Site-wide files are each written to a temporary name
-and renamed over the old one. One writer at a time per site directory is assumed (the caller serialises).
+and renamed over the old one. Writers of one site directory take turns through an advisory lock on
+``<site>/.lock``. Dot-names (``.lock``, ``.staging``) are working files: copy or upload the site without them.
 
 Feed URLs: with ``SiteOptions.base_url`` every link and enclosure in the feeds is absolute. Without it they
 are *relative to the site root* (``briefings/<id>/``), which is what a reader resolving against the feed's
@@ -29,6 +30,7 @@ do not change when a site moves.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import hashlib
@@ -43,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from jinja2 import Environment, PackageLoader
 
@@ -118,10 +120,19 @@ class PublishedRelease:
 
 
 def publish_release(site_dir: Path, release: Release, options: SiteOptions) -> PublishedRelease:
-    """Write (or replace) one briefing's directory atomically, then regenerate the indexes and feeds."""
+    """Write (or replace) one briefing's directory atomically, then regenerate the indexes and feeds.
+
+    Raises :class:`SiteError` for a release that cannot be published (bad id, missing file, a version older
+    than the one already on the site). Concurrent calls on one site directory wait for each other.
+    """
     site_dir = Path(site_dir)
     _check_release(release)
     site_dir.mkdir(parents=True, exist_ok=True)
+    with _site_lock(site_dir):
+        return _publish_locked(site_dir, release, options)
+
+
+def _publish_locked(site_dir: Path, release: Release, options: SiteOptions) -> PublishedRelease:
     recover(site_dir)
     briefings = site_dir / "briefings"
     briefings.mkdir(exist_ok=True)
@@ -149,7 +160,7 @@ def publish_release(site_dir: Path, release: Release, options: SiteOptions) -> P
         staging_root.rmdir()  # only when empty: nothing of a publication is left in it
     except OSError:
         pass
-    site_files = rebuild_indexes(site_dir, options)
+    site_files = _rebuild_locked(site_dir, options)
 
     prefix = f"briefings/{release.id}/"
     new_files = _list_files(target)
@@ -392,6 +403,11 @@ def rebuild_indexes(site_dir: Path, options: SiteOptions) -> list[PublishedFile]
     """Regenerate index.html, feed.xml, atom.xml, briefings.json and static/ from every release.json."""
     site_dir = Path(site_dir)
     site_dir.mkdir(parents=True, exist_ok=True)
+    with _site_lock(site_dir):
+        return _rebuild_locked(site_dir, options)
+
+
+def _rebuild_locked(site_dir: Path, options: SiteOptions) -> list[PublishedFile]:
     metas = load_releases(site_dir)
     written: list[PublishedFile] = []
 
@@ -699,6 +715,22 @@ def _t(seconds: float) -> str:
 
 
 # ------------------------------------------------------------------------------------------- helpers
+
+
+@contextlib.contextmanager
+def _site_lock(site_dir: Path) -> Iterator[None]:
+    """One writer at a time per site directory (an advisory lock on ``<site>/.lock``)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the caller serialises
+        yield
+        return
+    with open(site_dir / ".lock", "a+b") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
 def _static_files() -> list[tuple[str, bytes]]:

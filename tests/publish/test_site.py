@@ -465,3 +465,26 @@ def test_older_version_is_refused_and_removed_files_are_reported(site, options, 
         publish_release(site, make_release(version=1), options)
     assert json.loads(read(site / "briefings" / "2026-11-25" / "release.json"))["version"] == 2
     assert not (site / ".staging").exists()
+
+
+def test_concurrent_publications_take_turns(site, options, make_release):
+    import threading
+
+    releases = [make_release(f"b{i}", date=f"2026-11-{10 + i}") for i in range(4)]
+    errors = []
+
+    def run(r):
+        try:
+            publish_release(site, r, options)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in releases]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    index = json.loads(read(site / "briefings.json"))
+    assert [x["id"] for x in index["briefings"]] == ["b3", "b2", "b1", "b0"]
+    assert len(feedparser.parse(read(site / "feed.xml")).entries) == 4
