@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -607,6 +608,7 @@ def _json_index(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
 # ----------------------------------------------------------------------------------------- rendering
 
 
+@functools.lru_cache(maxsize=1)
 def _env() -> Environment:
     env = Environment(
         loader=PackageLoader("publish", "templates"),
