@@ -176,6 +176,189 @@ def settings_cmd(c: Ctx, as_json: bool) -> None:
         click.echo(f"{r['name']:<28} {str(r['value'])!s:<30} [{r['source']}]  {r['env']}")
 
 
+# -- schedule and Jitsi -----------------------------------------------------------------------------
+def _occ_line(o: dict[str, Any]) -> str:
+    flags = " CANCELLED" if o["status"] == "cancelled" else (" (moved)" if o["moved"] else "")
+    return f"{o['id']}  {o['start'][:16].replace('T', ' ')}–{o['end'][11:16]} {o['timezone']}{flags}"
+
+
+@cli.group()
+def schedule() -> None:
+    """Schedule the briefing: one-off or recurring, with cancelled and moved days."""
+
+
+@schedule.command("add")
+@click.option("--title", required=True, help="Title of the briefing.")
+@click.option("--start", required=True, metavar="YYYY-MM-DDTHH:MM", help="First start, local time.")
+@click.option("--duration", default="60m", show_default=True, help="Length, e.g. 45m or 1h30m.")
+@click.option("--timezone", "tz", metavar="ZONE", help="IANA zone [default: setting schedule.timezone].")
+@click.option("--daily", is_flag=True, help="Every day.")
+@click.option("--weekdays", is_flag=True, help="Monday to Friday.")
+@click.option("--rrule", metavar="RRULE", help="Any RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=MO,WE,FR.")
+@click.option("--until", metavar="DATE", help="Last day of the series (inclusive).")
+@click.option("--count", type=int, help="Number of briefings in the series.")
+@click.option("--language", help="Spoken language (vi, en ...) [default: setting briefing.language].")
+@click.option("--chair", metavar='"NAME <EMAIL>"', help="Who chairs (moderator; gets recording rights).")
+@click.option("--speaker", "speakers", multiple=True, metavar='"NAME <EMAIL>"', help="A speaker (repeatable).")
+@click.option("--press-list", metavar="NAME", help="Press list from briefing.toml to invite by default.")
+@json_option
+@pass_ctx
+def schedule_add(c: Ctx, title: str, start: str, duration: str, tz: str | None, daily: bool, weekdays: bool,
+                 rrule: str | None, until: str | None, count: int | None, language: str | None,
+                 chair: str | None, speakers: tuple[str, ...], press_list: str | None, as_json: bool) -> None:
+    """Add a briefing or a recurring series of briefings."""
+    from briefing import schedule as sched
+
+    st = c.settings()
+    s = sched.add_series(c.store(), title=title, start=start, duration=duration,
+                         timezone_name=tz or st["schedule.timezone"], daily=daily, weekdays=weekdays,
+                         rrule=rrule, until=until, count=count, language=language or st["briefing.language"],
+                         chair=chair, speakers=speakers, press_list=press_list)
+    emit(s.to_dict(), as_json, f"{s.id}: {s.title}, from {s.dtstart:%Y-%m-%d %H:%M} {s.timezone}"
+         + (f", {s.rrule}" if s.rrule else ""))
+
+
+@schedule.command("list")
+@click.option("--from", "start", metavar="DATE", help="First day [default: today].")
+@click.option("--to", "end", metavar="DATE", help="Last day [default: 30 days on].")
+@json_option
+@pass_ctx
+def schedule_list(c: Ctx, start: str | None, end: str | None, as_json: bool) -> None:
+    """The scheduled briefings (occurrences) between two dates, with their ids and rooms."""
+    from briefing import schedule as sched
+
+    _, _, occs = sched.list_range(c.store(), start=start, end=end)
+    rows = [o.to_dict() for o in occs]
+    if as_json:
+        emit(rows, True)
+        return
+    if not rows:
+        click.echo("No briefings scheduled in that range. Add one with: briefing schedule add")
+    for r in rows:
+        click.echo(_occ_line(r))
+
+
+@schedule.command("cancel")
+@click.argument("ident", metavar="ID")
+@click.option("--occurrence", metavar="DATE", help="Cancel only the briefing of this day.")
+@json_option
+@pass_ctx
+def schedule_cancel(c: Ctx, ident: str, occurrence: str | None, as_json: bool) -> None:
+    """Cancel a series (ID), or one day of it (--occurrence DATE, or an occurrence ID)."""
+    from briefing import schedule as sched
+
+    r = sched.cancel(c.store(), ident, occurrence=occurrence)
+    emit(r.to_dict(), as_json, f"cancelled {r.id} — send the cancellation with: briefing invite {r.id}")
+
+
+@schedule.command("move")
+@click.argument("ident", metavar="ID")
+@click.option("--occurrence", metavar="DATE", help="The day to move (needed with a series ID).")
+@click.option("--start", required=True, metavar="YYYY-MM-DDTHH:MM", help="New start, local time.")
+@click.option("--duration", help="New length [default: unchanged].")
+@json_option
+@pass_ctx
+def schedule_move(c: Ctx, ident: str, occurrence: str | None, start: str, duration: str | None,
+                  as_json: bool) -> None:
+    """Move one briefing to another time; its id and room stay the same."""
+    from briefing import schedule as sched
+
+    o = sched.move(c.store(), ident, occurrence=occurrence, start=start, duration=duration)
+    emit(o.to_dict(), as_json, _occ_line(o.to_dict()) + f" — send the update with: briefing invite {o.id}")
+
+
+@cli.command()
+@click.argument("ident", metavar="ID")
+@click.option("--role", type=click.Choice(["chair", "speaker", "press", "recorder"]), help="Only this role.")
+@click.option("--name", default="", help="Display name of the person the link is for.")
+@click.option("--email", default="", help="Email of the person the link is for.")
+@json_option
+@pass_ctx
+def links(c: Ctx, ident: str, role: str | None, name: str, email: str, as_json: bool) -> None:
+    """Signed Jitsi join links of one briefing, per role (chair, speaker, press, recorder)."""
+    from briefing import jitsi
+
+    data = jitsi.occurrence_links(c.store(), c.settings(), ident, role=role, name=name, email=email)
+    if as_json:
+        emit(data, True)
+        return
+    click.echo(f"{data['id']}  {data['start'][:16].replace('T', ' ')}  room {data['room']}")
+    for link in data["links"]:
+        who = link["name"] + (f" <{link['email']}>" if link["email"] else "")
+        click.echo(f"{link['role']:<9} {who}\n  {link['url']}")
+
+
+@cli.command()
+@click.argument("ident", metavar="ID")
+@click.option("--to", "to", multiple=True, metavar="EMAIL", help="Also invite this address (repeatable).")
+@click.option("--role", type=click.Choice(["chair", "speaker", "press", "recorder"]),
+              help="Role of the --to addresses [default: press].")
+@click.option("--press-list", metavar="NAME", help="Invite a press list from briefing.toml.")
+@click.option("--days", type=int, help="Days of personal links in a series invitation [default: invite.days].")
+@json_option
+@pass_ctx
+def invite(c: Ctx, ident: str, to: tuple[str, ...], role: str | None, press_list: str | None,
+           days: int | None, as_json: bool) -> None:
+    """Email calendar invitations (iCalendar) with personal join links; updates and cancellations too."""
+    from briefing import invite as inv
+
+    r = inv.invite(c.store(), c.settings(), ident, to=to, press_list=press_list, role=role, days=days)
+    what = "cancellation" if r["method"] == "CANCEL" else "invitation"
+    emit(r, as_json, f"{r['id']}: {what} (sequence {r['sequence']}) sent to {len(r['sent'])}, "
+         f"already sent to {len(r['already_sent'])}, failed for {len(r['failed'])}"
+         + "".join(f"\n  failed: {f['email']} ({f['error']})" for f in r["failed"]))
+    if r["failed"]:
+        sys.exit(1)
+
+
+@cli.group()
+def jitsi() -> None:
+    """The self-hosted Jitsi: reservation service and room status."""
+
+
+@jitsi.group()
+def reservations() -> None:
+    """The HTTP service that prosody's mod_reservations calls."""
+
+
+@reservations.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8090, show_default=True, type=int, help="Port to listen on.")
+@click.option("--token-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="File with the bearer token prosody sends [default: BRIEFING_JITSI_RESERVATIONS_TOKEN].")
+@pass_ctx
+def reservations_serve(c: Ctx, host: str, port: int, token_file: Path | None) -> None:
+    """Serve POST/GET/DELETE /conference: rooms open only in their briefing's window."""
+    from briefing import reservations as res
+
+    st = c.settings()
+    token = token_file.read_text().strip() if token_file else st["jitsi.reservations_token"]
+    c.store()  # migrate before serving
+    res.serve(str(st.store_path), host=host, port=port, token=token, lead_s=int(st["jitsi.lead"]),
+              grace_s=int(st["jitsi.grace"]))
+
+
+@jitsi.command("status")
+@click.argument("ident", metavar="ID")
+@json_option
+@pass_ctx
+def jitsi_status(c: Ctx, ident: str, as_json: bool) -> None:
+    """Who is in a briefing's room now (prosody mod_muc_size)."""
+    from briefing import jitsi as jitsi_mod
+
+    data = jitsi_mod.occurrence_status(c.store(), c.settings(), ident)
+    if as_json:
+        emit(data, True)
+        return
+    if not data["active"]:
+        click.echo(f"{data['id']}: room {data['room']} is not open (nobody is in it)")
+        return
+    click.echo(f"{data['id']}: {data['participants']} in room {data['room']}")
+    for p in data["people"]:
+        click.echo(f"  {p['display_name'] or '(no name)'}" + (f" <{p['email']}>" if p["email"] else "")
+                   + f"  {p['jid']}")
+
+
 # -- entry point ------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
