@@ -27,9 +27,15 @@ def migration(number: int, name: str) -> Callable[[Callable[[sqlite3.Connection]
 
 def run_script(db: sqlite3.Connection, sql: str) -> None:
     """Run several statements inside the caller's transaction (executescript would commit)."""
-    for statement in sql.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    buffer = ""
+    for piece in sql.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):  # a trigger body holds ";" of its own
+            if buffer.strip(" \n\t;"):
+                db.execute(buffer)
+            buffer = ""
+    if buffer.strip(" \n\t;"):
+        db.execute(buffer)
 
 
 @migration(1, "briefings and stages")
@@ -206,5 +212,38 @@ def _m031(db: sqlite3.Connection) -> None:
             briefing_updated_at TEXT NOT NULL,
             segments INTEGER NOT NULL,
             indexed_at TEXT NOT NULL
+        )
+    """)
+
+
+@migration(20, "distribution: publications per target, announcements, delivery attempts")
+def _m020(db: sqlite3.Connection) -> None:
+    run_script(db, """
+        CREATE TABLE publications (
+            briefing_id TEXT NOT NULL,
+            target TEXT NOT NULL,             -- the target's name from [[publish.targets]] ("site" = local site)
+            version INTEGER,                  -- the version the target holds (NULL until one went up)
+            url TEXT,                         -- the briefing's public URL at that target
+            status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed')),
+            uploaded INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            published_at TEXT,                -- when the version above finished going up
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (briefing_id, target)
+        );
+        CREATE TABLE announcements (
+            briefing_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            notify INTEGER NOT NULL,          -- 1: tell the channels and the press list; 0: decided not to
+            embargo TEXT,                     -- ISO time before which the press email is not sent
+            requested_at TEXT NOT NULL,
+            recorded_at TEXT,                 -- when its messages were put in the outbox
+            PRIMARY KEY (briefing_id, version)
+        );
+        CREATE TABLE delivery_attempts (
+            key TEXT PRIMARY KEY,             -- outbox key
+            started_at TEXT NOT NULL,         -- a send began ...
+            finished_at TEXT                  -- ... and came back (NULL: interrupted, outcome unknown)
         )
     """)
