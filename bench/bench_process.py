@@ -1,0 +1,102 @@
+"""End-to-end overhead of `briefing process` against bare faster-whisper on the same recording.
+
+    python bench/bench_process.py [--minutes 5] [--language en]
+
+Builds a recording of real speech (../shared/speech clips of the language, looped to the length asked)
+as a 720p H.264/AAC MP4, as Jibri writes it. Then, in one run:
+  1. bare faster-whisper (same bundled model, same options: beam 5, VAD, word timestamps, int8 on CPU)
+     transcribing the MP4, model load included;
+  2. `briefing process` of the same MP4 into a fresh home (model cache already joined), as a subprocess.
+Prints both wall times and their ratio (target ≤ 1.15).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+SPEECH = Path(os.environ.get("BRIEFING_SPEECH_DIR", REPO.parent / "shared" / "speech"))
+
+
+def make_recording(dest: Path, minutes: float, language: str) -> Path:
+    import ffmpeg as fg
+
+    from recorder import ffmpeg
+
+    with open(SPEECH / "manifest.tsv", encoding="utf-8") as f:
+        clips = [SPEECH / r["audio"] for r in csv.DictReader(f, delimiter="\t") if r["language"] == language]
+    listing = dest.with_suffix(".txt")
+    total, lines = 0.0, []
+    durations = {c: float(r) for c, r in zip(clips, [0] * len(clips))}
+    from recorder.probe import probe
+
+    for c in clips:
+        durations[c] = probe(c).duration
+    while total < minutes * 60:
+        for c in clips:
+            lines.append(f"file '{c}'")
+            total += durations[c]
+    listing.write_text("\n".join(lines) + "\n")
+    audio = fg.input(str(listing), f="concat", safe=0).audio
+    video = fg.input("color=c=0x12355b:s=1280x720:r=25", f="lavfi", t=f"{minutes * 60:.1f}")
+    out = fg.output(video, audio, str(dest), vcodec="libx264", preset="ultrafast", pix_fmt="yuv420p",
+                    acodec="aac", ar=48000, ac=2, t=f"{minutes * 60:.1f}", movflags="+faststart")
+    ffmpeg.run(ffmpeg.compile_graph(out))
+    return dest
+
+
+def bare(recording: Path, model_dir: Path, language: str) -> float:
+    code = f"""
+import time; t0 = time.perf_counter()
+from faster_whisper import WhisperModel
+m = WhisperModel({str(model_dir)!r}, device="cpu", compute_type="int8")
+segs, info = m.transcribe({str(recording)!r}, language={language!r}, beam_size=5, vad_filter=True,
+                          word_timestamps=True, condition_on_previous_text=False)
+n = sum(1 for _ in segs)
+print(time.perf_counter() - t0)
+"""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def pipeline(recording: Path, home: Path, cache: Path, language: str) -> float:
+    env = {**os.environ, "BRIEFING_HOME": str(home), "BRIEFING_CACHE_DIR": str(cache)}
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import cli; cli.main()", "-q", "process", str(recording),
+                    "--language", language, "--title", "Bench", "--date", "2026-11-25"],
+                   check=True, capture_output=True, env=env, cwd=REPO)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=5.0)
+    ap.add_argument("--language", default="en")
+    args = ap.parse_args()
+    from transcribe.model import ensure_bundled_model
+
+    with tempfile.TemporaryDirectory(prefix="bench-process-") as tmp:
+        tmp_path = Path(tmp)
+        cache = tmp_path / "cache"
+        model_dir = ensure_bundled_model(cache / "models")
+        rec = make_recording(tmp_path / "recording.mp4", args.minutes, args.language)
+        print(f"recording: {args.minutes:g} min of real {args.language} speech, 720p H.264/AAC "
+              f"({rec.stat().st_size / 1e6:.1f} MB); {os.cpu_count()} CPU cores")
+        t_bare = bare(rec, model_dir, args.language)
+        t_proc = pipeline(rec, tmp_path / "home", cache, args.language)
+        print(f"bare faster-whisper   {t_bare:7.1f} s  (RTF {t_bare / (args.minutes * 60):.3f})")
+        print(f"briefing process      {t_proc:7.1f} s  (RTF {t_proc / (args.minutes * 60):.3f})")
+        print(f"overhead ratio        {t_proc / t_bare:7.3f}  (target <= 1.15)")
+
+
+if __name__ == "__main__":
+    main()
