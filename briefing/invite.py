@@ -23,7 +23,7 @@ from email.utils import formataddr, make_msgid
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from briefing import config, outbox
+from briefing import config, jitsi as _jitsi, outbox  # noqa: F401  (jitsi declares the jitsi.* settings)
 from briefing.errors import ConfigError, InputError, PublishError
 
 config.register(

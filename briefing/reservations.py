@@ -21,6 +21,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from briefing import jitsi as _jitsi  # noqa: F401  (declares the jitsi.* settings this service reads)
 from briefing.store import Store, now_iso
 
 log = logging.getLogger("briefing.reservations")
