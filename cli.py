@@ -119,6 +119,10 @@ def status(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
     from briefing import pipeline
 
     data = pipeline.status(c.store(), briefing_id)
+    from briefing import distribute
+
+    for b in data:
+        b["distribution"] = distribute.status(c.store(), c.settings(), b["id"])
     if as_json:
         emit(data, True)
         return
@@ -135,6 +139,17 @@ def status(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
             if briefing_id:
                 for role, path in s["artifacts"].items():
                     click.echo(f"      {role:<12} {path}")
+        dist = b["distribution"]
+        for t in dist["targets"]:
+            if t["status"] == "never" and not briefing_id:
+                continue
+            line = f"  → {t['name']:<9} {t['status']}" + (f" v{t['version']}" if t["version"] else "")
+            line += (f"  {t['url']}" if t["url"] else "") + (f"  {t['published_at']}" if t["published_at"] else "")
+            click.echo(line + (f"\n      error: {t['error']}" if t["error"] else ""))
+        for m in dist["messages"]:
+            when = m["sent_at"] or (f"not before {m['not_before']}" if m["not_before"] else "")
+            line = f"  ✉ {m['kind']:<7} {m['name']}  {m['status']} v{m['version']}  {when}".rstrip()
+            click.echo(line + (f"\n      error: {m['error']}" if m["error"] else ""))
 
 
 def _one_stage(fn_name: str, doc: str) -> None:
@@ -159,7 +174,145 @@ def _one_stage(fn_name: str, doc: str) -> None:
 
 _one_stage("transcribe", "Run the transcription stage of one briefing (as inside process).")
 _one_stage("summarize", "Run the summary stage of one briefing (as inside process).")
-_one_stage("publish", "Publish one briefing to the local site (as inside process).")
+
+
+@cli.command()
+@click.argument("briefing_id")
+@click.option("--note", help="Publish the pending correction as a new version with this note (required for one).")
+@click.option("--notify/--no-notify", default=None,
+              help="Tell the press channels and list [default: yes for version 1, no for corrections].")
+@click.option("--embargo", metavar="TIME", help="Send the press email at this time, e.g. 2026-11-25T14:00.")
+@click.option("--resend-uncertain", is_flag=True, help="Send again messages whose earlier send was interrupted.")
+@force_option
+@json_option
+@pass_ctx
+def publish(c: Ctx, briefing_id: str, note: str | None, notify: bool | None, embargo: str | None,
+            resend_uncertain: bool, force: bool, as_json: bool) -> None:
+    """Publish one briefing: local site, signed manifest, targets, then channels and email (once)."""
+    from briefing import pipeline
+
+    reporter = c.reporter(as_json)
+    try:
+        result = pipeline.publish_one(c.store(), c.settings(), briefing_id, force=force, reporter=reporter,
+                                      note=note, notify=notify, embargo=embargo,
+                                      resend_uncertain=resend_uncertain)
+    finally:
+        reporter.close()
+    d = result.distribution or {}
+    emit(result.to_dict(), as_json, None if c.quiet else
+         f"publish: version {d.get('version', '?')} — {d.get('link') or result.page}")
+
+
+@cli.command()
+@click.argument("briefing_id")
+@click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A corrected SRT, VTT or TXT file (without it, $EDITOR opens the transcript).")
+@click.option("--discard", is_flag=True, help="Throw away the pending correction.")
+@json_option
+@pass_ctx
+def correct(c: Ctx, briefing_id: str, file: Path | None, discard: bool, as_json: bool) -> None:
+    """Correct a transcript; publish it with: briefing publish ID --note "..."."""
+    from briefing import corrections
+
+    store, settings = c.store(), c.settings()
+    if discard:
+        done = corrections.discard(store, settings, briefing_id)
+        emit({"id": briefing_id, "discarded": done}, as_json, "discarded" if done else "no pending correction")
+        return
+    if file is None:
+        edited = click.edit(corrections.editable_text(store, settings, briefing_id), extension=".txt",
+                            require_save=True)
+        if edited is None:
+            emit({"id": briefing_id, "changed": 0}, as_json, "not saved: nothing changed")
+            return
+        result = corrections.correct(store, settings, briefing_id, text=edited)
+    else:
+        result = corrections.correct(store, settings, briefing_id, file=file)
+    emit(result, as_json, "nothing changed" if not result["changed"] else
+         f"{result['changed']} segment(s) corrected; publish with: briefing publish {briefing_id} --note \"...\"")
+
+
+@cli.command()
+@click.argument("target")
+@click.option("--key", metavar="PEM|URL|FINGERPRINT",
+              help="The publisher's public key, or the fingerprint its published key must have.")
+@click.option("--manifest", metavar="PATH|URL", help="The release's manifest.json, for a file downloaded elsewhere.")
+@json_option
+@pass_ctx
+def verify(c: Ctx, target: str, key: str | None, manifest: str | None, as_json: bool) -> None:
+    """Check a downloaded file, a briefing directory, or a page URL against its signed manifest."""
+    from briefing import errors
+    from publish.manifest import verify as run_verify
+
+    with errors.translated():
+        report = run_verify(target, key=key, manifest=manifest)
+    data = report.to_dict()
+    if as_json:
+        emit(data, True)
+    else:
+        for f in report.files:
+            click.echo(f"{'ok  ' if f.ok else 'FAIL'} {f.name}: {f.detail}")
+        for p in report.problems:
+            click.echo(f"FAIL {p}")
+        if report.signature_ok:
+            click.echo(f"signed by key {report.key_fingerprint} ({report.key_source}) — compare it with the "
+                       "fingerprint the ministry publishes")
+        click.echo(f"{'AUTHENTIC' if report.ok else 'NOT VERIFIED'}: {report.briefing_id or target}"
+                   + (f" version {report.version}" if report.version else ""))
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.group()
+def keys() -> None:
+    """The Ed25519 key that signs release manifests."""
+
+
+@keys.command(name="generate")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the private key [default: <home>/keys/signing-key.pem].")
+@click.option("--force", is_flag=True, help="Replace an existing key.")
+@json_option
+@pass_ctx
+def keys_generate(c: Ctx, out: Path | None, force: bool, as_json: bool) -> None:
+    """Make a new signing key (file mode 0600)."""
+    from briefing import distribute
+
+    r = distribute.generate_key(c.settings(), out, force=force)
+    emit(r, as_json, f"{r['path']}\nfingerprint {r['fingerprint']}\n"
+         + ("" if out is None else f"use it with: export BRIEFING_SIGNING_KEY_FILE={r['path']}"))
+
+
+@keys.command(name="show")
+@json_option
+@pass_ctx
+def keys_show(c: Ctx, as_json: bool) -> None:
+    """The fingerprint of the signing key in use."""
+    from briefing import distribute
+
+    fp = distribute.key_fingerprint(c.settings())
+    emit({"fingerprint": fp}, as_json, fp)
+
+
+@cli.group(name="outbox")
+def outbox_group() -> None:
+    """Messages to the press (channels, email)."""
+
+
+@outbox_group.command(name="send")
+@click.option("--resend-uncertain", is_flag=True, help="Send again messages whose earlier send was interrupted.")
+@json_option
+@pass_ctx
+def outbox_send(c: Ctx, resend_uncertain: bool, as_json: bool) -> None:
+    """Send every due message (embargoed email whose time has come, failed ones again); for cron."""
+    from briefing import distribute
+
+    results = distribute.send_due(c.store(), c.settings(), resend_uncertain=resend_uncertain)
+    emit(results, as_json, None if c.quiet else "\n".join(
+        f"{r['status']:<9} {r['kind']:<7} {r['target']}" + (f": {r['error']}" if r["error"] else "")
+        for r in results) or "nothing due")
+    if any(r["status"] == "failed" for r in results):
+        sys.exit(1)
 
 
 @cli.command(name="settings")

@@ -54,11 +54,13 @@ class ProcessResult:
     skipped: list[str] = field(default_factory=list)
     page: Path | None = None
     seconds: float = 0.0
+    distribution: dict[str, Any] | None = None  # targets, channels, email (briefing.distribute.Report)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.briefing.id, "title": self.briefing.title, "date": self.briefing.date,
                 "language": self.briefing.language, "ran": self.ran, "skipped": self.skipped,
-                "page": str(self.page) if self.page else None, "seconds": round(self.seconds, 2)}
+                "page": str(self.page) if self.page else None, "seconds": round(self.seconds, 2),
+                "distribution": self.distribution}
 
 
 def _key(parts: dict[str, Any]) -> str:
@@ -283,8 +285,11 @@ class Runner:
 def site_options(settings: Settings) -> Any:
     from publish.types import SiteOptions
 
+    from briefing.distribute import key_fingerprint
+
     return SiteOptions(title=settings["site.title"], base_url=settings["site.base_url"],
-                       language=settings["site.language"])
+                       language=settings["site.language"],
+                       extra={"signing_key_fingerprint": key_fingerprint(settings)})
 
 
 def summary_markdown(b: Briefing, s: Any) -> str:
@@ -408,7 +413,11 @@ def process(store: Store, settings: Settings, path: Path, *, title: str | None =
         video.result()
     runner.summarize()
     page = runner.publish()
-    return ProcessResult(store.briefing(b.id), runner.ran, runner.skipped, page, time.perf_counter() - t0)
+    from briefing import distribute
+
+    dist = distribute.after_publish(store, settings, b.id, reporter=reporter)
+    return ProcessResult(store.briefing(b.id), runner.ran, runner.skipped, page, time.perf_counter() - t0,
+                         dist.to_dict())
 
 
 def runner_for(store: Store, settings: Settings, bid: str, *, force: bool = False,
@@ -434,10 +443,18 @@ def summarize_one(store: Store, settings: Settings, bid: str, *, force: bool = F
 
 
 def publish_one(store: Store, settings: Settings, bid: str, *, force: bool = False,
-                reporter: Reporter | None = None) -> ProcessResult:
+                reporter: Reporter | None = None, note: str | None = None, notify: bool | None = None,
+                embargo: str | None = None, resend_uncertain: bool = False) -> ProcessResult:
+    from briefing import corrections, distribute
+
+    corrections.prepare_publish(store, settings, bid, note)  # a note makes version N+1
     r = runner_for(store, settings, bid, force=force, reporter=reporter)
+    if "summary_json" in store.artifacts(bid):
+        r.summarize()  # a corrected transcript gets its summary redone (no-op otherwise)
     page = r.publish()
-    return ProcessResult(store.briefing(bid), r.ran, r.skipped, page)
+    dist = distribute.after_publish(store, settings, bid, notify=notify, embargo=embargo,
+                                    resend_uncertain=resend_uncertain, reporter=reporter)
+    return ProcessResult(store.briefing(bid), r.ran, r.skipped, page, distribution=dist.to_dict())
 
 
 def status(store: Store, bid: str | None = None) -> list[dict[str, Any]]:

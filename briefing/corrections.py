@@ -1,0 +1,224 @@
+"""Corrections of a published transcript, published as a new version with a note.
+
+``briefing correct ID`` takes the corrected text (from $EDITOR, as ``[HH:MM:SS.mmm] text`` paragraphs, or
+from a corrected SRT, VTT or TXT file) and keeps it as the briefing's *pending* correction: nothing is
+published yet. ``briefing publish ID --note "..."`` then applies it and publishes version N+1, whose page
+says "corrected on <date>: <note>"; the earlier versions stay on the site under ``v<N>/``.
+
+How corrected text maps back onto the transcript: every cue of the corrected file belongs to the original
+segment it overlaps most in time. A segment whose words did not change is kept as it was (word timings,
+confidence); a changed one gets the corrected text, loses its word timings (the captions are re-timed over
+the segment) and is marked ``corrected`` with full confidence, since a person checked it. A segment with no
+cue left was deleted; a cue that overlaps no segment becomes a new one.
+
+Applying is crash-safe: the correction is first recorded in the briefing's metadata as *applying*, then its
+files become the transcript's artifacts, then the mark is cleared; a run that finds the mark finishes the job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from briefing import errors
+from briefing.config import Settings
+from briefing.errors import ConfigError, InputError
+from briefing.fsutil import atomic_write_text, sha256_file
+from briefing.store import Artifact, Store, now_iso
+
+HEADER = (
+    "# Correct the words below. Keep each [HH:MM:SS.mmm] stamp at the start of its paragraph;\n"
+    "# delete a paragraph to remove it. Lines starting with # are ignored.\n"
+    "# Save and close the editor to keep the correction; publish it with: briefing publish {id} --note \"...\"\n"
+)
+ROLES = {"json": "transcript.json", "srt": "transcript.srt", "vtt": "transcript.vtt", "txt": "transcript.txt"}
+
+
+def _dir(settings: Settings, bid: str) -> Path:
+    return settings.workspace / bid / "corrections"
+
+
+def current_transcript(store: Store, settings: Settings, bid: str) -> Any:
+    """The pending correction if there is one, else the transcript as published."""
+    from transcribe import formats
+
+    b = store.briefing(bid)
+    pending = b.meta.get("pending_correction")
+    if pending and not pending.get("applying") and (Path(pending["dir"]) / ROLES["json"]).is_file():
+        path = Path(pending["dir"]) / ROLES["json"]
+    else:
+        arts = store.artifacts(bid)
+        if "json" not in arts:
+            raise InputError(f"briefing {bid} has no transcript yet", hint=f"run `briefing process` for it first")
+        path = Path(arts["json"].path)
+    with errors.translated():
+        return formats.from_json(path.read_text(encoding="utf-8"))
+
+
+def editable_text(store: Store, settings: Settings, bid: str) -> str:
+    from transcribe.formats import format_timestamp
+
+    t = current_transcript(store, settings, bid)
+    paras = [f"[{format_timestamp(s.start)}] {s.text.strip()}" for s in t.segments if s.text.strip()]
+    return HEADER.format(id=bid) + "\n" + "\n\n".join(paras) + "\n"
+
+
+def parse(text: str, kind: str, duration: float) -> list[tuple[float, float, str]]:
+    """Cues from corrected text; kind is srt, vtt or txt (timed paragraphs, # comment lines ignored)."""
+    from transcribe import formats
+
+    with errors.translated():
+        if kind == "srt":
+            return formats.parse_srt(text)
+        if kind == "vtt":
+            return formats.parse_vtt(text)
+        kept = "\n".join(line for line in text.replace("\r\n", "\n").split("\n") if not line.lstrip().startswith("#"))
+        if not kept.strip():
+            raise InputError("the corrected text is empty", hint="keep the paragraphs you do not change")
+        return formats.parse_timed_txt(kept, duration=duration)
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def apply_cues(t: Any, cues: list[tuple[float, float, str]]) -> tuple[Any, int]:
+    """The transcript with the cues' text put in; and how many segments changed, appeared or went."""
+    from transcribe.types import Segment
+
+    segs = list(t.segments)
+    assigned: dict[int, list[str]] = {}
+    new: list[Any] = []
+    for start, end, text in cues:
+        best, score = None, 0.0
+        for i, s in enumerate(segs):
+            o = _overlap(start, max(end, start + 0.001), s.start, s.end)
+            if o > score:
+                best, score = i, o
+        if best is None:  # a zero-length cue, or one between segments: the segment it starts in or at
+            near = [i for i, s in enumerate(segs) if abs(s.start - start) < 0.5 or s.start <= start < s.end]
+            best = near[0] if near else None
+        if best is None:
+            new.append(Segment(id=-1, start=start, end=max(end, start + 0.5), text=" " + text, confidence=1.0,
+                               flags=("corrected",)))
+        else:
+            assigned.setdefault(best, []).append(text)
+    changed = len(new)
+    out = []
+    for i, s in enumerate(segs):
+        if i not in assigned:
+            changed += 1  # deleted
+            continue
+        text = " ".join(" ".join(assigned[i]).split())
+        if text == " ".join(s.text.split()):
+            out.append(s)
+            continue
+        changed += 1
+        flags = tuple(f for f in s.flags if f != "low-confidence") + ("corrected",)
+        out.append(replace(s, text=" " + text, words=(), confidence=1.0, flags=flags))
+    out += new
+    out.sort(key=lambda s: s.start)
+    out = [replace(s, id=i) for i, s in enumerate(out)]
+    return replace(t, segments=tuple(out)), changed
+
+
+def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = None, text: str | None = None,
+            source: str = "editor") -> dict[str, Any]:
+    """Keep a corrected transcript as the briefing's pending correction; returns what changed."""
+    from transcribe import formats
+
+    t = current_transcript(store, settings, bid)
+    if file is not None:
+        file = Path(file)
+        kind = file.suffix.lower().lstrip(".")
+        if kind not in ("srt", "vtt", "txt"):
+            raise InputError(f"{file} is not an SRT, VTT or TXT file", hint="pass a .srt, .vtt or .txt file")
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {file}: {exc}", hint="pass a UTF-8 text file") from None
+        source = file.name
+    else:
+        kind = "txt"
+    if text is None:
+        raise InputError("no corrected text given")
+    cues = parse(text, kind, t.duration)
+    if not cues:
+        raise InputError("no timed text found in the correction",
+                         hint="keep the timestamps ([HH:MM:SS] paragraphs, or SRT/VTT cues)")
+    fixed, changed = apply_cues(t, cues)
+    if changed == 0:
+        return {"id": bid, "changed": 0, "pending": bool(store.briefing(bid).meta.get("pending_correction"))}
+    out = _dir(settings, bid) / "pending"
+    files = {"json": formats.to_json(fixed), "srt": formats.to_srt(fixed), "vtt": formats.to_vtt(fixed),
+             "txt": formats.to_txt(fixed)}
+    for role, body in files.items():
+        atomic_write_text(out / ROLES[role], body)
+    store.update_meta(bid, pending_correction={"created_at": now_iso(), "source": source, "changed": changed,
+                                               "dir": str(out)})
+    return {"id": bid, "changed": changed, "pending": True, "dir": str(out)}
+
+
+def discard(store: Store, settings: Settings, bid: str) -> bool:
+    b = store.briefing(bid)
+    pending = b.meta.get("pending_correction")
+    if not pending or pending.get("applying"):
+        return False
+    shutil.rmtree(pending["dir"], ignore_errors=True)
+    store.update_meta(bid, pending_correction=None)
+    return True
+
+
+def prepare_publish(store: Store, settings: Settings, bid: str, note: str | None) -> int | None:
+    """Before publishing: apply the pending correction as a new version when a note is given.
+
+    Returns the new version number, or None when this publish makes no new version."""
+    b = store.briefing(bid)
+    pending = b.meta.get("pending_correction")
+    if pending and pending.get("applying"):
+        _finish(store, settings, bid, pending)
+        return int(pending["version"])
+    note = (note or "").strip() or None
+    if note is None:
+        if pending:
+            raise ConfigError(f"briefing {bid} has a correction waiting to be published",
+                              hint=f'publish it as a new version with: briefing publish {bid} --note "what was '
+                                   f'corrected"')
+        return None
+    run = store.stage(bid, "publish")
+    if run is None or run.status != "done":
+        raise InputError(f"briefing {bid} has not been published yet, so there is nothing to correct",
+                         hint=f"publish it first with: briefing publish {bid}")
+    corrections = list(b.meta.get("corrections", ()))
+    version = len(corrections) + 2
+    corrections.append({"date": now_iso(), "note": note, "version": version})
+    if pending:
+        pending = {**pending, "applying": True, "version": version}
+        store.update_meta(bid, corrections=corrections, pending_correction=pending)
+        _finish(store, settings, bid, pending)
+    else:
+        store.update_meta(bid, corrections=corrections)
+    return version
+
+
+def _finish(store: Store, settings: Settings, bid: str, pending: dict[str, Any]) -> None:
+    src = Path(pending["dir"])
+    dest = _dir(settings, bid) / f"v{pending['version']}"
+    if src.is_dir():
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.rename(src, dest)
+    if not (dest / ROLES["json"]).is_file():
+        raise InputError(f"the correction's files are gone from {dest}",
+                         hint=f"make the correction again with `briefing correct {bid}`")
+    arts = [Artifact(role, str(dest / name), sha256_file(dest / name), (dest / name).stat().st_size)
+            for role, name in ROLES.items()]
+    key = json.dumps({a.role: a.sha256 for a in arts}, sort_keys=True)
+    store.stage_started(bid, "correct", key)
+    store.stage_done(bid, "correct", key, arts, {"version": pending["version"], "changed": pending.get("changed"),
+                                                 "source": pending.get("source")})
+    store.update_meta(bid, pending_correction=None)

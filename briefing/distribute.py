@@ -1,0 +1,622 @@
+"""Distribution of a published briefing: signed manifest, publish targets, press channels and press email.
+
+After the local site has the release (the pipeline's publish stage), :func:`after_publish`:
+
+1. signs the release: ``briefings/<id>/manifest.json`` (+ ``.sig``) and the site's ``signing-key.pub``;
+2. copies the site to every target of ``[[publish.targets]]`` (local directories, S3 buckets), media first,
+   then pages, then the index and feeds; a failed target does not stop the others;
+3. when every target holds the release, puts the notifications of this version in the outbox (version 1
+   always; a corrected version only when asked with ``--notify``), once;
+4. sends what is due: each message is recorded before it is sent and marked after, with retries and
+   backoff; a failed channel does not block the others, and is retried by the next run.
+
+A send that was interrupted after it began (the process was killed while talking to the service) is not
+repeated automatically: whether it arrived is unknown, and the press must never be told twice. ``briefing
+status`` lists it as *uncertain*; ``briefing publish ID --resend-uncertain`` sends it again.
+
+Configuration (briefing.toml)::
+
+    [[publish.targets]]
+    name = "cdn"                  # shown by `briefing status`; also part of the record, keep it stable
+    type = "s3"                   # or "local"
+    bucket = "press"
+    prefix = "site/"
+    endpoint_url = "https://minio.gov.example"   # MinIO / Ceph; leave out for AWS
+    region = "us-east-1"
+    public_url = "https://cdn.press.gov.example/" # what readers open; used for the links sent out
+    multipart_threshold = "64MiB"
+
+    [[publish.targets]]
+    name = "www"
+    type = "local"
+    path = "/var/www/press"
+    public_url = "https://press.gov.example/"
+
+    [[publish.channels]]
+    name = "newsroom"
+    url_env = "BRIEFING_CHANNEL_NEWSROOM"   # the apprise URL (with its token) from the environment;
+                                            # or url = "..." for a URL that holds no secret
+
+    [publish.email]
+    from = "Press Office <press@gov.example>"
+    to = ["press-list@gov.example"]
+
+Secrets: ``BRIEFING_CHANNELS`` (or ``BRIEFING_CHANNELS_FILE``) holds more channels, one per line, as
+``name=URL`` or a bare URL; ``BRIEFING_SMTP_URL`` the SMTP server; ``BRIEFING_SIGNING_KEY_FILE`` the
+Ed25519 signing key. S3 credentials come from boto3's own chain.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from briefing import outbox
+from briefing.config import Setting, Settings, duration, register
+from briefing.errors import ConfigError, PublishError
+from briefing.store import Store, now_iso
+
+register(
+    Setting("signing.key", "", "Ed25519 private key (PEM) that signs release manifests; set "
+            "BRIEFING_SIGNING_KEY_FILE to its file (default: <home>/keys/signing-key.pem, made on first "
+            "publish).", secret=True),
+    Setting("smtp.url", "", "SMTP server for the press email: smtp://user:password@host:587 or smtps://...",
+            secret=True),
+    Setting("channels", "", "Press channels (apprise URLs), one per line, as name=URL or URL.", secret=True),
+    Setting("publish.retry_attempts", 4, "Attempts per notification before it is marked failed.", int),
+    Setting("publish.retry_wait", 2.0, "First wait between attempts (doubles each time), e.g. 2s.", duration),
+)
+
+SITE_TARGET = "site"
+_generated_keys: list[Path] = []
+
+
+# ------------------------------------------------------------------------------------------ configuration
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    kind: str  # "local" or "s3"
+    spec: Any  # publish.targets.LocalTarget or publish.s3.S3Target
+    public_url: str
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    url: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    sender: str
+    to: tuple[str, ...]
+    reply_to: str | None = None
+    attach: tuple[str, ...] = ("txt", "summary")
+
+
+_SIZE = re.compile(r"^\s*([0-9.]+)\s*([kmg]i?b?)?\s*$", re.I)
+
+
+def _size(v: Any, what: str) -> int:
+    if isinstance(v, int):
+        return v
+    m = _SIZE.match(str(v))
+    if not m:
+        raise ConfigError(f"bad size for {what}: {v!r}", hint="use bytes or e.g. 8MiB, 64MB")
+    mult = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}[(m.group(2) or "")[:1].lower()]
+    return int(float(m.group(1)) * mult)
+
+
+def _list(settings: Settings, dotted: str) -> list[dict[str, Any]]:
+    node = settings.section(dotted)
+    if node is None:
+        return []
+    if not isinstance(node, list) or not all(isinstance(x, dict) for x in node):
+        raise ConfigError(f"[[{dotted}]] in briefing.toml must be a list of tables",
+                          hint=f"write each one as a [[{dotted}]] block")
+    return node
+
+
+def targets(settings: Settings) -> list[Target]:
+    from publish.s3 import S3Target
+    from publish.targets import LocalTarget
+
+    out: list[Target] = []
+    for i, t in enumerate(_list(settings, "publish.targets"), 1):
+        kind = str(t.get("type", "")).lower()
+        name = str(t.get("name") or f"{kind or 'target'}-{i}")
+        public = str(t.get("public_url", "") or "")
+        if kind == "local":
+            if not t.get("path"):
+                raise ConfigError(f"publish target {name}: a local target needs path = \"/var/www/press\"")
+            out.append(Target(name, kind, LocalTarget(Path(str(t["path"])).expanduser(), name, public), public))
+        elif kind == "s3":
+            if not t.get("bucket"):
+                raise ConfigError(f"publish target {name}: an s3 target needs bucket = \"...\"")
+            for secret in ("aws_secret_access_key", "secret_key", "secret_access_key"):
+                if secret in t:
+                    raise ConfigError(f"publish target {name}: S3 keys must not be written in briefing.toml",
+                                      hint="use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role")
+            kw: dict[str, Any] = {}
+            for key in ("multipart_threshold", "multipart_chunksize"):
+                if key in t:
+                    kw[key] = _size(t[key], f"{name}.{key}")
+            if "max_concurrency" in t:
+                kw["max_concurrency"] = int(t["max_concurrency"])
+            out.append(Target(name, kind, S3Target(
+                bucket=str(t["bucket"]), name=name, prefix=str(t.get("prefix", "")),
+                endpoint_url=t.get("endpoint_url") or None, region=t.get("region") or None,
+                public_url=public, addressing_style=t.get("addressing_style") or None,
+                profile=t.get("profile") or None, **kw), public))
+        else:
+            raise ConfigError(f"publish target {name}: unknown type {kind!r}", hint='use type = "local" or "s3"')
+    names = [t.name for t in out]
+    if len(set(names)) != len(names) or SITE_TARGET in names:
+        raise ConfigError("publish targets need distinct names (and not \"site\", the local site)")
+    return out
+
+
+def channels(settings: Settings) -> list[Channel]:
+    out: list[Channel] = []
+    for i, c in enumerate(_list(settings, "publish.channels"), 1):
+        name = str(c.get("name") or f"channel-{i}")
+        url = c.get("url")
+        if c.get("url_env"):
+            url = os.environ.get(str(c["url_env"]))
+            if not url:
+                raise ConfigError(f"channel {name}: the environment variable {c['url_env']} is not set",
+                                  hint="set it to the channel's apprise URL")
+        if not url:
+            raise ConfigError(f"channel {name} has no url (or url_env)")
+        out.append(Channel(name, str(url)))
+    for n, line in enumerate(str(settings["channels"] or "").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "=" in line.split("://", 1)[0]:
+            name, url = line.split("=", 1)
+        else:
+            from publish.notify import mask_url
+
+            name, url = re.sub(r"[^a-z0-9]+", "-", mask_url(line).split("://")[-1].lower()).strip("-") or f"env-{n}", line
+        out.append(Channel(name.strip(), url.strip()))
+    names = [c.name for c in out]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise ConfigError(f"channel names must be distinct: {sorted(dupes)}", hint="give each channel a name")
+    return out
+
+
+def email_config(settings: Settings) -> EmailConfig | None:
+    node = settings.section("publish.email")
+    if not node:
+        return None
+    to = node.get("to", [])
+    to = [to] if isinstance(to, str) else list(to)
+    if not node.get("from") or not to:
+        raise ConfigError("[publish.email] needs from = \"...\" and to = [\"...\"]")
+    return EmailConfig(sender=str(node["from"]), to=tuple(str(x) for x in to), reply_to=node.get("reply_to"),
+                       attach=tuple(node.get("attach", ("txt", "summary"))))
+
+
+# ------------------------------------------------------------------------------------------- signing key
+
+
+def default_key_path(settings: Settings) -> Path:
+    return settings.home / "keys" / "signing-key.pem"
+
+
+def generate_key(settings: Settings, out: Path | None = None, *, force: bool = False) -> dict[str, Any]:
+    """Make a new Ed25519 signing key (0600). Refuses to overwrite one without ``force``."""
+    from publish import manifest as pm
+
+    path = Path(out) if out else default_key_path(settings)
+    if path.exists() and not force:
+        raise ConfigError(f"{path} already exists", hint="pass --force to replace it (old releases stay signed "
+                                                          "with the old key), or --out to write elsewhere")
+    pem = pm.generate_private_key()
+    with _translated():
+        pm.write_private_key(path, pem)
+        fp = pm.fingerprint(pm.public_key_pem(pem))
+    return {"path": str(path), "fingerprint": fp}
+
+
+def signing_key(settings: Settings, *, create: bool = True) -> bytes:
+    """The PEM private key: BRIEFING_SIGNING_KEY(_FILE), else <home>/keys/signing-key.pem (made if missing)."""
+    from publish import manifest as pm
+
+    configured = settings["signing.key"]
+    if configured:
+        return configured.encode() if isinstance(configured, str) else configured
+    path = default_key_path(settings)
+    if not path.exists():
+        if not create:
+            raise ConfigError("no signing key", hint="make one with `briefing keys generate`")
+        pm.write_private_key(path, pm.generate_private_key())
+        _generated_keys.append(path)
+    return path.read_bytes()
+
+
+def key_fingerprint(settings: Settings) -> str:
+    from publish import manifest as pm
+
+    with _translated():
+        return pm.fingerprint(pm.public_key_pem(signing_key(settings)))
+
+
+class _translated:
+    """Turn publish/ library errors into PublishError (the errors module knows them by module name)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, typ: Any, exc: Any, tb: Any) -> bool:
+        if exc is None or isinstance(exc, (PublishError, ConfigError)):
+            return False
+        from briefing.errors import convert
+
+        mapped = convert(exc)
+        if mapped is None:
+            return False
+        raise mapped from exc
+
+
+# ------------------------------------------------------------------------------------------ the release
+
+
+def _release_meta(site_dir: Path, bid: str) -> dict[str, Any]:
+    path = site_dir / "briefings" / bid / "release.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise PublishError(f"briefing {bid} is not on the local site ({path} is missing)",
+                           hint=f"run `briefing publish {bid}` first") from None
+
+
+_MANIFEST_META = ("id", "title", "date", "language", "speakers", "version", "published_at", "updated_at",
+                  "corrections", "duration", "media_kind", "transcript")
+
+
+def sign_release(settings: Settings, bid: str) -> Path:
+    from publish import manifest as pm
+
+    site_dir = settings.site_dir
+    meta = _release_meta(site_dir, bid)
+    key = signing_key(settings)
+    with _translated():
+        pm.write_public_key(site_dir, key)
+        return pm.write_signed_manifest(site_dir / "briefings" / bid,
+                                        metadata={k: meta.get(k) for k in _MANIFEST_META}, private_pem=key)
+
+
+def public_link(settings: Settings, bid: str, tgts: list[Target] | None = None) -> str:
+    """The briefing page's URL for readers: the first target's public URL, else site.base_url."""
+    for t in tgts if tgts is not None else targets(settings):
+        if t.public_url:
+            return t.public_url.rstrip("/") + f"/briefings/{bid}/"
+    base = settings["site.base_url"]
+    if base:
+        return base.rstrip("/") + f"/briefings/{bid}/"
+    return (settings.site_dir / "briefings" / bid / "index.html").as_uri()
+
+
+# ------------------------------------------------------------------------------------------ bookkeeping
+
+
+def _publication(store: Store, bid: str, target: str) -> dict[str, Any] | None:
+    rows = store.query("SELECT * FROM publications WHERE briefing_id=? AND target=?", (bid, target))
+    return dict(rows[0]) if rows else None
+
+
+def _set_publication(store: Store, bid: str, target: str, **cols: Any) -> None:
+    cols["updated_at"] = now_iso()
+    names = ", ".join(cols)
+    marks = ", ".join("?" for _ in cols)
+    updates = ", ".join(f"{k}=excluded.{k}" for k in cols)
+    with store.tx() as db:
+        db.execute(f"INSERT INTO publications (briefing_id, target, {names}) VALUES (?, ?, {marks})"
+                   f" ON CONFLICT(briefing_id, target) DO UPDATE SET {updates}", (bid, target, *cols.values()))
+
+
+def _announcement(store: Store, bid: str, version: int) -> dict[str, Any] | None:
+    rows = store.query("SELECT * FROM announcements WHERE briefing_id=? AND version=?", (bid, version))
+    return dict(rows[0]) if rows else None
+
+
+def _decide(store: Store, bid: str, version: int, notify: bool | None, embargo: str | None) -> dict[str, Any] | None:
+    """Record whether this version is announced: version 1 unless told not to; later ones only if asked."""
+    row = _announcement(store, bid, version)
+    want = (version == 1) if notify is None else notify
+    if row is None:
+        if notify is None and version > 1:
+            return None
+        with store.tx() as db:
+            db.execute("INSERT OR IGNORE INTO announcements (briefing_id, version, notify, embargo, requested_at)"
+                       " VALUES (?, ?, ?, ?, ?)", (bid, version, int(want), embargo, now_iso()))
+    elif notify and not row["notify"]:
+        with store.tx() as db:  # asked later: announce after all (nothing was recorded for it)
+            db.execute("UPDATE announcements SET notify=1, embargo=?, recorded_at=NULL WHERE briefing_id=?"
+                       " AND version=?", (embargo, bid, version))
+    return _announcement(store, bid, version)
+
+
+def parse_embargo(value: str | None) -> str | None:
+    """An ISO time (with or without offset; local time when without), or None."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.strip().replace(" ", "T").replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(f"bad embargo time {value!r}", hint="use e.g. 2026-11-25T14:00 or 2026-11-25T14:00+07:00") from None
+    # the outbox compares times as text: write it the way the store writes "now" (local time, offset)
+    return dt.astimezone().isoformat(timespec="seconds")
+
+
+def _record_messages(store: Store, settings: Settings, bid: str, version: int, link: str,
+                     embargo: str | None) -> list[str]:
+    from publish import notify as pn
+
+    meta = _release_meta(settings.site_dir, bid)
+    correction = None
+    if version > 1:
+        correction = next((c for c in meta.get("corrections", []) if c.get("version") == version), None)
+    post = pn.press_post(meta, link, correction=correction)
+    keys = []
+    for ch in channels(settings):
+        key = f"channel:{bid}:v{version}:{ch.name}"
+        outbox.record(store, kind="channel", key=key, target=ch.name, briefing_id=bid,
+                      payload={"channel": ch.name, "title": post.title, "body": post.body, "link": link,
+                               "version": version})
+        keys.append(key)
+    mail = email_config(settings)
+    if mail is not None:
+        vdir = settings.site_dir / "briefings" / bid / f"v{version}"
+        names = {"txt": "transcript.txt", "srt": "transcript.srt", "vtt": "transcript.vtt",
+                 "json": "transcript.json", "summary": "summary.md"}
+        attachments = [str(vdir / names[a]) for a in mail.attach if a in names and (vdir / names[a]).is_file()]
+        body = _email_body(meta, link, correction)
+        key = f"email:{bid}:v{version}"
+        outbox.record(store, kind="email", key=key, target=", ".join(mail.to), briefing_id=bid,
+                      payload={"from": mail.sender, "to": list(mail.to), "reply_to": mail.reply_to,
+                               "subject": post.title, "body": body, "attachments": attachments, "link": link,
+                               "version": version},
+                      not_before=embargo)
+        keys.append(key)
+    with store.tx() as db:
+        db.execute("UPDATE announcements SET recorded_at=? WHERE briefing_id=? AND version=?",
+                   (now_iso(), bid, version))
+    return keys
+
+
+def _email_body(meta: dict[str, Any], link: str, correction: dict[str, Any] | None) -> str:
+    from publish import notify as pn
+
+    lines = [meta.get("title", ""), meta.get("date", ""), ""]
+    if correction:
+        lines += [f"CORRECTION (version {correction.get('version')}): {correction.get('note', '')}", ""]
+    summary = pn.summary_lines(meta, lines=10, width=1000)
+    if summary:
+        lines += ["Summary:", ""] + [f"- {s}" for s in summary] + [""]
+    figures = pn.figure_lines(meta, limit=20)
+    if figures:
+        lines += ["Key figures:", ""] + [f"- {f}" for f in figures] + [""]
+    lines += [f"Video, transcript and captions: {link}", "",
+              "Attached: the transcript and the summary. Every published file is listed with its SHA-256 in "
+              "the release's signed manifest (manifest.json); check a file with `briefing verify`."]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------- sending
+
+
+def _attempt(store: Store, key: str) -> dict[str, Any] | None:
+    rows = store.query("SELECT * FROM delivery_attempts WHERE key=?", (key,))
+    return dict(rows[0]) if rows else None
+
+
+def _deliver(settings: Settings, m: outbox.Message, chans: dict[str, Channel]) -> str:
+    from publish import mail as pmail
+    from publish import notify as pn
+
+    p = m.payload
+    if m.kind == "channel":
+        ch = chans.get(p["channel"])
+        if ch is None:
+            raise PublishError(f"channel {p['channel']} is no longer configured",
+                               hint="add it back to [[publish.channels]] or BRIEFING_CHANNELS")
+        pn.send(ch.url, pn.Post(p["title"], p["body"], p["link"]))
+        return ""
+    smtp = settings["smtp.url"]
+    if not smtp:
+        raise PublishError("no SMTP server configured for the press email", hint="set BRIEFING_SMTP_URL")
+    missing = [a for a in p["attachments"] if not Path(a).is_file()]
+    if missing:
+        raise PublishError(f"the email's attachment {missing[0]} is gone", hint="publish the briefing again")
+    msg = pmail.build_press_email(sender=p["from"], to=p["to"], subject=p["subject"], body=p["body"],
+                                  attachments=[Path(a) for a in p["attachments"]], message_key=m.key,
+                                  reply_to=p.get("reply_to"))
+    refused = pmail.send(msg, smtp)
+    return f"refused recipients: {', '.join(refused)}" if refused else ""
+
+
+def send_due(store: Store, settings: Settings, *, briefing_id: str | None = None,
+             resend_uncertain: bool = False) -> list[dict[str, Any]]:
+    """Send every due channel post and press email (of one briefing, or all); return what happened."""
+    import tenacity
+
+    from publish.mail import MailError
+    from publish.notify import NotifyError
+
+    results = []
+    chans = {c.name: c for c in channels(settings)}
+    attempts = max(1, int(settings["publish.retry_attempts"]))
+    wait = float(settings["publish.retry_wait"])
+    for m in outbox.due(store):
+        if m.kind not in ("channel", "email") or (briefing_id and m.briefing_id != briefing_id):
+            continue
+        att = _attempt(store, m.key)
+        if att and att["finished_at"] is None and not resend_uncertain:
+            results.append({"key": m.key, "kind": m.kind, "target": m.target, "status": "uncertain",
+                            "error": "an earlier send was interrupted; it may have arrived"})
+            continue
+        with store.tx() as db:
+            db.execute("INSERT INTO delivery_attempts (key, started_at) VALUES (?, ?) ON CONFLICT(key) DO UPDATE"
+                       " SET started_at=excluded.started_at, finished_at=NULL", (m.key, now_iso()))
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(attempts),
+            wait=tenacity.wait_exponential(multiplier=wait, max=max(wait * 16, 0.0)) if wait > 0 else tenacity.wait_none(),
+            retry=tenacity.retry_if_exception_type((NotifyError, MailError)), reraise=True)
+        try:
+            note = retrying(_deliver, settings, m, chans)
+        except Exception as exc:  # noqa: BLE001 - one failed channel must not stop the others
+            error = str(exc)
+            outbox.mark_failed(store, m.key, error)
+            status = "failed"
+        else:
+            outbox.mark_sent(store, m.key)
+            error, status = note or None, "sent"
+        with store.tx() as db:
+            db.execute("UPDATE delivery_attempts SET finished_at=? WHERE key=?", (now_iso(), m.key))
+        results.append({"key": m.key, "kind": m.kind, "target": m.target, "status": status, "error": error})
+    return results
+
+
+# ---------------------------------------------------------------------------------------- the whole step
+
+
+@dataclass
+class Report:
+    briefing_id: str
+    version: int
+    manifest: str = ""
+    link: str = ""
+    key_generated: str | None = None
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    announced: bool = False
+    held: str = ""  # why notifications were not sent yet
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+    @property
+    def failures(self) -> list[str]:
+        out = [f"target {t['name']}: {t['error']}" for t in self.targets if t["status"] == "failed"]
+        out += [f"{m['kind']} {m['target']}: {m['error']}" for m in self.messages if m["status"] == "failed"]
+        return out
+
+
+def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | None = None,
+                  embargo: str | None = None, resend_uncertain: bool = False, reporter: Any = None,
+                  raise_on_failure: bool = True) -> Report:
+    """Sign the release, copy the site to every target, then announce it (once) and send what is due."""
+    from publish.s3 import sync_s3
+    from publish.targets import TargetError, sync_local
+
+    b = store.briefing(bid)
+    version = 1 + len(b.meta.get("corrections", ()))
+    site_dir = settings.site_dir
+    tgts = targets(settings)
+    report = Report(bid, version)
+    manifest = sign_release(settings, bid)
+    report.manifest = str(manifest)
+    if _generated_keys:
+        report.key_generated = str(_generated_keys.pop())
+        _stage(reporter, "signing", "done", f"made a new signing key at {report.key_generated} — back it up")
+    link = public_link(settings, bid, tgts)
+    report.link = link
+    site_meta = _release_meta(site_dir, bid)
+    prev = _publication(store, bid, SITE_TARGET)
+    _set_publication(store, bid, SITE_TARGET, version=site_meta.get("version", version),
+                     url=settings["site.base_url"].rstrip("/") + f"/briefings/{bid}/" if settings["site.base_url"]
+                     else str(site_dir / "briefings" / bid / "index.html"), status="ok", error=None,
+                     published_at=(prev["published_at"] if prev and prev["version"] == version and prev["published_at"]
+                                   else site_meta.get("published_at") or now_iso()))
+    announcement = _decide(store, bid, version, notify, parse_embargo(embargo))
+
+    all_ok = True
+    for t in tgts:
+        url = (t.public_url.rstrip("/") + f"/briefings/{bid}/") if t.public_url else (
+            t.spec.url(f"briefings/{bid}/") if t.kind == "s3" else str(Path(t.spec.path) / "briefings" / bid))
+        prev = _publication(store, bid, t.name)
+        _set_publication(store, bid, t.name, status="running", error=None)
+        try:
+            with _translated():
+                res = sync_local(site_dir, t.spec) if t.kind == "local" else sync_s3(site_dir, t.spec)
+        except PublishError as exc:
+            all_ok = False
+            partial = getattr(exc.__cause__, "result", None)
+            _set_publication(store, bid, t.name, status="failed", error=str(exc),
+                             uploaded=len(partial.uploaded) if partial else 0)
+            report.targets.append({"name": t.name, "status": "failed", "error": str(exc), "url": url,
+                                   "version": prev["version"] if prev else None})
+            _stage(reporter, f"→ {t.name}", "failed", str(exc))
+            continue
+        kept = prev and prev["version"] == version and prev["status"] == "ok" and prev["published_at"]
+        _set_publication(store, bid, t.name, status="ok", error=None, version=version, url=url,
+                         uploaded=len(res.uploaded), skipped=len(res.skipped),
+                         published_at=prev["published_at"] if kept else now_iso())
+        report.targets.append({"name": t.name, "status": "ok", "error": None, "url": url, "version": version,
+                               "uploaded": len(res.uploaded), "skipped": len(res.skipped)})
+        _stage(reporter, f"→ {t.name}", "done", f"{len(res.uploaded)} sent, {len(res.skipped)} unchanged")
+
+    if announcement and announcement["notify"] and not announcement["recorded_at"]:
+        if all_ok:
+            _record_messages(store, settings, bid, version, link, announcement["embargo"])
+            report.announced = True
+        else:
+            report.held = "notifications wait until every target holds the release"
+    if all_ok:
+        report.messages = send_due(store, settings, briefing_id=bid, resend_uncertain=resend_uncertain)
+        for m in report.messages:
+            _stage(reporter, f"→ {m['target']}", "done" if m["status"] == "sent" else "failed",
+                   m["status"] if m["status"] == "sent" else f"{m['status']}: {m['error']}")
+    if raise_on_failure and report.failures:
+        raise PublishError(f"briefing {bid} v{version} is on the local site, but: " + "; ".join(report.failures),
+                           hint=f"fix it and run `briefing publish {bid}` again (nothing is sent twice); "
+                                f"`briefing status {bid}` shows the details")
+    return report
+
+
+def _stage(reporter: Any, name: str, status: str, detail: str) -> None:
+    if reporter is not None:
+        reporter.stage(name, status, detail)
+
+
+# ------------------------------------------------------------------------------------------------ status
+
+
+def status(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
+    """Per target and per channel: the published version, the URL, when, and any error."""
+    rows = {r["target"]: dict(r) for r in store.query("SELECT * FROM publications WHERE briefing_id=?", (bid,))}
+    try:
+        configured = [t.name for t in targets(settings)]
+    except ConfigError:
+        configured = []
+    out_targets = []
+    for name in [SITE_TARGET, *configured, *[n for n in rows if n not in configured and n != SITE_TARGET]]:
+        r = rows.get(name)
+        out_targets.append({"name": name, "version": r["version"] if r else None, "url": r["url"] if r else None,
+                            "published_at": r["published_at"] if r else None,
+                            "status": r["status"] if r else "never", "error": r["error"] if r else None})
+    messages = []
+    for m in outbox.messages(store, briefing_id=bid):
+        if m.kind not in ("channel", "email"):
+            continue
+        att = _attempt(store, m.key)
+        state = m.status
+        if m.status != "sent" and att and att["finished_at"] is None:
+            state = "uncertain"
+        elif m.status == "pending" and m.not_before and m.not_before > now_iso():
+            state = "embargoed"
+        messages.append({"kind": m.kind, "name": m.target, "version": m.payload.get("version"),
+                         "url": m.payload.get("link"), "status": state, "sent_at": m.sent_at,
+                         "not_before": m.not_before, "attempts": m.attempts, "error": m.last_error})
+    return {"targets": out_targets, "messages": messages}

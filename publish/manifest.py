@@ -1,0 +1,505 @@
+"""Signed release manifests: every file of a published briefing, its SHA-256 and size, signed with Ed25519.
+
+Layout on the site::
+
+    signing-key.pub                    the publisher's Ed25519 public key (PEM)
+    briefings/<id>/manifest.json       {"format", "id", "version", "metadata", "key", "files": [...]}
+    briefings/<id>/manifest.json.sig   base64 of the Ed25519 signature over manifest.json's exact bytes
+
+``files`` lists every file of the briefing's directory (the latest page, the media, the transcripts, and
+each earlier version's ``v<N>/`` copy), with paths relative to the briefing's directory. A file that a
+journalist downloaded is authentic when its SHA-256 is one the signed manifest lists.
+
+:func:`verify` checks a local path (a file, a briefing directory, a whole site) or a URL (a page, a file).
+It reports what it checked and raises nothing for a failed check: the report says ``ok`` or not and why.
+Network and key errors raise :class:`ManifestError`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+FORMAT = "briefing-manifest/1"
+MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "manifest.json.sig"
+PUBLIC_KEY_NAME = "signing-key.pub"
+_SKIP = {MANIFEST_NAME, SIGNATURE_NAME}
+
+
+class ManifestError(Exception):
+    """A key cannot be read, or a manifest cannot be fetched or parsed."""
+
+    hint: str = "check the key file, or the path or URL of the published release"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
+
+
+# ------------------------------------------------------------------------------------------------ keys
+
+
+def generate_private_key() -> bytes:
+    """A new Ed25519 private key, PEM (PKCS#8, unencrypted)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def write_private_key(path: Path, pem: bytes) -> Path:
+    """Write a private key readable by its owner only (0600), atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _private(pem: bytes | str) -> Any:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    data = pem.encode() if isinstance(pem, str) else pem
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as exc:
+        raise ManifestError(f"the signing key is not a readable PEM private key ({exc})",
+                            hint="make one with `briefing keys generate`") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ManifestError("the signing key is not an Ed25519 key", hint="make one with `briefing keys generate`")
+    return key
+
+
+def _public(pem: bytes | str) -> Any:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    data = pem.encode() if isinstance(pem, str) else pem
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError) as exc:
+        raise ManifestError(f"not a PEM public key ({exc})", hint="pass the site's signing-key.pub") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ManifestError("the public key is not an Ed25519 key", hint="pass the site's signing-key.pub")
+    return key
+
+
+def public_key_pem(private_pem: bytes | str) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return _private(private_pem).public_key().public_bytes(serialization.Encoding.PEM,
+                                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def fingerprint(public_pem: bytes | str) -> str:
+    """``SHA256:`` and the hex SHA-256 of the raw 32-byte public key, in groups of four."""
+    from cryptography.hazmat.primitives import serialization
+
+    raw = _public(public_pem).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    return "SHA256:" + " ".join(digest[i:i + 4] for i in range(0, len(digest), 4))
+
+
+def _norm_fp(fp: str) -> str:
+    return "".join(fp.replace("SHA256:", "").split()).lower()
+
+
+# ------------------------------------------------------------------------------------------- manifests
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def build_manifest(briefing_dir: Path, *, metadata: dict[str, Any], public_pem: bytes | str) -> dict[str, Any]:
+    """The manifest of a briefing's directory as it is on disk now (deterministic for the same files)."""
+    briefing_dir = Path(briefing_dir)
+    files = []
+    for p in sorted(briefing_dir.rglob("*")):
+        rel = p.relative_to(briefing_dir).as_posix()
+        if not p.is_file() or rel in _SKIP or p.name.startswith("."):
+            continue
+        digest, size = _hash_file(p)
+        files.append({"path": rel, "sha256": digest, "size": size})
+    return {
+        "format": FORMAT,
+        "id": metadata.get("id", briefing_dir.name),
+        "version": int(metadata.get("version", 1)),
+        "published_at": metadata.get("published_at", ""),
+        "metadata": metadata,
+        "key": {"algorithm": "Ed25519", "fingerprint": fingerprint(public_pem)},
+        "files": files,
+    }
+
+
+def manifest_bytes(manifest: dict[str, Any]) -> bytes:
+    return (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def sign(data: bytes, private_pem: bytes | str) -> str:
+    return base64.b64encode(_private(private_pem).sign(data)).decode("ascii")
+
+
+def check_signature(data: bytes, signature: str, public_pem: bytes | str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        sig = base64.b64decode(signature.strip(), validate=True)
+    except (ValueError, TypeError):
+        return False
+    try:
+        _public(public_pem).verify(sig, data)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_signed_manifest(briefing_dir: Path, *, metadata: dict[str, Any], private_pem: bytes | str) -> Path:
+    """Build, sign and write manifest.json and manifest.json.sig into the briefing's directory.
+
+    Unchanged files give byte-identical output (Ed25519 signatures are deterministic), so a re-run changes
+    nothing that an upload target would have to send again."""
+    briefing_dir = Path(briefing_dir)
+    manifest = build_manifest(briefing_dir, metadata=metadata, public_pem=public_key_pem(private_pem))
+    data = manifest_bytes(manifest)
+    sig = (sign(data, private_pem) + "\n").encode("ascii")
+    target, sig_path = briefing_dir / MANIFEST_NAME, briefing_dir / SIGNATURE_NAME
+    if not (target.is_file() and target.read_bytes() == data and sig_path.is_file() and sig_path.read_bytes() == sig):
+        _atomic(target, data)
+        _atomic(sig_path, sig)
+    return target
+
+
+def write_public_key(site_dir: Path, private_pem: bytes | str) -> Path:
+    path = Path(site_dir) / PUBLIC_KEY_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = public_key_pem(private_pem)
+    if not (path.is_file() and path.read_bytes() == data):
+        _atomic(path, data)
+    return path
+
+
+# ---------------------------------------------------------------------------------------- verification
+
+
+@dataclass
+class FileCheck:
+    name: str  # what was checked: a path or URL
+    ok: bool
+    detail: str  # "matches v1/transcript.txt (version 1)", "SHA-256 differs from the signed manifest" ...
+    sha256: str = ""
+
+
+@dataclass
+class VerifyReport:
+    source: str
+    ok: bool = False
+    signature_ok: bool = False
+    key_fingerprint: str = ""
+    key_source: str = ""
+    briefing_id: str = ""
+    version: int = 0
+    files: list[FileCheck] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "ok": self.ok, "signature_ok": self.signature_ok,
+                "key_fingerprint": self.key_fingerprint, "key_source": self.key_source,
+                "briefing_id": self.briefing_id, "version": self.version,
+                "files": [vars(f) for f in self.files], "problems": self.problems}
+
+
+def _is_url(s: str) -> bool:
+    return s.startswith(("http://", "https://"))
+
+
+class _Fetcher:
+    def __init__(self, timeout: float = 30.0) -> None:
+        self.timeout = timeout
+        self._client: Any = None
+
+    def client(self) -> Any:
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.Client(timeout=self.timeout, follow_redirects=True)
+        return self._client
+
+    def get(self, url: str) -> bytes | None:
+        import httpx
+
+        try:
+            r = self.client().get(url)
+        except httpx.HTTPError as exc:
+            raise ManifestError(f"cannot fetch {url}: {exc}", hint="check the URL and the network") from None
+        if r.status_code == 404:
+            return None
+        if r.status_code >= 400:
+            raise ManifestError(f"cannot fetch {url}: HTTP {r.status_code}", hint="check the URL")
+        return r.content
+
+    def hash(self, url: str) -> tuple[str, int] | None:
+        import httpx
+
+        h, size = hashlib.sha256(), 0
+        try:
+            with self.client().stream("GET", url) as r:
+                if r.status_code == 404:
+                    return None
+                if r.status_code >= 400:
+                    raise ManifestError(f"cannot fetch {url}: HTTP {r.status_code}", hint="check the URL")
+                for chunk in r.iter_bytes(1 << 20):
+                    h.update(chunk)
+                    size += len(chunk)
+        except httpx.HTTPError as exc:
+            raise ManifestError(f"cannot fetch {url}: {exc}", hint="check the URL and the network") from None
+        return h.hexdigest(), size
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def _read(loc: str, fetcher: _Fetcher) -> bytes | None:
+    if _is_url(loc):
+        return fetcher.get(loc)
+    p = Path(loc)
+    return p.read_bytes() if p.is_file() else None
+
+
+def _join(base: str, rel: str) -> str:
+    if _is_url(base):
+        from urllib.parse import urljoin
+
+        return urljoin(base, rel)
+    return str(Path(base) / rel)
+
+
+def _load_key(key: str | None, default_loc: str, fetcher: _Fetcher) -> tuple[bytes | None, str, str | None]:
+    """(public PEM, where it came from, a fingerprint the key must have)."""
+    if key and not (_is_url(key) or Path(key).exists()) and key.replace("SHA256:", "").replace(" ", "").isalnum():
+        pem = _read(default_loc, fetcher)
+        return pem, default_loc, key  # a pinned fingerprint: the published key must have it
+    loc = key or default_loc
+    return _read(loc, fetcher), loc, None
+
+
+def _check_manifest(report: VerifyReport, manifest_loc: str, key: str | None, key_default: str,
+                    fetcher: _Fetcher) -> dict[str, Any] | None:
+    data = _read(manifest_loc, fetcher)
+    if data is None:
+        report.problems.append(f"no signed manifest at {manifest_loc}")
+        return None
+    sig = _read(manifest_loc + ".sig", fetcher)
+    if sig is None:
+        report.problems.append(f"no signature at {manifest_loc}.sig")
+        return None
+    pem, key_source, pinned = _load_key(key, key_default, fetcher)
+    if pem is None:
+        report.problems.append(f"no public key at {key_source}")
+        return None
+    report.key_source = key_source
+    report.key_fingerprint = fingerprint(pem)
+    if pinned and _norm_fp(pinned) != _norm_fp(report.key_fingerprint):
+        report.problems.append(f"the published key {report.key_fingerprint} is not the expected key {pinned}")
+        return None
+    if not check_signature(data, sig.decode("ascii", "replace"), pem):
+        report.problems.append("the manifest's signature is not valid for this key: the manifest was altered "
+                               "or signed by someone else")
+        return None
+    report.signature_ok = True
+    try:
+        manifest = json.loads(data)
+    except ValueError:
+        report.problems.append("the manifest is not JSON")
+        return None
+    report.briefing_id = manifest.get("id", "")
+    report.version = int(manifest.get("version", 0))
+    return manifest
+
+
+def _match(manifest: dict[str, Any], name: str, digest: str, size: int) -> FileCheck:
+    entries = manifest.get("files", [])
+    same = [e for e in entries if e["sha256"] == digest and e["size"] == size]
+    if same:
+        by_name = [e for e in same if e["path"] == name] or same
+        e = by_name[0]
+        where = e["path"]
+        m = where.split("/", 1)[0]
+        version = f"version {m[1:]}" if m.startswith("v") and m[1:].isdigit() and "/" in where else \
+            f"version {manifest.get('version')}"
+        return FileCheck(name, True, f"matches {where} ({version}) of the signed manifest", digest)
+    named = [e for e in entries if e["path"] == name or e["path"].rsplit("/", 1)[-1] == name.rsplit("/", 1)[-1]]
+    if named:
+        return FileCheck(name, False, f"differs from {named[0]['path']} in the signed manifest "
+                                      f"(SHA-256 {digest[:16]}…, expected {named[0]['sha256'][:16]}…)", digest)
+    return FileCheck(name, False, "not a file of this release (its SHA-256 is not in the signed manifest)", digest)
+
+
+def _find_manifest_dir(path: Path) -> Path | None:
+    for d in [path if path.is_dir() else path.parent, *path.parents]:
+        if (d / MANIFEST_NAME).is_file():
+            return d
+    return None
+
+
+def _site_root_of(briefing_dir: str) -> str:
+    # briefings/<id>/manifest.json → the site root is two levels up
+    if _is_url(briefing_dir):
+        return _join(briefing_dir.rstrip("/") + "/", "../../")
+    return str(Path(briefing_dir).parent.parent)
+
+
+def verify(target: str, *, key: str | None = None, manifest: str | None = None, timeout: float = 30.0) -> VerifyReport:
+    """Check a local file or directory, or a URL, against the signed manifest of its release.
+
+    ``key``: a PEM public key (path or URL) or the fingerprint the published key must have; by default the
+    site's ``signing-key.pub``. ``manifest``: where the manifest is (path or URL), for a file downloaded
+    away from the site."""
+    fetcher = _Fetcher(timeout)
+    try:
+        if _is_url(target):
+            return _verify_url(target, key=key, manifest=manifest, fetcher=fetcher)
+        return _verify_path(Path(target), key=key, manifest=manifest, fetcher=fetcher)
+    finally:
+        fetcher.close()
+
+
+def _finish(report: VerifyReport) -> VerifyReport:
+    report.ok = report.signature_ok and bool(report.files) and all(f.ok for f in report.files) and not report.problems
+    return report
+
+
+def _verify_path(path: Path, *, key: str | None, manifest: str | None, fetcher: _Fetcher) -> VerifyReport:
+    report = VerifyReport(source=str(path))
+    if not path.exists():
+        raise ManifestError(f"{path} does not exist", hint="pass a downloaded file, a briefing directory or a URL")
+    if path.is_dir() and manifest is None and not (path / MANIFEST_NAME).is_file() and (path / "briefings").is_dir():
+        # a whole site: every briefing
+        for d in sorted(p for p in (path / "briefings").iterdir() if p.is_dir()):
+            sub = _verify_path(d, key=key or str(path / PUBLIC_KEY_NAME), manifest=None, fetcher=fetcher)
+            report.files += [FileCheck(f"{d.name}/{f.name}", f.ok, f.detail, f.sha256) for f in sub.files]
+            report.problems += [f"{d.name}: {p}" for p in sub.problems]
+            report.signature_ok = sub.signature_ok if not report.key_fingerprint else (report.signature_ok and sub.signature_ok)
+            report.key_fingerprint, report.key_source = sub.key_fingerprint, sub.key_source
+        return _finish(report)
+    if manifest is not None:
+        mloc = manifest
+        base = mloc.rsplit("/", 1)[0] if _is_url(mloc) else str(Path(mloc).parent)
+        base_dir = None
+    else:
+        found = _find_manifest_dir(path)
+        if found is None:
+            report.problems.append(f"no {MANIFEST_NAME} found beside or above {path}; pass --manifest with the "
+                                   "manifest's path or URL (e.g. https://<site>/briefings/<id>/manifest.json)")
+            return _finish(report)
+        base_dir = found
+        mloc, base = str(found / MANIFEST_NAME), str(found)
+    key_default = _join(_site_root_of(base + ("/" if _is_url(base) else "")), PUBLIC_KEY_NAME) if _is_url(base) \
+        else str(Path(_site_root_of(base)) / PUBLIC_KEY_NAME)
+    m = _check_manifest(report, mloc, key, key_default, fetcher)
+    if m is None:
+        return _finish(report)
+    if path.is_dir():
+        for e in m.get("files", []):
+            p = path / e["path"]
+            if not p.is_file():
+                report.files.append(FileCheck(e["path"], False, "missing"))
+                continue
+            digest, size = _hash_file(p)
+            ok = digest == e["sha256"] and size == e["size"]
+            report.files.append(FileCheck(e["path"], ok, "matches the signed manifest" if ok else
+                                          "SHA-256 differs from the signed manifest", digest))
+    else:
+        digest, size = _hash_file(path)
+        name = path.relative_to(base_dir).as_posix() if base_dir is not None else path.name
+        report.files.append(_match(m, name, digest, size))
+    return _finish(report)
+
+
+def _verify_url(url: str, *, key: str | None, manifest: str | None, fetcher: _Fetcher) -> VerifyReport:
+    report = VerifyReport(source=url)
+    is_page = url.endswith("/") or url.endswith(".html")
+    if manifest is None:
+        candidates = []
+        d = url if url.endswith("/") else url.rsplit("/", 1)[0] + "/"
+        for _ in range(3):  # the file's directory, then up (v<N>/ copies live one level down)
+            candidates.append(d)
+            d = _join(d, "../")
+        mloc = None
+        for c in candidates:
+            if fetcher.get(_join(c, MANIFEST_NAME)) is not None:
+                mloc = _join(c, MANIFEST_NAME)
+                break
+        if mloc is None:
+            report.problems.append(f"no {MANIFEST_NAME} found for {url}; pass --manifest")
+            return _finish(report)
+    else:
+        mloc = manifest
+    base = mloc.rsplit("/", 1)[0] + "/"
+    m = _check_manifest(report, mloc, key, _join(_join(base, "../../"), PUBLIC_KEY_NAME), fetcher)
+    if m is None:
+        return _finish(report)
+    if is_page and url.endswith("/") and _join(url, MANIFEST_NAME) == mloc:
+        for e in m.get("files", []):
+            got = fetcher.hash(_join(base, e["path"]))
+            if got is None:
+                report.files.append(FileCheck(e["path"], False, "missing on the site"))
+                continue
+            ok = got == (e["sha256"], e["size"])
+            report.files.append(FileCheck(e["path"], ok, "matches the signed manifest" if ok else
+                                          "SHA-256 differs from the signed manifest", got[0]))
+    else:
+        got = fetcher.hash(url)
+        if got is None:
+            raise ManifestError(f"{url} was not found (HTTP 404)", hint="check the URL")
+        name = url[len(base):] if url.startswith(base) else url.rsplit("/", 1)[-1]
+        if name.endswith("/") or name == "":
+            name += "index.html"
+        report.files.append(_match(m, name, *got))
+    return _finish(report)
+
+
+def verify_files(manifest: dict[str, Any], files: Iterable[Path]) -> list[FileCheck]:
+    """Check local files against an already verified manifest (by content)."""
+    return [_match(manifest, Path(p).name, *_hash_file(Path(p))) for p in files]

@@ -1,0 +1,196 @@
+"""Copying a built press site to where readers get it: the upload plan, and a local-directory target.
+
+The plan lists every file of the site in the order it must reach readers so that nobody ever sees a page
+whose video or transcript is not there yet:
+
+    0  static/ and signing-key.pub        what every page needs
+    1  briefings/<id>/ media and downloads (video, audio, poster, transcripts, summary; v<N>/ text copies)
+    2  briefings/<id>/v<N>/ pages, release.json, then manifest.json.sig, manifest.json
+    3  briefings/<id>/index.html          the latest page of each briefing
+    4  index.html, briefings.json, feed.xml, atom.xml   the index and feeds, last
+
+Each file carries its Content-Type, Cache-Control (long for media and for the immutable ``v<N>/`` copies,
+short for pages, shortest for the index and feeds) and, for downloads, a Content-Disposition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+MEDIA_TYPES: dict[str, str] = {
+    ".mp4": "video/mp4",
+    ".m4a": "audio/mp4",
+    ".jpg": "image/jpeg",
+    ".srt": "application/x-subrip",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".json": "application/json",
+    ".md": "text/markdown; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".pub": "application/x-pem-file",
+    ".sig": "text/plain; charset=utf-8",
+}
+DOWNLOAD_SUFFIXES = (".srt", ".vtt", ".txt", ".md")
+DOWNLOAD_NAMES = ("transcript.json",)
+MEDIA_SUFFIXES = (".mp4", ".m4a", ".jpg")
+SITE_LAST = ("index.html", "briefings.json", "feed.xml", "atom.xml")
+_VERSION = re.compile(r"^v[0-9]+$")
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    media: str = "public, max-age=604800"  # a week: video, audio, poster, downloads
+    immutable: str = "public, max-age=31536000, immutable"  # v<N>/ copies never change
+    page: str = "public, max-age=300"
+    index: str = "public, max-age=60"
+    static: str = "public, max-age=86400"
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    rel: str  # path relative to the site root, forward slashes
+    path: Path  # the file on disk
+    rank: int  # upload group, see the module docstring
+    content_type: str
+    cache_control: str
+    content_disposition: str | None = None
+
+
+def content_type(name: str) -> str:
+    return MEDIA_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+
+
+def _classify(rel: str, cache: CachePolicy) -> tuple[int, str, str | None]:
+    parts = rel.split("/")
+    name = parts[-1]
+    if len(parts) == 1:
+        if name in SITE_LAST:
+            return 4, cache.index, None
+        return 0, cache.static, None  # signing-key.pub and anything else at the root
+    if parts[0] == "static":
+        return 0, cache.static, None
+    if parts[0] == "briefings" and len(parts) >= 3:
+        bid = parts[1]
+        in_version = len(parts) >= 4 and _VERSION.match(parts[2]) is not None
+        disposition = None
+        if name.endswith(DOWNLOAD_SUFFIXES) or name in DOWNLOAD_NAMES:
+            disposition = f'attachment; filename="{bid}-{name}"'
+        elif name.endswith(MEDIA_SUFFIXES):
+            disposition = f'inline; filename="{bid}-{name}"'
+        if name.endswith(".html") or name == "release.json" or name.startswith("manifest.json"):
+            if in_version:
+                return 2, cache.immutable, None
+            if name == "index.html":
+                return 3, cache.page, None
+            return 2, cache.page, None
+        return 1, (cache.immutable if in_version else cache.media), disposition
+    return 0, cache.static, None
+
+
+def _within_rank(f: PlannedFile) -> tuple:
+    # In group 2: versions' pages, release.json, then the signature before the manifest it signs.
+    name = f.rel.rsplit("/", 1)[-1]
+    order = {"manifest.json.sig": 8, "manifest.json": 9}.get(name, 0)
+    if f.rank == 4:
+        order = SITE_LAST.index(name)
+    return (order, f.rel)
+
+
+def plan(site_dir: Path, *, cache: CachePolicy | None = None) -> list[PlannedFile]:
+    """Every file of the site, in upload order (hidden files and the staging area left out)."""
+    cache = cache or CachePolicy()
+    site_dir = Path(site_dir)
+    out = []
+    for p in site_dir.rglob("*"):
+        rel = p.relative_to(site_dir).as_posix()
+        if not p.is_file() or any(part.startswith(".") for part in rel.split("/")):
+            continue
+        rank, cc, cd = _classify(rel, cache)
+        out.append(PlannedFile(rel, p, rank, content_type(rel), cc, cd))
+    out.sort(key=lambda f: (f.rank, *_within_rank(f)))
+    return out
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class SyncResult:
+    target: str
+    uploaded: list[str] = field(default_factory=list)  # in the order they were sent
+    skipped: list[str] = field(default_factory=list)  # unchanged
+    aborted_uploads: int = 0  # leftover multipart uploads of an interrupted run, cleaned up
+
+    def to_dict(self) -> dict[str, object]:
+        return {"target": self.target, "uploaded": len(self.uploaded), "skipped": len(self.skipped),
+                "aborted_uploads": self.aborted_uploads}
+
+
+class TargetError(Exception):
+    """A target could not be written; ``result`` says what was done before the failure."""
+
+    hint = "fix the target (credentials, bucket, disk) and run `briefing publish ID` again; finished files are skipped"
+
+    def __init__(self, message: str, *, result: SyncResult | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+        if hint is not None:
+            self.hint = hint
+
+
+Hook = Callable[[PlannedFile], None]
+
+
+@dataclass(frozen=True)
+class LocalTarget:
+    path: Path
+    name: str = "local"
+    public_url: str = ""
+
+
+def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = None,
+               cache: CachePolicy | None = None) -> SyncResult:
+    """Copy the site into another directory (a web server's root), in plan order; unchanged files
+    (same size and SHA-256) are left alone. Each file is written to a temporary name and renamed."""
+    result = SyncResult(target.name)
+    dest_root = Path(target.path)
+    try:
+        dest_root.mkdir(parents=True, exist_ok=True)
+        for f in plan(site_dir, cache=cache):
+            dest = dest_root / f.rel
+            if dest.is_file() and dest.stat().st_size == f.path.stat().st_size and \
+                    sha256_file(dest) == sha256_file(f.path):
+                result.skipped.append(f.rel)
+                continue
+            if before is not None:
+                before(f)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+            os.close(fd)
+            try:
+                shutil.copyfile(f.path, tmp)
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, dest)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            result.uploaded.append(f.rel)
+    except OSError as exc:
+        raise TargetError(f"cannot write to {dest_root}: {exc.strerror or exc}", result=result,
+                          hint="check the directory exists and is writable") from None
+    return result

@@ -1,0 +1,210 @@
+"""Real servers on loopback for the distribution tests: S3 (moto's server mode), SMTP (aiosmtpd), and an
+HTTP receiver for apprise's json:// posts. Import the fixtures you need into a test module."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from email import message_from_bytes, policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ------------------------------------------------------------------------------------------------ S3
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Any:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """(boto3 client, fresh bucket name, endpoint URL)."""
+    import boto3
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(var, raising=False)
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    bucket = f"press-{uuid.uuid4().hex[:10]}"
+    client.create_bucket(Bucket=bucket)
+    return client, bucket, s3_endpoint
+
+
+# ---------------------------------------------------------------------------------------------- SMTP
+class _Collector:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.envelopes: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append(envelope)
+        self.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Any:
+    """An aiosmtpd server on loopback; yields (url, collector)."""
+    from aiosmtpd.controller import Controller
+
+    handler = _Collector()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield f"smtp://127.0.0.1:{port}", handler
+    finally:
+        controller.stop()
+
+
+# --------------------------------------------------------------------------------------- HTTP receiver
+class Receiver:
+    """Records every POST (path, JSON body). ``fail`` = paths that answer 500; ``hold`` = paths whose
+    requests are recorded and then held until ``release`` is set (to kill a sender mid-send)."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, Any]] = []
+        self.fail: set[str] = set()
+        self.hold: set[str] = set()
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+        self.port = 0
+
+    def url(self, path: str) -> str:
+        return f"json://127.0.0.1:{self.port}/{path.lstrip('/')}"
+
+    def count(self, path: str) -> int:
+        with self.lock:
+            return sum(1 for p, _ in self.posts if p.rstrip("/") == "/" + path.strip("/"))
+
+    def bodies(self, path: str) -> list[Any]:
+        with self.lock:
+            return [b for p, b in self.posts if p.rstrip("/") == "/" + path.strip("/")]
+
+
+@pytest.fixture
+def receiver() -> Any:
+    rec = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            n = int(self.headers.get("Content-Length", 0))
+            raw = self.rfile.read(n)
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
+            path = self.path.split("?")[0]
+            if path.strip("/") in rec.fail:
+                self.send_response(500)
+                self.end_headers()
+                return
+            with rec.lock:
+                rec.posts.append((path, body))
+            if path.strip("/") in rec.hold:
+                rec.held.set()
+                rec.release.wait(30)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    rec.port = server.server_address[1]
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield rec
+    finally:
+        rec.release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def wait_for(pred: Any, timeout: float = 20.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# ------------------------------------------------------------------------------- a briefing without Whisper
+def make_briefing(home: Path, bid: str = "2026-11-25-daily-briefing", *, video_bytes: int = 0) -> tuple[Any, Any]:
+    """A briefing whose media, transcript and summary stages are done, built by hand. Returns (store,
+    settings)."""
+    import json as _json
+
+    from briefing import pipeline
+    from briefing.config import load_settings
+    from briefing.store import Briefing, Store
+    from tests.publish.conftest import make_summary, make_transcript
+    from transcribe import formats
+
+    settings = load_settings(home)
+    store = Store(settings.store_path)
+    t = make_transcript()
+    s = make_summary(t)
+    d = settings.workspace / bid
+    (d / "media").mkdir(parents=True, exist_ok=True)
+    audio = d / "media" / "audio.m4a"
+    audio.write_bytes(b"\x00\x00\x00\x18ftypM4A " + b"a" * 2000)
+    arts = [pipeline.artifact("audio", audio)]
+    if video_bytes:
+        video = d / "media" / "video.mp4"
+        with open(video, "wb") as f:
+            chunk = bytes(range(256)) * 4096
+            left = video_bytes
+            while left > 0:
+                f.write(chunk[:left])
+                left -= len(chunk)
+        arts.append(pipeline.artifact("video", video))
+    store.save_briefing(Briefing(id=bid, title="Daily press briefing", date="2026-11-25", language="en",
+                                 speakers=("Spokesperson",)))
+    store.stage_started(bid, "video", "k")
+    store.stage_done(bid, "video", "k", arts, {})
+    tr = d / "transcript"
+    tr.mkdir(parents=True, exist_ok=True)
+    tarts = []
+    for ext, text in {"json": formats.to_json(t), "srt": formats.to_srt(t), "vtt": formats.to_vtt(t),
+                      "txt": formats.to_txt(t)}.items():
+        p = tr / f"transcript.{ext}"
+        p.write_text(text, encoding="utf-8")
+        tarts.append(pipeline.artifact(ext, p))
+    store.stage_started(bid, "transcribe", "k")
+    store.stage_done(bid, "transcribe", "k", tarts, {})
+    sm = d / "summary"
+    sm.mkdir(parents=True, exist_ok=True)
+    (sm / "summary.json").write_text(_json.dumps(s.to_dict()), encoding="utf-8")
+    b = store.briefing(bid)
+    (sm / "summary.md").write_text(pipeline.summary_markdown(b, s), encoding="utf-8")
+    store.stage_started(bid, "summarize", "k")
+    store.stage_done(bid, "summarize", "k", [pipeline.artifact("summary_json", sm / "summary.json"),
+                                             pipeline.artifact("summary", sm / "summary.md")], {})
+    return store, settings
