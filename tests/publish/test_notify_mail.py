@@ -1,0 +1,76 @@
+"""Press channels (apprise json:// to an HTTP receiver on loopback) and the press email (aiosmtpd)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from publish import mail, notify
+from tests.distfixtures import receiver, smtp_server  # noqa: F401 - fixtures
+
+META = {
+    "id": "2026-11-25-briefing", "title": "Daily press briefing", "date": "2026-11-25",
+    "summary": {"sentences": [{"text": "The ministry recorded 1,240 new cases."},
+                              {"text": "Hospital occupancy stands at 3.5 percent."},
+                              {"text": "Schools reopen on Monday."}, {"text": "A fourth sentence."}]},
+    "key_figures": [{"said": "1,240", "label": "new cases"}, {"said": "3.5 percent", "label": "hospital occupancy"}],
+}
+
+
+def test_press_post_has_title_summary_figures_and_link() -> None:
+    post = notify.press_post(META, "https://press.example/briefings/2026-11-25-briefing/")
+    assert post.title == "Daily press briefing (2026-11-25)"
+    lines = post.body.splitlines()
+    assert lines[:3] == ["The ministry recorded 1,240 new cases.", "Hospital occupancy stands at 3.5 percent.",
+                         "Schools reopen on Monday."]
+    assert "• 1,240 — new cases" in lines and lines[-1].startswith("https://press.example/")
+    c = notify.press_post(META, "https://x/", correction={"version": 2, "note": "a figure was misheard"})
+    assert c.title.startswith("Correction:") and "a figure was misheard" in c.body
+
+
+def test_apprise_json_post_reaches_the_receiver(receiver) -> None:
+    post = notify.press_post(META, "https://press.example/b/")
+    notify.send(receiver.url("newsroom"), post)
+    body = receiver.bodies("newsroom")[0]
+    assert body["title"] == post.title and "1,240" in body["message"]
+
+
+def test_a_refusing_channel_raises_with_the_reason(receiver) -> None:
+    receiver.fail.add("broken")
+    with pytest.raises(notify.NotifyError, match="refused"):
+        notify.send(receiver.url("broken"), notify.Post("t", "b", "l"))
+    with pytest.raises(notify.NotifyError, match="not a URL apprise understands"):
+        notify.send("nosuchscheme://x", notify.Post("t", "b", "l"))
+    masked = notify.mask_url("tgram://123456:SECRETTOKEN@chat/-100")
+    assert masked.startswith("tgram://") and "SECRET" not in masked
+
+
+def test_press_email_with_attachments(tmp_path: Path, smtp_server) -> None:
+    url, box = smtp_server
+    (tmp_path / "transcript.txt").write_text("[00:00:00] Xin chào, the ministry recorded 1,240 new cases.\n")
+    (tmp_path / "summary.md").write_text("# Summary\n\n- 1,240 new cases\n")
+    msg = mail.build_press_email(sender="Press <press@gov.example>", to=["a@press.example", "b@press.example"],
+                                 subject="Daily press briefing (2026-11-25)", body="Summary: 1,240 new cases\nhttps://x/",
+                                 attachments=[tmp_path / "transcript.txt", tmp_path / "summary.md"],
+                                 message_key="email:b:v1")
+    assert mail.send(msg, url) == []
+    got = box.messages[0]
+    assert sorted(box.envelopes[0].rcpt_tos) == ["a@press.example", "b@press.example"]
+    assert got["Subject"] == "Daily press briefing (2026-11-25)"
+    assert got["Message-ID"].endswith("@gov.example>")
+    assert "1,240 new cases" in got.get_body(("plain",)).get_content()
+    atts = {a.get_filename(): a for a in got.iter_attachments()}
+    assert set(atts) == {"transcript.txt", "summary.md"}
+    assert "Xin chào" in atts["transcript.txt"].get_content()
+    assert atts["summary.md"].get_content_type() == "text/markdown"
+
+
+def test_smtp_errors_are_clear() -> None:
+    with pytest.raises(mail.MailError, match="smtp://"):
+        mail.SmtpServer.from_url("http://x")
+    s = mail.SmtpServer.from_url("smtps://user%40x:p%2Fw@mail.example")
+    assert (s.host, s.port, s.username, s.password, s.tls) == ("mail.example", 465, "user@x", "p/w", True)
+    msg = mail.build_press_email(sender="a@b", to=["c@d"], subject="s", body="b")
+    with pytest.raises(mail.MailError, match="cannot reach"):
+        mail.send(msg, "smtp://127.0.0.1:1", timeout=2)
