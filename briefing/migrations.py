@@ -247,3 +247,45 @@ def _m020(db: sqlite3.Connection) -> None:
             finished_at TEXT                  -- ... and came back (NULL: interrupted, outcome unknown)
         )
     """)
+
+
+@migration(40, "recordings, recording jobs and the daily run state")
+def _m040(db: sqlite3.Connection) -> None:
+    run_script(db, """
+        CREATE TABLE recordings (
+            id INTEGER PRIMARY KEY,
+            briefing_id TEXT NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
+            method TEXT NOT NULL,             -- jibri | capture | file
+            session_id TEXT,                  -- Jibri sessionId (= briefing id when we started it)
+            source TEXT,                      -- capture URL, Jibri URL, or the ingested path
+            status TEXT NOT NULL,             -- starting | recording | stopped | ingested | failed
+            path TEXT,                        -- the recording copied into the workspace
+            sha256 TEXT,
+            meta TEXT NOT NULL DEFAULT '{}',  -- meeting_url, participants, segments ...
+            started_at TEXT,
+            stopped_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX recordings_briefing ON recordings(briefing_id);
+        CREATE TABLE recording_jobs (
+            id INTEGER PRIMARY KEY,
+            briefing_id TEXT NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
+            key TEXT NOT NULL UNIQUE,         -- what makes a job the same job (queued once)
+            path TEXT NOT NULL,               -- media file or Jibri session directory
+            status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            result TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX recording_jobs_status ON recording_jobs(status);
+        CREATE TABLE daily_runs (
+            briefing_id TEXT PRIMARY KEY REFERENCES briefings(id) ON DELETE CASCADE,
+            state TEXT NOT NULL,              -- waiting open starting recording stopping queued published done ...
+            method TEXT,
+            info TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL
+        )
+    """)

@@ -144,3 +144,38 @@ def version(name: str = "ffmpeg") -> str:
         # "ffmpeg version 5.1.6-0+deb12u1 Copyright ..."
         _versions[path] = parts[2] if len(parts) >= 3 and parts[1] == "version" else first.strip()
     return _versions[path]
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec (Linux only)
+    try:
+        import ctypes
+        import signal
+
+        for sig in (signal.SIGINT, signal.SIGTERM):  # a parent started in the background may ignore them
+            signal.signal(sig, signal.SIG_DFL)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort; other systems rely on the caller's cleanup
+        pass
+
+
+def spawn(argv: Sequence[str], *, log_path: str | os.PathLike[str] | None = None,
+          die_with_parent: bool = True) -> subprocess.Popen[bytes]:
+    """Start a long-running ffmpeg (live capture) and return the process; stderr goes to ``log_path``.
+
+    With ``die_with_parent`` the child gets SIGTERM when the calling process dies (even by SIGKILL),
+    so a killed capture never leaves an orphan ffmpeg writing into the same directory.
+    """
+    argv = [str(a) for a in argv]
+    if argv[0] in TOOLS:
+        argv[0] = find_tool(argv[0])
+    log = open(log_path, "ab") if log_path is not None else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(  # the long-running counterpart of run()
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+            preexec_fn=_die_with_parent if die_with_parent and os.name == "posix" else None,
+        )
+    except FileNotFoundError:
+        raise ToolNotFound(Path(argv[0]).name, env_var=_env_var("ffmpeg")) from None
+    finally:
+        if log is not subprocess.DEVNULL:
+            log.close()
