@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from transcribe.errors import ModelError
+from transcribe.whisper import WhisperTranscriber
+
+
+def test_damaged_model_directory_is_a_model_error(tmp_path: Path):
+    (tmp_path / "model.bin").write_bytes(b"not a model")
+    (tmp_path / "config.json").write_text("{}")
+    t = WhisperTranscriber(tmp_path, device="cpu")
+    with pytest.raises(ModelError) as exc:
+        t.load()
+    assert "\n" not in str(exc.value) and exc.value.hint
+
+
+def test_directory_without_model_bin(tmp_path: Path):
+    with pytest.raises(ModelError, match="model.bin"):
+        WhisperTranscriber(tmp_path, device="cpu").load()
+
+
+def test_lazy_load_and_device_info(bundled_model_dir: Path):
+    t = WhisperTranscriber(bundled_model_dir, device="cpu", compute_type="int8")
+    assert t._model is None  # nothing loaded until needed
+    info = t.device_info()
+    assert info.device == "cpu" and info.compute_type.startswith("int8")
+    assert t.load() is t.load()
+    assert t.model_name == bundled_model_dir.name
