@@ -88,7 +88,7 @@ class Mailer:
                 if c.mode == "starttls":
                     self.conn.starttls(context=ssl.create_default_context())
             if c.user:
-                self.conn.login(c.user, c.password)
+                self._login(c.user, c.password)
         except smtplib.SMTPAuthenticationError:
             self._quit()
             raise ConfigError(f"the SMTP server {c.describe()} refused the login of {c.user!r}",
@@ -99,6 +99,22 @@ class Mailer:
                                hint="check BRIEFING_SMTP_URL and that the server is reachable; run again "
                                     "to send what is left") from None
         return self
+
+    def _login(self, user: str, password: str) -> None:
+        """Log in with the strongest mechanism offered, once (smtplib's login() would retry weaker ones)."""
+        conn = self.conn
+        assert conn is not None
+        conn.ehlo_or_helo_if_needed()
+        if not conn.has_extn("auth"):
+            raise ConfigError(f"the SMTP server {self.cfg.describe()} offers no login",
+                              hint="drop user:pass from BRIEFING_SMTP_URL, or use ?starttls=1 / smtps://")
+        offered = conn.esmtp_features["auth"].upper().split()
+        for mech in ("CRAM-MD5", "PLAIN", "LOGIN"):
+            if mech in offered:
+                conn.user, conn.password = user, password
+                conn.auth(mech, getattr(conn, "auth_" + mech.lower().replace("-", "_")))
+                return
+        raise ConfigError(f"the SMTP server {self.cfg.describe()} offers no login method we know ({offered})")
 
     def send(self, msg: EmailMessage) -> None:
         assert self.conn is not None
