@@ -512,6 +512,342 @@ def jitsi_status(c: Ctx, ident: str, as_json: bool) -> None:
                    + f"  {p['jid']}")
 
 
+# -- archive, retention, search, open data -----------------------------------------------------------
+class _DefaultCreate(click.Group):
+    """`briefing archive ID` is `briefing archive create ID`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["create", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=_DefaultCreate)
+def archive() -> None:
+    """BagIt packages of the whole record of a briefing, in a local directory or S3 with Object Lock."""
+
+
+@archive.command(name="create")
+@click.argument("briefing_id", metavar="ID")
+@click.option("--class", "retention_class", metavar="NAME",
+              help="Retention class [default: setting archive.default_class].")
+@force_option
+@json_option
+@pass_ctx
+def archive_create(c: Ctx, briefing_id: str, retention_class: str | None, force: bool, as_json: bool) -> None:
+    """Package, validate and store the record of one briefing (`briefing archive ID` does the same)."""
+    from briefing import archive as arc
+
+    rec = arc.create(c.store(), c.settings(), briefing_id, retention_class=retention_class, force=force)
+    state = "archived" if rec.created else "already archived"
+    emit(rec.to_dict(), as_json, f"{state}: {rec.briefing_id} v{rec.version} → {rec.location} "
+         f"({len(rec.files)} files, {rec.retention_class}, until {rec.retain_until or 'forever'}; "
+         f"verified: {'ok' if rec.verify_ok else 'FAILED'})")
+
+
+@archive.command(name="verify")
+@click.argument("ref", metavar="ID|PATH")
+@click.option("--version", type=int, help="Which package of the briefing [default: the latest].")
+@json_option
+@pass_ctx
+def archive_verify(c: Ctx, ref: str, version: int | None, as_json: bool) -> None:
+    """Validate a package (every checksum) and check it against the checksums in the store."""
+    from briefing import archive as arc
+
+    res = arc.verify(c.store(), c.settings(), ref, version=version)
+    if as_json:
+        emit(res.to_dict(), True)
+    else:
+        click.echo(f"{'ok' if res.ok else 'FAILED'}: {res.path} ({res.files} files)")
+        for e in res.errors:
+            click.echo(f"  error: {e}")
+        for w in res.warnings:
+            click.echo(f"  warning: {w}")
+    if not res.ok:
+        sys.exit(1)
+
+
+@archive.command(name="restore")
+@click.argument("briefing_id", metavar="ID")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--version", type=int, help="Which package of the briefing [default: the latest].")
+@json_option
+@pass_ctx
+def archive_restore(c: Ctx, briefing_id: str, dest: Path, version: int | None, as_json: bool) -> None:
+    """Copy a package out of the archive into DEST (new or empty) and validate it there."""
+    from briefing import archive as arc
+
+    res = arc.restore(c.store(), c.settings(), briefing_id, dest, version=version)
+    emit(res.to_dict(), as_json, f"{'restored' if res.ok else 'FAILED'}: {res.path} ({res.files} files)"
+         + "".join(f"\n  error: {e}" for e in res.errors))
+    if not res.ok:
+        sys.exit(1)
+
+
+@archive.command(name="list")
+@click.argument("briefing_id", metavar="[ID]", required=False)
+@json_option
+@pass_ctx
+def archive_list(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
+    """Every archive package: where it is, its retention and its last verification."""
+    from briefing import archive as arc
+
+    rows = arc.list_archives(c.store(), briefing_id)
+    if as_json:
+        emit(rows, True)
+        return
+    if not rows:
+        click.echo("No archive packages yet. Make one with: briefing archive create ID")
+    for r in rows:
+        ver = "never" if not r["verified_at"] else ("ok" if r["verify_ok"] else "FAILED")
+        click.echo(f"{r['briefing_id']}  v{r['version']}  {r['target']}  {r['location']}  "
+                   f"{r['retention_class']} until {r['retain_until'] or 'forever'}  verified: {ver}")
+
+
+@cli.command()
+@click.argument("briefing_id", metavar="[ID]", required=False)
+@click.option("--dry-run", is_flag=True, help="Say what would be freed, free nothing.")
+@json_option
+@pass_ctx
+def prune(c: Ctx, briefing_id: str | None, dry_run: bool, as_json: bool) -> None:
+    """Free working copies (recording, media) of archived and verified briefings past their retention."""
+    from briefing import archive as arc
+
+    res = arc.prune(c.store(), c.settings(), briefing_id, dry_run=dry_run)
+    if as_json:
+        emit(res.to_dict(), True)
+        return
+    verb = "would free" if dry_run else "freed"
+    for f in res.freed:
+        click.echo(f"{verb} {f['briefing_id']} {f['role']}: {f['path']} ({f['size']:,} bytes)")
+    if not c.quiet:
+        for k in res.kept:
+            click.echo(f"kept {k['briefing_id']}{' ' + k['role'] if k.get('role') else ''}: {k['reason']}")
+    click.echo(f"{verb} {res.bytes_freed:,} bytes in {len(res.freed)} files")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only briefings on or after this day.")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only briefings on or before this day.")
+@click.option("--speaker", metavar="NAME", help="Only passages of this speaker (accents optional).")
+@click.option("--limit", default=20, show_default=True, type=int, help="How many passages.")
+@click.option("--site", "write_site", is_flag=True, help="Also (re)write the site's search page and index.")
+@json_option
+@pass_ctx
+def search(c: Ctx, query: str, date_from: str | None, date_to: str | None, speaker: str | None, limit: int,
+           write_site: bool, as_json: bool) -> None:
+    """Full-text search of every transcript; Vietnamese with or without tones. Each result links to
+    that second of the video."""
+    from briefing import search as srch
+
+    store, settings = c.store(), c.settings()
+    srch.ensure_indexed(store)
+    if write_site:
+        srch.write_site_search(settings.site_dir, title=settings["site.title"], language=settings["site.language"])
+    hits = srch.search(store, query, date_from=date_from, date_to=date_to, speaker=speaker, limit=limit,
+                       base_url=settings["site.base_url"], site_dir=settings.site_dir)
+    if as_json:
+        emit({"query": query, "count": len(hits), "results": [h.to_dict() for h in hits]}, True)
+        return
+    if not hits:
+        click.echo("No passage found.")
+    for h in hits:
+        who = f" — {h.speaker}" if h.speaker else ""
+        click.echo(f"{h.date}  {h.title}  [{srch.clock(h.start)}]{who}\n  {h.snippet}\n  {h.link}")
+
+
+@cli.command(name="search-site")
+@json_option
+@pass_ctx
+def search_site(c: Ctx, as_json: bool) -> None:
+    """Write the site's search page (search.html + search-index.json/.js): works without a server."""
+    from briefing import search as srch
+
+    settings = c.settings()
+    out = srch.write_site_search(settings.site_dir, title=settings["site.title"], language=settings["site.language"])
+    emit(out.to_dict(), as_json, f"{out.page} ({out.briefings} briefings, {out.passages} passages)")
+
+
+@cli.group()
+def export() -> None:
+    """Open data."""
+
+
+@export.command(name="figures")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file [default: stdout].")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only briefings on or after this day.")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only briefings on or before this day.")
+@click.option("--label", help="Only figures whose label contains this.")
+@pass_ctx
+def export_figures(c: Ctx, fmt: str, out: Path | None, date_from: str | None, date_to: str | None,
+                   label: str | None) -> None:
+    """The key figures of all briefings as a time series (CSV or JSON)."""
+    from briefing import export as exp
+    from briefing.fsutil import atomic_write_text
+
+    settings = c.settings()
+    rows = exp.figures(c.store(), base_url=settings["site.base_url"], date_from=date_from, date_to=date_to,
+                       label=label)
+    text = exp.render(rows, fmt, title=settings["site.title"])
+    if out:
+        atomic_write_text(out, text)
+        if not c.quiet:
+            click.echo(f"{out} ({len(rows)} figures)", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+# -- recording (Jibri, live capture, ingest, the daily run) ----------------------------------------
+@cli.group()
+def record() -> None:
+    """Record a briefing: Jibri over its HTTP API, or a live capture of an RTMP/SRT/HLS stream."""
+
+
+@record.command(name="start")
+@click.argument("briefing_id")
+@click.option("--room", help="Jitsi room name [default: the scheduled briefing's room].")
+@json_option
+@pass_ctx
+def record_start_cmd(c: Ctx, briefing_id: str, room: str | None, as_json: bool) -> None:
+    """Start Jibri for a briefing (sessionId = the briefing id) and wait until it is BUSY."""
+    from briefing import recording
+
+    data = recording.record_start(c.store(), c.settings(), briefing_id, room=room)
+    emit(data, as_json, f"recording {data['briefing']} ({data['sink']}, room {data['room']})")
+
+
+@record.command(name="stop")
+@click.argument("briefing_id")
+@json_option
+@pass_ctx
+def record_stop_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
+    """Stop the recording: a live capture (cleanly, then joined), else Jibri."""
+    from briefing import recording
+
+    data = recording.record_stop(c.store(), c.settings(), briefing_id)
+    text = f"stopped {briefing_id}"
+    if data.get("recording"):
+        text += f": {data['recording']} ({data.get('segments')} segments)"
+    emit(data, as_json, text)
+
+
+@record.command(name="status")
+@click.argument("briefing_id")
+@json_option
+@pass_ctx
+def record_status_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
+    """Jibri's health, the capture's state, the recordings and queued jobs of a briefing."""
+    from briefing import recording
+
+    data = recording.record_status(c.store(), c.settings(), briefing_id)
+    if as_json:
+        emit(data, True)
+        return
+    if "jibri" in data:
+        j = data["jibri"]
+        click.echo(f"jibri: {j.get('busy_status', '?')} {j.get('health_status', '')} {j.get('error', '')}".rstrip())
+    if "capture" in data:
+        cap = data["capture"]
+        running = f"running (pid {cap['running_pid']})" if cap["running_pid"] else "not running"
+        click.echo(f"capture: {running}, {cap['segments']} segments, {cap['bytes']} bytes")
+    for r in data["recordings"]:
+        click.echo(f"recording {r['id']}: {r['method']} {r['status']} {r['path'] or ''}".rstrip())
+    for j in data["jobs"]:
+        click.echo(f"job {j['id']}: {j['status']} {j['path']}" + (f" ({j['error']})" if j["error"] else ""))
+
+
+@record.command(name="capture")
+@click.argument("briefing_id")
+@click.option("--source", metavar="URL", help="rtmp://…, srt://… or https://….m3u8 [setting capture.source].")
+@click.option("--segment", metavar="DURATION", help="Segment length, e.g. 10s [setting capture.segment].")
+@force_option
+@json_option
+@pass_ctx
+def record_capture_cmd(c: Ctx, briefing_id: str, source: str | None, segment: str | None, force: bool,
+                       as_json: bool) -> None:
+    """Capture a live stream into fsynced segments until `record stop`; then join them losslessly.
+
+    Killed and started again with the same command, it continues the same briefing."""
+    from briefing import recording
+
+    def event(kind: str, info: dict[str, Any]) -> None:
+        if not (c.quiet or as_json) and kind in ("ffmpeg-start", "ffmpeg-exit", "stalled"):
+            click.echo(f"{kind}: {info}", err=True)
+
+    data = recording.capture(c.store(), c.settings(), briefing_id, source=source, segment=segment,
+                             on_event=event, force=force)
+    emit(data, as_json, f"{data.get('recording') or 'stopped'} ({data['segments']} segments)")
+
+
+@cli.command()
+@click.argument("briefing_id", metavar="ID")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--queue", "queue_only", is_flag=True, help="Only queue the processing (for `briefing work`).")
+@json_option
+@pass_ctx
+def ingest(c: Ctx, briefing_id: str, path: Path, queue_only: bool, as_json: bool) -> None:
+    """Copy a recording in (media file or Jibri session directory); ID - finds the briefing by
+    sessionId or room name. Then process it (or only queue it)."""
+    from briefing import recording
+
+    rec = recording.ingest(c.store(), c.settings(), briefing_id, path)
+    data: dict[str, Any] = {"recording": rec}
+    if not queue_only:
+        reporter = c.reporter(as_json)
+        try:
+            data["work"] = recording.work(c.store(), c.settings(), bid=rec["briefing_id"],
+                                          reporter=reporter).to_dict()
+        finally:
+            reporter.close()
+    emit(data, as_json, rec["path"])
+
+
+@cli.command(name="jibri-finalize")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@json_option
+@pass_ctx
+def jibri_finalize_cmd(c: Ctx, directory: Path, as_json: bool) -> None:
+    """Jibri's finalize script: queue the session directory and return at once."""
+    from briefing import recording
+
+    data = recording.jibri_finalize(c.store(), c.settings(), directory)
+    emit(data, as_json, None if c.quiet else f"queued {data['briefing']} (job {data['job']})")
+
+
+@cli.command()
+@json_option
+@pass_ctx
+def work(c: Ctx, as_json: bool) -> None:
+    """Process the queued recordings (from jibri-finalize, record stop, ingest --queue)."""
+    from briefing import recording
+
+    reporter = c.reporter(as_json)
+    try:
+        data = recording.work(c.store(), c.settings(), reporter=reporter).to_dict()
+    finally:
+        reporter.close()
+    emit(data, as_json, None if c.quiet else
+         ("another worker is running" if data["busy"] else f"{len(data['done'])} done, {len(data['failed'])} failed"))
+
+
+@cli.command()
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="The day to run [default: today].")
+@json_option
+@pass_ctx
+def daily(c: Ctx, day: str | None, as_json: bool) -> None:
+    """Do the next step of today's briefings (run every minute from the systemd timer; idempotent)."""
+    from briefing import daily as daily_mod
+
+    data = daily_mod.run(c.store(), c.settings(), day=day)
+    if as_json:
+        emit(data, True)
+    elif not c.quiet:
+        for b in data["briefings"]:
+            click.echo(f"{b['id']}: {b['state']}" + (f" — {b['did']}" if b.get("did") else ""))
+
+
 # -- entry point ------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv

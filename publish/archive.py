@@ -1,0 +1,248 @@
+"""Preservation packages: BagIt bags (bagit library), kept in a directory or an S3 bucket with Object Lock.
+
+A library: it knows nothing of briefings or the store. It takes explicit paths and options.
+
+- :func:`make_bag` turns a staging directory (the payload, laid out as it should appear under ``data/``)
+  into a BagIt bag in place, with SHA-256 manifests and the given bag-info, and validates it.
+- :func:`validate_bag` checks a bag: structure, Payload-Oxum, and every checksum, and returns its payload
+  manifest.
+- :class:`S3Archive` stores a bag under ``s3://bucket/prefix/name/``: the bucket must have versioning and
+  Object Lock enabled; each object is written with Object Lock retention (COMPLIANCE mode by default)
+  until the given date, so nobody, not even the account's root, can delete or overwrite it before then.
+  Errors of boto3 are converted here into :class:`ArchiveError` with a hint.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+logging.getLogger("bagit").setLevel(logging.WARNING)
+
+
+class ArchiveError(Exception):
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class BagCheck:
+    path: Path
+    ok: bool
+    errors: tuple[str, ...]
+    info: dict[str, Any]
+    payload: dict[str, str]  # "data/..." -> sha256 from the manifest
+    oxum: str = ""
+
+
+def make_bag(staging: Path, info: dict[str, Any], *, processes: int = 1) -> BagCheck:
+    """Make ``staging`` (holding the payload files) a BagIt bag in place, then validate it."""
+    import bagit
+
+    staging = Path(staging)
+    try:
+        bagit.make_bag(str(staging), bag_info={k: v for k, v in info.items() if v not in (None, "", [])},
+                       processes=processes, checksums=["sha256"])
+    except (bagit.BagError, OSError) as exc:
+        raise ArchiveError(f"cannot make a bag in {staging}: {exc}", hint="check the disk has room") from exc
+    check = validate_bag(staging)
+    if not check.ok:
+        raise ArchiveError(f"the bag just written in {staging} does not validate: {'; '.join(check.errors)}",
+                           hint="check the disk and run again")
+    return check
+
+
+def validate_bag(path: Path, *, processes: int = 1) -> BagCheck:
+    """Validate a bag completely (every checksum). Raises ArchiveError if ``path`` is not a bag at all."""
+    import bagit
+
+    path = Path(path)
+    if not path.is_dir() or not (path / "bagit.txt").is_file():
+        raise ArchiveError(f"{path} is not a BagIt bag (no bagit.txt)",
+                           hint="give the directory of an archive package, or a briefing id")
+    try:
+        bag = bagit.Bag(str(path))
+    except bagit.BagError as exc:
+        raise ArchiveError(f"{path} is not a valid BagIt bag: {exc}", hint="the package is damaged") from exc
+    errors: list[str] = []
+    try:
+        bag.validate(processes=processes)
+    except bagit.BagValidationError as exc:
+        details = getattr(exc, "details", None) or []
+        errors = [str(d) for d in details] or [str(exc.message if hasattr(exc, "message") else exc)]
+    except bagit.BagError as exc:
+        errors = [str(exc)]
+    payload = {p: h.get("sha256", "") for p, h in bag.payload_entries().items()}
+    payload = {p.replace(os.sep, "/"): h for p, h in payload.items()}
+    info = {k: v for k, v in bag.info.items()}
+    return BagCheck(path, not errors, tuple(errors), info, payload, str(info.get("Payload-Oxum", "")))
+
+
+def bag_files(path: Path) -> list[str]:
+    """Every file of a bag (tag files and payload), as paths relative to the bag, sorted."""
+    root = Path(path)
+    return sorted(str(p.relative_to(root)).replace(os.sep, "/") for p in root.rglob("*") if p.is_file())
+
+
+def make_read_only(path: Path) -> None:
+    for p in Path(path).rglob("*"):
+        if p.is_file():
+            p.chmod(0o444)
+
+
+def copy_bag(src: Path, dest: Path) -> None:
+    """Copy a bag's files into ``dest`` (which must not exist or be empty), byte for byte, writable."""
+    for rel in bag_files(src):
+        target = Path(dest) / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(src) / rel, target)
+
+
+# ------------------------------------------------------------------------------------------------- S3
+@dataclass
+class S3Archive:
+    bucket: str
+    prefix: str = ""
+    endpoint_url: str | None = None
+    region: str | None = None
+    _client: Any = field(default=None, repr=False)
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("s3", endpoint_url=self.endpoint_url or None,
+                                        region_name=self.region or None)
+        return self._client
+
+    def key(self, name: str, rel: str = "") -> str:
+        pre = self.prefix.strip("/")
+        return "/".join(p for p in (pre, name.strip("/"), rel) if p)
+
+    def url(self, name: str) -> str:
+        return f"s3://{self.bucket}/{self.key(name)}/"
+
+    def _fail(self, what: str, exc: Exception) -> ArchiveError:
+        code = ""
+        resp = getattr(exc, "response", None)
+        if isinstance(resp, dict):
+            code = resp.get("Error", {}).get("Code", "")
+        hint = {
+            "NoSuchBucket": f"create the bucket {self.bucket} with Object Lock enabled",
+            "AccessDenied": "check the S3 credentials (boto3's chain) and the bucket policy",
+            "InvalidAccessKeyId": "check the S3 credentials (boto3's chain)",
+        }.get(code, "check archive.s3_endpoint_url, the network and the credentials")
+        return ArchiveError(f"S3 {what} failed for bucket {self.bucket}: {code or type(exc).__name__}: {exc}",
+                            hint=hint)
+
+    def check_bucket(self) -> dict[str, str]:
+        """The bucket must keep versions and have Object Lock on. Returns what it found."""
+        try:
+            ver = self.client.get_bucket_versioning(Bucket=self.bucket).get("Status", "")
+        except Exception as exc:  # noqa: BLE001 - boto3/botocore errors, converted
+            raise self._fail("versioning check", exc) from exc
+        try:
+            lock = self.client.get_object_lock_configuration(Bucket=self.bucket)
+            lock_on = lock.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled", "")
+        except Exception as exc:  # noqa: BLE001
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            if code in ("ObjectLockConfigurationNotFoundError", "ObjectLockConfigurationNotFound"):
+                lock_on = ""
+            else:
+                raise self._fail("Object Lock check", exc) from exc
+        if ver != "Enabled":
+            raise ArchiveError(f"bucket {self.bucket} does not keep versions (versioning: {ver or 'off'})",
+                               hint="enable versioning (and Object Lock) on the archive bucket")
+        if lock_on != "Enabled":
+            raise ArchiveError(f"bucket {self.bucket} has no Object Lock",
+                               hint="archive buckets must be created with Object Lock enabled")
+        return {"versioning": ver, "object_lock": lock_on}
+
+    def exists(self, name: str) -> bool:
+        try:
+            r = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.key(name) + "/", MaxKeys=1)
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail("listing", exc) from exc
+        return bool(r.get("KeyCount", 0))
+
+    def upload_bag(self, local: Path, name: str, *, retain_until: datetime | None,
+                   mode: str = "COMPLIANCE") -> dict[str, str]:
+        """Upload every file of the bag; returns {key: version id}. Tag files go last (a bag is complete
+        only when its bagit.txt is there)."""
+        self.check_bucket()
+        if self.exists(name):
+            raise ArchiveError(f"{self.url(name)} already exists", hint="a package is never overwritten")
+        files = bag_files(local)
+        files.sort(key=lambda r: (not r.startswith("data/"), r != "bagit.txt", r))
+        out: dict[str, str] = {}
+        for rel in files:
+            key = self.key(name, rel)
+            extra: dict[str, Any] = {}
+            if retain_until is not None:
+                extra = {"ObjectLockMode": mode, "ObjectLockRetainUntilDate": retain_until}
+            try:
+                with open(Path(local) / rel, "rb") as f:
+                    r = self.client.put_object(Bucket=self.bucket, Key=key, Body=f, ChecksumAlgorithm="SHA256",
+                                               **extra)
+            except Exception as exc:  # noqa: BLE001
+                raise self._fail(f"upload of {key}", exc) from exc
+            out[key] = r.get("VersionId", "")
+        return out
+
+    def list_bag(self, name: str) -> list[dict[str, Any]]:
+        keys: list[dict[str, Any]] = []
+        token = None
+        pre = self.key(name) + "/"
+        while True:
+            kw: dict[str, Any] = {"Bucket": self.bucket, "Prefix": pre}
+            if token:
+                kw["ContinuationToken"] = token
+            try:
+                r = self.client.list_objects_v2(**kw)
+            except Exception as exc:  # noqa: BLE001
+                raise self._fail("listing", exc) from exc
+            keys.extend(r.get("Contents", []))
+            if not r.get("IsTruncated"):
+                return keys
+            token = r.get("NextContinuationToken")
+
+    def download_bag(self, name: str, dest: Path, *, versions: dict[str, str] | None = None) -> list[str]:
+        """Download the bag (the recorded versions of its objects, when given) into ``dest``."""
+        pre = self.key(name) + "/"
+        keys = sorted(versions) if versions else [o["Key"] for o in self.list_bag(name)]
+        if not keys:
+            raise ArchiveError(f"nothing at {self.url(name)}", hint="check the bucket and prefix")
+        got = []
+        for key in keys:
+            rel = key[len(pre):]
+            target = Path(dest) / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+            if versions and versions.get(key):
+                kw["VersionId"] = versions[key]
+            try:
+                body = self.client.get_object(**kw)["Body"]
+                with open(target, "wb") as f:
+                    shutil.copyfileobj(body, f, 1 << 20)
+            except Exception as exc:  # noqa: BLE001
+                raise self._fail(f"download of {key}", exc) from exc
+            got.append(rel)
+        return got
+
+    def retention(self, key: str, version_id: str | None = None) -> dict[str, Any]:
+        kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if version_id:
+            kw["VersionId"] = version_id
+        try:
+            h = self.client.head_object(**kw)
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(f"reading {key}", exc) from exc
+        return {"mode": h.get("ObjectLockMode"), "retain_until": h.get("ObjectLockRetainUntilDate"),
+                "version_id": h.get("VersionId")}
