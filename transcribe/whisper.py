@@ -280,6 +280,20 @@ class WhisperTranscriber:
         )
 
 
+def is_repetitive(text: str, *, min_repeats: int = 3, max_n: int = 4) -> bool:
+    """True when an n-gram of 1..max_n words repeats back to back ``min_repeats`` times or more
+    ("chân vô chân vô chân vô"): the typical Whisper loop on audio it cannot follow."""
+    words = text.lower().split()
+    for n in range(1, max_n + 1):
+        for i in range(0, len(words) - n * min_repeats + 1):
+            gram = words[i:i + n]
+            if all(words[i + k * n:i + (k + 1) * n] == gram for k in range(1, min_repeats)):
+                if n == 1 and gram[0].isdigit():
+                    continue
+                return True
+    return False
+
+
 def _convert(e: Exception, audio_path: Path) -> TranscribeError:
     if isinstance(e, TranscribeError):
         return e
@@ -313,7 +327,7 @@ def _segment(index: int, s: Any, options: TranscribeOptions) -> Segment | None:
     if confidence < LOW_CONFIDENCE:
         flags.append("low-confidence")
     crt = options.compression_ratio_threshold
-    if crt is not None and float(s.compression_ratio) > crt:
+    if (crt is not None and float(s.compression_ratio) > crt) or is_repetitive(text):
         flags.append("repetition")
     if options.no_speech_threshold is not None and float(s.no_speech_prob) > options.no_speech_threshold:
         flags.append("maybe-no-speech")

@@ -48,3 +48,24 @@ def test_choose_device_on_cpu():
     else:
         assert choose_device() == ("cpu", "int8")
     assert choose_device("cpu", "float32") == ("cpu", "float32")
+
+
+def test_repetition_detector():
+    from transcribe.whisper import is_repetitive
+
+    assert is_repetitive("phú gần là bảo quận hôn là phòng phú chân vô chân vô chân vô")
+    assert is_repetitive("thank you. thank you. thank you.")
+    assert is_repetitive("no no no")
+    assert not is_repetitive("khi đối tác đầu tư tiền bạc thì mình phải đầu tư công sức")
+    assert not is_repetitive("1 1 1")
+
+
+def test_importing_the_package_stays_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, transcribe, transcribe.whisper, transcribe.summary, transcribe.formats;"
+            "heavy = [m for m in ('faster_whisper', 'ctranslate2', 'av', 'numpy') if m in sys.modules];"
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
