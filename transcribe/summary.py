@@ -420,7 +420,8 @@ _LABEL_STOP_EN = {
 _LABEL_STOP_VI = {
     "và", "hoặc", "nhưng", "trong", "tại", "ở", "với", "từ", "đến", "là", "được", "đã", "đang", "sẽ",
     "này", "đó", "cho", "theo", "so", "do", "vì", "khi", "thì", "mà", "còn", "hôm", "nay", "qua", "trên",
-    "dưới", "tăng", "giảm", "bị", "có",
+    "dưới", "tăng", "giảm", "bị", "có", "vừa", "vẫn", "đều", "rồi", "cũng", "chỉ", "nữa", "hơn", "nhất",
+    "như", "nên", "nếu", "để", "gồm", "thuộc", "về", "ra", "vào", "lên", "xuống",
 }
 _LABEL_MAX = 4
 

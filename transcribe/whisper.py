@@ -255,17 +255,19 @@ class WhisperTranscriber:
             raise _convert(e, audio_path) from e
         total = float(info.duration or 0.0)
         segments: list[Segment] = []
-        try:
-            for s in segments_iter:
-                seg = _segment(len(segments), s, options)
-                if seg is not None:
-                    segments.append(seg)
-                if progress is not None:
-                    progress(min(float(s.end), total) if total else float(s.end), total)
-        except TranscribeError:
-            raise
-        except Exception as e:
-            raise _convert(e, audio_path) from e
+        it = iter(segments_iter)
+        while True:
+            try:
+                s = next(it)
+            except StopIteration:
+                break
+            except Exception as e:  # decoding runs lazily, inside the generator
+                raise _convert(e, audio_path) from e
+            seg = _segment(len(segments), s, options)
+            if seg is not None:
+                segments.append(seg)
+            if progress is not None:  # the caller's exceptions pass through unchanged
+                progress(min(float(s.end), total) if total else float(s.end), total)
         if progress is not None:
             progress(total, total)
         return Transcript(

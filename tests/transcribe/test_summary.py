@@ -132,3 +132,9 @@ def test_no_speech():
         s = summarize(t)
         assert s.no_speech and s.sentences == () and s.key_figures == ()
         assert key_figures(t) == ()
+
+
+def test_label_stops_at_a_verb():
+    t = Transcript("vi", 6, (Segment(0, 0, 6, "Cụ ông 110 tuổi vừa vượt hành trình 8 tháng đến Đức"),))
+    f = figures_by_said(t)
+    assert f["110"].label == "tuổi" and f["8"].label == "tháng"
