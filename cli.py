@@ -320,6 +320,9 @@ def outbox_send(c: Ctx, resend_uncertain: bool, as_json: bool) -> None:
 @pass_ctx
 def settings_cmd(c: Ctx, as_json: bool) -> None:
     """Every setting, its value and where it came from (secrets masked)."""
+    import briefing.invite  # noqa: F401  (declares smtp.*, invite.*, and through jitsi, jitsi.*)
+    import briefing.schedule  # noqa: F401  (declares schedule.*)
+
     rows = c.settings().describe()
     if as_json:
         emit(rows, True)

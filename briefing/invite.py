@@ -209,7 +209,7 @@ def _when(occ: Any) -> str:
 
 def _build(*, target: Any, occs_with_links: list[tuple[Any, str]], method: str, sequence: int,
            organizer: dict[str, str], person: dict[str, str], org_name: str,
-           cancelled: list[Any] = ()) -> EmailMessage:
+           cancelled: list[Any] = (), lead_min: int = 30) -> EmailMessage:
     from briefing.schedule import Occurrence
 
     is_occ = isinstance(target, Occurrence)
@@ -226,7 +226,7 @@ def _build(*, target: Any, occs_with_links: list[tuple[Any, str]], method: str, 
     intro = (f"The briefing “{title}” is cancelled." if method == "CANCEL"
              else f"You are invited to “{title}” as {ROLE_TEXT[person['role']]}.")
     note = "" if method == "CANCEL" else (
-        "The link is personal: do not forward it. It works from 30 minutes before the start.")
+        f"The link is personal: do not forward it. It works from {lead_min} minutes before the start.")
     description = "\n".join([intro, *lines, note]).strip()
 
     if is_occ:
@@ -384,7 +384,7 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
                 links = [(target, "")]
             msg = _build(target=target, occs_with_links=links, method=method, sequence=sequence,
                          organizer=organizer, person=p, org_name=settings["organization.name"],
-                         cancelled=cancelled_days)
+                         cancelled=cancelled_days, lead_min=cfg.lead_s // 60 if cfg else 30)
             try:
                 mailer.send(msg)
             except smtplib.SMTPRecipientsRefused as exc:
