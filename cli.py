@@ -322,6 +322,7 @@ def settings_cmd(c: Ctx, as_json: bool) -> None:
     """Every setting, its value and where it came from (secrets masked)."""
     import briefing.invite  # noqa: F401  (declares smtp.*, invite.*, and through jitsi, jitsi.*)
     import briefing.schedule  # noqa: F401  (declares schedule.*)
+    import briefing.distribute  # noqa: F401  (declares signing.key, channels, publish.*)
 
     rows = c.settings().describe()
     if as_json:

@@ -1,8 +1,8 @@
 """The press email: summary in the body, transcript and summary attached, the link; sent over SMTP.
 
-``smtp_url`` names the server: ``smtp://user:password@host:587`` (STARTTLS when the server offers it;
-``?starttls=no`` to refuse), ``smtps://user:password@host:465`` (TLS from the start), or
-``smtp://host:25`` without login. The Message-ID is derived from the caller's key, so a receiving system
+``smtp_url`` names the server, as the invitations read it too: ``smtp://user:password@host:587?starttls=1``
+(STARTTLS), ``smtps://user:password@host:465`` (TLS from the start), or ``smtp://host:25`` (plain, e.g. a
+local relay). The Message-ID is derived from the caller's key, so a receiving system
 can tell a repeated delivery from a new message.
 """
 
@@ -35,7 +35,7 @@ class SmtpServer:
     username: str | None = None
     password: str | None = None
     tls: bool = False  # implicit TLS (smtps)
-    starttls: bool | None = None  # None: when offered
+    starttls: bool = False  # upgrade with STARTTLS (?starttls=1)
 
     @classmethod
     def from_url(cls, url: str) -> "SmtpServer":
@@ -44,9 +44,7 @@ class SmtpServer:
             raise MailError("the SMTP URL must look like smtp://user:password@host:587 or smtps://host:465",
                             hint="set BRIEFING_SMTP_URL")
         q = {k: v[-1].lower() for k, v in parse_qs(parts.query).items()}
-        starttls = None
-        if "starttls" in q:
-            starttls = q["starttls"] in ("1", "yes", "true", "on")
+        starttls = q.get("starttls", "") in ("1", "yes", "true", "on")
         tls = parts.scheme == "smtps"
         return cls(host=parts.hostname, port=parts.port or (465 if tls else 25),
                    username=unquote(parts.username) if parts.username else None,
@@ -96,12 +94,12 @@ def send(msg: EmailMessage, smtp_url: str, *, timeout: float = 30.0) -> list[str
             conn = smtplib.SMTP(server.host, server.port, timeout=timeout)
         with conn:
             conn.ehlo()
-            if not server.tls and server.starttls is not False and conn.has_extn("starttls"):
+            if not server.tls and server.starttls:
+                if not conn.has_extn("starttls"):
+                    raise MailError(f"{server.host}:{server.port} does not offer STARTTLS",
+                                    hint="use smtps:// or drop ?starttls=1")
                 conn.starttls(context=ssl.create_default_context())
                 conn.ehlo()
-            elif server.starttls is True:
-                raise MailError(f"{server.host}:{server.port} does not offer STARTTLS",
-                                hint="use smtps:// or drop ?starttls=yes")
             if server.username:
                 conn.login(server.username, server.password or "")
             refused = conn.send_message(msg)

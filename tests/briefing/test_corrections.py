@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import stat
 import sys
+import time
 from pathlib import Path
 
 import feedparser
@@ -55,6 +56,7 @@ def test_correct_in_editor_then_publish_version_2(briefing_env: Path, tmp_path: 
         pipeline.publish_one(store, settings, BID)
     assert "1,240" in (site / "briefings" / BID / "transcript.txt").read_text()
 
+    time.sleep(1.1)  # feed times have whole seconds
     res = pipeline.publish_one(store, settings, BID, note="The number of new cases was misheard: 1,420.")
     assert res.distribution["version"] == 2
     page = (site / "briefings" / BID / "index.html").read_text()
