@@ -175,7 +175,10 @@ class Runner:
         from recorder import probe as rp
 
         src = self.art("source")
-        opts = rn.NormalizeOptions(video_height=int(self.settings["media.video_height"]))
+        from briefing.recording import loudnorm_target  # registers the media.loudness setting
+
+        opts = rn.NormalizeOptions(video_height=int(self.settings["media.video_height"]),
+                                   loudnorm=loudnorm_target(self.settings))
         media = self.dir / "media"
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
@@ -368,8 +371,10 @@ def check_language(language: str | None) -> str | None:
 
 def register(store: Store, settings: Settings, path: Path, *, title: str | None = None,
              date: str | None = None, language: str | None = None,
-             speakers: tuple[str, ...] = ()) -> tuple[Briefing, str]:
-    """Check the recording and register (or update) its briefing. Returns it and the source hash."""
+             speakers: tuple[str, ...] = (), bid: str | None = None) -> tuple[Briefing, str]:
+    """Check the recording and register (or update) its briefing. Returns it and the source hash.
+
+    ``bid`` names an existing (scheduled) briefing instead of deriving the id from date and title."""
     from recorder import probe as rp
 
     lang = check_language(language or settings["briefing.language"])
@@ -380,7 +385,7 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
         raise InputError(f"{path} has no audio track", hint="a briefing needs sound; check the recording")
     title = title or settings["briefing.title"]
     day = _check_date(date) if date else _default_date(path)
-    bid = briefing_id(day, title)
+    bid = bid or briefing_id(day, title)
     sha = sha256_file(path)
     existing = store.find_briefing(bid)
     b = Briefing(
@@ -394,9 +399,10 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
 
 def process(store: Store, settings: Settings, path: Path, *, title: str | None = None,
             date: str | None = None, language: str | None = None, speakers: tuple[str, ...] = (),
-            force: bool = False, reporter: Reporter | None = None) -> ProcessResult:
+            force: bool = False, reporter: Reporter | None = None, bid: str | None = None) -> ProcessResult:
     t0 = time.perf_counter()
-    b, sha = register(store, settings, path, title=title, date=date, language=language, speakers=speakers)
+    b, sha = register(store, settings, path, title=title, date=date, language=language, speakers=speakers,
+                      bid=bid)
     runner = Runner(store, settings, b, force=force, reporter=reporter)
     runner.ingest(Path(path), sha)
     runner.audio()

@@ -18,6 +18,7 @@ from recorder.errors import FFmpegError, MediaError, RecorderError, ToolNotFound
 from recorder.ffmpeg import find_tool, version as ffmpeg_version
 from recorder.normalize import (
     Loudness,
+    Loudnorm,
     NormalizedMedia,
     NormalizeOptions,
     WebVideoPlan,
@@ -34,6 +35,7 @@ from recorder.probe import MediaInfo
 __all__ = [
     "FFmpegError",
     "Loudness",
+    "Loudnorm",
     "MediaError",
     "MediaInfo",
     "NormalizeOptions",

@@ -15,6 +15,7 @@ failure the partial file is removed.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -38,6 +39,16 @@ SILENCE_THRESHOLD_DB = -50.0
 
 
 @dataclass(frozen=True)
+class Loudnorm:
+    """EBU R128 target for the published audio (ffmpeg ``loudnorm``, two passes)."""
+
+    integrated: float = -23.0  # LUFS (EBU R128 broadcast; -16 is common for web/podcast listening)
+    true_peak: float = -1.0  # dBTP
+    lra: float = 11.0  # loudness range, LU
+    sample_rate: int = 48_000  # loudnorm works at 192 kHz; resample the result to this
+
+
+@dataclass(frozen=True)
 class NormalizeOptions:
     video_height: int = 720  # maximum height of the web video (and poster)
     crf: int = 23  # x264 quality when re-encoding
@@ -46,6 +57,7 @@ class NormalizeOptions:
     poster_at: float | None = None  # seconds; None → 10 % of the duration, capped at 30 s
     threads: int = 0  # encoder threads; 0 = ffmpeg decides
     timeout: float | None = None  # seconds per ffmpeg run; None = no limit
+    loudnorm: Loudnorm | None = None  # normalize the published audio (web audio/video); speech WAV never
 
 
 @dataclass(frozen=True)
@@ -224,11 +236,12 @@ def make_web_video(
                     threads=options.threads, **{"profile:v": "high"})
     streams = [video]
     if info.has_audio:
-        streams.append(inp["a:0"])
-        if plan.copy_audio:
+        audio, norm_args = _loudnorm_audio(src, inp, info, options)
+        streams.append(audio)
+        if plan.copy_audio and not norm_args:
             args["acodec"] = "copy"
         else:
-            args.update(_audio_encode_args(info, options))
+            args.update(_audio_encode_args(info, options), **norm_args)
     with _atomic(dest) as partial:
         _run(ffmpeg_graph.output(*streams, str(partial), **args), src, options)
     return dest
@@ -249,13 +262,55 @@ def make_web_audio(
     src, dest = Path(src), Path(dest)
     info = info or probe(src)
     args: dict = {"f": "ipod", "movflags": "+faststart"}
-    if info.audio_codec == WEB_AUDIO_CODEC and (info.channels or 0) <= 2 and (info.sample_rate or 0) <= 48_000:
+    audio, norm_args = _loudnorm_audio(src, ffmpeg_graph.input(str(src)), info, options)
+    if (not norm_args and info.audio_codec == WEB_AUDIO_CODEC and (info.channels or 0) <= 2
+            and (info.sample_rate or 0) <= 48_000):
         args["acodec"] = "copy"
     else:
-        args.update(_audio_encode_args(info, options))
+        args.update(_audio_encode_args(info, options), **norm_args)
     with _atomic(dest) as partial:
-        _run(ffmpeg_graph.input(str(src))["a:0"].output(str(partial), **args), src, options)
+        _run(audio.output(str(partial), **args), src, options)
     return dest
+
+
+# ---------------------------------------------------------------------------------------------
+# loudness normalization (EBU R128, two passes)
+
+_LOUDNORM_KEYS = ("input_i", "input_tp", "input_lra", "input_thresh", "target_offset")
+
+
+def measure_loudnorm(src: Path, target: Loudnorm = Loudnorm(), *,
+                     options: NormalizeOptions | None = None) -> dict[str, float]:
+    """Pass 1: ffmpeg ``loudnorm`` measures the first audio track (integrated, true peak, LRA ...)."""
+    src = Path(src)
+    flt = dict(I=target.integrated, TP=target.true_peak, LRA=target.lra, print_format="json")
+    stream = ffmpeg_graph.input(str(src))["a:0"].filter("loudnorm", **flt).output("-", f="null")
+    proc = _run(stream, src, options, loglevel="info")
+    text = proc.stderr.decode("utf-8", "replace")
+    start, end = text.rfind("{"), text.rfind("}")
+    try:
+        data = json.loads(text[start:end + 1])
+        return {k: float(data[k]) for k in _LOUDNORM_KEYS}
+    except (ValueError, KeyError):
+        raise MediaError(f"could not measure the loudness of {src}",
+                         hint="check the audio track decodes (ffmpeg loudnorm printed no measurement)",
+                         path=str(src)) from None
+
+
+def _loudnorm_audio(src: Path, inp, info: MediaInfo, options: NormalizeOptions):
+    """The audio stream for the web files: pass 2 of loudnorm with pass 1's measurement, or as is."""
+    target = options.loudnorm
+    audio = inp["a:0"]
+    if target is None:
+        return audio, {}
+    m = measure_loudnorm(src, target, options=options)
+    if not math.isfinite(m["input_i"]) or m["input_i"] < -70.0:  # digital silence: nothing to normalize
+        return audio, {}
+    audio = audio.filter(
+        "loudnorm", I=target.integrated, TP=target.true_peak, LRA=target.lra,
+        measured_I=m["input_i"], measured_TP=m["input_tp"], measured_LRA=m["input_lra"],
+        measured_thresh=m["input_thresh"], offset=m["target_offset"], linear="true", print_format="none")
+    return audio, {"ar": target.sample_rate}
 
 
 # ---------------------------------------------------------------------------------------------

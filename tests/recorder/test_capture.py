@@ -1,0 +1,174 @@
+"""Live capture from a real nginx-rtmp on loopback, fed by ffmpeg with real speech; kill -9 midway,
+restart with the same command, stop, join. The CLI is run as a separate process, as systemd would."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from recorder import capture as rc
+from recorder import ffmpeg
+from recorder.probe import probe
+from tests.recorder import rtmp
+from tests.recorder.media import SPEECH_DIR
+
+REPO = Path(__file__).resolve().parents[2]
+CLIPS = ["0002", "0013", "0025", "0030", "0041", "0042", "0048"]  # LJSpeech LJ001-*, ~41 s with pauses
+PAUSE = 0.6
+SEGMENT = 4.0
+KILL_AT = 15.0  # seconds after the publisher started
+RESTART_AFTER = 2.0
+BID = "2026-11-25-press-briefing"
+
+
+def make_source(dest: Path) -> list[tuple[float, float, str]]:
+    """An FLV (H.264 1 s GOP + AAC) of LJSpeech sentences with pauses; returns (start, end, text) each."""
+    import ffmpeg as fg
+
+    audios, timeline, t = [], [], 0.0
+    for c in CLIPS:
+        wav = SPEECH_DIR / f"en_ljspeech_LJ001-{c}.wav"
+        dur = float(probe(wav).duration)
+        text = (SPEECH_DIR / f"en_ljspeech_LJ001-{c}.txt").read_text().strip()
+        timeline.append((t, t + dur, text))
+        t += dur + PAUSE
+        audios.append(fg.input(str(wav))["a"].filter("aresample", 16000).filter("apad", pad_dur=PAUSE))
+    audio = fg.concat(*audios, v=0, a=1)
+    video = fg.input(f"testsrc=size=320x240:rate=25", f="lavfi", t=f"{t:.2f}")
+    out = fg.output(video, audio, str(dest), vcodec="libx264", preset="ultrafast", g=25, pix_fmt="yuv420p",
+                    acodec="aac", audio_bitrate="96k", t=f"{t:.2f}", f="flv")
+    ffmpeg.run(ffmpeg.compile_graph(out))
+    return timeline
+
+
+def cli(home: Path, *args: str, env: dict, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "--home", str(home), *args],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+
+
+@pytest.fixture(scope="module")
+def captured(tmp_path_factory: pytest.TempPathFactory):
+    why = rtmp.available()
+    if why:
+        pytest.skip(why)
+    if not (SPEECH_DIR / "en_ljspeech_LJ001-0002.wav").is_file():
+        pytest.skip(f"real speech clips not found in {SPEECH_DIR}")
+    work = tmp_path_factory.mktemp("capture")
+    home = work / "home"
+    source = work / "source.flv"
+    timeline = make_source(source)
+    server = rtmp.RtmpServer(work / "nginx").start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
+    env.update(BRIEFING_HOME=str(home), BRIEFING_CAPTURE_STALL_TIMEOUT="4")
+    url = server.url("briefing")
+    argv = ("record", "capture", BID, "--source", url, "--segment", f"{SEGMENT:g}s")
+    publisher = first = again = None
+    try:
+        first = cli(home, *argv, env=env, start_new_session=True)
+        time.sleep(0.5)
+        publisher = subprocess.Popen([ffmpeg.find_tool("ffmpeg"), "-nostdin", "-v", "error", "-re", "-i",
+                                      str(source), "-c", "copy", "-f", "flv", url])
+        t_pub = time.monotonic()
+        time.sleep(KILL_AT)
+        os.killpg(first.pid, signal.SIGKILL)  # the whole process group: the CLI and its ffmpeg
+        first.wait()
+        t_kill = time.monotonic() - t_pub
+        segs_at_kill = rc.segments(home / "briefings" / BID / "capture")
+        sizes_at_kill = {p.name: p.stat().st_size for p in segs_at_kill}
+        time.sleep(RESTART_AFTER)
+        again = cli(home, *argv, env=env, start_new_session=True)
+        t_restart = time.monotonic() - t_pub
+        # A second capture for the same briefing is refused while this one runs.
+        time.sleep(1.0)
+        dup = cli(home, *argv, env=env)
+        dup_out, dup_err = dup.communicate(timeout=30)
+        publisher.wait(timeout=90)
+        time.sleep(1.0)
+        stop = cli(home, "record", "stop", BID, "--json", env=env)
+        out, err = stop.communicate(timeout=120)
+        assert stop.returncode == 0, err.decode()
+        again_out, again_err = again.communicate(timeout=60)
+        yield {"home": home, "timeline": timeline, "t_kill": t_kill, "t_restart": t_restart,
+               "stop": json.loads(out), "sizes_at_kill": sizes_at_kill, "dup": (dup.returncode, dup_err.decode()),
+               "again": (again.returncode, again_err.decode()), "env": env}
+    finally:
+        for p in (first, again):
+            if p is not None and p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+        if publisher and publisher.poll() is None:
+            publisher.kill()
+        server.stop()
+
+
+def test_capture_survives_kill_and_restart(captured) -> None:
+    home = captured["home"]
+    cdir = home / "briefings" / BID / "capture"
+    stop = captured["stop"]
+    assert stop["stopped"] is True and stop["was_running"] is True
+    assert captured["again"][0] == 0, captured["again"][1]
+    # the duplicate capture was refused with a clear message, naming the running pid
+    code, err = captured["dup"]
+    assert code != 0 and "already running" in err
+    state = rc.read_state(cdir)
+    assert len(state["runs"]) == 2 and state["stopped_at"]
+    # no finished segment was lost or overwritten by the restart
+    for name, size in captured["sizes_at_kill"].items():
+        assert (cdir / "segments" / name).stat().st_size >= size
+    assert state["runs"][1]["first_segment"] == len(captured["sizes_at_kill"])
+    rec = Path(stop["recording"])
+    info = probe(rec)
+    assert info.has_video and info.has_audio and info.video_codec == "h264" and info.audio_codec == "aac"
+    total = captured["timeline"][-1][1] + PAUSE
+    gap = captured["t_restart"] - captured["t_kill"]
+    # everything but the gap (and at most one segment around the kill) is in the joined recording
+    assert info.duration >= total - gap - SEGMENT - 2.0, (info.duration, total, gap)
+    assert info.duration <= total + 2.0
+    # recorded in the store and queued for processing exactly once
+    from briefing.store import Store
+
+    store = Store(home / "briefing.db")
+    rows = store.query("SELECT * FROM recordings WHERE briefing_id = ?", (BID,))
+    assert [(r["method"], r["status"]) for r in rows] == [("capture", "ingested")]
+    assert json.loads(rows[0]["meta"])["runs"] == 2
+    assert len(store.query("SELECT * FROM recording_jobs WHERE briefing_id = ?", (BID,))) == 1
+    # record stop again is harmless
+    again = subprocess.run([sys.executable, "-c", "import cli; cli.main()", "--home", str(home), "record",
+                            "stop", BID, "--json"], cwd=REPO, env=captured["env"], capture_output=True, timeout=60)
+    assert again.returncode == 0 and json.loads(again.stdout)["was_running"] is False
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
+
+
+@pytest.mark.whisper
+def test_captured_speech_transcribes(captured, tmp_path: Path) -> None:
+    from recorder.normalize import extract_speech_audio
+    from transcribe.model import ensure_bundled_model
+    from transcribe.whisper import TranscribeOptions, WhisperTranscriber
+
+    rec = Path(captured["stop"]["recording"])
+    wav = extract_speech_audio(rec, tmp_path / "speech.wav")
+    model = ensure_bundled_model(Path(os.environ["BRIEFING_CACHE_DIR"]))
+    t = WhisperTranscriber(model, device="cpu").transcribe(wav, TranscribeOptions(language="en"))
+    heard = set(_words(" ".join(s.text for s in t.segments)))
+    t_kill, t_restart = captured["t_kill"], captured["t_restart"]
+    checked = 0
+    for start, end, text in captured["timeline"]:
+        before_kill = end <= t_kill - SEGMENT - 1.0
+        after_restart = start >= t_restart + 2.0
+        if not (before_kill or after_restart):
+            continue  # spoken while the capture was dead (or in the segment cut by the kill)
+        words = [w for w in _words(text) if len(w) > 3]
+        found = sum(w in heard for w in words) / len(words)
+        assert found >= 0.6, (text, found, sorted(heard))
+        checked += 1
+    assert checked >= 4
