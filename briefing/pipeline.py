@@ -282,6 +282,10 @@ class Runner:
                                                    "site": str(self.settings.site_dir)}
 
         info = self.run("publish", key, work)
+        if "publish" in self.ran:  # a new release: index its words and refresh the site's search page
+            from briefing import search
+
+            search.after_publish(self.store, self.settings, b.id)
         return Path(info.get("page", page))
 
 
