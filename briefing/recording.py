@@ -449,6 +449,10 @@ def _room_of(store: Store, b: Briefing) -> str:
 def start_request(store: Store, settings: Settings, b: Briefing, *, room: str | None = None) -> Any:
     from recorder.jibri import CallLogin, StartRequest
 
+    try:
+        from briefing import jitsi as _jitsi  # noqa: F401  (declares jitsi.url)
+    except ImportError:  # pragma: no cover
+        pass
     base = settings["jibri.meet_url"] or settings.get("jitsi.url") or ""
     if not base:
         raise ConfigError("no Jitsi URL for Jibri to open", hint="set BRIEFING_JITSI_URL (or BRIEFING_JIBRI_MEET_URL)")
