@@ -578,19 +578,44 @@ def capture(store: Store, settings: Settings, bid: str, *, source: str | None = 
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             previous[sig] = signal.signal(sig, lambda *_: cap.request_stop())
+    from briefing import live  # transcribes the finished segments while the capture runs (live.enabled)
+
+    follower = live.start_follower(store, settings, bid)
     try:
         with translated():
             result = cap.run()
+    except BaseException:
+        if follower is not None:
+            follower.stop()
+        raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if not result.stopped:  # the source gave up for good: keep the segments, let `record stop` join them
         _update_recording(store, rid, status="stopped")
+        if follower is not None:
+            follower.stop()
         return {"briefing": b.id, "stopped": False, "segments": len(result.segments), "runs": result.runs}
-    return _finish_capture(store, settings, bid, rid)
+    out = _finish_capture(store, settings, bid, rid)
+    if follower is not None:
+        follower.wait()  # it transcribes the last chunk (or the transcribe stage already did)
+    return out
 
 
 def _finish_capture(store: Store, settings: Settings, bid: str, rid: int) -> dict[str, Any]:
+    """Join and ingest under the capture lock: `record stop` and the stopping capture may both get here."""
+    from recorder import capture as rc
+
+    with translated(), rc.holding_lock(capture_dir(settings, bid)):
+        rec = _latest(store, bid, "capture")
+        if rec and rec["status"] == "ingested":
+            return {"briefing": bid, "stopped": True, "recording": rec["path"],
+                    "segments": rec["meta"].get("segments"), "skipped": rec["meta"].get("skipped_segments", []),
+                    "runs": rec["meta"].get("runs"), "queued": [j["id"] for j in jobs(store, bid=bid)]}
+        return _join_and_ingest(store, settings, bid, rid)
+
+
+def _join_and_ingest(store: Store, settings: Settings, bid: str, rid: int) -> dict[str, Any]:
     from recorder import capture as rc
 
     cdir = capture_dir(settings, bid)

@@ -26,6 +26,8 @@ import os
 import re
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -174,6 +176,26 @@ class _Lock:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None
+
+
+@contextmanager
+def holding_lock(out_dir: Path, *, timeout: float = 60.0) -> Iterator[None]:
+    """Hold the directory's capture lock (waiting up to ``timeout`` s), e.g. to join the segments
+    while no capture can start or join at the same time."""
+    lock = _Lock(out_dir)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            lock.acquire()
+            break
+        except CaptureBusy:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.1)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def running_pid(out_dir: Path) -> int | None:
@@ -383,7 +405,7 @@ def join_segments(paths: list[Path], dest: Path, *, timeout: float | None = 600)
         escaped = str(p.resolve()).replace("'", "'\\''")
         lines.append(f"file '{escaped}'")
     listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    partial = dest.with_name(f"{dest.stem}.partial{dest.suffix}")
+    partial = dest.with_name(f"{dest.stem}.partial-{os.getpid()}{dest.suffix}")
     try:
         stream = ffmpeg_graph.input(str(listing), f="concat", safe=0)
         out = ffmpeg_graph.output(stream["v?"], stream["a?"], str(partial), c="copy", f="mp4",
