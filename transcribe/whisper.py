@@ -64,6 +64,7 @@ class TranscribeOptions:
     hallucination_silence_threshold: float | None = None  # seconds; only with word timestamps
     repetition_penalty: float = 1.0
     no_repeat_ngram_size: int = 0
+    batch_size: int = 0  # >1: faster-whisper's BatchedInferencePipeline (VAD chunks decoded in batches)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "language", validate_language(self.language))
@@ -108,6 +109,7 @@ class DeviceInfo:
     compute_type: str  # as CTranslate2 reports it, e.g. "int8_float32", "float16"
     cpu_threads: int = 0
     cuda_devices: int = 0
+    fallback: str = ""  # why CUDA was not used although a GPU is visible ("" when it was, or none is)
 
 
 def cuda_device_count() -> int:
@@ -198,13 +200,25 @@ class WhisperTranscriber:
             if isinstance(self.model_path, Path) and not (self.model_path / "model.bin").is_file():
                 raise ModelError(f"no model.bin in {self.model_path}",
                                  hint="use base for the bundled model, or a CTranslate2 model directory")
+            fallback = ""
             try:
                 from faster_whisper import WhisperModel
 
-                model = WhisperModel(
-                    str(self.model_path), device=device, compute_type=ct, cpu_threads=self.cpu_threads,
-                    download_root=str(self.download_root) if self.download_root else None,
-                )
+                try:
+                    model = WhisperModel(
+                        str(self.model_path), device=device, compute_type=ct, cpu_threads=self.cpu_threads,
+                        download_root=str(self.download_root) if self.download_root else None,
+                    )
+                except (RuntimeError, ValueError, OSError) as e:
+                    if device != "cuda" or (self._device_req or "auto").lower() != "auto":
+                        raise
+                    # "auto" picked a GPU that cannot run the model (driver, cuBLAS/cuDNN, memory): use the CPU
+                    fallback = (str(e).splitlines() or [type(e).__name__])[0]
+                    device, ct = choose_device("cpu", "auto")
+                    model = WhisperModel(
+                        str(self.model_path), device=device, compute_type=ct, cpu_threads=self.cpu_threads,
+                        download_root=str(self.download_root) if self.download_root else None,
+                    )
             except ModelError:
                 raise
             except ValueError as e:  # e.g. unsupported compute type
@@ -224,6 +238,7 @@ class WhisperTranscriber:
                 compute_type=str(getattr(inner, "compute_type", ct)),
                 cpu_threads=self.cpu_threads,
                 cuda_devices=cuda_device_count(),
+                fallback=fallback,
             )
             self._model = model
             return model
@@ -239,18 +254,27 @@ class WhisperTranscriber:
         info = self.device_info()
         return f"faster-whisper {fw} / ctranslate2 {ct}, {info.device} {info.compute_type}"
 
-    def transcribe(self, audio_path: Path, options: TranscribeOptions | None = None, *,
+    def transcribe(self, audio_path: Any, options: TranscribeOptions | None = None, *,
                    progress: Callable[[float, float], None] | None = None) -> Transcript:
-        """Transcribe one audio (or video) file. Silence gives a Transcript with no segments."""
+        """Transcribe one audio (or video) file, or 16 kHz mono float32 samples (a numpy array).
+        Silence gives a Transcript with no segments."""
         options = options or TranscribeOptions()
-        audio_path = Path(audio_path)
-        if not audio_path.is_file():
+        samples = None if isinstance(audio_path, (str, Path)) else audio_path
+        audio_path = Path("<samples>") if samples is not None else Path(audio_path)
+        if samples is None and not audio_path.is_file():
             raise AudioError(f"audio file {audio_path} not found", hint="check the path")
-        if audio_path.stat().st_size == 0:
+        if samples is None and audio_path.stat().st_size == 0:
             raise AudioError(f"audio file {audio_path} is empty", hint="record or convert it again")
         model = self.load()
+        kwargs = options.decode_kwargs()
+        if options.batch_size > 1:
+            from faster_whisper import BatchedInferencePipeline
+
+            model = BatchedInferencePipeline(model)
+            kwargs["batch_size"] = options.batch_size
+            kwargs["without_timestamps"] = False  # keep segment boundaries as sequential decoding makes them
         try:
-            segments_iter, info = model.transcribe(str(audio_path), **options.decode_kwargs())
+            segments_iter, info = model.transcribe(str(audio_path) if samples is None else samples, **kwargs)
         except Exception as e:
             raise _convert(e, audio_path) from e
         total = float(info.duration or 0.0)
