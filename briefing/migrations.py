@@ -289,3 +289,37 @@ def _m040(db: sqlite3.Connection) -> None:
             updated_at TEXT NOT NULL
         )
     """)
+
+
+@migration(50, "live transcription: runs, the capture segments consumed, the transcribed chunks")
+def _m050(db: sqlite3.Connection) -> None:
+    run_script(db, """
+        CREATE TABLE live_runs (
+            briefing_id TEXT PRIMARY KEY REFERENCES briefings(id) ON DELETE CASCADE,
+            status TEXT NOT NULL CHECK (status IN ('running', 'complete')),
+            language TEXT,                    -- as requested (NULL = detect)
+            options_key TEXT NOT NULL,        -- the decoding options and model it was made with
+            samples INTEGER NOT NULL DEFAULT 0,  -- 16 kHz samples received so far
+            info TEXT NOT NULL DEFAULT '{}',  -- engine, device, timings
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            completed_at TEXT
+        );
+        CREATE TABLE live_sources (
+            briefing_id TEXT NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,               -- capture segment file name (seg-NNNNNN.ts)
+            size INTEGER NOT NULL,
+            start_sample INTEGER NOT NULL,    -- where its audio begins in the live timeline
+            samples INTEGER NOT NULL,         -- 0: it could not be decoded (skipped, as the join skips it)
+            PRIMARY KEY (briefing_id, name)
+        );
+        CREATE TABLE live_chunks (
+            briefing_id TEXT NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            start_sample INTEGER NOT NULL,
+            end_sample INTEGER NOT NULL,
+            data TEXT NOT NULL,               -- transcribe.live.Chunk as JSON
+            PRIMARY KEY (briefing_id, idx)
+        )
+    """)
+

@@ -195,16 +195,22 @@ class Runner:
 
     def transcribe(self, language: str | None) -> None:
         from transcribe import formats
-        from transcribe.whisper import TranscribeOptions
 
         speech = self.art("speech")
         model_path, model_id = _model(self.settings)
-        opts = TranscribeOptions(language=language, beam_size=int(self.settings["transcribe.beam_size"]))
+        opts = transcribe_options(self.settings, language)
         out = self.dir / "transcript"
+        from briefing import live  # a live transcript of the same capture is adopted: only its last chunk was left
+
+        adopted = live.adoptable(self.store, self.settings, self.briefing.id, source_sha=self.art("source").sha256,
+                                 speech_path=Path(speech.path), language=language)
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
-            transcriber = _transcriber(model_path, self.settings)
-            t = transcriber.transcribe(Path(speech.path), opts, progress=self.reporter.progress)
+            if adopted is not None:
+                t = adopted[0]
+            else:
+                transcriber = _transcriber(model_path, self.settings)
+                t = transcriber.transcribe(Path(speech.path), opts, progress=self.reporter.progress)
             files = {
                 "json": formats.to_json(t), "srt": formats.to_srt(t), "vtt": formats.to_vtt(t),
                 "txt": formats.to_txt(t),
@@ -216,10 +222,12 @@ class Runner:
             if self.briefing.language != t.language:
                 self.store.set_language(self.briefing.id, t.language)
             return arts, {"language": t.language, "segments": len(t.segments), "engine": t.engine,
-                          "duration": t.duration, "confidence": round(t.confidence, 3)}
+                          "duration": t.duration, "confidence": round(t.confidence, 3),
+                          "device": t.options.get("device"), "compute_type": t.options.get("compute_type"),
+                          "live": adopted is not None}
 
         self.run("transcribe", {"speech": speech.sha256, "model": model_id, "opts": repr(opts),
-                                "engine": _engine_version()}, work)
+                                "engine": _engine_version(), "live": adopted[1] if adopted else None}, work)
         self.briefing = self.store.briefing(self.briefing.id)
 
     def summarize(self) -> None:
@@ -287,6 +295,13 @@ class Runner:
 
             search.after_publish(self.store, self.settings, b.id)
         return Path(info.get("page", page))
+
+
+def transcribe_options(settings: Settings, language: str | None) -> Any:
+    """The decoding options of the transcribe stage (the live transcriber uses the same)."""
+    from transcribe.whisper import TranscribeOptions
+
+    return TranscribeOptions(language=language, beam_size=int(settings["transcribe.beam_size"]))
 
 
 def site_options(settings: Settings) -> Any:
