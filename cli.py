@@ -133,6 +133,9 @@ def status(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
         click.echo(f"{b['id']}  {b['title']}  ({b['date']}, {b['language']})")
         for s in b["stages"]:
             line = f"  {s['stage']:<11} {s['status']}"
+            info = s.get("info") or {}
+            if s["stage"] == "transcribe" and info.get("device"):  # which hardware made the transcript
+                line += f"  ({info['device']} {info.get('compute_type') or ''}{', live' if info.get('live') else ''})"
             if s["error"]:
                 line += f": {s['error']}"
             click.echo(line)
@@ -850,6 +853,39 @@ def daily(c: Ctx, day: str | None, as_json: bool) -> None:
     elif not c.quiet:
         for b in data["briefings"]:
             click.echo(f"{b['id']}: {b['state']}" + (f" — {b['did']}" if b.get("did") else ""))
+
+
+# -- live transcription ---------------------------------------------------------------------------
+@cli.group(name="live")
+def live_group() -> None:
+    """Live transcription of a capture while it is recorded (setting live.enabled, live.page)."""
+
+
+@live_group.command(name="status")
+@click.argument("briefing_id")
+@json_option
+@pass_ctx
+def live_status_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
+    """How far the live transcript of a capture has got."""
+    from briefing import live
+
+    data = live.status(c.store(), c.settings(), briefing_id) or {"briefing": briefing_id, "status": "none"}
+    emit(data, as_json, f"{briefing_id}: {data['status']}" + (
+        f", {data['chunks']} chunks, transcribed to {data['transcribed_to']} s of {data['seconds']} s"
+        + (f" ({data['device']} {data['compute_type']})" if data.get("device") else "")
+        if data["status"] != "none" else " (no live transcript)"))
+
+
+@live_group.command(name="finish")
+@click.argument("briefing_id")
+@json_option
+@pass_ctx
+def live_finish_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
+    """Complete the live transcript of an ended capture (the transcribe stage does this too)."""
+    from briefing import live
+
+    done = live.finish(c.store(), c.settings(), briefing_id)
+    emit({"briefing": briefing_id, "complete": done}, as_json, "complete" if done else "busy: try again")
 
 
 # -- entry point ------------------------------------------------------------------------------------
