@@ -326,6 +326,7 @@ def settings_cmd(c: Ctx, as_json: bool) -> None:
     import briefing.invite  # noqa: F401  (declares smtp.*, invite.*, and through jitsi, jitsi.*)
     import briefing.schedule  # noqa: F401  (declares schedule.*)
     import briefing.distribute  # noqa: F401  (declares signing.key, channels, publish.*)
+    import briefing.quality  # noqa: F401  (declares quality.*, translate.*, redact.*)
 
     rows = c.settings().describe()
     if as_json:
@@ -853,6 +854,35 @@ def daily(c: Ctx, day: str | None, as_json: bool) -> None:
     elif not c.quiet:
         for b in data["briefings"]:
             click.echo(f"{b['id']}: {b['state']}" + (f" — {b['did']}" if b.get("did") else ""))
+
+
+@cli.command()
+@click.argument("briefing_id")
+@click.option("--all", "show_all", is_flag=True, help="List every segment, not only those worth a look.")
+@click.option("--speaker", metavar="NAME", help="Name the speaker of --from … --to (a name from the roster).")
+@click.option("--from", "start", metavar="HH:MM:SS", help="Start of the speaker's turn.")
+@click.option("--to", "end", metavar="HH:MM:SS", help="End of the speaker's turn.")
+@click.option("--new-speaker", is_flag=True, help="Allow a --speaker name that is not on the roster.")
+@click.option("--clear-speakers", is_flag=True, help="Forget every speaker turn of the briefing.")
+@json_option
+@pass_ctx
+def review(c: Ctx, briefing_id: str, show_all: bool, speaker: str | None, start: str | None, end: str | None,
+           new_speaker: bool, clear_speakers: bool, as_json: bool) -> None:
+    """List what to check in a transcript (time, text, confidence); name speakers' turns."""
+    from briefing import review as rv
+
+    store, settings = c.store(), c.settings()
+    if clear_speakers:
+        rv.clear_speakers(store, briefing_id)
+    if speaker is not None:
+        if start is None or end is None:
+            raise click.UsageError("--speaker needs --from and --to")
+        rv.assign_speaker(store, briefing_id, speaker, rv.parse_time(start), rv.parse_time(end),
+                          allow_new=new_speaker)
+        if not c.quiet and not as_json:
+            click.echo(f"{speaker}: {start} – {end}; republish with: briefing publish {briefing_id}")
+    data = rv.review(store, settings, briefing_id, show_all=show_all)
+    emit(data, as_json, None if (c.quiet and speaker) else rv.render(data))
 
 
 # -- live transcription ---------------------------------------------------------------------------

@@ -118,6 +118,8 @@ def apply_cues(t: Any, cues: list[tuple[float, float, str]]) -> tuple[Any, int]:
             changed += 1  # deleted
             continue
         text = " ".join(" ".join(assigned[i]).split())
+        if s.speaker and text.startswith(f"{s.speaker}: "):  # the TXT labels speaker changes: not the words
+            text = text[len(s.speaker) + 2:]
         if text == " ".join(s.text.split()):
             out.append(s)
             continue

@@ -323,3 +323,16 @@ def _m050(db: sqlite3.Connection) -> None:
         )
     """)
 
+
+@migration(55, "speaker turns named by the chair during review")
+def _m055(db: sqlite3.Connection) -> None:
+    run_script(db, """
+        CREATE TABLE speaker_turns (
+            briefing_id TEXT NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
+            start REAL NOT NULL,              -- seconds
+            end REAL NOT NULL,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (briefing_id, start)
+        )
+    """)

@@ -29,7 +29,7 @@ from briefing.fsutil import atomic_copy, atomic_write_text, sha256_file, sha256_
 from briefing.ids import briefing_id
 from briefing.store import Artifact, Briefing, Store, now_iso
 
-STAGES = ("ingest", "audio", "video", "transcribe", "summarize", "publish")
+STAGES = ("ingest", "audio", "video", "transcribe", "translate", "summarize", "redact", "publish")
 PIPELINE_VERSION = 1
 
 
@@ -194,6 +194,7 @@ class Runner:
         self.run("video", {"source": src.sha256, "ffmpeg": rff.version(), "opts": repr(opts)}, work)
 
     def transcribe(self, language: str | None) -> None:
+        from briefing import quality
         from transcribe import formats
 
         speech = self.art("speech")
@@ -211,6 +212,7 @@ class Runner:
             else:
                 transcriber = _transcriber(model_path, self.settings)
                 t = transcriber.transcribe(Path(speech.path), opts, progress=self.reporter.progress)
+            t, checks = quality.postprocess(self.settings, t, Path(speech.path))  # guards, glossary
             files = {
                 "json": formats.to_json(t), "srt": formats.to_srt(t), "vtt": formats.to_vtt(t),
                 "txt": formats.to_txt(t),
@@ -224,11 +226,22 @@ class Runner:
             return arts, {"language": t.language, "segments": len(t.segments), "engine": t.engine,
                           "duration": t.duration, "confidence": round(t.confidence, 3),
                           "device": t.options.get("device"), "compute_type": t.options.get("compute_type"),
-                          "live": adopted is not None}
+                          "live": adopted is not None, "quality": checks}
 
         self.run("transcribe", {"speech": speech.sha256, "model": model_id, "opts": repr(opts),
-                                "engine": _engine_version(), "live": adopted[1] if adopted else None}, work)
+                                "engine": _engine_version(), "live": adopted[1] if adopted else None,
+                                "quality": quality.postprocess_key(self.settings)}, work)
         self.briefing = self.store.briefing(self.briefing.id)
+
+    def translate(self) -> None:
+        from briefing import quality
+
+        quality.translate(self)  # an English track for a non-English briefing
+
+    def redact(self) -> None:
+        from briefing import quality
+
+        quality.redact(self)  # speaker labels, personal data out of what is published
 
     def summarize(self) -> None:
         from transcribe import formats, summary
@@ -256,8 +269,11 @@ class Runner:
         from transcribe import formats
         from transcribe.types import Summary
 
+        from briefing import quality
+
         b = self.store.briefing(self.briefing.id)
-        arts = self.store.artifacts(b.id)
+        arts = quality.release_artifacts(self.store, b.id, self.store.artifacts(b.id))  # redacted copies
+        tracks = quality.extra_tracks(arts)
         roles = ["video", "audio", "poster", "srt", "vtt", "txt", "json", "summary"]
         files = {r: Path(arts[r].path) for r in roles if r in arts}
         for need in ("audio", "vtt", "json", "summary"):
@@ -270,7 +286,8 @@ class Runner:
         key = {"files": {r: arts[r].sha256 for r in files}, "title": b.title, "date": b.date,
                "speakers": b.speakers, "language": b.language, "site": repr(options),
                "site_dir": str(self.settings.site_dir), "version": version,
-               "summary_json": arts["summary_json"].sha256 if "summary_json" in arts else None}
+               "summary_json": arts["summary_json"].sha256 if "summary_json" in arts else None,
+               "tracks": [(lang, label, sha256_file(p)) for lang, label, p in tracks]}
         page = self.settings.site_dir / "briefings" / b.id / "index.html"
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
@@ -282,7 +299,7 @@ class Runner:
                 id=b.id, title=b.title, date=b.date, language=t.language or b.language,
                 speakers=tuple(b.speakers), transcript=t, summary=s, files=files, duration=t.duration,
                 version=version, published_at=now_iso(),
-                corrections=tuple(Correction(**c) for c in corrections),
+                corrections=tuple(Correction(**c) for c in corrections), extra_tracks=tracks,
             )
             result = site.publish_release(self.settings.site_dir, release, options)
             page_path = Path(result.page)
@@ -299,9 +316,9 @@ class Runner:
 
 def transcribe_options(settings: Settings, language: str | None) -> Any:
     """The decoding options of the transcribe stage (the live transcriber uses the same)."""
-    from transcribe.whisper import TranscribeOptions
+    from briefing import quality
 
-    return TranscribeOptions(language=language, beam_size=int(settings["transcribe.beam_size"]))
+    return quality.transcribe_options(settings, language)  # the guards' decoding options, the glossary
 
 
 def site_options(settings: Settings) -> Any:
@@ -436,7 +453,9 @@ def process(store: Store, settings: Settings, path: Path, *, title: str | None =
             video.cancel()
             raise
         video.result()
+    runner.translate()
     runner.summarize()
+    runner.redact()
     page = runner.publish()
     from briefing import distribute
 
@@ -476,6 +495,8 @@ def publish_one(store: Store, settings: Settings, bid: str, *, force: bool = Fal
     r = runner_for(store, settings, bid, force=force, reporter=reporter)
     if "summary_json" in store.artifacts(bid):
         r.summarize()  # a corrected transcript gets its summary redone (no-op otherwise)
+    if "json" in store.artifacts(bid):
+        r.redact()  # what the release publishes: speakers labelled, personal data out (no-op if unchanged)
     page = r.publish()
     dist = distribute.after_publish(store, settings, bid, notify=notify, embargo=embargo,
                                     resend_uncertain=resend_uncertain, reporter=reporter)

@@ -647,6 +647,12 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
             label = t["summary_file"] if role == "summary" else t[role]
             downloads.append({"role": role, "label": label, "href": href, "name": info["name"],
                               "size": i18n.format_size(info["size"], ui), "sha256": info["sha256"]})
+    for track in meta.get("tracks", []):  # a translation track is offered for download too, labelled as such
+        info = files.get(f"track:{track['language']}", {})
+        downloads.append({"role": "track", "label": f"{track['label']} ({t['machine_translation']}, WebVTT)",
+                          "href": track["name"], "name": track["name"],
+                          "size": i18n.format_size(info["size"], ui) if "size" in info else "",
+                          "sha256": info.get("sha256", "")})
     downloads.append({"role": "release", "label": t["release_json"], "href": "release.json", "name": "release.json",
                       "size": "", "sha256": ""})
 

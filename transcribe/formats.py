@@ -143,18 +143,37 @@ def _vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _speaker_at(t: Transcript, start: float) -> str | None:
+    for s in t.segments:
+        if s.start - 0.001 <= start < s.end + 0.001:
+            return s.speaker
+    return None
+
+
 def to_vtt(t: Transcript) -> str:
+    """WebVTT; a segment with a named speaker gets a voice span (``<v Name>``) on its cues."""
     out = ["WEBVTT", ""]
+    named = any(s.speaker for s in t.segments)
     for start, end, text in caption_cues(t):
         out.append(f"{format_timestamp(start)} --> {format_timestamp(end)}")
-        out.extend(_vtt_escape(line) for line in wrap_lines(text))
+        lines = [_vtt_escape(line) for line in wrap_lines(text)]
+        who = _speaker_at(t, start) if named else None
+        if who:
+            lines[0] = f"<v {_vtt_escape(who)}>" + lines[0]
+        out.extend(lines)
         out.append("")
     return "\n".join(out)
 
 
 def to_txt(t: Transcript) -> str:
-    """One paragraph per segment, each prefixed with ``[HH:MM:SS]``."""
-    paras = [f"[{format_timestamp(s.start, millis=False)}] {s.text.strip()}" for s in t.segments if s.text.strip()]
+    """One paragraph per segment, each prefixed with ``[HH:MM:SS]``, and ``Name:`` where the speaker changes."""
+    paras, prev = [], None
+    for s in t.segments:
+        if not s.text.strip():
+            continue
+        who = f"{s.speaker}: " if s.speaker and s.speaker != prev else ""
+        prev = s.speaker or prev
+        paras.append(f"[{format_timestamp(s.start, millis=False)}] {who}{s.text.strip()}")
     return "\n\n".join(paras) + ("\n" if paras else "")
 
 

@@ -232,12 +232,20 @@ def redact(t: Transcript, patterns: Patterns) -> Redaction:
     return Redaction(replace(t, segments=tuple(segs)), tuple(hits))
 
 
-def redact_summary(s: Summary, patterns: Patterns) -> Summary:
-    """The summary with the same patterns applied; a key figure that is itself personal data is dropped."""
+def redact_summary(s: Summary, patterns: Patterns, spans: list[tuple[float, float]] = ()) -> Summary:
+    """The summary with the same patterns applied. A key figure that is personal data, or part of it (the
+    "0912" of a phone number), is dropped: its text matches, it lies inside a match of its sentence, or
+    its time falls in one of the redacted ``spans``."""
+    compiled = patterns.compiled()
     sentences = tuple(replace(x, text=redact_text(x.text, patterns)[0]) for x in s.sentences)
     figures = []
     for k in s.key_figures:
         if redact_text(k.said, patterns)[1]:
+            continue
+        at = k.context.find(k.said)
+        if at >= 0 and any(a < at + len(k.said) and b > at for a, b, _ in _matches(k.context, compiled)):
+            continue
+        if any(k.start < b and k.end > a for a, b in spans):
             continue
         figures.append(replace(k, context=redact_text(k.context, patterns)[0],
                                label=redact_text(k.label, patterns)[0]))

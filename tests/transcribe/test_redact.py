@@ -78,3 +78,11 @@ def test_summary_is_redacted_and_personal_figures_dropped() -> None:
     r = redact_summary(s, VN)
     assert r.sentences[0].text == "Gọi [phone] để được hỗ trợ."
     assert [k.said for k in r.key_figures] == ["1.040"]
+
+
+def test_part_of_a_number_is_not_left_as_a_key_figure() -> None:
+    s = Summary("vi", (), (KeyFigure(912, "0912", "", 3, 3.5, 1, "Gọi 0912 345 678 nhé"),
+                           KeyFigure(12, "12", "người", 8, 8.5, 2, "12 người")))
+    assert [k.said for k in redact_summary(s, VN).key_figures] == ["12"]
+    s2 = Summary("vi", (), (KeyFigure(12, "12", "người", 8, 8.5, 2, "12 người"),))
+    assert redact_summary(s2, VN, [(7.9, 9.0)]).key_figures == ()

@@ -1,0 +1,194 @@
+"""Review of a transcript by the press officer, and speaker turns assigned by the chair.
+
+``briefing review ID`` lists what deserves a look before the transcript is quoted as the official word:
+segments the recogniser was unsure of (with the words it was least sure of), passages the hallucination
+guards flagged or cut, glossary corrections and personal data found. Each line has the time, the text and
+the confidence, so a correction (``briefing correct ID``) goes where it matters.
+
+``briefing review ID --speaker NAME --from 00:01:10 --to 00:03:00`` names who spoke when. Turns are
+kept in the store (``speaker_turns``); a later turn wins where two overlap. The names come from the
+roster: the briefing's speakers, including the participants of its Jibri recording (metadata.json).
+The published transcript and page label each segment with the speaker of the turn it overlaps most.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from briefing.config import Settings
+from briefing.errors import InputError
+from briefing.store import Store, now_iso
+
+
+@dataclass(frozen=True)
+class Turn:
+    start: float
+    end: float
+    name: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "name": self.name}
+
+
+# -- speakers --------------------------------------------------------------------------------------------
+def roster(store: Store, bid: str) -> list[str]:
+    """Who may speak: the briefing's speakers and the named participants of its recordings."""
+    b = store.briefing(bid)
+    names: list[str] = [s for s in b.speakers if s]
+    try:
+        from briefing import recording
+
+        for r in recording.recordings(store, bid):
+            for p in r["meta"].get("participants") or ():
+                user = p.get("user") if isinstance(p, dict) else None
+                name = (user or {}).get("name") if isinstance(user, dict) else None
+                if name and name not in names:
+                    names.append(str(name))
+    except Exception:  # noqa: BLE001 - no recordings table content: the briefing's own speakers
+        pass
+    for t in turns(store, bid):
+        if t.name not in names:
+            names.append(t.name)
+    return names
+
+
+def turns(store: Store, bid: str) -> list[Turn]:
+    return [Turn(r["start"], r["end"], r["name"]) for r in
+            store.query("SELECT start, end, name FROM speaker_turns WHERE briefing_id = ? ORDER BY start", (bid,))]
+
+
+def parse_time(value: str | float | int) -> float:
+    """Seconds from ``HH:MM:SS(.mmm)``, ``MM:SS`` or plain seconds."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    s = str(value).strip()
+    try:
+        parts = [float(p) for p in s.split(":")]
+    except ValueError:
+        raise InputError(f"bad time {value!r}", hint="use HH:MM:SS, MM:SS or seconds, e.g. 00:01:10") from None
+    if not parts or len(parts) > 3 or any(p < 0 for p in parts):
+        raise InputError(f"bad time {value!r}", hint="use HH:MM:SS, MM:SS or seconds, e.g. 00:01:10")
+    total = 0.0
+    for p in parts:
+        total = total * 60 + p
+    return total
+
+
+def assign_speaker(store: Store, bid: str, name: str, start: float, end: float, *,
+                   allow_new: bool = False) -> list[Turn]:
+    """Name the speaker of [start, end); earlier turns overlapping it are cut back. Returns all turns."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise InputError("no speaker name given", hint='pass --speaker "Name"')
+    if end <= start:
+        raise InputError(f"the turn ends ({end:g} s) before it starts ({start:g} s)", hint="check --from and --to")
+    known = roster(store, bid)
+    if not allow_new and known and name not in known:
+        raise InputError(f"{name!r} is not on the roster of {bid} ({', '.join(known)})",
+                         hint="use a name from the roster, or add --new-speaker to name someone else")
+    old = turns(store, bid)
+    keep: list[Turn] = []
+    for t in old:
+        if t.end <= start or t.start >= end:
+            keep.append(t)
+            continue
+        if t.start < start:
+            keep.append(Turn(t.start, start, t.name))
+        if t.end > end:
+            keep.append(Turn(end, t.end, t.name))
+    keep.append(Turn(start, end, name))
+    keep.sort(key=lambda t: t.start)
+    _save(store, bid, keep)
+    return turns(store, bid)
+
+
+def clear_speakers(store: Store, bid: str) -> None:
+    store.briefing(bid)
+    _save(store, bid, [])
+
+
+def _save(store: Store, bid: str, new: list[Turn]) -> None:
+    ts = now_iso()
+    with store.tx() as db:
+        db.execute("DELETE FROM speaker_turns WHERE briefing_id = ?", (bid,))
+        for t in new:
+            db.execute("INSERT INTO speaker_turns (briefing_id, start, end, name, created_at) VALUES (?, ?, ?, ?, ?)",
+                       (bid, round(t.start, 3), round(t.end, 3), t.name, ts))
+
+
+def apply_turns(t: Any, turn_list: list[Turn]) -> Any:
+    """The transcript with each segment's ``speaker`` set from the turn it overlaps most (unchanged
+    where no turn overlaps it)."""
+    if not turn_list:
+        return t
+    segs = []
+    for s in t.segments:
+        best, score = None, 0.0
+        for tr in turn_list:
+            o = max(0.0, min(s.end, tr.end) - max(s.start, tr.start))
+            if o > score:
+                best, score = tr.name, o
+        segs.append(replace(s, speaker=best) if best else s)
+    return replace(t, segments=tuple(segs))
+
+
+# -- the review list -------------------------------------------------------------------------------------
+def review(store: Store, settings: Settings, bid: str, *, show_all: bool = False) -> dict[str, Any]:
+    """What a press officer should check: one item per segment worth a look (or every one with show_all)."""
+    from briefing import corrections, quality
+    from transcribe.guards import low_confidence_words, needs_review
+
+    t = corrections.current_transcript(store, settings, bid)
+    t = apply_turns(t, turns(store, bid))
+    threshold = float(settings["quality.low_confidence"])
+    items = []
+    for s in t.segments:
+        if not show_all and not needs_review(s, threshold):
+            continue
+        low = low_confidence_words(s, threshold)
+        items.append({
+            "segment_id": s.id, "start": s.start, "end": s.end, "time": _clock(s.start),
+            "text": s.text.strip(), "confidence": round(s.confidence, 3), "flags": list(s.flags),
+            "speaker": s.speaker,
+            "low_words": [{"text": w.text.strip(), "start": w.start, "probability": round(w.probability, 3)}
+                          for w in low],
+        })
+    info = quality.quality_info(store, bid)
+    return {
+        "id": bid, "language": t.language, "segments": len(t.segments), "to_review": len(items),
+        "confidence": round(t.confidence, 3), "threshold": threshold, "items": items,
+        "guards": info.get("guards", []), "glossary": info.get("glossary", []),
+        "redactions": info.get("redactions", []), "speakers": [x.to_dict() for x in turns(store, bid)],
+        "roster": roster(store, bid),
+    }
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def render(data: dict[str, Any]) -> str:
+    """The review list as text for the terminal."""
+    lines = [f"{data['id']}: {data['to_review']} of {data['segments']} segments to review "
+             f"(confidence {data['confidence']:.0%}, threshold {data['threshold']:.0%})"]
+    for it in data["items"]:
+        who = f" {it['speaker']}:" if it.get("speaker") else ""
+        flags = f" [{', '.join(it['flags'])}]" if it["flags"] else ""
+        lines.append(f"  {it['time']}  {it['confidence']:4.0%}{flags}{who} {it['text']}")
+        if it["low_words"]:
+            lines.append("            unsure: " + ", ".join(f"{w['text']} ({w['probability']:.0%})"
+                                                          for w in it["low_words"][:8]))
+    for g in data["guards"]:
+        lines.append(f"  {_clock(g['start'])}  guard: {g['kind']} {g['action']}: {g['text'][:80]}")
+    for f in data["glossary"]:
+        lines.append(f"  {_clock(f['start'])}  glossary: {f['heard']!r} → {f['term']!r}")
+    for r in data["redactions"]:
+        lines.append(f"  {_clock(r['start'])}  redacted {r['kind']} ({r['start']:.1f}–{r['end']:.1f} s)")
+    if data["speakers"]:
+        lines.append("speakers: " + "; ".join(f"{_clock(x['start'])}–{_clock(x['end'])} {x['name']}"
+                                            for x in data["speakers"]))
+    if data["roster"]:
+        lines.append("roster: " + ", ".join(data["roster"]))
+    return "\n".join(lines)
