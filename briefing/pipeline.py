@@ -345,7 +345,8 @@ def summary_markdown(b: Briefing, s: Any) -> str:
     if s.key_figures:
         lines += ["## Key figures", "", "| Figure | What | Time |", "|---|---|---|"]
         for k in s.key_figures:
-            lines.append(f"| {k.said} | {k.label} | {_clock(k.start)} |")
+            said = k.said if any(ch.isdigit() for ch in k.said) else f"{k.said} ({k.value:,})"  # words: the number too
+            lines.append(f"| {said} | {k.label} | {_clock(k.start)} |")
         lines.append("")
     return "\n".join(lines)
 

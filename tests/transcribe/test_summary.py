@@ -138,3 +138,21 @@ def test_label_stops_at_a_verb():
     t = Transcript("vi", 6, (Segment(0, 0, 6, "Cụ ông 110 tuổi vừa vượt hành trình 8 tháng đến Đức"),))
     f = figures_by_said(t)
     assert f["110"].label == "tuổi" and f["8"].label == "tháng"
+
+
+def test_figures_said_as_words_keep_their_word_timestamps() -> None:
+    from transcribe.summary import key_figures
+    from transcribe.types import Segment, Transcript, Word
+
+    toks = [" Hôm", " nay", " có", " một", " nghìn", " không", " trăm", " bốn", " mươi", " ca", " mắc", " mới."]
+    ws = tuple(Word(20 + k * 0.5, 20 + (k + 1) * 0.5, t, 0.9) for k, t in enumerate(toks))
+    en = [" We", " tested", " two", " thousand", " four", " hundred", " samples."]
+    we = tuple(Word(40 + k * 0.4, 40 + (k + 1) * 0.4, t, 0.9) for k, t in enumerate(en))
+    for lang, words, said, value, start, end in (
+            ("vi", ws, "một nghìn không trăm bốn mươi", 1040, 21.5, 24.5),
+            ("en", we, "two thousand four hundred", 2400, 40.8, 42.4)):
+        seg = Segment(0, words[0].start, words[-1].end, "".join(w.text for w in words), words)
+        f = key_figures(Transcript(lang, 60, (seg,)))
+        assert len(f) == 1
+        assert (f[0].said, f[0].value) == (said, value)
+        assert (round(f[0].start, 3), round(f[0].end, 3)) == (start, end)  # the words' own times
