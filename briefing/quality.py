@@ -26,9 +26,9 @@ from briefing.fsutil import atomic_write_text, sha256_text
 config.register(
     Setting("quality.guards", True, "Hallucination guards: decoding options and checks after recognition.",
             config.boolean),
-    Setting("quality.glossary_mode", "hotwords",
-            "How the [glossary] terms reach recognition: hotwords, prompt (initial prompt) or off "
-            "(correction afterwards only).",),
+    Setting("quality.glossary_mode", "off",
+            "Also feed the [glossary] to recognition: hotwords, prompt (initial prompt), or off (only correct "
+            "near misses afterwards; bench/bench_quality.py shows why off is the default for base)."),
     Setting("quality.low_confidence", 0.5, "Words and segments below this confidence are listed for review.",
             float),
     Setting("translate.enabled", "auto", "English machine-translation track: auto (for non-English "

@@ -175,3 +175,25 @@ def test_redaction_can_be_turned_off(processed, run, briefing_env: Path) -> None
     store, settings = processed
     page = (settings.site_dir / "briefings" / BID / "index.html").read_text(encoding="utf-8")
     assert "0912 345 678" in page
+
+
+def test_glossary_and_guard_settings_reach_the_transcribe_stage(briefing_env: Path, tmp_path: Path) -> None:
+    from briefing import quality
+
+    briefing_env.mkdir(parents=True, exist_ok=True)
+    (briefing_env / "briefing.toml").write_text(
+        '[glossary]\npeople = ["Nguyễn Thanh Long"]\nplaces = ["Hà Nội"]\n', encoding="utf-8")
+    settings = load_settings(briefing_env)
+    o = quality.transcribe_options(settings, "vi")
+    assert o.hallucination_silence_threshold == 2.0 and not o.condition_on_previous_text
+    assert o.hotwords is None and o.initial_prompt is None  # default: correction only
+    (briefing_env / "briefing.toml").write_text(
+        '[quality]\nglossary_mode = "hotwords"\n[glossary]\npeople = ["Nguyễn Thanh Long"]\n', encoding="utf-8")
+    s2 = load_settings(briefing_env)
+    assert quality.transcribe_options(s2, "vi").hotwords == "Nguyễn Thanh Long"
+    assert quality.postprocess_key(s2) != quality.postprocess_key(settings)  # a new glossary redoes the stage
+    t = Transcript("vi", 10, (Segment(0, 0, 3, " ông nguyen thanh long phát biểu"),
+                              Segment(1, 3, 5, " Subtitles by the Amara.org community")))
+    fixed, info = quality.postprocess(s2, t, tmp_path / "missing.wav")
+    assert [s.text for s in fixed.segments] == [" ông Nguyễn Thanh Long phát biểu"]
+    assert info["glossary"][0]["term"] == "Nguyễn Thanh Long" and info["guards"][0]["kind"] == "artefact"
