@@ -216,17 +216,35 @@ def make_web_video(
     dest: Path,
     info: MediaInfo | None = None,
     options: NormalizeOptions = NormalizeOptions(),
+    *,
+    audio_from: Path | None = None,
 ) -> Path:
     """Write an H.264 (yuv420p) + AAC MP4 with the moov atom first (``+faststart``) at ``dest``.
 
     Fast path (see :func:`plan_web_video`): an H.264/AAC source is remuxed without re-encoding;
     if only its audio is not AAC, the video is copied and the audio encoded.
+
+    ``audio_from``: an AAC file already made for the web (:func:`make_web_audio`, loudness-normalized)
+    whose stream is copied in as the video's sound, so the audio is measured and encoded only once.
     """
     src, dest = Path(src), Path(dest)
     info = info or probe(src)
     plan = plan_web_video(info, options)
     inp = ffmpeg_graph.input(str(src))
     video = inp["v:0"]
+    if audio_from is not None:
+        args_copy: dict = {"f": "mp4", "movflags": "+faststart", "max_muxing_queue_size": 4096,
+                           "acodec": "copy", "shortest": None}
+        if plan.copy_video:
+            args_copy["vcodec"] = "copy"
+        else:
+            video = video.filter("scale", plan.width, plan.height)
+            args_copy.update(vcodec="libx264", pix_fmt=WEB_PIX_FMT, crf=options.crf, preset=options.preset,
+                             threads=options.threads, **{"profile:v": "high"})
+        audio = ffmpeg_graph.input(str(audio_from))["a:0"]
+        with _atomic(dest) as partial:
+            _run(ffmpeg_graph.output(video, audio, str(partial), **args_copy), src, options)
+        return dest
     args: dict = {"f": "mp4", "movflags": "+faststart", "max_muxing_queue_size": 4096}
     if plan.copy_video:
         args["vcodec"] = "copy"
@@ -236,9 +254,9 @@ def make_web_video(
                     threads=options.threads, **{"profile:v": "high"})
     streams = [video]
     if info.has_audio:
-        audio, norm_args = _loudnorm_audio(src, inp, info, options)
+        audio, norm_args, normalized = _loudnorm_audio(src, inp, info, options)
         streams.append(audio)
-        if plan.copy_audio and not norm_args:
+        if plan.copy_audio and not normalized:
             args["acodec"] = "copy"
         else:
             args.update(_audio_encode_args(info, options), **norm_args)
@@ -262,8 +280,8 @@ def make_web_audio(
     src, dest = Path(src), Path(dest)
     info = info or probe(src)
     args: dict = {"f": "ipod", "movflags": "+faststart"}
-    audio, norm_args = _loudnorm_audio(src, ffmpeg_graph.input(str(src)), info, options)
-    if (not norm_args and info.audio_codec == WEB_AUDIO_CODEC and (info.channels or 0) <= 2
+    audio, norm_args, normalized = _loudnorm_audio(src, ffmpeg_graph.input(str(src)), info, options)
+    if (not normalized and info.audio_codec == WEB_AUDIO_CODEC and (info.channels or 0) <= 2
             and (info.sample_rate or 0) <= 48_000):
         args["acodec"] = "copy"
     else:
@@ -298,19 +316,26 @@ def measure_loudnorm(src: Path, target: Loudnorm = Loudnorm(), *,
 
 
 def _loudnorm_audio(src: Path, inp, info: MediaInfo, options: NormalizeOptions):
-    """The audio stream for the web files: pass 2 of loudnorm with pass 1's measurement, or as is."""
+    """The audio stream for the web files: pass 2 of loudnorm with pass 1's measurement, or as is.
+
+    Returns (stream, extra output args, whether the stream is filtered and so must be encoded)."""
     target = options.loudnorm
     audio = inp["a:0"]
     if target is None:
-        return audio, {}
+        return audio, {}, False
     m = measure_loudnorm(src, target, options=options)
     if not math.isfinite(m["input_i"]) or m["input_i"] < -70.0:  # digital silence: nothing to normalize
-        return audio, {}
+        return audio, {}, False
+    gain = target.integrated - m["input_i"]
+    if math.isfinite(m["input_tp"]) and m["input_tp"] + gain <= target.true_peak:
+        # What loudnorm's linear mode does when the peak allows it: one constant gain. The volume filter
+        # applies it at the source rate, without loudnorm's 192 kHz round trip (several times faster).
+        return audio.filter("volume", f"{gain:.2f}dB"), {"ar": target.sample_rate}, True
     audio = audio.filter(
         "loudnorm", I=target.integrated, TP=target.true_peak, LRA=target.lra,
         measured_I=m["input_i"], measured_TP=m["input_tp"], measured_LRA=m["input_lra"],
         measured_thresh=m["input_thresh"], offset=m["target_offset"], linear="true", print_format="none")
-    return audio, {"ar": target.sample_rate}
+    return audio, {"ar": target.sample_rate}, True
 
 
 # ---------------------------------------------------------------------------------------------
