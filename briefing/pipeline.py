@@ -183,15 +183,17 @@ class Runner:
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
             info = rp.probe(Path(src.path))
-            arts = [artifact("audio", rn.make_web_audio(Path(src.path), media / "audio.m4a", opts))]
+            audio = rn.make_web_audio(Path(src.path), media / "audio.m4a", opts, info=info)
+            arts = [artifact("audio", audio)]
             for stale in ("video.mp4", "poster.jpg"):
                 (media / stale).unlink(missing_ok=True)
-            if info.has_video:
-                arts.append(artifact("video", rn.make_web_video(Path(src.path), media / "video.mp4", info, opts)))
+            if info.has_video:  # the sound is measured and encoded once, then copied in beside the picture
+                arts.append(artifact("video", rn.make_web_video(Path(src.path), media / "video.mp4", info, opts,
+                                                                audio_from=audio)))
                 arts.append(artifact("poster", rn.make_poster(Path(src.path), media / "poster.jpg", info, opts)))
             return arts, {"duration": info.duration, "has_video": info.has_video}
 
-        self.run("video", {"source": src.sha256, "ffmpeg": rff.version(), "opts": repr(opts)}, work)
+        self.run("video", {"source": src.sha256, "ffmpeg": rff.version(), "opts": repr(opts), "v": 2}, work)
 
     def transcribe(self, language: str | None) -> None:
         from briefing import quality
