@@ -152,7 +152,10 @@ def translate(runner: Any) -> None:
     from transcribe import formats
 
     b = runner.store.briefing(runner.briefing.id)
-    if not wants_translation(runner.settings, b.language):
+    if not wants_translation(runner.settings, b.language):  # recorded as done with nothing to make
+        reason = "English briefing" if b.language == "en" else "translation off or language unknown"
+        runner.run("translate", {"none": b.language, "mode": str(runner.settings["translate.enabled"])},
+                   lambda: ([], {"skipped": reason}))
         return
     speech = runner.art("speech")
     model_path, model_id = _model(runner.settings)

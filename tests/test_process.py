@@ -97,7 +97,8 @@ def test_process_video_end_to_end(tmp_path: Path, briefing_env: Path) -> None:
     result = json.loads(out.stdout)
     bid = result["id"]
     assert bid == "2026-11-25-daily-briefing-health-co"
-    assert set(result["ran"]) == {"ingest", "audio", "video", "transcribe", "summarize", "publish"}
+    assert set(result["ran"]) == {"ingest", "audio", "video", "transcribe", "translate", "summarize", "redact",
+                                  "publish"}
     assert "Traceback" not in out.stderr
 
     # transcript: the expected words, in every format
@@ -145,14 +146,14 @@ def test_process_video_end_to_end(tmp_path: Path, briefing_env: Path) -> None:
     # status shows every stage done with its artifacts
     st = json.loads(run("status", bid, "--json").stdout)[0]
     assert {s["stage"]: s["status"] for s in st["stages"]} == dict.fromkeys(
-        ["ingest", "audio", "video", "transcribe", "summarize", "publish"], "done")
+        ["ingest", "audio", "video", "transcribe", "translate", "summarize", "redact", "publish"], "done")
     assert st["stages"][3]["artifacts"]["json"].endswith("transcript.json")
 
     # re-run: nothing redone, no duplicate feed item
     before = (work / "transcript.json").stat().st_mtime_ns
     again = json.loads(run("process", str(video), "--title", "Daily briefing <Health> & \"Co\"", "--date",
                            "2026-11-25", "--language", "en", "--speaker", "Jane Doe", "--json").stdout)
-    assert again["ran"] == [] and len(again["skipped"]) == 6
+    assert again["ran"] == [] and len(again["skipped"]) == 8
     assert (work / "transcript.json").stat().st_mtime_ns == before
     assert len(feedparser.parse((home / "site" / "feed.xml").read_bytes()).entries) == 1
 
