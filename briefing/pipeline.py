@@ -456,13 +456,19 @@ def process(store: Store, settings: Settings, path: Path, *, title: str | None =
             video.cancel()
             raise
         video.result()
-    runner.translate()
     runner.summarize()
     runner.redact()
     page = runner.publish()
     from briefing import distribute
 
     dist = distribute.after_publish(store, settings, b.id, reporter=reporter)
+    # The English machine translation of a non-English briefing costs about one more transcription, so
+    # it comes after the press has the page; the page is then published again with the second track.
+    runner.translate()
+    if "translate" in runner.ran and "translation_json" in store.artifacts(b.id):
+        runner.redact()
+        page = runner.publish()
+        dist = distribute.after_publish(store, settings, b.id, reporter=reporter)
     return ProcessResult(store.briefing(b.id), runner.ran, runner.skipped, page, time.perf_counter() - t0,
                          dist.to_dict())
 
