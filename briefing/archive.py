@@ -38,7 +38,6 @@ from typing import Any
 from briefing import config
 from briefing.config import Setting, Settings
 from briefing.errors import BriefingError, ConfigError, InputError, NotFoundError
-from briefing.fsutil import sha256_file
 from briefing.store import Store, now_iso
 
 config.register(

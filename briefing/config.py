@@ -60,6 +60,16 @@ def _duration(v: Any) -> float:
     return total
 
 
+def day(value: str, what: str = "date") -> str:
+    """An ISO date (YYYY-MM-DD) from the user, or a ConfigError saying how to write it."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise ConfigError(f"bad {what} {value!r}", hint="use YYYY-MM-DD, e.g. 2026-11-25") from None
+
+
 SETTINGS: list[Setting] = [
     Setting("site.dir", "", "Where the local press site is written (default: <home>/site)."),
     Setting("cache.dir", "", "Where the joined speech model is cached (default: <home>/cache)."),

@@ -52,7 +52,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -518,7 +518,7 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
                   raise_on_failure: bool = True) -> Report:
     """Sign the release, copy the site to every target, then announce it (once) and send what is due."""
     from publish.s3 import sync_s3
-    from publish.targets import TargetError, sync_local
+    from publish.targets import sync_local
 
     b = store.briefing(bid)
     version = 1 + len(b.meta.get("corrections", ()))

@@ -11,10 +11,10 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import date as date_cls
 from pathlib import Path
 from typing import Any
 
+from briefing import config
 from briefing.errors import ConfigError
 from briefing.store import Store, now_iso
 
@@ -39,12 +39,7 @@ class FigureRow:
 
 
 def _day(value: str | None, name: str) -> str | None:
-    if not value:
-        return None
-    try:
-        return date_cls.fromisoformat(value).isoformat()
-    except ValueError:
-        raise ConfigError(f"bad {name} date {value!r}", hint="use YYYY-MM-DD, e.g. 2026-11-25") from None
+    return config.day(value, f"{name} date") if value else None
 
 
 def figures(store: Store, *, base_url: str = "", date_from: str | None = None,

@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import os
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date as date_cls
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from briefing import errors
 from briefing.config import Settings
-from briefing.errors import BriefingError, InputError, NotFoundError, StageFailed
+from briefing.errors import BriefingError, InputError, StageFailed
 from briefing.fsutil import atomic_copy, atomic_write_text, sha256_file, sha256_text
 from briefing.ids import briefing_id
 from briefing.store import Artifact, Briefing, Store, now_iso
@@ -131,7 +128,7 @@ class Runner:
         arts = self.store.artifacts(self.briefing.id)
         if role not in arts:
             raise StageFailed(role, f"briefing {self.briefing.id} has no {role} yet",
-                              hint=f"run `briefing process` for it first")
+                              hint="run `briefing process` for it first")
         return arts[role]
 
     def path(self, role: str) -> Path:
@@ -267,7 +264,7 @@ class Runner:
 
     def publish(self) -> Path:
         from publish import site
-        from publish.types import Release, SiteOptions
+        from publish.types import Release
         from transcribe import formats
         from transcribe.types import Summary
 
@@ -395,10 +392,9 @@ def _default_date(path: Path) -> str:
 
 
 def _check_date(value: str) -> str:
-    try:
-        return date_cls.fromisoformat(value).isoformat()
-    except ValueError:
-        raise errors.ConfigError(f"bad date {value!r}", hint="use YYYY-MM-DD, e.g. 2026-11-25") from None
+    from briefing.config import day
+
+    return day(value)
 
 
 def check_language(language: str | None) -> str | None:

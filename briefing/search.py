@@ -21,6 +21,7 @@ from datetime import date as date_cls
 from pathlib import Path
 from typing import Any
 
+from briefing import config
 from briefing.errors import ConfigError, InputError
 from briefing.fsutil import atomic_write_text
 from briefing.store import Store, now_iso
@@ -210,12 +211,7 @@ def clock(seconds: float) -> str:
 
 
 def _check_date(value: str | None, name: str) -> str | None:
-    if not value:
-        return None
-    try:
-        return date_cls.fromisoformat(value).isoformat()
-    except ValueError:
-        raise ConfigError(f"bad {name} date {value!r}", hint="use YYYY-MM-DD, e.g. 2026-11-25") from None
+    return config.day(value, f"{name} date") if value else None
 
 
 RANK_WINDOW = 2000  # bm25 ranks at most this many matching passages: the newest ones

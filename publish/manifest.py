@@ -20,11 +20,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
+
+from publish.files import write_atomic
 
 FORMAT = "briefing-manifest/1"
 MANIFEST_NAME = "manifest.json"
@@ -60,18 +60,7 @@ def generate_private_key() -> bytes:
 def write_private_key(path: Path, pem: bytes) -> Path:
     """Write a private key readable by its owner only (0600), atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(pem)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, pem, mode=0o600)  # mkstemp makes the file 0600 from the start
     return path
 
 
@@ -180,18 +169,6 @@ def check_signature(data: bytes, signature: str, public_pem: bytes | str) -> boo
     return True
 
 
-def _atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_signed_manifest(briefing_dir: Path, *, metadata: dict[str, Any], private_pem: bytes | str) -> Path:
@@ -205,8 +182,8 @@ def write_signed_manifest(briefing_dir: Path, *, metadata: dict[str, Any], priva
     sig = (sign(data, private_pem) + "\n").encode("ascii")
     target, sig_path = briefing_dir / MANIFEST_NAME, briefing_dir / SIGNATURE_NAME
     if not (target.is_file() and target.read_bytes() == data and sig_path.is_file() and sig_path.read_bytes() == sig):
-        _atomic(target, data)
-        _atomic(sig_path, sig)
+        write_atomic(target, data)
+        write_atomic(sig_path, sig)
     return target
 
 
@@ -215,7 +192,7 @@ def write_public_key(site_dir: Path, private_pem: bytes | str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = public_key_pem(private_pem)
     if not (path.is_file() and path.read_bytes() == data):
-        _atomic(path, data)
+        write_atomic(path, data)
     return path
 
 

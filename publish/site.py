@@ -51,6 +51,7 @@ from typing import Any, Iterable, Iterator
 from jinja2 import Environment, PackageLoader
 
 from publish import i18n
+from publish.files import write_atomic
 from publish.types import Release, SiteOptions
 
 # The name each role's file gets on the site.
@@ -785,19 +786,7 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _write_atomic(site_dir: Path, rel: str, data: bytes) -> PublishedFile:
-    path = site_dir / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(site_dir / rel, data)
     return PublishedFile(rel, hashlib.sha256(data).hexdigest(), len(data))
 
 
