@@ -43,6 +43,15 @@ def make_stream(dest_dir: Path, minutes: float, language: str) -> tuple[list[Pat
         rows = [r for r in csv.DictReader(f, delimiter="\t") if r["language"] == language]
     clips = [(SPEECH / r["audio"], (SPEECH / r["reference"]).read_text(encoding="utf-8").strip(),
               probe(SPEECH / r["audio"]).duration) for r in rows]
+    norm = dest_dir / "clips"  # one format for all (the concat demuxer needs it): 48 kHz stereo PCM
+    norm.mkdir()
+    same = []
+    for i, (path, ref, dur) in enumerate(clips):
+        out = norm / f"{i:03d}.wav"
+        ffmpeg.run(ffmpeg.compile_graph(fg.input(str(path)).audio.output(str(out), ar=48000, ac=2,
+                                                                        acodec="pcm_s16le")))
+        same.append((out, ref, probe(out).duration))
+    clips = same
     lines, refs, total = [], [], 0.0
     while total < minutes * 60:
         for path, ref, dur in clips:
