@@ -27,23 +27,32 @@ SPEECH = Path(os.environ.get("BRIEFING_SPEECH_DIR", REPO.parent / "shared" / "sp
 
 
 def make_recording(dest: Path, minutes: float, language: str) -> Path:
+    """Real speech of one language looped to ``minutes``, as a 720p H.264/AAC MP4.
+
+    Each clip is first converted to one format (48 kHz stereo PCM): the concat demuxer needs identical
+    stream parameters, and the clips differ (FLAC, WAV at several rates, MP3)."""
     import ffmpeg as fg
 
     from recorder import ffmpeg
+    from recorder.probe import probe
 
     with open(SPEECH / "manifest.tsv", encoding="utf-8") as f:
         clips = [SPEECH / r["audio"] for r in csv.DictReader(f, delimiter="\t") if r["language"] == language]
-    listing = dest.with_suffix(".txt")
+    parts = dest.parent / "parts"
+    parts.mkdir(exist_ok=True)
+    uniform = []
+    for i, c in enumerate(clips):
+        out = parts / f"{i:03d}.wav"
+        if not out.exists():
+            ffmpeg.run(ffmpeg.compile_graph(fg.input(str(c)).audio.output(str(out), ar=48000, ac=2,
+                                                                              acodec="pcm_s16le")))
+        uniform.append((out, probe(out).duration))
     total, lines = 0.0, []
-    durations = {c: float(r) for c, r in zip(clips, [0] * len(clips))}
-    from recorder.probe import probe
-
-    for c in clips:
-        durations[c] = probe(c).duration
     while total < minutes * 60:
-        for c in clips:
-            lines.append(f"file '{c}'")
-            total += durations[c]
+        for path, duration in uniform:
+            lines.append(f"file '{path}'")
+            total += duration
+    listing = dest.with_suffix(".txt")
     listing.write_text("\n".join(lines) + "\n")
     audio = fg.input(str(listing), f="concat", safe=0).audio
     video = fg.input("color=c=0x12355b:s=1280x720:r=25", f="lavfi", t=f"{minutes * 60:.1f}")

@@ -64,6 +64,9 @@ class TranscribeOptions:
     hallucination_silence_threshold: float | None = None  # seconds; only with word timestamps
     repetition_penalty: float = 1.0
     no_repeat_ngram_size: int = 0
+    # The temperature fallback samples at random; a fixed seed makes the same audio give the same
+    # transcript on every run (a re-run or a second machine reproduces the official record).
+    seed: int | None = 0
     batch_size: int = 0  # >1: faster-whisper's BatchedInferencePipeline (VAD chunks decoded in batches)
 
     def __post_init__(self) -> None:
@@ -273,6 +276,10 @@ class WhisperTranscriber:
             model = BatchedInferencePipeline(model)
             kwargs["batch_size"] = options.batch_size
             kwargs["without_timestamps"] = False  # keep segment boundaries as sequential decoding makes them
+        if options.seed is not None:
+            import ctranslate2
+
+            ctranslate2.set_random_seed(options.seed)
         try:
             segments_iter, info = model.transcribe(str(audio_path) if samples is None else samples, **kwargs)
         except Exception as e:

@@ -185,7 +185,9 @@ def test_glossary_and_guard_settings_reach_the_transcribe_stage(briefing_env: Pa
         '[glossary]\npeople = ["Nguyễn Thanh Long"]\nplaces = ["Hà Nội"]\n', encoding="utf-8")
     settings = load_settings(briefing_env)
     o = quality.transcribe_options(settings, "vi")
-    assert o.hallucination_silence_threshold == 2.0 and not o.condition_on_previous_text
+    from transcribe.guards import DECODING
+
+    assert all(getattr(o, k) == v for k, v in DECODING.items()) and not o.condition_on_previous_text
     assert o.hotwords is None and o.initial_prompt is None  # default: correction only
     (briefing_env / "briefing.toml").write_text(
         '[quality]\nglossary_mode = "hotwords"\n[glossary]\npeople = ["Nguyễn Thanh Long"]\n', encoding="utf-8")
