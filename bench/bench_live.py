@@ -117,6 +117,7 @@ def run_one(minutes: float, speed: float, language: str, wer: bool, cache: Path)
         lock.release()
         rc._write_json(cdir / rc.STATE_NAME, {**rc.read_state(cdir), "stopped_at": "now"})
         recording.capture_stop(store, settings, bid)
+        t_stop = time.monotonic()
         result = recording.work(store, settings, bid=bid)
         t_done = time.monotonic()
         follower.wait(5)
@@ -132,7 +133,9 @@ def run_one(minutes: float, speed: float, language: str, wer: bool, cache: Path)
         info = store.stage(bid, "transcribe").info
         out = {"minutes": round(total / 60, 2), "publish_s": round(t_done - t_end, 1), "page_ok": ok,
                "adopted": info.get("live"), "behind_at_end_s": round(lag["seconds"] - lag["transcribed_to"], 1)
-               if lag else None, "feed": bool(feed)}
+               if lag else None, "feed": bool(feed), "media_live": store.stage(bid, "video").info.get("live"),
+               "stop_join_s": round(t_stop - t_end, 1),
+               "stages": {n: store.stage(bid, n).info.get("seconds") for n in ("audio", "video", "transcribe")}}
         if wer:
             from transcribe.whisper import TranscribeOptions
 
@@ -166,7 +169,9 @@ def main() -> None:
     for m in args.minutes:
         r = run_one(m, args.speed, args.language, not args.no_wer and m == args.wer_minutes, cache)
         line = (f"{r['minutes']:5.1f} min briefing: time to publish {r['publish_s']:5.1f} s (target <= 60)"
-                f"  adopted live={r['adopted']} page_ok={r['page_ok']} live behind at end {r['behind_at_end_s']} s")
+                f"  adopted live={r['adopted']} web audio live={r['media_live']} page_ok={r['page_ok']}"
+                f" live behind at end {r['behind_at_end_s']} s; stop+join {r['stop_join_s']} s;"
+                f" stage seconds {r['stages']}")
         if "wer_ratio" in r:
             line += (f"\n      WER live {r['wer_live']:.4f} / offline {r['wer_offline']:.4f} = "
                      f"{r['wer_ratio']:.3f} (target <= 1.10)")

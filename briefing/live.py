@@ -15,6 +15,8 @@
 - At the end the transcribe stage adopts the complete live transcript when it covers the same
   recording (the capture's joined file, the same segments, the same model and options), so only the
   last chunk is transcribed after the stream ends.
+- With ``live.media`` on, each finished segment also goes to the progressive web-audio encoder
+  (:mod:`briefing.live_media`), which the video stage adopts in the same way.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ config.register(
                                 "briefing runs.", config.boolean),
     Setting("live.min_chunk", 20.0, "Seconds of audio before a live chunk may be cut at a pause.", float),
     Setting("live.max_chunk", 30.0, "Longest live chunk in seconds (cut at the longest short pause).", float),
+    Setting("live.media", True, "Make the loudness-normalized web audio while a capture records (the video "
+                                "stage adopts it when it matches the joined recording).", config.boolean),
     Setting("live.wait", 900.0, "Seconds the transcribe stage waits for a live transcriber to finish.", float),
 )
 
@@ -139,6 +143,7 @@ class Follower:
             transcriber = pipeline._transcriber(model_path, settings)
         self.transcriber = transcriber
         self.page = settings["live.page"] if page is None else page
+        self.media = bool(settings["live.media"])
         self.on_chunk = on_chunk or (lambda c: None)
         self.cdir = capture_dir(settings, bid)
         self.lock = _Lock(live_dir(settings, bid) / "live.lock")
@@ -252,6 +257,10 @@ class Follower:
                 end += len(pcm)
                 self._store(produced, src, lt)
                 changed = changed or bool(produced)
+            if self.media:  # the web audio, encoded as the segments finish (briefing.live_media)
+                from briefing import live_media
+
+                live_media.follower(self.settings, self.bid).step(ready, final=final)
             if final:
                 produced = lt.finish()
                 self._store(produced, None, lt)

@@ -177,10 +177,22 @@ class Runner:
         opts = rn.NormalizeOptions(video_height=int(self.settings["media.video_height"]),
                                    loudnorm=loudnorm_target(self.settings))
         media = self.dir / "media"
+        from briefing import live_media  # the web audio of a live capture, made while it recorded
+
+        with errors.translated():
+            info = rp.probe(Path(src.path))
+        have = self.store.artifacts(self.briefing.id)  # its length: the decoded speech (16 kHz s16 mono WAV)
+        seconds = (Path(have["speech"].path).stat().st_size - 44) / 32_000 if "speech" in have else info.duration
+        live = live_media.adoptable(self.store, self.settings, self.briefing.id, source_sha=src.sha256,
+                                    source_duration=seconds)
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
-            info = rp.probe(Path(src.path))
-            audio = rn.make_web_audio(Path(src.path), media / "audio.m4a", opts, info=info)
+            if live is not None:  # measured and encoded during the capture: only a remux is left
+                from recorder.progressive import faststart
+
+                audio = faststart(live.path, media / "audio.m4a")
+            else:
+                audio = rn.make_web_audio(Path(src.path), media / "audio.m4a", opts, info=info)
             arts = [artifact("audio", audio)]
             for stale in ("video.mp4", "poster.jpg"):
                 (media / stale).unlink(missing_ok=True)
@@ -188,9 +200,11 @@ class Runner:
                 arts.append(artifact("video", rn.make_web_video(Path(src.path), media / "video.mp4", info, opts,
                                                                 audio_from=audio)))
                 arts.append(artifact("poster", rn.make_poster(Path(src.path), media / "poster.jpg", info, opts)))
-            return arts, {"duration": info.duration, "has_video": info.has_video}
+            return arts, {"duration": info.duration, "has_video": info.has_video, "live": live is not None,
+                          **({"gain_db": live.gain_db, "lufs": live.output_lufs} if live else {})}
 
-        self.run("video", {"source": src.sha256, "ffmpeg": rff.version(), "opts": repr(opts), "v": 2}, work)
+        self.run("video", {"source": src.sha256, "ffmpeg": rff.version(), "opts": repr(opts), "v": 2,
+                           **({"live": live.key} if live else {})}, work)
 
     def transcribe(self, language: str | None) -> None:
         from briefing import quality
