@@ -85,6 +85,13 @@ def captured(tmp_path_factory: pytest.TempPathFactory):
         sizes_at_kill = {p.name: p.stat().st_size for p in segs_at_kill}
         time.sleep(RESTART_AFTER)
         again = cli(home, *argv, env=env, start_new_session=True)
+        # The restart counts from the moment the new capture receives the stream again (its first new
+        # segment file appears), not from the command's launch: on a loaded machine Python's start and
+        # the RTMP handshake can take seconds, during which nothing can be recorded by anyone.
+        deadline = time.monotonic() + 30
+        while (time.monotonic() < deadline
+               and len(rc.segments(home / "briefings" / BID / "capture")) <= len(segs_at_kill)):
+            time.sleep(0.05)
         t_restart = time.monotonic() - t_pub
         # A second capture for the same briefing is refused while this one runs.
         time.sleep(1.0)
