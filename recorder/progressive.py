@@ -23,9 +23,7 @@ briefing on two cores, all of it after the briefing ended. Here the same work is
 from __future__ import annotations
 
 import math
-import queue
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,10 +107,6 @@ class ProgressiveAudio:
         self.proc = ffmpeg.spawn(ffmpeg.compile_graph(stream, loglevel="info"), log_path=self.log,
                                  stdin_pipe=True)
         self.fed: list[Path] = []
-        self._queue: queue.Queue[Path | None] = queue.Queue()
-        self._error: str | None = None
-        self._writer = threading.Thread(target=self._write_all, name=f"encode-{self.dest.name}", daemon=True)
-        self._writer.start()
 
     @classmethod
     def start(cls, dest: Path, first: list[Path], target: Loudnorm, **kw) -> "ProgressiveAudio | None":
@@ -128,27 +122,18 @@ class ProgressiveAudio:
         return enc
 
     def feed(self, segment: Path) -> None:
-        """Queue a finished segment; a thread writes it into the encoder, so the caller never waits."""
-        if self._error:
-            raise MediaError(f"the progressive audio encoder stopped ({self._error})", path=str(segment))
-        self._queue.put(Path(segment))
-        self.fed.append(Path(segment))
-
-    def _write_all(self) -> None:
+        """Write a finished segment into the encoder (returns once the pipe has taken it: the encoder keeps
+        up with the capture; a queue here let a loaded machine pile up work for the end)."""
         assert self.proc.stdin is not None
-        while (segment := self._queue.get()) is not None:
-            try:
-                with open(segment, "rb") as f:
-                    while block := f.read(1 << 20):
-                        self.proc.stdin.write(block)
-                self.proc.stdin.flush()
-            except (OSError, ValueError) as exc:  # the encoder stopped (BrokenPipe), or was aborted
-                self._error = self._tail() if isinstance(exc, BrokenPipeError) else str(exc)
-                return
         try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
+            with open(segment, "rb") as f:
+                while block := f.read(1 << 20):
+                    self.proc.stdin.write(block)
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            raise MediaError(f"the progressive audio encoder stopped ({self._tail()})",
+                             path=str(segment)) from None
+        self.fed.append(Path(segment))
 
     def running(self) -> float | None:
         """The integrated loudness (LUFS, before the gain) of what the encoder has taken in so far."""
@@ -169,20 +154,25 @@ class ProgressiveAudio:
 
     def finish(self, timeout: float = 300) -> ProgressiveResult:
         """End the input, wait for the encoder, and report the loudness of everything fed."""
-        self._queue.put(None)
-        self._writer.join(timeout)
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
         rc = self.proc.wait(timeout)
-        if self._error or rc != 0 or not self.dest.is_file():
-            raise MediaError(f"the progressive audio encoder failed: {self._error or self._tail()}",
-                             path=str(self.dest))
+        if rc != 0 or not self.dest.is_file():
+            raise MediaError(f"the progressive audio encoder failed: {self._tail()}", path=str(self.dest))
         integrated, peak = _summary(self.log.read_text("utf-8", "replace"))
         return ProgressiveResult(self.dest, self.gain_db, integrated, peak)
 
     def abort(self) -> None:
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        except OSError:
+            pass
         self.proc.kill()
         self.proc.wait()
-        self._queue.put(None)
-        self._writer.join(5)
 
 
 def faststart(src: Path, dest: Path, *, timeout: float | None = 600) -> Path:
