@@ -234,19 +234,6 @@ def make_web_video(
     plan = plan_web_video(info, options)
     inp = ffmpeg_graph.input(str(src))
     video = inp["v:0"]
-    if audio_from is not None:
-        args_copy: dict = {"f": "mp4", "movflags": "+faststart", "max_muxing_queue_size": 4096,
-                           "acodec": "copy", "shortest": None}
-        if plan.copy_video:
-            args_copy["vcodec"] = "copy"
-        else:
-            video = video.filter("scale", plan.width, plan.height)
-            args_copy.update(vcodec="libx264", pix_fmt=WEB_PIX_FMT, crf=options.crf, preset=options.preset,
-                             threads=options.threads, **{"profile:v": "high"})
-        audio = ffmpeg_graph.input(str(audio_from))["a:0"]
-        with _atomic(dest) as partial:
-            _run(ffmpeg_graph.output(video, audio, str(partial), **args_copy), src, options)
-        return dest
     args: dict = {"f": "mp4", "movflags": "+faststart", "max_muxing_queue_size": 4096}
     if plan.copy_video:
         args["vcodec"] = "copy"
@@ -255,7 +242,10 @@ def make_web_video(
         args.update(vcodec="libx264", pix_fmt=WEB_PIX_FMT, crf=options.crf, preset=options.preset,
                     threads=options.threads, **{"profile:v": "high"})
     streams = [video]
-    if info.has_audio:
+    if audio_from is not None:
+        streams.append(ffmpeg_graph.input(str(audio_from))["a:0"])
+        args.update(acodec="copy", shortest=None)
+    elif info.has_audio:
         audio, norm_args, normalized = _loudnorm_audio(src, inp, info, options)
         streams.append(audio)
         if plan.copy_audio and not normalized:
