@@ -174,8 +174,9 @@ class Runner:
         src = self.art("source")
         from briefing.recording import loudnorm_target  # registers the media.loudness setting
 
+        # nice 10: the web media is made beside recognition on the same cores, and must not slow it
         opts = rn.NormalizeOptions(video_height=int(self.settings["media.video_height"]),
-                                   loudnorm=loudnorm_target(self.settings))
+                                   loudnorm=loudnorm_target(self.settings), nice=10)
         media = self.dir / "media"
         from briefing import live_media  # the web audio of a live capture, made while it recorded
 

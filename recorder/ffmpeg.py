@@ -79,6 +79,7 @@ def run(
     *,
     path_for_errors: str | os.PathLike[str] | None = None,
     timeout: float | None = None,
+    nice: int = 0,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run an ffmpeg/ffprobe argv list; return the completed process (stdout/stderr as bytes).
 
@@ -92,6 +93,8 @@ def run(
     tool = Path(argv[0]).name
     if argv[0] in TOOLS:
         argv[0] = find_tool(argv[0])
+    if nice and shutil.which("nice"):  # lower priority: give way to work sharing the same cores
+        argv = [shutil.which("nice") or "nice", "-n", str(nice), *argv]
     where = str(path_for_errors) if path_for_errors is not None else None
     subject = where or "its input"
     try:

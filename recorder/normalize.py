@@ -57,6 +57,7 @@ class NormalizeOptions:
     threads: int = 0  # encoder threads; 0 = ffmpeg decides
     timeout: float | None = None  # seconds per ffmpeg run; None = no limit
     loudnorm: Loudnorm | None = None  # normalize the published audio (web audio/video); speech WAV never
+    nice: int = 0  # run ffmpeg at this lower priority (e.g. 10 beside speech recognition on the same cores)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ def _atomic(dest: Path) -> Iterator[Path]:
 
 def _run(stream, src: Path, options: NormalizeOptions | None = None, *, loglevel: str = "error"):
     argv = ffmpeg.compile_graph(stream, loglevel=loglevel)
-    return ffmpeg.run(argv, path_for_errors=src, timeout=options.timeout if options else None)
+    return ffmpeg.run(argv, path_for_errors=src, timeout=options.timeout if options else None,
+                      nice=options.nice if options else 0)
 
 
 def _even(n: float) -> int:
