@@ -1,7 +1,9 @@
-"""Writing published files: atomically (temporary name in the same folder, fsync, rename), world-readable."""
+"""Published files: written atomically (temporary name in the same folder, fsync, rename), world-readable;
+hashed in one pass (SHA-256 and size)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -21,3 +23,14 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def hash_file(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file, read once in 1 MiB blocks."""
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from publish.files import write_atomic
+from publish.files import hash_file, write_atomic
 
 FORMAT = "briefing-manifest/1"
 MANIFEST_NAME = "manifest.json"
@@ -116,16 +116,6 @@ def _norm_fp(fp: str) -> str:
 # ------------------------------------------------------------------------------------------- manifests
 
 
-def _hash_file(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
-
-
 def build_manifest(briefing_dir: Path, *, metadata: dict[str, Any], public_pem: bytes | str) -> dict[str, Any]:
     """The manifest of a briefing's directory as it is on disk now (deterministic for the same files)."""
     briefing_dir = Path(briefing_dir)
@@ -134,7 +124,7 @@ def build_manifest(briefing_dir: Path, *, metadata: dict[str, Any], public_pem: 
         rel = p.relative_to(briefing_dir).as_posix()
         if not p.is_file() or rel in _SKIP or p.name.startswith("."):
             continue
-        digest, size = _hash_file(p)
+        digest, size = hash_file(p)
         files.append({"path": rel, "sha256": digest, "size": size})
     return {
         "format": FORMAT,
@@ -423,12 +413,12 @@ def _verify_path(path: Path, *, key: str | None, manifest: str | None, fetcher: 
             if not p.is_file():
                 report.files.append(FileCheck(e["path"], False, "missing"))
                 continue
-            digest, size = _hash_file(p)
+            digest, size = hash_file(p)
             ok = digest == e["sha256"] and size == e["size"]
             report.files.append(FileCheck(e["path"], ok, "matches the signed manifest" if ok else
                                           "SHA-256 differs from the signed manifest", digest))
     else:
-        digest, size = _hash_file(path)
+        digest, size = hash_file(path)
         name = path.relative_to(base_dir).as_posix() if base_dir is not None else path.name
         report.files.append(_match(m, name, digest, size))
     return _finish(report)
@@ -479,4 +469,4 @@ def _verify_url(url: str, *, key: str | None, manifest: str | None, fetcher: _Fe
 
 def verify_files(manifest: dict[str, Any], files: Iterable[Path]) -> list[FileCheck]:
     """Check local files against an already verified manifest (by content)."""
-    return [_match(manifest, Path(p).name, *_hash_file(Path(p))) for p in files]
+    return [_match(manifest, Path(p).name, *hash_file(Path(p))) for p in files]

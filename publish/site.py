@@ -51,7 +51,7 @@ from typing import Any, Iterable, Iterator
 from jinja2 import Environment, PackageLoader
 
 from publish import i18n
-from publish.files import write_atomic
+from publish.files import hash_file, write_atomic
 from publish.types import Release, SiteOptions
 
 # The name each role's file gets on the site.
@@ -333,7 +333,7 @@ def _updated_at(published_at: str, correction_dates: Iterable[str]) -> str:
 
 
 def _place(src: Path, dst: Path, old_dir: Path | None, old_info: dict[str, Any] | None, name: str) -> dict[str, Any]:
-    digest, size = _hash_file(src)
+    digest, size = hash_file(src)
     previous = old_dir / name if old_dir is not None else None
     if (
         previous is not None
@@ -763,16 +763,6 @@ def _to_datetime(value: str, fallback_date: str) -> datetime:
     return datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def _hash_file(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
-
-
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -795,5 +785,5 @@ def _list_files(root: Path) -> set[str]:
 
 
 def _published(site_dir: Path, path: Path, rel: str) -> PublishedFile:
-    digest, size = _hash_file(path)
+    digest, size = hash_file(path)
     return PublishedFile(rel, digest, size)

@@ -15,7 +15,6 @@ short for pages, shortest for the index and feeds) and, for downloads, a Content
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -23,6 +22,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+from publish.files import hash_file
 
 MEDIA_TYPES: dict[str, str] = {
     ".mp4": "video/mp4",
@@ -122,11 +123,7 @@ def plan(site_dir: Path, *, cache: CachePolicy | None = None) -> list[PlannedFil
 
 
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+    return hash_file(path)[0]
 
 
 @dataclass

@@ -96,7 +96,7 @@ def test_verify_fails_on_a_forged_manifest(signed_site) -> None:
     m = json.loads((b / "manifest.json").read_text())
     for f in m["files"]:
         if f["path"] == "transcript.txt":
-            f["sha256"], f["size"] = pm._hash_file(b / "transcript.txt")
+            f["sha256"], f["size"] = pm.hash_file(b / "transcript.txt")
     (b / "manifest.json").write_bytes(pm.manifest_bytes(m))
     r = pm.verify(str(b / "transcript.txt"))
     assert not r.ok and not r.signature_ok and "signature" in r.problems[0]
