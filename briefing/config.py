@@ -85,6 +85,8 @@ SETTINGS: list[Setting] = [
     Setting("transcribe.compute_type", "auto", "auto (float16 on CUDA, int8 on CPU), int8, float16, float32."),
     Setting("transcribe.beam_size", 5, "Beam size for decoding.", int),
     Setting("transcribe.cpu_threads", 0, "CPU threads for recognition (0 = all cores).", int),
+    Setting("transcribe.streams", 0, "Parts of a long recording decoded side by side in batches "
+            "(0 = by length, 1 = one after another).", int),
     Setting("summary.sentences", 5, "How many sentences the extractive summary keeps.", int),
     Setting("media.video_height", 720, "Maximum height of the published video.", int),
 ]

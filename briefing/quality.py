@@ -80,7 +80,8 @@ def transcribe_options(settings: Settings, language: str | None, *, task: str = 
     from transcribe.guards import DECODING
     from transcribe.whisper import TranscribeOptions
 
-    opts = TranscribeOptions(language=language, task=task, beam_size=int(settings["transcribe.beam_size"]))
+    opts = TranscribeOptions(language=language, task=task, beam_size=int(settings["transcribe.beam_size"]),
+                             streams=int(settings["transcribe.streams"]))
     if settings["quality.guards"]:
         opts = replace(opts, **DECODING)
     mode = str(settings["quality.glossary_mode"]).lower()

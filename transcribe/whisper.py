@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,9 @@ class TranscribeOptions:
     # The temperature fallback samples at random; a fixed seed makes the same audio give the same
     # transcript on every run (a re-run or a second machine reproduces the official record).
     seed: int | None = 0
-    batch_size: int = 0  # >1: faster-whisper's BatchedInferencePipeline (VAD chunks decoded in batches)
+    # Parts of a long recording decoded side by side, their model calls batched (transcribe.streams):
+    # 0 = by length (one part per 90 s, at most 4), 1 = faster-whisper's plain sequential decoding.
+    streams: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "language", validate_language(self.language))
@@ -77,6 +79,8 @@ class TranscribeOptions:
             raise TranscribeError(f"unknown task '{self.task}': use transcribe or translate")
         if self.beam_size < 1:
             raise TranscribeError(f"beam size must be at least 1, not {self.beam_size}")
+        if self.streams < 0:
+            raise TranscribeError(f"streams must be 0 (by length) or more, not {self.streams}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -270,16 +274,23 @@ class WhisperTranscriber:
             raise AudioError(f"audio file {audio_path} is empty", hint="record or convert it again")
         model = self.load()
         kwargs = options.decode_kwargs()
-        if options.batch_size > 1:
-            from faster_whisper import BatchedInferencePipeline
-
-            model = BatchedInferencePipeline(model)
-            kwargs["batch_size"] = options.batch_size
-            kwargs["without_timestamps"] = False  # keep segment boundaries as sequential decoding makes them
         if options.seed is not None:
             import ctranslate2
 
             ctranslate2.set_random_seed(options.seed)
+        if options.streams != 1:
+            if samples is None:
+                try:
+                    from faster_whisper.audio import decode_audio
+
+                    samples = decode_audio(str(audio_path))
+                except Exception as e:
+                    raise _convert(e, audio_path) from e
+            from transcribe import streams
+
+            parts = options.streams or streams.auto_streams(len(samples) / streams.SAMPLE_RATE)
+            if parts > 1:
+                return self._transcribe_parts(model, samples, parts, options, kwargs, audio_path, progress)
         try:
             segments_iter, info = model.transcribe(str(audio_path) if samples is None else samples, **kwargs)
         except Exception as e:
@@ -301,11 +312,58 @@ class WhisperTranscriber:
                 progress(min(float(s.end), total) if total else float(s.end), total)
         if progress is not None:
             progress(total, total)
+        return self._result(info.language, info.language_probability, total, segments, options)
+
+    def _transcribe_parts(self, model: Any, samples: Any, parts: int, options: TranscribeOptions,
+                          kwargs: dict[str, Any], audio_path: Path,
+                          progress: Callable[[float, float], None] | None) -> Transcript:
+        """A long recording as several parts decoded side by side (:mod:`transcribe.streams`)."""
+        from transcribe import streams
+
+        total = len(samples) / streams.SAMPLE_RATE
+        language, probability = options.language, 1.0
+        theirs: list[BaseException] = []
+        try:
+            if language is None:  # once for the whole recording, so that every part has the same
+                language, probability, _ = model.detect_language(
+                    audio=samples, vad_filter=options.vad_filter)
+            kwargs = kwargs | {"language": language}
+            done: dict[int, float] = {}
+
+            def on_segment(part: int, offset: float, s: Any) -> None:
+                done[part] = float(s.end) - offset
+                if progress is not None:
+                    try:
+                        progress(min(sum(done.values()), total), total)
+                    except BaseException as e:
+                        theirs.append(e)
+                        raise
+
+            found = streams.transcribe_parts(model, samples, parts, kwargs, on_segment)
+        except streams.Cancelled:
+            raise TranscribeError("transcription was stopped") from None
+        except TranscribeError:
+            raise
+        except Exception as e:
+            if theirs and e is theirs[0]:  # the caller's exceptions pass through unchanged
+                raise
+            raise _convert(e, audio_path) from e
+        segments: list[Segment] = []
+        for s in found:
+            seg = _segment(len(segments), s, options)
+            if seg is not None:
+                segments.append(seg)
+        if progress is not None:
+            progress(total, total)
+        return self._result(language, probability, total, segments, options)
+
+    def _result(self, language: str | None, probability: float | None, total: float,
+                segments: list[Segment], options: TranscribeOptions) -> Transcript:
         return Transcript(
-            language=str(info.language or options.language or ""),
+            language=str(language or options.language or ""),
             duration=total,
             segments=tuple(segments),
-            language_probability=float(info.language_probability or 0.0),
+            language_probability=float(probability or 0.0),
             model=self.model_name,
             engine=self.engine(),
             options=options.to_dict() | {"device": self.device_info().device,

@@ -1,0 +1,111 @@
+"""Long recordings decoded as parts side by side (transcribe.streams) against plain sequential decoding,
+with the real bundled model on real speech."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from tests.transcribe.helpers import normalize
+from transcribe import streams
+from transcribe.errors import TranscribeError
+from transcribe.whisper import TranscribeOptions
+
+SR = 16000
+CLIPS = ["en_jfk.flac", "en_ljspeech_LJ001-0002.wav", "en_ljspeech_LJ001-0013.wav", "en_jfk.flac"]
+
+
+def test_cuts_fall_in_the_quiet_between_sounds():
+    rng = np.random.default_rng(0)
+    burst, gap = rng.normal(0, 0.3, 3 * SR).astype(np.float32), np.zeros(SR, np.float32)
+    samples = np.concatenate([burst, gap] * 6)
+    points = streams.cut_points(samples, 3)
+    assert points[0] == 0 and points[-1] == len(samples) and points == sorted(points) and len(points) == 4
+    for p in points[1:-1]:
+        assert not samples[p - 1600:p + 1600].any(), f"cut at {p / SR:.2f} s is not in a silence"
+    shares = np.diff(points) / len(samples)
+    assert all(0.2 < s < 0.45 for s in shares), shares
+
+
+def test_short_audio_is_not_cut():
+    assert streams.cut_points(np.zeros(SR, np.float32), 4) == [0, SR]
+    assert streams.cut_points(np.zeros(10 * SR, np.float32), 1) == [0, 10 * SR]
+    assert [streams.auto_streams(d) for d in (30, 89, 200, 3600)] == [1, 1, 2, 4]
+
+
+def test_negative_streams_is_refused():
+    with pytest.raises(TranscribeError, match="streams"):
+        TranscribeOptions(streams=-1)
+
+
+@pytest.fixture(scope="module")
+def briefing_audio(speech_clips):
+    """Four real clips with 1.5 s pauses between them: (samples, [(start, end, reference)])."""
+    from faster_whisper.audio import decode_audio
+
+    pause = np.zeros(int(1.5 * SR), np.float32)
+    pieces, spans, t = [], [], 0.0
+    for name in CLIPS:
+        a = decode_audio(str(speech_clips[name].audio))
+        pieces += [a, pause]
+        spans.append((t, t + len(a) / SR, speech_clips[name].reference))
+        t += (len(a) + len(pause)) / SR
+    return np.concatenate(pieces), spans
+
+
+@pytest.mark.whisper
+def test_parts_give_the_sequential_transcript(transcriber, briefing_audio):
+    import jiwer
+
+    samples, spans = briefing_audio
+    calls: list[tuple[float, float]] = []
+    parts = transcriber.transcribe(samples, TranscribeOptions(language="en", streams=3),
+                                   progress=lambda done, total: calls.append((done, total)))
+    one = transcriber.transcribe(samples, TranscribeOptions(language="en", streams=1))
+    reference = normalize(" ".join(r for _, _, r in spans))
+    assert jiwer.wer(reference, normalize(parts.text)) < 0.15
+    assert jiwer.wer(normalize(one.text), normalize(parts.text)) < 0.1
+    assert parts.options["streams"] == 3 and parts.duration == pytest.approx(len(samples) / SR, abs=0.01)
+    # one time line for the whole recording: segments in order, numbered, words inside their clip
+    assert [s.id for s in parts.segments] == list(range(len(parts.segments)))
+    words = [w for s in parts.segments for w in s.words]
+    assert [w.start for w in words] == sorted(w.start for w in words)
+    for start, end, ref in spans:
+        inside = normalize(" ".join(w.text for w in words if start - 0.5 <= w.start <= end + 0.5))
+        assert jiwer.wer(normalize(ref), inside) < 0.25, (start, inside)
+    assert calls[-1] == (parts.duration, parts.duration)
+    assert all(a[0] <= b[0] <= b[1] for a, b in zip(calls, calls[1:]))
+
+
+@pytest.mark.whisper
+def test_the_parts_model_calls_are_batched(transcriber, briefing_audio):
+    samples, spans = briefing_audio
+    stats: dict[str, int] = {}
+    kwargs = TranscribeOptions(language="en").decode_kwargs()
+    found = streams.transcribe_parts(transcriber.load(), samples, 3, kwargs, stats=stats)
+    assert stats["parts"] == 3 and found
+    assert stats["batches"] < stats["calls"], stats  # encode, generate and align ran for several parts at once
+    assert all(s.end <= len(samples) / SR + 0.5 for s in found)
+
+
+class Stop(Exception):
+    pass
+
+
+@pytest.mark.whisper
+def test_a_failing_progress_callback_stops_every_part(transcriber, briefing_audio):
+    samples, _ = briefing_audio
+
+    def progress(done: float, total: float) -> None:
+        if done > 0:
+            raise Stop()
+
+    with pytest.raises(Stop):  # the caller's own exception, unchanged
+        transcriber.transcribe(samples, TranscribeOptions(language="en", streams=3), progress=progress)
+    alive = [t for t in threading.enumerate() if t.name.startswith(("whisper-part-", "whisper-batcher"))]
+    assert not [t for t in alive if t.is_alive()]
+    # and the model still works afterwards
+    again = transcriber.transcribe(samples[: 12 * SR], TranscribeOptions(language="en", streams=1))
+    assert "ask not" in normalize(again.text)

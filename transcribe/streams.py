@@ -1,0 +1,325 @@
+"""Several parts of one long recording decoded side by side, their model calls batched.
+
+faster-whisper decodes a long recording one 30-second window after another, and on a CPU each
+beam-search step of one window is too small to keep the cores busy. Here the audio is cut at quiet
+places into a few parts; each part runs faster-whisper's own sequential algorithm (VAD, seeking,
+temperature fallback, word timestamps) in a thread of its own, and a :class:`Batcher` stands in for the
+CTranslate2 model: it waits until every part has asked for the same kind of call (encode, generate,
+align) with the same options and runs them as one batched call. The decoding of each window is the
+one sequential faster-whisper makes; only the batching differs. On the 2-core reference machine four
+parts decode a 10-minute recording in about 0.75 of the sequential time (bench/bench_process.py).
+
+With :mod:`transcribe.whisper`, the only module that calls faster-whisper and CTranslate2.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+MAX_STREAMS = 4  # more made each batched beam search slower than it saved, on 2 and on 16 cores
+MIN_PART_S = 90.0  # a part shorter than three windows wastes its last, part-empty batches
+
+
+class Cancelled(Exception):
+    """The caller stopped the transcription (Ctrl-C, or its progress callback raised)."""
+
+
+def auto_streams(duration: float) -> int:
+    """How many parts to decode side by side for a recording of ``duration`` seconds."""
+    return max(1, min(MAX_STREAMS, int(duration // MIN_PART_S)))
+
+
+def cut_points(samples: np.ndarray, parts: int, sr: int = SAMPLE_RATE) -> list[int]:
+    """Sample offsets [0, c1, ..., len] that cut ``samples`` into ``parts`` near-equal parts, each cut at
+    the quietest 300 ms within an eighth of a share of the even cut (so no word is split)."""
+    n = len(samples)
+    if parts <= 1 or n < parts * sr:
+        return [0, n]
+    hop = sr // 100  # 10 ms frames
+    frames = n // hop
+    energy = np.sqrt(np.mean(np.square(samples[:frames * hop].reshape(frames, hop), dtype=np.float64),
+                             axis=1) + 1e-12)
+    smooth = np.convolve(energy, np.ones(30) / 30, mode="same")
+    reach = max(1, frames // (4 * parts))
+    points = [0]
+    for j in range(1, parts):
+        even = frames * j // parts
+        lo, hi = max(even - reach, points[-1] // hop + 1), min(even + reach, frames - 1)
+        points.append((lo + int(np.argmin(smooth[lo:hi]))) * hop if hi > lo else even * hop)
+    points.append(n)
+    return points
+
+
+@dataclass
+class _Encoded:
+    """What :meth:`Batcher.encode` returns to one part: rows of a batched encoder output."""
+
+    batch: Any  # ctranslate2.StorageView
+    rows: list[int]
+
+
+class _Request:
+    __slots__ = ("kind", "key", "args", "n", "done", "result", "error")
+
+    def __init__(self, kind: str, key: tuple, args: tuple, n: int) -> None:
+        self.kind, self.key, self.args, self.n = kind, key, args, n
+        self.done, self.result, self.error = False, None, None
+
+
+def _options_key(kw: dict[str, Any]) -> tuple:
+    return tuple(sorted((k, repr(v)) for k, v in kw.items()))
+
+
+class Batcher:
+    """Stands in for a ``ctranslate2.models.Whisper`` shared by ``workers`` threads: a call waits until
+    every live worker has made one, then the calls of one kind and options run as one batch (in the
+    thread that came last). Attributes other than the batched calls pass through to the model."""
+
+    def __init__(self, model: Any, workers: int) -> None:
+        self._model = model
+        self._cv = threading.Condition()
+        self._live = workers
+        self._pending: list[_Request] = []
+        self._cancelled = False
+        self.calls = 0  # calls the workers made
+        self.rounds = 0  # times the workers met
+        self.batches = 0  # model calls made for them
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    # the calls faster-whisper makes on its model
+    def encode(self, features: Any, to_cpu: bool = False) -> _Encoded:
+        return self._submit(_Request("encode", ("encode", to_cpu), (features,), 0))
+
+    def generate(self, encoder_output: Any, prompts: list[list[int]], **kw: Any) -> list[Any]:
+        key = ("generate", _options_key(kw), tuple(len(p) for p in prompts))
+        return self._submit(_Request("generate", key, (encoder_output, prompts, kw), len(prompts)))
+
+    def align(self, encoder_output: Any, start_sequence: list[int], text_tokens: list[list[int]],
+              num_frames: Any, **kw: Any) -> list[Any]:
+        key = ("align", tuple(start_sequence), _options_key(kw))
+        return self._submit(_Request("align", key, (encoder_output, start_sequence, text_tokens, num_frames, kw),
+                                     len(text_tokens)))
+
+    def detect_language(self, encoder_output: Any, **kw: Any) -> list[Any]:
+        return self._submit(_Request("detect_language", ("detect_language", _options_key(kw)),
+                                     (encoder_output, kw), 0))
+
+    # the meeting
+    def leave(self) -> None:
+        """A worker is done (or failed): the others no longer wait for it."""
+        with self._cv:
+            self._live -= 1
+            self._cv.notify_all()
+
+    def cancel(self) -> None:
+        """Make every waiting and later call raise :class:`Cancelled`."""
+        with self._cv:
+            self._cancelled = True
+            for r in self._pending:
+                r.error, r.done = Cancelled(), True
+            self._pending = []
+            self._cv.notify_all()
+
+    def _submit(self, req: _Request) -> Any:
+        with self._cv:
+            if self._cancelled:
+                raise Cancelled()
+            self._pending.append(req)
+            self.calls += 1
+            self._cv.notify_all()
+            while not req.done:
+                self._cv.wait()
+        if req.error is not None:
+            raise req.error
+        return req.result
+
+    def serve(self) -> None:
+        """Run the workers' calls until they have all left: each time every live worker waits on a call,
+        the calls run grouped by kind and options. One thread makes every model call, so the model's
+        working memory is allocated in one place (in the workers' threads glibc kept a copy per thread)."""
+        while True:
+            with self._cv:
+                while not self._cancelled and (self._live > 0 and len(self._pending) < self._live
+                                               or self._live == 0 and not self._pending):
+                    if self._live == 0:
+                        return
+                    self._cv.wait()
+                if self._cancelled:
+                    return
+                requests, self._pending = self._pending, []
+                self.rounds += 1
+            groups: dict[tuple, list[_Request]] = {}
+            for r in requests:
+                groups.setdefault(r.key, []).append(r)
+            for group in groups.values():
+                try:
+                    self.batches += 1
+                    getattr(self, "_run_" + group[0].kind)(group)
+                except BaseException as e:  # each caller gets the model's error, as a lone call would
+                    for r in group:
+                        r.error = e
+            with self._cv:
+                for r in requests:
+                    r.done = True
+                self._cv.notify_all()
+
+    # the batched calls
+    def _run_encode(self, group: list[_Request]) -> None:
+        """On a CPU one window at a time (batching the encoder saved nothing there, and four windows at
+        once need four times the attention memory), then stacked for the batched decoding; on a GPU as
+        one batch."""
+        import ctranslate2
+
+        to_cpu = group[0].key[1]
+        if getattr(self._model, "device", "cpu") == "cpu":
+            outs = [self._model.encode(r.args[0], to_cpu=to_cpu) for r in group]
+            out = outs[0] if len(outs) == 1 else ctranslate2.StorageView.from_array(
+                np.ascontiguousarray(np.concatenate([np.asarray(o) for o in outs])))
+            sizes = [o.shape[0] for o in outs]
+        else:
+            arrays = [np.asarray(r.args[0]) for r in group]
+            features = group[0].args[0] if len(group) == 1 else ctranslate2.StorageView.from_array(
+                np.ascontiguousarray(np.concatenate(arrays)))
+            out = self._model.encode(features, to_cpu=to_cpu)
+            sizes = [a.shape[0] for a in arrays]
+        row = 0
+        for r, n in zip(group, sizes):
+            r.result = _Encoded(out, list(range(row, row + n)))
+            row += n
+
+    def _features(self, group: list[_Request]) -> Any:
+        """One encoder output for the group: the batch itself when the group asks for exactly its rows,
+        in order (the usual case), else the rows gathered."""
+        import ctranslate2
+
+        parts = [r.args[0] if isinstance(r.args[0], _Encoded) else _Encoded(r.args[0], list(range(r.args[0].shape[0])))
+                 for r in group]
+        first = parts[0].batch
+        if all(p.batch is first for p in parts) and [i for p in parts for i in p.rows] == list(
+                range(first.shape[0])):
+            return first
+        arrays = []
+        for p in parts:
+            b = p.batch
+            if getattr(b, "device", "cpu") != "cpu":
+                b = b.to_device(ctranslate2.Device.cpu)
+            arrays.append(np.asarray(b)[p.rows])
+        return ctranslate2.StorageView.from_array(np.ascontiguousarray(np.concatenate(arrays)))
+
+    @staticmethod
+    def _split(group: list[_Request], results: list[Any], sizes: list[int]) -> None:
+        row = 0
+        for r, n in zip(group, sizes):
+            r.result = results[row:row + n]
+            row += n
+
+    def _run_generate(self, group: list[_Request]) -> None:
+        prompts = [p for r in group for p in r.args[1]]
+        results = self._model.generate(self._features(group), prompts, **group[0].args[2])
+        self._split(group, results, [r.n for r in group])
+
+    def _run_align(self, group: list[_Request]) -> None:
+        tokens = [t for r in group for t in r.args[2]]
+        frames: list[int] = []
+        for r in group:
+            f = r.args[3]
+            frames += list(f) if isinstance(f, (list, tuple)) else [int(f)] * r.n
+        results = self._model.align(self._features(group), group[0].args[1], tokens, frames, **group[0].args[4])
+        self._split(group, results, [r.n for r in group])
+
+    def _run_detect_language(self, group: list[_Request]) -> None:
+        sizes = [len(r.args[0].rows) if isinstance(r.args[0], _Encoded) else r.args[0].shape[0] for r in group]
+        results = self._model.detect_language(self._features(group), **group[0].args[1])
+        self._split(group, results, sizes)
+
+
+def transcribe_parts(model: Any, samples: np.ndarray, parts: int, kwargs: dict[str, Any],
+                     on_segment: Callable[[int, float, Any], None] | None = None,
+                     stats: dict[str, int] | None = None) -> list[Any]:
+    """Transcribe ``samples`` (16 kHz mono float32) as ``parts`` parts decoded side by side with one
+    ``faster_whisper.WhisperModel``; returns faster-whisper's segments with times in the whole audio.
+
+    ``on_segment(part, offset, segment)`` is called in the calling thread as segments come; an exception
+    from it (or Ctrl-C) stops every part and propagates. ``kwargs`` go to ``WhisperModel.transcribe``;
+    give a language (detecting it per part could give the parts different languages). ``stats``, when
+    given, receives the number of parts, the workers' calls and the batched model calls."""
+    points = cut_points(samples, parts)
+    parts = len(points) - 1
+    batcher = Batcher(model.model, parts)
+    worker_model = copy.copy(model)  # the caller's model keeps its own CTranslate2 model
+    worker_model.model = batcher
+    results: list[list[Any]] = [[] for _ in range(parts)]
+    events: queue.Queue = queue.Queue()
+
+    # faster-whisper runs VAD and the feature extraction of a whole part before its first window, with
+    # large temporary arrays: one part at a time keeps the peak memory of a long recording at a part's
+    gate = threading.Lock()
+
+    def work(j: int) -> None:
+        try:
+            with gate:
+                segments, _ = worker_model.transcribe(samples[points[j]:points[j + 1]], **kwargs)
+            for s in segments:
+                events.put((j, s, None))
+        except BaseException as e:
+            events.put((j, None, e))
+        finally:
+            batcher.leave()
+            events.put((j, None, StopIteration()))
+
+    threads = [threading.Thread(target=work, args=(j,), name=f"whisper-part-{j}", daemon=True)
+               for j in range(parts)]
+    threads.append(threading.Thread(target=batcher.serve, name="whisper-batcher", daemon=True))
+    for t in threads:
+        t.start()
+    running, error = parts, None
+    try:
+        while running:
+            try:
+                j, seg, exc = events.get(timeout=0.25)
+            except queue.Empty:
+                continue
+            if isinstance(exc, StopIteration):
+                running -= 1
+            elif exc is not None:
+                if error is None and not isinstance(exc, Cancelled):
+                    error = exc
+                    batcher.cancel()
+            elif error is None:
+                offset = points[j] / SAMPLE_RATE
+                results[j].append(_shift(seg, offset))
+                if on_segment is not None:
+                    on_segment(j, offset, results[j][-1])
+    except BaseException:
+        batcher.cancel()
+        for t in threads:
+            t.join(timeout=30)
+        raise
+    for t in threads:
+        t.join()
+    if stats is not None:
+        stats.update(parts=parts, calls=batcher.calls, rounds=batcher.rounds, batches=batcher.batches)
+    if error is not None:
+        raise error
+    return [s for part in results for s in part]
+
+
+def _shift(segment: Any, offset: float) -> Any:
+    """A faster-whisper segment (a dataclass) with its times and its words' times moved by ``offset``."""
+    if not offset:
+        return segment
+    words = segment.words
+    if words:
+        words = [dataclasses.replace(w, start=w.start + offset, end=w.end + offset) for w in words]
+    return dataclasses.replace(segment, start=segment.start + offset, end=segment.end + offset, words=words)
