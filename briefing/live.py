@@ -245,7 +245,7 @@ class Follower:
             lt = self._transcriber_state(sources)
             known = {s["name"] for s in sources}
             end = max((s["start_sample"] + s["samples"] for s in sources), default=0)
-            changed = False
+            changed = took = False
             for p in ready:
                 if p.name in known:
                     continue
@@ -256,7 +256,9 @@ class Follower:
                 produced = lt.feed(pcm, start=end) if len(pcm) else []
                 end += len(pcm)
                 self._store(produced, src, lt)
-                changed = changed or bool(produced)
+                changed, took = changed or bool(produced), True
+            if took or final:  # probe each finished segment once now, so the join at the end need not
+                rc.usable_segments(ready, cache=self.cdir / rc.PROBED_NAME)
             if self.media:  # the web audio, encoded as the segments finish (briefing.live_media)
                 from briefing import live_media
 

@@ -316,9 +316,11 @@ def link_briefing(store: Store, *, session_id: str | None, room: str | None) -> 
     return None
 
 
-def ingest(store: Store, settings: Settings, bid: str | None, path: Path, *, queue: bool = True) -> dict[str, Any]:
+def ingest(store: Store, settings: Settings, bid: str | None, path: Path, *, queue: bool = True,
+           move: bool = False) -> dict[str, Any]:
     """Copy a recording (file, or Jibri session directory) into the briefing's workspace, verified by
-    SHA-256; take meeting URL and participants from metadata.json; queue its processing."""
+    SHA-256; take meeting URL and participants from metadata.json; queue its processing. ``move``: the
+    file is the application's own (a joined capture): renamed into place when on the same file system."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path} does not exist", hint="check the path of the recording")
@@ -340,8 +342,9 @@ def ingest(store: Store, settings: Settings, bid: str | None, path: Path, *, que
             if queue:
                 enqueue(store, bid, r["path"], key=f"{bid}:{sha}")
             return r
-    _copy_verified(media, dest, sha)
     meta: dict[str, Any] = {"original": str(media.resolve())}
+    if not (move and _move_into(media, dest)):
+        _copy_verified(media, dest, sha)
     if session:
         meta.update(meeting_url=session.meeting_url, room=session.room, session_id=session.session_id,
                     participants=list(session.participants))
@@ -362,6 +365,15 @@ def ingest(store: Store, settings: Settings, bid: str | None, path: Path, *, que
     if queue:
         enqueue(store, bid, dest, key=f"{bid}:{sha}")
     return _row(store.query("SELECT * FROM recordings WHERE id = ?", (rid,))[0])
+
+
+def _move_into(src: Path, dest: Path) -> bool:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(src, dest)
+    except OSError:  # another file system: copy
+        return False
+    return True
 
 
 def _copy_verified(src: Path, dest: Path, sha: str) -> None:
@@ -621,9 +633,9 @@ def _join_and_ingest(store: Store, settings: Settings, bid: str, rid: int) -> di
     cdir = capture_dir(settings, bid)
     segs = rc.segments(cdir)
     with translated():
-        dest, skipped = rc.join_segments(segs, cdir / "recording.mp4")
+        dest, skipped = rc.join_segments(segs, cdir / "recording.mp4", cache=cdir / rc.PROBED_NAME)
     state = rc.read_state(cdir)
-    rec = ingest(store, settings, bid, dest, queue=True)
+    rec = ingest(store, settings, bid, dest, queue=True, move=True)  # ours: moved in, not copied
     meta = {**rec["meta"], "segments": len(segs), "skipped_segments": [p.name for p in skipped],
             "runs": len(state.get("runs", []))}
     _update_recording(store, rid, status="ingested", path=rec["path"], sha256=rec["sha256"], meta=meta,

@@ -113,6 +113,12 @@ def test_live_run_restart_and_adoption(env, segment_files, speech_clips):
     # The end: stop → join → ingest → process. The transcribe stage finishes the last chunk and adopts it.
     out = recording.capture_stop(store, settings, bid)
     assert out["stopped"]
+    # every segment was probed as the follower took it in (the join at the end probes none again), and
+    # the joined recording was moved into the workspace, not copied
+    probed = json.loads((cdir / rc.PROBED_NAME).read_text())
+    assert sorted(probed) == [s.name for s in segment_files] and all(v[2] for v in probed.values())
+    assert not (cdir / "recording.mp4").exists()
+    assert Path(out["recording"]).is_file() and Path(out["recording"]).parent.name == "recording"
     res = pipeline.process(store, settings, Path(out["recording"]), bid=bid, language="en",
                            title="Live test", date="2026-11-25")
     info = store.stage(bid, "transcribe").info

@@ -179,3 +179,30 @@ def test_captured_speech_transcribes(captured, tmp_path: Path) -> None:
         assert found >= 0.6, (text, found, sorted(heard))
         checked += 1
     assert checked >= 4
+
+
+def test_segments_are_probed_once_and_again_when_they_change(tmp_path: Path) -> None:
+    """The probe cache: a segment of the same size and mtime is not probed again; a changed one is."""
+    from tests.recorder.media import make_sine
+
+    wav = make_sine(tmp_path / "tone.wav", duration=2.0)
+    seg = tmp_path / "seg-000000.ts"
+    ffmpeg.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", "aac", "-f", "mpegts", str(seg)])
+    empty = tmp_path / "seg-000001.ts"
+    empty.write_bytes(b"")
+    cache = tmp_path / rc.PROBED_NAME
+    good, bad = rc.usable_segments([seg, empty], cache=cache)
+    assert (good, bad) == ([seg], [empty])
+    assert json.loads(cache.read_text())[seg.name][2] is True
+    # Same bytes count, same mtime, but garbage: the cached verdict stands (not probed again) ...
+    st = seg.stat()
+    seg.write_bytes(b"\0" * st.st_size)
+    os.utime(seg, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert rc.usable_segments([seg], cache=cache) == ([seg], [])
+    # ... a new mtime (the file changed) is probed again, and without a cache always
+    os.utime(seg, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert rc.usable_segments([seg], cache=cache) == ([], [seg])
+    assert rc.usable_segments([seg]) == ([], [seg])
+    # a damaged cache is only a cache
+    cache.write_text("{not json")
+    assert rc.usable_segments([seg], cache=cache) == ([], [seg])
