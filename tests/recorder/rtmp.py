@@ -78,6 +78,27 @@ rtmp {{
             time.sleep(0.05)
         raise RuntimeError("nginx-rtmp did not listen within 10 s")
 
+    def connections(self) -> int:
+        """Established TCP connections to the server (Linux /proc/net/tcp): a player or publisher."""
+        n = 0
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                lines = Path(table).read_text().splitlines()[1:]
+            except OSError:
+                continue
+            for line in lines:
+                f = line.split()
+                if len(f) > 3 and f[3] == "01" and int(f[1].rsplit(":", 1)[1], 16) == self.port:
+                    n += 1
+        return n
+
+    def wait_for_connection(self, timeout: float = 30.0) -> None:
+        """Until a client (the capture's ffmpeg) has connected, and a moment for its play request."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.connections() == 0:
+            time.sleep(0.05)
+        time.sleep(0.5)
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGQUIT)

@@ -73,7 +73,9 @@ def captured(tmp_path_factory: pytest.TempPathFactory):
     publisher = first = again = None
     try:
         first = cli(home, *argv, env=env, start_new_session=True)
-        time.sleep(0.5)
+        # The stream starts once the capture listens: on a loaded machine Python's start and the RTMP
+        # handshake can take seconds, and a player joining late misses the start of a live stream.
+        server.wait_for_connection()
         publisher = subprocess.Popen([ffmpeg.find_tool("ffmpeg"), "-nostdin", "-v", "error", "-re", "-i",
                                       str(source), "-c", "copy", "-f", "flv", url])
         t_pub = time.monotonic()
