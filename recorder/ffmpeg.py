@@ -83,7 +83,8 @@ def run(
 ) -> subprocess.CompletedProcess[bytes]:
     """Run an ffmpeg/ffprobe argv list; return the completed process (stdout/stderr as bytes).
 
-    A bare ``ffmpeg``/``ffprobe`` as argv[0] is resolved with :func:`find_tool`.
+    A bare ``ffmpeg``/``ffprobe`` as argv[0] is resolved with :func:`find_tool`. ``nice`` lowers its
+    priority; 19 or more runs it on idle cycles only (SCHED_IDLE, through chrt where there is one).
     A non-zero exit or a timeout raises :class:`FFmpegError` naming ``path_for_errors``
     and keeping the last stderr lines.
     """
@@ -93,7 +94,9 @@ def run(
     tool = Path(argv[0]).name
     if argv[0] in TOOLS:
         argv[0] = find_tool(argv[0])
-    if nice and shutil.which("nice"):  # lower priority: give way to work sharing the same cores
+    if nice >= 19 and shutil.which("chrt"):  # SCHED_IDLE: only cycles nobody else wants
+        argv = [shutil.which("chrt") or "chrt", "--idle", "0", *argv]
+    elif nice and shutil.which("nice"):  # lower priority: give way to work sharing the same cores
         argv = [shutil.which("nice") or "nice", "-n", str(nice), *argv]
     where = str(path_for_errors) if path_for_errors is not None else None
     subject = where or "its input"
