@@ -67,6 +67,11 @@ class _Encoded:
     rows: list[int]
 
 
+def _encoded(x: Any) -> _Encoded:
+    """An encoder-output argument as rows of a batch: ours as it is, a plain StorageView as all its rows."""
+    return x if isinstance(x, _Encoded) else _Encoded(x, list(range(x.shape[0])))
+
+
 class _Request:
     __slots__ = ("kind", "key", "args", "n", "done", "result", "error")
 
@@ -203,8 +208,7 @@ class Batcher:
         in order (the usual case), else the rows gathered."""
         import ctranslate2
 
-        parts = [r.args[0] if isinstance(r.args[0], _Encoded) else _Encoded(r.args[0], list(range(r.args[0].shape[0])))
-                 for r in group]
+        parts = [_encoded(r.args[0]) for r in group]
         first = parts[0].batch
         if all(p.batch is first for p in parts) and [i for p in parts for i in p.rows] == list(
                 range(first.shape[0])):
@@ -239,7 +243,7 @@ class Batcher:
         self._split(group, results, [r.n for r in group])
 
     def _run_detect_language(self, group: list[_Request]) -> None:
-        sizes = [len(r.args[0].rows) if isinstance(r.args[0], _Encoded) else r.args[0].shape[0] for r in group]
+        sizes = [len(_encoded(r.args[0]).rows) for r in group]
         results = self._model.detect_language(self._features(group), **group[0].args[1])
         self._split(group, results, sizes)
 
