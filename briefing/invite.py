@@ -345,7 +345,10 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
         occs = [target]
     else:
         n = days if days is not None else int(settings["invite.days"])
-        all_occs = schedule.occurrences(store, now - timedelta(days=1), now + timedelta(days=max(n, 0)),
+        # n calendar days in the series' time zone, today first: the same days whatever the hour it runs
+        today = now.astimezone(series.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        until = today + timedelta(days=max(n, 0))  # wall-clock midnight, whatever the offset
+        all_occs = schedule.occurrences(store, now - timedelta(days=1), until.astimezone(UTC),
                                         series_id=series.id)
         occs = [o for o in all_occs if not o.cancelled and o.end > now]
         changed = schedule.exceptions(store, series)

@@ -204,3 +204,21 @@ def test_invite_bad_inputs(run, smtp, series, monkeypatch) -> None:
     assert "BRIEFING_SMTP_URL" in run("invite", occ["id"]).err
     monkeypatch.delenv("BRIEFING_SMTP_FROM")
     assert "BRIEFING_SMTP_FROM" in run("invite", occ["id"]).err
+
+
+@pytest.mark.parametrize("hour", [0, 8, 23])
+def test_series_days_are_calendar_days_whatever_the_hour(run, smtp, series, briefing_env, hour) -> None:
+    """`--days 3` is today and the next two days in the series' time zone, at any hour it is run."""
+    from briefing.config import load_settings
+    from briefing.invite import invite
+    from briefing.store import Store
+
+    settings = load_settings(str(briefing_env))
+    today = series["start"] - timedelta(days=1)  # the series begins tomorrow at 09:00
+    now = today.replace(hour=hour, minute=30)
+    r = invite(Store(settings.store_path), settings, "hop-bao-chinh-phu", to=("Hoa <hoa@press.example>",), days=3,
+               now=now)
+    assert "hoa@press.example" in r["sent"]
+    _, cal = _calendar(smtp.take()["hoa@press.example"])
+    days = sorted(e["RECURRENCE-ID"].dt for e in cal.walk("VEVENT") if "RECURRENCE-ID" in e)
+    assert days == [series["start"], series["start"] + timedelta(days=1)]
