@@ -173,6 +173,12 @@ def _no(bid: str, why: str) -> None:
     return None
 
 
+def involved(settings: Settings, bid: str) -> bool:
+    """Whether a live capture of this briefing made (or is making) its web audio."""
+    return _target(settings) is not None and (state_path(settings, bid).exists()
+                                              or (str(settings.workspace), bid) in _FOLLOWERS)
+
+
 def adoptable(store: Any, settings: Settings, bid: str, *, source_sha: str, source_duration: float) -> Adopted | None:
     """The progressive web audio of this briefing when it may stand for the ordinary one; None otherwise.
     Finishes it first (under the live lock) when a follower of this process has fed all but the end."""
@@ -182,9 +188,9 @@ def adoptable(store: Any, settings: Settings, bid: str, *, source_sha: str, sour
 
     from briefing import live
 
-    target = _target(settings)
-    if target is None or not state_path(settings, bid).exists() and (str(settings.workspace), bid) not in _FOLLOWERS:
+    if not involved(settings, bid):
         return None
+    target = _target(settings)
     rec = store.query("SELECT sha256 FROM recordings WHERE briefing_id = ? AND method = 'capture' "
                       "AND status = 'ingested' ORDER BY id DESC LIMIT 1", (bid,))
     if not rec or rec[0]["sha256"] != source_sha:

@@ -457,20 +457,27 @@ def process(store: Store, settings: Settings, path: Path, *, title: str | None =
                       bid=bid)
     runner = Runner(store, settings, b, force=force, reporter=reporter)
     runner.ingest(Path(path), sha)
-    runner.audio()
     lang = None if b.language in ("", "auto") else b.language
-    # The web video is made beside recognition: on a 2-core machine a remux is cheap, and a transcode
-    # overlaps the decoder's waits instead of adding its whole time.
+    from briefing import live_media
+
+    # The web media is made beside recognition, on the cycles it leaves (see Runner.video); it starts
+    # with the speech extraction, which keeps one core busy, unless the web audio of a live capture is
+    # to be adopted: that is checked against the length of the extracted speech.
+    early = not live_media.involved(settings, b.id)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        video = pool.submit(runner.video)
+        video = pool.submit(runner.video) if early else None
         try:
+            runner.audio()
+            if video is None:
+                video = pool.submit(runner.video)
             runner.transcribe(lang)
+            runner.summarize()
+            runner.redact()
         except BaseException:
-            video.cancel()
+            if video is not None:
+                video.cancel()
             raise
         video.result()
-    runner.summarize()
-    runner.redact()
     page = runner.publish()
     from briefing import distribute
 

@@ -35,6 +35,7 @@ WEB_AUDIO_CODEC = "aac"
 WEB_PIX_FMT = "yuv420p"
 POSTER_MAX_OFFSET = 30.0  # seconds: the default poster frame is at 10 % of the duration, at most this
 SILENCE_THRESHOLD_DB = -50.0
+TRUE_PEAK_MARGIN = 3.0  # dB: how far a true peak may be above the sample peak that is skipped for it
 
 
 @dataclass(frozen=True)
@@ -289,18 +290,21 @@ def make_web_audio(
 # loudness normalization (EBU R128, two passes)
 
 def measure_loudnorm(src: Path, target: Loudnorm = Loudnorm(), *,
-                     options: NormalizeOptions | None = None) -> dict[str, float]:
+                     options: NormalizeOptions | None = None, true_peak: bool = True) -> dict[str, float]:
     """Pass 1: EBU R128 measurement of the first audio track (integrated loudness, true peak, range,
     gate threshold), in the form loudnorm's pass 2 takes (``input_i``, ``input_tp`` ...).
 
     Measured with ffmpeg's ``ebur128`` filter (true peak by 4x oversampling), which gives the same
     BS.1770 figures as ``loudnorm``'s own first pass at about a seventh of the CPU time (it does not
-    resample to 192 kHz): 1.8 s against 12.8 s for 5 minutes of 48 kHz stereo on this machine."""
+    resample to 192 kHz): 1.8 s against 12.8 s for 5 minutes of 48 kHz stereo on this machine.
+    ``true_peak=False`` gives the sample peak as ``input_tp`` instead (never above the true peak), in
+    about half the time: 2.3 s against 4.2 s for 10 minutes."""
     src = Path(src)
     # ebur128's true-peak meter needs 48 kHz or more (it fails on 16 kHz input); per-frame lines are
     # logged at verbose level so only the summary reaches stderr.
     stream = (ffmpeg_graph.input(str(src))["a:0"].filter("aresample", 48000)
-              .filter("ebur128", peak="true", framelog="verbose").output("-", f="null"))
+              .filter("ebur128", peak="true" if true_peak else "sample", framelog="verbose")
+              .output("-", f="null"))
     proc = _run(stream, src, options, loglevel="info")
     text = proc.stderr.decode("utf-8", "replace")
     summary = text[text.rfind("Summary:"):] if "Summary:" in text else ""
@@ -318,7 +322,7 @@ def measure_loudnorm(src: Path, target: Loudnorm = Loudnorm(), *,
         "input_i": value("I", "Integrated loudness"),
         "input_thresh": value("Threshold", "Integrated loudness"),
         "input_lra": value("LRA", "Loudness range"),
-        "input_tp": value("Peak", "True peak"),
+        "input_tp": value("Peak", "True peak" if true_peak else "Sample peak"),
         "target_offset": 0.0,
     }
 
@@ -331,11 +335,16 @@ def _loudnorm_audio(src: Path, inp, info: MediaInfo, options: NormalizeOptions):
     audio = inp["a:0"]
     if target is None:
         return audio, {}, False
-    m = measure_loudnorm(src, target, options=options)
+    # The sample peak first: where it leaves room enough for the gain, the true peak (in speech and
+    # music practically never TRUE_PEAK_MARGIN above it) does not reach the target's either, and the
+    # 4x-oversampling pass is not needed.
+    m = measure_loudnorm(src, target, options=options, true_peak=False)
     if (not math.isfinite(m["input_i"]) or m["input_i"] <= -70.0  # the gate's floor: digital silence
             or not math.isfinite(m["input_tp"])):  # no peak at all: nothing to normalize
         return audio, {}, False
     gain = target.integrated - m["input_i"]
+    if m["input_tp"] + gain > target.true_peak - TRUE_PEAK_MARGIN:
+        m = measure_loudnorm(src, target, options=options)
     if math.isfinite(m["input_tp"]) and m["input_tp"] + gain <= target.true_peak:
         # What loudnorm's linear mode does when the peak allows it: one constant gain. The volume filter
         # applies it at the source rate, without loudnorm's 192 kHz round trip (several times faster).

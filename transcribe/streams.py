@@ -6,8 +6,14 @@ places into a few parts; each part runs faster-whisper's own sequential algorith
 temperature fallback, word timestamps) in a thread of its own, and a :class:`Batcher` stands in for the
 CTranslate2 model: it waits until every part has asked for the same kind of call (encode, generate,
 align) with the same options and runs them as one batched call. The decoding of each window is the
-one sequential faster-whisper makes; only the batching differs. On the 2-core reference machine four
-parts decoded 10 minutes of ../shared/speech in 58.4 s against 75.5 s sequentially (one run each).
+one sequential faster-whisper makes; only the batching differs.
+
+On a CPU the parts are dealt to ``lanes`` (two) meetings, each with its own Batcher, over a CTranslate2
+model with as many workers, each on its share of the cores: two one-thread calls at once use 2 cores
+better than one two-thread call, whose beam-search steps are too small to split. On the 2-core
+reference machine, 10 minutes of ../shared/speech, one process each, alternating: sequential 89.8 s
+and 87.4 s; four parts in one lane 73.0 s and 78.5 s; four parts in two lanes 65.4 s and 61.7 s
+(WER 9.7 % sequential, 8.1 % in parts).
 
 With :mod:`transcribe.whisper`, the only module that calls faster-whisper and CTranslate2.
 """
@@ -25,7 +31,9 @@ from typing import Any
 import numpy as np
 
 SAMPLE_RATE = 16000
-MAX_STREAMS = 4  # on 2 cores 6 and 8 parts were slower than 4 (bigger beam batches, more padded tails)
+# 10 minutes on 2 cores, two lanes, alternating runs: 4 parts 64.1/63.0/64.0 s, 6 parts 54.6/54.8/58.2 s,
+# 8 parts 60.9/58.4/61.9 s (parts of 75 s: more of the work is their last, part-empty windows).
+MAX_STREAMS = 6
 MIN_PART_S = 90.0  # a part shorter than three windows wastes its last, part-empty batches
 
 
@@ -33,14 +41,23 @@ class Cancelled(Exception):
     """The caller stopped the transcription (Ctrl-C, or its progress callback raised)."""
 
 
-def auto_streams(duration: float) -> int:
-    """How many parts to decode side by side for a recording of ``duration`` seconds."""
-    return max(1, min(MAX_STREAMS, int(duration // MIN_PART_S)))
+def auto_streams(duration: float, lanes: int = 1, most: int = MAX_STREAMS) -> int:
+    """How many parts to decode side by side for a recording of ``duration`` seconds: one per
+    ``MIN_PART_S``, at most ``most``, and a multiple of ``lanes`` once there are that many (a lane with
+    one part fewer than the other would leave its core idle at the end)."""
+    n = max(1, min(most, MAX_STREAMS, int(duration // MIN_PART_S)))
+    return n - n % lanes if lanes > 1 and n >= lanes else n
 
 
 def cut_points(samples: np.ndarray, parts: int, sr: int = SAMPLE_RATE) -> list[int]:
-    """Sample offsets [0, c1, ..., len] that cut ``samples`` into ``parts`` near-equal parts, each cut at
-    the quietest 300 ms within an eighth of a share of the even cut (so no word is split)."""
+    """Sample offsets [0, c1, ..., len] that cut ``samples`` into ``parts`` near-equal parts, each in a
+    pause (so no word is split): in the pause nearest the even cut, within a quarter of a share of it,
+    at its quietest 300 ms. A pause is 300 ms at least 20 dB under the recording's median level. Where
+    there is none, the quietest 300 ms in reach.
+
+    Near-equal matters more than the deepest silence: the parts are decoded side by side, and the
+    longest one decides when the whole is done (cutting at the quietest place instead gave parts of
+    85 to 178 s for 10 minutes, and the two lanes finished 12 s apart)."""
     n = len(samples)
     if parts <= 1 or n < parts * sr:
         return [0, n]
@@ -49,12 +66,26 @@ def cut_points(samples: np.ndarray, parts: int, sr: int = SAMPLE_RATE) -> list[i
     energy = np.sqrt(np.mean(np.square(samples[:frames * hop].reshape(frames, hop), dtype=np.float64),
                              axis=1) + 1e-12)
     smooth = np.convolve(energy, np.ones(30) / 30, mode="same")
+    quiet = smooth <= 0.1 * np.median(smooth)
     reach = max(1, frames // (4 * parts))
     points = [0]
     for j in range(1, parts):
         even = frames * j // parts
         lo, hi = max(even - reach, points[-1] // hop + 1), min(even + reach, frames - 1)
-        points.append((lo + int(np.argmin(smooth[lo:hi]))) * hop if hi > lo else even * hop)
+        if hi <= lo:
+            points.append(even * hop)
+            continue
+        near = np.flatnonzero(quiet[lo:hi])
+        if len(near) == 0:
+            points.append((lo + int(np.argmin(smooth[lo:hi]))) * hop)
+            continue
+        at = lo + int(near[np.argmin(np.abs(near + lo - even))])
+        a, b = at, at + 1  # the whole pause around it, then its quietest frame
+        while a > lo and quiet[a - 1]:
+            a -= 1
+        while b < hi and quiet[b]:
+            b += 1
+        points.append((a + int(np.argmin(smooth[a:b]))) * hop)
     points.append(n)
     return points
 
@@ -80,23 +111,28 @@ class _Request:
         self.done, self.result, self.error = False, None, None
 
 
+_CYCLE = {"encode": 0, "detect_language": 1, "generate": 2, "align": 3}  # the calls for one window, in order
+
+
 def _options_key(kw: dict[str, Any]) -> tuple:
     return tuple(sorted((k, repr(v)) for k, v in kw.items()))
 
 
 class Batcher:
     """Stands in for a ``ctranslate2.models.Whisper`` shared by ``workers`` threads: a call waits until
-    every live worker has made one, then the calls of one kind and options run as one batch (in the
-    thread that came last). Attributes other than the batched calls pass through to the model."""
+    every worker that has begun decoding (made a call, and not left) has made one, then the calls of
+    one kind and options run as one batch. A worker still preparing its part (VAD, features) joins at
+    its first call, so the parts ready first do not wait for it. Attributes other than the batched
+    calls pass through to the model."""
 
     def __init__(self, model: Any, workers: int) -> None:
         self._model = model
         self._cv = threading.Condition()
-        self._live = workers
+        self._waiting = workers  # workers that have not made a call yet
+        self._joined: set[int] = set()  # threads of the workers decoding now
         self._pending: list[_Request] = []
         self._cancelled = False
         self.calls = 0  # calls the workers made
-        self.rounds = 0  # times the workers met
         self.batches = 0  # model calls made for them
 
     def __getattr__(self, name: str) -> Any:
@@ -121,10 +157,18 @@ class Batcher:
                                      (encoder_output, kw), 0))
 
     # the meeting
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
     def leave(self) -> None:
-        """A worker is done (or failed): the others no longer wait for it."""
+        """A worker is done (or failed): the others no longer wait for it. Called in its thread."""
         with self._cv:
-            self._live -= 1
+            me = threading.get_ident()
+            if me in self._joined:
+                self._joined.discard(me)
+            else:
+                self._waiting -= 1
             self._cv.notify_all()
 
     def cancel(self) -> None:
@@ -140,6 +184,10 @@ class Batcher:
         with self._cv:
             if self._cancelled:
                 raise Cancelled()
+            me = threading.get_ident()
+            if me not in self._joined:
+                self._joined.add(me)
+                self._waiting -= 1
             self._pending.append(req)
             self.calls += 1
             self._cv.notify_all()
@@ -150,32 +198,33 @@ class Batcher:
         return req.result
 
     def serve(self) -> None:
-        """Run the workers' calls until they have all left: each time every live worker waits on a call,
-        the calls run grouped by kind and options. One thread makes every model call, so the model's
-        working memory is allocated in one place (in the workers' threads glibc kept a copy per thread)."""
+        """Run the workers' calls until they have all left. Each time every decoding worker waits on a
+        call, one group of calls of the same kind and options runs as one batch: the kind earliest in a
+        window's cycle (encode, generate, align), so that a part that fell out of step (a temperature
+        fallback, a late start) catches up and the parts meet at the same kind of call again; the others
+        wait for the next turn. One thread makes every model call, so the model's working memory is
+        allocated in one place (in the workers' threads glibc kept a copy per thread)."""
         while True:
             with self._cv:
-                while not self._cancelled and (self._live > 0 and len(self._pending) < self._live
-                                               or self._live == 0 and not self._pending):
-                    if self._live == 0:
+                while not self._cancelled and not (self._pending and len(self._pending) >= len(self._joined)):
+                    if not self._joined and not self._waiting:
                         return
                     self._cv.wait()
                 if self._cancelled:
                     return
-                requests, self._pending = self._pending, []
-                self.rounds += 1
-            groups: dict[tuple, list[_Request]] = {}
-            for r in requests:
-                groups.setdefault(r.key, []).append(r)
-            for group in groups.values():
-                try:
-                    self.batches += 1
-                    getattr(self, "_run_" + group[0].kind)(group)
-                except BaseException as e:  # each caller gets the model's error, as a lone call would
-                    for r in group:
-                        r.error = e
+                groups: dict[tuple, list[_Request]] = {}
+                for r in self._pending:
+                    groups.setdefault(r.key, []).append(r)
+                group = min(groups.values(), key=lambda g: (_CYCLE[g[0].kind], -len(g)))
+                self._pending = [r for r in self._pending if all(r is not g for g in group)]
+            try:
+                self.batches += 1
+                getattr(self, "_run_" + group[0].kind)(group)
+            except BaseException as e:  # each caller gets the model's error, as a lone call would
+                for r in group:
+                    r.error = e
             with self._cv:
-                for r in requests:
+                for r in group:
                     r.done = True
                 self._cv.notify_all()
 
@@ -250,30 +299,48 @@ class Batcher:
 
 def transcribe_parts(model: Any, samples: np.ndarray, parts: int, kwargs: dict[str, Any],
                      on_segment: Callable[[int, float, Any], None] | None = None,
-                     stats: dict[str, int] | None = None) -> list[Any]:
+                     stats: dict[str, int] | None = None, lanes: int = 1) -> list[Any]:
     """Transcribe ``samples`` (16 kHz mono float32) as ``parts`` parts decoded side by side with one
     ``faster_whisper.WhisperModel``; returns faster-whisper's segments with times in the whole audio.
 
     ``on_segment(part, offset, segment)`` is called in the calling thread as segments come; an exception
     from it (or Ctrl-C) stops every part and propagates. ``kwargs`` go to ``WhisperModel.transcribe``;
-    give a language (detecting it per part could give the parts different languages). ``stats``, when
-    given, receives the number of parts, the workers' calls and the batched model calls."""
+    give a language (detecting it per part could give the parts different languages). ``lanes`` > 1
+    deals the parts to that many meetings that call the model at the same time (part j to lane
+    j % lanes); the model should have as many CTranslate2 workers. ``stats``, when given, receives the
+    number of parts and lanes, the workers' calls and the batched model calls."""
     points = cut_points(samples, parts)
     parts = len(points) - 1
-    batcher = Batcher(model.model, parts)
-    worker_model = copy.copy(model)  # the caller's model keeps its own CTranslate2 model
-    worker_model.model = batcher
+    lanes = max(1, min(lanes, parts))
+    batchers = [Batcher(model.model, len(range(i, parts, lanes))) for i in range(lanes)]
+    worker_models = []
+    for b in batchers:
+        wm = copy.copy(model)  # the caller's model keeps its own CTranslate2 model
+        wm.model = b
+        worker_models.append(wm)
     results: list[list[Any]] = [[] for _ in range(parts)]
     events: queue.Queue = queue.Queue()
 
     # faster-whisper runs VAD and the feature extraction of a whole part before its first window, with
-    # large temporary arrays: one part at a time keeps the peak memory of a long recording at a part's
-    gate = threading.Lock()
+    # large temporary arrays: one part at a time, in order, keeps the peak memory of a long recording at
+    # a part's, and gives each lane its first part early (it starts decoding while the next is prepared)
+    gate = threading.Condition()
+    turn = [0]
 
     def work(j: int) -> None:
+        batcher = batchers[j % lanes]
         try:
             with gate:
-                segments, _ = worker_model.transcribe(samples[points[j]:points[j + 1]], **kwargs)
+                while turn[0] != j:
+                    gate.wait()
+            try:
+                if batcher.cancelled:  # stopped while this part waited its turn
+                    raise Cancelled()
+                segments, _ = worker_models[j % lanes].transcribe(samples[points[j]:points[j + 1]], **kwargs)
+            finally:
+                with gate:
+                    turn[0] += 1
+                    gate.notify_all()
             for s in segments:
                 events.put((j, s, None))
         except BaseException as e:
@@ -284,7 +351,8 @@ def transcribe_parts(model: Any, samples: np.ndarray, parts: int, kwargs: dict[s
 
     threads = [threading.Thread(target=work, args=(j,), name=f"whisper-part-{j}", daemon=True)
                for j in range(parts)]
-    threads.append(threading.Thread(target=batcher.serve, name="whisper-batcher", daemon=True))
+    threads += [threading.Thread(target=b.serve, name=f"whisper-batcher-{i}", daemon=True)
+                for i, b in enumerate(batchers)]
     for t in threads:
         t.start()
     running, error = parts, None
@@ -299,21 +367,24 @@ def transcribe_parts(model: Any, samples: np.ndarray, parts: int, kwargs: dict[s
             elif exc is not None:
                 if error is None and not isinstance(exc, Cancelled):
                     error = exc
-                    batcher.cancel()
+                    for b in batchers:
+                        b.cancel()
             elif error is None:
                 offset = points[j] / SAMPLE_RATE
                 results[j].append(_shift(seg, offset))
                 if on_segment is not None:
                     on_segment(j, offset, results[j][-1])
     except BaseException:
-        batcher.cancel()
+        for b in batchers:
+            b.cancel()
         for t in threads:
             t.join(timeout=30)
         raise
     for t in threads:
         t.join()
     if stats is not None:
-        stats.update(parts=parts, calls=batcher.calls, rounds=batcher.rounds, batches=batcher.batches)
+        stats.update(parts=parts, lanes=lanes, calls=sum(b.calls for b in batchers),
+                     batches=sum(b.batches for b in batchers))
     if error is not None:
         raise error
     return [s for part in results for s in part]

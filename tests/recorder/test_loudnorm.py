@@ -52,3 +52,29 @@ def test_silence_is_left_alone(tmp_path: Path) -> None:
     src = make_silence(tmp_path / "silence.wav", duration=2.0)
     out = make_web_audio(src, tmp_path / "a.m4a", NormalizeOptions(loudnorm=Loudnorm()))
     assert probe(out, require_audio=False).audio_codec == "aac"
+
+
+def test_the_true_peak_pass_runs_only_where_the_peak_could_reach_the_target(tmp_path: Path, monkeypatch) -> None:
+    from recorder import normalize
+
+    passes: list[bool] = []
+    real = normalize.measure_loudnorm
+
+    def spy(*args, true_peak: bool = True, **kwargs):
+        passes.append(true_peak)
+        return real(*args, true_peak=true_peak, **kwargs)
+
+    monkeypatch.setattr(normalize, "measure_loudnorm", spy)
+    src = quiet_speech(tmp_path / "quiet.m4a")
+    # quiet speech raised to -23 LUFS keeps its peaks far under -1 dBTP: the sample peak is enough
+    make_web_audio(src, tmp_path / "a.m4a", NormalizeOptions(loudnorm=Loudnorm(integrated=-23.0)))
+    assert passes == [False]
+    # raised to -9 LUFS its peaks would pass -1 dBTP: measured again with the true peak, then limited
+    passes.clear()
+    loud = make_web_audio(src, tmp_path / "b.m4a", NormalizeOptions(loudnorm=Loudnorm(integrated=-9.0)))
+    assert passes == [False, True]
+    monkeypatch.undo()
+    after = measure_loudnorm(loud)
+    assert after["input_tp"] <= -0.5, after
+    sample = measure_loudnorm(src, true_peak=False)["input_tp"]
+    assert sample <= measure_loudnorm(src)["input_tp"] + 0.05  # a sample peak never exceeds the true peak

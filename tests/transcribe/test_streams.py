@@ -29,10 +29,23 @@ def test_cuts_fall_in_the_quiet_between_sounds():
     assert all(0.2 < s < 0.45 for s in shares), shares
 
 
+def test_cuts_take_the_pause_nearest_an_even_share_not_the_deepest_silence():
+    rng = np.random.default_rng(1)
+    word, pause = rng.normal(0, 0.3, int(2.6 * SR)), rng.normal(0, 0.001, int(0.4 * SR))
+    speech = np.concatenate([word, pause] * 20).astype(np.float32)  # 60 s, a pause every 3 s
+    samples = np.concatenate([speech[: 40 * SR], np.zeros(2 * SR, np.float32), speech[40 * SR:]])
+    c = streams.cut_points(samples, 2)[1] / SR  # the digital silence at 40 s is in reach of 31 s
+    assert abs(c - len(samples) / SR / 2) < 2.0, c
+    assert not np.abs(samples[int(c * SR) - 800:int(c * SR) + 800]).max() > 0.01  # in a pause
+
+
 def test_short_audio_is_not_cut():
     assert streams.cut_points(np.zeros(SR, np.float32), 4) == [0, SR]
     assert streams.cut_points(np.zeros(10 * SR, np.float32), 1) == [0, 10 * SR]
-    assert [streams.auto_streams(d) for d in (30, 89, 200, 3600)] == [1, 1, 2, 4]
+    assert [streams.auto_streams(d) for d in (30, 89, 200, 300, 3600)] == [1, 1, 2, 3, 6]
+    # two lanes: an even number of parts, so that both end together
+    assert [streams.auto_streams(d, lanes=2) for d in (89, 200, 300, 500, 600)] == [1, 2, 2, 4, 6]
+    assert streams.auto_streams(3600, lanes=2, most=3) == 2  # what the memory allows
 
 
 def test_negative_streams_is_refused():
@@ -88,6 +101,49 @@ def test_the_parts_model_calls_are_batched(transcriber, briefing_audio):
     assert stats["parts"] == 3 and found
     assert stats["batches"] < stats["calls"], stats  # encode, generate and align ran for several parts at once
     assert all(s.end <= len(samples) / SR + 0.5 for s in found)
+
+
+@pytest.mark.whisper
+def test_two_lanes_call_the_model_side_by_side_and_give_the_same_words(transcriber, briefing_audio):
+    import jiwer
+
+    samples, _ = briefing_audio
+    kwargs = TranscribeOptions(language="en").decode_kwargs()
+    one_lane = streams.transcribe_parts(transcriber.load(), samples, 4, kwargs)
+    model = transcriber.load(2)
+    assert model.model.num_workers == 2  # two CTranslate2 workers, each on its share of the cores
+    stats: dict[str, int] = {}
+    two_lanes = streams.transcribe_parts(model, samples, 4, kwargs, stats=stats, lanes=2)
+    assert stats["parts"] == 4 and stats["lanes"] == 2 and stats["batches"] < stats["calls"], stats
+    text = [normalize(" ".join(s.text for s in found)) for found in (one_lane, two_lanes)]
+    assert jiwer.wer(text[0], text[1]) < 0.05, text
+    starts = [s.start for s in two_lanes]
+    assert starts == sorted(starts) and two_lanes[-1].end <= len(samples) / SR + 0.5
+
+
+@pytest.mark.whisper
+def test_a_long_recording_on_the_cpu_uses_two_lanes_and_then_one_again(bundled_model_dir, briefing_audio):
+    from transcribe.whisper import WhisperTranscriber
+
+    samples, _ = briefing_audio
+    t = WhisperTranscriber(bundled_model_dir, device="cpu", compute_type="int8", cpu_threads=2)
+    assert t.cpu_lanes() == 2
+    assert t.transcribe(samples, TranscribeOptions(language="en", streams=2)).text
+    assert t._model.model.num_workers == 2 and t.device_info().device == "cpu"
+    assert t.transcribe(samples[: 12 * SR], TranscribeOptions(language="en", streams=1)).text
+    assert t._model.model.num_workers == 1  # one model held at a time: the one-lane model replaced it
+    assert WhisperTranscriber(bundled_model_dir, device="cpu", cpu_threads=1).cpu_lanes() == 1
+
+
+def test_the_memory_bounds_the_number_of_parts(bundled_model_dir, tmp_path, monkeypatch):
+    from transcribe.whisper import WhisperTranscriber
+
+    assert WhisperTranscriber(bundled_model_dir).parts_memory_allows() >= 2  # base, on a test machine
+    huge = tmp_path / "huge"
+    huge.mkdir()
+    with open(huge / "model.bin", "wb") as f:
+        f.truncate(1 << 42)  # sparse: a 4 TB model file, bigger than the memory
+    assert WhisperTranscriber(huge).parts_memory_allows() == 1
 
 
 class Stop(Exception):
