@@ -233,8 +233,17 @@ class WhisperTranscriber:
         where there are two cores or more, each with half of them. On 2 cores two one-thread workers
         decoded 10 minutes in 0.71 of the sequential time, against 0.84 for one two-thread worker running
         the same four parts: a beam-search step of a few windows is too small to split across cores."""
-        threads = self.cpu_threads or len(os.sched_getaffinity(0))
-        return 2 if threads >= 2 else 1
+        return 2 if self.threads() >= 2 else 1
+
+    def threads(self) -> int:
+        """The CPU threads this transcriber may use: the setting, else the cores this process may run on
+        (its affinity where the system has one: a container or ``taskset`` may allow fewer than exist)."""
+        if self.cpu_threads:
+            return self.cpu_threads
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:  # macOS, Windows
+            return os.cpu_count() or 1
 
     def parts_memory_allows(self) -> int:
         """How many parts of a long recording may be decoded at once in half the memory available now.
@@ -266,7 +275,7 @@ class WhisperTranscriber:
                 keep_heap()
             threads = self.cpu_threads
             if lanes > 1:
-                threads = max(1, (self.cpu_threads or len(os.sched_getaffinity(0))) // lanes)
+                threads = max(1, self.threads() // lanes)
             if isinstance(self.model_path, Path) and not (self.model_path / "model.bin").is_file():
                 raise ModelError(f"no model.bin in {self.model_path}",
                                  hint="use base for the bundled model, or a CTranslate2 model directory")

@@ -135,6 +135,21 @@ def test_a_long_recording_on_the_cpu_uses_two_lanes_and_then_one_again(bundled_m
     assert WhisperTranscriber(bundled_model_dir, device="cpu", cpu_threads=1).cpu_lanes() == 1
 
 
+def test_the_threads_come_from_the_setting_else_the_allowed_cores(bundled_model_dir, monkeypatch):
+    import os
+
+    from transcribe.whisper import WhisperTranscriber
+
+    assert WhisperTranscriber(bundled_model_dir, cpu_threads=3).threads() == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)  # taskset / a container
+    assert WhisperTranscriber(bundled_model_dir).threads() == 1
+    assert WhisperTranscriber(bundled_model_dir).cpu_lanes() == 1
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)  # macOS and Windows have no affinity call
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert WhisperTranscriber(bundled_model_dir).threads() == 4
+    assert WhisperTranscriber(bundled_model_dir).cpu_lanes() == 2
+
+
 def test_the_memory_bounds_the_number_of_parts(bundled_model_dir, tmp_path, monkeypatch):
     from transcribe.whisper import WhisperTranscriber
 
