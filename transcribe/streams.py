@@ -216,7 +216,7 @@ class Batcher:
                 for r in self._pending:
                     groups.setdefault(r.key, []).append(r)
                 group = min(groups.values(), key=lambda g: (_CYCLE[g[0].kind], -len(g)))
-                self._pending = [r for r in self._pending if all(r is not g for g in group)]
+                self._pending = [r for r in self._pending if r.key != group[0].key]  # the group is its key's
             try:
                 self.batches += 1
                 getattr(self, "_run_" + group[0].kind)(group)
