@@ -70,7 +70,7 @@ def captured(tmp_path_factory: pytest.TempPathFactory):
     env.update(BRIEFING_HOME=str(home), BRIEFING_CAPTURE_STALL_TIMEOUT="4")
     url = server.url("briefing")
     argv = ("record", "capture", BID, "--source", url, "--segment", f"{SEGMENT:g}s")
-    publisher = first = again = None
+    publisher = first = again = dup = None
     try:
         first = cli(home, *argv, env=env, start_new_session=True)
         # The stream starts once the capture listens: on a loaded machine Python's start and the RTMP
@@ -94,10 +94,19 @@ def captured(tmp_path_factory: pytest.TempPathFactory):
         while (time.monotonic() < deadline
                and len(rc.segments(home / "briefings" / BID / "capture")) <= len(segs_at_kill)):
             time.sleep(0.05)
+        if len(rc.segments(home / "briefings" / BID / "capture")) <= len(segs_at_kill):
+            # Say why, rather than fail later on a duplicate capture that is then not refused.
+            again_err = b""
+            if again.poll() is not None:
+                again_err = again.communicate()[1]
+            log = server.dir / "error.log"
+            pytest.fail(f"the restarted capture recorded nothing in 30 s: capture exit {again.returncode} "
+                        f"{again_err.decode()[-800:]!r}; publisher exit {publisher.poll()}; nginx exit "
+                        f"{server.proc.poll()}, its log: {log.read_text()[-800:] if log.exists() else ''!r}")
         t_restart = time.monotonic() - t_pub
         # A second capture for the same briefing is refused while this one runs.
         time.sleep(1.0)
-        dup = cli(home, *argv, env=env)
+        dup = cli(home, *argv, env=env, start_new_session=True)
         dup_out, dup_err = dup.communicate(timeout=30)
         publisher.wait(timeout=90)
         time.sleep(1.0)
@@ -109,7 +118,7 @@ def captured(tmp_path_factory: pytest.TempPathFactory):
                "stop": json.loads(out), "sizes_at_kill": sizes_at_kill, "dup": (dup.returncode, dup_err.decode()),
                "again": (again.returncode, again_err.decode()), "env": env}
     finally:
-        for p in (first, again):
+        for p in (first, again, dup):
             if p is not None and p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
         if publisher and publisher.poll() is None:
