@@ -23,7 +23,6 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -137,8 +136,6 @@ def run_one(minutes: float, speed: float, language: str, wer: bool, cache: Path)
                "stop_join_s": round(t_stop - t_end, 1),
                "stages": {n: store.stage(bid, n).info.get("seconds") for n in ("audio", "video", "transcribe")}}
         if wer:
-            from transcribe.whisper import TranscribeOptions
-
             speech = Path(store.artifacts(bid)["speech"].path)
             model_path, _ = pipeline._model(settings)
             tr = pipeline._transcriber(model_path, settings)

@@ -75,7 +75,7 @@ def worker(language: str, model_dir: str, configs: list[str], threads: int) -> N
     out = {}
     for config in configs:
         opts = options_for(config, language)
-        hyps, loops_raw, loops, removed, fixes = {}, 0, 0, 0, 0
+        hyps, loops_raw, loops, removed = {}, 0, 0, 0
         ghyps, gloops, gfixes = {}, 0, 0
         t0 = time.perf_counter()
         for r in rows:

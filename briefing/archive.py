@@ -251,7 +251,7 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
     missing = [r for r in ("source", "json") if r not in arts]
     if missing:
         raise ArchiveError(f"briefing {bid} is not processed yet (no {' or '.join(missing)})",
-                           hint=f"run `briefing process` for it first; a package holds the whole record")
+                           hint="run `briefing process` for it first; a package holds the whole record")
     items: dict[str, _Item] = {}
     for role, a in arts.items():
         if role == "page":

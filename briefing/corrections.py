@@ -53,7 +53,7 @@ def current_transcript(store: Store, settings: Settings, bid: str) -> Any:
     else:
         arts = store.artifacts(bid)
         if "json" not in arts:
-            raise InputError(f"briefing {bid} has no transcript yet", hint=f"run `briefing process` for it first")
+            raise InputError(f"briefing {bid} has no transcript yet", hint="run `briefing process` for it first")
         path = Path(arts["json"].path)
     with errors.translated():
         return formats.from_json(path.read_text(encoding="utf-8"))

@@ -33,7 +33,7 @@ def make_briefing(settings: Settings, store: Store, bid: str, *, date: str, titl
                   media: bool = True, figures: list[dict] | None = None, publish: bool = True) -> Briefing:
     """A processed briefing: source, speech, video/audio, transcript (4 formats), summary, site page."""
     texts = texts or [(0.0, "Xin chào các nhà báo.", None), (12.5, "Hôm nay Bộ Y tế báo cáo về tiêm chủng.", None)]
-    b = store.save_briefing(Briefing(id=bid, title=title, date=date, language="vi", speakers=speakers))
+    store.save_briefing(Briefing(id=bid, title=title, date=date, language="vi", speakers=speakers))
     ws = settings.workspace / bid
 
     def write(rel: str, data: bytes | str) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing import distribute, outbox, pipeline
+from briefing import distribute, pipeline
 from briefing.config import load_settings
 from briefing.errors import PublishError
 from briefing.store import Store

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import email
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.message import Message
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo

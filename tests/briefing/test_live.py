@@ -83,7 +83,7 @@ def test_live_run_restart_and_adoption(env, segment_files, speech_clips):
     lock = rc._Lock(cdir)  # a capture is running: its newest segment is not finished yet
     lock.acquire()
     rc._write_json(cdir / rc.STATE_NAME, {"source": "rtmp://127.0.0.1/live/x", "runs": [], "stopped_at": None})
-    rid = recording._open_recording(store, bid, "capture", source="rtmp://127.0.0.1/live/x")
+    recording._open_recording(store, bid, "capture", source="rtmp://127.0.0.1/live/x")
     half = len(segment_files) * 3 // 4
     f = live.Follower(store, settings, bid)
     for seg in segment_files[:half]:  # segments arrive one by one while the follower steps

@@ -42,7 +42,7 @@ def make_source(dest: Path) -> list[tuple[float, float, str]]:
         t += dur + PAUSE
         audios.append(fg.input(str(wav))["a"].filter("aresample", 16000).filter("apad", pad_dur=PAUSE))
     audio = fg.concat(*audios, v=0, a=1)
-    video = fg.input(f"testsrc=size=320x240:rate=25", f="lavfi", t=f"{t:.2f}")
+    video = fg.input("testsrc=size=320x240:rate=25", f="lavfi", t=f"{t:.2f}")
     out = fg.output(video, audio, str(dest), vcodec="libx264", preset="ultrafast", g=25, pix_fmt="yuv420p",
                     acodec="aac", audio_bitrate="96k", t=f"{t:.2f}", f="flv")
     ffmpeg.run(ffmpeg.compile_graph(out))
