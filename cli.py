@@ -66,6 +66,9 @@ force_option = click.option("--force", is_flag=True, help="Redo the work even if
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, debug: bool, quiet: bool) -> None:
     """Daily press briefings: schedule on Jitsi, record, transcribe with Whisper, publish, archive."""
+    from transcribe.whisper import keep_heap  # every command imports transcribe already; --help stays lean
+
+    keep_heap()  # before any thread allocates: process, daily and record start threads before the model loads
     ctx.obj = Ctx(home, debug, quiet)
 
 

@@ -251,6 +251,45 @@ def test_debug_shows_the_traceback(tmp_path: Path, briefing_env: Path) -> None:
     assert proc.returncode != 0 and "Traceback" in proc.stderr
 
 
+# A command as the CLI runs it, then a thread that allocates (as the web-media thread of `process` does
+# before the model loads), then glibc's account of its heaps (malloc_info's XML) written to a file.
+_HEAPS = """
+import ctypes, os, sys, threading
+import cli
+try:
+    cli.main(sys.argv[1:])
+except SystemExit:
+    pass
+kept = []
+t = threading.Thread(target=lambda: kept.append(bytearray(8 << 20)))
+t.start()
+t.join()
+libc = ctypes.CDLL("libc.so.6")
+libc.fopen.restype = ctypes.c_void_p
+f = libc.fopen(os.environ["HEAPS_OUT"].encode(), b"w")
+libc.malloc_info(0, ctypes.c_void_p(f))
+libc.fclose(ctypes.c_void_p(f))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_info")
+def test_threads_of_a_command_share_one_heap(tmp_path: Path, briefing_env: Path) -> None:
+    """CTranslate2's workers must allocate from the one heap that keeps the encoder's large blocks mapped;
+    a thread heap (64 MB at most) maps them afresh every window (1.6 million page faults in a 10-minute
+    `process`). glibc gives a thread its heap at its first allocation, so the CLI must set this up before
+    a command starts any thread, not when the model loads."""
+    def heaps(*args: str) -> int:
+        out = tmp_path / f"heaps-{len(args)}.xml"
+        proc = subprocess.run([sys.executable, "-c", _HEAPS, *args], capture_output=True, text=True,
+                              env={**os.environ, "HEAPS_OUT": str(out)}, cwd=Path(__file__).resolve().parents[1],
+                              timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return out.read_text().count("<heap nr=")
+
+    assert heaps("--help") == 2  # no command ran (help only): the thread made a heap of its own
+    assert heaps("settings", "--json") == 1
+
+
 # -- crash recovery ---------------------------------------------------------------------------------
 @pytest.mark.whisper
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
