@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from briefing.store import Artifact, Briefing, Store, now_iso
 
 STAGES = ("ingest", "audio", "video", "transcribe", "translate", "summarize", "redact", "publish")
 PIPELINE_VERSION = 1
+log = logging.getLogger(__name__)
 
 
 class Reporter(Protocol):
@@ -174,11 +177,14 @@ class Runner:
         src = self.art("source")
         from briefing.recording import loudnorm_target  # registers the media.loudness setting
 
-        # The web media is made beside recognition on the same cores and must not slow it: on idle cycles
-        # only (SCHED_IDLE; nice 19 where chrt is missing). 10-minute process, 4 alternating pairs:
-        # median 64.3 s against 69.0 s at nice 10.
+        # The web media is made beside recognition on the same cores, at nice 10: a small share of them,
+        # enough to finish with recognition. On idle cycles only (SCHED_IDLE) it had most of its encoding
+        # left when recognition ended, on one core. 10-minute process on 2 cores, alternating runs:
+        # median 48.0 s at nice 10 (4 runs), 51.9 s on idle cycles (7), 50.5 s at nice 5 (7), 50.2 s at
+        # nice 0 (3). (Before the heap fix, when recognition took longer, idle cycles measured better:
+        # 64.3 s against 69.0 s at nice 10.)
         opts = rn.NormalizeOptions(video_height=int(self.settings["media.video_height"]),
-                                   loudnorm=loudnorm_target(self.settings), nice=19)
+                                   loudnorm=loudnorm_target(self.settings), nice=10)
         media = self.dir / "media"
         from briefing import live_media  # the web audio of a live capture, made while it recorded
 
@@ -190,6 +196,10 @@ class Runner:
                                     source_duration=seconds)
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
+            for stale in ("video.mp4", "poster.jpg"):
+                (media / stale).unlink(missing_ok=True)
+            # the poster first: it needs only the picture, and the encoding of the sound ends with recognition
+            poster = rn.make_poster(Path(src.path), media / "poster.jpg", info, opts) if info.has_video else None
             if live is not None:  # measured and encoded during the capture: only a remux is left
                 from recorder.progressive import faststart
 
@@ -197,17 +207,42 @@ class Runner:
             else:
                 audio = rn.make_web_audio(Path(src.path), media / "audio.m4a", opts, info=info)
             arts = [artifact("audio", audio)]
-            for stale in ("video.mp4", "poster.jpg"):
-                (media / stale).unlink(missing_ok=True)
-            if info.has_video:  # the sound is measured and encoded once, then copied in beside the picture
+            if poster is not None:  # the sound is measured and encoded once, then copied in beside the picture
                 arts.append(artifact("video", rn.make_web_video(Path(src.path), media / "video.mp4", info, opts,
                                                                 audio_from=audio)))
-                arts.append(artifact("poster", rn.make_poster(Path(src.path), media / "poster.jpg", info, opts)))
+                arts.append(artifact("poster", poster))
             return arts, {"duration": info.duration, "has_video": info.has_video, "live": live is not None,
                           **({"gain_db": live.gain_db, "lufs": live.output_lufs} if live else {})}
 
         self.run("video", {"source": src.sha256, "ffmpeg": rff.version(), "opts": repr(opts), "v": 2,
                            **({"live": live.key} if live else {})}, work)
+
+    def preload_model(self, language: str | None) -> threading.Thread | None:
+        """Load the speech model in the background, for the length of the source, while the speech is
+        extracted (~1 s for 10 minutes, and as long again to load the model: they overlap). Not when the
+        transcription is already done, nor when a live transcript of this briefing may be adopted. A
+        failure is left to the transcription stage, which loads the model itself and reports it."""
+        from briefing import live
+
+        prev = self.store.stage(self.briefing.id, "transcribe")
+        if (not self.force and prev is not None and prev.status == "done") or live.run_row(
+                self.store, self.briefing.id) is not None:
+            return None
+        source = Path(self.art("source").path)
+
+        def load() -> None:
+            from recorder.probe import probe
+
+            try:
+                model_path, _ = _model(self.settings)
+                seconds = probe(source).duration
+                _transcriber(model_path, self.settings).preload(seconds, transcribe_options(self.settings, language))
+            except Exception:  # noqa: BLE001 - the transcription stage meets it again and says what is wrong
+                log.debug("speech model not preloaded", exc_info=True)
+
+        t = threading.Thread(target=load, name="whisper-preload", daemon=True)
+        t.start()
+        return t
 
     def transcribe(self, language: str | None) -> None:
         from briefing import quality
@@ -374,6 +409,7 @@ def _clock(seconds: float) -> str:
 
 # -- model handling: loaded once per process ------------------------------------------------------
 _TRANSCRIBERS: dict[tuple, Any] = {}
+_TRANSCRIBERS_LOCK = threading.Lock()  # the preloading thread and a stage may ask at once
 
 
 def _model(settings: Settings) -> tuple[Any, str]:
@@ -392,9 +428,10 @@ def _transcriber(model_path: Any, settings: Settings) -> Any:
 
     k = (str(model_path), settings["transcribe.device"], settings["transcribe.compute_type"],
          int(settings["transcribe.cpu_threads"]))
-    if k not in _TRANSCRIBERS:
-        _TRANSCRIBERS[k] = WhisperTranscriber(model_path, device=k[1], compute_type=k[2], cpu_threads=k[3])
-    return _TRANSCRIBERS[k]
+    with _TRANSCRIBERS_LOCK:
+        if k not in _TRANSCRIBERS:
+            _TRANSCRIBERS[k] = WhisperTranscriber(model_path, device=k[1], compute_type=k[2], cpu_threads=k[3])
+        return _TRANSCRIBERS[k]
 
 
 def _engine_version() -> str:
@@ -467,6 +504,7 @@ def process(store: Store, settings: Settings, path: Path, *, title: str | None =
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         video = pool.submit(runner.video) if early else None
         try:
+            runner.preload_model(lang)
             runner.audio()
             if video is None:
                 video = pool.submit(runner.video)

@@ -342,6 +342,24 @@ class WhisperTranscriber:
         info = self.device_info()
         return f"faster-whisper {fw} / ctranslate2 {ct}, {info.device} {info.compute_type}"
 
+    def _plan(self, seconds: float, options: TranscribeOptions) -> tuple[int, int]:
+        """How :meth:`transcribe` decodes ``seconds`` of audio: in how many parts, with the model loaded
+        for how many CTranslate2 workers (lanes)."""
+        if options.streams == 1:
+            return 1, 1
+        from transcribe import streams
+
+        device = self._info.device if self._info else choose_device(self._device_req, self._compute_req)[0]
+        lanes = self.cpu_lanes() if device == "cpu" else 1  # a GPU runs one batch best
+        parts = options.streams or streams.auto_streams(seconds, lanes, self.parts_memory_allows())
+        return (parts, lanes) if parts > 1 else (1, 1)
+
+    def preload(self, seconds: float, options: TranscribeOptions | None = None) -> None:
+        """Load the model as :meth:`transcribe` will want it for ``seconds`` of audio (for a caller that
+        has other work to do first: the pipeline extracts the speech meanwhile). Errors are raised here
+        as they would be there."""
+        self.load(self._plan(seconds, options or TranscribeOptions())[1])
+
     def transcribe(self, audio_path: Any, options: TranscribeOptions | None = None, *,
                    progress: Callable[[float, float], None] | None = None) -> Transcript:
         """Transcribe one audio (or video) file, or 16 kHz mono float32 samples (a numpy array).
@@ -364,12 +382,9 @@ class WhisperTranscriber:
                     samples = decode_samples(audio_path)
                 except Exception as e:
                     raise _convert(e, audio_path) from e
-            from transcribe import streams
+            from transcribe.streams import SAMPLE_RATE
 
-            device = self._info.device if self._info else choose_device(self._device_req, self._compute_req)[0]
-            lanes = self.cpu_lanes() if device == "cpu" else 1  # a GPU runs one batch best
-            parts = options.streams or streams.auto_streams(len(samples) / streams.SAMPLE_RATE, lanes,
-                                                            self.parts_memory_allows())
+            parts, lanes = self._plan(len(samples) / SAMPLE_RATE, options)
             if parts > 1:
                 return self._transcribe_parts(self.load(lanes), samples, parts, options, kwargs, audio_path,
                                               progress, lanes)

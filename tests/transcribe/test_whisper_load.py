@@ -48,3 +48,21 @@ def test_decode_samples_reads_the_extracted_speech_as_faster_whisper_does(tmp_pa
         got, want = decode_samples(path), decode_audio(str(path))
         assert got.dtype == np.float32 and len(got) > 16_000
         assert np.array_equal(got, want), path.name
+
+
+def test_preload_loads_the_model_transcribe_will_use(bundled_model_dir: Path):
+    """A long recording is decoded in parts on the CPU lanes, a short one in one piece: preload loads
+    the model for the one transcribe will take, so transcribe does not load it again."""
+    from transcribe.whisper import TranscribeOptions
+
+    t = WhisperTranscriber(bundled_model_dir, device="cpu", compute_type="int8", cpu_threads=2)
+    t.preload(600.0, TranscribeOptions(language="en"))
+    long = t.load(t.cpu_lanes())
+    assert t.cpu_lanes() == 2 and long.model.num_workers == 2
+    t.preload(600.0)
+    assert t.load(2) is long  # loaded once
+    t.preload(30.0)
+    short = t.load(1)
+    assert short is not long and short.model.num_workers == 1
+    t.preload(600.0, TranscribeOptions(streams=1))  # parts off: one worker whatever the length
+    assert t.load(1) is short
