@@ -217,8 +217,8 @@ class Runner:
         self.run("video", {"source": src.sha256, "ffmpeg": rff.version(), "opts": repr(opts), "v": 2,
                            **({"live": live.key} if live else {})}, work)
 
-    def preload_model(self, language: str | None) -> threading.Thread | None:
-        """Load the speech model in the background, for the length of the source, while the speech is
+    def preload_model(self, language: str | None, seconds: float) -> None:
+        """Load the speech model in the background, for a source of ``seconds``, while the speech is
         extracted (~1 s for 10 minutes, and as long again to load the model: they overlap). Not when the
         transcription is already done, nor when a live transcript of this briefing may be adopted. A
         failure is left to the transcription stage, which loads the model itself and reports it."""
@@ -227,22 +227,16 @@ class Runner:
         prev = self.store.stage(self.briefing.id, "transcribe")
         if (not self.force and prev is not None and prev.status == "done") or live.run_row(
                 self.store, self.briefing.id) is not None:
-            return None
-        source = Path(self.art("source").path)
+            return
 
         def load() -> None:
-            from recorder.probe import probe
-
             try:
                 model_path, _ = _model(self.settings)
-                seconds = probe(source).duration
                 _transcriber(model_path, self.settings).preload(seconds, transcribe_options(self.settings, language))
             except Exception:  # noqa: BLE001 - the transcription stage meets it again and says what is wrong
                 log.debug("speech model not preloaded", exc_info=True)
 
-        t = threading.Thread(target=load, name="whisper-preload", daemon=True)
-        t.start()
-        return t
+        threading.Thread(target=load, name="whisper-preload", daemon=True).start()
 
     def transcribe(self, language: str | None) -> None:
         from briefing import quality
@@ -460,8 +454,9 @@ def check_language(language: str | None) -> str | None:
 
 def register(store: Store, settings: Settings, path: Path, *, title: str | None = None,
              date: str | None = None, language: str | None = None,
-             speakers: tuple[str, ...] = (), bid: str | None = None) -> tuple[Briefing, str]:
-    """Check the recording and register (or update) its briefing. Returns it and the source hash.
+             speakers: tuple[str, ...] = (), bid: str | None = None) -> tuple[Briefing, str, float]:
+    """Check the recording and register (or update) its briefing. Returns it, the source hash and the
+    recording's length in seconds.
 
     ``bid`` names an existing (scheduled) briefing instead of deriving the id from date and title."""
     from recorder import probe as rp
@@ -483,15 +478,15 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
         source_path=str(path.resolve()), source_sha256=sha,
         meta=existing.meta if existing else {}, created_at=existing.created_at if existing else "",
     )
-    return store.save_briefing(b), sha
+    return store.save_briefing(b), sha, info.duration
 
 
 def process(store: Store, settings: Settings, path: Path, *, title: str | None = None,
             date: str | None = None, language: str | None = None, speakers: tuple[str, ...] = (),
             force: bool = False, reporter: Reporter | None = None, bid: str | None = None) -> ProcessResult:
     t0 = time.perf_counter()
-    b, sha = register(store, settings, path, title=title, date=date, language=language, speakers=speakers,
-                      bid=bid)
+    b, sha, seconds = register(store, settings, path, title=title, date=date, language=language,
+                               speakers=speakers, bid=bid)
     runner = Runner(store, settings, b, force=force, reporter=reporter)
     runner.ingest(Path(path), sha)
     lang = None if b.language in ("", "auto") else b.language
@@ -504,7 +499,7 @@ def process(store: Store, settings: Settings, path: Path, *, title: str | None =
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         video = pool.submit(runner.video) if early else None
         try:
-            runner.preload_model(lang)
+            runner.preload_model(lang, seconds)
             runner.audio()
             if video is None:
                 video = pool.submit(runner.video)
