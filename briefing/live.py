@@ -58,6 +58,13 @@ def capture_dir(settings: Settings, bid: str) -> Path:
     return settings.workspace / bid / "capture"
 
 
+def _guard_options(settings: Settings) -> Any:
+    """The hallucination guards each live chunk passes (None when ``quality.guards`` is off)."""
+    from transcribe.guards import GuardOptions
+
+    return GuardOptions() if settings["quality.guards"] else None
+
+
 def _options(settings: Settings, language: str | None) -> tuple[Any, Any, str]:
     """(TranscribeOptions, LiveOptions, key): the pipeline's options, so the result can be adopted."""
     from briefing import pipeline
@@ -66,7 +73,9 @@ def _options(settings: Settings, language: str | None) -> tuple[Any, Any, str]:
     opts = pipeline.transcribe_options(settings, language)
     lo = LiveOptions(min_chunk=float(settings["live.min_chunk"]), max_chunk=float(settings["live.max_chunk"]))
     _, model_id = pipeline._model(settings)
-    return opts, lo, sha256_text(json.dumps({"opts": repr(opts), "model": model_id}))
+    g = _guard_options(settings)
+    return opts, lo, sha256_text(json.dumps({"opts": repr(opts), "model": model_id,
+                                             "guards": g.key() if g is not None else None}))
 
 
 class _Lock:
@@ -186,7 +195,8 @@ class Follower:
         n = self.store.query("SELECT COUNT(*) AS n FROM live_chunks WHERE briefing_id = ?", (self.bid,))[0]["n"]
         if self._lt is not None and len(self._lt.chunks) == n and self._nsrc == len(sources):
             return self._lt  # nobody else stepped since: the one in memory is current
-        lt = LiveTranscriber(self.transcriber, self.opts, self.live_opts, chunks=_chunks(self.store, self.bid))
+        lt = LiveTranscriber(self.transcriber, self.opts, self.live_opts, chunks=_chunks(self.store, self.bid),
+                             guards=_guard_options(self.settings))
         self._lt, self._nsrc = lt, len(sources)
         for s in sources:  # audio received after the last chunk: decode it again
             if s["start_sample"] + s["samples"] > lt.cursor and s["samples"]:

@@ -258,6 +258,8 @@ class Runner:
                 transcriber = _transcriber(model_path, self.settings)
                 t = transcriber.transcribe(Path(speech.path), opts, progress=self.reporter.progress)
             t, checks = quality.postprocess(self.settings, t, Path(speech.path))  # guards, glossary
+            if adopted is not None:  # what the guards removed from each live chunk as it came
+                checks["guards"] = list((t.options.get("live") or {}).get("guarded", ())) + checks.get("guards", [])
             files = {
                 "json": formats.to_json(t), "srt": formats.to_srt(t), "vtt": formats.to_vtt(t),
                 "txt": formats.to_txt(t),

@@ -5,7 +5,9 @@ Whisper invents text where it cannot follow the audio. The failures are well kno
 - **repetition loops**: one phrase repeated until the window ends ("chân vô chân vô chân vô …");
 - **text in silence**: a plausible sentence over a pause, music or room noise;
 - **artefacts** learnt from subtitled video: "Subtitles by the Amara.org community", "Thanks for watching",
-  "Hãy subscribe cho kênh …".
+  "This is the end of the video", "Hãy subscribe cho kênh …";
+- **text with no time**: a sentence whose words have (nearly) zero length, which is how Whisper's word
+  alignment places text that no audio carries (at the end of a window, past the end of the speech).
 
 Decoding options prevent some of this (see :data:`DECODING`); :func:`apply_guards` removes what is
 certainly invented and flags what only may be, so a person looks at it before it is quoted. Every
@@ -44,6 +46,9 @@ ARTEFACTS: tuple[str, ...] = (
     r"(?:please )?(?:like and )?subscribe(?: to (?:my|our|the) channel)?",
     r"thanks? (?:you )?(?:so much )?for watching(?: and see you next time)?",
     r"see you (?:in the )?next (?:time|video)",
+    r"(?:and )?(?:this|that) (?:is|was) the end of (?:the|this|our|my) (?:video|clip|recording|broadcast)",
+    r"(?:and )?(?:that ?s|that is) (?:all|it) for (?:this|today's|the) (?:video|clip)",
+    r"thanks? (?:you )?(?:so much )?for (?:watching|listening|viewing)(?: this video)?",
     r"(?:www ?\. ?)?[a-z0-9-]+ ?\. ?(?:com|net|org|vn)(?: ?/ ?\S+)?",
     r"hãy (?:đăng ký|subscribe|like).{0,60}",
     r"(?:đăng ký|subscribe) (?:cho )?kênh.{0,60}",
@@ -68,14 +73,18 @@ class GuardOptions:
     no_speech_prob: float = 0.6  # with avg_logprob below log_prob: Whisper's own "no speech" rule
     log_prob: float = -1.0
     low_confidence: float = 0.5  # a word below this probability is listed for review
+    # Text with no time: a segment most of whose words last under ``min_word_seconds`` is removed when
+    # the model was unsure of it (mean word probability under ``low_confidence``), flagged otherwise.
+    min_word_seconds: float = 0.02
+    timeless_fraction: float = 0.5
 
     def key(self) -> str:
-        return repr(self) + "|" + repr(ARTEFACTS) + "|v1"
+        return repr(self) + "|" + repr(ARTEFACTS) + "|v2"
 
 
 @dataclass(frozen=True)
 class GuardEvent:
-    kind: str  # "artefact", "repetition", "duplicate", "silence", "no-speech"
+    kind: str  # "artefact", "repetition", "duplicate", "silence", "no-speech", "timeless"
     action: str  # "removed" (the segment), "cut" (part of its text), "flagged"
     start: float
     end: float
@@ -217,6 +226,20 @@ def _quiet_overlap(start: float, end: float, spans: list[tuple[float, float]]) -
     return got / (end - start)
 
 
+def timeless(seg: Segment, opts: GuardOptions | None = None) -> bool:
+    """True when most of the segment's words last (nearly) no time: Whisper's alignment put text where no
+    audio carries it. A segment without word times is never timeless."""
+    o = opts or GuardOptions()
+    if not seg.words:
+        return False
+    short = sum(1 for w in seg.words if w.end - w.start < o.min_word_seconds)
+    return short >= o.timeless_fraction * len(seg.words)
+
+
+def _mean_probability(seg: Segment) -> float:
+    return sum(w.probability for w in seg.words) / len(seg.words) if seg.words else seg.confidence
+
+
 # -- the guard ---------------------------------------------------------------------------------------
 def _add_flag(seg: Segment, flag: str) -> Segment:
     return seg if flag in seg.flags else replace(seg, flags=seg.flags + (flag,))
@@ -270,6 +293,11 @@ def apply_guards(t: Transcript, *, quiet: list[tuple[float, float]] | None = Non
         if seg.no_speech_prob > o.no_speech_prob and seg.avg_logprob < o.log_prob:
             events.append(GuardEvent("no-speech", "removed", seg.start, seg.end, text))
             continue
+        if timeless(seg, o):
+            if _mean_probability(seg) < o.low_confidence:
+                events.append(GuardEvent("timeless", "removed", seg.start, seg.end, text))
+                continue
+            seg = _add_flag(seg, "maybe-no-speech")
         if o.collapse_repetition:
             seg, cuts = _collapse(seg, o)
             for c in cuts:

@@ -15,7 +15,11 @@ chunk is transcribed as soon as it is complete, with the text before it as conte
 - Chunks never overlap, and word and segment times are offset by the chunk's start, so times are
   absolute and increase. At a boundary a word whose time goes back before the last word kept, or a
   repeat of the previous chunk's last words right at the start of the next (Whisper echoing its
-  prompt), is dropped: no word appears twice, none is lost to the cut.
+  prompt), is dropped: no word appears twice, none is lost to the cut. A word placed at or past the end
+  of the chunk's audio is text the model went on with where the audio had stopped, and is dropped too.
+- With ``guards`` (:class:`transcribe.guards.GuardOptions`) each chunk's segments pass the hallucination
+  guards against that chunk's own audio as soon as it is transcribed, so what is invented never reaches
+  the live page, nor the next chunk's prompt; what was removed is kept in :attr:`Chunk.guarded`.
 - The last ``prompt_chars`` characters of the text so far are the next chunk's ``initial_prompt``
   (after the caller's own prompt, e.g. a glossary). A language detected on the first chunk with
   speech is kept for the rest.
@@ -65,6 +69,7 @@ class Chunk:
     seconds: float = 0.0  # time spent transcribing it
     dropped: int = 0  # boundary words dropped as duplicates
     forced: bool = False  # cut without a pause (max_chunk reached)
+    guarded: tuple[dict[str, Any], ...] = ()  # the guards' events for this chunk (GuardEvent.to_dict())
 
     @property
     def start_s(self) -> float:
@@ -86,6 +91,7 @@ class Chunk:
     def from_dict(cls, d: dict[str, Any]) -> "Chunk":
         d = dict(d)
         d["segments"] = tuple(Segment.from_dict(s) for s in d.get("segments", ()))
+        d["guarded"] = tuple(dict(e) for e in d.get("guarded", ()))
         return cls(**d)
 
 
@@ -105,6 +111,7 @@ class LiveTranscriber:
     options: Any = None  # transcribe.whisper.TranscribeOptions
     live: LiveOptions = field(default_factory=LiveOptions)
     chunks: list[Chunk] = field(default_factory=list)
+    guards: Any = None  # transcribe.guards.GuardOptions: guard each chunk as it is transcribed; None = off
 
     def __post_init__(self) -> None:
         import numpy as np
@@ -233,12 +240,26 @@ class LiveTranscriber:
         if self.language is None and t.segments:
             self.language = t.language
         segments, dropped = self._place(t.segments, start / SAMPLE_RATE, end / SAMPLE_RATE)
+        guarded: tuple[dict[str, Any], ...] = ()
+        if self.guards is not None and segments:
+            segments, guarded = self._guard(segments, audio, start / SAMPLE_RATE)
         chunk = Chunk(index, start, end, tuple(segments), t.language, float(t.language_probability),
-                      round(time.perf_counter() - t0, 3), dropped, forced)
+                      round(time.perf_counter() - t0, 3), dropped, forced, guarded)
         self.chunks.append(chunk)
         self.engine, self.model = t.engine, t.model
         self.decoded_with = t.options
         return chunk
+
+    def _guard(self, segments: list[Segment], audio: Any, offset: float) -> tuple[list[Segment], tuple]:
+        """The guards over one chunk's segments, with the quiet spans of its own audio."""
+        from transcribe import guards
+
+        quiet = [(round(a + offset, 3), round(b + offset, 3)) for a, b in guards.quiet_spans(audio)]
+        g = guards.apply_guards(Transcript(language="", duration=0.0, segments=tuple(segments)),
+                                quiet=quiet, options=self.guards)
+        base = segments[0].id
+        kept = [dataclasses.replace(s, id=base + i) for i, s in enumerate(g.transcript.segments)]
+        return kept, tuple(e.to_dict() for e in g.events)
 
     def _place(self, segments: Iterable[Segment], offset: float, limit: float) -> tuple[list[Segment], int]:
         """Offset to absolute time; drop boundary duplicates; keep times monotonic within [offset, limit]."""
@@ -265,6 +286,9 @@ class LiveTranscriber:
             for w in s.words:
                 seen += 1
                 if seen <= echo:
+                    dropped += 1
+                    continue
+                if w.start + offset >= limit - 0.005:  # past the chunk's audio: text with nothing said
                     dropped += 1
                     continue
                 ws = round(min(max(w.start + offset, offset), limit), 3)
@@ -308,6 +332,7 @@ def assemble(chunks: Iterable[Chunk], *, duration: float, model: str = "", engin
     prob = max((c.language_probability for c in spoken), default=0.0)
     opts = dict(options or {})
     opts["live"] = {"chunks": len(chunks), "forced_cuts": sum(c.forced for c in chunks),
-                    "dropped_words": sum(c.dropped for c in chunks)}
+                    "dropped_words": sum(c.dropped for c in chunks),
+                    "guarded": [e for c in chunks for e in c.guarded]}
     return Transcript(language=language, duration=round(duration, 3), segments=tuple(segments),
                       language_probability=prob, model=model, engine=engine, options=opts)

@@ -104,11 +104,12 @@ def _encoded(x: Any) -> _Encoded:
 
 
 class _Request:
-    __slots__ = ("kind", "key", "args", "n", "done", "result", "error")
+    __slots__ = ("kind", "key", "args", "n", "done", "result", "error", "slot")
 
     def __init__(self, kind: str, key: tuple, args: tuple, n: int) -> None:
         self.kind, self.key, self.args, self.n = kind, key, args, n
         self.done, self.result, self.error = False, None, None
+        self.slot = 0  # the worker's place in the batch order
 
 
 _CYCLE = {"encode": 0, "detect_language": 1, "generate": 2, "align": 3}  # the calls for one window, in order
@@ -120,20 +121,28 @@ def _options_key(kw: dict[str, Any]) -> tuple:
 
 class Batcher:
     """Stands in for a ``ctranslate2.models.Whisper`` shared by ``workers`` threads: a call waits until
-    every worker that has begun decoding (made a call, and not left) has made one, then the calls of
-    one kind and options run as one batch. A worker still preparing its part (VAD, features) joins at
-    its first call, so the parts ready first do not wait for it. Attributes other than the batched
-    calls pass through to the model."""
+    every worker that has not left has made one, then the calls of one kind and options run as one
+    batch, in the workers' order. Attributes other than the batched calls pass through to the model.
+
+    The make-up of every batch is a function of the workers' calls alone, never of when they came: a
+    batched call is not bit-for-bit the same as the same rows in another batch (int8 matrix products
+    block differently for other batch sizes), so a batch that depended on which part was ready first
+    made the transcript depend on how loaded the machine was. So the first batch waits for every
+    worker's first call (the parts prepare one after another: on 10 minutes the last lane's first part
+    starts about a second later than it would otherwise), groups are chosen by a fixed rule, and rows
+    are in the order of the workers (:meth:`enter`)."""
 
     def __init__(self, model: Any, workers: int) -> None:
         self._model = model
         self._cv = threading.Condition()
         self._waiting = workers  # workers that have not made a call yet
         self._joined: set[int] = set()  # threads of the workers decoding now
+        self._slots: dict[int, int] = {}  # thread -> the worker's place in every batch (enter())
         self._pending: list[_Request] = []
         self._cancelled = False
         self.calls = 0  # calls the workers made
         self.batches = 0  # model calls made for them
+        self.log: list[tuple[str, tuple[int, ...]]] = []  # each batch: its kind and the workers in it
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)
@@ -160,6 +169,12 @@ class Batcher:
     @property
     def cancelled(self) -> bool:
         return self._cancelled
+
+    def enter(self, slot: int) -> None:
+        """Give the calling worker thread its place in the order of every batch (its part's number).
+        A worker that does not enter gets the next place when it first calls."""
+        with self._cv:
+            self._slots[threading.get_ident()] = slot
 
     def leave(self) -> None:
         """A worker is done (or failed): the others no longer wait for it. Called in its thread."""
@@ -188,6 +203,7 @@ class Batcher:
             if me not in self._joined:
                 self._joined.add(me)
                 self._waiting -= 1
+            req.slot = self._slots.setdefault(me, len(self._slots) + 1_000_000)
             self._pending.append(req)
             self.calls += 1
             self._cv.notify_all()
@@ -198,25 +214,28 @@ class Batcher:
         return req.result
 
     def serve(self) -> None:
-        """Run the workers' calls until they have all left. Each time every decoding worker waits on a
-        call, one group of calls of the same kind and options runs as one batch: the kind earliest in a
-        window's cycle (encode, generate, align), so that a part that fell out of step (a temperature
-        fallback, a late start) catches up and the parts meet at the same kind of call again; the others
-        wait for the next turn. One thread makes every model call, so the model's working memory is
-        allocated in one place (in the workers' threads glibc kept a copy per thread)."""
+        """Run the workers' calls until they have all left. Each time every worker that has not left
+        waits on a call, one group of calls of the same kind and options runs as one batch: the kind
+        earliest in a window's cycle (encode, generate, align), so that a part that fell out of step (a
+        temperature fallback) catches up and the parts meet at the same kind of call again; among
+        those the largest group, then the one with the first worker. The others wait for the next turn.
+        One thread makes every model call, so the model's working memory is allocated in one place (in
+        the workers' threads glibc kept a copy per thread)."""
         while True:
             with self._cv:
-                while not self._cancelled and not (self._pending and len(self._pending) >= len(self._joined)):
+                while not self._cancelled and not (
+                        self._pending and not self._waiting and len(self._pending) >= len(self._joined)):
                     if not self._joined and not self._waiting:
                         return
                     self._cv.wait()
                 if self._cancelled:
                     return
                 groups: dict[tuple, list[_Request]] = {}
-                for r in self._pending:
+                for r in sorted(self._pending, key=lambda r: r.slot):
                     groups.setdefault(r.key, []).append(r)
-                group = min(groups.values(), key=lambda g: (_CYCLE[g[0].kind], -len(g)))
+                group = min(groups.values(), key=lambda g: (_CYCLE[g[0].kind], -len(g), g[0].slot))
                 self._pending = [r for r in self._pending if r.key != group[0].key]  # the group is its key's
+                self.log.append((group[0].kind, tuple(r.slot for r in group)))
             try:
                 self.batches += 1
                 getattr(self, "_run_" + group[0].kind)(group)
@@ -299,7 +318,8 @@ class Batcher:
 
 def transcribe_parts(model: Any, samples: np.ndarray, parts: int, kwargs: dict[str, Any],
                      on_segment: Callable[[int, float, Any], None] | None = None,
-                     stats: dict[str, int] | None = None, lanes: int = 1) -> list[Any]:
+                     stats: dict[str, Any] | None = None, lanes: int = 1,
+                     before_part: Callable[[int], None] | None = None) -> list[Any]:
     """Transcribe ``samples`` (16 kHz mono float32) as ``parts`` parts decoded side by side with one
     ``faster_whisper.WhisperModel``; returns faster-whisper's segments with times in the whole audio.
 
@@ -308,7 +328,14 @@ def transcribe_parts(model: Any, samples: np.ndarray, parts: int, kwargs: dict[s
     give a language (detecting it per part could give the parts different languages). ``lanes`` > 1
     deals the parts to that many meetings that call the model at the same time (part j to lane
     j % lanes); the model should have as many CTranslate2 workers. ``stats``, when given, receives the
-    number of parts and lanes, the workers' calls and the batched model calls."""
+    number of parts and lanes, the workers' calls, the batched model calls, and each lane's schedule (per
+    batch: its kind and the parts in it). The result depends on the audio, the model and ``kwargs`` only,
+    never on timing (see :class:`Batcher`).
+
+    ``before_part(j)``, when given, runs in part j's thread before it prepares its part (a test uses it
+    to hold parts back and show that the result does not change)."""
+    if not kwargs.get("language"):
+        raise ValueError("transcribe_parts needs a language: detect it once for the whole recording first")
     points = cut_points(samples, parts)
     parts = len(points) - 1
     lanes = max(1, min(lanes, parts))
@@ -329,7 +356,10 @@ def transcribe_parts(model: Any, samples: np.ndarray, parts: int, kwargs: dict[s
 
     def work(j: int) -> None:
         batcher = batchers[j % lanes]
+        batcher.enter(j)
         try:
+            if before_part is not None:
+                before_part(j)
             with gate:
                 while turn[0] != j:
                     gate.wait()
@@ -384,7 +414,7 @@ def transcribe_parts(model: Any, samples: np.ndarray, parts: int, kwargs: dict[s
         t.join()
     if stats is not None:
         stats.update(parts=parts, lanes=lanes, calls=sum(b.calls for b in batchers),
-                     batches=sum(b.batches for b in batchers))
+                     batches=sum(b.batches for b in batchers), schedule=[b.log for b in batchers])
     if error is not None:
         raise error
     return [s for part in results for s in part]

@@ -112,3 +112,35 @@ def test_needs_review() -> None:
     assert needs_review(low_word)
     assert needs_review(seg(2, "x y", 0.0, confidence=0.3))
     assert not needs_review(seg(3, "x y", 0.0, confidence=1.0, flags=("corrected",)))
+
+
+def _timeless(text: str, at: float, p: float) -> tuple[Word, ...]:
+    """Words as Whisper's alignment places text that no audio carries: all at one instant."""
+    return tuple(Word(at, at, " " + w, p) for w in text.split())
+
+
+def test_text_with_no_time_is_removed_when_unsure_and_flagged_when_sure() -> None:
+    invented = Segment(id=1, start=25.1, end=25.52, text=" I'm sorry, we have to go.", words=(
+        Word(25.1, 25.52, " I'm", 0.39),) + _timeless("sorry, we have to go.", 25.52, 0.3))
+    sure = Segment(id=2, start=26.0, end=26.01, text=" Thank you all.", words=_timeless("Thank you all.", 26.0, 0.95))
+    t = transcript(seg(0, "His letter is admirably clear and regular.", 20.0), invented, sure)
+    g = apply_guards(t)
+    assert [s.text.strip() for s in g.transcript.segments] == ["His letter is admirably clear and regular.",
+                                                             "Thank you all."]
+    assert [(e.kind, e.action, e.text) for e in g.events if e.action == "removed"] == [
+        ("timeless", "removed", "I'm sorry, we have to go.")]
+    kept = g.transcript.segments[1]
+    assert "maybe-no-speech" in kept.flags and needs_review(kept)
+    # real speech at an ordinary pace, even with a short word in it, is left alone
+    ok = Segment(id=0, start=0.0, end=1.2, text=" a b c", words=(
+        Word(0.0, 0.5, " a", 0.3), Word(0.5, 0.51, " b", 0.3), Word(0.51, 1.2, " c", 0.3)))
+    assert apply_guards(transcript(ok)).transcript.segments[0].text == " a b c"
+
+
+def test_learnt_sign_offs_are_artefacts() -> None:
+    for text in ("This is the end of the video.", "And that's all for this video!", "Thank you for watching.",
+                 "Thanks for listening."):
+        assert is_artefact(text), text
+    for text in ("This is the end of the consultation period.", "Thank you for your questions.",
+                 "We will watch the figures closely."):
+        assert not is_artefact(text), text

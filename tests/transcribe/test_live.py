@@ -114,3 +114,50 @@ def test_resume_from_finished_chunks(transcriber, speech_audio):
     starts = [w.start for w in words]
     assert starts == sorted(starts)
     assert len(texts) == len(set(zip(texts, starts)))  # no word twice
+
+
+class _SignsOff:
+    """A recognizer that says what Whisper says at the end of some windows: the words it heard, then a
+    sign-off it learnt from subtitled video, its words squeezed to nothing at or past the audio's end.
+    Records the prompt each call was given."""
+
+    def __init__(self) -> None:
+        self.prompts: list[str | None] = []
+
+    def transcribe(self, audio, opts):
+        from transcribe.types import Segment, Transcript, Word
+
+        self.prompts.append(opts.initial_prompt)
+        d = round(len(audio) / SAMPLE_RATE, 3)
+        n = len(self.prompts)
+        heard = tuple(Word(round(0.2 + 0.4 * i, 3), round(0.6 + 0.4 * i, 3), f" call{n}word{i}", 0.95)
+                      for i in range(5))
+        tail = tuple(Word(d - 0.3, d - 0.3, " " + w, 0.4) for w in ("This", "is", "the", "end"))
+        tail += tuple(Word(d + 0.2, d + 0.2, " " + w, 0.4) for w in ("of", "the", "video."))
+        segs = (Segment(0, 0.2, 2.2, "".join(w.text for w in heard), heard, 0.95),
+                Segment(1, d - 0.3, d + 0.2, " This is the end of the video.", tail, 0.4, -1.5, 0.59))
+        return Transcript(language="en", duration=d, segments=segs, engine="scripted", model="scripted")
+
+
+def test_live_chunks_pass_the_guards_before_anything_sees_them(speech_audio):
+    from transcribe.guards import GuardOptions
+
+    rec = _SignsOff()
+    lt = LiveTranscriber(rec, TranscribeOptions(language="en"), SMALL, guards=GuardOptions())
+    lt.feed(speech_audio)
+    lt.finish()
+    spoken = [c for c in lt.chunks if c.segments]
+    assert len(spoken) >= 2
+    t = lt.transcript()
+    assert "video" not in t.text and "the end" not in t.text  # not on the live page, not in the transcript
+    assert all("video" not in (p or "") for p in rec.prompts)  # nor in the next chunk's prompt
+    for c in spoken:
+        assert [e["kind"] for e in c.guarded] and all(e["action"] == "removed" for e in c.guarded)
+        assert all(w.end <= c.end_s for s in c.segments for w in s.words)
+    assert t.options["live"]["guarded"] and all(e["text"] for e in t.options["live"]["guarded"])
+    # without guards the sign-off's words placed past the chunk's end are still dropped at the boundary
+    raw = LiveTranscriber(_SignsOff(), TranscribeOptions(language="en"), SMALL)
+    raw.feed(speech_audio)
+    raw.finish()
+    assert all(" of the video." not in s.text for c in raw.chunks for s in c.segments)
+    assert sum(c.dropped for c in raw.chunks) >= 3 * len([c for c in raw.chunks if c.segments])

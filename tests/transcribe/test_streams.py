@@ -4,6 +4,7 @@ with the real bundled model on real speech."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 import pytest
@@ -180,3 +181,33 @@ def test_a_failing_progress_callback_stops_every_part(transcriber, briefing_audi
     # and the model still works afterwards
     again = transcriber.transcribe(samples[: 12 * SR], TranscribeOptions(language="en", streams=1))
     assert "ask not" in normalize(again.text)
+
+
+@pytest.mark.whisper
+def test_the_transcript_does_not_depend_on_which_part_is_ready_first(transcriber, briefing_audio):
+    """The same audio gives the same text however the parts' threads are scheduled: here the last part is
+    held back until another part has produced text (or a few seconds have passed, where no part may start
+    without it), which on a loaded machine happens by itself."""
+    samples, _ = briefing_audio
+    kwargs = TranscribeOptions(language="en").decode_kwargs()
+    model = transcriber.load()
+    free: dict[str, Any] = {}
+    plain = streams.transcribe_parts(model, samples, 3, kwargs, stats=free)
+    other_text = threading.Event()
+
+    def hold_last(j: int) -> None:
+        if j == 2:
+            other_text.wait(timeout=5)
+
+    held: dict[str, Any] = {}
+    late = streams.transcribe_parts(model, samples, 3, kwargs, stats=held, before_part=hold_last,
+                                    on_segment=lambda j, offset, seg: other_text.set())
+    assert held["schedule"] == free["schedule"]  # the same batches, of the same parts, in the same order
+    assert [(s.start, s.end, s.text) for s in late] == [(s.start, s.end, s.text) for s in plain]
+    assert [w for s in late for w in s.words] == [w for s in plain for w in s.words]
+    assert any(len(parts) > 1 for kind, parts in free["schedule"][0])  # and the parts were batched
+
+
+def test_parts_need_a_language_decided_for_the_whole_recording():
+    with pytest.raises(ValueError, match="language"):
+        streams.transcribe_parts(object(), np.zeros(10 * SR, np.float32), 2, {"beam_size": 5})
