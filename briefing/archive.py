@@ -243,6 +243,12 @@ def schedule_records(store: Store, briefing_id: str) -> dict[str, list[dict[str,
     return {k: v for k, v in out.items() if v}
 
 
+def _no_link(p: Path) -> None:
+    if p.is_symlink():
+        raise ArchiveError(f"{p} is a symbolic link; a package holds only regular files and links are never "
+                           "followed", hint="replace the link with the file itself, or remove it, and archive again")
+
+
 @dataclass
 class _Item:
     rel: str  # under data/
@@ -264,6 +270,7 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
         if role == "page":
             continue  # the site's files come below, with their versions
         p = Path(a.path)
+        _no_link(p)
         if not p.is_file():
             pruned = store.query("SELECT 1 FROM pruned WHERE briefing_id = ? AND role = ? AND sha256 = ?",
                                  (bid, role, a.sha256))
@@ -278,6 +285,7 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
         if d.is_dir():
             for p in sorted(d.rglob("*")):
                 rel = f"{sub}/{p.relative_to(d).as_posix()}"
+                _no_link(p)
                 if p.is_file() and rel not in items and not p.name.startswith("."):
                     items[rel] = _Item(rel, src=p)
     if "summary_json" in arts:
@@ -291,6 +299,7 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
     site = settings.site_dir / "briefings" / bid
     if site.is_dir():
         for p in sorted(site.rglob("*")):
+            _no_link(p)
             if p.is_file() and p.suffix.lower() not in MEDIA_SUFFIXES and not p.name.startswith("."):
                 rel = f"site/{p.relative_to(site).as_posix()}"
                 items[rel] = _Item(rel, src=p)

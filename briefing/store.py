@@ -71,18 +71,15 @@ class StageRun:
 class Store:
     """One SQLite database file. Safe to share between the threads of one process.
 
-    Paths of files inside the home (the directory holding the database, or ``home``) are stored relative
-    to it, and given back absolute in the home the store is opened in: a copied, moved or restored home
-    acts only on its own files (:meth:`rel`, :meth:`abs`)."""
+    Paths of files inside the home (the directory holding the database) are stored relative to it, and
+    given back absolute in the home the store is opened in: a copied, moved or restored home acts only on
+    its own files (:meth:`rel`, :meth:`abs`; migration 32 converts rows written before)."""
 
-    def __init__(self, path: Path | str, *, home: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str) -> None:
         self.path = str(path)
-        if home is not None:
-            self.home: Path | None = Path(home).absolute()
-        elif self.path != ":memory:" and not self.path.startswith("file:"):
+        self.home: Path | None = None
+        if self.path != ":memory:" and not self.path.startswith("file:"):
             self.home = Path(self.path).absolute().parent
-        else:
-            self.home = None
         self._lock = threading.RLock()
         try:
             self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=30,

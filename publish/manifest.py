@@ -274,7 +274,9 @@ def write_keyring(site_dir: Path, ring: dict[str, Any]) -> Path:
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o755)  # published: the web server reads it, whatever the umask
     if not (path.is_file() and path.read_bytes() == data):
         write_atomic(path, data)
 

@@ -265,3 +265,14 @@ def test_migration_makes_old_absolute_paths_relative_even_in_a_copied_home(one, 
     # the original, opened later, is migrated against itself
     orig = Store(home / "briefing.db")
     assert all(Path(a.path).is_relative_to(home) and Path(a.path).is_file() for a in orig.artifacts(BID).values())
+
+
+def test_archiving_does_not_follow_a_link_in_the_site_or_workspace(one, tmp_path: Path) -> None:
+    settings, store = one
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET")
+    link = settings.site_dir / "briefings" / BID / "extra.txt"
+    link.symlink_to(secret)
+    with pytest.raises(archive.ArchiveError, match="symbolic link"):
+        archive.create(store, settings, BID)
+    assert archive.records(store) == []

@@ -158,6 +158,9 @@ def test_a_journalist_verifies_with_openssl_alone(briefing_env: Path, tmp_path: 
     forged.write_bytes((d / "manifest.json").read_bytes().replace(b'"version": 1', b'"version": 2'))
     assert forged.read_bytes() != (d / "manifest.json").read_bytes()
     assert check(forged, key).returncode != 0
+    # the key's fingerprint, computed by openssl: the SHA-256 of the raw 32-byte key (the end of its DER)
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-in", str(key), "-outform", "DER"], capture_output=True)
+    assert der.returncode == 0 and pm.same_key(fp, __import__("hashlib").sha256(der.stdout[-32:]).hexdigest())
     # and a file's SHA-256 is the one the manifest lists (sha256sum does that part)
     listed = {f["path"]: f["sha256"] for f in json.loads((d / "manifest.json").read_text())["files"]}
     out = subprocess.run(["openssl", "dgst", "-sha256", "-r", str(d / "transcript.txt")], capture_output=True,
