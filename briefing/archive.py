@@ -20,7 +20,12 @@ Bag layout (under ``data/``)::
 Retention classes (``[retention.<class>]`` in briefing.toml) say how long the working copies (recording,
 speech audio, web media) stay in the workspace after publishing, and how long the archive is locked.
 ``prune`` frees working copies only of briefings whose latest package is archived *and verified*, and
-only files whose exact SHA-256 is in that package.
+only files whose exact SHA-256 is in that package; right before deleting it checks the archived copy of
+each of those files again (local: its bytes; S3: the recorded object version and its checksum), and on any
+mismatch deletes nothing and marks the package as failed verification.
+
+No link is ever followed: a package is gathered from regular files only, a package holding a symbolic
+link fails verification, and restore writes nothing outside its destination.
 """
 
 from __future__ import annotations
