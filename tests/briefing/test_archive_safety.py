@@ -134,7 +134,7 @@ def test_prune_frees_files_whose_archived_copies_are_intact(one, s3) -> None:
 
 
 # -- item 12: restore stays inside DEST ------------------------------------------------------------------
-def test_a_link_planted_in_a_bag_is_never_followed(one, tmp_path: Path) -> None:
+def test_a_link_planted_in_a_bag_is_never_followed(one, tmp_path: Path, run) -> None:
     settings, store = one
     rec = archive.create(store, settings, BID)
     secret = tmp_path / "outside" / "secret.txt"
@@ -153,6 +153,12 @@ def test_a_link_planted_in_a_bag_is_never_followed(one, tmp_path: Path) -> None:
     res = archive.verify(store, settings, BID)
     assert not res.ok and any("data/site/evil.txt" in e and "symbolic link" in e for e in res.errors)
     assert archive.records(store, BID)[-1].verify_ok is False
+    # the CLI: one line, non-zero, nothing outside copied
+    out = run("archive", "restore", BID, str(tmp_path / "cli-dest"))
+    assert out.code != 0 and len(out.err.strip().splitlines()) == 1 and "symbolic link" in out.err, out.err
+    assert not any(p.is_file() and b"SECRET" in p.read_bytes() for p in (tmp_path / "cli-dest").rglob("*"))
+    out = run("archive", "verify", BID)
+    assert out.code == 1 and "data/site/evil.txt" in out.out
 
 
 def test_a_linked_directory_in_a_bag_fails_verification(one, tmp_path: Path) -> None:
