@@ -263,7 +263,9 @@ def verify(c: Ctx, target: str, key: str | None, manifest: str | None, as_json: 
         if report.signature_ok:
             click.echo(f"signed by key {report.key_fingerprint} ({report.key_source}) — compare it with the "
                        "fingerprint the ministry publishes")
-        click.echo(f"{'AUTHENTIC' if report.ok else 'NOT VERIFIED'}: {report.briefing_id or target}"
+        elif report.key_expected:
+            click.echo(f"expected key {report.key_expected} (named by the manifest)")
+        click.echo(f"{'AUTHENTIC' if report.ok else 'NOT AUTHENTIC'}: {report.briefing_id or target}"
                    + (f" version {report.version}" if report.version else ""))
     if not report.ok:
         sys.exit(1)
@@ -298,6 +300,62 @@ def keys_show(c: Ctx, as_json: bool) -> None:
 
     fp = distribute.key_fingerprint(c.settings())
     emit({"fingerprint": fp}, as_json, fp)
+
+
+@keys.command(name="rotate")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the new private key here (needed when BRIEFING_SIGNING_KEY_FILE names the key).")
+@json_option
+@pass_ctx
+def keys_rotate(c: Ctx, out: Path | None, as_json: bool) -> None:
+    """Make a new signing key; the old public key stays published in the keyring, so every release signed
+    with it still verifies."""
+    from briefing import distribute
+
+    r = distribute.rotate_key(c.settings(), out)
+    emit(r, as_json, f"new signing key {r['fingerprint']} at {r['path']}"
+         + (f"\nthe previous key {r['previous']} stays in the keyring ({r['keyring']})" if r["previous"] else "")
+         + (f"\nits private key was moved to {r['retired_private_key']} — keep it offline or destroy it"
+            if r["retired_private_key"] else "")
+         + (f"\nuse it with: export BRIEFING_SIGNING_KEY_FILE={r['path']}" if r["configured"] else "")
+         + "\npublish the new fingerprint where journalists look for it; the next `briefing publish` "
+           "puts the keyring on every target")
+
+
+@keys.command(name="revoke")
+@click.argument("fingerprint")
+@click.option("--reason", default="", help="Why the key is withdrawn (e.g. \"compromised\"); published.")
+@json_option
+@pass_ctx
+def keys_revoke(c: Ctx, fingerprint: str, reason: str, as_json: bool) -> None:
+    """Mark a key as withdrawn in the published keyring: releases signed with it no longer verify."""
+    from briefing import distribute
+
+    r = distribute.revoke_key(c.settings(), fingerprint, reason=reason)
+    emit(r, as_json, f"revoked {r['fingerprint']} on {r['revoked']['at']}"
+         + (f"\n{len(r['releases'])} release(s) on the site are signed with it; sign them again with the "
+            f"current key: " + "; ".join(f"briefing publish {b}" for b in r["releases"]) if r["releases"] else ""))
+
+
+@keys.command(name="list")
+@json_option
+@pass_ctx
+def keys_list(c: Ctx, as_json: bool) -> None:
+    """Every key in the keyring: fingerprint, dates used, revocation."""
+    from briefing import distribute
+
+    r = distribute.list_keys(c.settings())
+    if as_json:
+        emit(r, True)
+        return
+    if not r["keys"]:
+        click.echo("No key has signed a release yet.")
+    for e in r["keys"]:
+        used = f"used {e.get('first_used') or '-'} … {e.get('last_used') or '-'}"
+        mark = " (in use)" if r["in_use"] and e["fingerprint"] == r["in_use"] else ""
+        rev = e.get("revoked")
+        click.echo(f"{e['fingerprint']}{mark}  {used}" + (f"  retired {e['retired']}" if e.get("retired") else "")
+                   + (f"  REVOKED {rev.get('at')} ({rev.get('reason')})" if rev else ""))
 
 
 @cli.group(name="outbox")

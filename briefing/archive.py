@@ -20,7 +20,12 @@ Bag layout (under ``data/``)::
 Retention classes (``[retention.<class>]`` in briefing.toml) say how long the working copies (recording,
 speech audio, web media) stay in the workspace after publishing, and how long the archive is locked.
 ``prune`` frees working copies only of briefings whose latest package is archived *and verified*, and
-only files whose exact SHA-256 is in that package.
+only files whose exact SHA-256 is in that package; right before deleting it checks the archived copy of
+each of those files again (local: its bytes; S3: the recorded object version and its checksum), and on any
+mismatch deletes nothing and marks the package as failed verification.
+
+No link is ever followed: a package is gathered from regular files only, a package holding a symbolic
+link fails verification, and restore writes nothing outside its destination.
 """
 
 from __future__ import annotations
@@ -159,12 +164,19 @@ class ArchiveRecord:
         return d
 
 
+def _record(store: Store, row: Any) -> ArchiveRecord:
+    rec = ArchiveRecord.from_row(row)
+    if rec.target == "local":  # stored relative to the home when inside it
+        rec.location = store.abs(rec.location)
+    return rec
+
+
 def records(store: Store, briefing_id: str | None = None) -> list[ArchiveRecord]:
     if briefing_id:
         rows = store.query("SELECT * FROM archives WHERE briefing_id = ? ORDER BY version", (briefing_id,))
     else:
         rows = store.query("SELECT * FROM archives ORDER BY briefing_id, version")
-    return [ArchiveRecord.from_row(r) for r in rows]
+    return [_record(store, r) for r in rows]
 
 
 def latest(store: Store, briefing_id: str) -> ArchiveRecord | None:
@@ -236,6 +248,12 @@ def schedule_records(store: Store, briefing_id: str) -> dict[str, list[dict[str,
     return {k: v for k, v in out.items() if v}
 
 
+def _no_link(p: Path) -> None:
+    if p.is_symlink():
+        raise ArchiveError(f"{p} is a symbolic link; a package holds only regular files and links are never "
+                           "followed", hint="replace the link with the file itself, or remove it, and archive again")
+
+
 @dataclass
 class _Item:
     rel: str  # under data/
@@ -257,6 +275,7 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
         if role == "page":
             continue  # the site's files come below, with their versions
         p = Path(a.path)
+        _no_link(p)
         if not p.is_file():
             pruned = store.query("SELECT 1 FROM pruned WHERE briefing_id = ? AND role = ? AND sha256 = ?",
                                  (bid, role, a.sha256))
@@ -271,6 +290,7 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
         if d.is_dir():
             for p in sorted(d.rglob("*")):
                 rel = f"{sub}/{p.relative_to(d).as_posix()}"
+                _no_link(p)
                 if p.is_file() and rel not in items and not p.name.startswith("."):
                     items[rel] = _Item(rel, src=p)
     if "summary_json" in arts:
@@ -284,6 +304,7 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
     site = settings.site_dir / "briefings" / bid
     if site.is_dir():
         for p in sorted(site.rglob("*")):
+            _no_link(p)
             if p.is_file() and p.suffix.lower() not in MEDIA_SUFFIXES and not p.name.startswith("."):
                 rel = f"site/{p.relative_to(site).as_posix()}"
                 items[rel] = _Item(rel, src=p)
@@ -401,7 +422,8 @@ def create(store: Store, settings: Settings, briefing_id: str, *, retention_clas
                 """INSERT INTO archives (briefing_id, version, target, location, bag_name, retention_class,
                      retain_until, payload_oxum, files, objects, created_at, verified_at, verify_ok)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)""",
-                (b.id, version, "s3" if s3 else "local", location, name, cls.name, rec_until, check.oxum,
+                (b.id, version, "s3" if s3 else "local", location if s3 else store.rel(location), name,
+                 cls.name, rec_until, check.oxum,
                  json.dumps(files, ensure_ascii=False), json.dumps(objects), now_iso()))
             rid = cur.lastrowid
     finally:
@@ -412,7 +434,7 @@ def create(store: Store, settings: Settings, briefing_id: str, *, retention_clas
             shutil.rmtree(staging, ignore_errors=True)
     # validate it again where it is stored (for S3: downloaded back); prune relies on this verification
     verify(store, settings, b.id, version=version)
-    return ArchiveRecord.from_row(store.query("SELECT * FROM archives WHERE id = ?", (rid,))[0])
+    return _record(store, store.query("SELECT * FROM archives WHERE id = ?", (rid,))[0])
 
 
 # -- verify -------------------------------------------------------------------------------------------------
@@ -601,9 +623,13 @@ def prune(store: Store, settings: Settings, briefing_id: str | None = None, *, d
     """Free working copies of briefings that are archived and verified and past their class's days.
 
     With an id, a briefing that is not archived or not verified is an error; without, it is reported
-    as kept. Never deletes a file whose exact SHA-256 is not in the verified package."""
+    as kept. Never deletes a file whose exact SHA-256 is not in the verified package, and right before
+    deleting re-checks the archived copy of every file it frees (see :func:`_archived_copy_problem`): on
+    any mismatch nothing at all is deleted, the package is marked as failed verification, and
+    ArchiveError says why."""
     now = now or datetime.now(timezone.utc)
     out = PruneResult(dry_run=dry_run)
+    plan: list[tuple[ArchiveRecord, str, Any, Path, str]] = []
     briefings = [store.briefing(briefing_id)] if briefing_id else store.briefings()
     for b in briefings:
         rec = latest(store, b.id)
@@ -626,22 +652,96 @@ def prune(store: Store, settings: Settings, briefing_id: str | None = None, *, d
                              "reason": f"kept until {due.date().isoformat()} ({cls.name}: {cls.working_days} "
                                        f"days after publishing)"})
             continue
-        archived = {f["sha256"] for f in rec.files.values()}
+        by_sha: dict[str, str] = {}
+        for rel, f in sorted(rec.files.items()):
+            by_sha.setdefault(f["sha256"], rel)
         for role, a in store.artifacts(b.id).items():
             if role not in cls.prune_roles:
                 continue
             p = Path(a.path)
             if not p.is_file():
                 continue
-            if a.sha256 not in archived or p.stat().st_size != a.size:
+            if a.sha256 not in by_sha or p.stat().st_size != a.size:
                 out.kept.append({"briefing_id": b.id, "role": role,
                                  "reason": f"{role} is not in the verified archive v{rec.version}: archive again"})
                 continue
             out.freed.append({"briefing_id": b.id, "role": role, "path": str(p), "size": a.size,
-                              "archive": rec.location})
-            if not dry_run:
-                p.unlink()
-                with store.tx() as db:
-                    db.execute("INSERT OR REPLACE INTO pruned VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               (b.id, role, str(p), a.sha256, a.size, rec.id, now_iso()))
+                              "archive": rec.location, "archived_as": by_sha[a.sha256]})
+            plan.append((rec, role, a, p, by_sha[a.sha256]))
+    # right before deleting: the archived copy of exactly these files must still be there, intact
+    failed: dict[int, tuple[ArchiveRecord, list[str]]] = {}
+    for rec, role, a, p, rel in plan:
+        problem = _archived_copy_problem(settings, rec, rel, a.sha256, a.size)
+        if problem:
+            failed.setdefault(rec.id, (rec, []))[1].append(f"{role} ({rel}): {problem}")
+    if failed:
+        for rec, problems in failed.values():
+            with store.tx() as db:
+                db.execute("UPDATE archives SET verified_at = ?, verify_ok = 0, verify_error = ? WHERE id = ?",
+                           (now_iso(), "prune re-check: " + "; ".join(problems), rec.id))
+        rec, problems = next(iter(failed.values()))
+        others = "" if len(failed) == 1 else f" (and {len(failed) - 1} more package(s))"
+        raise ArchiveError(
+            f"refusing to prune: the archived copy in {rec.briefing_id} v{rec.version} is not intact — "
+            f"{problems[0]}{'' if len(problems) == 1 else f' (+{len(problems) - 1} more)'}{others}; nothing "
+            f"was deleted and the package is now marked as failed verification",
+            hint=f"run `briefing archive create {rec.briefing_id} --force` to archive the working copies again")
+    if dry_run:
+        return out
+    for rec, role, a, p, rel in plan:
+        p.unlink()
+        with store.tx() as db:
+            db.execute("INSERT OR REPLACE INTO pruned VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (rec.briefing_id, role, store.rel(p), a.sha256, a.size, rec.id, now_iso()))
     return out
+
+
+def _sha256_no_follow(path: Path) -> str:
+    import hashlib
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    h = hashlib.sha256()
+    with os.fdopen(fd, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _archived_copy_problem(settings: Settings, rec: ArchiveRecord, rel: str, sha256: str, size: int) -> str | None:
+    """Why the archived copy of one payload file is not an intact copy of ``sha256`` (None when it is).
+
+    Local: the bytes themselves are hashed, and no part of the path may be a link. S3: the object version
+    recorded at archiving must still be there, with S3's own SHA-256 of it equal to the recorded one."""
+    from publish import archive as lib
+
+    if rec.target == "s3":
+        target = _s3(settings)
+        key = target.key(rec.bag_name, rel)
+        version_id = rec.objects.get(key)
+        if not version_id:
+            return f"no object version was recorded for {key}"
+        try:
+            got = target.checksum(key, version_id)
+            if got["version_id"] and got["version_id"] != version_id:
+                return f"S3 returned version {got['version_id']} instead of the recorded {version_id}"
+            digest = got["sha256"] or target.sha256_of(key, version_id)
+        except lib.ArchiveError as exc:
+            return f"cannot read the recorded version of {key}: {exc}"
+        if got.get("size") is not None and int(got["size"]) != size:
+            return f"the archived object has {got['size']} bytes, the working copy {size}"
+    else:
+        root = Path(rec.location)
+        path = root
+        for part in [*rel.split("/")]:
+            if path.is_symlink():
+                return f"{path} is a symbolic link"
+            path = path / part
+        try:
+            if path.is_symlink() or not path.is_file():
+                return "missing from the package" if not path.is_symlink() else f"{path} is a symbolic link"
+            digest = _sha256_no_follow(path)
+        except OSError as exc:
+            return f"cannot read it ({exc.strerror or exc})"
+    if digest != sha256:
+        return f"its SHA-256 is {digest[:12]}…, the working copy's {sha256[:12]}…"
+    return None

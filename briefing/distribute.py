@@ -221,6 +221,16 @@ def generate_key(settings: Settings, out: Path | None = None, *, force: bool = F
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists", hint="pass --force to replace it (old releases stay signed "
                                                           "with the old key), or --out to write elsewhere")
+    if path.exists() and path == default_key_path(settings):  # the replaced key's releases stay verifiable
+        ring = load_keyring(settings)
+        with _translated():
+            try:
+                old = pm.add_key(ring, pm.public_key_pem(path.read_bytes()), created=_today())
+                old["retired"] = old.get("retired") or _today()
+            except pm.ManifestError:
+                old = None
+        if old is not None:
+            save_keyring(settings, ring, site=settings.site_dir.is_dir())
     pem = pm.generate_private_key()
     with _translated():
         pm.write_private_key(path, pem)
@@ -249,6 +259,202 @@ def key_fingerprint(settings: Settings) -> str:
 
     with _translated():
         return pm.fingerprint(pm.public_key_pem(signing_key(settings)))
+
+
+# ------------------------------------------------------------------------------------------- the keyring
+# Every public key the site has signed with, kept in the home (keyring.json: public data only) and
+# published on the site (keyring.json and keys/<hex>.pub), so that releases signed before a rotation, or
+# with a key since lost, stay verifiable. Private keys are never written there.
+
+
+def keyring_path(settings: Settings) -> Path:
+    return settings.home / "keyring.json"
+
+
+def _today() -> str:
+    return datetime.now().astimezone().date().isoformat()
+
+
+def load_keyring(settings: Settings) -> dict[str, Any]:
+    """The home's keyring. A home without one yet (a site published before keyrings, or a home whose
+    keyring.json was lost) starts from what the site publishes: its keyring.json, and its
+    signing-key.pub, the key of the earlier releases."""
+    from publish import manifest as pm
+
+    with _translated():
+        path = keyring_path(settings)
+        ring = pm.parse_keyring(path.read_bytes() if path.is_file() else None)
+        if path.is_file():
+            return ring
+        site = settings.site_dir
+        published = site / pm.KEYRING_NAME
+        if published.is_file():
+            try:
+                for e in pm.parse_keyring(published.read_bytes())["keys"]:
+                    mine = pm.add_key(ring, e["public_key"])
+                    for k in ("created", "first_used", "last_used", "retired", "revoked"):
+                        if mine.get(k) in (None, "") and e.get(k) not in (None, ""):
+                            mine[k] = e[k]
+            except pm.ManifestError:
+                pass  # a damaged published keyring: the home's is the record; it is rewritten below
+        pub = site / pm.PUBLIC_KEY_NAME
+        if pub.is_file():
+            try:
+                entry = pm.add_key(ring, pub.read_bytes())
+                if entry.get("first_used") is None:
+                    used = _usage_on_site(site, entry["fingerprint"])
+                    entry["first_used"], entry["last_used"] = used
+            except pm.ManifestError:
+                pass
+    return ring
+
+
+def _usage_on_site(site: Path, fp: str) -> tuple[str | None, str | None]:
+    """First and last publication date of the releases on the site whose manifest names ``fp``."""
+    from publish import manifest as pm
+
+    dates = []
+    for m in sorted((site / "briefings").glob("*/" + pm.MANIFEST_NAME)):
+        try:
+            data = json.loads(m.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if pm.same_key((data.get("key") or {}).get("fingerprint"), fp):
+            when = str(data.get("published_at") or "")[:10]
+            if when:
+                dates.append(when)
+    return (min(dates), max(dates)) if dates else (None, None)
+
+
+def save_keyring(settings: Settings, ring: dict[str, Any], *, site: bool = True) -> None:
+    from publish import manifest as pm
+    from publish.files import write_atomic
+
+    with _translated():
+        data = pm.keyring_bytes(ring)
+        path = keyring_path(settings)
+        if not (path.is_file() and path.read_bytes() == data):
+            write_atomic(path, data)
+        if site:
+            pm.write_keyring(settings.site_dir, ring)
+
+
+def publish_keys(settings: Settings, site_dir: Path, private_pem: bytes) -> dict[str, Any]:
+    """Put the signing key's public half on the site (signing-key.pub), and the keyring with every key
+    used so far; the key in use is marked used today."""
+    from publish import manifest as pm
+
+    ring = load_keyring(settings)
+    with _translated():
+        public = pm.public_key_pem(private_pem)
+        entry = pm.add_key(ring, public, created=_today(), first_used=_today())
+        if entry.get("revoked"):
+            raise ConfigError(f"the signing key {entry['fingerprint']} was revoked on "
+                              f"{entry['revoked'].get('at', '?')}", hint="sign with another key: run "
+                              "`briefing keys rotate`, or point BRIEFING_SIGNING_KEY_FILE at the current key")
+        entry["last_used"] = max(str(entry.get("last_used") or ""), _today())
+        ring["current"] = entry["fingerprint"]
+        data = pm.keyring_bytes(ring)
+        path = keyring_path(settings)
+        if not (path.is_file() and path.read_bytes() == data):
+            from publish.files import write_atomic
+
+            write_atomic(path, data)
+        pm.write_keyring(site_dir, ring)
+        pm.write_public_key(site_dir, private_pem)
+    return ring
+
+
+def rotate_key(settings: Settings, out: Path | None = None) -> dict[str, Any]:
+    """Make a new signing key; the old public key stays in the keyring (and on the site), so every release
+    signed with it still verifies. The old private key is kept, owner-only, in keys/retired/."""
+    from publish import manifest as pm
+
+    configured = bool(settings["signing.key"])
+    if configured and out is None:
+        raise ConfigError("the signing key in use comes from BRIEFING_SIGNING_KEY(_FILE), which briefing does not "
+                          "change", hint="pass --out PATH for the new key, then point BRIEFING_SIGNING_KEY_FILE "
+                                         "at it")
+    default = default_key_path(settings)
+    target = Path(out) if out else default
+    if out is not None and target.exists():
+        raise ConfigError(f"{target} already exists", hint="pass --out with a new file name")
+    ring = load_keyring(settings)
+    old_fp = None
+    with _translated():
+        old_pem = None
+        if configured:
+            old_pem = signing_key(settings)
+        elif default.exists():
+            old_pem = default.read_bytes()
+        if old_pem is not None:
+            old_entry = pm.add_key(ring, pm.public_key_pem(old_pem), created=_today())
+            old_entry["retired"] = old_entry.get("retired") or _today()
+            old_fp = old_entry["fingerprint"]
+        new_pem = pm.generate_private_key()
+        new_pub = pm.public_key_pem(new_pem)
+        new_fp = pm.fingerprint(new_pub)
+        retired_path = None
+        if old_pem is not None and not configured and out is None:
+            retired_path = settings.home / "keys" / "retired" / (pm.key_file(old_fp).split("/", 1)[1][:-4] + ".pem")
+            pm.write_private_key(retired_path, old_pem)
+        pm.write_private_key(target, new_pem)
+        pm.add_key(ring, new_pub, created=_today())
+        if not configured and out is None:
+            ring["current"] = new_fp
+    site_has = settings.site_dir.is_dir()
+    save_keyring(settings, ring, site=site_has)
+    if site_has and not configured and out is None:
+        with _translated():
+            pm.write_public_key(settings.site_dir, new_pem)
+    return {"path": str(target), "fingerprint": new_fp, "previous": old_fp,
+            "retired_private_key": str(retired_path) if retired_path else None,
+            "keyring": str(settings.site_dir / pm.KEYRING_NAME) if site_has else str(keyring_path(settings)),
+            "configured": configured or out is not None}
+
+
+def revoke_key(settings: Settings, fp: str, *, reason: str = "") -> dict[str, Any]:
+    """Mark a key as withdrawn in the keyring: releases signed with it no longer verify. The key in use
+    cannot be revoked (rotate first)."""
+    from publish import manifest as pm
+
+    ring = load_keyring(settings)
+    want = "".join(fp.replace("SHA256:", "").split()).lower()
+    hits = [e for e in ring["keys"] if "".join(e["fingerprint"].replace("SHA256:", "").split()).lower()
+            .startswith(want)] if len(want) >= 8 else []
+    if len(hits) != 1:
+        raise ConfigError(f"no {'single ' if hits else ''}key in the keyring matches {fp!r}",
+                          hint="run `briefing keys list` and give the fingerprint (at least 8 hex digits)")
+    entry = hits[0]
+    try:
+        in_use = key_fingerprint(settings)
+    except ConfigError:
+        in_use = None
+    if pm.same_key(entry["fingerprint"], in_use):
+        raise ConfigError(f"key {entry['fingerprint']} is the key in use",
+                          hint="run `briefing keys rotate` first, then revoke the old key")
+    if not entry.get("revoked"):
+        entry["revoked"] = {"at": _today(), "reason": reason or "withdrawn"}
+    save_keyring(settings, ring, site=settings.site_dir.is_dir())
+    affected = []
+    for m in sorted((settings.site_dir / "briefings").glob("*/" + pm.MANIFEST_NAME)):
+        try:
+            named = (json.loads(m.read_text(encoding="utf-8")).get("key") or {}).get("fingerprint")
+        except (OSError, ValueError):
+            continue
+        if pm.same_key(named, entry["fingerprint"]):
+            affected.append(m.parent.name)
+    return {"fingerprint": entry["fingerprint"], "revoked": entry["revoked"], "releases": affected}
+
+
+def list_keys(settings: Settings) -> dict[str, Any]:
+    ring = load_keyring(settings)
+    try:
+        in_use = key_fingerprint(settings) if (settings["signing.key"] or default_key_path(settings).exists()) \
+            else None
+    except ConfigError:
+        in_use = None
+    return {"in_use": in_use, "keys": [{k: v for k, v in e.items() if k != "public_key"} for e in ring["keys"]]}
 
 
 class _translated:
@@ -290,8 +496,8 @@ def sign_release(settings: Settings, bid: str) -> Path:
     site_dir = settings.site_dir
     meta = _release_meta(site_dir, bid)
     key = signing_key(settings)
+    publish_keys(settings, site_dir, key)  # signing-key.pub, and the keyring with every earlier key
     with _translated():
-        pm.write_public_key(site_dir, key)
         return pm.write_signed_manifest(site_dir / "briefings" / bid,
                                         metadata={k: meta.get(k) for k in _MANIFEST_META}, private_pem=key)
 

@@ -41,6 +41,14 @@ def state_path(settings: Settings, bid: str) -> Path:
     return _dir(settings, bid) / "media.json"
 
 
+def _rel_to(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` when inside it (so that a moved home finds its own file), else absolute."""
+    try:
+        return Path(path).relative_to(base).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _target(settings: Settings) -> Any:
     from briefing.recording import loudnorm_target
 
@@ -119,7 +127,7 @@ class MediaFollower:
                 r = self.enc.finish()
             self.done = True
             self._write(status="complete", restarts=self.restarts, gain_db=r.gain_db, integrated=r.integrated,
-                        true_peak=r.true_peak, path=str(r.path))
+                        true_peak=r.true_peak, path=_rel_to(r.path, _dir(self.settings, self.bid)))
 
     def _restart(self, gain: float) -> None:
         from recorder.progressive import ProgressiveAudio
@@ -215,7 +223,8 @@ def adoptable(store: Any, settings: Settings, bid: str, *, source_sha: str, sour
     on_disk = [[p.name, p.stat().st_size] for p in rc.segments(cdir)]
     if [list(s) for s in st["segments"]] != on_disk:
         return _no(bid, "other segments on disk")
-    r = ProgressiveResult(Path(st["path"]), float(st["gain_db"]), float(st["integrated"]), float(st["true_peak"]))
+    r = ProgressiveResult(_dir(settings, bid) / st["path"], float(st["gain_db"]), float(st["integrated"]),
+                          float(st["true_peak"]))  # relative to the live dir: a moved home uses its own file
     if not r.path.is_file() or not r.within(target, TOLERANCE):
         return _no(bid, f"off target (gain {r.gain_db} dB, {r.integrated} LUFS, peak {r.true_peak} dBFS)")
     try:

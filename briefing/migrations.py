@@ -7,8 +7,10 @@ is a new migration. Ranges by area: 1-9 core, 10-19 schedule/invitations/jitsi, 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 Migration = tuple[int, str, Callable[[sqlite3.Connection], None]]
 MIGRATIONS: list[Migration] = []
@@ -336,3 +338,71 @@ def _m055(db: sqlite3.Connection) -> None:
             PRIMARY KEY (briefing_id, start)
         )
     """)
+
+
+def home_relative(path: object, home: Path | None) -> str:
+    """``path`` relative to ``home`` (POSIX separators) when it lies inside it, else ``str(path)`` unchanged.
+
+    The store keeps the paths of files in the home this way, so that a copied, moved or restored home
+    acts on its own files only."""
+    text = str(path)
+    if home is None or not text or "://" in text:
+        return text
+    p = Path(os.path.abspath(text))
+    home = Path(home)
+    for base, cand in ((home, p), (Path(os.path.realpath(home)), Path(os.path.realpath(p.parent)) / p.name)):
+        try:
+            rel = cand.relative_to(base)
+        except ValueError:
+            continue
+        if rel.parts:
+            return rel.as_posix()
+    return text
+
+
+def _old_home(rows: list[tuple[str, str, str]], home: Path) -> Path | None:
+    """The home that absolute artifact paths were written in (``<home>/briefings/<id>/...``), when it is
+    not this one: the home was copied or moved before its paths were made relative."""
+    counts: dict[Path, int] = {}
+    for bid, role, path in rows:
+        if role == "page" or not path or not os.path.isabs(path):
+            continue
+        parts = Path(path).parts
+        for i in range(len(parts) - 2):
+            if parts[i] == "briefings" and parts[i + 1] == bid:
+                cand = Path(*parts[:i])
+                if cand != home:
+                    counts[cand] = counts.get(cand, 0) + 1
+                break
+    if not counts:
+        return None
+    return max(counts, key=lambda c: (counts[c], -len(c.parts)))
+
+
+@migration(32, "paths of files in the home are stored relative to it (a home can be copied or moved)")
+def _m032(db: sqlite3.Connection) -> None:
+    files = [r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"]
+    if not files or not files[0]:
+        return  # an in-memory store has no home
+    home = Path(files[0]).absolute().parent
+    arts = [(r[0], r[1], r[2]) for r in db.execute("SELECT briefing_id, role, path FROM artifacts")]
+    old = _old_home(arts, home)
+
+    def rel(path: str) -> str:
+        out = home_relative(path, home)
+        if out == path and old is not None:
+            out = home_relative(path, old)
+        return out
+
+    for bid, role, path in arts:
+        new = rel(path)
+        if new != path:
+            db.execute("UPDATE artifacts SET path = ? WHERE briefing_id = ? AND role = ?", (new, bid, role))
+    for rowid, path in list(db.execute("SELECT rowid, path FROM pruned")):
+        new = rel(path)
+        if new != path:
+            db.execute("UPDATE pruned SET path = ? WHERE rowid = ?", (new, rowid))
+    for rid, location in list(db.execute("SELECT id, location FROM archives WHERE target = 'local'")):
+        new = rel(location)
+        if new != location:
+            db.execute("UPDATE archives SET location = ? WHERE id = ?", (new, rid))

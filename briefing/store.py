@@ -18,7 +18,7 @@ from typing import Any
 
 from briefing.errors import NotFoundError, StoreError
 
-from briefing.migrations import MIGRATIONS
+from briefing.migrations import MIGRATIONS, home_relative
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
@@ -69,10 +69,17 @@ class StageRun:
 
 
 class Store:
-    """One SQLite database file. Safe to share between the threads of one process."""
+    """One SQLite database file. Safe to share between the threads of one process.
+
+    Paths of files inside the home (the directory holding the database) are stored relative to it, and
+    given back absolute in the home the store is opened in: a copied, moved or restored home acts only on
+    its own files (:meth:`rel`, :meth:`abs`; migration 32 converts rows written before)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
+        self.home: Path | None = None
+        if self.path != ":memory:" and not self.path.startswith("file:"):
+            self.home = Path(self.path).absolute().parent
         self._lock = threading.RLock()
         try:
             self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=30,
@@ -91,6 +98,17 @@ class Store:
     @classmethod
     def memory(cls) -> "Store":
         return cls(":memory:")
+
+    # -- paths ----------------------------------------------------------------------------------
+    def rel(self, path: Path | str) -> str:
+        """How a path is stored: relative to the home (POSIX separators) when inside it, else as given."""
+        return home_relative(path, self.home)
+
+    def abs(self, stored: str) -> str:
+        """A stored path as an absolute path in this home (paths outside the home are stored absolute)."""
+        if self.home is None or not stored or Path(stored).is_absolute():
+            return stored
+        return str(self.home / stored)
 
     def close(self) -> None:
         self.db.close()
@@ -208,7 +226,7 @@ class Store:
             for a in artifacts:
                 db.execute(
                     "INSERT OR REPLACE INTO artifacts VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (briefing_id, stage, a.role, a.path, a.sha256, a.size, ts),
+                    (briefing_id, stage, a.role, self.rel(a.path), a.sha256, a.size, ts),
                 )
             db.execute(
                 """UPDATE stages SET status='done', inputs_key=?, info=?, error=NULL, finished_at=?
@@ -237,5 +255,5 @@ class Store:
         if stage:
             sql += " AND stage = ?"
             params += (stage,)
-        return {r["role"]: Artifact(r["role"], r["path"], r["sha256"], r["size"], r["stage"])
+        return {r["role"]: Artifact(r["role"], self.abs(r["path"]), r["sha256"], r["size"], r["stage"])
                 for r in self.query(sql + " ORDER BY stage, role", params)}

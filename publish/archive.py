@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -58,14 +59,54 @@ def make_bag(staging: Path, info: dict[str, Any], *, processes: int = 1) -> BagC
     return check
 
 
+def links(path: Path) -> list[str]:
+    """Every entry of a bag that is not a plain file or directory (symbolic links, devices, fifos ...), as
+    paths relative to the bag, sorted. Nothing is followed: a linked directory is reported, not entered."""
+    root = Path(path)
+    if root.is_symlink():
+        return ["."]
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        for name in dirnames + filenames:
+            p = Path(dirpath) / name
+            mode = os.lstat(p).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                out.append(p.relative_to(root).as_posix())
+    return sorted(out)
+
+
+def refuse_links(path: Path) -> None:
+    """Raise ArchiveError when the bag holds a symbolic link or special file (see :func:`links`)."""
+    found = links(path)
+    if found:
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        raise ArchiveError(f"the package {path} holds a symbolic link or special file ({', '.join(found[:5])}"
+                           f"{more}); a package holds only regular files, and links are never followed",
+                           hint="the package was tampered with: restore another version, or archive again")
+
+
 def validate_bag(path: Path, *, processes: int = 1) -> BagCheck:
-    """Validate a bag completely (every checksum). Raises ArchiveError if ``path`` is not a bag at all."""
+    """Validate a bag completely (every checksum). Raises ArchiveError if ``path`` is not a bag at all.
+
+    A symbolic link (or any entry that is not a plain file or directory) anywhere in the bag fails the
+    validation, and nothing is read through it."""
     import bagit
 
     path = Path(path)
     if not path.is_dir() or not (path / "bagit.txt").is_file():
         raise ArchiveError(f"{path} is not a BagIt bag (no bagit.txt)",
                            hint="give the directory of an archive package, or a briefing id")
+    found = links(path)
+    if found:
+        info: dict[str, Any] = {}
+        if "bag-info.txt" not in found and "bagit.txt" not in found and "." not in found:
+            try:
+                info = dict(bagit.Bag(str(path)).info)
+            except (bagit.BagError, OSError):
+                info = {}
+        errors = tuple(f"{rel} is a symbolic link or special file, not a regular file (a package holds only "
+                       "regular files; it was not followed)" for rel in found)
+        return BagCheck(path, False, errors, info, {}, str(info.get("Payload-Oxum", "")))
     try:
         bag = bagit.Bag(str(path))
     except bagit.BagError as exc:
@@ -96,12 +137,47 @@ def make_read_only(path: Path) -> None:
             p.chmod(0o444)
 
 
+def safe_rel(rel: str) -> str:
+    """``rel`` if it names a file strictly inside a directory (no absolute path, no ``..``, no empty or
+    ``.`` part, no backslash or NUL); else ArchiveError."""
+    parts = rel.split("/")
+    if (not rel or rel.startswith("/") or "\\" in rel or "\0" in rel
+            or any(p in ("", ".", "..") for p in parts)):
+        raise ArchiveError(f"the package holds a file named {rel!r}, which would be written outside the "
+                           "destination", hint="the package was tampered with: nothing was written outside")
+    return rel
+
+
+def _open_new(dest: Path, rel: str) -> Any:
+    """Create ``dest/rel`` (and its directories) for writing without following any link: every directory
+    below ``dest`` must be a real one, and the file must not exist yet."""
+    target = Path(dest) / safe_rel(rel)
+    d = Path(dest)
+    d.mkdir(parents=True, exist_ok=True)
+    for part in rel.split("/")[:-1]:
+        d = d / part
+        if d.is_symlink():
+            raise ArchiveError(f"{d} is a symbolic link", hint="restore into a new or empty directory")
+        d.mkdir(exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(target, flags, 0o644)
+    except FileExistsError:
+        raise ArchiveError(f"{target} already exists (two objects of the package have one name)",
+                           hint="restore into a new or empty directory") from None
+    return os.fdopen(fd, "wb")
+
+
 def copy_bag(src: Path, dest: Path) -> None:
-    """Copy a bag's files into ``dest`` (which must not exist or be empty), byte for byte, writable."""
+    """Copy a bag's files into ``dest`` (which must not exist or be empty), byte for byte, writable.
+
+    A bag holding a symbolic link or special file is refused before anything is copied; no link is ever
+    followed, and nothing is written outside ``dest``."""
+    refuse_links(src)
     for rel in bag_files(src):
-        target = Path(dest) / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(Path(src) / rel, target)
+        fd = os.open(Path(src) / rel, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as fin, _open_new(Path(dest), rel) as fout:
+            shutil.copyfileobj(fin, fout, 1 << 20)
 
 
 # ------------------------------------------------------------------------------------------------- S3
@@ -219,22 +295,64 @@ class S3Archive:
         keys = sorted(versions) if versions else [o["Key"] for o in self.list_bag(name)]
         if not keys:
             raise ArchiveError(f"nothing at {self.url(name)}", hint="check the bucket and prefix")
+        rels = []
+        for key in keys:  # every name is checked before anything is written
+            if not key.startswith(pre):
+                raise ArchiveError(f"the package {self.url(name)} names an object outside it: {key!r}",
+                                   hint="the archive record was tampered with: nothing was written")
+            rels.append(safe_rel(key[len(pre):]))
         got = []
-        for key in keys:
-            rel = key[len(pre):]
-            target = Path(dest) / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+        for key, rel in zip(keys, rels):
             kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
             if versions and versions.get(key):
                 kw["VersionId"] = versions[key]
             try:
                 body = self.client.get_object(**kw)["Body"]
-                with open(target, "wb") as f:
-                    shutil.copyfileobj(body, f, 1 << 20)
             except Exception as exc:  # noqa: BLE001
                 raise self._fail(f"download of {key}", exc) from exc
+            with _open_new(Path(dest), rel) as f:
+                try:
+                    shutil.copyfileobj(body, f, 1 << 20)
+                except Exception as exc:  # noqa: BLE001
+                    raise self._fail(f"download of {key}", exc) from exc
             got.append(rel)
         return got
+
+    def checksum(self, key: str, version_id: str | None = None) -> dict[str, Any]:
+        """The stored SHA-256 (hex, from S3's own checksum of the object), size and version of an object."""
+        kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "ChecksumMode": "ENABLED"}
+        if version_id:
+            kw["VersionId"] = version_id
+        try:
+            h = self.client.head_object(**kw)
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(f"reading {key}", exc) from exc
+        b64 = h.get("ChecksumSHA256") or ""
+        hexd = ""
+        if b64 and "-" not in b64:  # a multipart upload's checksum is of its parts, not of the bytes
+            import base64
+
+            try:
+                hexd = base64.b64decode(b64).hex()
+            except ValueError:
+                hexd = ""
+        return {"sha256": hexd, "size": h.get("ContentLength"), "version_id": h.get("VersionId")}
+
+    def sha256_of(self, key: str, version_id: str | None = None) -> str:
+        """The SHA-256 (hex) of an object's bytes, downloaded."""
+        import hashlib
+
+        kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if version_id:
+            kw["VersionId"] = version_id
+        h = hashlib.sha256()
+        try:
+            body = self.client.get_object(**kw)["Body"]
+            for chunk in iter(lambda: body.read(1 << 20), b""):
+                h.update(chunk)
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(f"download of {key}", exc) from exc
+        return h.hexdigest()
 
     def retention(self, key: str, version_id: str | None = None) -> dict[str, Any]:
         kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key}

@@ -2,7 +2,10 @@
 
 Layout on the site::
 
-    signing-key.pub                    the publisher's Ed25519 public key (PEM)
+    signing-key.pub                    the publisher's current Ed25519 public key (PEM)
+    keyring.json                       every key the site has signed with: fingerprint, public key, the dates
+                                       it was used, and a revocation mark where a key was withdrawn
+    keys/<hex>.pub                     each of those public keys as a PEM file (hex: the SHA-256 of the raw key)
     briefings/<id>/manifest.json       {"format", "id", "version", "metadata", "key", "files": [...]}
     briefings/<id>/manifest.json.sig   base64 of the Ed25519 signature over manifest.json's exact bytes
 
@@ -12,7 +15,16 @@ journalist downloaded is authentic when its SHA-256 is one the signed manifest l
 
 :func:`verify` checks a local path (a file, a briefing directory, a whole site) or a URL (a page, a file).
 It reports what it checked and raises nothing for a failed check: the report says ``ok`` or not and why.
-Network and key errors raise :class:`ManifestError`.
+Network and key errors raise :class:`ManifestError`. Each manifest names the key that signed it (``key``);
+verify checks the release against that key, found in the site's keyring (or the key given with ``key``),
+so releases signed before a key rotation stay verifiable. A directory is checked exactly: a file in it
+that the manifest does not list makes it fail. A kept version (``briefings/<id>/v<N>/``) is checked
+against the signed manifest above it that lists it.
+
+A journalist can check a manifest without this program (Ed25519 over the exact bytes of manifest.json)::
+
+    base64 -d manifest.json.sig > manifest.sig
+    openssl pkeyutl -verify -rawin -pubin -inkey signing-key.pub -sigfile manifest.sig -in manifest.json
 """
 
 from __future__ import annotations
@@ -20,6 +32,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -30,6 +43,9 @@ FORMAT = "briefing-manifest/1"
 MANIFEST_NAME = "manifest.json"
 SIGNATURE_NAME = "manifest.json.sig"
 PUBLIC_KEY_NAME = "signing-key.pub"
+KEYRING_NAME = "keyring.json"
+KEYS_DIR = "keys"
+KEYRING_FORMAT = "briefing-keyring/1"
 _SKIP = {MANIFEST_NAME, SIGNATURE_NAME}
 
 
@@ -186,6 +202,85 @@ def write_public_key(site_dir: Path, private_pem: bytes | str) -> Path:
     return path
 
 
+# ------------------------------------------------------------------------------------------------ keyring
+
+
+def key_file(fp: str) -> str:
+    """Where a public key is published on the site, relative to its root: ``keys/<64 hex>.pub``."""
+    return f"{KEYS_DIR}/{_norm_fp(fp)}.pub"
+
+
+def same_key(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and _norm_fp(str(a)) == _norm_fp(str(b))
+
+
+def empty_keyring() -> dict[str, Any]:
+    return {"format": KEYRING_FORMAT, "current": None, "keys": []}
+
+
+def parse_keyring(data: bytes | str | None) -> dict[str, Any]:
+    """A keyring from its JSON; an empty one for None. Entries whose public key does not have the
+    fingerprint they claim are dropped (a keyring is only an index of public keys)."""
+    if data is None:
+        return empty_keyring()
+    try:
+        ring = json.loads(data)
+    except ValueError:
+        raise ManifestError("the keyring is not JSON", hint="pass the signer's public key with --key") from None
+    if not isinstance(ring, dict) or not isinstance(ring.get("keys"), list):
+        raise ManifestError("the keyring has no list of keys", hint="pass the signer's public key with --key")
+    keys = []
+    for e in ring["keys"]:
+        try:
+            if isinstance(e, dict) and same_key(fingerprint(e.get("public_key", "")), e.get("fingerprint")):
+                keys.append(e)
+        except ManifestError:
+            continue
+    ring["keys"] = keys
+    return ring
+
+
+def find_key(ring: dict[str, Any], fp: str) -> dict[str, Any] | None:
+    return next((e for e in ring.get("keys", []) if same_key(e.get("fingerprint"), fp)), None)
+
+
+def add_key(ring: dict[str, Any], public_pem: bytes | str, **fields: Any) -> dict[str, Any]:
+    """The keyring's entry for this public key (added when missing); ``fields`` set only those not set."""
+    pem = public_pem.decode("ascii") if isinstance(public_pem, bytes) else public_pem
+    fp = fingerprint(pem)
+    entry = find_key(ring, fp)
+    if entry is None:
+        entry = {"fingerprint": fp, "algorithm": "Ed25519", "public_key": pem, "file": key_file(fp),
+                 "created": None, "first_used": None, "last_used": None, "retired": None, "revoked": None}
+        ring.setdefault("keys", []).append(entry)
+    for k, v in fields.items():
+        if entry.get(k) in (None, "") and v not in (None, ""):
+            entry[k] = v
+    return entry
+
+
+def keyring_bytes(ring: dict[str, Any]) -> bytes:
+    return (json.dumps(ring, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def write_keyring(site_dir: Path, ring: dict[str, Any]) -> Path:
+    """Write keyring.json and every key's ``keys/<hex>.pub`` into the site (unchanged files untouched)."""
+    site_dir = Path(site_dir)
+    for e in ring.get("keys", []):
+        _write_if_changed(site_dir / key_file(e["fingerprint"]), e["public_key"].encode("ascii"))
+    path = site_dir / KEYRING_NAME
+    _write_if_changed(path, keyring_bytes(ring))
+    return path
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o755)  # published: the web server reads it, whatever the umask
+    if not (path.is_file() and path.read_bytes() == data):
+        write_atomic(path, data)
+
+
 # ---------------------------------------------------------------------------------------- verification
 
 
@@ -204,6 +299,7 @@ class VerifyReport:
     signature_ok: bool = False
     key_fingerprint: str = ""
     key_source: str = ""
+    key_expected: str = ""  # the fingerprint the manifest names
     briefing_id: str = ""
     version: int = 0
     files: list[FileCheck] = field(default_factory=list)
@@ -212,6 +308,7 @@ class VerifyReport:
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "ok": self.ok, "signature_ok": self.signature_ok,
                 "key_fingerprint": self.key_fingerprint, "key_source": self.key_source,
+                "key_expected": self.key_expected,
                 "briefing_id": self.briefing_id, "version": self.version,
                 "files": [vars(f) for f in self.files], "problems": self.problems}
 
@@ -282,16 +379,46 @@ def _join(base: str, rel: str) -> str:
     return str(Path(base) / rel)
 
 
-def _load_key(key: str | None, default_loc: str, fetcher: _Fetcher) -> tuple[bytes | None, str, str | None]:
-    """(public PEM, where it came from, a fingerprint the key must have)."""
-    if key and not (_is_url(key) or Path(key).exists()) and key.replace("SHA256:", "").replace(" ", "").isalnum():
-        pem = _read(default_loc, fetcher)
-        return pem, default_loc, key  # a pinned fingerprint: the published key must have it
-    loc = key or default_loc
-    return _read(loc, fetcher), loc, None
+def _is_fingerprint(key: str) -> bool:
+    return not (_is_url(key) or Path(key).exists()) and key.replace("SHA256:", "").replace(" ", "").isalnum()
 
 
-def _check_manifest(report: VerifyReport, manifest_loc: str, key: str | None, key_default: str,
+def _keyring_key(site_root: str, fp: str, fetcher: _Fetcher) -> tuple[bytes | None, str, dict[str, Any] | None]:
+    """The public key with fingerprint ``fp`` published by the site: from its keyring, else its
+    signing-key.pub when that is the key. (PEM, where it came from, the keyring's entry)."""
+    ring_loc = _join(site_root, KEYRING_NAME)
+    raw = _read(ring_loc, fetcher)
+    entry = None
+    if raw is not None:
+        try:
+            entry = find_key(parse_keyring(raw), fp)
+        except ManifestError:
+            entry = None
+    if entry is not None:
+        return entry["public_key"].encode("ascii"), _join(site_root, key_file(fp)) + f" (in {KEYRING_NAME})", entry
+    pub_loc = _join(site_root, PUBLIC_KEY_NAME)
+    pem = _read(pub_loc, fetcher)
+    if pem is not None:
+        try:
+            if same_key(fingerprint(pem), fp):
+                return pem, pub_loc, None
+        except ManifestError:
+            pass
+    return None, ring_loc, None
+
+
+def _revocation(site_root: str, fp: str, fetcher: _Fetcher) -> dict[str, Any] | None:
+    raw = _read(_join(site_root, KEYRING_NAME), fetcher)
+    if raw is None:
+        return None
+    try:
+        entry = find_key(parse_keyring(raw), fp)
+    except ManifestError:
+        return None
+    return (entry or {}).get("revoked") or None
+
+
+def _check_manifest(report: VerifyReport, manifest_loc: str, key: str | None, site_root: str,
                     fetcher: _Fetcher) -> dict[str, Any] | None:
     data = _read(manifest_loc, fetcher)
     if data is None:
@@ -301,18 +428,56 @@ def _check_manifest(report: VerifyReport, manifest_loc: str, key: str | None, ke
     if sig is None:
         report.problems.append(f"no signature at {manifest_loc}.sig")
         return None
-    pem, key_source, pinned = _load_key(key, key_default, fetcher)
-    if pem is None:
-        report.problems.append(f"no public key at {key_source}")
-        return None
+    try:
+        claimed = json.loads(data)  # not trusted until the signature is checked: only says which key to use
+    except ValueError:
+        claimed = {}
+    named = ""
+    if isinstance(claimed, dict) and isinstance(claimed.get("key"), dict):
+        named = str(claimed["key"].get("fingerprint") or "")
+    report.key_expected = named
+    entry = None
+    if key and _is_fingerprint(key):  # a pinned fingerprint: the release must name it, the site must have it
+        if named and not same_key(named, key):
+            report.problems.append(f"the release was signed with key {named}, which is not the expected key {key} "
+                                   "(pinned with --key)")
+            return None
+        pem, key_source, entry = _keyring_key(site_root, key, fetcher)
+        if pem is None:
+            report.problems.append(f"the pinned key {key} is not in the site's keyring ({key_source}) nor its "
+                                   f"{PUBLIC_KEY_NAME}; pass its public key file with --key")
+            return None
+    elif key:
+        pem, key_source = _read(key, fetcher), key
+        if pem is None:
+            report.problems.append(f"no public key at {key}")
+            return None
+    elif named:
+        pem, key_source, entry = _keyring_key(site_root, named, fetcher)
+        if pem is None:
+            report.problems.append(f"the release was signed with key {named}, which is not in the site's keyring "
+                                   f"({key_source}) nor its {PUBLIC_KEY_NAME}; pass that key's public key file "
+                                   "with --key")
+            return None
+    else:  # a manifest that names no key: the site's current key
+        key_source = _join(site_root, PUBLIC_KEY_NAME)
+        pem = _read(key_source, fetcher)
+        if pem is None:
+            report.problems.append(f"no public key at {key_source}")
+            return None
     report.key_source = key_source
     report.key_fingerprint = fingerprint(pem)
-    if pinned and _norm_fp(pinned) != _norm_fp(report.key_fingerprint):
-        report.problems.append(f"the published key {report.key_fingerprint} is not the expected key {pinned}")
+    if key and _is_fingerprint(key) and not same_key(key, report.key_fingerprint):
+        report.problems.append(f"the published key {report.key_fingerprint} is not the expected key {key}")
+        return None
+    if named and not same_key(named, report.key_fingerprint):
+        report.problems.append(f"the release was signed with key {named}, but the key given ({key_source}) is "
+                               f"{report.key_fingerprint}; pass the key {named} (see the site's {KEYRING_NAME})")
         return None
     if not check_signature(data, sig.decode("ascii", "replace"), pem):
-        report.problems.append("the manifest's signature is not valid for this key: the manifest was altered "
-                               "or signed by someone else")
+        report.problems.append(f"the manifest's signature is not valid for key {report.key_fingerprint} "
+                               f"({key_source}), the key it names: the manifest was altered or signed by "
+                               "someone else")
         return None
     report.signature_ok = True
     try:
@@ -322,6 +487,16 @@ def _check_manifest(report: VerifyReport, manifest_loc: str, key: str | None, ke
         return None
     report.briefing_id = manifest.get("id", "")
     report.version = int(manifest.get("version", 0))
+    revoked = (entry or {}).get("revoked") if entry is not None else _revocation(site_root, report.key_fingerprint,
+                                                                                 fetcher)
+    if revoked:
+        when = revoked.get("at", "?") if isinstance(revoked, dict) else str(revoked)
+        why = revoked.get("reason", "") if isinstance(revoked, dict) else ""
+        report.problems.append(f"key {report.key_fingerprint} was revoked by the publisher on {when}"
+                               + (f" ({why})" if why else "") + ": a release signed with it is not trusted; ask "
+                               "for the release signed with the current key")
+        report.signature_ok = False
+        return None
     return manifest
 
 
@@ -377,14 +552,51 @@ def _finish(report: VerifyReport) -> VerifyReport:
     return report
 
 
+def _kept_version(prefix: str) -> int | None:
+    head = prefix.strip("/").split("/", 1)[0]
+    return int(head[1:]) if head.startswith("v") and head[1:].isdigit() else None
+
+
+def _check_dir(report: VerifyReport, m: dict[str, Any], root: Path, prefix: str, mloc: str) -> None:
+    """Check the directory ``root / prefix`` exactly: every file the manifest lists under ``prefix`` is
+    there with its SHA-256, and every file there is listed (names relative to ``root``)."""
+    entries = [e for e in m.get("files", []) if e["path"].startswith(prefix)]
+    if prefix and not entries:
+        report.problems.append(f"the signed manifest {mloc} lists no file under {prefix}")
+        return
+    listed = {e["path"] for e in entries}
+    for e in entries:
+        p = root / e["path"]
+        if p.is_symlink() or not p.is_file():
+            report.files.append(FileCheck(e["path"], False, "missing" if not p.is_symlink() else
+                                          "is a symbolic link, not the published file"))
+            continue
+        digest, size = hash_file(p)
+        ok = digest == e["sha256"] and size == e["size"]
+        report.files.append(FileCheck(e["path"], ok, "matches the signed manifest" if ok else
+                                      "SHA-256 differs from the signed manifest", digest))
+    top = root / prefix if prefix else root
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+        for name in sorted(filenames) + sorted(d for d in dirnames if (Path(dirpath) / d).is_symlink()):
+            rel = (Path(dirpath) / name).relative_to(root).as_posix()
+            if rel in listed or (not prefix and rel in _SKIP):
+                continue
+            report.files.append(FileCheck(rel, False, "is not listed in the signed manifest: it is not part of "
+                                                      "this release"))
+    if prefix:
+        v = _kept_version(prefix)
+        if v is not None:
+            report.version = v
+
+
 def _verify_path(path: Path, *, key: str | None, manifest: str | None, fetcher: _Fetcher) -> VerifyReport:
     report = VerifyReport(source=str(path))
     if not path.exists():
         raise ManifestError(f"{path} does not exist", hint="pass a downloaded file, a briefing directory or a URL")
     if path.is_dir() and manifest is None and not (path / MANIFEST_NAME).is_file() and (path / "briefings").is_dir():
-        # a whole site: every briefing
+        # a whole site: every briefing, each against the key its manifest names (from the site's keyring)
         for d in sorted(p for p in (path / "briefings").iterdir() if p.is_dir()):
-            sub = _verify_path(d, key=key or str(path / PUBLIC_KEY_NAME), manifest=None, fetcher=fetcher)
+            sub = _verify_path(d, key=key, manifest=None, fetcher=fetcher)
             report.files += [FileCheck(f"{d.name}/{f.name}", f.ok, f.detail, f.sha256) for f in sub.files]
             report.problems += [f"{d.name}: {p}" for p in sub.problems]
             report.signature_ok = sub.signature_ok if not report.key_fingerprint else (report.signature_ok and sub.signature_ok)
@@ -402,21 +614,17 @@ def _verify_path(path: Path, *, key: str | None, manifest: str | None, fetcher: 
             return _finish(report)
         base_dir = found
         mloc, base = str(found / MANIFEST_NAME), str(found)
-    key_default = _join(_site_root_of(base + ("/" if _is_url(base) else "")), PUBLIC_KEY_NAME) if _is_url(base) \
-        else str(Path(_site_root_of(base)) / PUBLIC_KEY_NAME)
-    m = _check_manifest(report, mloc, key, key_default, fetcher)
+    site_root = _site_root_of(base + "/") if _is_url(base) else _site_root_of(base)
+    m = _check_manifest(report, mloc, key, site_root, fetcher)
     if m is None:
         return _finish(report)
     if path.is_dir():
-        for e in m.get("files", []):
-            p = path / e["path"]
-            if not p.is_file():
-                report.files.append(FileCheck(e["path"], False, "missing"))
-                continue
-            digest, size = hash_file(p)
-            ok = digest == e["sha256"] and size == e["size"]
-            report.files.append(FileCheck(e["path"], ok, "matches the signed manifest" if ok else
-                                          "SHA-256 differs from the signed manifest", digest))
+        if base_dir is not None and path.resolve() != base_dir.resolve():
+            # a kept version (briefings/<id>/v<N>/) or another directory below the manifest that lists it
+            prefix = path.resolve().relative_to(base_dir.resolve()).as_posix() + "/"
+            _check_dir(report, m, base_dir, prefix, mloc)
+        else:
+            _check_dir(report, m, path, "", mloc)
     else:
         digest, size = hash_file(path)
         name = path.relative_to(base_dir).as_posix() if base_dir is not None else path.name
@@ -444,11 +652,16 @@ def _verify_url(url: str, *, key: str | None, manifest: str | None, fetcher: _Fe
     else:
         mloc = manifest
     base = mloc.rsplit("/", 1)[0] + "/"
-    m = _check_manifest(report, mloc, key, _join(_join(base, "../../"), PUBLIC_KEY_NAME), fetcher)
+    m = _check_manifest(report, mloc, key, _join(base, "../../"), fetcher)
     if m is None:
         return _finish(report)
-    if is_page and url.endswith("/") and _join(url, MANIFEST_NAME) == mloc:
-        for e in m.get("files", []):
+    prefix = url[len(base):] if url.startswith(base) else None
+    if is_page and url.endswith("/") and prefix is not None:
+        # the briefing's page directory (prefix ""), or a kept version below it ("v1/"): every file listed there
+        entries = [e for e in m.get("files", []) if e["path"].startswith(prefix)]
+        if prefix and not entries:
+            report.problems.append(f"the signed manifest {mloc} lists no file under {prefix}")
+        for e in entries:
             got = fetcher.hash(_join(base, e["path"]))
             if got is None:
                 report.files.append(FileCheck(e["path"], False, "missing on the site"))
@@ -456,6 +669,8 @@ def _verify_url(url: str, *, key: str | None, manifest: str | None, fetcher: _Fe
             ok = got == (e["sha256"], e["size"])
             report.files.append(FileCheck(e["path"], ok, "matches the signed manifest" if ok else
                                           "SHA-256 differs from the signed manifest", got[0]))
+        if prefix and _kept_version(prefix) is not None:
+            report.version = _kept_version(prefix) or report.version
     else:
         got = fetcher.hash(url)
         if got is None:

@@ -134,6 +134,6 @@ def test_verify_cli_fails_on_a_one_byte_change(briefing_env: Path, tmp_path: Pat
     copy.write_bytes(bytes(data))
     r = CliRunner().invoke(cli.cli, ["verify", str(copy), "--manifest",
                                      str(settings.site_dir / "briefings" / BID / "manifest.json")])
-    assert r.exit_code == 1 and "NOT VERIFIED" in r.output
+    assert r.exit_code == 1 and "NOT AUTHENTIC" in r.output
     ok = CliRunner().invoke(cli.cli, ["verify", str(txt), "--json"])
     assert ok.exit_code == 0 and json.loads(ok.output)["ok"] is True

@@ -1,0 +1,103 @@
+"""`verify` is exact: an unlisted file fails the directory, and a kept version v<N>/ verifies against the
+signed manifest above it (a directory or its URL)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from publish import manifest as pm
+
+BID = "2026-11-25-briefing"
+
+
+@pytest.fixture
+def signed_site(tmp_path: Path):
+    site = tmp_path / "site"
+    b = site / "briefings" / BID
+    (b / "v1").mkdir(parents=True)
+    (b / "v2").mkdir(parents=True)
+    (b / "index.html").write_text("<html>page v2</html>")
+    (b / "transcript.txt").write_text("[00:00:00] The ministry recorded 1,240 new cases.\n")
+    (b / "video.mp4").write_bytes(os.urandom(50_000))
+    (b / "v1" / "index.html").write_text("<html>page v1</html>")
+    (b / "v1" / "transcript.txt").write_text("[00:00:00] The ministry recorded 1,420 new cases.\n")
+    (b / "v2" / "index.html").write_text("<html>page v2</html>")
+    (b / "v2" / "transcript.txt").write_text("[00:00:00] The ministry recorded 1,240 new cases.\n")
+    key = pm.generate_private_key()
+    pm.write_public_key(site, key)
+    meta = {"id": BID, "title": "Briefing", "version": 2, "published_at": "2026-11-26T10:00:00+07:00"}
+    pm.write_signed_manifest(b, metadata=meta, private_pem=key)
+    return site, b
+
+
+def test_an_unlisted_file_makes_the_directory_not_authentic(signed_site) -> None:
+    site, b = signed_site
+    assert pm.verify(str(b)).ok
+    (b / "v1" / "statement.html").write_text("<html>a statement the ministry never made</html>")
+    r = pm.verify(str(b))
+    assert not r.ok and r.signature_ok
+    assert [f.name for f in r.files if not f.ok] == ["v1/statement.html"]
+    assert "not listed in the signed manifest" in r.files[-1].detail
+    assert not pm.verify(str(site)).ok  # the whole site, too
+    from cli import cli
+
+    res = CliRunner().invoke(cli, ["verify", str(b)])
+    assert res.exit_code == 1
+    assert "v1/statement.html" in res.output and "NOT AUTHENTIC" in res.output, res.output
+
+
+def test_an_unlisted_hidden_file_or_link_is_named_too(signed_site, tmp_path: Path) -> None:
+    _, b = signed_site
+    (b / ".extra.html").write_text("hidden")
+    r = pm.verify(str(b))
+    assert not r.ok and [f.name for f in r.files if not f.ok] == [".extra.html"]
+    (b / ".extra.html").unlink()
+    (tmp_path / "elsewhere").mkdir()
+    (b / "more").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    r = pm.verify(str(b))
+    assert not r.ok and [f.name for f in r.files if not f.ok] == ["more"]
+
+
+def test_a_kept_version_directory_verifies(signed_site) -> None:
+    _, b = signed_site
+    r = pm.verify(str(b / "v1"))
+    assert r.ok, r.to_dict()
+    assert sorted(f.name for f in r.files) == ["v1/index.html", "v1/transcript.txt"]
+    assert r.version == 1 and r.briefing_id == BID
+    assert pm.verify(str(b / "v1") + "/").ok
+    # exact there too: a changed or an added file fails it
+    (b / "v1" / "extra.txt").write_text("x")
+    r = pm.verify(str(b / "v1"))
+    assert not r.ok and [f.name for f in r.files if not f.ok] == ["v1/extra.txt"]
+    (b / "v1" / "extra.txt").unlink()
+    (b / "v1" / "transcript.txt").write_text("[00:00:00] The ministry recorded 9 new cases.\n")
+    r = pm.verify(str(b / "v1"))
+    assert not r.ok and [f.name for f in r.files if not f.ok] == ["v1/transcript.txt"]
+
+
+def test_a_kept_version_url_verifies(signed_site) -> None:
+    site, b = signed_site
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a: None  # type: ignore[assignment]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/briefings/{BID}/"
+    try:
+        r = pm.verify(base + "v1/")
+        assert r.ok and sorted(f.name for f in r.files) == ["v1/index.html", "v1/transcript.txt"], r.to_dict()
+        assert r.version == 1
+        (b / "v1" / "transcript.txt").write_text("[00:00:00] altered\n")
+        r = pm.verify(base + "v1/")
+        assert not r.ok and [f.name for f in r.files if not f.ok] == ["v1/transcript.txt"]
+        r = pm.verify(base + "v7/")
+        assert not r.ok and "lists no file under v7/" in r.problems[0]
+    finally:
+        server.shutdown()
+        server.server_close()
