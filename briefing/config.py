@@ -208,10 +208,14 @@ def _lookup(s: Setting, raw: dict[str, Any], overrides: dict[str, Any]) -> tuple
     if s.secret and s.env + "_FILE" in os.environ:
         path = Path(os.environ[s.env + "_FILE"])
         try:
-            return conv(path.read_text().strip(), str(path)), "file"
-        except OSError as exc:
-            raise ConfigError(f"cannot read {s.env}_FILE {path}: {exc.strerror}",
-                              hint="point it at a readable file") from None
+            text = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {s.env}_FILE {path}: {getattr(exc, 'strerror', None) or exc}",
+                              hint="point it at a readable UTF-8 file") from None
+        if not text:  # an empty secret file is a mistake: never fall back to "no secret" silently
+            raise ConfigError(f"{s.env}_FILE {path} is empty",
+                              hint=f"write the secret into it, or unset {s.env}_FILE")
+        return conv(text, str(path)), "file"
     found, v = _from_toml(raw, s.name)
     if found:
         if s.secret:
@@ -221,6 +225,77 @@ def _lookup(s: Setting, raw: dict[str, Any], overrides: dict[str, Any]) -> tuple
             )
         return conv(v, "briefing.toml"), "briefing.toml"
     return s.default, "default"
+
+
+# Tables of briefing.toml read as a whole by the module named, not as single settings.
+SECTIONS = ("publish.targets", "publish.channels", "publish.email", "press_lists", "glossary",
+            "redact.patterns", "redact.disable", "redact.pad", "retention")
+# The modules that declare settings with register(): imported before briefing.toml is checked.
+DECLARING_MODULES = ("briefing.jitsi", "briefing.invite", "briefing.schedule", "briefing.distribute",
+                     "briefing.quality", "briefing.archive", "briefing.recording", "briefing.live",
+                     "briefing.daily")
+
+
+def register_section(*dotted: str) -> None:
+    """Let a module declare a table of briefing.toml that it reads whole (e.g. [press_lists])."""
+    global SECTIONS
+    SECTIONS = tuple(dict.fromkeys((*SECTIONS, *dotted)))
+
+
+def _known_names() -> tuple[set[str], set[str]]:
+    import importlib
+
+    for mod in DECLARING_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ImportError:  # noqa: PERF203 - a module that cannot load declares nothing to check against
+            pass
+    return set(_BY_NAME), set(SECTIONS)
+
+
+def _nearest(name: str, known: list[str]) -> str | None:
+    import difflib
+
+    lowered = {k.lower(): k for k in known}
+    hit = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+    if hit:
+        return lowered[hit[0]]
+    leaf = name.rsplit(".", 1)[-1].lower()  # APP_SECRET at the top level: jitsi.app_secret
+    leaves: dict[str, str] = {}
+    for k in known:
+        leaves.setdefault(k.rsplit(".", 1)[-1].lower(), k)
+    hit = difflib.get_close_matches(leaf, list(leaves), n=1, cutoff=0.75)
+    return leaves[hit[0]] if hit else None
+
+
+def check_toml(raw: dict[str, Any], cfg: Path) -> None:
+    """ConfigError for a key of briefing.toml that no setting or table has, naming the nearest known one."""
+    names, sections = _known_names()
+    prefixes = {".".join(n.split(".")[:i]) for n in names | sections for i in range(1, n.count(".") + 1)}
+
+    def walk(node: dict[str, Any], base: str) -> None:
+        for key, value in node.items():
+            dotted = f"{base}.{key}" if base else str(key)
+            if dotted in names or dotted in sections:
+                continue
+            if dotted in prefixes and isinstance(value, dict):
+                walk(value, dotted)
+                continue
+            probe = dotted
+            while isinstance(value, dict) and value:  # an unknown table: match on the setting inside it
+                key0 = next(iter(value))
+                probe, value = f"{probe}.{key0}", value[key0]
+            near = _nearest(probe, sorted(names | sections))
+            hint = "remove it or fix its name (`briefing settings` lists them all)"
+            if near:
+                setting = _BY_NAME.get(near)
+                hint = f"did you mean {near}?"
+                if setting is not None and setting.secret:
+                    hint += f" It is a secret: set {setting.env} (or {setting.env}_FILE) in the environment"
+            where = f"[{base}] {key}" if base else str(key)
+            raise ConfigError(f"unknown setting {where} in {cfg}", hint=hint)
+
+    walk(raw, "")
 
 
 def load_settings(home: str | os.PathLike[str] | None = None, *, overrides: dict[str, Any] | None = None,
@@ -235,6 +310,7 @@ def load_settings(home: str | os.PathLike[str] | None = None, *, overrides: dict
             raw = tomllib.loads(cfg.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{cfg} is not valid TOML: {exc}", hint="fix the file or move it away") from None
+        check_toml(raw, cfg)
     overrides = overrides or {}
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
