@@ -154,3 +154,28 @@ def test_the_helpers() -> None:
     with pytest.raises(InputError, match="U\\+000D"):
         text.check("a\rb", "the title")
     assert text.check("a\nb", "the note", multiline=True) == "a\nb"
+
+
+def test_rows_stored_before_the_checks_are_cleaned_once(briefing_env: Path) -> None:
+    """Migration 9: titles and names already stored lose their control characters, so a publish of an old
+    briefing cannot crash half-way on them ("All strings must be XML compatible")."""
+    briefing_env.mkdir(parents=True, exist_ok=True)
+    path = briefing_env / "briefing.db"
+    store = Store(path)
+    store.save_briefing(Briefing(id=BID, title="Daily\x1b[31m briefing\x07", date="2026-11-25",
+                                 speakers=("Spokes\u202eperson", "Clean Name")))
+    store.db.execute("INSERT INTO schedule_series (id, title, timezone, dtstart, duration_s, rrule, language,"
+                     " chair, speakers, press_list, uid, secret, sequence, status, created_at, updated_at)"
+                     " VALUES ('s', 'Series\rtitle', 'UTC', '2026-12-01T09:00:00', 3600, NULL, 'en',"
+                     " ?, ?, NULL, 'u', ?, 0, 'active', '', '')",
+                     (json.dumps({"name": "Chair\x1b", "email": "c@gov.example"}),
+                      json.dumps([{"name": "Bob\u2066x\u2069", "email": ""}]), "ab" * 32))
+    store.db.execute("DELETE FROM _migrations WHERE number = 9")  # as a store from before the migration
+    store.close()
+    store = Store(path)
+    b = store.briefing(BID)
+    assert (b.title, b.speakers) == ("Daily[31m briefing", ("Spokesperson", "Clean Name"))
+    row = store.query("SELECT title, chair, speakers FROM schedule_series WHERE id = 's'")[0]
+    assert row["title"] == "Series title"  # a line break becomes a space
+    assert json.loads(row["chair"])["name"] == "Chair" and json.loads(row["speakers"])[0]["name"] == "Bobx"
+    assert 9 in store.migrations_applied()
