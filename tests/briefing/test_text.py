@@ -179,3 +179,13 @@ def test_rows_stored_before_the_checks_are_cleaned_once(briefing_env: Path) -> N
     assert row["title"] == "Series title"  # a line break becomes a space
     assert json.loads(row["chair"])["name"] == "Chair" and json.loads(row["speakers"])[0]["name"] == "Bobx"
     assert 9 in store.migrations_applied()
+
+
+def test_names_from_jitsi_metadata_are_cleaned_not_refused(tmp_path: Path) -> None:
+    from briefing import recording
+
+    participants = ({"user": {"name": "Minister\x1b[8m Nguyen\u202e"}}, {"user": {"name": "Dr.\tTran\x07"}})
+    s = recording.SessionDir(tmp_path, "s", tmp_path / "x.mp4", None, None, participants, {})
+    assert s.speaker_names == ("Minister[8m Nguyen", "Dr. Tran")
+    # and such names pass the check at the edge of processing
+    assert all(text.check(n, "a speaker name", max_len=text.NAME_MAX) == n for n in s.speaker_names)
