@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -986,7 +987,7 @@ def live_finish_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
 # -- entry point ------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    if threading_is_main():
+    if _in_main_thread():
         # A shell that ignores SIGINT (nohup, `cmd &`, some CI runners) passes that on, and Python then
         # leaves Ctrl-C ignored: install the default handler, so Ctrl-C always stops cleanly (exit 130).
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -1010,10 +1011,10 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:
         if debug:
             raise
-        from briefing import errors as errs
+        if exc.errno == errno.ENOSPC:  # a full disk is not a bug: say so, and where
+            from briefing.errors import disk_full
 
-        if exc.errno == errs.errno.ENOSPC:  # a full disk is not a bug: say so, and where
-            full = errs.disk_full(exc, places=_places(args))
+            full = disk_full(exc, places=_places(args))
             click.echo(f"error: {_safe(str(full))}", err=True)
             sys.exit(full.exit_code)
         click.echo(f"error: unexpected {type(exc).__name__}: {_safe(str(exc))} (run with --debug for "
@@ -1042,7 +1043,7 @@ def _places(args: list[str]) -> list[str]:
     return [str(resolve_home(home)), tempfile.gettempdir()]
 
 
-def threading_is_main() -> bool:
+def _in_main_thread() -> bool:
     import threading
 
     return threading.current_thread() is threading.main_thread()

@@ -146,13 +146,13 @@ def convert(exc: BaseException, *, places: Iterable[os.PathLike[str] | str] = ()
     DiskFullError naming the file, or else the fullest of ``places``."""
     msg = str(exc)
     hint = getattr(exc, "hint", "") or ""
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return disk_full(exc, places=places)
-    if msg.startswith("the disk is full") or (
-            _enospc(exc) is not None and type(exc).__module__.split(".")[0] in ("recorder", "transcribe", "publish")):
-        return DiskFullError(msg, hint=hint)
     mod = type(exc).__module__.split(".")[0]
     name = type(exc).__name__
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return disk_full(exc, places=places)
+    if mod in ("recorder", "transcribe", "publish") and (msg.startswith("the disk is full")
+                                                        or _enospc(exc) is not None):
+        return DiskFullError(msg, hint=hint)
     if mod == "recorder":
         if name == "ToolNotFound":
             return ToolMissingError(msg, hint=hint)

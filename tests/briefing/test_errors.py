@@ -174,3 +174,16 @@ def test_process_on_a_full_disk_says_so_in_one_line(small_disk, briefing_env, tm
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and "the disk is full" in last, proc.stderr
     assert "reinstall" not in proc.stderr and "re-record" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_command_writing_onto_a_full_disk_names_the_file(small_disk, run, briefing_env) -> None:
+    filler = small_disk / "filler"
+    with pytest.raises(OSError):  # fill the disk for real
+        with open(filler, "wb") as f:
+            while True:
+                f.write(b"\0" * 65536)
+    out = small_disk / "figures.csv"
+    r = run("export", "figures", "--out", str(out))
+    _one_line(r)
+    assert "the disk is full: cannot write " + str(out) in r.err and f"df -h {small_disk}" in r.err
+    assert "unexpected" not in r.err
