@@ -60,6 +60,17 @@ def _duration(v: Any) -> float:
     return total
 
 
+def _text(v: Any) -> str:
+    """A line of text that ends up on pages, feeds and terminals: no control characters, at most 200."""
+    from briefing.errors import InputError
+    from briefing.text import check
+
+    try:
+        return check(str(v), "it")
+    except InputError as exc:
+        raise ValueError(exc.message.removeprefix("it ")) from None
+
+
 def day(value: str, what: str = "date") -> str:
     """An ISO date (YYYY-MM-DD) from the user, or a ConfigError saying how to write it."""
     from datetime import date
@@ -73,12 +84,12 @@ def day(value: str, what: str = "date") -> str:
 SETTINGS: list[Setting] = [
     Setting("site.dir", "", "Where the local press site is written (default: <home>/site)."),
     Setting("cache.dir", "", "Where the joined speech model is cached (default: <home>/cache)."),
-    Setting("site.title", "Press briefings", "Title of the press site."),
+    Setting("site.title", "Press briefings", "Title of the press site.", _text),
     Setting("site.base_url", "", "Public URL of the site root, used for absolute links in feeds."),
     Setting("site.language", "en", "Language of the site's index page (vi or en)."),
-    Setting("organization.name", "Government Press Office", "Name of the organization publishing."),
-    Setting("organization.contact", "", "Contact (email) of the press office."),
-    Setting("briefing.title", "Press briefing", "Default title of a briefing."),
+    Setting("organization.name", "Government Press Office", "Name of the organization publishing.", _text),
+    Setting("organization.contact", "", "Contact (email) of the press office.", _text),
+    Setting("briefing.title", "Press briefing", "Default title of a briefing.", _text),
     Setting("briefing.language", "auto", "Default language of briefings (ISO 639-1 code, or auto)."),
     Setting("transcribe.model", "base", "Whisper model: base (bundled), a model directory, or a model name."),
     Setting("transcribe.device", "auto", "auto (CUDA if available, else CPU), cpu or cuda."),

@@ -189,3 +189,15 @@ def test_names_from_jitsi_metadata_are_cleaned_not_refused(tmp_path: Path) -> No
     assert s.speaker_names == ("Minister[8m Nguyen", "Dr. Tran")
     # and such names pass the check at the edge of processing
     assert all(text.check(n, "a speaker name", max_len=text.NAME_MAX) == n for n in s.speaker_names)
+
+
+def test_text_settings_are_checked(briefing_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEFING_SITE_TITLE", "Press\x1b[5m office")
+    with pytest.raises(ConfigError, match=r"site.title from BRIEFING_SITE_TITLE: contains U\+001B"):
+        load_settings(briefing_env)
+    monkeypatch.delenv("BRIEFING_SITE_TITLE")
+    briefing_env.mkdir(parents=True, exist_ok=True)
+    (briefing_env / "briefing.toml").write_text('[organization]\nname = "Ministry \\u202eyrtsiniM"\n',
+                                                encoding="utf-8")
+    with pytest.raises(ConfigError, match="organization.name"):
+        load_settings(briefing_env)
