@@ -64,3 +64,44 @@ def test_the_wrapper_really_ignores_sigint(tmp_path: Path) -> None:
              "'import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)'])")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "True"
+
+
+def test_ctrl_c_in_the_middle_of_a_correction_keeps_nothing_half_done(briefing_env: Path, tmp_path: Path) -> None:
+    """`briefing correct ID` waiting for $EDITOR: Ctrl-C stops it (130), no pending correction is kept."""
+    from tests.distfixtures import make_briefing
+
+    bid = "2026-11-25-daily-briefing"
+    store, _ = make_briefing(briefing_env, bid)
+    store.close()
+    editor = tmp_path / "editor.py"  # says it is open (with its pid), then waits to be killed
+    editor.write_text("import os, signal, sys\nprint(f'EDITOR-OPEN {os.getpid()}', flush=True)\n"
+                      "signal.signal(signal.SIGINT, signal.SIG_IGN)\nsignal.pause()\n")
+    env = {**os.environ, "BRIEFING_HOME": str(briefing_env), "PYTHONPATH": str(REPO),
+           "EDITOR": f"{sys.executable} {editor}", "VISUAL": f"{sys.executable} {editor}"}
+    proc = _start_ignoring_sigint("correct", bid, env=env)
+    editor_pid = 0
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("EDITOR-OPEN"):
+                editor_pid = int(line.split()[1])
+                break
+        assert editor_pid, "the editor never opened"
+        os.kill(proc.pid, signal.SIGINT)
+        proc.wait(timeout=60)  # briefing itself; the editor still holds the output pipe open
+        os.kill(editor_pid, signal.SIGKILL)
+        rest, _ = proc.communicate(timeout=60)
+    finally:
+        if editor_pid:
+            try:
+                os.kill(editor_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, rest
+    assert "Traceback" not in rest and rest.strip().splitlines()[-1].startswith("interrupted:")
+    from briefing.store import Store
+
+    assert not Store(briefing_env / "briefing.db").briefing(bid).meta.get("pending_correction")
