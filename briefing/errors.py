@@ -150,9 +150,12 @@ def convert(exc: BaseException, *, places: Iterable[os.PathLike[str] | str] = ()
     name = type(exc).__name__
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return disk_full(exc, places=places)
-    if mod in ("recorder", "transcribe", "publish") and (msg.startswith("the disk is full")
-                                                        or _enospc(exc) is not None):
-        return DiskFullError(msg, hint=hint)
+    if mod in ("recorder", "transcribe", "publish"):
+        if msg.startswith("the disk is full"):  # the library said so itself, and where
+            return DiskFullError(msg, hint=hint)
+        cause = _enospc(exc)
+        if cause is not None:  # a library error raised from a full disk: say that, not the library's guess
+            return disk_full(cause, places=places)
     if mod == "recorder":
         if name == "ToolNotFound":
             return ToolMissingError(msg, hint=hint)

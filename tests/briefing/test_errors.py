@@ -187,3 +187,17 @@ def test_a_command_writing_onto_a_full_disk_names_the_file(small_disk, run, brie
     _one_line(r)
     assert "the disk is full: cannot write " + str(out) in r.err and f"df -h {small_disk}" in r.err
     assert "unexpected" not in r.err
+
+
+def test_a_library_error_caused_by_a_full_disk_is_reported_as_one() -> None:
+    from publish.targets import TargetError as LibraryPublishError
+
+    try:
+        with open("/dev/full", "wb", buffering=0) as f:
+            f.write(b"x")
+    except OSError as e:
+        e.filename = "/srv/site/briefings/x/index.html"
+        cause = e
+    with pytest.raises(DiskFullError, match="cannot write /srv/site/briefings/x/index.html"):
+        with errors.translated():
+            raise LibraryPublishError("could not publish the page") from cause
