@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -46,6 +49,56 @@ class Ctx:
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
+class _TerminalSafe(io.TextIOBase):
+    """stdout for the length of a command: stored text (titles, names, transcripts) reaches the terminal
+    with its control characters and direction overrides written as visible escapes, never raw."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def write(self, s: str) -> int:
+        if not isinstance(s, str):  # click probes text streams with b""
+            raise TypeError("write() argument must be str")
+        from briefing.text import for_terminal
+
+        self._raw.write(for_terminal(s))
+        return len(s)
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+    def isatty(self) -> bool:
+        return self._raw.isatty()
+
+    def fileno(self) -> int:
+        return self._raw.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._raw, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self._raw, "errors", None)
+
+
+def _guard_stdout(ctx: click.Context) -> None:
+    raw = sys.stdout
+    if isinstance(raw, _TerminalSafe):
+        return
+    sys.stdout = _TerminalSafe(raw)
+
+    def restore() -> None:
+        if isinstance(sys.stdout, _TerminalSafe):
+            sys.stdout.flush()
+            sys.stdout = raw
+
+    ctx.call_on_close(restore)
+
+
 def emit(data: Any, as_json: bool, text: str | None = None) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
@@ -69,6 +122,7 @@ def cli(ctx: click.Context, home: str | None, debug: bool, quiet: bool) -> None:
     from transcribe.whisper import keep_heap  # every command imports transcribe already; --help stays lean
 
     keep_heap()  # before any thread allocates: process, daily and record start threads before the model loads
+    _guard_stdout(ctx)
     ctx.obj = Ctx(home, debug, quiet)
 
 
@@ -432,6 +486,10 @@ def schedule_add(c: Ctx, title: str, start: str, duration: str, tz: str | None, 
     from briefing import schedule as sched
 
     st = c.settings()
+    if press_list:  # refused now, not when `invite` runs
+        from briefing.invite import press_list_members
+
+        press_list_members(st, press_list)
     s = sched.add_series(c.store(), title=title, start=start, duration=duration,
                          timezone_name=tz or st["schedule.timezone"], daily=daily, weekdays=weekdays,
                          rrule=rrule, until=until, count=count, language=language or st["briefing.language"],
@@ -548,16 +606,21 @@ def reservations() -> None:
 @click.option("--port", default=8090, show_default=True, type=int, help="Port to listen on.")
 @click.option("--token-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="File with the bearer token prosody sends [default: BRIEFING_JITSI_RESERVATIONS_TOKEN].")
+@click.option("--insecure-no-token", is_flag=True,
+              help="Serve without a token on a non-loopback address (logged as a warning at every start).")
 @pass_ctx
-def reservations_serve(c: Ctx, host: str, port: int, token_file: Path | None) -> None:
-    """Serve POST/GET/DELETE /conference: rooms open only in their briefing's window."""
+def reservations_serve(c: Ctx, host: str, port: int, token_file: Path | None, insecure_no_token: bool) -> None:
+    """Serve POST/GET/DELETE /conference: rooms open only in their briefing's window.
+
+    Without a bearer token it serves only on a loopback address, unless --insecure-no-token is given."""
     from briefing import reservations as res
 
     st = c.settings()
-    token = token_file.read_text().strip() if token_file else st["jitsi.reservations_token"]
+    token = res.read_token_file(token_file) if token_file else st["jitsi.reservations_token"]
+    res.check_exposure(host, token, insecure_no_token=insecure_no_token)
     c.store()  # migrate before serving
     res.serve(str(st.store_path), host=host, port=port, token=token, lead_s=int(st["jitsi.lead"]),
-              grace_s=int(st["jitsi.grace"]))
+              grace_s=int(st["jitsi.grace"]), insecure_no_token=insecure_no_token)
 
 
 @jitsi.command("status")
@@ -982,6 +1045,10 @@ def live_finish_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
 # -- entry point ------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    if _in_main_thread():
+        # A shell that ignores SIGINT (nohup, `cmd &`, some CI runners) passes that on, and Python then
+        # leaves Ctrl-C ignored: install the default handler, so Ctrl-C always stops cleanly (exit 130).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     debug = "--debug" in args or os.environ.get("BRIEFING_DEBUG", "") not in ("", "0", "false")
     try:
         cli.main(args=args, prog_name="briefing", standalone_mode=False)
@@ -997,14 +1064,53 @@ def main(argv: list[str] | None = None) -> None:
     except BriefingError as exc:
         if debug:
             raise
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {_safe(str(exc))}", err=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:
+        if debug:
+            raise
+        if exc.errno == errno.ENOSPC:  # a full disk is not a bug: say so, and where
+            from briefing.errors import disk_full
+
+            full = disk_full(exc, places=_places(args))
+            click.echo(f"error: {_safe(str(full))}", err=True)
+            sys.exit(full.exit_code)
+        click.echo(f"error: unexpected {type(exc).__name__}: {_safe(str(exc))} (run with --debug for "
+                   "details and report it)", err=True)
+        sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - last line of defence, traceback only with --debug
         if debug:
             raise
-        click.echo(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details and "
-                   "report it)", err=True)
+        click.echo(f"error: unexpected {type(exc).__name__}: {_safe(str(exc))} (run with --debug for "
+                   "details and report it)", err=True)
         sys.exit(1)
+
+
+def _places(args: list[str]) -> list[str]:
+    """Where the command writes, for a disk-full message that names no file: the home, then /tmp."""
+    import tempfile
+
+    from briefing.config import resolve_home
+
+    home = None
+    for i, a in enumerate(args):
+        if a == "--home" and i + 1 < len(args):
+            home = args[i + 1]
+        elif a.startswith("--home="):
+            home = a.split("=", 1)[1]
+    return [str(resolve_home(home)), tempfile.gettempdir()]
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _safe(text: str) -> str:
+    from briefing.text import for_terminal
+
+    return for_terminal(text)
 
 
 if __name__ == "__main__":

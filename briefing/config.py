@@ -60,6 +60,17 @@ def _duration(v: Any) -> float:
     return total
 
 
+def _text(v: Any) -> str:
+    """A line of text that ends up on pages, feeds and terminals: no control characters, at most 200."""
+    from briefing.errors import InputError
+    from briefing.text import check
+
+    try:
+        return check(str(v), "it")
+    except InputError as exc:
+        raise ValueError(exc.message.removeprefix("it ")) from None
+
+
 def day(value: str, what: str = "date") -> str:
     """An ISO date (YYYY-MM-DD) from the user, or a ConfigError saying how to write it."""
     from datetime import date
@@ -73,12 +84,12 @@ def day(value: str, what: str = "date") -> str:
 SETTINGS: list[Setting] = [
     Setting("site.dir", "", "Where the local press site is written (default: <home>/site)."),
     Setting("cache.dir", "", "Where the joined speech model is cached (default: <home>/cache)."),
-    Setting("site.title", "Press briefings", "Title of the press site."),
+    Setting("site.title", "Press briefings", "Title of the press site.", _text),
     Setting("site.base_url", "", "Public URL of the site root, used for absolute links in feeds."),
     Setting("site.language", "en", "Language of the site's index page (vi or en)."),
-    Setting("organization.name", "Government Press Office", "Name of the organization publishing."),
-    Setting("organization.contact", "", "Contact (email) of the press office."),
-    Setting("briefing.title", "Press briefing", "Default title of a briefing."),
+    Setting("organization.name", "Government Press Office", "Name of the organization publishing.", _text),
+    Setting("organization.contact", "", "Contact (email) of the press office.", _text),
+    Setting("briefing.title", "Press briefing", "Default title of a briefing.", _text),
     Setting("briefing.language", "auto", "Default language of briefings (ISO 639-1 code, or auto)."),
     Setting("transcribe.model", "base", "Whisper model: base (bundled), a model directory, or a model name."),
     Setting("transcribe.device", "auto", "auto (CUDA if available, else CPU), cpu or cuda."),
@@ -208,10 +219,14 @@ def _lookup(s: Setting, raw: dict[str, Any], overrides: dict[str, Any]) -> tuple
     if s.secret and s.env + "_FILE" in os.environ:
         path = Path(os.environ[s.env + "_FILE"])
         try:
-            return conv(path.read_text().strip(), str(path)), "file"
-        except OSError as exc:
-            raise ConfigError(f"cannot read {s.env}_FILE {path}: {exc.strerror}",
-                              hint="point it at a readable file") from None
+            text = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {s.env}_FILE {path}: {getattr(exc, 'strerror', None) or exc}",
+                              hint="point it at a readable UTF-8 file") from None
+        if not text:  # an empty secret file is a mistake: never fall back to "no secret" silently
+            raise ConfigError(f"{s.env}_FILE {path} is empty",
+                              hint=f"write the secret into it, or unset {s.env}_FILE")
+        return conv(text, str(path)), "file"
     found, v = _from_toml(raw, s.name)
     if found:
         if s.secret:
@@ -221,6 +236,77 @@ def _lookup(s: Setting, raw: dict[str, Any], overrides: dict[str, Any]) -> tuple
             )
         return conv(v, "briefing.toml"), "briefing.toml"
     return s.default, "default"
+
+
+# Tables of briefing.toml read as a whole by the module named, not as single settings.
+SECTIONS = ("publish.targets", "publish.channels", "publish.email", "press_lists", "glossary",
+            "redact.patterns", "redact.disable", "redact.pad", "retention")
+# The modules that declare settings with register(): imported before briefing.toml is checked.
+DECLARING_MODULES = ("briefing.jitsi", "briefing.invite", "briefing.schedule", "briefing.distribute",
+                     "briefing.quality", "briefing.archive", "briefing.recording", "briefing.live",
+                     "briefing.daily")
+
+
+def register_section(*dotted: str) -> None:
+    """Let a module declare a table of briefing.toml that it reads whole (e.g. [press_lists])."""
+    global SECTIONS
+    SECTIONS = tuple(dict.fromkeys((*SECTIONS, *dotted)))
+
+
+def _known_names() -> tuple[set[str], set[str]]:
+    import importlib
+
+    for mod in DECLARING_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ImportError:  # noqa: PERF203 - a module that cannot load declares nothing to check against
+            pass
+    return set(_BY_NAME), set(SECTIONS)
+
+
+def _nearest(name: str, known: list[str]) -> str | None:
+    import difflib
+
+    lowered = {k.lower(): k for k in known}
+    hit = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+    if hit:
+        return lowered[hit[0]]
+    leaf = name.rsplit(".", 1)[-1].lower()  # APP_SECRET at the top level: jitsi.app_secret
+    leaves: dict[str, str] = {}
+    for k in known:
+        leaves.setdefault(k.rsplit(".", 1)[-1].lower(), k)
+    hit = difflib.get_close_matches(leaf, list(leaves), n=1, cutoff=0.75)
+    return leaves[hit[0]] if hit else None
+
+
+def check_toml(raw: dict[str, Any], cfg: Path) -> None:
+    """ConfigError for a key of briefing.toml that no setting or table has, naming the nearest known one."""
+    names, sections = _known_names()
+    prefixes = {".".join(n.split(".")[:i]) for n in names | sections for i in range(1, n.count(".") + 1)}
+
+    def walk(node: dict[str, Any], base: str) -> None:
+        for key, value in node.items():
+            dotted = f"{base}.{key}" if base else str(key)
+            if dotted in names or dotted in sections:
+                continue
+            if dotted in prefixes and isinstance(value, dict):
+                walk(value, dotted)
+                continue
+            probe = dotted
+            while isinstance(value, dict) and value:  # an unknown table: match on the setting inside it
+                key0 = next(iter(value))
+                probe, value = f"{probe}.{key0}", value[key0]
+            near = _nearest(probe, sorted(names | sections))
+            hint = "remove it or fix its name (`briefing settings` lists them all)"
+            if near:
+                setting = _BY_NAME.get(near)
+                hint = f"did you mean {near}?"
+                if setting is not None and setting.secret:
+                    hint += f" It is a secret: set {setting.env} (or {setting.env}_FILE) in the environment"
+            where = f"[{base}] {key}" if base else str(key)
+            raise ConfigError(f"unknown setting {where} in {cfg}", hint=hint)
+
+    walk(raw, "")
 
 
 def load_settings(home: str | os.PathLike[str] | None = None, *, overrides: dict[str, Any] | None = None,
@@ -235,6 +321,7 @@ def load_settings(home: str | os.PathLike[str] | None = None, *, overrides: dict
             raw = tomllib.loads(cfg.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{cfg} is not valid TOML: {exc}", hint="fix the file or move it away") from None
+        check_toml(raw, cfg)
     overrides = overrides or {}
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}

@@ -82,6 +82,28 @@ def parse(text: str, kind: str, duration: float) -> list[tuple[float, float, str
         return formats.parse_timed_txt(kept, duration=duration)
 
 
+END_SLACK_S = 1.0  # a cue may end this much after the recording (captions round up)
+
+
+def check_cues(cues: list[tuple[float, float, str]], duration: float) -> None:
+    """Refuse a correction whose cues go past the recording, or whose text holds control characters."""
+    from transcribe.formats import format_timestamp
+
+    from briefing import text as txt
+
+    for start, end, words in cues:
+        if duration > 0 and (start >= duration or end > duration + END_SLACK_S):
+            raise InputError(f"the correction has a cue at {format_timestamp(start)}–{format_timestamp(end)}, "
+                             f"beyond the end of the recording ({format_timestamp(duration)})",
+                             hint="is it the correction of another briefing? Keep the timestamps of this one")
+        if not txt.is_clean(words, multiline=True):
+            raise InputError(f"the correction's cue at {format_timestamp(start)} holds a control character "
+                             "or a direction override", hint="remove it; use plain text")
+        if end < start:
+            raise InputError(f"the correction's cue at {format_timestamp(start)} ends before it starts",
+                             hint="fix its timestamps")
+
+
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
@@ -156,6 +178,7 @@ def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = N
     if not cues:
         raise InputError("no timed text found in the correction",
                          hint="keep the timestamps ([HH:MM:SS] paragraphs, or SRT/VTT cues)")
+    check_cues(cues, t.duration)
     fixed, changed = apply_cues(t, cues)
     if changed == 0:
         return {"id": bid, "changed": 0, "pending": bool(store.briefing(bid).meta.get("pending_correction"))}
@@ -188,7 +211,9 @@ def prepare_publish(store: Store, settings: Settings, bid: str, note: str | None
     if pending and pending.get("applying"):
         _finish(store, settings, bid, pending)
         return int(pending["version"])
-    note = (note or "").strip() or None
+    from briefing import text
+
+    note = text.check(note, "the note", max_len=text.NOTE_MAX, multiline=True) or None
     if note is None:
         if pending:
             raise ConfigError(f"briefing {bid} has a correction waiting to be published",

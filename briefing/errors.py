@@ -11,7 +11,8 @@
     ├── StageFailed               a stage failed (carries the stage name)
     ├── PublishError              a publishing target or channel failed
     ├── JitsiError                Jitsi / Jibri / reservation endpoints refused or are unreachable
-    └── StoreError                the SQLite store cannot be opened or migrated
+    ├── StoreError                the SQLite store cannot be opened or migrated
+    └── DiskFullError             a write failed with ENOSPC: says the disk is full, and where
 
 Library errors (recorder/, transcribe/, publish/) are converted here by :func:`translated`, keeping the
 library's message (which already names the file and says what to do).
@@ -20,7 +21,9 @@ library's message (which already names the file and says what to do).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import errno
+import os
+from collections.abc import Iterable, Iterator
 
 
 class BriefingError(Exception):
@@ -85,12 +88,74 @@ class StoreError(BriefingError):
     pass
 
 
-def convert(exc: BaseException) -> BriefingError | None:
-    """Map a library exception to our tree, or None if it is not one we know."""
+class DiskFullError(BriefingError):
+    pass
+
+
+NO_SPACE = os.strerror(errno.ENOSPC)  # "No space left on device"
+
+
+def _enospc(exc: BaseException) -> OSError | None:
+    """The ENOSPC OSError behind ``exc`` (itself or a cause), if there is one."""
+    seen = 0
+    e: BaseException | None = exc
+    while e is not None and seen < 10:
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            return e
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return None
+
+
+def disk_full(exc: OSError, *, places: Iterable[os.PathLike[str] | str] = ()) -> DiskFullError:
+    """The one line for a write that found the disk full: which file, and which disk to free space on.
+
+    ``exc.filename`` names the file when the OS reported it; else the fullest of ``places`` (the home,
+    site, cache ...) is named."""
+    target = exc.filename2 or exc.filename  # shutil.copyfile: filename2 is the destination
+    if target:
+        folder = os.path.dirname(os.path.abspath(os.fsdecode(target)))
+        return DiskFullError(f"the disk is full: cannot write {os.fsdecode(target)} ({NO_SPACE})",
+                             hint=f"free space on the disk holding {folder} (df -h {folder}) and run the same "
+                                  "command again")
+    best: tuple[int, str] | None = None
+    for p in places:
+        d = os.fspath(p)
+        while d and not os.path.exists(d):
+            d = os.path.dirname(d.rstrip("/")) if d.rstrip("/") else ""
+        if not d:
+            continue
+        try:
+            st = os.statvfs(d)
+        except OSError:
+            continue
+        free = st.f_bavail * st.f_frsize
+        if best is None or free < best[0]:
+            best = (free, d)
+    if best is None or best[0] > 64 << 20:  # none of the places is the full one
+        checked = ", ".join(os.fspath(p) for p in places)
+        return DiskFullError(f"the disk is full ({NO_SPACE})" + (f"; not the one holding {checked}" if checked else ""),
+                             hint="find the full disk with df -h, free space on it and run the same command again")
+    return DiskFullError(f"the disk is full ({NO_SPACE}): {best[1]} has {best[0]:,} bytes free",
+                         hint=f"free space on the disk holding {best[1]} (df -h {best[1]}) and run the same "
+                              "command again")
+
+
+def convert(exc: BaseException, *, places: Iterable[os.PathLike[str] | str] = ()) -> BriefingError | None:
+    """Map a library exception to our tree, or None if it is not one we know. A full disk (ENOSPC) is a
+    DiskFullError naming the file, or else the fullest of ``places``."""
     msg = str(exc)
     hint = getattr(exc, "hint", "") or ""
     mod = type(exc).__module__.split(".")[0]
     name = type(exc).__name__
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return disk_full(exc, places=places)
+    if mod in ("recorder", "transcribe", "publish"):
+        if msg.startswith("the disk is full"):  # the library said so itself, and where
+            return DiskFullError(msg, hint=hint)
+        cause = _enospc(exc)
+        if cause is not None:  # a library error raised from a full disk: say that, not the library's guess
+            return disk_full(cause, places=places)
     if mod == "recorder":
         if name == "ToolNotFound":
             return ToolMissingError(msg, hint=hint)
@@ -109,14 +174,15 @@ def convert(exc: BaseException) -> BriefingError | None:
 
 
 @contextlib.contextmanager
-def translated() -> Iterator[None]:
-    """Re-raise library errors (recorder, transcribe, publish) as BriefingError, chained."""
+def translated(*, places: Iterable[os.PathLike[str] | str] = ()) -> Iterator[None]:
+    """Re-raise library errors (recorder, transcribe, publish) as BriefingError, chained; and a full disk
+    as DiskFullError (``places``: where the work writes, named when the OS names no file)."""
     try:
         yield
     except BriefingError:
         raise
     except Exception as exc:  # noqa: BLE001 - we re-raise anything we do not know
-        mapped = convert(exc)
+        mapped = convert(exc, places=places)
         if mapped is None:
             raise
         raise mapped from exc

@@ -30,9 +30,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with _suppress():
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not exc.filename:  # a failed write names no file: name the one meant
+            exc.filename = str(path)
         raise
     return path
 

@@ -275,6 +275,26 @@ def _build(*, target: Any, occs_with_links: list[tuple[Any, str]], method: str, 
 
 
 # -- the command -----------------------------------------------------------------------------------------
+def press_list_members(settings: Any, name: str) -> list[str]:
+    """The members of a press list of briefing.toml; ConfigError naming the lists there if it is unknown."""
+    import difflib
+
+    members = settings.section(f"press_lists.{name}")
+    if members is None:
+        known = sorted(k for k in (settings.section("press_lists") or {}) if isinstance(k, str))
+        near = difflib.get_close_matches(name, known, n=1)
+        raise ConfigError(f"no press list {name!r} in briefing.toml"
+                          + (f" (it has: {', '.join(known)})" if known else ""),
+                          hint=(f"did you mean {near[0]!r}? " if near else "")
+                          + f"add [press_lists] {name} = [\"Name <a@b.org>\", ...] to briefing.toml")
+    if isinstance(members, str):
+        members = [m for m in members.replace(";", ",").split(",") if m.strip()]
+    if not isinstance(members, list):
+        raise ConfigError(f"[press_lists] {name} must be a list of addresses",
+                          hint=f'write {name} = ["Name <a@b.org>", ...]')
+    return [str(m) for m in members]
+
+
 def _recipients(settings: Any, store: Any, target: Any, *, to: tuple[str, ...], press_list: str | None,
                 role: str | None, cancel: bool, key_id: str) -> list[dict[str, str]]:
     from briefing.schedule import Occurrence, parse_person
@@ -291,13 +311,7 @@ def _recipients(settings: Any, store: Any, target: Any, *, to: tuple[str, ...], 
         people.append({**p, "role": role or "press"})
     list_name = press_list or series.press_list
     if list_name:
-        members = settings.section(f"press_lists.{list_name}")
-        if members is None:
-            raise ConfigError(f"no press list {list_name!r}",
-                              hint=f"add [press_lists] {list_name} = [\"Name <a@b.org>\", ...] to briefing.toml")
-        if isinstance(members, str):
-            members = [m for m in members.replace(";", ",").split(",") if m.strip()]
-        for m in members:
+        for m in press_list_members(settings, list_name):
             p = parse_person(str(m), f"press list {list_name}")
             if p["email"]:
                 people.append({**p, "role": "press"})

@@ -100,12 +100,32 @@ def _check_url(url: str, what: str) -> str:
     return url.rstrip("/")
 
 
+HS256_MIN_BYTES = 32  # RFC 7518 §3.2: an HMAC key at least as long as the hash output
+
+
+def _loopback_host(host: str) -> bool:
+    import ipaddress
+
+    h = (host or "").lower()
+    if h == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
+
+
 def load(settings: Any, *, need_signing: bool = True) -> JitsiConfig:
     """The Jitsi configuration from settings; ConfigError naming the variable to set if incomplete."""
     url = settings["jitsi.url"]
     if not url:
         raise ConfigError("the Jitsi URL is not set", hint="set BRIEFING_JITSI_URL, e.g. https://meet.example.org")
     url = _check_url(url, "BRIEFING_JITSI_URL")
+    if urlsplit(url).scheme == "http" and not _loopback_host(urlsplit(url).hostname or ""):
+        # join links carry their token in the URL: over plain http anyone on the way can take it
+        raise ConfigError(f"BRIEFING_JITSI_URL {url!r} is plain http: join links and their tokens would travel "
+                          "unencrypted", hint="use the https:// address of the Jitsi deployment (http:// only for "
+                                              "localhost)")
     path = urlsplit(url).path.strip("/")
     tenant = path.split("/")[-1].lower() if path else ""
     secret, private = settings["jitsi.app_secret"], settings["jitsi.private_key"]
@@ -126,6 +146,12 @@ def load(settings: Any, *, need_signing: bool = True) -> JitsiConfig:
                 raise ConfigError("RS256 tokens need a key id", hint="set BRIEFING_JITSI_KID")
             algorithm = "RS256"
         elif secret:
+            if len(secret.encode("utf-8")) < HS256_MIN_BYTES:
+                raise ConfigError(
+                    f"the Jitsi app secret is {len(secret.encode('utf-8'))} bytes; HS256 needs at least "
+                    f"{HS256_MIN_BYTES} (RFC 7518 §3.2)",
+                    hint="set a longer secret in prosody (JWT_APP_SECRET) and BRIEFING_JITSI_APP_SECRET, e.g. "
+                         "openssl rand -hex 32")
             algorithm, key = "HS256", secret
         else:
             raise ConfigError("no key to sign Jitsi tokens",
@@ -174,7 +200,7 @@ def sign(cfg: JitsiConfig, payload: dict[str, Any]) -> str:
     headers = {"typ": "JWT"}
     if cfg.algorithm == "RS256":
         headers["kid"] = cfg.kid
-    with warnings.catch_warnings():  # a short app_secret is the deployment's choice (prosody accepts it)
+    with warnings.catch_warnings():  # load() refuses short HS256 secrets; PyJWT's own warning is not for users
         warnings.simplefilter("ignore")
         return jwt.encode(payload, cfg.key, algorithm=cfg.algorithm, headers=headers)
 
@@ -291,8 +317,12 @@ def occurrence_links(store: Any, settings: Any, ident: str, *, role: str | None 
                      email: str = "") -> dict[str, Any]:
     from briefing import schedule
 
+    from briefing import text
+
     if role is not None and role not in ROLES:
         raise InputError(f"unknown role {role!r}", hint="use one of " + ", ".join(ROLES))
+    name = text.check(name, "--name", max_len=text.NAME_MAX)
+    email = text.check(email, "--email", max_len=254)
     cfg = load(settings)
     occ = schedule.get_occurrence(store, ident)
     if occ.cancelled:

@@ -106,6 +106,58 @@ def _m002(db: sqlite3.Connection) -> None:
     """)
 
 
+@migration(9, "people's text stored before it was checked: control characters and direction overrides out")
+def _m009(db: sqlite3.Connection) -> None:
+    import json
+
+    from briefing.text import NAME_MAX, TITLE_MAX, is_clean, strip
+
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def _loads(raw: str) -> object:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+
+    def names(raw: str) -> str:
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return raw
+        if isinstance(value, list):
+            value = [strip(v, max_len=NAME_MAX) if isinstance(v, str) else v for v in value]
+            value = [({**v, "name": strip(v["name"], max_len=NAME_MAX)} if isinstance(v, dict)
+                      and isinstance(v.get("name"), str) else v) for v in value]
+        elif isinstance(value, dict) and isinstance(value.get("name"), str):
+            value = {**value, "name": strip(value["name"], max_len=NAME_MAX)}
+        return json.dumps(value, ensure_ascii=False)
+
+    def clean(table: str, key: str, cols: dict[str, object]) -> None:
+        if table not in tables:  # a new store: nothing stored yet
+            return
+        for row in db.execute(f"SELECT {key}, {', '.join(cols)} FROM {table}").fetchall():
+            new = {}
+            for i, (col, how) in enumerate(cols.items(), 1):
+                v = row[i]
+                if not isinstance(v, str):
+                    continue
+                if how is names:  # JSON keeps C0 controls escaped: compare what it decodes to
+                    fixed = names(v)
+                    if json.loads(fixed) != _loads(v):
+                        new[col] = fixed
+                elif not is_clean(v):
+                    new[col] = how(v)  # type: ignore[operator]
+            if new:
+                sets = ", ".join(f"{c} = ?" for c in new)
+                db.execute(f"UPDATE {table} SET {sets} WHERE {key} = ?", (*new.values(), row[0]))
+
+    title = lambda v: strip(v, max_len=TITLE_MAX) or "Press briefing"  # noqa: E731
+    clean("briefings", "id", {"title": title, "speakers": names})
+    clean("schedule_series", "id", {"title": title, "chair": names, "speakers": names})
+    clean("speaker_turns", "rowid", {"name": lambda v: strip(v, max_len=NAME_MAX) or "Speaker"})
+
+
 @migration(10, "schedule: series, occurrences, reservations")
 def _m010(db: sqlite3.Connection) -> None:
     run_script(db, """

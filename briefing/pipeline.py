@@ -107,7 +107,7 @@ class Runner:
         self.store.stage_started(bid, stage, key)
         t0 = time.perf_counter()
         try:
-            with errors.translated():
+            with errors.translated(places=(self.settings.workspace, self.settings.site_dir)):
                 arts, info = fn()
         except KeyboardInterrupt:
             self.store.stage_failed(bid, stage, "interrupted (run the same command again to finish)")
@@ -463,13 +463,17 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
     ``bid`` names an existing (scheduled) briefing instead of deriving the id from date and title."""
     from recorder import probe as rp
 
+    from briefing import text
+
+    title = text.check(title or settings["briefing.title"], "the title")  # before anything is done with it
+    speakers = tuple(text.check(s, f"the speaker name {i}", max_len=text.NAME_MAX)
+                     for i, s in enumerate(speakers, 1))
     lang = check_language(language or settings["briefing.language"])
     path = Path(path)
     with errors.translated():
         info = rp.probe(path)
     if not info.has_audio:  # the probe raises for this already; kept as a guard
         raise InputError(f"{path} has no audio track", hint="a briefing needs sound; check the recording")
-    title = title or settings["briefing.title"]
     day = _check_date(date) if date else _default_date(path)
     bid = bid or briefing_id(day, title)
     sha = sha256_file(path)

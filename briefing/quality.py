@@ -49,11 +49,20 @@ QUALITY_VERSION = 1
 def glossary(settings: Settings) -> Any:
     from transcribe.glossary import from_config
 
+    from briefing import text
+    from briefing.errors import InputError
+
     try:
-        return from_config(settings.section("glossary"))
+        g = from_config(settings.section("glossary"))
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"bad [glossary] in briefing.toml: {exc}",
                           hint='write terms = ["Bộ Y tế", "Nguyễn Thanh Long", ...]') from None
+    try:
+        for term in (*g.terms, *g.aliases, *g.aliases.values()):
+            text.check(term, f"the [glossary] entry {term[:40]!r}", max_len=text.TERM_MAX)
+    except InputError as exc:
+        raise ConfigError(f"{exc.message} in briefing.toml", hint=exc.hint) from None
+    return g
 
 
 def patterns(settings: Settings) -> Any:

@@ -265,12 +265,15 @@ class SessionDir:
 
     @property
     def speaker_names(self) -> tuple[str, ...]:
+        from briefing import text
+
         names = []
         for p in self.participants:
             user = p.get("user") if isinstance(p, dict) else None
             name = (user or {}).get("name") if isinstance(user, dict) else None
+            name = text.strip(str(name)) if name else None  # a Jitsi display name: cleaned, not refused
             if name and name not in names:
-                names.append(str(name))
+                names.append(name)
         return tuple(names)
 
 

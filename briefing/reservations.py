@@ -8,25 +8,34 @@ Contract (jitsi-meet resources/prosody-plugins/mod_reservations.lua; handbook de
   409 ``{conflict_id}`` for a room that is already running, 400 ``{message}`` for a bad request.
 - ``GET /conference/<id>``: 200 with the same body as the 200 above, or 404.
 - ``DELETE /conference/<id>``: the room was destroyed; recorded as ended. 200, or 404.
-- Optional ``Authorization: Bearer <token>`` (prosody's ``reservations_api_headers``): 401 without it.
+- ``Authorization: Bearer <token>`` (prosody's ``reservations_api_headers``): 401 without it. The service
+  fails closed: it serves without a token only on a loopback address, or where the operator said
+  ``--insecure-no-token`` (and then every start logs a warning).
 
 Built on Flask, served by waitress. Every decision is logged on the ``briefing.reservations`` logger.
+Idle and half-open connections are closed after ``IDLE_TIMEOUT_S`` and up to ``CONNECTION_LIMIT`` are
+accepted, so a client holding many connections open cannot starve prosody.
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import re
+import signal
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from briefing import jitsi as _jitsi  # noqa: F401  (declares the jitsi.* settings this service reads)
+from briefing.errors import ConfigError
 from briefing.store import Store, now_iso
 
 log = logging.getLogger("briefing.reservations")
 UTC = timezone.utc
 MAX_BODY = 16 * 1024  # a real request is ~150 bytes
+IDLE_TIMEOUT_S = 10  # a connection with no complete request in this long is closed (prosody sends at once)
+CONNECTION_LIMIT = 500  # open connections accepted at once (waitress's default, 100, is easy to fill)
 _NAME = re.compile(r"^(?:\[([^\]]{1,128})\])?([^\s\[\]@/]{1,256})$")
 
 
@@ -192,23 +201,83 @@ def create_app(store_path: str, *, token: str = "", lead_s: int = 1800, grace_s:
 
 
 def make_server(store_path: str, *, host: str = "127.0.0.1", port: int = 8090, token: str = "",
-                lead_s: int = 1800, grace_s: int = 1800) -> Any:
+                lead_s: int = 1800, grace_s: int = 1800, idle_timeout_s: int = IDLE_TIMEOUT_S) -> Any:
     """A waitress server (call .run(); .close() to stop). Port 0 picks a free port (see .effective_port)."""
     from waitress import create_server
 
     app = create_app(store_path, token=token, lead_s=lead_s, grace_s=grace_s)
+    idle = max(1, int(idle_timeout_s))
     return create_server(app, host=host, port=port, threads=8, max_request_body_size=1 << 20,
-                         ident="briefing-reservations", clear_untrusted_proxy_headers=True)
+                         ident="briefing-reservations", clear_untrusted_proxy_headers=True,
+                         connection_limit=CONNECTION_LIMIT, channel_timeout=idle,
+                         cleanup_interval=max(1, min(2, idle)))
 
 
-def serve(store_path: str, *, host: str, port: int, token: str, lead_s: int, grace_s: int) -> None:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (127.0.0.0/8, ::1) or ``localhost``; 0.0.0.0 and :: are not."""
+    h = host.strip().strip("[]").lower()
+    if h == "localhost" or h.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
+
+
+def read_token_file(path: Any) -> str:
+    """The bearer token in a file; ConfigError for an unreadable or empty file (never serve open by mistake)."""
+    try:
+        token = open(path, encoding="utf-8").read().strip()  # noqa: SIM115
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise ConfigError(f"cannot read the token file {path} ({reason})",
+                          hint="point --token-file at a readable UTF-8 file holding the token") from None
+    if not token:
+        raise ConfigError(f"the token file {path} is empty",
+                          hint="write the token prosody sends (reservations_api_headers) into it, "
+                               "e.g. openssl rand -hex 32")
+    if any(ch.isspace() for ch in token) or not token.isprintable():
+        raise ConfigError(f"the token in {path} holds spaces or control characters",
+                          hint="use one word, e.g. openssl rand -hex 32")
+    return token
+
+
+def check_exposure(host: str, token: str, *, insecure_no_token: bool = False) -> None:
+    """Refuse to serve without a token anywhere but on loopback, unless the operator insists."""
+    if token or is_loopback(host) or insecure_no_token:
+        return
+    raise ConfigError(f"refusing to serve reservations on {host} without a bearer token: anyone who can "
+                      "reach it could open briefing rooms",
+                      hint="set BRIEFING_JITSI_RESERVATIONS_TOKEN (or --token-file), listen on 127.0.0.1, "
+                           "or pass --insecure-no-token")
+
+
+def serve(store_path: str, *, host: str, port: int, token: str, lead_s: int, grace_s: int,
+          insecure_no_token: bool = False) -> None:
+    """Serve until interrupted; Ctrl-C (SIGINT) ends it with KeyboardInterrupt, as any command."""
+    check_exposure(host, token, insecure_no_token=insecure_no_token)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     log.setLevel(logging.INFO)
     server = make_server(store_path, host=host, port=port, token=token, lead_s=lead_s, grace_s=grace_s)
+    if not token and insecure_no_token:
+        log.warning("INSECURE: serving on %s without a bearer token (--insecure-no-token): anyone who can reach "
+                    "port %s can open briefing rooms; set BRIEFING_JITSI_RESERVATIONS_TOKEN", host,
+                    server.effective_port)
     log.info("listening on http://%s:%s/conference (bearer token %s)", host, server.effective_port,
-             "required" if token else "not required")
+             "required" if token else "not required: loopback only" if is_loopback(host) else "NOT required")
+    # waitress's run() swallows KeyboardInterrupt and returns: note the signal, and raise it again after.
+    interrupted: list[int] = []
+
+    def on_sigint(signum: int, _frame: Any) -> None:
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         server.run()
     finally:
+        signal.signal(signal.SIGINT, previous)
         server.close()
+    if interrupted:
+        raise KeyboardInterrupt

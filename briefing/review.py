@@ -34,6 +34,8 @@ class Turn:
 # -- speakers --------------------------------------------------------------------------------------------
 def roster(store: Store, bid: str) -> list[str]:
     """Who may speak: the briefing's speakers and the named participants of its recordings."""
+    from briefing import text
+
     b = store.briefing(bid)
     names: list[str] = [s for s in b.speakers if s]
     try:
@@ -43,8 +45,9 @@ def roster(store: Store, bid: str) -> list[str]:
             for p in r["meta"].get("participants") or ():
                 user = p.get("user") if isinstance(p, dict) else None
                 name = (user or {}).get("name") if isinstance(user, dict) else None
+                name = text.strip(str(name)) if name else None  # from Jitsi: cleaned, it cannot be refused
                 if name and name not in names:
-                    names.append(str(name))
+                    names.append(name)
     except Exception:  # noqa: BLE001 - no recordings table content: the briefing's own speakers
         pass
     for t in turns(store, bid):
@@ -78,7 +81,9 @@ def parse_time(value: str | float | int) -> float:
 def assign_speaker(store: Store, bid: str, name: str, start: float, end: float, *,
                    allow_new: bool = False) -> list[Turn]:
     """Name the speaker of [start, end); earlier turns overlapping it are cut back. Returns all turns."""
-    name = " ".join((name or "").split())
+    from briefing import text
+
+    name = " ".join(text.check(name, "the speaker name", max_len=text.NAME_MAX).split())
     if not name:
         raise InputError("no speaker name given", hint='pass --speaker "Name"')
     if end <= start:

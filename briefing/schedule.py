@@ -84,15 +84,18 @@ def parse_duration(text: str | int | float) -> int:
 
 def parse_person(text: str, what: str = "person") -> dict[str, str]:
     """ "Name <email>" or "email" or "Name" -> {"name", "email"}."""
-    text = (text or "").strip()
+    from briefing.text import NAME_MAX, check
+
+    text = check(text, what, max_len=NAME_MAX + 256)
     if not text:
         raise InputError(f"empty {what}", hint='use "Name <email@example.org>"')
     if "<" in text or "@" in text:
         name, email = parseaddr(text)
         if not email or "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
             raise InputError(f"bad {what} {text!r}", hint='use "Name <email@example.org>"')
-        return {"name": name or email.split("@")[0], "email": email.lower()}
-    return {"name": text, "email": ""}
+        return {"name": check(name, f"the name in {what}", max_len=NAME_MAX) or email.split("@")[0],
+                "email": check(email, f"the address in {what}", max_len=254).lower()}
+    return {"name": check(text, what, max_len=NAME_MAX), "email": ""}
 
 
 def person_str(p: dict[str, str]) -> str:
@@ -214,7 +217,9 @@ def add_series(store: Store, *, title: str, start: str, duration: str | int, tim
                daily: bool = False, weekdays: bool = False, rrule: str | None = None,
                until: str | None = None, count: int | None = None, language: str = "auto",
                chair: str | None = None, speakers: tuple[str, ...] = (), press_list: str | None = None) -> Series:
-    title = (title or "").strip()
+    from briefing import text
+
+    title = text.check(title, "--title")
     if not title:
         raise InputError("a schedule needs a --title")
     tz = parse_zone(timezone_name)

@@ -122,8 +122,20 @@ def run(
             stderr_tail=_tail(stderr),
             argv=argv,
         ) from None
+    stderr = proc.stderr.decode("utf-8", "replace") if proc.stderr else ""
+    if _NO_SPACE in stderr:  # the disk is full (ffmpeg may even exit 0): say so, never "re-record it"
+        out = _output_of(argv)
+        place = f" {out}" if out else ""
+        folder = str(Path(out).parent) if out else "the output's directory"
+        raise FFmpegError(
+            f"the disk is full: {tool} could not write{place} (No space left on device)",
+            hint=f"free space on the disk holding {folder} (df -h {folder}) and run the same command again",
+            path=out or where,
+            stderr_tail=_tail(stderr),
+            returncode=proc.returncode,
+            argv=argv,
+        )
     if proc.returncode != 0:
-        stderr = proc.stderr.decode("utf-8", "replace")
         tail = _tail(stderr)
         last = tail[-1] if tail else f"exit status {proc.returncode}"
         raise FFmpegError(
@@ -135,6 +147,17 @@ def run(
             argv=argv,
         )
     return proc
+
+
+_NO_SPACE = "No space left on device"  # strerror(ENOSPC), as ffmpeg prints it
+
+
+def _output_of(argv: Sequence[str]) -> str | None:
+    """The output file of an ffmpeg command line (its last argument), if it names one."""
+    last = str(argv[-1]) if argv else ""
+    if not last or last.startswith("-") or last == "pipe:" or ":" in last.split("/")[0]:
+        return None
+    return last
 
 
 _versions: dict[str, str] = {}

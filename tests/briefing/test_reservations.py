@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -180,3 +181,114 @@ def test_cli_serves_with_a_production_server_and_logs_decisions(rooms, briefing_
         out, _ = proc.communicate(timeout=10)
     assert "listening on http://127.0.0.1" in out and "bearer token required" in out
     assert f"200 {rooms['open']}" in out and "too early, opens at" in out
+
+
+# -- failing closed: no silent open service, no starvation by idle connections -----------------------------
+def _serve_cli(briefing_env: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    env = {**os.environ, "BRIEFING_HOME": str(briefing_env), **(env or {})}
+    return subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "jitsi", "reservations", "serve",
+                             *args], cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
+
+
+def _until_listening(proc: subprocess.Popen[str]) -> list[str]:
+    lines = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line)
+        if "listening on" in line:
+            break
+    return lines
+
+
+def _refused(briefing_env: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Start the service in its own process: it must stop by itself (a refusal), not start serving."""
+    proc = _serve_cli(briefing_env, *args, **({"env": env} if env else {}))
+    try:
+        lines = _until_listening(proc)  # the whole output if it stops, else up to the "listening" line
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.communicate(timeout=30)
+    out = "".join(lines)
+    assert "listening on" not in out, f"it served: {out}"
+    return proc.returncode, out
+
+
+def test_an_empty_or_unreadable_token_file_is_an_error(rooms, briefing_env, tmp_path) -> None:
+    empty = tmp_path / "empty-token"
+    empty.write_text("\n")
+    code, out = _refused(briefing_env, "--port", str(free_port()), "--token-file", str(empty))
+    assert code == 2 and "is empty" in out and str(empty) in out
+    assert len(out.strip().splitlines()) == 1 and "Traceback" not in out
+
+    garbled = tmp_path / "garbled-token"
+    garbled.write_bytes(b"\xff\xfe\x00\x01")
+    code, out = _refused(briefing_env, "--port", str(free_port()), "--token-file", str(garbled))
+    assert code == 2 and "cannot read the token file" in out and len(out.strip().splitlines()) == 1
+
+    # the same through the environment (BRIEFING_JITSI_RESERVATIONS_TOKEN_FILE)
+    code, out = _refused(briefing_env, "--port", str(free_port()),
+                         env={"BRIEFING_JITSI_RESERVATIONS_TOKEN_FILE": str(empty)})
+    assert code == 2 and "BRIEFING_JITSI_RESERVATIONS_TOKEN_FILE" in out and "is empty" in out
+
+
+def test_no_token_on_a_public_address_is_refused_unless_insecure_is_asked_for(rooms, briefing_env) -> None:
+    code, out = _refused(briefing_env, "--host", "0.0.0.0", "--port", str(free_port()))
+    assert code == 2 and "without a bearer token" in out and "--insecure-no-token" in out
+    assert len(out.strip().splitlines()) == 1 and "Traceback" not in out
+    assert not reservations.is_loopback("0.0.0.0") and not reservations.is_loopback("::")
+    assert not reservations.is_loopback("meet.gov.example")
+    assert reservations.is_loopback("127.0.0.1") and reservations.is_loopback("::1")
+    assert reservations.is_loopback("localhost")
+
+    for _attempt in range(2):  # a warning at every start, not only the first
+        proc = _serve_cli(briefing_env, "--host", "0.0.0.0", "--port", str(free_port()), "--insecure-no-token")
+        try:
+            lines = _until_listening(proc)
+        finally:
+            proc.terminate()
+            rest, _ = proc.communicate(timeout=30)
+        out = "".join(lines)
+        assert "WARNING" in out and "without a bearer token" in out and "--insecure-no-token" in out, out + rest
+        assert "NOT required" in out
+
+
+def test_a_hundred_idle_connections_do_not_starve_prosody(rooms, briefing_env) -> None:
+    server, url = _serve(briefing_env)
+    port = server.effective_port
+    held: list[socket.socket] = []
+    try:
+        for i in range(100):  # idle: connected, nothing sent
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=30))
+        for i in range(20):  # half-open: a request started and never finished
+            s = socket.create_connection(("127.0.0.1", port), timeout=30)
+            s.sendall(b"POST /conference HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nname=")
+            held.append(s)
+        with httpx.Client(base_url=url, headers=UA, timeout=30) as client:
+            r = client.post("/conference", data=_form(rooms["open"]))
+            assert r.status_code == 200, r.text
+            assert client.get(f"/conference/{r.json()['id']}").status_code == 200
+    finally:
+        for s in held:
+            s.close()
+        server.close()
+
+
+def test_idle_connections_are_closed_by_the_server(rooms, briefing_env) -> None:
+    server = reservations.make_server(str(briefing_env / "briefing.db"), host="127.0.0.1", port=0,
+                                      idle_timeout_s=1)
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        idle = socket.create_connection(("127.0.0.1", server.effective_port), timeout=60)
+        half = socket.create_connection(("127.0.0.1", server.effective_port), timeout=60)
+        half.sendall(b"POST /conference HTTP/1.1\r\nHost: x\r\n")
+        try:
+            assert idle.recv(1) == b""  # EOF: the server hung up on it (a generous 60 s bound, not a timing)
+            assert half.recv(1) == b""
+        finally:
+            idle.close()
+            half.close()
+    finally:
+        server.close()
+    assert reservations.IDLE_TIMEOUT_S <= 30 and reservations.CONNECTION_LIMIT > 120
