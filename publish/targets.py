@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from publish.files import hash_file
+from publish.files import hash_file, make_dirs
 
 MEDIA_TYPES: dict[str, str] = {
     ".mp4": "video/mp4",
@@ -167,7 +167,7 @@ def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = Non
     result = SyncResult(target.name)
     dest_root = Path(target.path)
     try:
-        dest_root.mkdir(parents=True, exist_ok=True)
+        make_dirs(dest_root)
         for f in plan(site_dir, cache=cache):
             dest = dest_root / f.rel
             if dest.is_file() and dest.stat().st_size == f.path.stat().st_size and \
@@ -176,7 +176,8 @@ def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = Non
                 continue
             if before is not None:
                 before(f)
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            if not dest.parent.is_dir():
+                make_dirs(dest.parent)
             fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
             os.close(fd)
             try:
