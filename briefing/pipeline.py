@@ -363,8 +363,9 @@ class Runner:
                                                                             corrections)),
                                        ignore=("version", "published_at", "updated_at", "corrections"))
             finishing = marker is not None and int(marker.get("version", 0)) == have  # switched, not recorded
+            same_note = bool(corrections) and note == " ".join(str(corrections[-1].get("note", "")).split())
             if not changed:
-                if note and not finishing:
+                if note and not finishing and not same_note:  # (the same note again: a re-run, to finish)
                     raise InputError(f"nothing changed in briefing {b.id} since version {have}, so there is no "
                                      f"new version to publish",
                                      hint=f"correct it first (`briefing correct {b.id}`), or publish without --note")
@@ -391,7 +392,7 @@ class Runner:
                                           finalize=lambda d: distribute.sign_release(self.settings, b.id, d),
                                           on_step=lambda step: fault_point(f"publish:{step}"))
             # switched in: now the store records it (a crash before this is finished by the next run)
-            self.store.update_meta(b.id, corrections=corrections, publishing=None,
+            self.store.update_meta(b.id, corrections=corrections, publishing=None, search_stale=True,
                                    published_source=b.source_sha256 or None)
             distribute.record_site(self.store, self.settings, b.id)
             page_path = Path(result.page)
@@ -399,11 +400,13 @@ class Runner:
                                                    "site": str(site_dir)}
 
         info = self.run("publish", key, work)
-        if "publish" in self.ran:  # a new release: index its words and refresh the site's search page
+        now = self.store.briefing(b.id).meta
+        if "publish" in self.ran or now.get("search_stale"):  # a new release: index it, refresh the search page
             from briefing import search
 
             search.after_publish(self.store, self.settings, b.id)
-        elif self.store.briefing(b.id).meta.get("publishing"):  # done before: nothing was left to switch in
+            self.store.update_meta(b.id, search_stale=None)
+        if "publish" not in self.ran and now.get("publishing"):  # done before: nothing was left to switch in
             self.store.update_meta(b.id, publishing=None)
         return Path(info.get("page", page))
 

@@ -168,6 +168,9 @@ def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = Non
     dest_root = Path(target.path)
     try:
         make_dirs(dest_root)
+        for leftover in dest_root.rglob(".*.tmp"):  # of a copy that was killed half-way
+            if leftover.is_file():
+                leftover.unlink()
         for f in plan(site_dir, cache=cache):
             dest = dest_root / f.rel
             if dest.is_file() and dest.stat().st_size == f.path.stat().st_size and \
