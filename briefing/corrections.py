@@ -28,6 +28,7 @@ from typing import Any
 from briefing import errors
 from briefing.config import Settings
 from briefing.errors import ConfigError, InputError
+from briefing.faults import fault_point
 from briefing.fsutil import atomic_write_text, sha256_file
 from briefing.store import Artifact, Store, now_iso
 
@@ -230,4 +231,5 @@ def _finish(store: Store, settings: Settings, bid: str, pending: dict[str, Any])
     store.stage_started(bid, "correct", key)
     store.stage_done(bid, "correct", key, arts, {"version": pending["version"], "changed": pending.get("changed"),
                                                  "source": pending.get("source")})
+    fault_point("after:correct")
     store.update_meta(bid, pending_correction=None)
