@@ -191,3 +191,38 @@ def test_every_published_file_is_readable_by_the_web_server(briefing_env: Path, 
         assert (site / name).is_file(), name
     assert modes(site) == []
     assert (www / "search.html").is_file() and modes(www) == []
+
+
+@pytest.mark.whisper
+def test_another_recording_under_a_published_id_is_refused(briefing_env: Path, speech_dir: Path, run) -> None:
+    """'../../etc' and 'etc' on the same day are one id: the second recording must not replace the first."""
+    first, second = speech_dir / "en_ljspeech_LJ001-0002.wav", speech_dir / "en_ljspeech_LJ001-0013.wav"
+    res = run("-q", "process", str(first), "--title", "../../etc", "--date", "2026-11-25", "--language", "en")
+    assert res.code == 0, res.err
+    bid = "2026-11-25-etc"
+    site = briefing_env / "site"
+    bdir = site / "briefings" / bid
+    before = sums(bdir)
+    kept = versions(site, bid)
+
+    res = run("-q", "process", str(second), "--title", "etc", "--date", "2026-11-25", "--language", "en")
+    assert res.code != 0 and "Traceback" not in res.err
+    line = res.err.strip()
+    assert len(line.splitlines()) == 1
+    a = hashlib.sha256(first.read_bytes()).hexdigest()
+    b = hashlib.sha256(second.read_bytes()).hexdigest()
+    assert a in line and b in line and "--title" in line and "--date" in line and "--force" in line
+    assert sums(bdir) == before  # nothing on the site moved
+
+    res = run("-q", "process", str(second), "--title", "etc", "--date", "2026-11-25", "--language", "en", "--force")
+    assert res.code == 0, res.err
+    meta = json.loads((bdir / "release.json").read_text())
+    assert meta["version"] == 2 and "recording was replaced" in meta["corrections"][-1]["note"]
+    assert a[:12] in meta["corrections"][-1]["note"] and b[:12] in meta["corrections"][-1]["note"]
+    assert versions(site, bid)["v1"] == kept["v1"]
+    from publish.manifest import verify
+
+    assert verify(str(bdir)).ok and verify(str(bdir / "v1" / "index.html")).ok
+    # the first recording again is the same story: refused without --force
+    res = run("-q", "process", str(first), "--title", "etc", "--date", "2026-11-25", "--language", "en")
+    assert res.code != 0 and b in res.err and a in res.err
