@@ -1,8 +1,11 @@
 """Distribution of a published briefing: signed manifest, publish targets, press channels and press email.
 
-After the local site has the release (the pipeline's publish stage), :func:`after_publish`:
+The pipeline's publish stage builds the new version beside the live one, signs it there
+(:func:`sign_release` on the staged directory: ``manifest.json`` + ``.sig``, and the site's
+``signing-key.pub``) and switches it in as one step. After that, :func:`after_publish`:
 
-1. signs the release: ``briefings/<id>/manifest.json`` (+ ``.sig``) and the site's ``signing-key.pub``;
+1. records what the site holds (signing again only a site published before this was so: it changes
+   nothing otherwise);
 2. copies the site to every target of ``[[publish.targets]]`` (local directories, S3 buckets), media first,
    then pages, then the index and feeds; a failed target does not stop the others;
 3. when every target holds the release, puts the notifications of this version in the outbox (version 1
