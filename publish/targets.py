@@ -126,16 +126,31 @@ def sha256_file(path: Path) -> str:
     return hash_file(path)[0]
 
 
+def stale(planned: list[PlannedFile], present: list[str]) -> list[str]:
+    """Files a target holds inside ``briefings/<id>/`` of a briefing the site holds, that the site no longer
+    has there (a version that dropped a file): removed after everything else is copied, so that the
+    target holds exactly what each signed manifest lists. Nothing outside those directories is touched."""
+    want = {f.rel for f in planned}
+    ids = {rel.split("/")[1] for rel in want if rel.startswith("briefings/") and rel.count("/") >= 2}
+    out = []
+    for rel in present:
+        parts = rel.split("/")
+        if len(parts) >= 3 and parts[0] == "briefings" and parts[1] in ids and rel not in want:
+            out.append(rel)
+    return sorted(out)
+
+
 @dataclass
 class SyncResult:
     target: str
     uploaded: list[str] = field(default_factory=list)  # in the order they were sent
     skipped: list[str] = field(default_factory=list)  # unchanged
+    removed: list[str] = field(default_factory=list)  # files of a briefing that its latest version dropped
     aborted_uploads: int = 0  # leftover multipart uploads of an interrupted run, cleaned up
 
     def to_dict(self) -> dict[str, object]:
         return {"target": self.target, "uploaded": len(self.uploaded), "skipped": len(self.skipped),
-                "aborted_uploads": self.aborted_uploads}
+                "removed": len(self.removed), "aborted_uploads": self.aborted_uploads}
 
 
 class TargetError(Exception):
@@ -171,7 +186,8 @@ def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = Non
         for leftover in dest_root.rglob(".*.tmp"):  # of a copy that was killed half-way
             if leftover.is_file():
                 leftover.unlink()
-        for f in plan(site_dir, cache=cache):
+        planned = plan(site_dir, cache=cache)
+        for f in planned:
             dest = dest_root / f.rel
             if dest.is_file() and dest.stat().st_size == f.path.stat().st_size and \
                     sha256_file(dest) == sha256_file(f.path):
@@ -191,6 +207,11 @@ def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = Non
                 Path(tmp).unlink(missing_ok=True)
                 raise
             result.uploaded.append(f.rel)
+        present = [p.relative_to(dest_root).as_posix() for p in (dest_root / "briefings").rglob("*")
+                   if p.is_file()] if (dest_root / "briefings").is_dir() else []
+        for rel in stale(planned, present):
+            (dest_root / rel).unlink()
+            result.removed.append(rel)
     except OSError as exc:
         raise TargetError(f"cannot write to {dest_root}: {exc.strerror or exc}", result=result,
                           hint="check the directory exists and is writable") from None

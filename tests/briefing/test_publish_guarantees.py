@@ -14,7 +14,7 @@ import pytest
 from briefing import corrections, distribute, pipeline, review
 from briefing.errors import InputError
 from briefing.store import Store
-from tests.distfixtures import make_briefing
+from tests.distfixtures import make_briefing, s3, s3_endpoint  # noqa: F401
 
 BID = "2026-11-25-daily-briefing"
 
@@ -226,3 +226,35 @@ def test_another_recording_under_a_published_id_is_refused(briefing_env: Path, s
     # the first recording again is the same story: refused without --force
     res = run("-q", "process", str(first), "--title", "etc", "--date", "2026-11-25", "--language", "en")
     assert res.code != 0 and b in res.err and a in res.err
+
+
+def test_targets_hold_exactly_what_the_manifest_lists(briefing_env: Path, tmp_path: Path, s3) -> None:
+    """A version that drops a file (here: the video, for an audio-only re-cut) leaves no stale copy on a
+    target: a local directory or an S3 bucket holds exactly the files the signed manifest lists."""
+    from publish.s3 import S3Target, sync_s3
+    from publish.targets import LocalTarget, sync_local
+
+    client, bucket, endpoint = s3
+    store, settings = make_briefing(briefing_env, BID, video_bytes=3000)
+    pipeline.publish_one(store, settings, BID)
+    site = settings.site_dir
+    www = tmp_path / "www"
+    cdn = S3Target(bucket=bucket, endpoint_url=endpoint, region="us-east-1", prefix="site", addressing_style="path")
+    (www / "briefings" / "2026-01-01-other").mkdir(parents=True)
+    (www / "briefings" / "2026-01-01-other" / "keep.txt").write_text("not ours to remove")
+    sync_local(site, LocalTarget(www))
+    sync_s3(site, cdn)
+    assert (www / "briefings" / BID / "video.mp4").is_file()
+    # version 2 without the video
+    with store.tx() as db:
+        db.execute("DELETE FROM artifacts WHERE briefing_id=? AND role='video'", (BID,))
+    assert pipeline.publish_one(store, settings, BID).distribution["version"] == 2
+    assert not (site / "briefings" / BID / "video.mp4").exists()
+    local, remote = sync_local(site, LocalTarget(www)), sync_s3(site, cdn)
+    assert local.removed == remote.removed == [f"briefings/{BID}/video.mp4"]
+    listed = {e["path"] for e in json.loads((site / "briefings" / BID / "manifest.json").read_text())["files"]}
+    listed |= {"manifest.json", "manifest.json.sig"}
+    assert set(sums(www / "briefings" / BID)) == listed
+    keys = {o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix=f"site/briefings/{BID}/")["Contents"]}
+    assert {k[len(f"site/briefings/{BID}/"):] for k in keys} == listed
+    assert (www / "briefings" / "2026-01-01-other" / "keep.txt").is_file()
