@@ -419,13 +419,17 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def normalize_modes(root: Path) -> None:
+def normalize_modes(root: Path, *, skip_hidden: bool = False) -> None:
     """Every file under ``root`` 0644 and every directory 0755 (the web server reads them), whatever the
-    umask or the writer (mkstemp makes files 0600, mkdtemp directories 0700). Links are left alone."""
+    umask or the writer (mkstemp makes files 0600, mkdtemp directories 0700). Links are left alone;
+    with ``skip_hidden``, so are dot-names (the site's working files)."""
     root = Path(root)
-    if root.is_dir() and not root.is_symlink():
+    if root.is_dir() and not root.is_symlink() and stat.S_IMODE(root.stat().st_mode) != 0o755:
         os.chmod(root, 0o755)
     for dirpath, dirnames, filenames in os.walk(root):
+        if skip_hidden:
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            filenames = [f for f in filenames if not f.startswith(".")]
         for name in dirnames:
             p = os.path.join(dirpath, name)
             if not os.path.islink(p) and stat.S_IMODE(os.lstat(p).st_mode) != 0o755:
@@ -533,6 +537,7 @@ def _rebuild_locked(site_dir: Path, options: SiteOptions) -> list[PublishedFile]
     written.append(_write_atomic(site_dir, "feed.xml", _rss(metas, options)))
     written.append(_write_atomic(site_dir, "atom.xml", _atom(metas, options)))
     written.append(_write_atomic(site_dir, "briefings.json", _json_index(metas, options)))
+    normalize_modes(site_dir, skip_hidden=True)  # also what other writers left (search page, live pages)
     return written
 
 

@@ -191,6 +191,9 @@ def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = Non
             dest = dest_root / f.rel
             if dest.is_file() and dest.stat().st_size == f.path.stat().st_size and \
                     sha256_file(dest) == sha256_file(f.path):
+                if dest.stat().st_mode & 0o777 != 0o644:  # copied by another writer: the web server reads it
+                    os.chmod(dest, 0o644)
+                    make_dirs(dest.parent)
                 result.skipped.append(f.rel)
                 continue
             if before is not None:

@@ -181,6 +181,9 @@ def test_every_published_file_is_readable_by_the_web_server(briefing_env: Path, 
         write_live_page(settings.site_dir, briefing_id="2026-11-26-live", title="Live", date="2026-11-26",
                         transcript=make_transcript(), updated_at="2026-11-26T09:00:00+07:00")
         assert modes(settings.site_dir) == [] and modes(www) == []
+        # what an earlier version of briefing (or another writer) left private is made readable too
+        os.chmod(settings.site_dir / "briefings" / BID / "v1" / "transcript.txt", 0o600)
+        os.chmod(www / "briefings" / BID / "v1" / "transcript.txt", 0o600)
         review.assign_speaker(store, BID, "Spokesperson", 2.2, 3.0)
         pipeline.publish_one(store, settings, BID)  # version 2: the site and the target again
     finally:
