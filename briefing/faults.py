@@ -6,11 +6,12 @@ with exit status :data:`EXIT_STATUS`. ``<point>`` is a point's name or an ``fnma
 process). Without the variable a fault point does nothing.
 
 Points: ``after:<stage>`` once a stage is recorded as done (ingest, audio, video, transcribe, summarize,
-redact, publish, translate; ``after:correct`` once a correction's files are the transcript's); inside the site's publish step ``publish:copy:<file>`` before each file is
-placed in the new directory, ``publish:built`` (every file placed, nothing signed), ``publish:finalized``
-(signed, not switched in), ``publish:switched`` (switched in, not recorded in the store); then
-``distribute:recorded`` (the store has it, no target copied), ``target:<name>:<file>`` before each file
-a target receives, and ``distribute:targets`` (every target done, nothing announced).
+redact, publish, translate; ``after:correct`` once a correction's files are the transcript's); inside
+the site's publish step ``publish:copy:<file>`` before each file is placed in the new directory,
+``publish:built`` (every file placed, nothing signed), ``publish:finalized`` (signed, not switched in),
+``publish:switched`` (switched in, not recorded in the store); then ``distribute:recorded`` (the store
+has it, no target copied), ``target:<name>:<file>`` before each file a target receives, and
+``distribute:targets`` (every target done, nothing announced).
 """
 
 from __future__ import annotations

@@ -14,15 +14,17 @@ Layout of a site directory::
                                (transcript.*, summary.md, captions.*); its page plays the media one level up
 
 Publishing is atomic per briefing. The new directory is built (and, through ``finalize``, signed) under
-``.staging/<id>-<random>/`` on the same filesystem and then swapped in: with ``renameat2(RENAME_EXCHANGE)`` where Linux offers it (one atomic
-step), else by renaming the old directory away and the new one in. Whatever the moment of a crash, a
-briefing's directory is either entirely the old one or entirely the new one; if a crash falls between the
-two renames of the fallback, the next run puts the old directory back before doing anything else. Leftover
-``.staging`` directories are removed on the next run. A published version is immutable: every ``v<N>/``
-is carried into the new directory byte for byte (hard links), never rendered again, and a version number
-is never given to other content. Published files are 0644 and directories 0755, whatever the umask. Site-wide files are each written to a temporary name
-and renamed over the old one. Writers of one site directory take turns through an advisory lock on
-``<site>/.lock``. Dot-names (``.lock``, ``.staging``) are working files: copy or upload the site without them.
+``.staging/<id>-<random>/`` on the same filesystem and then swapped in: with
+``renameat2(RENAME_EXCHANGE)`` where Linux offers it (one atomic step), else by renaming the old
+directory away and the new one in. Whatever the moment of a crash, a briefing's directory is either
+entirely the old one or entirely the new one; if a crash falls between the two renames of the fallback,
+the next run puts the old directory back before doing anything else. Leftover ``.staging`` directories
+are removed on the next run. A published version is immutable: every ``v<N>/`` is carried into the new
+directory byte for byte (hard links), never rendered again, and a version number is never given to other
+content. Published files are 0644 and directories 0755, whatever the umask. Site-wide files are each
+written to a temporary name and renamed over the old one. Writers of one site directory take turns
+through an advisory lock on ``<site>/.lock``. Dot-names (``.lock``, ``.staging``) are working files: copy
+or upload the site without them.
 
 Feed URLs: with ``SiteOptions.base_url`` every link and enclosure in the feeds is absolute. Without it they
 are *relative to the site root* (``briefings/<id>/``), which is what a reader resolving against the feed's

@@ -190,7 +190,8 @@ def test_every_published_file_is_readable_by_the_web_server(briefing_env: Path, 
         os.umask(old)
     site = settings.site_dir
     for name in ("search.html", "search-index.js", "search-index.json", "index.html", "feed.xml",
-                 f"briefings/{BID}/manifest.json", f"briefings/{BID}/v2/index.html", "live/2026-11-26-live/transcript.json"):
+                 f"briefings/{BID}/manifest.json", f"briefings/{BID}/v2/index.html",
+                 "live/2026-11-26-live/transcript.json"):
         assert (site / name).is_file(), name
     assert modes(site) == []
     assert (www / "search.html").is_file() and modes(www) == []
