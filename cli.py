@@ -138,7 +138,10 @@ def cli(ctx: click.Context, home: str | None, debug: bool, quiet: bool) -> None:
 @pass_ctx
 def process(c: Ctx, file: Path, title: str | None, day: str | None, language: str | None,
             speakers: tuple[str, ...], force: bool, as_json: bool) -> None:
-    """Process a briefing recording: media, transcript, summary and press page."""
+    """Process a briefing recording: media, transcript, summary and press page.
+
+    A published briefing's id with another recording is refused; --force publishes it as the next
+    version (the published one stays as it was)."""
     from briefing import pipeline
 
     reporter = c.reporter(as_json)

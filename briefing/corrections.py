@@ -13,6 +13,7 @@ cue left was deleted; a cue that overlaps no segment becomes a new one.
 
 Applying is crash-safe: the correction is first recorded in the briefing's metadata as *applying*, then its
 files become the transcript's artifacts, then the mark is cleared; a run that finds the mark finishes the job.
+The new version is recorded in the briefing's corrections only once the site holds it (``Runner.publish``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 from briefing import errors
 from briefing.config import Settings
 from briefing.errors import ConfigError, InputError
+from briefing.faults import fault_point
 from briefing.fsutil import atomic_write_text, sha256_file
 from briefing.store import Artifact, Store, now_iso
 
@@ -203,9 +205,13 @@ def discard(store: Store, settings: Settings, bid: str) -> bool:
 
 
 def prepare_publish(store: Store, settings: Settings, bid: str, note: str | None) -> int | None:
-    """Before publishing: apply the pending correction as a new version when a note is given.
+    """Before publishing: apply the pending correction (it needs a note); the publish stage then makes it
+    version N+1 (``Runner.publish``).
 
-    Returns the new version number, or None when this publish makes no new version."""
+    Returns the version the pending correction becomes, or None when there is none. Nothing about the
+    new version is recorded as published here: the store records it once the site holds it."""
+    from publish.site import published_metadata
+
     b = store.briefing(bid)
     pending = b.meta.get("pending_correction")
     if pending and pending.get("applying"):
@@ -220,19 +226,17 @@ def prepare_publish(store: Store, settings: Settings, bid: str, note: str | None
                               hint=f'publish it as a new version with: briefing publish {bid} --note "what was '
                                    f'corrected"')
         return None
-    run = store.stage(bid, "publish")
-    if run is None or run.status != "done":
+    live = published_metadata(settings.site_dir, bid)
+    if not live:
         raise InputError(f"briefing {bid} has not been published yet, so there is nothing to correct",
                          hint=f"publish it first with: briefing publish {bid}")
-    corrections = list(b.meta.get("corrections", ()))
-    version = len(corrections) + 2
-    corrections.append({"date": now_iso(), "note": note, "version": version})
-    if pending:
-        pending = {**pending, "applying": True, "version": version}
-        store.update_meta(bid, corrections=corrections, pending_correction=pending)
-        _finish(store, settings, bid, pending)
-    else:
-        store.update_meta(bid, corrections=corrections)
+    if not pending:
+        return None
+    version = int(live.get("version", 1)) + 1
+    pending = {**pending, "applying": True, "version": version}
+    store.update_meta(bid, pending_correction=pending, publishing={"version": version, "note": " ".join(note.split()),
+                                                                   "date": now_iso()})
+    _finish(store, settings, bid, pending)
     return version
 
 
@@ -252,4 +256,5 @@ def _finish(store: Store, settings: Settings, bid: str, pending: dict[str, Any])
     store.stage_started(bid, "correct", key)
     store.stage_done(bid, "correct", key, arts, {"version": pending["version"], "changed": pending.get("changed"),
                                                  "source": pending.get("source")})
+    fault_point("after:correct")
     store.update_meta(bid, pending_correction=None)

@@ -1,8 +1,11 @@
 """Distribution of a published briefing: signed manifest, publish targets, press channels and press email.
 
-After the local site has the release (the pipeline's publish stage), :func:`after_publish`:
+The pipeline's publish stage builds the new version beside the live one, signs it there
+(:func:`sign_release` on the staged directory: ``manifest.json`` + ``.sig``, and the site's
+``signing-key.pub``) and switches it in as one step. After that, :func:`after_publish`:
 
-1. signs the release: ``briefings/<id>/manifest.json`` (+ ``.sig``) and the site's ``signing-key.pub``;
+1. records what the site holds (signing again only a site published before this was so: it changes
+   nothing otherwise);
 2. copies the site to every target of ``[[publish.targets]]`` (local directories, S3 buckets), media first,
    then pages, then the index and feeds; a failed target does not stop the others;
 3. when every target holds the release, puts the notifications of this version in the outbox (version 1
@@ -59,6 +62,7 @@ from typing import Any
 from briefing import outbox
 from briefing.config import Setting, Settings, duration, register
 from briefing.errors import ConfigError, PublishError
+from briefing.faults import fault_point
 from briefing.store import Store, now_iso
 
 register(
@@ -490,16 +494,26 @@ _MANIFEST_META = ("id", "title", "date", "language", "speakers", "version", "pub
                   "corrections", "duration", "media_kind", "transcript")
 
 
-def sign_release(settings: Settings, bid: str) -> Path:
+def sign_release(settings: Settings, bid: str, directory: Path | None = None) -> Path:
+    """Sign the briefing's directory on the site, or ``directory``: its new version, built beside the
+    live one and not switched in yet (the site then gets it signed or not at all)."""
     from publish import manifest as pm
 
     site_dir = settings.site_dir
-    meta = _release_meta(site_dir, bid)
+    bdir = Path(directory) if directory is not None else site_dir / "briefings" / bid
+    meta = _release_meta(site_dir, bid) if directory is None else _read_meta(bdir / "release.json", bid)
     key = signing_key(settings)
     publish_keys(settings, site_dir, key)  # signing-key.pub, and the keyring with every earlier key
     with _translated():
-        return pm.write_signed_manifest(site_dir / "briefings" / bid,
-                                        metadata={k: meta.get(k) for k in _MANIFEST_META}, private_pem=key)
+        return pm.write_signed_manifest(bdir, metadata={k: meta.get(k) for k in _MANIFEST_META}, private_pem=key)
+
+
+def _read_meta(path: Path, bid: str) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise PublishError(f"the new version of briefing {bid} has no release.json ({path})",
+                           hint=f"run `briefing publish {bid}` again") from None
 
 
 def public_link(settings: Settings, bid: str, tgts: list[Target] | None = None) -> str:
@@ -726,25 +740,20 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
     from publish.s3 import sync_s3
     from publish.targets import sync_local
 
-    b = store.briefing(bid)
-    version = 1 + len(b.meta.get("corrections", ()))
     site_dir = settings.site_dir
+    site_meta = _release_meta(site_dir, bid)
+    version = int(site_meta.get("version", 1))  # what the site holds is the record
     tgts = targets(settings)
     report = Report(bid, version)
-    manifest = sign_release(settings, bid)
+    manifest = sign_release(settings, bid)  # signed when it was switched in: this changes nothing then
     report.manifest = str(manifest)
     if _generated_keys:
         report.key_generated = str(_generated_keys.pop())
         _stage(reporter, "signing", "done", f"made a new signing key at {report.key_generated} — back it up")
     link = public_link(settings, bid, tgts)
     report.link = link
-    site_meta = _release_meta(site_dir, bid)
-    prev = _publication(store, bid, SITE_TARGET)
-    _set_publication(store, bid, SITE_TARGET, version=site_meta.get("version", version),
-                     url=settings["site.base_url"].rstrip("/") + f"/briefings/{bid}/" if settings["site.base_url"]
-                     else str(site_dir / "briefings" / bid / "index.html"), status="ok", error=None,
-                     published_at=(prev["published_at"] if prev and prev["version"] == version and prev["published_at"]
-                                   else site_meta.get("published_at") or now_iso()))
+    record_site(store, settings, bid)
+    fault_point("distribute:recorded")
     announcement = _decide(store, bid, version, notify, parse_embargo(embargo))
 
     all_ok = True
@@ -754,8 +763,10 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
         prev = _publication(store, bid, t.name)
         _set_publication(store, bid, t.name, status="running", error=None)
         try:
+            hook = (lambda f, _n=t.name: fault_point(f"target:{_n}:{f.rel}"))
             with _translated():
-                res = sync_local(site_dir, t.spec) if t.kind == "local" else sync_s3(site_dir, t.spec)
+                res = sync_local(site_dir, t.spec, before=hook) if t.kind == "local" else \
+                    sync_s3(site_dir, t.spec, before=hook)
         except PublishError as exc:
             all_ok = False
             partial = getattr(exc.__cause__, "result", None)
@@ -773,6 +784,7 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
                                "uploaded": len(res.uploaded), "skipped": len(res.skipped)})
         _stage(reporter, f"→ {t.name}", "done", f"{len(res.uploaded)} sent, {len(res.skipped)} unchanged")
 
+    fault_point("distribute:targets")
     if announcement and announcement["notify"] and not announcement["recorded_at"]:
         if all_ok:
             _record_messages(store, settings, bid, version, link, announcement["embargo"])
@@ -791,6 +803,20 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
     return report
 
 
+def record_site(store: Store, settings: Settings, bid: str) -> None:
+    """Record in the store the version the local site holds now (called once it is switched in)."""
+    site_dir = settings.site_dir
+    site_meta = _release_meta(site_dir, bid)
+    version = int(site_meta.get("version", 1))
+    prev = _publication(store, bid, SITE_TARGET)
+    if prev and prev["version"] == version and prev["status"] == "ok" and prev["published_at"]:
+        return
+    _set_publication(store, bid, SITE_TARGET, version=version,
+                     url=settings["site.base_url"].rstrip("/") + f"/briefings/{bid}/" if settings["site.base_url"]
+                     else str(site_dir / "briefings" / bid / "index.html"), status="ok", error=None,
+                     published_at=site_meta.get("published_at") or now_iso())
+
+
 def _stage(reporter: Any, name: str, status: str, detail: str) -> None:
     if reporter is not None:
         reporter.stage(name, status, detail)
@@ -807,6 +833,14 @@ def status(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
     except ConfigError:
         configured = []
     out_targets = []
+    from publish.site import published_metadata
+
+    live = published_metadata(settings.site_dir, bid)  # the site itself: switched in whole, signed
+    if live and (rows.get(SITE_TARGET) or {}).get("version") != live.get("version"):
+        rows[SITE_TARGET] = {**(rows.get(SITE_TARGET) or {}), "version": live.get("version"), "status": "ok",
+                             "error": None, "url": (rows.get(SITE_TARGET) or {}).get("url")
+                             or str(settings.site_dir / "briefings" / bid / "index.html"),
+                             "published_at": live.get("published_at")}
     for name in [SITE_TARGET, *configured, *[n for n in rows if n not in configured and n != SITE_TARGET]]:
         r = rows.get(name)
         out_targets.append({"name": name, "version": r["version"] if r else None, "url": r["url"] if r else None,

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from briefing import errors
 from briefing.config import Settings
 from briefing.errors import BriefingError, InputError, StageFailed
+from briefing.faults import fault_point
 from briefing.fsutil import atomic_copy, atomic_write_text, sha256_file, sha256_text
 from briefing.ids import briefing_id
 from briefing.store import Artifact, Briefing, Store, now_iso
@@ -123,6 +124,7 @@ class Runner:
             raise
         info = {**info, "seconds": round(time.perf_counter() - t0, 3)}
         self.store.stage_done(bid, stage, key, arts, info)
+        fault_point(f"after:{stage}")
         self.ran.append(stage)
         self.reporter.stage(stage, "done", f"{info['seconds']:.1f}s")
         return info
@@ -310,7 +312,13 @@ class Runner:
 
         self.run("summarize", {"transcript": tj.sha256, "n": n, "version": 1}, work)
 
-    def publish(self) -> Path:
+    def publish(self, *, note: str | None = None) -> Path:
+        """Publish what the briefing's artifacts hold now. The site's version is the record: with nothing
+        changed since it, the same version (its latest page rendered again when the site's options
+        changed; ``v<N>/`` is never rebuilt); with a change, version N+1 with ``note`` (or the note of the
+        correction being published, or one that says what changed). ``note`` with nothing changed is
+        refused. The new version is built and signed beside the live one and switched in as one step; the
+        store records it after the switch, so a re-run after a crash at any point finishes the work."""
         from publish import site
         from publish.types import Release
         from transcribe import formats
@@ -328,37 +336,103 @@ class Runner:
                 raise StageFailed("publish", f"briefing {b.id} is missing its {need} file",
                                   hint="run `briefing process` for it again")
         options = site_options(self.settings)
-        corrections = tuple(b.meta.get("corrections", ()))
-        version = 1 + len(corrections)
-        key = {"files": {r: arts[r].sha256 for r in files}, "title": b.title, "date": b.date,
-               "speakers": b.speakers, "language": b.language, "site": repr(options),
-               "site_dir": str(self.settings.site_dir), "version": version,
-               "summary_json": arts["summary_json"].sha256 if "summary_json" in arts else None,
-               "tracks": [(lang, label, sha256_file(p)) for lang, label, p in tracks]}
-        page = self.settings.site_dir / "briefings" / b.id / "index.html"
+        site_dir = self.settings.site_dir
+        page = site_dir / "briefings" / b.id / "index.html"
+        t = formats.from_json(files["json"].read_text(encoding="utf-8"))
+        s = Summary.from_dict(json.loads(Path(arts["summary_json"].path).read_text(encoding="utf-8")))
 
-        def work() -> tuple[list[Artifact], dict[str, Any]]:
+        def release(version: int, published_at: str, corrections: list[dict[str, Any]]) -> Any:
             from publish.types import Correction
 
-            t = formats.from_json(files["json"].read_text(encoding="utf-8"))
-            s = Summary.from_dict(json.loads(Path(arts["summary_json"].path).read_text(encoding="utf-8")))
-            release = Release(
+            return Release(
                 id=b.id, title=b.title, date=b.date, language=t.language or b.language,
                 speakers=tuple(b.speakers), transcript=t, summary=s, files=files, duration=t.duration,
-                version=version, published_at=now_iso(),
-                corrections=tuple(Correction(**c) for c in corrections), extra_tracks=tracks,
-            )
-            result = site.publish_release(self.settings.site_dir, release, options)
+                version=version, published_at=published_at,
+                corrections=tuple(Correction(**c) for c in corrections), extra_tracks=tracks)
+
+        live = site.published_metadata(site_dir, b.id)  # what readers have now
+        marker = b.meta.get("publishing") or None  # a new version begun and not yet recorded
+        note = " ".join((note or "").split()) or None
+        if not live:
+            version, published_at, corrections = 1, (marker or {}).get("date") or now_iso(), []
+            if marker is None:
+                self.store.update_meta(b.id, publishing={"version": 1, "note": None, "date": published_at})
+        else:
+            have = int(live.get("version", 1))
+            corrections = [dict(c) for c in live.get("corrections", [])]
+            with errors.translated():
+                changed = site.changes(live, site.release_metadata(release(have, live.get("published_at", ""),
+                                                                            corrections)),
+                                       ignore=("version", "published_at", "updated_at", "corrections"))
+            finishing = marker is not None and int(marker.get("version", 0)) == have  # switched, not recorded
+            same_note = bool(corrections) and note == " ".join(str(corrections[-1].get("note", "")).split())
+            if not changed:
+                if note and not finishing and not same_note:  # (the same note again: a re-run, to finish)
+                    raise InputError(f"nothing changed in briefing {b.id} since version {have}, so there is no "
+                                     f"new version to publish",
+                                     hint=f"correct it first (`briefing correct {b.id}`), or publish without --note")
+                version, published_at = have, live.get("published_at", "")
+            else:
+                version = have + 1
+                same = marker is not None and int(marker.get("version", 0)) == version
+                why = note or ((marker or {}).get("note") if same else None) or describe_changes(changed, live)
+                published_at = (marker or {}).get("date") if same and marker.get("date") else now_iso()
+                if not same or (marker or {}).get("note") != why:
+                    self.store.update_meta(b.id, publishing={"version": version, "note": why, "date": published_at})
+                corrections.append({"date": published_at, "note": why, "version": version})
+        key = {"files": {r: arts[r].sha256 for r in files}, "title": b.title, "date": b.date,
+               "speakers": b.speakers, "language": b.language, "site": repr(options),
+               "site_dir": str(site_dir), "version": version, "corrections": corrections,
+               "summary_json": arts["summary_json"].sha256 if "summary_json" in arts else None,
+               "tracks": [(lang, label, sha256_file(p)) for lang, label, p in tracks]}
+
+        def work() -> tuple[list[Artifact], dict[str, Any]]:
+            from briefing import distribute
+
+            rel = release(version, published_at, corrections)
+            result = site.publish_release(site_dir, rel, options,
+                                          finalize=lambda d: distribute.sign_release(self.settings, b.id, d),
+                                          on_step=lambda step: fault_point(f"publish:{step}"))
+            # switched in: now the store records it (a crash before this is finished by the next run)
+            self.store.update_meta(b.id, corrections=corrections, publishing=None, search_stale=True,
+                                   published_source=b.source_sha256 or None)
+            distribute.record_site(self.store, self.settings, b.id)
             page_path = Path(result.page)
             return [artifact("page", page_path)], {"version": version, "page": str(page_path),
-                                                   "site": str(self.settings.site_dir)}
+                                                   "site": str(site_dir)}
 
         info = self.run("publish", key, work)
-        if "publish" in self.ran:  # a new release: index its words and refresh the site's search page
+        now = self.store.briefing(b.id).meta
+        if "publish" in self.ran or now.get("search_stale"):  # a new release: index it, refresh the search page
             from briefing import search
 
             search.after_publish(self.store, self.settings, b.id)
+            self.store.update_meta(b.id, search_stale=None)
+        if "publish" not in self.ran and now.get("publishing"):  # done before: nothing was left to switch in
+            self.store.update_meta(b.id, publishing=None)
         return Path(info.get("page", page))
+
+
+def describe_changes(changed: list[str], live: dict[str, Any]) -> str:
+    """A change note for a new version published without one: what differs from the version before."""
+    parts: list[str] = []
+    tracks = [c.split(":", 2)[2] for c in changed if c.startswith("files:track:")]
+    old_tracks = {k.split(":", 1)[1] for k in (live.get("files") or {}) if k.startswith("track:")}
+    for lang in tracks:
+        name = {"en": "English", "vi": "Vietnamese"}.get(lang, lang)
+        parts.append(f"{name} machine translation " + ("updated" if lang in old_tracks else "added"))
+    if any(c in changed for c in ("files:video", "files:audio", "files:poster", "media_kind", "duration")):
+        parts.append("media replaced")
+    if any(c in changed for c in ("files:json", "files:srt", "files:vtt", "files:txt", "transcript")):
+        parts.append("transcript updated")
+    if any(c in changed for c in ("files:summary", "summary", "key_figures", "headline")) and \
+            "transcript updated" not in parts:
+        parts.append("summary updated")
+    for field_name in ("title", "date", "speakers", "language"):
+        if field_name in changed:
+            parts.append(f"{field_name} changed")
+    text = "; ".join(parts) or "republished with changes"
+    return text[0].upper() + text[1:] + "."
 
 
 def transcribe_options(settings: Settings, language: str | None) -> Any:
@@ -454,13 +528,27 @@ def check_language(language: str | None) -> str | None:
         return validate_language(language)
 
 
+def published_source(store: Store, settings: Settings, bid: str) -> str | None:
+    """The SHA-256 of the recording the site's version of the briefing was made from (None when the site
+    holds no version of it)."""
+    from publish.site import published_metadata
+
+    existing = store.find_briefing(bid)
+    if existing is None or not published_metadata(settings.site_dir, bid):
+        return None
+    return existing.meta.get("published_source") or existing.source_sha256 or None
+
+
 def register(store: Store, settings: Settings, path: Path, *, title: str | None = None,
              date: str | None = None, language: str | None = None,
-             speakers: tuple[str, ...] = (), bid: str | None = None) -> tuple[Briefing, str, float]:
+             speakers: tuple[str, ...] = (), bid: str | None = None,
+             force: bool = False) -> tuple[Briefing, str, float]:
     """Check the recording and register (or update) its briefing. Returns it, the source hash and the
     recording's length in seconds.
 
-    ``bid`` names an existing (scheduled) briefing instead of deriving the id from date and title."""
+    ``bid`` names an existing (scheduled) briefing instead of deriving the id from date and title. A
+    recording other than the one a published briefing of that id was made from is refused, unless
+    ``force``: it is then published as the next version, with a change note."""
     from recorder import probe as rp
 
     from briefing import text
@@ -477,12 +565,19 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
     day = _check_date(date) if date else _default_date(path)
     bid = bid or briefing_id(day, title)
     sha = sha256_file(path)
+    before = published_source(store, settings, bid)
+    if before and before != sha and not force:
+        raise InputError(
+            f"briefing {bid} is already published from another recording (SHA-256 {before}); this one is "
+            f"SHA-256 {sha}", hint="give it a different --title or --date, or pass --force to publish it as the "
+                                   "next version with a change note (the published version stays as it was)")
     existing = store.find_briefing(bid)
     b = Briefing(
         id=bid, title=title, date=day, language=lang or (existing.language if existing else "auto"),
         speakers=tuple(speakers) or (existing.speakers if existing else ()),
         source_path=str(path.resolve()), source_sha256=sha,
-        meta=existing.meta if existing else {}, created_at=existing.created_at if existing else "",
+        meta={**(existing.meta if existing else {}), **({"published_source": before} if before else {})},
+        created_at=existing.created_at if existing else "",
     )
     return store.save_briefing(b), sha, info.duration
 
@@ -491,8 +586,16 @@ def process(store: Store, settings: Settings, path: Path, *, title: str | None =
             date: str | None = None, language: str | None = None, speakers: tuple[str, ...] = (),
             force: bool = False, reporter: Reporter | None = None, bid: str | None = None) -> ProcessResult:
     t0 = time.perf_counter()
+    try:
+        candidate = bid or briefing_id(_check_date(date) if date else _default_date(Path(path)),
+                                       title or settings["briefing.title"])
+    except (BriefingError, OSError):
+        candidate = None  # register says what is wrong
+    before = published_source(store, settings, candidate) if candidate else None
     b, sha, seconds = register(store, settings, path, title=title, date=date, language=language,
-                               speakers=speakers, bid=bid)
+                               speakers=speakers, bid=bid, force=force)
+    replaced = (f"The recording was replaced (SHA-256 {before[:12]}… → {sha[:12]}…)."
+                if before and before != sha else None)
     runner = Runner(store, settings, b, force=force, reporter=reporter)
     runner.ingest(Path(path), sha)
     lang = None if b.language in ("", "auto") else b.language
@@ -517,7 +620,7 @@ def process(store: Store, settings: Settings, path: Path, *, title: str | None =
                 video.cancel()
             raise
         video.result()
-    page = runner.publish()
+    page = runner.publish(note=replaced)
     from briefing import distribute
 
     dist = distribute.after_publish(store, settings, b.id, reporter=reporter)
@@ -565,7 +668,7 @@ def publish_one(store: Store, settings: Settings, bid: str, *, force: bool = Fal
         r.summarize()  # a corrected transcript gets its summary redone (no-op otherwise)
     if "json" in store.artifacts(bid):
         r.redact()  # what the release publishes: speakers labelled, personal data out (no-op if unchanged)
-    page = r.publish()
+    page = r.publish(note=note)
     dist = distribute.after_publish(store, settings, bid, notify=notify, embargo=embargo,
                                     resend_uncertain=resend_uncertain, reporter=reporter)
     return ProcessResult(store.briefing(bid), r.ran, r.skipped, page, distribution=dist.to_dict())

@@ -23,7 +23,6 @@ from typing import Any
 
 from briefing import config
 from briefing.errors import ConfigError, InputError
-from briefing.fsutil import atomic_write_text
 from briefing.store import Store, now_iso
 
 _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
@@ -380,11 +379,14 @@ def write_site_search(site_dir: Path, *, title: str = "Press briefings", languag
     site_dir = Path(site_dir)
     idx = site_index(site_dir)
     body = json.dumps(idx, ensure_ascii=False, separators=(",", ":"))
-    pj = atomic_write_text(site_dir / SEARCH_INDEX_JSON, body + "\n")
+    from publish.files import make_dirs, write_atomic  # published: 0644, whatever the umask
+
+    make_dirs(site_dir)
+    pj, pjs, page = site_dir / SEARCH_INDEX_JSON, site_dir / SEARCH_INDEX_JS, site_dir / SEARCH_PAGE
+    write_atomic(pj, (body + "\n").encode("utf-8"))
     # A <script> works from file:// where fetch() of a JSON file does not: the page reads this global.
-    pjs = atomic_write_text(site_dir / SEARCH_INDEX_JS,
-                            "window.BRIEFING_SEARCH_INDEX = " + body.replace("</", "<\\/") + ";\n")
-    page = atomic_write_text(site_dir / SEARCH_PAGE, _page_html(title, language))
+    write_atomic(pjs, ("window.BRIEFING_SEARCH_INDEX = " + body.replace("</", "<\\/") + ";\n").encode("utf-8"))
+    write_atomic(page, _page_html(title, language).encode("utf-8"))
     return SiteSearch(page, pj, pjs, len(idx["briefings"]), len(idx["passages"]))
 
 

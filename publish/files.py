@@ -1,5 +1,5 @@
-"""Published files: written atomically (temporary name in the same folder, fsync, rename), world-readable;
-hashed in one pass (SHA-256 and size)."""
+"""Published files: written atomically (temporary name in the same folder, fsync, rename), world-readable
+(files 0644, directories 0755, whatever the umask); hashed in one pass (SHA-256 and size)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,22 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+
+
+def make_dirs(path: Path, *, mode: int = 0o755) -> None:
+    """Make a published directory and its missing parents, ``mode`` (0755: the web server lists and reads
+    them) whatever the umask; an existing ``path`` is given that mode too."""
+    path = Path(path)
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    path.mkdir(parents=True, exist_ok=True)
+    for d in missing:
+        os.chmod(d, mode)
+    if (path.stat().st_mode & 0o7777) != mode:
+        os.chmod(path, mode)
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from publish.targets import CachePolicy, Hook, PlannedFile, SyncResult, TargetError, plan, sha256_file
+from publish.targets import (CachePolicy, Hook, PlannedFile, SyncResult, TargetError, plan, sha256_file,
+                             stale)
 
 MiB = 1024 * 1024
 
@@ -145,7 +146,8 @@ def sync_s3(site_dir: Path, target: S3Target, *, client: Any = None, before: Hoo
         config = TransferConfig(multipart_threshold=target.multipart_threshold,
                                 multipart_chunksize=target.multipart_chunksize,
                                 max_concurrency=target.max_concurrency, use_threads=target.max_concurrency > 1)
-        for f in plan(site_dir, cache=cache):
+        planned = plan(site_dir, cache=cache)
+        for f in planned:
             current = f.rel
             local_sha = sha256_file(f.path)
             if _unchanged(client, target, f, remote, local_sha):
@@ -161,6 +163,12 @@ def sync_s3(site_dir: Path, target: S3Target, *, client: Any = None, before: Hoo
             client.upload_file(str(f.path), target.bucket, target.key(f.rel), ExtraArgs=extra, Config=config,
                                Callback=callback)
             result.uploaded.append(f.rel)
+        prefix = target.key_prefix
+        present = [k[len(prefix):] for k in remote if k.startswith(prefix)]
+        for rel in stale(planned, present):
+            current = rel
+            client.delete_object(Bucket=target.bucket, Key=target.key(rel))
+            result.removed.append(rel)
     except (BotoCoreError, ClientError, Boto3Error) as exc:
         where = f" at {current}" if current else ""
         raise TargetError(f"S3 target {target.name} (bucket {target.bucket}){where}: {_explain(exc, target)}",

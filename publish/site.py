@@ -13,14 +13,18 @@ Layout of a site directory::
         v<N>/                  every published version N: index.html, release.json and its text artefacts
                                (transcript.*, summary.md, captions.*); its page plays the media one level up
 
-Publishing is atomic per briefing. The new directory is built under ``.staging/<id>-<random>/`` on the
-same filesystem and then swapped in: with ``renameat2(RENAME_EXCHANGE)`` where Linux offers it (one atomic
-step), else by renaming the old directory away and the new one in. Whatever the moment of a crash, a
-briefing's directory is either entirely the old one or entirely the new one; if a crash falls between the
-two renames of the fallback, the next run puts the old directory back before doing anything else. Leftover
-``.staging`` directories are removed on the next run. Site-wide files are each written to a temporary name
-and renamed over the old one. Writers of one site directory take turns through an advisory lock on
-``<site>/.lock``. Dot-names (``.lock``, ``.staging``) are working files: copy or upload the site without them.
+Publishing is atomic per briefing. The new directory is built (and, through ``finalize``, signed) under
+``.staging/<id>-<random>/`` on the same filesystem and then swapped in: with
+``renameat2(RENAME_EXCHANGE)`` where Linux offers it (one atomic step), else by renaming the old
+directory away and the new one in. Whatever the moment of a crash, a briefing's directory is either
+entirely the old one or entirely the new one; if a crash falls between the two renames of the fallback,
+the next run puts the old directory back before doing anything else. Leftover ``.staging`` directories
+are removed on the next run. A published version is immutable: every ``v<N>/`` is carried into the new
+directory byte for byte (hard links), never rendered again, and a version number is never given to other
+content. Published files are 0644 and directories 0755, whatever the umask. Site-wide files are each
+written to a temporary name and renamed over the old one. Writers of one site directory take turns
+through an advisory lock on ``<site>/.lock``. Dot-names (``.lock``, ``.staging``) are working files: copy
+or upload the site without them.
 
 Feed URLs: with ``SiteOptions.base_url`` every link and enclosure in the feeds is absolute. Without it they
 are *relative to the site root* (``briefings/<id>/``), which is what a reader resolving against the feed's
@@ -40,18 +44,20 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from dataclasses import replace as _replace
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from jinja2 import Environment, PackageLoader
 
 from publish import i18n
-from publish.files import hash_file, write_atomic
+from publish.files import hash_file, make_dirs as _mkdirs, write_atomic
 from publish.types import Release, SiteOptions
 
 # The name each role's file gets on the site.
@@ -121,23 +127,35 @@ class PublishedRelease:
 # --------------------------------------------------------------------------------------------- publishing
 
 
-def publish_release(site_dir: Path, release: Release, options: SiteOptions) -> PublishedRelease:
+def publish_release(site_dir: Path, release: Release, options: SiteOptions, *,
+                    finalize: Callable[[Path], None] | None = None,
+                    on_step: Callable[[str], None] | None = None) -> PublishedRelease:
     """Write (or replace) one briefing's directory atomically, then regenerate the indexes and feeds.
 
+    ``finalize(directory)`` is called on the complete new directory before it is switched in (the caller
+    signs it there, so that the release appears signed or not at all). ``on_step(name)`` is called at each
+    step: ``copy:<file>`` before each file is placed, ``built``, ``finalized``, ``switched``.
+
+    An earlier version's ``v<N>/`` copy is carried over byte for byte, never rebuilt. Publishing version N
+    again with the same content only renders the latest page again (with N's own publication time);
+    with different content it is refused: a change is a new version.
+
     Raises :class:`SiteError` for a release that cannot be published (bad id, missing file, a version older
-    than the one already on the site). Concurrent calls on one site directory wait for each other.
+    than the one already on the site, a published version with other content). Concurrent calls on one
+    site directory wait for each other.
     """
     site_dir = Path(site_dir)
     _check_release(release)
-    site_dir.mkdir(parents=True, exist_ok=True)
+    _mkdirs(site_dir)
     with _site_lock(site_dir):
-        return _publish_locked(site_dir, release, options)
+        return _publish_locked(site_dir, release, options, finalize, on_step or (lambda _name: None))
 
 
-def _publish_locked(site_dir: Path, release: Release, options: SiteOptions) -> PublishedRelease:
+def _publish_locked(site_dir: Path, release: Release, options: SiteOptions,
+                    finalize: Callable[[Path], None] | None, on_step: Callable[[str], None]) -> PublishedRelease:
     recover(site_dir)
     briefings = site_dir / "briefings"
-    briefings.mkdir(exist_ok=True)
+    _mkdirs(briefings)
     target = briefings / release.id
     current = _read_json(target / "release.json") if target.is_dir() else {}
     if int(current.get("version", 0) or 0) > release.version:
@@ -146,18 +164,34 @@ def _publish_locked(site_dir: Path, release: Release, options: SiteOptions) -> P
             f"version {release.version} would go back in time",
             hint="publish a correction as a new, higher version (earlier versions stay reachable under v<N>/)",
         )
+    kept = _read_json(target / f"v{release.version}" / "release.json") if target.is_dir() else {}
+    if kept:
+        differ = changes(kept, release_metadata(release), ignore=("published_at", "updated_at"))
+        if differ:
+            raise SiteError(
+                f"release {release.id} version {release.version} is already published with other content "
+                f"({', '.join(differ)}); a published version never changes",
+                hint=f"publish the change as version {int(current.get('version', release.version) or 0) + 1}")
+        if kept.get("published_at") and kept["published_at"] != release.published_at:
+            release = _replace(release, published_at=kept["published_at"])
     staging_root = site_dir / STAGING
     staging_root.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{release.id}-", dir=staging_root))
-    os.chmod(staging, 0o755)  # mkdtemp makes it private; the web server must read it
     try:
         old_manifest = current.get("files", {})
         old_files = _list_files(target) if target.is_dir() else set()
-        meta = _build(staging, target if target.is_dir() else None, old_manifest, release, options)
+        meta = _build(staging, target if target.is_dir() else None, old_manifest, release, options, on_step)
+        normalize_modes(staging)
+        on_step("built")
+        if finalize is not None:
+            finalize(staging)
+            normalize_modes(staging)
+        on_step("finalized")
         _swap_in(staging, target, staging_root)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    on_step("switched")
     try:
         staging_root.rmdir()  # only when empty: nothing of a publication is left in it
     except OSError:
@@ -232,7 +266,8 @@ def _track_name(language: str) -> str:
 
 
 def _build(
-    staging: Path, old_dir: Path | None, old_manifest: dict[str, Any], release: Release, options: SiteOptions
+    staging: Path, old_dir: Path | None, old_manifest: dict[str, Any], release: Release, options: SiteOptions,
+    on_step: Callable[[str], None] = lambda _name: None,
 ) -> dict[str, Any]:
     """Fill ``staging`` with the complete new directory of the briefing; return the release metadata."""
     manifest: dict[str, dict[str, Any]] = {}
@@ -241,42 +276,48 @@ def _build(
         if role not in release.files:
             continue
         name = ROLE_NAMES[role]
+        on_step(f"copy:{name}")
         manifest[role] = _place(Path(release.files[role]), staging / name, old_dir, old_manifest.get(role), name)
     tracks = []
     for language, label, path in release.extra_tracks:
         name = _track_name(language)
+        on_step(f"copy:{name}")
         info = _place(Path(path), staging / name, old_dir, old_manifest.get(f"track:{language}"), name)
         manifest[f"track:{language}"] = info
         tracks.append({"language": language, "label": label, "name": name})
 
-    # 2. Earlier versions: carried over as they were (hard links), except the one being (re)published.
+    # 2. Earlier versions, and this one when it is already published: carried over byte for byte (hard
+    # links). A published version is never rendered again.
     versions: list[dict[str, Any]] = []
     if old_dir is not None:
         for entry in sorted(old_dir.iterdir()):
             m = _VERSION_DIR_RE.match(entry.name)
-            if m and entry.is_dir() and int(m.group(1)) != release.version:
+            if m and entry.is_dir() and (entry / "release.json").is_file():
+                on_step(f"copy:{entry.name}/")
                 _link_tree(entry, staging / entry.name)
     for entry in staging.iterdir():
         m = _VERSION_DIR_RE.match(entry.name)
         if m:
             vmeta = _read_json(entry / "release.json")
             versions.append({"version": int(m.group(1)), "published_at": vmeta.get("published_at", "")})
-    versions.append({"version": release.version, "published_at": release.published_at})
+    if release.version not in {v["version"] for v in versions}:
+        versions.append({"version": release.version, "published_at": release.published_at})
     versions.sort(key=lambda v: v["version"])
 
     meta = _metadata(release, manifest, tracks, versions)
 
     # 3. This version's own copy: text artefacts, release.json, and a page that plays the media one level up.
-    vdir = staging / f"v{release.version}"
-    vdir.mkdir()
-    for role in TEXT_ROLES:
-        if role in manifest:
-            _link_or_copy(staging / manifest[role]["name"], vdir / manifest[role]["name"])
-    for track in tracks:
-        _link_or_copy(staging / track["name"], vdir / track["name"])
-    _write_json(vdir / "release.json", meta)
     page_context = dict(release=release, meta=meta, options=options)
-    (vdir / "index.html").write_text(_render_briefing(**page_context, archived=True), encoding="utf-8")
+    vdir = staging / f"v{release.version}"
+    if not vdir.is_dir():
+        vdir.mkdir()
+        for role in TEXT_ROLES:
+            if role in manifest:
+                _link_or_copy(staging / manifest[role]["name"], vdir / manifest[role]["name"])
+        for track in tracks:
+            _link_or_copy(staging / track["name"], vdir / track["name"])
+        _write_json(vdir / "release.json", meta)
+        (vdir / "index.html").write_text(_render_briefing(**page_context, archived=True), encoding="utf-8")
 
     # 4. The latest page and its release.json.
     _write_json(staging / "release.json", meta)
@@ -330,6 +371,75 @@ def _updated_at(published_at: str, correction_dates: Iterable[str]) -> str:
     if not stamps:
         return ""
     return max(stamps, key=lambda s: _to_datetime(s, "1970-01-01"))
+
+
+def release_metadata(release: Release) -> dict[str, Any]:
+    """What :func:`publish_release` would write as the release's metadata (without ``versions``), computed
+    from the release's files: for comparing a release with a published one (:func:`changes`)."""
+    manifest: dict[str, dict[str, Any]] = {}
+    for role in ROLE_NAMES:
+        if role in release.files:
+            digest, size = hash_file(Path(release.files[role]))
+            manifest[role] = {"name": ROLE_NAMES[role], "sha256": digest, "size": size}
+    tracks = []
+    for language, label, path in release.extra_tracks:
+        digest, size = hash_file(Path(path))
+        manifest[f"track:{language}"] = {"name": _track_name(language), "sha256": digest, "size": size}
+        tracks.append({"language": language, "label": label, "name": _track_name(language)})
+    return _metadata(release, manifest, tracks, [])
+
+
+def published_metadata(site_dir: Path, release_id: str) -> dict[str, Any]:
+    """The metadata of the version of a briefing that the site holds now ({} when it holds none)."""
+    if not _ID_RE.match(release_id or ""):
+        return {}
+    meta = _read_json(Path(site_dir) / "briefings" / release_id / "release.json")
+    return meta if meta.get("id") == release_id else {}
+
+
+_NOT_CONTENT = ("versions",)
+
+
+def changes(old: dict[str, Any], new: dict[str, Any], *, ignore: Iterable[str] = ()) -> list[str]:
+    """What differs between two releases' metadata: ``files:<role>`` for each file added, removed or
+    changed, and the name of each other field that differs (``versions`` and ``ignore`` left out)."""
+    skip = set(_NOT_CONTENT) | set(ignore)
+    out = []
+    old_files, new_files = old.get("files", {}) or {}, new.get("files", {}) or {}
+    if "files" not in skip:
+        for role in sorted(set(old_files) | set(new_files)):
+            a, b = old_files.get(role), new_files.get(role)
+            if (a or {}).get("sha256") != (b or {}).get("sha256") or (a or {}).get("name") != (b or {}).get("name"):
+                out.append(f"files:{role}")
+    for key in sorted((set(old) | set(new)) - skip - {"files"}):
+        if _canonical(old.get(key)) != _canonical(new.get(key)):
+            out.append(key)
+    return out
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def normalize_modes(root: Path, *, skip_hidden: bool = False) -> None:
+    """Every file under ``root`` 0644 and every directory 0755 (the web server reads them), whatever the
+    umask or the writer (mkstemp makes files 0600, mkdtemp directories 0700). Links are left alone;
+    with ``skip_hidden``, so are dot-names (the site's working files)."""
+    root = Path(root)
+    if root.is_dir() and not root.is_symlink() and stat.S_IMODE(root.stat().st_mode) != 0o755:
+        os.chmod(root, 0o755)
+    for dirpath, dirnames, filenames in os.walk(root):
+        if skip_hidden:
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            filenames = [f for f in filenames if not f.startswith(".")]
+        for name in dirnames:
+            p = os.path.join(dirpath, name)
+            if not os.path.islink(p) and stat.S_IMODE(os.lstat(p).st_mode) != 0o755:
+                os.chmod(p, 0o755)
+        for name in filenames:
+            p = os.path.join(dirpath, name)
+            if not os.path.islink(p) and stat.S_IMODE(os.lstat(p).st_mode) != 0o644:
+                os.chmod(p, 0o644)
 
 
 def _place(src: Path, dst: Path, old_dir: Path | None, old_info: dict[str, Any] | None, name: str) -> dict[str, Any]:
@@ -429,6 +539,7 @@ def _rebuild_locked(site_dir: Path, options: SiteOptions) -> list[PublishedFile]
     written.append(_write_atomic(site_dir, "feed.xml", _rss(metas, options)))
     written.append(_write_atomic(site_dir, "atom.xml", _atom(metas, options)))
     written.append(_write_atomic(site_dir, "briefings.json", _json_index(metas, options)))
+    normalize_modes(site_dir, skip_hidden=True)  # also what other writers left (search page, live pages)
     return written
 
 
@@ -776,6 +887,7 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _write_atomic(site_dir: Path, rel: str, data: bytes) -> PublishedFile:
+    _mkdirs((site_dir / rel).parent)
     write_atomic(site_dir / rel, data)
     return PublishedFile(rel, hashlib.sha256(data).hexdigest(), len(data))
 

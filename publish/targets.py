@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from publish.files import hash_file
+from publish.files import hash_file, make_dirs
 
 MEDIA_TYPES: dict[str, str] = {
     ".mp4": "video/mp4",
@@ -126,16 +126,31 @@ def sha256_file(path: Path) -> str:
     return hash_file(path)[0]
 
 
+def stale(planned: list[PlannedFile], present: list[str]) -> list[str]:
+    """Files a target holds inside ``briefings/<id>/`` of a briefing the site holds, that the site no longer
+    has there (a version that dropped a file): removed after everything else is copied, so that the
+    target holds exactly what each signed manifest lists. Nothing outside those directories is touched."""
+    want = {f.rel for f in planned}
+    ids = {rel.split("/")[1] for rel in want if rel.startswith("briefings/") and rel.count("/") >= 2}
+    out = []
+    for rel in present:
+        parts = rel.split("/")
+        if len(parts) >= 3 and parts[0] == "briefings" and parts[1] in ids and rel not in want:
+            out.append(rel)
+    return sorted(out)
+
+
 @dataclass
 class SyncResult:
     target: str
     uploaded: list[str] = field(default_factory=list)  # in the order they were sent
     skipped: list[str] = field(default_factory=list)  # unchanged
+    removed: list[str] = field(default_factory=list)  # files of a briefing that its latest version dropped
     aborted_uploads: int = 0  # leftover multipart uploads of an interrupted run, cleaned up
 
     def to_dict(self) -> dict[str, object]:
         return {"target": self.target, "uploaded": len(self.uploaded), "skipped": len(self.skipped),
-                "aborted_uploads": self.aborted_uploads}
+                "removed": len(self.removed), "aborted_uploads": self.aborted_uploads}
 
 
 class TargetError(Exception):
@@ -167,16 +182,24 @@ def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = Non
     result = SyncResult(target.name)
     dest_root = Path(target.path)
     try:
-        dest_root.mkdir(parents=True, exist_ok=True)
-        for f in plan(site_dir, cache=cache):
+        make_dirs(dest_root)
+        for leftover in dest_root.rglob(".*.tmp"):  # of a copy that was killed half-way
+            if leftover.is_file():
+                leftover.unlink()
+        planned = plan(site_dir, cache=cache)
+        for f in planned:
             dest = dest_root / f.rel
             if dest.is_file() and dest.stat().st_size == f.path.stat().st_size and \
                     sha256_file(dest) == sha256_file(f.path):
+                if dest.stat().st_mode & 0o777 != 0o644:  # copied by another writer: the web server reads it
+                    os.chmod(dest, 0o644)
+                    make_dirs(dest.parent)
                 result.skipped.append(f.rel)
                 continue
             if before is not None:
                 before(f)
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            if not dest.parent.is_dir():
+                make_dirs(dest.parent)
             fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
             os.close(fd)
             try:
@@ -187,6 +210,11 @@ def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = Non
                 Path(tmp).unlink(missing_ok=True)
                 raise
             result.uploaded.append(f.rel)
+        present = [p.relative_to(dest_root).as_posix() for p in (dest_root / "briefings").rglob("*")
+                   if p.is_file()] if (dest_root / "briefings").is_dir() else []
+        for rel in stale(planned, present):
+            (dest_root / rel).unlink()
+            result.removed.append(rel)
     except OSError as exc:
         raise TargetError(f"cannot write to {dest_root}: {exc.strerror or exc}", result=result,
                           hint="check the directory exists and is writable") from None

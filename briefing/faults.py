@@ -1,0 +1,41 @@
+"""Named fault points, for the crash tests: ``BRIEFING_FAULT=<point>`` ends the process at that point.
+
+The process ends at once, with ``os._exit`` (no cleanup, no ``finally``, no atexit: as ``kill -9`` would),
+with exit status :data:`EXIT_STATUS`. ``<point>`` is a point's name or an ``fnmatch`` pattern
+(``publish:copy:*``); ``<point>@<n>`` ends it at the n-th point that matches (counted from 1 in this
+process). Without the variable a fault point does nothing.
+
+Points: ``after:<stage>`` once a stage is recorded as done (ingest, audio, video, transcribe, summarize,
+redact, publish, translate; ``after:correct`` once a correction's files are the transcript's); inside
+the site's publish step ``publish:copy:<file>`` before each file is placed in the new directory,
+``publish:built`` (every file placed, nothing signed), ``publish:finalized`` (signed, not switched in),
+``publish:switched`` (switched in, not recorded in the store); then ``distribute:recorded`` (the store
+has it, no target copied), ``target:<name>:<file>`` before each file a target receives, and
+``distribute:targets`` (every target done, nothing announced).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+
+ENV = "BRIEFING_FAULT"
+EXIT_STATUS = 86
+_hits: dict[str, int] = {}
+
+
+def fault_point(name: str) -> None:
+    """End the process here when ``BRIEFING_FAULT`` names this point (see the module's docstring)."""
+    want = os.environ.get(ENV)
+    if not want:
+        return
+    pattern, _, nth = want.partition("@")
+    if not fnmatch.fnmatchcase(name, pattern):
+        return
+    _hits[want] = _hits.get(want, 0) + 1
+    if nth and _hits[want] != int(nth):
+        return
+    sys.stderr.write(f"fault point {name}: ending the process\n")
+    sys.stderr.flush()
+    os._exit(EXIT_STATUS)
