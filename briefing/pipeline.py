@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from briefing import errors
+from briefing import errors, locks
 from briefing.config import Settings
 from briefing.errors import BriefingError, InputError, StageFailed
 from briefing.fsutil import atomic_copy, atomic_write_text, sha256_file, sha256_text
@@ -454,11 +454,13 @@ def check_language(language: str | None) -> str | None:
 
 def register(store: Store, settings: Settings, path: Path, *, title: str | None = None,
              date: str | None = None, language: str | None = None,
-             speakers: tuple[str, ...] = (), bid: str | None = None) -> tuple[Briefing, str, float]:
+             speakers: tuple[str, ...] = (), bid: str | None = None,
+             hold: Callable[[str], None] | None = None) -> tuple[Briefing, str, float]:
     """Check the recording and register (or update) its briefing. Returns it, the source hash and the
     recording's length in seconds.
 
-    ``bid`` names an existing (scheduled) briefing instead of deriving the id from date and title."""
+    ``bid`` names an existing (scheduled) briefing instead of deriving the id from date and title.
+    ``hold(id)`` is called once the recording is checked, before the briefing is saved (to lock it)."""
     from recorder import probe as rp
 
     lang = check_language(language or settings["briefing.language"])
@@ -470,6 +472,8 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
     title = title or settings["briefing.title"]
     day = _check_date(date) if date else _default_date(path)
     bid = bid or briefing_id(day, title)
+    if hold is not None:
+        hold(bid)
     sha = sha256_file(path)
     existing = store.find_briefing(bid)
     b = Briefing(
@@ -484,9 +488,20 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
 def process(store: Store, settings: Settings, path: Path, *, title: str | None = None,
             date: str | None = None, language: str | None = None, speakers: tuple[str, ...] = (),
             force: bool = False, reporter: Reporter | None = None, bid: str | None = None) -> ProcessResult:
+    import contextlib
+
+    with contextlib.ExitStack() as held:  # one process per briefing: locked once its id is known
+        return _process(store, settings, path, title=title, date=date, language=language, speakers=speakers,
+                        force=force, reporter=reporter, bid=bid,
+                        hold=lambda bid_: held.enter_context(locks.briefing_lock(settings, bid_)))
+
+
+def _process(store: Store, settings: Settings, path: Path, *, title: str | None, date: str | None,
+             language: str | None, speakers: tuple[str, ...], force: bool, reporter: Reporter | None,
+             bid: str | None, hold: Callable[[str], None]) -> ProcessResult:
     t0 = time.perf_counter()
     b, sha, seconds = register(store, settings, path, title=title, date=date, language=language,
-                               speakers=speakers, bid=bid)
+                               speakers=speakers, bid=bid, hold=hold)
     runner = Runner(store, settings, b, force=force, reporter=reporter)
     runner.ingest(Path(path), sha)
     lang = None if b.language in ("", "auto") else b.language
@@ -531,6 +546,7 @@ def runner_for(store: Store, settings: Settings, bid: str, *, force: bool = Fals
     return Runner(store, settings, store.briefing(bid), force=force, reporter=reporter)
 
 
+@locks.locked
 def transcribe_one(store: Store, settings: Settings, bid: str, *, language: str | None = None,
                    force: bool = False, reporter: Reporter | None = None) -> ProcessResult:
     r = runner_for(store, settings, bid, force=force, reporter=reporter)
@@ -541,6 +557,7 @@ def transcribe_one(store: Store, settings: Settings, bid: str, *, language: str 
     return ProcessResult(store.briefing(bid), r.ran, r.skipped)
 
 
+@locks.locked
 def summarize_one(store: Store, settings: Settings, bid: str, *, force: bool = False,
                   reporter: Reporter | None = None) -> ProcessResult:
     r = runner_for(store, settings, bid, force=force, reporter=reporter)
@@ -548,6 +565,7 @@ def summarize_one(store: Store, settings: Settings, bid: str, *, force: bool = F
     return ProcessResult(store.briefing(bid), r.ran, r.skipped)
 
 
+@locks.locked
 def publish_one(store: Store, settings: Settings, bid: str, *, force: bool = False,
                 reporter: Reporter | None = None, note: str | None = None, notify: bool | None = None,
                 embargo: str | None = None, resend_uncertain: bool = False) -> ProcessResult:
