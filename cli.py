@@ -741,6 +741,8 @@ def record_stop_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
     text = f"stopped {briefing_id}"
     if data.get("recording"):
         text += f": {data['recording']} ({data.get('segments')} segments)"
+    if data.get("worker"):
+        text += f"\nprocessing it in the background (briefing work, pid {data['worker']}; log: {data['log']})"
     emit(data, as_json, text)
 
 
