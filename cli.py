@@ -330,6 +330,7 @@ def settings_cmd(c: Ctx, as_json: bool) -> None:
     import briefing.schedule  # noqa: F401  (declares schedule.*)
     import briefing.distribute  # noqa: F401  (declares signing.key, channels, publish.*)
     import briefing.quality  # noqa: F401  (declares quality.*, translate.*, redact.*)
+    import briefing.locks  # noqa: F401  (declares lock.wait)
 
     rows = c.settings().describe()
     if as_json:

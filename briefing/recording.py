@@ -212,8 +212,11 @@ def work(store: Store, settings: Settings, *, bid: str | None = None, reporter: 
          process: Callable[..., Any] | None = None) -> WorkResult:
     """Process queued recordings (one worker at a time; a second returns at once with busy=True).
 
-    A job left ``running`` by a worker that died is picked up again: every stage is idempotent.
+    A job left ``running`` by a worker that died is picked up again: every stage is idempotent. A job
+    whose briefing another command is working on stays queued, for the next worker.
     """
+    from briefing.locks import BriefingBusy
+
     lock = _FileLock(settings.home / "locks" / "work.lock")
     if not lock.try_acquire():
         return WorkResult(busy=True)
@@ -224,6 +227,10 @@ def work(store: Store, settings: Settings, *, bid: str | None = None, reporter: 
             _set_job(store, job["id"], status="running", attempts=job["attempts"] + 1, error=None)
             try:
                 out = _run_job(store, settings, job, reporter=reporter, process=process)
+            except BriefingBusy as exc:  # another command works on the briefing: left for the next worker
+                _set_job(store, job["id"], status="queued", error=str(exc))
+                result.failed.append({"id": job["id"], "briefing": job["briefing_id"], "error": str(exc)})
+                continue
             except BriefingError as exc:
                 _set_job(store, job["id"], status="failed", error=str(exc))
                 result.failed.append({"id": job["id"], "briefing": job["briefing_id"], "error": str(exc)})

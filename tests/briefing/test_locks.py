@@ -52,7 +52,8 @@ def kill(proc: subprocess.Popen[str]) -> None:
     proc.communicate(timeout=60)
 
 
-def test_second_command_is_refused_while_the_first_holds_the_briefing(tmp_path: Path, briefing_env: Path) -> None:
+def test_second_command_is_refused_while_the_first_holds_the_briefing(tmp_path: Path, briefing_env: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     tone = media.make_sine(tmp_path / "tone.wav", duration=2.0)
     proc_args = ("process", str(tone), "--title", "Locked", "--date", "2026-11-25", "--language", "en")
     settings = load_settings()
@@ -70,6 +71,15 @@ def test_second_command_is_refused_while_the_first_holds_the_briefing(tmp_path: 
             assert p.returncode == 75, (args, p.returncode, err)
             assert err.splitlines() == [f"error: briefing {BID} is being processed (pid {first.pid}) — wait until "
                                         "it has finished, then run the command again"], (args, err)
+        # the queue worker leaves the job of a busy briefing queued (for the next worker), not failed
+        from briefing import recording
+
+        monkeypatch.setenv("BRIEFING_LOCK_WAIT", "0")
+        store = Store(settings.store_path)
+        job = recording.enqueue(store, BID, tone)
+        res = recording.work(store, load_settings())
+        assert [f["id"] for f in res.failed] == [job["id"]] and "being processed" in res.failed[0]["error"]
+        assert [j["status"] for j in recording.jobs(store, bid=BID)] == ["queued"]
         assert first.poll() is None  # the first run was not disturbed
     finally:
         kill(first)
