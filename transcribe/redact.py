@@ -161,8 +161,11 @@ def _spoken_digits(text: str) -> tuple[str, list[int]]:
         while j < len(tokens) and (word(j) is not None or numeric(j)):
             j += 1
         spoken = sum(1 for k in range(i, j) if word(k) is not None)
-        written = sum(sum(ch.isdigit() for ch in tokens[k].group()) for k in range(i, j) if word(k) is None)
-        if spoken >= 3 or (spoken and written and spoken + written >= RUN_MIN_ANNOUNCED):
+        numbers = [re.sub(r"\D", "", tokens[k].group()) for k in range(i, j) if word(k) is None]
+        written = sum(len(x) for x in numbers)
+        mixed = (spoken >= 2 and written and spoken + written >= RUN_MIN_ANNOUNCED
+                 and not all(_YEAR.fullmatch(x) for x in numbers))  # not "hai năm 2021, 2022" (two years)
+        if spoken >= 3 or mixed:
             start = tokens[i].start()
             for k in range(pos, start):
                 out.append(text[k])

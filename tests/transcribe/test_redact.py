@@ -119,6 +119,7 @@ def test_garbled_numbers_are_redacted(said: str, kind: str) -> None:
     "The hotline received 1,234,567 calls",
     "call 911 or 115",
     "ba bốn năm người đã gọi",
+    "trong năm 2020 2021 và hai năm 2022, 2023",
 ])
 def test_figures_dates_and_years_are_not_redacted(said: str) -> None:
     assert redact_text(said, VN) == (said, [])
