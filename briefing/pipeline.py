@@ -285,6 +285,7 @@ class Runner:
 
         parts = {"speech": speech.sha256, "model": model_id, "opts": repr(opts), "engine": _engine_version(),
                  "live": adopted[1] if adopted else None, "quality": quality.postprocess_key(self.settings)}
+
         def detected() -> dict[str, Any]:  # the key of the same transcription with the language detected
             auto = None if adopted is not None else live.adoptable(
                 self.store, self.settings, self.briefing.id, source_sha=self.art("source").sha256,

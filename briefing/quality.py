@@ -43,6 +43,7 @@ config.register(
             "add your own in [redact.patterns]."),
 )
 
+
 def _languages(value: Any) -> tuple[str, ...]:
     """``transcribe.languages`` from a list (briefing.toml) or "vi,en" (environment); () for any."""
     import re
