@@ -57,7 +57,7 @@ _RUN = re.compile(r"(?<![\w])\+?\d(?:(?:[ \t]*[.,\-\u2013][ \t]*|[ \t]+)?\d)*")
 # Words that announce a number to call, before it (English and Vietnamese); "number of" counts things.
 _ANNOUNCE = re.compile(
     r"(?:\b(?:call(?:s|ing)?|ring|phone|telephone|mobile|cell|hotline|helpline|dial(?:l?ing)?|fax|text|"
-    r"whats\s?app|zalo|contact|reach|ext(?:ension)?|numbers?(?!\s+of\b))\b"
+    r"whats\s?app|zalo|contact|reach|ext(?:ension)?|(?P<weak>numbers?(?!\s+of\b)))\b"
     r"|gọi|điện thoại|đường dây|liên hệ|liên lạc|số máy|nhắn tin|di động|tổng đài)", re.IGNORECASE)
 _ANNOUNCE_AFTER = re.compile(r"\W{0,3}(?:is (?:my|our|the|his|her) (?:phone |mobile |contact )?number|là số)",
                              re.IGNORECASE)
@@ -205,13 +205,14 @@ def number_runs(text: str) -> list[tuple[int, int, str]]:
         groups = re.split(r"[^\d]+", raw.lstrip("+"))
         if len(groups) > 1 and all(_YEAR.fullmatch(g) for g in groups):
             continue  # 2020, 2021, 2022
-        announced = bool(_ANNOUNCE.search(text[max(0, m.start() - 60):m.start()])
-                         or _ANNOUNCE_AFTER.match(text, m.end()))
-        if not announced:
-            if n < RUN_MIN:
-                continue
-            if re.search(r",\s", raw) and not raw.startswith(("0", "+")):
-                continue  # a list of figures ("12, 15, 18 and 20"): only after "call ..."
+        before = [a for a in _ANNOUNCE.finditer(text[max(0, m.start() - 60):m.start()])]
+        after = _ANNOUNCE_AFTER.match(text, m.end())
+        announced = bool(before or after)
+        listed = bool(re.search(r",\s", raw)) and not raw.startswith(("0", "+"))
+        if listed and not (after or any(a.group("weak") is None for a in before)):
+            continue  # a list of figures ("numbers: 1240, 1500, 1800"): only after "call", "hotline" ...
+        if not announced and n < RUN_MIN:
+            continue
         kind = "phone" if announced or raw.startswith(("0", "+")) else "id_number"
         out.append((m.start(), m.end(), kind))
     return out
