@@ -137,10 +137,11 @@ def locked(fn: F) -> F:
     id is left to ``fn`` (which says so), without making a workspace for it."""
 
     @functools.wraps(fn)
-    def wrapper(store: Any, settings: Settings, bid: str, *args: Any, **kwargs: Any) -> Any:
-        if store.find_briefing(bid) is None:
-            return fn(store, settings, bid, *args, **kwargs)
+    def wrapper(store: Any, settings: Settings, *args: Any, **kwargs: Any) -> Any:
+        bid = args[0] if args else kwargs.get("bid")
+        if not isinstance(bid, str) or store.find_briefing(bid) is None:
+            return fn(store, settings, *args, **kwargs)
         with briefing_lock(settings, bid):
-            return fn(store, settings, bid, *args, **kwargs)
+            return fn(store, settings, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
