@@ -445,6 +445,7 @@ def settings_cmd(c: Ctx, as_json: bool) -> None:
     import briefing.schedule  # noqa: F401  (declares schedule.*)
     import briefing.distribute  # noqa: F401  (declares signing.key, channels, publish.*)
     import briefing.quality  # noqa: F401  (declares quality.*, translate.*, redact.*)
+    import briefing.locks  # noqa: F401  (declares lock.wait)
 
     rows = c.settings().describe()
     if as_json:
@@ -865,6 +866,8 @@ def record_stop_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
     text = f"stopped {briefing_id}"
     if data.get("recording"):
         text += f": {data['recording']} ({data.get('segments')} segments)"
+    if data.get("worker"):
+        text += f"\nprocessing it in the background (briefing work, pid {data['worker']}; log: {data['log']})"
     emit(data, as_json, text)
 
 

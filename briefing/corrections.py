@@ -25,7 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from briefing import errors
+from briefing import errors, locks
 from briefing.config import Settings
 from briefing.errors import ConfigError, InputError
 from briefing.faults import fault_point
@@ -156,6 +156,7 @@ def apply_cues(t: Any, cues: list[tuple[float, float, str]]) -> tuple[Any, int]:
     return replace(t, segments=tuple(out)), changed
 
 
+@locks.locked
 def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = None, text: str | None = None,
             source: str = "editor") -> dict[str, Any]:
     """Keep a corrected transcript as the briefing's pending correction; returns what changed."""
@@ -194,6 +195,7 @@ def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = N
     return {"id": bid, "changed": changed, "pending": True, "dir": str(out)}
 
 
+@locks.locked
 def discard(store: Store, settings: Settings, bid: str) -> bool:
     b = store.briefing(bid)
     pending = b.meta.get("pending_correction")

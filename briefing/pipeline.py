@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from briefing import errors
+from briefing import errors, locks
 from briefing.config import Settings
 from briefing.errors import BriefingError, InputError, StageFailed
 from briefing.faults import fault_point
@@ -95,10 +95,19 @@ class Runner:
         return True
 
     def run(self, stage: str, key_parts: dict[str, Any],
-            fn: Callable[[], tuple[list[Artifact], dict[str, Any]]]) -> dict[str, Any]:
+            fn: Callable[[], tuple[list[Artifact], dict[str, Any]]], *,
+            same: tuple[Callable[[], dict[str, Any]], Callable[[dict[str, Any]], bool]] | None = None,
+            ) -> dict[str, Any]:
+        """Run ``fn`` unless the stage is done from the same inputs. ``same``: (other key parts, made
+        when needed; a test of the finished run's info): inputs that are the same when the test passes
+        (a transcription with the language detected is the one asked for in the language it found)."""
         bid = self.briefing.id
         key = _key({"stage": stage, "pipeline": PIPELINE_VERSION, **key_parts})
         prev = self.store.stage(bid, stage)
+        if not self.force and prev is not None and prev.status == "done" and prev.inputs_key != key and same:
+            other = _key({"stage": stage, "pipeline": PIPELINE_VERSION, **same[0]()})
+            if prev.inputs_key == other and same[1](prev.info):
+                key = other
         if (not self.force and prev is not None and prev.status == "done" and prev.inputs_key == key
                 and self._intact(stage)):
             self.skipped.append(stage)
@@ -106,6 +115,7 @@ class Runner:
             return prev.info
         self.reporter.stage(stage, "start")
         self.store.stage_started(bid, stage, key)
+        locks.checkpoint(f"stage:{stage}")  # tests hold the run here (BRIEFING_TEST_PAUSE_AT=stage:NAME)
         t0 = time.perf_counter()
         try:
             with errors.translated(places=(self.settings.workspace, self.settings.site_dir)):
@@ -277,9 +287,20 @@ class Runner:
                           "device": t.options.get("device"), "compute_type": t.options.get("compute_type"),
                           "live": adopted is not None, "quality": checks}
 
-        self.run("transcribe", {"speech": speech.sha256, "model": model_id, "opts": repr(opts),
-                                "engine": _engine_version(), "live": adopted[1] if adopted else None,
-                                "quality": quality.postprocess_key(self.settings)}, work)
+        parts = {"speech": speech.sha256, "model": model_id, "opts": repr(opts), "engine": _engine_version(),
+                 "live": adopted[1] if adopted else None, "quality": quality.postprocess_key(self.settings)}
+
+        def detected() -> dict[str, Any]:  # the key of the same transcription with the language detected
+            auto = None if adopted is not None else live.adoptable(
+                self.store, self.settings, self.briefing.id, source_sha=self.art("source").sha256,
+                speech_path=Path(speech.path), language=None)
+            return {**parts, "opts": repr(transcribe_options(self.settings, None)),
+                    "live": auto[1] if auto else parts["live"]}
+
+        # A rerun asks for the language the first run detected (it is the briefing's language now): the
+        # transcription is the same when that run found this language.
+        same = (detected, lambda info: info.get("language") == language) if language is not None else None
+        self.run("transcribe", parts, work, same=same)
         self.briefing = self.store.briefing(self.briefing.id)
 
     def translate(self) -> None:
@@ -542,13 +563,14 @@ def published_source(store: Store, settings: Settings, bid: str) -> str | None:
 def register(store: Store, settings: Settings, path: Path, *, title: str | None = None,
              date: str | None = None, language: str | None = None,
              speakers: tuple[str, ...] = (), bid: str | None = None,
-             force: bool = False) -> tuple[Briefing, str, float]:
+             force: bool = False, hold: Callable[[str], None] | None = None) -> tuple[Briefing, str, float]:
     """Check the recording and register (or update) its briefing. Returns it, the source hash and the
     recording's length in seconds.
 
     ``bid`` names an existing (scheduled) briefing instead of deriving the id from date and title. A
     recording other than the one a published briefing of that id was made from is refused, unless
-    ``force``: it is then published as the next version, with a change note."""
+    ``force``: it is then published as the next version, with a change note. ``hold(id)`` is called once
+    the recording is checked, before the briefing is saved (to lock it)."""
     from recorder import probe as rp
 
     from briefing import text
@@ -564,6 +586,8 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
         raise InputError(f"{path} has no audio track", hint="a briefing needs sound; check the recording")
     day = _check_date(date) if date else _default_date(path)
     bid = bid or briefing_id(day, title)
+    if hold is not None:
+        hold(bid)
     sha = sha256_file(path)
     before = published_source(store, settings, bid)
     if before and before != sha and not force:
@@ -585,6 +609,17 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
 def process(store: Store, settings: Settings, path: Path, *, title: str | None = None,
             date: str | None = None, language: str | None = None, speakers: tuple[str, ...] = (),
             force: bool = False, reporter: Reporter | None = None, bid: str | None = None) -> ProcessResult:
+    import contextlib
+
+    with contextlib.ExitStack() as held:  # one process per briefing: locked once its id is known
+        return _process(store, settings, path, title=title, date=date, language=language, speakers=speakers,
+                        force=force, reporter=reporter, bid=bid,
+                        hold=lambda bid_: held.enter_context(locks.briefing_lock(settings, bid_)))
+
+
+def _process(store: Store, settings: Settings, path: Path, *, title: str | None, date: str | None,
+             language: str | None, speakers: tuple[str, ...], force: bool, reporter: Reporter | None,
+             bid: str | None, hold: Callable[[str], None]) -> ProcessResult:
     t0 = time.perf_counter()
     try:
         candidate = bid or briefing_id(_check_date(date) if date else _default_date(Path(path)),
@@ -593,7 +628,7 @@ def process(store: Store, settings: Settings, path: Path, *, title: str | None =
         candidate = None  # register says what is wrong
     before = published_source(store, settings, candidate) if candidate else None
     b, sha, seconds = register(store, settings, path, title=title, date=date, language=language,
-                               speakers=speakers, bid=bid, force=force)
+                               speakers=speakers, bid=bid, force=force, hold=hold)
     replaced = (f"The recording was replaced (SHA-256 {before[:12]}… → {sha[:12]}…)."
                 if before and before != sha else None)
     runner = Runner(store, settings, b, force=force, reporter=reporter)
@@ -640,6 +675,7 @@ def runner_for(store: Store, settings: Settings, bid: str, *, force: bool = Fals
     return Runner(store, settings, store.briefing(bid), force=force, reporter=reporter)
 
 
+@locks.locked
 def transcribe_one(store: Store, settings: Settings, bid: str, *, language: str | None = None,
                    force: bool = False, reporter: Reporter | None = None) -> ProcessResult:
     r = runner_for(store, settings, bid, force=force, reporter=reporter)
@@ -650,6 +686,7 @@ def transcribe_one(store: Store, settings: Settings, bid: str, *, language: str 
     return ProcessResult(store.briefing(bid), r.ran, r.skipped)
 
 
+@locks.locked
 def summarize_one(store: Store, settings: Settings, bid: str, *, force: bool = False,
                   reporter: Reporter | None = None) -> ProcessResult:
     r = runner_for(store, settings, bid, force=force, reporter=reporter)
@@ -657,6 +694,7 @@ def summarize_one(store: Store, settings: Settings, bid: str, *, force: bool = F
     return ProcessResult(store.briefing(bid), r.ran, r.skipped)
 
 
+@locks.locked
 def publish_one(store: Store, settings: Settings, bid: str, *, force: bool = False,
                 reporter: Reporter | None = None, note: str | None = None, notify: bool | None = None,
                 embargo: str | None = None, resend_uncertain: bool = False) -> ProcessResult:

@@ -44,7 +44,8 @@ config.register(
     Setting("jibri.xmpp_password", "", "XMPP password of the recorder account.", secret=True),
     Setting("jibri.meet_url", "", "Base URL Jibri opens (default: jitsi.url)."),
     Setting("jibri.start_timeout", 60.0, "Seconds to wait for Jibri to report BUSY after a start.", float),
-    Setting("jibri.finalize_worker", True, "jibri-finalize also starts `briefing work` in the background.",
+    Setting("jibri.finalize_worker", True, "jibri-finalize and `record stop` of a capture also start "
+            "`briefing work` in the background.",
             config.boolean),
     Setting("record.method", "jibri", "How `briefing daily` records: jibri, capture or none."),
     Setting("capture.source", "", "Live source for `record capture` and daily capture, e.g. "
@@ -211,8 +212,11 @@ def work(store: Store, settings: Settings, *, bid: str | None = None, reporter: 
          process: Callable[..., Any] | None = None) -> WorkResult:
     """Process queued recordings (one worker at a time; a second returns at once with busy=True).
 
-    A job left ``running`` by a worker that died is picked up again: every stage is idempotent.
+    A job left ``running`` by a worker that died is picked up again: every stage is idempotent. A job
+    whose briefing another command is working on stays queued, for the next worker.
     """
+    from briefing.locks import BriefingBusy
+
     lock = _FileLock(settings.home / "locks" / "work.lock")
     if not lock.try_acquire():
         return WorkResult(busy=True)
@@ -223,6 +227,10 @@ def work(store: Store, settings: Settings, *, bid: str | None = None, reporter: 
             _set_job(store, job["id"], status="running", attempts=job["attempts"] + 1, error=None)
             try:
                 out = _run_job(store, settings, job, reporter=reporter, process=process)
+            except BriefingBusy as exc:  # another command works on the briefing: left for the next worker
+                _set_job(store, job["id"], status="queued", error=str(exc))
+                result.failed.append({"id": job["id"], "briefing": job["briefing_id"], "error": str(exc)})
+                continue
             except BriefingError as exc:
                 _set_job(store, job["id"], status="failed", error=str(exc))
                 result.failed.append({"id": job["id"], "briefing": job["briefing_id"], "error": str(exc)})
@@ -519,10 +527,17 @@ def record_start(store: Store, settings: Settings, bid: str, *, room: str | None
 
 
 def record_stop(store: Store, settings: Settings, bid: str, *, method: str | None = None) -> dict[str, Any]:
-    """Stop the briefing's recording: a running capture (cleanly, then joined), else Jibri."""
+    """Stop the briefing's recording: a running capture (cleanly, then joined), else Jibri. A joined
+    capture is processed at once in the background (`briefing work`, as jibri-finalize starts it; the
+    same setting, jibri.finalize_worker); ``worker`` is its pid (None when nothing was started)."""
     cdir = capture_dir(settings, bid)
     if method == "capture" or (method is None and (cdir / "capture.json").exists()):
-        return capture_stop(store, settings, bid)
+        out = capture_stop(store, settings, bid)
+        out["worker"] = None
+        if settings["jibri.finalize_worker"] and jobs(store, bid=bid, status="queued"):
+            out["worker"] = spawn_work(settings)
+            out["log"] = str(settings.home / "work.log")
+        return out
     client = jibri_client(settings)
     try:
         _jibri(client.stop)

@@ -213,7 +213,7 @@ class Store:
                                        finished_at)
                    VALUES (?, ?, 'running', ?, '{}', NULL, ?, NULL)
                    ON CONFLICT(briefing_id, stage) DO UPDATE SET status='running',
-                     inputs_key=excluded.inputs_key, error=NULL, started_at=excluded.started_at,
+                     inputs_key=excluded.inputs_key, info='{}', error=NULL, started_at=excluded.started_at,
                      finished_at=NULL""",
                 (briefing_id, stage, inputs_key, now_iso()),
             )

@@ -186,6 +186,69 @@ def test_silence_is_published_with_a_notice(tmp_path: Path, briefing_env: Path) 
     assert t["segments"] == []
 
 
+@pytest.mark.whisper
+def test_a_blip_is_published_as_no_speech(tmp_path: Path, briefing_env: Path) -> None:
+    """Half a second of a word: Whisper invents a sentence for it (in any language it likes). Detection
+    chooses among the configured languages, and too little speech is published as no speech."""
+    import ffmpeg as fg
+
+    from recorder import ffmpeg
+
+    blip = tmp_path / "blip.wav"
+    clip = media.require_speech("en_jfk.flac")
+    # "Bye bye." on main: made up from half a second of "...fellow Americans"; no guard catches it
+    ffmpeg.run(ffmpeg.compile_graph(fg.input(str(clip), ss=1.0, t=0.5).output(str(blip))))
+    result = json.loads(run("process", str(blip), "--title", "Blip", "--date", "2026-11-21", "--json").stdout)
+    assert result["language"] in ("vi", "en")
+    site = Path(result["page"]).parent
+    assert "No speech detected" in (site / "index.html").read_text()
+    work = briefing_env / "briefings" / result["id"]
+    assert json.loads((work / "transcript" / "transcript.json").read_text())["segments"] == []
+    assert not (site / "translation.en.vtt").exists()
+    st = {s["stage"]: s for s in json.loads(run("status", result["id"], "--json").stdout)[0]["stages"]}
+    speech = st["transcribe"]["info"]["quality"]["speech"]
+    assert speech["seconds"] < 1.0 and speech["removed"] >= 1
+    assert st["translate"]["info"]["skipped"] == "no speech"
+
+
+@pytest.mark.whisper
+def test_rerun_after_a_detected_language_does_nothing_again(tmp_path: Path, briefing_env: Path) -> None:
+    """The first run detects English and makes it the briefing's language; a rerun asks for English, which
+    is the same transcription: reused. A run held inside the stage shows none of an earlier run's info."""
+    clip = media.require_speech("en_ljspeech_LJ001-0025.wav")
+    args = ["process", str(clip), "--title", "Auto", "--date", "2026-11-23", "--json"]
+    first = json.loads(run(*args).stdout)
+    assert first["language"] == "en" and "transcribe" in first["ran"]
+    again = json.loads(run(*args).stdout)
+    assert again["ran"] == [] and "transcribe" in again["skipped"]
+    # the same language said explicitly: the same transcription
+    assert "transcribe" in json.loads(run(*args, "--language", "en").stdout)["skipped"]
+
+    # held inside a forced transcription (then killed): the row shows no time or device of the run before
+    from briefing import locks
+
+    held = subprocess.Popen([*BRIEFING, "transcribe", first["id"], "--force"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[1],
+                            env={**os.environ, locks.PAUSE_ENV: "stage:transcribe"})
+    assert held.stderr is not None
+    for line in held.stderr:
+        if line.startswith("paused at stage:transcribe"):
+            break
+    else:
+        raise AssertionError("the forced run never reached the stage")
+    st = {s["stage"]: s for s in json.loads(run("status", first["id"], "--json").stdout)[0]["stages"]}
+    assert st["transcribe"]["status"] == "interrupted" and st["transcribe"]["info"] == {}
+    held.kill()
+    held.communicate(timeout=60)
+    st = {s["stage"]: s for s in json.loads(run("status", first["id"], "--json").stdout)[0]["stages"]}
+    assert st["transcribe"]["info"] == {}
+    done = json.loads(run(*args).stdout)
+    assert "transcribe" in done["ran"]
+    st = {s["stage"]: s for s in json.loads(run("status", first["id"], "--json").stdout)[0]["stages"]}
+    assert st["transcribe"]["status"] == "done" and 0 < st["transcribe"]["info"]["seconds"] <= done["seconds"]
+
+
 # -- bad input --------------------------------------------------------------------------------------
 def _assert_refused(proc: subprocess.CompletedProcess[str], home: Path, *needles: str) -> None:
     assert proc.returncode != 0

@@ -47,6 +47,9 @@ class TranscribeOptions:
     (guards against repetition loops on long, noisy recordings) and VAD and word timestamps on."""
 
     language: str | None = None  # None = detect
+    # The languages detection may choose from (the best of them by Whisper's probabilities); empty: any.
+    # A blip of noise is otherwise "Polish, 0.27" and gets invented words in Polish.
+    languages: tuple[str, ...] = ()
     task: str = "transcribe"  # or "translate" (to English)
     beam_size: int = 5
     best_of: int = 5
@@ -74,6 +77,9 @@ class TranscribeOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "language", validate_language(self.language))
+        langs = (self.languages,) if isinstance(self.languages, str) else tuple(self.languages or ())
+        object.__setattr__(self, "languages", tuple(dict.fromkeys(
+            c for c in (validate_language(x) for x in langs) if c)))
         object.__setattr__(self, "temperature", tuple(float(t) for t in (
             self.temperature if isinstance(self.temperature, (tuple, list)) else (self.temperature,))))
         if self.task not in ("transcribe", "translate"):
@@ -86,6 +92,7 @@ class TranscribeOptions:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["temperature"] = list(self.temperature)
+        d["languages"] = list(self.languages)
         return d
 
     def decode_kwargs(self) -> dict[str, Any]:
@@ -376,19 +383,25 @@ class WhisperTranscriber:
             import ctranslate2
 
             ctranslate2.set_random_seed(options.seed)
-        if options.streams != 1:
+        if options.streams != 1 or (options.language is None and options.languages):
             if samples is None:
                 try:
                     samples = decode_samples(audio_path)
                 except Exception as e:
                     raise _convert(e, audio_path) from e
+        parts, lanes = 1, 1
+        if options.streams != 1:
             from transcribe.streams import SAMPLE_RATE
 
             parts, lanes = self._plan(len(samples) / SAMPLE_RATE, options)
-            if parts > 1:
-                return self._transcribe_parts(self.load(lanes), samples, parts, options, kwargs, audio_path,
-                                              progress, lanes)
-        model = self.load()
+        model = self.load(lanes) if parts > 1 else self.load()
+        detected: tuple[str, float] | None = None
+        if options.language is None and options.languages:  # chosen here among the allowed ones
+            detected = self._detect_language(model, samples, options)
+            kwargs = kwargs | {"language": detected[0]}
+        if parts > 1:
+            return self._transcribe_parts(model, samples, parts, options, kwargs, audio_path, progress, lanes,
+                                          detected)
         try:
             segments_iter, info = model.transcribe(str(audio_path) if samples is None else samples, **kwargs)
         except Exception as e:
@@ -410,16 +423,47 @@ class WhisperTranscriber:
                 progress(min(float(s.end), total) if total else float(s.end), total)
         if progress is not None:
             progress(total, total)
+        if detected is not None:
+            return self._result(detected[0], detected[1], total, segments, options)
         return self._result(info.language, info.language_probability, total, segments, options)
+
+    def detect_language(self, samples: Any, options: TranscribeOptions) -> tuple[str, float]:
+        """The spoken language of ``samples`` (16 kHz mono float32) and its probability: the most probable
+        of ``options.languages`` (Whisper gives a probability for every language it knows), or of all
+        languages when that is empty. Audio with no speech at all gets the first allowed language."""
+        return self._detect_language(self.load(), samples, options)
+
+    def _detect_language(self, model: Any, samples: Any, options: TranscribeOptions) -> tuple[str, float]:
+        try:
+            inner = getattr(model, "model", None)
+            if inner is not None and not getattr(inner, "is_multilingual", True):
+                return "en", 1.0  # an English-only model
+            try:
+                best, prob, probs = model.detect_language(audio=samples, vad_filter=options.vad_filter)
+            except ValueError:  # the VAD found no speech at all: nothing to concatenate
+                if not options.languages:
+                    raise
+                return options.languages[0], 0.0
+        except Exception as e:
+            raise _convert(e, Path("<samples>")) from e
+        if not options.languages:
+            return str(best), float(prob)
+        allowed = [(str(code), float(p)) for code, p in probs if code in options.languages]
+        if not allowed:
+            return options.languages[0], 0.0
+        return max(allowed, key=lambda x: x[1])
 
     def _transcribe_parts(self, model: Any, samples: Any, parts: int, options: TranscribeOptions,
                           kwargs: dict[str, Any], audio_path: Path,
-                          progress: Callable[[float, float], None] | None, lanes: int = 1) -> Transcript:
+                          progress: Callable[[float, float], None] | None, lanes: int = 1,
+                          detected: tuple[str, float] | None = None) -> Transcript:
         """A long recording as several parts decoded side by side (:mod:`transcribe.streams`)."""
         from transcribe import streams
 
         total = len(samples) / streams.SAMPLE_RATE
         language, probability = options.language, 1.0
+        if detected is not None:  # chosen among the allowed languages, for the whole recording
+            language, probability = detected
         theirs: list[BaseException] = []
         try:
             if language is None:  # once for the whole recording, so that every part has the same
@@ -552,3 +596,15 @@ def _segment(index: int, s: Any, options: TranscribeOptions) -> Segment | None:
         compression_ratio=round(float(s.compression_ratio), 4),
         flags=tuple(flags),
     )
+
+
+def speech_seconds(samples: Any) -> float:
+    """Seconds of speech in 16 kHz mono float32 ``samples`` by Silero VAD (the VAD faster-whisper filters
+    with), counted without the padding it adds around each stretch of speech."""
+    try:
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        spans = get_speech_timestamps(samples, VadOptions(speech_pad_ms=0))
+    except Exception as e:
+        raise _convert(e, Path("<samples>")) from e
+    return sum(int(s["end"]) - int(s["start"]) for s in spans) / 16000

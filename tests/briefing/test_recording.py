@@ -150,3 +150,47 @@ def test_record_start_stop_status_with_loopback_jibri(env, monkeypatch) -> None:
     # the secret never shows in `briefing settings`
     rows = {r["name"]: r for r in settings.describe()}
     assert rows["jibri.xmpp_password"]["value"] == "***"
+
+
+@pytest.mark.whisper
+def test_record_stop_of_a_capture_processes_it_in_the_background(env, tmp_path: Path) -> None:
+    """The manual capture path: `record capture` left its segments, `record stop` joins them and starts
+    `briefing work` itself (as jibri-finalize does), so the page appears without anyone running work."""
+    import os
+
+    import ffmpeg as fg
+
+    from recorder import capture as rc
+    from recorder import ffmpeg
+    from tests.recorder.media import require_speech
+
+    store, settings = env
+    clip = require_speech("en_jfk.flac")
+    cdir = recording.capture_dir(settings, BID)
+    segs = rc.segment_dir(cdir)
+    segs.mkdir(parents=True)
+    out = fg.output(fg.input(str(clip)).audio, str(segs / "seg-%06d.ts"), f="segment", segment_time=4,
+                    reset_timestamps=1, segment_format="mpegts", acodec="aac", ar=48000, ac=2)
+    ffmpeg.run(ffmpeg.compile_graph(out))  # as a capture writes them; its process has ended
+    rc._write_json(cdir / rc.STATE_NAME, {"source": "rtmp://127.0.0.1/live/x", "runs": [], "stopped_at": None})
+    recording._open_recording(store, BID, "capture", source="rtmp://127.0.0.1/live/x")
+
+    proc = subprocess.run([sys.executable, "-c", "import cli; cli.main()", "--home", str(settings.home),
+                           "record", "stop", BID], cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].startswith(f"stopped {BID}: ") and "segments)" in lines[0]
+    assert lines[1].startswith("processing it in the background (briefing work, pid ")
+    assert lines[1].endswith(f"log: {settings.home / 'work.log'})")
+    # the worker runs on its own; its job ends done and the page is there (no one ran `briefing work`)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and [j["status"] for j in recording.jobs(store, bid=BID)] != ["done"]:
+        assert "failed" not in [j["status"] for j in recording.jobs(store, bid=BID)], \
+            (settings.home / "work.log").read_text()
+        time.sleep(0.2)
+    assert [j["status"] for j in recording.jobs(store, bid=BID)] == ["done"], (settings.home / "work.log").read_text()
+    assert (settings.site_dir / "briefings" / BID / "index.html").is_file()
+
+    # stopped again: already joined and processed, nothing queued, no second worker
+    assert recording.record_stop(store, settings, BID)["worker"] is None

@@ -38,6 +38,10 @@ def make_transcript() -> Transcript:
 def processed(briefing_env: Path, speech_dir: Path, tmp_path: Path):
     """A briefing with real audio (the JFK clip) and a hand-made transcript whose transcribe, summarize and
     video stages are recorded as done."""
+    return _processed(briefing_env, speech_dir, make_transcript())
+
+
+def _processed(briefing_env: Path, speech_dir: Path, t: Transcript):
     from transcribe import summary
 
     settings = load_settings(briefing_env)
@@ -56,7 +60,6 @@ def processed(briefing_env: Path, speech_dir: Path, tmp_path: Path):
     store.stage_done(BID, "ingest", "k", [pipeline.artifact("source", source)], {})
     store.stage_started(BID, "video", "k")
     store.stage_done(BID, "video", "k", [pipeline.artifact("audio", audio)], {})
-    t = make_transcript()
     tarts = []
     for ext, text in {"json": formats.to_json(t), "srt": formats.to_srt(t), "vtt": formats.to_vtt(t),
                       "txt": formats.to_txt(t)}.items():
@@ -199,3 +202,32 @@ def test_glossary_and_guard_settings_reach_the_transcribe_stage(briefing_env: Pa
     fixed, info = quality.postprocess(s2, t, tmp_path / "missing.wav")
     assert [s.text for s in fixed.segments] == [" ông Nguyễn Thanh Long phát biểu"]
     assert info["glossary"][0]["term"] == "Nguyễn Thanh Long" and info["guards"][0]["kind"] == "artefact"
+
+
+def test_a_garbled_phone_number_is_redacted_everywhere(briefing_env: Path, speech_dir: Path, run) -> None:
+    """Said digit by digit ("zero nine one two, three four five, six seven eight"), a phone number comes out
+    of the recognizer with a digit lost and hyphens ("0-1-2-345678"), or as spoken words: none of it may
+    reach the page, captions, transcripts, feeds or search index; the review lists kind and time only."""
+    w0 = _words([" If", " you", " have", " symptoms,", " call", " 0-1-2-345678", " right", " away."], 0.0, 0.5)
+    w1 = _words([" Or", " ring", " zero", " nine", " one", " two,", " three", " four", " five,", " six",
+                 " seven", " eight."], 4.5, 0.4)
+    w2 = _words([" There", " were", " 1,240", " cases", " in", " 2026."], 9.4, 0.25)
+    mk = lambda i, ws: Segment(i, ws[0].start, ws[-1].end, "".join(w.text for w in ws), ws, confidence=0.9)  # noqa: E731
+    store, settings = _processed(briefing_env, speech_dir,
+                                 Transcript("en", 11.0, (mk(0, w0), mk(1, w1), mk(2, w2)), model="base"))
+    res = run("publish", BID, "--json")
+    assert res.code == 0, res.err
+    site = settings.site_dir
+    assert "[phone]" in (site / "briefings" / BID / "index.html").read_text(encoding="utf-8")
+    for p in site.rglob("*"):
+        if p.is_file() and p.suffix in (".html", ".json", ".js", ".vtt", ".srt", ".txt", ".md", ".xml"):
+            body = p.read_text(encoding="utf-8")
+            assert "345678" not in body and "0-1-2" not in body and "six seven eight" not in body, p
+    assert "1,240 cases in 2026" in (site / "briefings" / BID / "transcript.txt").read_text(encoding="utf-8")
+    data = run("review", BID, "--json").json()
+    assert [(r["kind"], r["start"], r["end"]) for r in data["redactions"]] == [
+        ("phone", 2.35, 3.15), ("phone", 5.15, 9.45)]
+    assert all(set(r) == {"kind", "segment_id", "start", "end"} for r in data["redactions"])
+    text = run("review", BID).out
+    assert "00:00:02  redacted phone (2.4–3.1 s)" in text and "00:00:05  redacted phone (5.2–9.4 s)" in text
+    assert "345678" not in json.dumps(store.stage(BID, "redact").info)

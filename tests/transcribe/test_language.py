@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from transcribe.errors import LanguageError, TranscribeError
@@ -69,3 +71,41 @@ def test_importing_the_package_stays_light():
             "print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_allowed_languages_are_validated() -> None:
+    assert TranscribeOptions(languages=["VI", " en", "vi"]).languages == ("vi", "en")
+    assert TranscribeOptions().languages == ()
+    assert TranscribeOptions(languages=("vi",)).to_dict()["languages"] == ["vi"]
+    with pytest.raises(LanguageError):
+        TranscribeOptions(languages=("vi", "klingon"))
+
+
+@pytest.mark.whisper
+@pytest.mark.parametrize("streams", [1, 2])
+def test_detection_chooses_only_among_the_allowed_languages(transcriber, speech: Path, streams: int) -> None:
+    """English speech, with English not allowed: the most probable allowed language, not English; with it
+    allowed, English. Both the plain and the side-by-side decoding."""
+    from transcribe.whisper import decode_samples
+
+    samples = decode_samples(speech / "en_jfk.flac")
+    free = transcriber.detect_language(samples, TranscribeOptions())
+    assert free[0] == "en"
+    t = transcriber.transcribe(samples, TranscribeOptions(languages=("vi", "fr"), streams=streams))
+    assert t.language in ("vi", "fr") and t.language_probability < free[1]
+    probs = {c: transcriber.detect_language(samples, TranscribeOptions(languages=(c,)))[1] for c in ("vi", "fr")}
+    assert t.language == max(probs, key=probs.get)
+    t = transcriber.transcribe(samples, TranscribeOptions(languages=("vi", "en"), streams=streams))
+    assert t.language == "en" and "country" in t.text
+
+
+@pytest.mark.whisper
+def test_speech_seconds_of_a_blip(speech: Path) -> None:
+    from transcribe.whisper import decode_samples, speech_seconds
+
+    samples = decode_samples(speech / "en_jfk.flac")
+    assert speech_seconds(samples[2 * 16000:int(2.5 * 16000)]) < 1.0
+    assert speech_seconds(samples) > 5.0
+    import numpy as np
+
+    assert speech_seconds(np.zeros(16000 * 3, dtype=np.float32)) == 0.0

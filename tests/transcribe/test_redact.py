@@ -86,3 +86,47 @@ def test_part_of_a_number_is_not_left_as_a_key_figure() -> None:
     assert [k.said for k in redact_summary(s, VN).key_figures] == ["12"]
     s2 = Summary("vi", (), (KeyFigure(12, "12", "người", 8, 8.5, 2, "12 người"),))
     assert redact_summary(s2, VN, [(7.9, 9.0)]).key_figures == ()
+
+
+# What a recognizer really writes for a number said digit by digit: joined across spaces, hyphens and
+# commas, spoken digits mixed with written ones, a digit lost or one too many.
+@pytest.mark.parametrize("said, kind", [
+    ("If you have symptoms, call 0-1-2-345678 right away.", "phone"),  # "zero nine one two ..." a digit lost
+    ("call zero nine one two, three four five, six seven eight", "phone"),
+    ("my number is zero nine 1 2 345 678", "phone"),
+    ("please call 0912 345 67 for help", "phone"),  # too few
+    ("Gọi 0912 345 6789 ngay", "phone"),  # one too many
+    ("số điện thoại của tôi là không chín một hai ba bốn năm sáu bảy", "phone"),
+    ("hotline 1900-9095", "phone"),
+    ("0912345678 is my number", "phone"),
+    ("the case ID 123456789 was confirmed", "id_number"),  # long enough to be an identifier anywhere
+    ("reference 0-1-2-3-4-5-6-7-8-9", "phone"),
+])
+def test_garbled_numbers_are_redacted(said: str, kind: str) -> None:
+    for pats in (VN, patterns_for("us"), patterns_for(None)):
+        text, kinds = redact_text(said, pats)
+        assert kinds == [kind], (said, text)
+        assert sum(ch.isdigit() for ch in text) == 0, text
+
+
+@pytest.mark.parametrize("said", [
+    "There were 1,240 cases in 2026.",
+    "on 2026-11-25 and 25/11/2026 and 25-11-2026, call us",
+    "Ngân sách 12.500.000.000 đồng cho năm 2026",
+    "the number of cases rose 12, 15, 18 and 20",
+    "call us between 2020 and 2026",
+    "in 2020, 2021, 2022 and 2023 the numbers were",
+    "The hotline received 1,234,567 calls",
+    "call 911 or 115",
+    "ba bốn năm người đã gọi",
+    "trong năm 2020 2021 và hai năm 2022, 2023",
+    "today's numbers: 1240, 1500, 1800 and 2100",
+])
+def test_figures_dates_and_years_are_not_redacted(said: str) -> None:
+    assert redact_text(said, VN) == (said, [])
+
+
+def test_number_runs_can_be_turned_off() -> None:
+    off = patterns_for("vn", disable=("number_runs",))
+    assert redact_text("call 0-1-2-345678", off) == ("call 0-1-2-345678", [])
+    assert off.key() != VN.key()
