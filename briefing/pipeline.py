@@ -649,12 +649,12 @@ def _process(store: Store, settings: Settings, path: Path, *, title: str | None,
                 video = pool.submit(runner.video)
             runner.transcribe(lang)
             runner.summarize()
-            runner.redact()
+            video.result()  # redaction bleeps the web media too: it must exist first
         except BaseException:
             if video is not None:
                 video.cancel()
             raise
-        video.result()
+    runner.redact()
     page = runner.publish(note=replaced)
     from briefing import distribute
 
