@@ -244,7 +244,7 @@ SECTIONS = ("publish.targets", "publish.channels", "publish.email", "press_lists
 # The modules that declare settings with register(): imported before briefing.toml is checked.
 DECLARING_MODULES = ("briefing.jitsi", "briefing.invite", "briefing.schedule", "briefing.distribute",
                      "briefing.quality", "briefing.archive", "briefing.recording", "briefing.live",
-                     "briefing.daily")
+                     "briefing.daily", "briefing.locks")
 
 
 def register_section(*dotted: str) -> None:
