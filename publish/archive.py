@@ -320,13 +320,7 @@ class S3Archive:
 
     def checksum(self, key: str, version_id: str | None = None) -> dict[str, Any]:
         """The stored SHA-256 (hex, from S3's own checksum of the object), size and version of an object."""
-        kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "ChecksumMode": "ENABLED"}
-        if version_id:
-            kw["VersionId"] = version_id
-        try:
-            h = self.client.head_object(**kw)
-        except Exception as exc:  # noqa: BLE001
-            raise self._fail(f"reading {key}", exc) from exc
+        h = self._head(key, version_id, ChecksumMode="ENABLED")
         b64 = h.get("ChecksumSHA256") or ""
         hexd = ""
         if b64 and "-" not in b64:  # a multipart upload's checksum is of its parts, not of the bytes
@@ -354,13 +348,17 @@ class S3Archive:
             raise self._fail(f"download of {key}", exc) from exc
         return h.hexdigest()
 
-    def retention(self, key: str, version_id: str | None = None) -> dict[str, Any]:
-        kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+    def _head(self, key: str, version_id: str | None = None, **extra: Any) -> dict[str, Any]:
+        """HEAD of an object (of one version when given)."""
+        kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key, **extra}
         if version_id:
             kw["VersionId"] = version_id
         try:
-            h = self.client.head_object(**kw)
+            return self.client.head_object(**kw)
         except Exception as exc:  # noqa: BLE001
             raise self._fail(f"reading {key}", exc) from exc
+
+    def retention(self, key: str, version_id: str | None = None) -> dict[str, Any]:
+        h = self._head(key, version_id)
         return {"mode": h.get("ObjectLockMode"), "retain_until": h.get("ObjectLockRetainUntilDate"),
                 "version_id": h.get("VersionId")}
