@@ -4,12 +4,14 @@ The plan lists every file of the site in the order it must reach readers so that
 whose video or transcript is not there yet:
 
     0  static/ and signing-key.pub        what every page needs
-    1  briefings/<id>/ media and downloads (video, audio, poster, transcripts, summary; v<N>/ text copies)
+    1  briefings/<id>/ media and downloads (video, audio, poster, transcripts, summary; media/<sha256>.<ext>
+       and v<N>/ text copies)
     2  briefings/<id>/v<N>/ pages, release.json, then manifest.json.sig, manifest.json
     3  briefings/<id>/index.html          the latest page of each briefing
     4  index.html, briefings.json, feed.xml, atom.xml   the index and feeds, last
 
-Each file carries its Content-Type, Cache-Control (long for media and for the immutable ``v<N>/`` copies,
+Each file carries its Content-Type, Cache-Control (long for media and for the immutable ``v<N>/`` copies
+and ``media/`` files, which are named by their SHA-256,
 short for pages, shortest for the index and feeds) and, for downloads, a Content-Disposition.
 """
 
@@ -82,7 +84,7 @@ def _classify(rel: str, cache: CachePolicy) -> tuple[int, str, str | None]:
         return 0, cache.static, None
     if parts[0] == "briefings" and len(parts) >= 3:
         bid = parts[1]
-        in_version = len(parts) >= 4 and _VERSION.match(parts[2]) is not None
+        in_version = len(parts) >= 4 and (_VERSION.match(parts[2]) is not None or parts[2] == "media")
         disposition = None
         if name.endswith(DOWNLOAD_SUFFIXES) or name in DOWNLOAD_NAMES:
             disposition = f'attachment; filename="{bid}-{name}"'
