@@ -363,9 +363,9 @@ def test_another_recording_under_a_published_id_is_refused(briefing_env: Path, s
     bdir = site / "briefings" / bid
     before = sums(bdir)
     kept = versions(site, bid)
-    first = media_of(bdir / "v1")
+    first_media = media_of(bdir / "v1")
     downloads = {}  # a journalist's copies of the first release's media
-    for role, digest in first.items():
+    for role in first_media:
         name = json.loads((bdir / "release.json").read_text())["files"][role]["name"]
         downloads[role] = briefing_env / "downloads" / f"{bid}-{name}"
         downloads[role].parent.mkdir(exist_ok=True)
@@ -390,11 +390,11 @@ def test_another_recording_under_a_published_id_is_refused(briefing_env: Path, s
 
     assert verify(str(bdir)).ok and verify(str(bdir / "v1" / "index.html")).ok
     # v1/ still plays the first recording's media (not the new ones now one level up), listed and signed
-    assert media_of(bdir) != first
-    assert_plays_its_own_media(bdir / "v1", first)
+    assert media_of(bdir) != first_media
+    assert_plays_its_own_media(bdir / "v1", first_media)
     assert_plays_its_own_media(bdir / "v2", media_of(bdir))
     r = verify(str(bdir / "v1"))
-    assert r.ok and {f"media/{d}" for d in first.values()} <= {f.name.rsplit(".", 1)[0] for f in r.files}, r.to_dict()
+    assert r.ok and {f"media/{d}" for d in first_media.values()} <= {f.name.rsplit(".", 1)[0] for f in r.files}, r.to_dict()
     for role, copy in downloads.items():
         res = run("verify", str(copy), "--manifest", str(bdir / "manifest.json"))
         assert res.code == 0 and "AUTHENTIC" in res.out and "version 1" in res.out, (role, res.out + res.err)
