@@ -170,6 +170,16 @@ class TargetError(Exception):
 Hook = Callable[[PlannedFile], None]
 
 
+def _link_over(existing: Path, tmp: Path) -> bool:
+    """Make ``tmp`` (a temporary name of ours) a hard link of ``existing``; False where that cannot be."""
+    try:
+        tmp.unlink()
+        os.link(existing, tmp)
+    except OSError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class LocalTarget:
     path: Path
@@ -180,19 +190,35 @@ class LocalTarget:
 def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = None,
                cache: CachePolicy | None = None) -> SyncResult:
     """Copy the site into another directory (a web server's root), in plan order; unchanged files
-    (same size and SHA-256) are left alone. Each file is written to a temporary name and renamed."""
+    (same size and SHA-256) are left alone. Each file is written to a temporary name and renamed. Files
+    that are one file on the site (hard links: a briefing's ``video.mp4`` and ``media/<sha256>.mp4``) are
+    one file on the target too, where its filesystem allows."""
     result = SyncResult(target.name)
     dest_root = Path(target.path)
+    hashes: dict[Path, str] = {}
+
+    def digest(p: Path) -> str:
+        if p not in hashes:
+            hashes[p] = sha256_file(p)
+        return hashes[p]
+
+    def same_bytes(dest: Path, f: PlannedFile) -> bool:
+        return dest.is_file() and not dest.is_symlink() and dest.stat().st_size == f.path.stat().st_size and \
+            digest(dest) == digest(f.path)
+
     try:
         make_dirs(dest_root)
         for leftover in dest_root.rglob(".*.tmp"):  # of a copy that was killed half-way
             if leftover.is_file():
                 leftover.unlink()
         planned = plan(site_dir, cache=cache)
+        names: dict[tuple[int, int], list[PlannedFile]] = {}  # a site file -> each name it has on the site
+        for f in planned:
+            st = f.path.stat()
+            names.setdefault((st.st_dev, st.st_ino), []).append(f)
         for f in planned:
             dest = dest_root / f.rel
-            if dest.is_file() and dest.stat().st_size == f.path.stat().st_size and \
-                    sha256_file(dest) == sha256_file(f.path):
+            if same_bytes(dest, f):
                 if dest.stat().st_mode & 0o777 != 0o644:  # copied by another writer: the web server reads it
                     os.chmod(dest, 0o644)
                     make_dirs(dest.parent)
@@ -202,15 +228,20 @@ def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = Non
                 before(f)
             if not dest.parent.is_dir():
                 make_dirs(dest.parent)
+            st = f.path.stat()
+            twin = next((dest_root / o.rel for o in names.get((st.st_dev, st.st_ino), ())
+                         if o.rel != f.rel and same_bytes(dest_root / o.rel, f)), None)
             fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
             os.close(fd)
             try:
-                shutil.copyfile(f.path, tmp)
-                os.chmod(tmp, 0o644)
+                if not (twin is not None and _link_over(twin, Path(tmp))):
+                    shutil.copyfile(f.path, tmp)
+                    os.chmod(tmp, 0o644)
                 os.replace(tmp, dest)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
+            hashes.pop(dest, None)
             result.uploaded.append(f.rel)
         present = [p.relative_to(dest_root).as_posix() for p in (dest_root / "briefings").rglob("*")
                    if p.is_file()] if (dest_root / "briefings").is_dir() else []

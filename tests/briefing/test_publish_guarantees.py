@@ -257,6 +257,10 @@ def test_a_new_recording_leaves_each_kept_version_its_own_media(briefing_env: Pa
     links to is listed by the signed manifest, and a copy of the first release's video still verifies."""
     from publish.manifest import verify
 
+    www = tmp_path / "www"
+    briefing_env.mkdir(parents=True, exist_ok=True)
+    (briefing_env / "briefing.toml").write_text(f'[[publish.targets]]\nname = "www"\ntype = "local"\n'
+                                                f'path = "{www}"\n', encoding="utf-8")
     store, settings = make_briefing(briefing_env, BID, video_bytes=3000)
     pipeline.publish_one(store, settings, BID)
     site = settings.site_dir
@@ -307,6 +311,10 @@ def test_a_new_recording_leaves_each_kept_version_its_own_media(briefing_env: Pa
     assert_plays_its_own_media(bdir / "v1", first)
     assert_plays_its_own_media(bdir / "v2", second)
     assert verify(str(bdir)).ok
+    # the web server's copy: the same files, each content once there too
+    assert sums(www / "briefings" / BID) == sums(bdir) and verify(str(www / "briefings" / BID / "v1")).ok
+    assert all(len(inodes) == 1 for inodes in inodes_by_content(www / "briefings" / BID).values()), \
+        {p.relative_to(www).as_posix(): p.stat().st_ino for p in www.rglob("*") if p.suffix in (".mp4", ".m4a")}
 
 
 def test_a_site_published_before_media_were_kept_still_verifies_and_publishes(briefing_env: Path, tmp_path: Path,
