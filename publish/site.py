@@ -77,7 +77,7 @@ ROLE_NAMES: dict[str, str] = {
     "json": "transcript.json",
     "summary": "summary.md",
 }
-# Roles whose files are kept per version under v<N>/ (the media stays one level up).
+# Roles whose files are kept per version under v<N>/ (its media are kept by content under media/).
 TEXT_ROLES = ("srt", "vtt", "txt", "json", "summary")
 # Roles whose files are also kept by content under media/<sha256>.<ext> (what v<N>/ pages play).
 MEDIA_ROLES = ("video", "audio", "poster")

@@ -302,9 +302,10 @@ def test_a_new_recording_leaves_each_kept_version_its_own_media(briefing_env: Pa
     assert_kept(kept, site)
     assert_plays_its_own_media(bdir / "v3", second)
     # the first recording once more (version 4): its media are the same files as v1's, not a new copy
-    replace_recording(store, settings, seed=b"a")
-    store.stage_done(BID, "video", "k-first", [pipeline.artifact("audio", settings.workspace / BID / "media" / "audio.m4a"),
-                                              pipeline.artifact("video", settings.workspace / BID / "media" / "video.mp4")], {})
+    media_dir = settings.workspace / BID / "media"  # what make_briefing made: the first recording's
+    store.stage_started(BID, "video", "k-first")
+    store.stage_done(BID, "video", "k-first", [pipeline.artifact("audio", media_dir / "audio.m4a"),
+                                              pipeline.artifact("video", media_dir / "video.mp4")], {})
     assert pipeline.publish_one(store, settings, BID).distribution["version"] == 4
     assert media_of(bdir) == first
     assert all(len(inodes) == 1 for inodes in inodes_by_content(bdir).values()), inodes_by_content(bdir)
@@ -402,7 +403,8 @@ def test_another_recording_under_a_published_id_is_refused(briefing_env: Path, s
     assert_plays_its_own_media(bdir / "v1", first_media)
     assert_plays_its_own_media(bdir / "v2", media_of(bdir))
     r = verify(str(bdir / "v1"))
-    assert r.ok and {f"media/{d}" for d in first_media.values()} <= {f.name.rsplit(".", 1)[0] for f in r.files}, r.to_dict()
+    checked = {f.name.rsplit(".", 1)[0] for f in r.files}
+    assert r.ok and {f"media/{d}" for d in first_media.values()} <= checked, r.to_dict()
     for role, copy in downloads.items():
         res = run("verify", str(copy), "--manifest", str(bdir / "manifest.json"))
         assert res.code == 0 and "AUTHENTIC" in res.out and "version 1" in res.out, (role, res.out + res.err)

@@ -175,7 +175,8 @@ def test_a_kept_version_plays_its_own_recording(site, options, make_release, med
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=d=1:s=320x240", "-frames:v", "1",
                     str(poster)], check=True, capture_output=True)
     publish_release(site, make_release(), options)
-    v2 = make_release(version=2, corrections=(Correction("2026-11-25T16:45:00+07:00", "The recording was replaced.", 2),))
+    note = Correction("2026-11-25T16:45:00+07:00", "The recording was replaced.", 2)
+    v2 = make_release(version=2, corrections=(note,))
     publish_release(site, replace(v2, files={**v2.files, "video": other, "poster": poster}), options)
     handler = functools.partial(RangeHandler, directory=str(site))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
