@@ -146,6 +146,7 @@ def stale(planned: list[PlannedFile], present: list[str]) -> list[str]:
 class SyncResult:
     target: str
     uploaded: list[str] = field(default_factory=list)  # in the order they were sent
+    copied: list[str] = field(default_factory=list)  # of those, the ones copied inside the target (S3)
     skipped: list[str] = field(default_factory=list)  # unchanged
     removed: list[str] = field(default_factory=list)  # files of a briefing that its latest version dropped
     aborted_uploads: int = 0  # leftover multipart uploads of an interrupted run, cleaned up

@@ -430,8 +430,22 @@ def test_targets_hold_exactly_what_the_manifest_lists(briefing_env: Path, tmp_pa
     (www / "briefings" / "2026-01-01-other").mkdir(parents=True)
     (www / "briefings" / "2026-01-01-other" / "keep.txt").write_text("not ours to remove")
     sync_local(site, LocalTarget(www))
-    sync_s3(site, cdn)
+    first = sync_s3(site, cdn)
     assert (www / "briefings" / BID / "video.mp4").is_file()
+    # one file on the site under two names (video.mp4, media/<sha256>.mp4; transcript.txt, v1/transcript.txt)
+    # is sent once, then copied inside the bucket
+    digest = media_of(site / "briefings" / BID)
+    assert {f"briefings/{BID}/media/{digest['audio']}.m4a", f"briefings/{BID}/video.mp4",
+            f"briefings/{BID}/v1/transcript.txt"} <= set(first.copied), first.copied
+    sent = {(site / rel).stat().st_ino for rel in first.uploaded if rel not in first.copied}
+    assert all((site / rel).stat().st_ino in sent for rel in first.copied)
+    head = client.head_object(Bucket=bucket, Key=f"site/briefings/{BID}/video.mp4")
+    assert head["ContentType"] == "video/mp4" and head["ContentDisposition"].endswith('video.mp4"')
+    assert head["Metadata"]["sha256"] == digest["video"] and head["CacheControl"] == "public, max-age=604800"
+    body = client.get_object(Bucket=bucket, Key=f"site/briefings/{BID}/video.mp4")["Body"].read()
+    assert hashlib.sha256(body).hexdigest() == digest["video"]
+    media_head = client.head_object(Bucket=bucket, Key=f"site/briefings/{BID}/media/{digest['audio']}.m4a")
+    assert media_head["CacheControl"].endswith("immutable") and media_head["ContentType"] == "audio/mp4"
     # version 2 without the video
     with store.tx() as db:
         db.execute("DELETE FROM artifacts WHERE briefing_id=? AND role='video'", (BID,))
