@@ -9,9 +9,11 @@ Layout on the site::
     briefings/<id>/manifest.json       {"format", "id", "version", "metadata", "key", "files": [...]}
     briefings/<id>/manifest.json.sig   base64 of the Ed25519 signature over manifest.json's exact bytes
 
-``files`` lists every file of the briefing's directory (the latest page, the media, the transcripts, and
-each earlier version's ``v<N>/`` copy), with paths relative to the briefing's directory. A file that a
-journalist downloaded is authentic when its SHA-256 is one the signed manifest lists.
+``files`` lists every file of the briefing's directory (the latest page, the media, the transcripts, each
+version's ``v<N>/`` copy, and ``media/<sha256>.<ext>``: the media every version plays, kept by content),
+with paths relative to the briefing's directory. A file that a journalist downloaded is authentic when its
+SHA-256 is one the signed manifest lists: the first release's video stays authentic after a later version
+replaced the recording.
 
 :func:`verify` checks a local path (a file, a briefing directory, a whole site) or a URL (a page, a file).
 It reports what it checked and raises nothing for a failed check: the report says ``ok`` or not and why.
@@ -19,7 +21,8 @@ Network and key errors raise :class:`ManifestError`. Each manifest names the key
 verify checks the release against that key, found in the site's keyring (or the key given with ``key``),
 so releases signed before a key rotation stay verifiable. A directory is checked exactly: a file in it
 that the manifest does not list makes it fail. A kept version (``briefings/<id>/v<N>/``) is checked
-against the signed manifest above it that lists it.
+against the signed manifest above it that lists it: exactly its own files, and the media its page plays
+(``../media/<sha256>.<ext>``, the files its release.json names).
 
 A journalist can check a manifest without this program (Ed25519 over the exact bytes of manifest.json)::
 
@@ -35,7 +38,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from publish.files import hash_file, write_atomic
 
@@ -500,22 +503,90 @@ def _check_manifest(report: VerifyReport, manifest_loc: str, key: str | None, si
     return manifest
 
 
-def _match(manifest: dict[str, Any], name: str, digest: str, size: int) -> FileCheck:
+MEDIA_DIR = "media"  # briefings/<id>/media/<sha256>.<ext>: the media each version plays, kept by content
+
+
+def _match(manifest: dict[str, Any], name: str, digest: str, size: int,
+           media_versions: Callable[[str], list[int]] | None = None) -> FileCheck:
     entries = manifest.get("files", [])
     same = [e for e in entries if e["sha256"] == digest and e["size"] == size]
     if same:
-        by_name = [e for e in same if e["path"] == name] or same
+        # the file of that name; else the latest version's (or a kept version's) file; else the media kept
+        # by content for an earlier version
+        by_name = [e for e in same if e["path"] == name] or \
+            sorted(same, key=lambda e: e["path"].startswith(MEDIA_DIR + "/"))
         e = by_name[0]
         where = e["path"]
         m = where.split("/", 1)[0]
-        version = f"version {m[1:]}" if m.startswith("v") and m[1:].isdigit() and "/" in where else \
-            f"version {manifest.get('version')}"
+        if m == MEDIA_DIR and "/" in where:
+            used = media_versions(digest) if media_versions is not None else []
+            version = (("version " if len(used) == 1 else "versions ") + ", ".join(map(str, used))) if used \
+                else "the media of a published version"
+        elif m.startswith("v") and m[1:].isdigit() and "/" in where:
+            version = f"version {m[1:]}"
+        else:
+            version = f"version {manifest.get('version')}"
         return FileCheck(name, True, f"matches {where} ({version}) of the signed manifest", digest)
     named = [e for e in entries if e["path"] == name or e["path"].rsplit("/", 1)[-1] == name.rsplit("/", 1)[-1]]
     if named:
         return FileCheck(name, False, f"differs from {named[0]['path']} in the signed manifest "
                                       f"(SHA-256 {digest[:16]}…, expected {named[0]['sha256'][:16]}…)", digest)
     return FileCheck(name, False, "not a file of this release (its SHA-256 is not in the signed manifest)", digest)
+
+
+def _kept_meta(m: dict[str, Any], prefix: str, read: Callable[[str], bytes | None]) -> dict[str, Any]:
+    """The release.json of the kept version under ``prefix`` (``v1/``), when the signed manifest lists it
+    with exactly these bytes ({} otherwise)."""
+    entry = next((e for e in m.get("files", []) if e["path"] == prefix + "release.json"), None)
+    data = read(prefix + "release.json") if entry is not None else None
+    if data is None or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        return {}
+    try:
+        meta = json.loads(data)
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _played_media(m: dict[str, Any], prefix: str, read: Callable[[str], bytes | None]) -> list[dict[str, Any]]:
+    """The files outside a kept version's directory that its page plays (its media, kept by content under
+    ``media/``): the manifest's entries for the files its release.json names and its directory lacks."""
+    meta = _kept_meta(m, prefix, read)
+    entries = m.get("files", [])
+    inside = {e["sha256"] for e in entries if e["path"].startswith(prefix)}
+    out = []
+    for info in (meta.get("files") or {}).values():
+        digest = info.get("sha256") if isinstance(info, dict) else None
+        if not digest or digest in inside:
+            continue
+        outside = sorted((e for e in entries if e["sha256"] == digest and not e["path"].startswith(prefix)),
+                         key=lambda e: not e["path"].startswith(MEDIA_DIR + "/"))
+        if outside and outside[0] not in out:
+            out.append(outside[0])
+    return out
+
+
+def _versions_using(m: dict[str, Any], digest: str, read: Callable[[str], bytes | None]) -> list[int]:
+    """The kept versions whose release.json names a file with this SHA-256."""
+    out = []
+    for e in m.get("files", []):
+        head, _, rest = e["path"].partition("/")
+        if rest != "release.json" or _kept_version(head) is None:
+            continue
+        files = _kept_meta(m, head + "/", read).get("files") or {}
+        if any(isinstance(i, dict) and i.get("sha256") == digest for i in files.values()):
+            out.append(_kept_version(head))
+    return sorted(out)
+
+
+def _local_reader(root: Path) -> Callable[[str], bytes | None]:
+    def read(rel: str) -> bytes | None:
+        p = root / rel
+        try:
+            return None if p.is_symlink() else p.read_bytes()
+        except OSError:
+            return None
+    return read
 
 
 def _find_manifest_dir(path: Path) -> Path | None:
@@ -587,6 +658,16 @@ def _check_dir(report: VerifyReport, m: dict[str, Any], root: Path, prefix: str,
         v = _kept_version(prefix)
         if v is not None:
             report.version = v
+            # what its page plays from outside it (../media/<sha256>.<ext>): there, with its SHA-256
+            for e in _played_media(m, prefix, _local_reader(root)):
+                p = root / e["path"]
+                if p.is_symlink() or not p.is_file():
+                    report.files.append(FileCheck(e["path"], False, f"missing (the media {prefix} plays)"))
+                    continue
+                digest, size = hash_file(p)
+                ok = digest == e["sha256"] and size == e["size"]
+                report.files.append(FileCheck(e["path"], ok, f"matches the signed manifest (the media {prefix} plays)"
+                                              if ok else "SHA-256 differs from the signed manifest", digest))
 
 
 def _verify_path(path: Path, *, key: str | None, manifest: str | None, fetcher: _Fetcher) -> VerifyReport:
@@ -628,7 +709,8 @@ def _verify_path(path: Path, *, key: str | None, manifest: str | None, fetcher: 
     else:
         digest, size = hash_file(path)
         name = path.relative_to(base_dir).as_posix() if base_dir is not None else path.name
-        report.files.append(_match(m, name, digest, size))
+        read = _local_reader(Path(base)) if not _is_url(base) else (lambda rel: fetcher.get(_join(base + "/", rel)))
+        report.files.append(_match(m, name, digest, size, lambda d: _versions_using(m, d, read)))
     return _finish(report)
 
 
@@ -671,6 +753,14 @@ def _verify_url(url: str, *, key: str | None, manifest: str | None, fetcher: _Fe
                                           "SHA-256 differs from the signed manifest", got[0]))
         if prefix and _kept_version(prefix) is not None:
             report.version = _kept_version(prefix) or report.version
+            for e in _played_media(m, prefix, lambda rel: fetcher.get(_join(base, rel))):
+                got = fetcher.hash(_join(base, e["path"]))
+                if got is None:
+                    report.files.append(FileCheck(e["path"], False, f"missing on the site (the media {prefix} plays)"))
+                    continue
+                ok = got == (e["sha256"], e["size"])
+                report.files.append(FileCheck(e["path"], ok, f"matches the signed manifest (the media {prefix} plays)"
+                                              if ok else "SHA-256 differs from the signed manifest", got[0]))
     else:
         got = fetcher.hash(url)
         if got is None:
@@ -678,7 +768,8 @@ def _verify_url(url: str, *, key: str | None, manifest: str | None, fetcher: _Fe
         name = url[len(base):] if url.startswith(base) else url.rsplit("/", 1)[-1]
         if name.endswith("/") or name == "":
             name += "index.html"
-        report.files.append(_match(m, name, *got))
+        report.files.append(_match(m, name, *got,
+                                   lambda d: _versions_using(m, d, lambda rel: fetcher.get(_join(base, rel)))))
     return _finish(report)
 
 

@@ -129,10 +129,26 @@ def _unchanged(client: Any, target: S3Target, f: PlannedFile, remote: dict[str, 
     return head.get("Metadata", {}).get("sha256") == local_sha
 
 
+def _copy(client: Any, target: S3Target, source_key: str, f: PlannedFile, extra: dict[str, Any],
+          config: Any) -> bool:
+    """Copy an object the bucket already holds with these bytes to ``f``'s key (its own headers); False
+    where the store cannot (the file is then uploaded)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        client.copy({"Bucket": target.bucket, "Key": source_key}, target.bucket, target.key(f.rel),
+                    ExtraArgs={**extra, "MetadataDirective": "REPLACE"}, Config=config)
+    except ClientError:
+        return False
+    return True
+
+
 def sync_s3(site_dir: Path, target: S3Target, *, client: Any = None, before: Hook | None = None,
             on_bytes: Callable[[PlannedFile, int], None] | None = None,
             cache: CachePolicy | None = None) -> SyncResult:
-    """Upload the site to the bucket in plan order, skipping objects that are already there unchanged."""
+    """Upload the site to the bucket in plan order, skipping objects that are already there unchanged. A
+    file that is one file on the site under two names (a briefing's ``video.mp4`` and its
+    ``media/<sha256>.mp4``) is sent once: the second object is copied inside the bucket."""
     from boto3.exceptions import Boto3Error
     from boto3.s3.transfer import TransferConfig
     from botocore.exceptions import BotoCoreError, ClientError
@@ -147,10 +163,14 @@ def sync_s3(site_dir: Path, target: S3Target, *, client: Any = None, before: Hoo
                                 multipart_chunksize=target.multipart_chunksize,
                                 max_concurrency=target.max_concurrency, use_threads=target.max_concurrency > 1)
         planned = plan(site_dir, cache=cache)
+        sent: dict[tuple[int, int, str], str] = {}  # a site file (device, inode, SHA-256) -> its object's key
         for f in planned:
             current = f.rel
             local_sha = sha256_file(f.path)
+            st = f.path.stat()
+            same = (st.st_dev, st.st_ino, local_sha)
             if _unchanged(client, target, f, remote, local_sha):
+                sent.setdefault(same, target.key(f.rel))
                 result.skipped.append(f.rel)
                 continue
             if before is not None:
@@ -160,8 +180,13 @@ def sync_s3(site_dir: Path, target: S3Target, *, client: Any = None, before: Hoo
             if f.content_disposition:
                 extra["ContentDisposition"] = f.content_disposition
             callback = (lambda n, _f=f: on_bytes(_f, n)) if on_bytes is not None else None
-            client.upload_file(str(f.path), target.bucket, target.key(f.rel), ExtraArgs=extra, Config=config,
-                               Callback=callback)
+            twin = sent.get(same)
+            if twin is not None and _copy(client, target, twin, f, extra, config):
+                result.copied.append(f.rel)
+            else:
+                client.upload_file(str(f.path), target.bucket, target.key(f.rel), ExtraArgs=extra, Config=config,
+                                   Callback=callback)
+            sent.setdefault(same, target.key(f.rel))
             result.uploaded.append(f.rel)
         prefix = target.key_prefix
         present = [k[len(prefix):] for k in remote if k.startswith(prefix)]

@@ -10,8 +10,12 @@ Layout of a site directory::
         index.html             the latest version of the briefing's page
         release.json           metadata + manifest {role: {name, sha256, size}} of the latest version
         video.mp4 | audio.m4a  poster.jpg  transcript.{srt,vtt,txt,json}  summary.md  captions.<lang>.vtt
+        media/<sha256>.<ext>   every media file (video, audio, poster) of every published version, named by
+                               its SHA-256: hard links of the same file, so media that did not change take
+                               no more room; never removed, never replaced
         v<N>/                  every published version N: index.html, release.json and its text artefacts
-                               (transcript.*, summary.md, captions.*); its page plays the media one level up
+                               (transcript.*, summary.md, captions.*); its page plays its own media from
+                               ``../media/`` (a page kept from before media/ existed plays ``../video.mp4``)
 
 Publishing is atomic per briefing. The new directory is built (and, through ``finalize``, signed) under
 ``.staging/<id>-<random>/`` on the same filesystem and then swapped in: with
@@ -21,7 +25,9 @@ entirely the old one or entirely the new one; if a crash falls between the two r
 the next run puts the old directory back before doing anything else. Leftover ``.staging`` directories
 are removed on the next run. A published version is immutable: every ``v<N>/`` is carried into the new
 directory byte for byte (hard links), never rendered again, and a version number is never given to other
-content. Published files are 0644 and directories 0755, whatever the umask. Site-wide files are each
+content; the media it plays stay under ``media/`` (listed, like every file, by the signed manifest), so a
+new recording under the same id (version N+1) changes neither what v<N>/ plays nor what its downloads
+verify against. Published files are 0644 and directories 0755, whatever the umask. Site-wide files are each
 written to a temporary name and renamed over the old one. Writers of one site directory take turns
 through an advisory lock on ``<site>/.lock``. Dot-names (``.lock``, ``.staging``) are working files: copy
 or upload the site without them.
@@ -71,8 +77,12 @@ ROLE_NAMES: dict[str, str] = {
     "json": "transcript.json",
     "summary": "summary.md",
 }
-# Roles whose files are kept per version under v<N>/ (the media stays one level up).
+# Roles whose files are kept per version under v<N>/ (its media are kept by content under media/).
 TEXT_ROLES = ("srt", "vtt", "txt", "json", "summary")
+# Roles whose files are also kept by content under media/<sha256>.<ext> (what v<N>/ pages play).
+MEDIA_ROLES = ("video", "audio", "poster")
+MEDIA_DIR = "media"
+_MEDIA_NAMES = frozenset(ROLE_NAMES[r] for r in MEDIA_ROLES)
 MEDIA_TYPES: dict[str, str] = {
     ".mp4": "video/mp4",
     ".m4a": "audio/mp4",
@@ -278,6 +288,7 @@ def _build(
         name = ROLE_NAMES[role]
         on_step(f"copy:{name}")
         manifest[role] = _place(Path(release.files[role]), staging / name, old_dir, old_manifest.get(role), name)
+    _keep_media(staging, old_dir, old_manifest, manifest, on_step)
     tracks = []
     for language, label, path in release.extra_tracks:
         name = _track_name(language)
@@ -306,7 +317,8 @@ def _build(
 
     meta = _metadata(release, manifest, tracks, versions)
 
-    # 3. This version's own copy: text artefacts, release.json, and a page that plays the media one level up.
+    # 3. This version's own copy: text artefacts, release.json, and a page that plays its media from
+    # ../media/<sha256>.<ext> (which no later version replaces).
     page_context = dict(release=release, meta=meta, options=options)
     vdir = staging / f"v{release.version}"
     if not vdir.is_dir():
@@ -442,17 +454,52 @@ def normalize_modes(root: Path, *, skip_hidden: bool = False) -> None:
                 os.chmod(p, 0o644)
 
 
+def media_path(info: dict[str, Any]) -> str:
+    """Where a media file is kept by content, relative to the briefing's directory:
+    ``media/<sha256>.<ext>`` (``info``: a release.json file entry, with ``name`` and ``sha256``)."""
+    return f"{MEDIA_DIR}/{info['sha256']}{Path(info['name']).suffix}"
+
+
+def _keep_media(staging: Path, old_dir: Path | None, old_manifest: dict[str, Any],
+                manifest: dict[str, dict[str, Any]], on_step: Callable[[str], None]) -> None:
+    """Fill ``staging/media/``: every media file kept there before (byte for byte), the previous version's
+    media (a site from before media/ existed kept them only one level up), and this version's; each a hard
+    link of a file already placed, never a second copy."""
+    media = staging / MEDIA_DIR
+    old_media = old_dir / MEDIA_DIR if old_dir is not None else None
+    if old_media is not None and old_media.is_dir():
+        on_step(f"copy:{MEDIA_DIR}/")
+        _link_tree(old_media, media)
+    else:
+        media.mkdir()
+    wanted: list[tuple[Path, dict[str, Any], bool]] = []  # (file, its entry, whether to check its bytes)
+    if old_dir is not None:
+        for role in MEDIA_ROLES:
+            info = old_manifest.get(role)
+            if info and info.get("name") == ROLE_NAMES[role] and info.get("sha256"):
+                wanted.append((old_dir / info["name"], info, True))
+    for role in MEDIA_ROLES:
+        if role in manifest:
+            wanted.append((staging / manifest[role]["name"], manifest[role], False))
+    for src, info, check in wanted:
+        dst = staging / media_path(info)
+        if dst.exists() or src.is_symlink() or not src.is_file() or src.stat().st_size != info.get("size"):
+            continue
+        if check and hash_file(src)[0] != info["sha256"]:
+            continue  # not the bytes its version published: nothing to keep
+        on_step(f"copy:{media_path(info)}")
+        _link_or_copy(src, dst)
+
+
 def _place(src: Path, dst: Path, old_dir: Path | None, old_info: dict[str, Any] | None, name: str) -> dict[str, Any]:
     digest, size = hash_file(src)
-    previous = old_dir / name if old_dir is not None else None
-    if (
-        previous is not None
-        and old_info
-        and old_info.get("sha256") == digest
-        and old_info.get("name") == name
-        and previous.is_file()
-        and previous.stat().st_size == size
-    ):
+    candidates = []
+    if old_dir is not None and old_info and old_info.get("sha256") == digest and old_info.get("name") == name:
+        candidates.append(old_dir / name)
+    if old_dir is not None and name in _MEDIA_NAMES:  # the same media kept by an earlier version
+        candidates.append(old_dir / media_path({"name": name, "sha256": digest}))
+    previous = next((c for c in candidates if c.is_file() and not c.is_symlink() and c.stat().st_size == size), None)
+    if previous is not None:
         _link_or_copy(previous, dst)
     else:
         shutil.copy2(src, dst)
@@ -738,7 +785,10 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
     ui = i18n.ui_language(lang)
     t = i18n.strings(ui)
     long_ts = release.duration >= 3600
-    media_prefix = "../" if archived else ""  # an archived version's page plays the media one level up
+    # A version's own page (v<N>/) plays its media where no later version replaces them: ../media/<sha256>.
+    def media_href(info: dict[str, Any]) -> str:
+        return "../" + media_path(info) if archived else info["name"]
+
     root = "../../../" if archived else "../../"
 
     def ts(seconds: float) -> str:
@@ -754,8 +804,7 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
     for role in DOWNLOAD_ORDER:
         if role in files:
             info = files[role]
-            in_version = role in TEXT_ROLES
-            href = info["name"] if (not archived or in_version) else media_prefix + info["name"]
+            href = info["name"] if role in TEXT_ROLES else media_href(info)
             label = t["summary_file"] if role == "summary" else t[role]
             downloads.append({"role": role, "label": label, "href": href, "name": info["name"],
                               "size": i18n.format_size(info["size"], ui), "sha256": info["sha256"]})
@@ -794,7 +843,6 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
         t=t,
         ui=ui,
         root=root,
-        media_prefix=media_prefix,
         archived=archived,
         archived_note=t["archived_version"].format(
             version=release.version,
@@ -804,8 +852,10 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
         duration_text=i18n.format_duration(release.duration, ui),
         media_kind=release.media_kind,
         media_name=files[release.media_kind]["name"],
+        media_src=media_href(files[release.media_kind]),
         media_type=MEDIA_TYPES[Path(files[release.media_kind]["name"]).suffix],
-        poster=files.get("poster", {}).get("name") if release.media_kind == "video" else None,
+        poster="poster" in files and release.media_kind == "video",
+        poster_src=media_href(files["poster"]) if "poster" in files else None,
         tracks=tracks,
         sentences=[{"s": s, "ts": ts(s.start), "t": _t(s.start), "href": int(s.start)} for s in release.summary.sentences],
         figures=[{"f": f, "ts": ts(f.start), "t": _t(f.start), "href": int(f.start)} for f in release.summary.key_figures],

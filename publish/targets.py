@@ -4,12 +4,14 @@ The plan lists every file of the site in the order it must reach readers so that
 whose video or transcript is not there yet:
 
     0  static/ and signing-key.pub        what every page needs
-    1  briefings/<id>/ media and downloads (video, audio, poster, transcripts, summary; v<N>/ text copies)
+    1  briefings/<id>/ media and downloads (video, audio, poster, transcripts, summary; media/<sha256>.<ext>
+       and v<N>/ text copies)
     2  briefings/<id>/v<N>/ pages, release.json, then manifest.json.sig, manifest.json
     3  briefings/<id>/index.html          the latest page of each briefing
     4  index.html, briefings.json, feed.xml, atom.xml   the index and feeds, last
 
-Each file carries its Content-Type, Cache-Control (long for media and for the immutable ``v<N>/`` copies,
+Each file carries its Content-Type, Cache-Control (long for media and for the immutable ``v<N>/`` copies
+and ``media/`` files, which are named by their SHA-256,
 short for pages, shortest for the index and feeds) and, for downloads, a Content-Disposition.
 """
 
@@ -82,7 +84,7 @@ def _classify(rel: str, cache: CachePolicy) -> tuple[int, str, str | None]:
         return 0, cache.static, None
     if parts[0] == "briefings" and len(parts) >= 3:
         bid = parts[1]
-        in_version = len(parts) >= 4 and _VERSION.match(parts[2]) is not None
+        in_version = len(parts) >= 4 and (_VERSION.match(parts[2]) is not None or parts[2] == "media")
         disposition = None
         if name.endswith(DOWNLOAD_SUFFIXES) or name in DOWNLOAD_NAMES:
             disposition = f'attachment; filename="{bid}-{name}"'
@@ -144,6 +146,7 @@ def stale(planned: list[PlannedFile], present: list[str]) -> list[str]:
 class SyncResult:
     target: str
     uploaded: list[str] = field(default_factory=list)  # in the order they were sent
+    copied: list[str] = field(default_factory=list)  # of those, the ones copied inside the target (S3)
     skipped: list[str] = field(default_factory=list)  # unchanged
     removed: list[str] = field(default_factory=list)  # files of a briefing that its latest version dropped
     aborted_uploads: int = 0  # leftover multipart uploads of an interrupted run, cleaned up
@@ -168,6 +171,16 @@ class TargetError(Exception):
 Hook = Callable[[PlannedFile], None]
 
 
+def _link_over(existing: Path, tmp: Path) -> bool:
+    """Make ``tmp`` (a temporary name of ours) a hard link of ``existing``; False where that cannot be."""
+    try:
+        tmp.unlink()
+        os.link(existing, tmp)
+    except OSError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class LocalTarget:
     path: Path
@@ -178,19 +191,35 @@ class LocalTarget:
 def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = None,
                cache: CachePolicy | None = None) -> SyncResult:
     """Copy the site into another directory (a web server's root), in plan order; unchanged files
-    (same size and SHA-256) are left alone. Each file is written to a temporary name and renamed."""
+    (same size and SHA-256) are left alone. Each file is written to a temporary name and renamed. Files
+    that are one file on the site (hard links: a briefing's ``video.mp4`` and ``media/<sha256>.mp4``) are
+    one file on the target too, where its filesystem allows."""
     result = SyncResult(target.name)
     dest_root = Path(target.path)
+    hashes: dict[Path, str] = {}
+
+    def digest(p: Path) -> str:
+        if p not in hashes:
+            hashes[p] = sha256_file(p)
+        return hashes[p]
+
+    def same_bytes(dest: Path, f: PlannedFile) -> bool:
+        return dest.is_file() and not dest.is_symlink() and dest.stat().st_size == f.path.stat().st_size and \
+            digest(dest) == digest(f.path)
+
     try:
         make_dirs(dest_root)
         for leftover in dest_root.rglob(".*.tmp"):  # of a copy that was killed half-way
             if leftover.is_file():
                 leftover.unlink()
         planned = plan(site_dir, cache=cache)
+        names: dict[tuple[int, int], list[PlannedFile]] = {}  # a site file -> each name it has on the site
+        for f in planned:
+            st = f.path.stat()
+            names.setdefault((st.st_dev, st.st_ino), []).append(f)
         for f in planned:
             dest = dest_root / f.rel
-            if dest.is_file() and dest.stat().st_size == f.path.stat().st_size and \
-                    sha256_file(dest) == sha256_file(f.path):
+            if same_bytes(dest, f):
                 if dest.stat().st_mode & 0o777 != 0o644:  # copied by another writer: the web server reads it
                     os.chmod(dest, 0o644)
                     make_dirs(dest.parent)
@@ -200,15 +229,20 @@ def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = Non
                 before(f)
             if not dest.parent.is_dir():
                 make_dirs(dest.parent)
+            st = f.path.stat()
+            twin = next((dest_root / o.rel for o in names.get((st.st_dev, st.st_ino), ())
+                         if o.rel != f.rel and same_bytes(dest_root / o.rel, f)), None)
             fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
             os.close(fd)
             try:
-                shutil.copyfile(f.path, tmp)
-                os.chmod(tmp, 0o644)
+                if not (twin is not None and _link_over(twin, Path(tmp))):
+                    shutil.copyfile(f.path, tmp)
+                    os.chmod(tmp, 0o644)
                 os.replace(tmp, dest)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
+            hashes.pop(dest, None)
             result.uploaded.append(f.rel)
         present = [p.relative_to(dest_root).as_posix() for p in (dest_root / "briefings").rglob("*")
                    if p.is_file()] if (dest_root / "briefings").is_dir() else []

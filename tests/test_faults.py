@@ -148,8 +148,8 @@ def check_after_kill(home: Path, frozen: dict[str, dict[str, str]], versions: tu
 
 # ---------------------------------------------------------------------------------- publish --note
 POINTS = ["after:correct", "after:summarize", "after:redact", "publish:copy:*@1", "publish:copy:*@4",
-          "publish:copy:v1/", "publish:built", "publish:finalized", "publish:switched", "after:publish",
-          "distribute:recorded", "target:www:*@1", "target:www:*@5", "target:cdn:*@1", "target:cdn:*@5",
+          "publish:copy:media/*", "publish:copy:v1/", "publish:built", "publish:finalized", "publish:switched",
+          "after:publish", "distribute:recorded", "target:www:*@1", "target:www:*@5", "target:cdn:*@1", "target:cdn:*@5",
           "distribute:targets"]
 
 

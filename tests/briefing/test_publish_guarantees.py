@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shutil
 import stat
 from pathlib import Path
 
@@ -33,6 +35,40 @@ def assert_kept(before: dict[str, dict[str, str]], site: Path) -> None:
     now = versions(site)
     for name, files in before.items():
         assert now.get(name) == files, f"{name}/ changed"
+
+
+MEDIA_ROLES = ("video", "audio", "poster")
+
+
+def media_of(vdir: Path) -> dict[str, str]:
+    """role -> SHA-256 of the media a published version names in its release.json."""
+    files = json.loads((vdir / "release.json").read_text(encoding="utf-8"))["files"]
+    return {role: files[role]["sha256"] for role in MEDIA_ROLES if role in files}
+
+
+def assert_plays_its_own_media(vdir: Path, want: dict[str, str]) -> None:
+    """The page of a version plays (and offers for download) exactly the media ``want`` names, and every
+    file of the briefing it links to exists and is listed, with its SHA-256, by the signed manifest."""
+    bdir = vdir if (vdir / "manifest.json").is_file() else vdir.parent
+    listed = {e["path"]: e["sha256"] for e in json.loads((bdir / "manifest.json").read_text())["files"]}
+    html = (vdir / "index.html").read_text(encoding="utf-8")
+    played = {}
+    for attr, ref in re.findall(r'\b(src|poster|href)="([^"#]+)"', html):
+        if ref.endswith("/") or "://" in ref:
+            continue  # another version's page, the latest page, or the site index
+        target = (vdir / ref).resolve()
+        if not target.is_relative_to(bdir.resolve()):
+            continue  # the site's own static files
+        rel = target.relative_to(bdir.resolve()).as_posix()
+        assert target.is_file(), f"{vdir.name}/index.html links to {ref}, which does not exist"
+        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        assert listed.get(rel) == digest, f"{vdir.name}/index.html links to {ref}, not listed with its SHA-256"
+        if target.suffix in (".mp4", ".m4a", ".jpg"):
+            played[ref] = digest
+    assert set(played.values()) == set(want.values()), (played, want)
+    source = re.search(r'<source src="([^"]+)"', html).group(1)
+    kind = "video" if "<video" in html else "audio"
+    assert played[source] == want[kind]
 
 
 def add_translation(store: Store, settings, bid: str = BID) -> None:
@@ -197,6 +233,134 @@ def test_every_published_file_is_readable_by_the_web_server(briefing_env: Path, 
     assert (www / "search.html").is_file() and modes(www) == []
 
 
+def replace_recording(store: Store, settings, bid: str = BID, *, seed: bytes = b"b") -> None:
+    """What the media stages leave for another recording of the briefing: other audio and video."""
+    d = settings.workspace / bid / ("media-" + seed.decode())
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "audio.m4a").write_bytes(b"\x00\x00\x00\x18ftypM4A " + seed * 2500)
+    (d / "video.mp4").write_bytes(b"\x00\x00\x00\x18ftypisom" + seed * 4000)
+    store.stage_started(bid, "video", "k-" + seed.decode())
+    store.stage_done(bid, "video", "k-" + seed.decode(), [pipeline.artifact("audio", d / "audio.m4a"),
+                                                          pipeline.artifact("video", d / "video.mp4")], {})
+
+
+def inodes_by_content(bdir: Path) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    for p in bdir.rglob("*"):
+        if p.is_file() and p.suffix in (".mp4", ".m4a", ".jpg"):
+            out.setdefault(hashlib.sha256(p.read_bytes()).hexdigest(), set()).add(p.stat().st_ino)
+    return out
+
+
+def test_a_new_recording_leaves_each_kept_version_its_own_media(briefing_env: Path, tmp_path: Path, run) -> None:
+    """Version 2 with another recording: v1/'s page still plays the first recording's media, every file it
+    links to is listed by the signed manifest, and a copy of the first release's video still verifies."""
+    from publish.manifest import verify
+
+    www = tmp_path / "www"
+    briefing_env.mkdir(parents=True, exist_ok=True)
+    (briefing_env / "briefing.toml").write_text(f'[[publish.targets]]\nname = "www"\ntype = "local"\n'
+                                                f'path = "{www}"\n', encoding="utf-8")
+    store, settings = make_briefing(briefing_env, BID, video_bytes=3000)
+    pipeline.publish_one(store, settings, BID)
+    site = settings.site_dir
+    bdir = site / "briefings" / BID
+    first = media_of(bdir / "v1")
+    assert first == media_of(bdir)
+    assert_plays_its_own_media(bdir / "v1", first)
+    downloaded = tmp_path / "downloads" / f"{BID}-video.mp4"  # a journalist's copy of the first release
+    downloaded.parent.mkdir()
+    shutil.copyfile(bdir / "video.mp4", downloaded)
+    kept = versions(site)
+
+    replace_recording(store, settings)
+    assert pipeline.publish_one(store, settings, BID).distribution["version"] == 2
+    second = media_of(bdir)
+    assert second["video"] != first["video"] and second["audio"] != first["audio"]
+    assert_kept(kept, site)
+    assert_plays_its_own_media(bdir / "v1", first)
+    assert_plays_its_own_media(bdir / "v2", second)
+    assert_plays_its_own_media(bdir, second)
+
+    res = run("verify", str(downloaded), "--manifest", str(bdir / "manifest.json"))
+    assert res.code == 0 and "AUTHENTIC" in res.out and "version 1" in res.out, res.out + res.err
+    r = verify(str(bdir / "v1"))  # the kept version on its own: its files, and the media its page plays
+    assert r.ok and r.version == 1, r.to_dict()
+    assert {f"media/{first['video']}.mp4", f"media/{first['audio']}.m4a"} <= {f.name for f in r.files}
+    assert verify(str(bdir)).ok and run("verify", str(bdir / "v1")).code == 0
+
+    # each content once on disk: the same bytes under several names are one file (hard links)
+    assert all(len(inodes) == 1 for inodes in inodes_by_content(bdir).values()), inodes_by_content(bdir)
+    # a version that changes only the text adds no media file and copies none
+    media = sorted(p.name for p in (bdir / "media").iterdir())
+    inode = (bdir / "video.mp4").stat().st_ino
+    kept = versions(site)
+    review.assign_speaker(store, BID, "Spokesperson", 2.2, 3.0)
+    assert pipeline.publish_one(store, settings, BID).distribution["version"] == 3
+    assert sorted(p.name for p in (bdir / "media").iterdir()) == media
+    assert (bdir / "video.mp4").stat().st_ino == inode == (bdir / "media" / f"{second['video']}.mp4").stat().st_ino
+    assert_kept(kept, site)
+    assert_plays_its_own_media(bdir / "v3", second)
+    # the first recording once more (version 4): its media are the same files as v1's, not a new copy
+    media_dir = settings.workspace / BID / "media"  # what make_briefing made: the first recording's
+    store.stage_started(BID, "video", "k-first")
+    store.stage_done(BID, "video", "k-first", [pipeline.artifact("audio", media_dir / "audio.m4a"),
+                                              pipeline.artifact("video", media_dir / "video.mp4")], {})
+    assert pipeline.publish_one(store, settings, BID).distribution["version"] == 4
+    assert media_of(bdir) == first
+    assert all(len(inodes) == 1 for inodes in inodes_by_content(bdir).values()), inodes_by_content(bdir)
+    assert_plays_its_own_media(bdir / "v1", first)
+    assert_plays_its_own_media(bdir / "v2", second)
+    assert verify(str(bdir)).ok
+    # the web server's copy: the same files, each content once there too
+    assert sums(www / "briefings" / BID) == sums(bdir) and verify(str(www / "briefings" / BID / "v1")).ok
+    assert all(len(inodes) == 1 for inodes in inodes_by_content(www / "briefings" / BID).values()), \
+        {p.relative_to(www).as_posix(): p.stat().st_ino for p in www.rglob("*") if p.suffix in (".mp4", ".m4a")}
+
+
+def test_a_site_published_before_media_were_kept_still_verifies_and_publishes(briefing_env: Path, tmp_path: Path,
+                                                                                run) -> None:
+    """A site from before media/ existed (v<N>/ pages play ../video.mp4): it still verifies, publishes
+    again without touching v<N>/, and a new recording keeps the first one's media listed and verifiable."""
+    from briefing import distribute
+    from publish.manifest import verify
+
+    store, settings = make_briefing(briefing_env, BID, video_bytes=3000)
+    pipeline.publish_one(store, settings, BID)
+    site = settings.site_dir
+    bdir = site / "briefings" / BID
+    first = media_of(bdir)
+    # what the site looked like when published by the earlier release of briefing
+    page = (bdir / "v1" / "index.html").read_text(encoding="utf-8")
+    page = page.replace(f"../media/{first['video']}.mp4", "../video.mp4").replace(
+        f"../media/{first['audio']}.m4a", "../audio.m4a")
+    assert "../media/" not in page
+    os.unlink(bdir / "v1" / "index.html")
+    (bdir / "v1" / "index.html").write_text(page, encoding="utf-8")
+    shutil.rmtree(bdir / "media")
+    distribute.sign_release(settings, BID)
+    assert verify(str(bdir)).ok and verify(str(bdir / "v1")).ok
+    kept = versions(site)
+    downloaded = tmp_path / f"{BID}-video.mp4"
+    shutil.copyfile(bdir / "video.mp4", downloaded)
+
+    pipeline.publish_one(store, settings, BID)  # the same publish again: v1/ as it was
+    assert_kept(kept, site)
+    assert verify(str(bdir)).ok and verify(str(bdir / "v1")).ok
+
+    replace_recording(store, settings)
+    assert pipeline.publish_one(store, settings, BID).distribution["version"] == 2
+    assert_kept(kept, site)  # never rendered again (its page still plays what is one level up)
+    listed = {e["path"]: e["sha256"] for e in json.loads((bdir / "manifest.json").read_text())["files"]}
+    assert listed[f"media/{first['video']}.mp4"] == first["video"]
+    assert listed[f"media/{first['audio']}.m4a"] == first["audio"]
+    res = run("verify", str(downloaded), "--manifest", str(bdir / "manifest.json"))
+    assert res.code == 0 and "version 1" in res.out, res.out + res.err
+    assert verify(str(bdir)).ok and verify(str(bdir / "v1")).ok
+    assert_plays_its_own_media(bdir / "v2", media_of(bdir))
+    assert all(len(inodes) == 1 for inodes in inodes_by_content(bdir).values())
+
+
 @pytest.mark.whisper
 def test_another_recording_under_a_published_id_is_refused(briefing_env: Path, speech_dir: Path, run) -> None:
     """'../../etc' and 'etc' on the same day are one id: the second recording must not replace the first."""
@@ -208,6 +372,13 @@ def test_another_recording_under_a_published_id_is_refused(briefing_env: Path, s
     bdir = site / "briefings" / bid
     before = sums(bdir)
     kept = versions(site, bid)
+    first_media = media_of(bdir / "v1")
+    downloads = {}  # a journalist's copies of the first release's media
+    for role in first_media:
+        name = json.loads((bdir / "release.json").read_text())["files"][role]["name"]
+        downloads[role] = briefing_env / "downloads" / f"{bid}-{name}"
+        downloads[role].parent.mkdir(exist_ok=True)
+        shutil.copyfile(bdir / name, downloads[role])
 
     res = run("-q", "process", str(second), "--title", "etc", "--date", "2026-11-25", "--language", "en")
     assert res.code != 0 and "Traceback" not in res.err
@@ -227,6 +398,18 @@ def test_another_recording_under_a_published_id_is_refused(briefing_env: Path, s
     from publish.manifest import verify
 
     assert verify(str(bdir)).ok and verify(str(bdir / "v1" / "index.html")).ok
+    # v1/ still plays the first recording's media (not the new ones now one level up), listed and signed
+    assert media_of(bdir) != first_media
+    assert_plays_its_own_media(bdir / "v1", first_media)
+    assert_plays_its_own_media(bdir / "v2", media_of(bdir))
+    r = verify(str(bdir / "v1"))
+    checked = {f.name.rsplit(".", 1)[0] for f in r.files}
+    assert r.ok and {f"media/{d}" for d in first_media.values()} <= checked, r.to_dict()
+    for role, copy in downloads.items():
+        res = run("verify", str(copy), "--manifest", str(bdir / "manifest.json"))
+        assert res.code == 0 and "AUTHENTIC" in res.out and "version 1" in res.out, (role, res.out + res.err)
+    # media whose bytes did not change between versions are one file on disk (hard links), never two copies
+    assert all(len(inodes) == 1 for inodes in inodes_by_content(bdir).values()), inodes_by_content(bdir)
     # the first recording again is the same story: refused without --force
     res = run("-q", "process", str(first), "--title", "etc", "--date", "2026-11-25", "--language", "en")
     assert res.code != 0 and b in res.err and a in res.err
@@ -247,8 +430,22 @@ def test_targets_hold_exactly_what_the_manifest_lists(briefing_env: Path, tmp_pa
     (www / "briefings" / "2026-01-01-other").mkdir(parents=True)
     (www / "briefings" / "2026-01-01-other" / "keep.txt").write_text("not ours to remove")
     sync_local(site, LocalTarget(www))
-    sync_s3(site, cdn)
+    first = sync_s3(site, cdn)
     assert (www / "briefings" / BID / "video.mp4").is_file()
+    # one file on the site under two names (video.mp4, media/<sha256>.mp4; transcript.txt, v1/transcript.txt)
+    # is sent once, then copied inside the bucket
+    digest = media_of(site / "briefings" / BID)
+    assert {f"briefings/{BID}/media/{digest['audio']}.m4a", f"briefings/{BID}/video.mp4",
+            f"briefings/{BID}/v1/transcript.txt"} <= set(first.copied), first.copied
+    sent = {(site / rel).stat().st_ino for rel in first.uploaded if rel not in first.copied}
+    assert all((site / rel).stat().st_ino in sent for rel in first.copied)
+    head = client.head_object(Bucket=bucket, Key=f"site/briefings/{BID}/video.mp4")
+    assert head["ContentType"] == "video/mp4" and head["ContentDisposition"].endswith('video.mp4"')
+    assert head["Metadata"]["sha256"] == digest["video"] and head["CacheControl"] == "public, max-age=604800"
+    body = client.get_object(Bucket=bucket, Key=f"site/briefings/{BID}/video.mp4")["Body"].read()
+    assert hashlib.sha256(body).hexdigest() == digest["video"]
+    media_head = client.head_object(Bucket=bucket, Key=f"site/briefings/{BID}/media/{digest['audio']}.m4a")
+    assert media_head["CacheControl"].endswith("immutable") and media_head["ContentType"] == "audio/mp4"
     # version 2 without the video
     with store.tx() as db:
         db.execute("DELETE FROM artifacts WHERE briefing_id=? AND role='video'", (BID,))

@@ -159,3 +159,50 @@ def test_index_and_old_version_pages_render(served, page):
     page.wait_for_url(re.compile(r".*/v1/$"))
     assert "version 1" in page.locator(".archived").inner_text()
     page.wait_for_function("document.getElementById('player').readyState >= 1")  # media one level up plays
+
+
+def test_a_kept_version_plays_its_own_recording(site, options, make_release, media_dir, tmp_path, page):
+    """Version 2 with another recording (5 s, not 3 s): the latest page plays the new one, v1/ still the
+    first one, with its poster and captions, and nothing it asks for is missing."""
+    import subprocess
+    from dataclasses import replace
+
+    other = tmp_path / "other.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=d=5:s=320x240:r=25", "-f", "lavfi",
+                    "-i", "sine=d=5:frequency=600", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                    "-shortest", "-movflags", "+faststart", str(other)], check=True, capture_output=True)
+    poster = tmp_path / "other.jpg"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=d=1:s=320x240", "-frames:v", "1",
+                    str(poster)], check=True, capture_output=True)
+    publish_release(site, make_release(), options)
+    note = Correction("2026-11-25T16:45:00+07:00", "The recording was replaced.", 2)
+    v2 = make_release(version=2, corrections=(note,))
+    publish_release(site, replace(v2, files={**v2.files, "video": other, "poster": poster}), options)
+    handler = functools.partial(RangeHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    served = f"http://127.0.0.1:{server.server_address[1]}/"
+    bad: list[str] = []
+    page.on("response", lambda r: bad.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    try:
+        durations = {}
+        for path in ("briefings/2026-11-25/", "briefings/2026-11-25/v1/", "briefings/2026-11-25/v2/"):
+            page.goto(served + path)
+            page.wait_for_function("document.getElementById('player').readyState >= 1")
+            durations[path] = page.evaluate("document.getElementById('player').duration")
+            page.evaluate("() => { const t = document.getElementById('player').textTracks[0];"
+                          " if (t.mode === 'disabled') t.mode = 'hidden'; }")
+            page.wait_for_function("document.getElementById('player').textTracks[0].cues"
+                                   " && document.getElementById('player').textTracks[0].cues.length > 0")
+            poster_ok = page.evaluate("""() => new Promise(done => { const i = new Image();
+                i.onload = () => done(i.naturalWidth > 0); i.onerror = () => done(false);
+                i.src = document.getElementById('player').poster; })""")
+            assert poster_ok, path
+        src = page.evaluate("document.getElementById('player').currentSrc")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert abs(durations["briefings/2026-11-25/v1/"] - 3) < 0.5, durations
+    assert abs(durations["briefings/2026-11-25/"] - 5) < 0.5 and abs(durations["briefings/2026-11-25/v2/"] - 5) < 0.5
+    assert "/briefings/2026-11-25/media/" in src
+    assert not bad, bad

@@ -101,3 +101,61 @@ def test_a_kept_version_url_verifies(signed_site) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_kept_version_is_checked_with_the_media_its_page_plays(tmp_path: Path) -> None:
+    """v1/ plays ../media/<sha256>.mp4 (a later version replaced the recording): verifying v1/, as a
+    directory or a URL, checks that file too; a copy of the first video verifies as version 1's."""
+    import hashlib
+    import json
+
+    site = tmp_path / "site"
+    b = site / "briefings" / BID
+    (b / "v1").mkdir(parents=True)
+    (b / "v2").mkdir()
+    (b / "media").mkdir()
+    first, second = os.urandom(40_000), os.urandom(30_000)
+    digest = {n: hashlib.sha256(d).hexdigest() for n, d in (("first", first), ("second", second))}
+    (b / "media" / f"{digest['first']}.mp4").write_bytes(first)
+    (b / "media" / f"{digest['second']}.mp4").write_bytes(second)
+    (b / "video.mp4").write_bytes(second)
+    for n, data in (("1", first), ("2", second)):
+        d = b / f"v{n}"
+        (d / "index.html").write_text(f'<video><source src="../media/{hashlib.sha256(data).hexdigest()}.mp4"></video>')
+        files = {"video": {"name": "video.mp4", "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}}
+        (d / "release.json").write_text(json.dumps({"id": BID, "version": int(n), "files": files}))
+    key = pm.generate_private_key()
+    pm.write_public_key(site, key)
+    pm.write_signed_manifest(b, metadata={"id": BID, "version": 2}, private_pem=key)
+    played = f"media/{digest['first']}.mp4"
+
+    r = pm.verify(str(b / "v1"))
+    assert r.ok and sorted(f.name for f in r.files) == [played, "v1/index.html", "v1/release.json"], r.to_dict()
+    copy = tmp_path / f"{BID}-video.mp4"
+    copy.write_bytes(first)
+    r = pm.verify(str(copy), manifest=str(b / "manifest.json"))
+    assert r.ok and f"matches {played} (version 1)" in r.files[0].detail, r.to_dict()
+    r = pm.verify(str(b / "video.mp4"))
+    assert r.ok and "matches video.mp4 (version 2)" in r.files[0].detail, r.to_dict()
+
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a: None  # type: ignore[assignment]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/briefings/{BID}/"
+    try:
+        r = pm.verify(base + "v1/")
+        assert r.ok and played in {f.name for f in r.files}, r.to_dict()
+        r = pm.verify(base + played)
+        assert r.ok and "(version 1)" in r.files[0].detail, r.to_dict()
+        (b / played).write_bytes(second[:40_000] + b"x" * (40_000 - len(second)))  # the first video altered
+        r = pm.verify(base + "v1/")
+        assert not r.ok and [f.name for f in r.files if not f.ok] == [played]
+    finally:
+        server.shutdown()
+        server.server_close()
+    r = pm.verify(str(b / "v1"))
+    assert not r.ok and [f.name for f in r.files if not f.ok] == [played]
+    (b / played).unlink()
+    r = pm.verify(str(b / "v1"))
+    assert not r.ok and [f.name for f in r.files if not f.ok] == [played]
