@@ -107,7 +107,7 @@ def capture_dir(settings: Settings, bid: str) -> Path:
 # Paths of files in the home are stored relative to it (as the store keeps artifacts, migration 41 for
 # rows written before) and given back absolute in the home the store is opened in: a copied, moved or
 # restored home works on its own recordings only.
-_PATH_KEYS = ("recording", "page")  # of a job's result, and "original" of a recording's meta
+_PATH_KEYS = ("recording", "page")  # the paths of a job's result (a recording's meta has "original")
 
 
 def _stored(store: Store, value: Any) -> Any:

@@ -169,7 +169,8 @@ def _dying_with_parent(argv: list[str]) -> tuple[list[str], Callable[[], Any] | 
     Through util-linux's ``setpriv --pdeathsig KILL`` where there is one: it sets the signal and execs
     the tool (the signal is kept across exec), so no Python code runs in the child between fork and
     exec — safe in a process with threads. Without setpriv: a preexec_fn that is one call of libc's
-    prctl, resolved beforehand (the child runs no other Python code, takes no lock, imports nothing).
+    prctl, resolved beforehand (it imports and looks up nothing in the child; CPython still runs its own
+    after-fork handlers there whenever a preexec_fn is given, which is why setpriv comes first).
     Elsewhere (not Linux, no libc): started as before. The signal follows the *thread* that started the
     child; :func:`run` waits for it in that thread, so the thread outlives it. (:func:`spawn` keeps its
     own preexec_fn: its child also needs SIGINT/SIGTERM reset, which a background parent may ignore.)
