@@ -418,9 +418,9 @@ class Runner:
             self.store.update_meta(b.id, corrections=corrections, publishing=None, search_stale=True,
                                    published_source=b.source_sha256 or None)
             distribute.record_site(self.store, self.settings, b.id)
-            page_path = Path(result.page)  # paths in the home are kept relative to it (a home can be moved)
-            return [artifact("page", page_path)], {"version": version, "page": self.store.rel(page_path),
-                                                   "site": self.store.rel(site_dir)}
+            page_path = Path(result.page)
+            return [artifact("page", page_path)], {"version": version, "page": str(page_path),
+                                                   "site": str(site_dir)}
 
         info = self.run("publish", key, work)
         now = self.store.briefing(b.id).meta
@@ -431,7 +431,7 @@ class Runner:
             self.store.update_meta(b.id, search_stale=None)
         if "publish" not in self.ran and now.get("publishing"):  # done before: nothing was left to switch in
             self.store.update_meta(b.id, publishing=None)
-        return Path(self.store.abs(info["page"])) if info.get("page") else page
+        return Path(info.get("page", page))
 
 
 def describe_changes(changed: list[str], live: dict[str, Any]) -> str:
@@ -712,12 +712,6 @@ def publish_one(store: Store, settings: Settings, bid: str, *, force: bool = Fal
     return ProcessResult(store.briefing(bid), r.ran, r.skipped, page, distribution=dist.to_dict())
 
 
-def _shown_info(store: Store, info: dict[str, Any]) -> dict[str, Any]:
-    """A stage's info with the paths it keeps relative to the home (publish: page, site) made absolute."""
-    return {k: (store.abs(v) if k in ("page", "site") and isinstance(v, str) and "://" not in v else v)
-            for k, v in info.items()}
-
-
 def status(store: Store, bid: str | None = None) -> list[dict[str, Any]]:
     briefings = [store.briefing(bid)] if bid else store.briefings()
     out = []
@@ -733,7 +727,7 @@ def status(store: Store, bid: str | None = None) -> list[dict[str, Any]]:
             stages.append({
                 "stage": name, "status": state, "error": run.error if run else None,
                 "finished_at": run.finished_at if run else None,
-                "info": _shown_info(store, run.info) if run else {},
+                "info": run.info if run else {},
                 "artifacts": {a.role: a.path for a in arts.values() if a.stage == name},
             })
         out.append({"id": b.id, "title": b.title, "date": b.date, "language": b.language,

@@ -68,6 +68,9 @@ class StageRun:
     finished_at: str | None
 
 
+INFO_PATHS = ("page", "site")  # keys of a stage's info that hold a path (publish: the page, the site)
+
+
 class Store:
     """One SQLite database file. Safe to share between the threads of one process.
 
@@ -203,15 +206,23 @@ class Store:
         if not rows:
             return None
         r = rows[0]
-        return StageRun(r["briefing_id"], r["stage"], r["status"], r["inputs_key"], json.loads(r["info"]),
+        return StageRun(r["briefing_id"], r["stage"], r["status"], r["inputs_key"], self._info(r["info"]),
                         r["error"], r["started_at"], r["finished_at"])
 
     def stages(self, briefing_id: str) -> dict[str, StageRun]:
         out = {}
         for r in self.query("SELECT * FROM stages WHERE briefing_id = ?", (briefing_id,)):
             out[r["stage"]] = StageRun(r["briefing_id"], r["stage"], r["status"], r["inputs_key"],
-                                       json.loads(r["info"]), r["error"], r["started_at"], r["finished_at"])
+                                       self._info(r["info"]), r["error"], r["started_at"], r["finished_at"])
         return out
+
+    def _info(self, raw: str) -> dict[str, Any]:
+        """A stage's stored info, its paths (:data:`INFO_PATHS`) absolute in this home."""
+        info = json.loads(raw)
+        for k in INFO_PATHS:
+            if isinstance(info.get(k), str) and "://" not in info[k]:
+                info[k] = self.abs(info[k])
+        return info
 
     def stage_started(self, briefing_id: str, stage: str, inputs_key: str) -> None:
         with self.tx() as db:
@@ -238,7 +249,9 @@ class Store:
             db.execute(
                 """UPDATE stages SET status='done', inputs_key=?, info=?, error=NULL, finished_at=?
                    WHERE briefing_id=? AND stage=?""",
-                (inputs_key, json.dumps(info or {}, ensure_ascii=False), ts, briefing_id, stage),
+                (inputs_key, json.dumps({k: (self.rel(v) if k in INFO_PATHS and isinstance(v, str) else v)
+                                         for k, v in (info or {}).items()}, ensure_ascii=False),
+                 ts, briefing_id, stage),
             )
 
     def stage_failed(self, briefing_id: str, stage: str, error: str) -> None:
