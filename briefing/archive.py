@@ -40,7 +40,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from briefing import config
+from briefing import config, locks
 from briefing.config import Setting, Settings
 from briefing.errors import BriefingError, ConfigError, InputError, NotFoundError
 from briefing.store import Store, now_iso
@@ -351,9 +351,11 @@ def _bag_info(settings: Settings, b: Any, cls: RetentionClass, until: datetime |
 
 
 # -- create ---------------------------------------------------------------------------------------------
+@locks.locked  # one process per briefing: not packaged while another command changes its files
 def create(store: Store, settings: Settings, briefing_id: str, *, retention_class: str | None = None,
            force: bool = False) -> ArchiveRecord:
-    """Package, validate and store the record of one briefing. Idempotent: the same contents → no new one."""
+    """Package, validate and store the record of one briefing. Idempotent: the same contents → no new one.
+    Waits for another process working on the briefing (``lock.wait``), then says who holds it."""
     from publish import archive as lib
 
     b = store.briefing(briefing_id)
@@ -626,48 +628,79 @@ def prune(store: Store, settings: Settings, briefing_id: str | None = None, *, d
     as kept. Never deletes a file whose exact SHA-256 is not in the verified package, and right before
     deleting re-checks the archived copy of every file it frees (see :func:`_archived_copy_problem`): on
     any mismatch nothing at all is deleted, the package is marked as failed verification, and
-    ArchiveError says why."""
+    ArchiveError says why. One process per briefing: with an id it waits for another process working on
+    the briefing (``lock.wait``), then says who holds it; without, such a briefing is kept (and said)."""
+    import contextlib
+
     now = now or datetime.now(timezone.utc)
     out = PruneResult(dry_run=dry_run)
     plan: list[tuple[ArchiveRecord, str, Any, Path, str]] = []
     briefings = [store.briefing(briefing_id)] if briefing_id else store.briefings()
-    for b in briefings:
-        rec = latest(store, b.id)
-        reason = None
-        if rec is None:
-            reason = f"not archived (run `briefing archive create {b.id}`)"
-        elif not rec.verify_ok or not rec.verified_at:
-            reason = f"archive v{rec.version} not verified (run `briefing archive verify {b.id}`)"
-        if reason:
-            if briefing_id:
-                raise ArchiveError(f"refusing to prune {b.id}: {reason}")
-            out.kept.append({"briefing_id": b.id, "reason": reason})
+    with contextlib.ExitStack() as held:  # the lock of every briefing pruned, until its files are deleted
+        for b in briefings:
+            rec, cls, reason, refused = _prunable(store, settings, b.id, now)
+            if reason is None:  # one process per briefing: a briefing being worked on is left alone
+                try:
+                    held.enter_context(locks.briefing_lock(settings, b.id, wait=None if briefing_id else 0))
+                except locks.BriefingBusy as exc:
+                    if briefing_id:
+                        raise
+                    who = exc.message.removeprefix(f"briefing {b.id} is ")  # being processed (pid N)
+                    out.kept.append({"briefing_id": b.id,
+                                     "reason": f"{who}; run `briefing prune` again once it has finished"})
+                    continue
+                rec, cls, reason, refused = _prunable(store, settings, b.id, now)  # as the holder left it
+            if reason:
+                if briefing_id and refused:
+                    raise ArchiveError(f"refusing to prune {b.id}: {reason}")
+                out.kept.append({"briefing_id": b.id, "reason": reason})
+                continue
+            assert rec is not None and cls is not None
+            _plan(store, b.id, rec, cls, out, plan)
+        return _prune_planned(store, settings, out, plan, dry_run=dry_run)
+
+
+def _prunable(store: Store, settings: Settings, bid: str, now: datetime
+              ) -> tuple[ArchiveRecord | None, RetentionClass | None, str | None, bool]:
+    """(latest package, its class, why the briefing is kept or None, whether pruning it by id is refused)."""
+    rec = latest(store, bid)
+    if rec is None:
+        return None, None, f"not archived (run `briefing archive create {bid}`)", True
+    if not rec.verify_ok or not rec.verified_at:
+        return rec, None, f"archive v{rec.version} not verified (run `briefing archive verify {bid}`)", True
+    cls = class_for(settings, rec.retention_class) if rec.retention_class in retention_classes(settings) \
+        else class_for(settings, None)
+    due = _published_at(store, bid, rec) + timedelta(days=cls.working_days)
+    if now < due:
+        return rec, cls, (f"kept until {due.date().isoformat()} ({cls.name}: {cls.working_days} days after "
+                          "publishing)"), False
+    return rec, cls, None, False
+
+
+def _plan(store: Store, bid: str, rec: ArchiveRecord, cls: RetentionClass, out: PruneResult,
+          plan: list[tuple[ArchiveRecord, str, Any, Path, str]]) -> None:
+    """The working files of ``bid`` that the verified package ``rec`` holds: listed in ``out.freed`` and
+    ``plan``; those it does not hold in ``out.kept``."""
+    by_sha: dict[str, str] = {}
+    for rel, f in sorted(rec.files.items()):
+        by_sha.setdefault(f["sha256"], rel)
+    for role, a in store.artifacts(bid).items():
+        if role not in cls.prune_roles:
             continue
-        assert rec is not None
-        cls = class_for(settings, rec.retention_class) if rec.retention_class in retention_classes(settings) \
-            else class_for(settings, None)
-        due = _published_at(store, b.id, rec) + timedelta(days=cls.working_days)
-        if now < due:
-            out.kept.append({"briefing_id": b.id,
-                             "reason": f"kept until {due.date().isoformat()} ({cls.name}: {cls.working_days} "
-                                       f"days after publishing)"})
+        p = Path(a.path)
+        if not p.is_file():
             continue
-        by_sha: dict[str, str] = {}
-        for rel, f in sorted(rec.files.items()):
-            by_sha.setdefault(f["sha256"], rel)
-        for role, a in store.artifacts(b.id).items():
-            if role not in cls.prune_roles:
-                continue
-            p = Path(a.path)
-            if not p.is_file():
-                continue
-            if a.sha256 not in by_sha or p.stat().st_size != a.size:
-                out.kept.append({"briefing_id": b.id, "role": role,
-                                 "reason": f"{role} is not in the verified archive v{rec.version}: archive again"})
-                continue
-            out.freed.append({"briefing_id": b.id, "role": role, "path": str(p), "size": a.size,
-                              "archive": rec.location, "archived_as": by_sha[a.sha256]})
-            plan.append((rec, role, a, p, by_sha[a.sha256]))
+        if a.sha256 not in by_sha or p.stat().st_size != a.size:
+            out.kept.append({"briefing_id": bid, "role": role,
+                             "reason": f"{role} is not in the verified archive v{rec.version}: archive again"})
+            continue
+        out.freed.append({"briefing_id": bid, "role": role, "path": str(p), "size": a.size,
+                          "archive": rec.location, "archived_as": by_sha[a.sha256]})
+        plan.append((rec, role, a, p, by_sha[a.sha256]))
+
+
+def _prune_planned(store: Store, settings: Settings, out: PruneResult,
+                   plan: list[tuple[ArchiveRecord, str, Any, Path, str]], *, dry_run: bool) -> PruneResult:
     # right before deleting: the archived copy of exactly these files must still be there, intact
     failed: dict[int, tuple[ArchiveRecord, list[str]]] = {}
     for rec, role, a, p, rel in plan:

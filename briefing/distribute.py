@@ -777,7 +777,7 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
             _stage(reporter, f"→ {t.name}", "failed", str(exc))
             continue
         kept = prev and prev["version"] == version and prev["status"] == "ok" and prev["published_at"]
-        _set_publication(store, bid, t.name, status="ok", error=None, version=version, url=url,
+        _set_publication(store, bid, t.name, status="ok", error=None, version=version, url=store.rel(url),
                          uploaded=len(res.uploaded), skipped=len(res.skipped),
                          published_at=prev["published_at"] if kept else now_iso())
         report.targets.append({"name": t.name, "status": "ok", "error": None, "url": url, "version": version,
@@ -811,9 +811,9 @@ def record_site(store: Store, settings: Settings, bid: str) -> None:
     prev = _publication(store, bid, SITE_TARGET)
     if prev and prev["version"] == version and prev["status"] == "ok" and prev["published_at"]:
         return
-    _set_publication(store, bid, SITE_TARGET, version=version,
+    _set_publication(store, bid, SITE_TARGET, version=version,  # a path in the home: relative to it
                      url=settings["site.base_url"].rstrip("/") + f"/briefings/{bid}/" if settings["site.base_url"]
-                     else str(site_dir / "briefings" / bid / "index.html"), status="ok", error=None,
+                     else store.rel(site_dir / "briefings" / bid / "index.html"), status="ok", error=None,
                      published_at=site_meta.get("published_at") or now_iso())
 
 
@@ -828,6 +828,9 @@ def _stage(reporter: Any, name: str, status: str, detail: str) -> None:
 def status(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
     """Per target and per channel: the published version, the URL, when, and any error."""
     rows = {r["target"]: dict(r) for r in store.query("SELECT * FROM publications WHERE briefing_id=?", (bid,))}
+    for r in rows.values():  # a local path is stored relative to the home when inside it: shown in this home
+        if r["url"] and "://" not in r["url"]:
+            r["url"] = store.abs(r["url"])
     try:
         configured = [t.name for t in targets(settings)]
     except ConfigError:

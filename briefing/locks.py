@@ -1,9 +1,10 @@
 """One process at a time per briefing.
 
-``process``, ``transcribe``, ``summarize``, ``publish`` and ``correct`` of a briefing hold an exclusive
-OS file lock (``flock``) on ``<workspace>/<id>/.lock``, which holds the pid of its holder. A second
-command for the same briefing waits for it (at most ``lock.wait`` seconds), then stops with
-"briefing X is being processed (pid N)". The kernel releases the lock when its process ends, however
+``process``, ``transcribe``, ``summarize``, ``publish``, ``correct``, ``archive create`` and ``prune`` of
+a briefing hold an exclusive OS file lock (``flock``) on ``<workspace>/<id>/.lock``, which holds the pid
+of its holder. A second command for the same briefing waits for it (at most ``lock.wait`` seconds), then
+stops with "briefing X is being processed (pid N)"; ``prune`` of every briefing skips (and says) one
+that is held. The kernel releases the lock when its process ends, however
 it ends (``kill -9`` included), so a lock file left by a dead process is simply taken over.
 
 Within one process the lock is re-entrant (``process`` may call code that takes it again).

@@ -458,3 +458,92 @@ def _m032(db: sqlite3.Connection) -> None:
         new = rel(location)
         if new != location:
             db.execute("UPDATE archives SET location = ? WHERE id = ?", (new, rid))
+
+
+@migration(41, "recordings, recording jobs, local publications and sources: paths in the home stored relative to it")
+def _m041(db: sqlite3.Connection) -> None:
+    """As migration 32 did for artifacts: ``recordings.path`` (and an ingested ``source``, ``meta.original``),
+    ``recording_jobs.path`` (with a key made of it, and the paths of its result), ``publications.url`` of
+    a local target and ``briefings.source_path``. A home copied before this ran is recognised by where
+    those absolute paths point (``<old home>/briefings/<id>/…``, ``<old home>/site/briefings/<id>/…``).
+    And the page and site a publish stage's info names."""
+    import json
+
+    files = [r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"]
+    if not files or not files[0]:
+        return  # an in-memory store has no home
+    home = Path(files[0]).absolute().parent
+    recs = [tuple(r) for r in db.execute("SELECT id, briefing_id, method, source, path, meta FROM recordings")]
+    jobs = [tuple(r) for r in db.execute("SELECT id, briefing_id, key, path, result FROM recording_jobs")]
+    pubs = [tuple(r) for r in db.execute("SELECT briefing_id, target, url FROM publications")]
+    srcs = [tuple(r) for r in db.execute("SELECT id, source_path FROM briefings WHERE source_path IS NOT NULL")]
+
+    seen: list[tuple[str, str, str]] = []  # (briefing, role, path) as _old_home reads them
+    seen += [(r[1], "recording", r[4]) for r in recs if r[4]]
+    seen += [(j[1], "job", j[3]) for j in jobs if j[3]]
+    seen += [(s[0], "source", s[1]) for s in srcs if s[1]]
+    for bid, _, url in pubs:
+        p = Path(url) if url and os.path.isabs(url) else None
+        if p is not None and len(p.parents) > 3 and p.parents[2].name == "site":  # <home>/site/briefings/<id>/…
+            seen.append((bid, "site", str(p.parents[3] / "briefings" / bid / p.name)))
+    old = _old_home(seen, home)
+
+    def rel(path: object) -> object:
+        if not isinstance(path, str) or not path:
+            return path
+        out = home_relative(path, home)
+        if out == path and old is not None:
+            out = home_relative(path, old)
+        return out
+
+    for rid, _bid, method, source, path, meta in recs:
+        cols: dict[str, object] = {}
+        if rel(path) != path:
+            cols["path"] = rel(path)
+        if method != "capture" and source and "://" not in source and rel(source) != source:
+            cols["source"] = rel(source)
+        try:
+            m = json.loads(meta or "{}")
+        except ValueError:
+            m = None
+        if isinstance(m, dict) and isinstance(m.get("original"), str) and rel(m["original"]) != m["original"]:
+            cols["meta"] = json.dumps({**m, "original": rel(m["original"])}, ensure_ascii=False)
+        if cols:
+            db.execute(f"UPDATE recordings SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
+                       (*cols.values(), rid))
+    for jid, bid, key, path, result in jobs:
+        cols = {}
+        new = rel(path)
+        if new != path:
+            cols["path"] = new
+            if key == f"{bid}:{path}":  # the default key names the path: the same job, queued once
+                taken = db.execute("SELECT 1 FROM recording_jobs WHERE key = ?", (f"{bid}:{new}",)).fetchone()
+                if not taken:
+                    cols["key"] = f"{bid}:{new}"
+        try:
+            res = json.loads(result or "{}")
+        except ValueError:
+            res = None
+        if isinstance(res, dict):
+            fixed = {k: (rel(v) if k in ("recording", "page") else v) for k, v in res.items()}
+            if fixed != res:
+                cols["result"] = json.dumps(fixed, ensure_ascii=False)
+        if cols:
+            db.execute(f"UPDATE recording_jobs SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
+                       (*cols.values(), jid))
+    for bid, target, url in pubs:
+        if url and "://" not in url and rel(url) != url:
+            db.execute("UPDATE publications SET url = ? WHERE briefing_id = ? AND target = ?", (rel(url), bid, target))
+    for bid, source_path in srcs:
+        if rel(source_path) != source_path:
+            db.execute("UPDATE briefings SET source_path = ? WHERE id = ?", (rel(source_path), bid))
+    for bid, info in list(db.execute("SELECT briefing_id, info FROM stages WHERE stage = 'publish'")):
+        try:
+            value = json.loads(info or "{}")
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            fixed = {k: (rel(v) if k in ("page", "site") else v) for k, v in value.items()}
+            if fixed != value:
+                db.execute("UPDATE stages SET info = ? WHERE briefing_id = ? AND stage = 'publish'",
+                           (json.dumps(fixed, ensure_ascii=False), bid))

@@ -104,22 +104,50 @@ def capture_dir(settings: Settings, bid: str) -> Path:
     return workspace(settings, bid) / "capture"
 
 
-def _row(r: Any) -> dict[str, Any]:
+# Paths of files in the home are stored relative to it (as the store keeps artifacts, migration 41 for
+# rows written before) and given back absolute in the home the store is opened in: a copied, moved or
+# restored home works on its own recordings only.
+_PATH_KEYS = ("recording", "page")  # the paths of a job's result (a recording's meta has "original")
+
+
+def _stored(store: Store, value: Any) -> Any:
+    return store.rel(value) if isinstance(value, str) and value else value
+
+
+def _shown(store: Store, value: Any) -> Any:
+    if not isinstance(value, str) or not value or "://" in value:
+        return value
+    return store.abs(value)
+
+
+def _row(store: Store, r: Any) -> dict[str, Any]:
     d = dict(r)
     if "meta" in d:
         d["meta"] = json.loads(d["meta"] or "{}")
+        if "original" in d["meta"]:
+            d["meta"]["original"] = _shown(store, d["meta"]["original"])
     if "result" in d:
         d["result"] = json.loads(d["result"] or "{}")
+        for k in _PATH_KEYS:
+            if k in d["result"]:
+                d["result"][k] = _shown(store, d["result"][k])
+    if "path" in d:
+        d["path"] = _shown(store, d["path"])
+    if d.get("source") and d.get("method") != "capture":  # an ingested file or session directory
+        d["source"] = _shown(store, d["source"])
     return d
 
 
 def recordings(store: Store, bid: str) -> list[dict[str, Any]]:
-    return [_row(r) for r in store.query("SELECT * FROM recordings WHERE briefing_id = ? ORDER BY id", (bid,))]
+    return [_row(store, r) for r in
+            store.query("SELECT * FROM recordings WHERE briefing_id = ? ORDER BY id", (bid,))]
 
 
 def _open_recording(store: Store, bid: str, method: str, *, session_id: str | None = None,
                     source: str | None = None, status: str = "recording", meta: dict | None = None) -> int:
     ts = now_iso()
+    if method != "capture":  # the ingested file or session directory (a capture's source is a URL)
+        source = _stored(store, source)
     with store.tx() as db:
         cur = db.execute(
             """INSERT INTO recordings (briefing_id, method, session_id, source, status, meta, started_at,
@@ -129,8 +157,13 @@ def _open_recording(store: Store, bid: str, method: str, *, session_id: str | No
 
 
 def _update_recording(store: Store, rid: int, **cols: Any) -> None:
+    if "path" in cols:
+        cols["path"] = _stored(store, cols["path"])
     if "meta" in cols:
-        cols["meta"] = json.dumps(cols["meta"], ensure_ascii=False)
+        meta = dict(cols["meta"])
+        if "original" in meta:
+            meta["original"] = _stored(store, meta["original"])
+        cols["meta"] = json.dumps(meta, ensure_ascii=False)
     cols["updated_at"] = now_iso()
     sets = ", ".join(f"{k} = ?" for k in cols)
     with store.tx() as db:
@@ -140,19 +173,19 @@ def _update_recording(store: Store, rid: int, **cols: Any) -> None:
 def _latest(store: Store, bid: str, method: str) -> dict[str, Any] | None:
     rows = store.query("SELECT * FROM recordings WHERE briefing_id = ? AND method = ? ORDER BY id DESC LIMIT 1",
                        (bid, method))
-    return _row(rows[0]) if rows else None
+    return _row(store, rows[0]) if rows else None
 
 
 # -- the queue -------------------------------------------------------------------------------------------
 def enqueue(store: Store, bid: str, path: Path | str, *, key: str | None = None) -> dict[str, Any]:
     """Queue a recording (file or Jibri session directory) for processing; the same key is queued once."""
-    path = str(Path(path).resolve())
+    path = store.rel(Path(path).resolve())  # relative to the home when inside it
     key = key or f"{bid}:{path}"
     ts = now_iso()
     with store.tx() as db:
         db.execute("""INSERT INTO recording_jobs (briefing_id, key, path, status, created_at, updated_at)
                       VALUES (?, ?, ?, 'queued', ?, ?) ON CONFLICT(key) DO NOTHING""", (bid, key, path, ts, ts))
-    return _row(store.query("SELECT * FROM recording_jobs WHERE key = ?", (key,))[0])
+    return _row(store, store.query("SELECT * FROM recording_jobs WHERE key = ?", (key,))[0])
 
 
 def jobs(store: Store, *, bid: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
@@ -163,12 +196,16 @@ def jobs(store: Store, *, bid: str | None = None, status: str | None = None) -> 
     if status:
         sql += " AND status = ?"
         params.append(status)
-    return [_row(r) for r in store.query(sql + " ORDER BY id", tuple(params))]
+    return [_row(store, r) for r in store.query(sql + " ORDER BY id", tuple(params))]
 
 
 def _set_job(store: Store, jid: int, **cols: Any) -> None:
     if "result" in cols:
-        cols["result"] = json.dumps(cols["result"], ensure_ascii=False, default=str)
+        result = dict(cols["result"])
+        for k in _PATH_KEYS:
+            if k in result:
+                result[k] = _stored(store, result[k])
+        cols["result"] = json.dumps(result, ensure_ascii=False, default=str)
     cols["updated_at"] = now_iso()
     sets = ", ".join(f"{k} = ?" for k in cols)
     with store.tx() as db:
@@ -369,13 +406,13 @@ def ingest(store: Store, settings: Settings, bid: str | None, path: Path, *, que
         rid = existing[-1]["id"]
         meta = {**existing[-1]["meta"], **meta}
     else:
-        rid = _open_recording(store, bid, "jibri" if session else "file", source=str(path), status="stopped",
-                              session_id=session.session_id if session else None)
+        rid = _open_recording(store, bid, "jibri" if session else "file", source=str(path.absolute()),
+                              status="stopped", session_id=session.session_id if session else None)
     _update_recording(store, rid, status="ingested", path=str(dest), sha256=sha, meta=meta,
                       stopped_at=now_iso())
     if queue:
         enqueue(store, bid, dest, key=f"{bid}:{sha}")
-    return _row(store.query("SELECT * FROM recordings WHERE id = ?", (rid,))[0])
+    return _row(store, store.query("SELECT * FROM recordings WHERE id = ?", (rid,))[0])
 
 
 def _move_into(src: Path, dest: Path) -> bool:

@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -68,12 +68,15 @@ class StageRun:
     finished_at: str | None
 
 
+INFO_PATHS = ("page", "site")  # keys of a stage's info that hold a path (publish: the page, the site)
+
+
 class Store:
     """One SQLite database file. Safe to share between the threads of one process.
 
     Paths of files inside the home (the directory holding the database) are stored relative to it, and
     given back absolute in the home the store is opened in: a copied, moved or restored home acts only on
-    its own files (:meth:`rel`, :meth:`abs`; migration 32 converts rows written before)."""
+    its own files (:meth:`rel`, :meth:`abs`; migrations 32 and 41 convert rows written before)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
@@ -156,7 +159,8 @@ class Store:
                      source_path=excluded.source_path, source_sha256=excluded.source_sha256,
                      meta=excluded.meta, updated_at=excluded.updated_at""",
                 (b.id, b.title, b.date, b.language, json.dumps(list(b.speakers), ensure_ascii=False),
-                 b.source_path, b.source_sha256, json.dumps(b.meta, ensure_ascii=False),
+                 self.rel(b.source_path) if b.source_path else b.source_path, b.source_sha256,
+                 json.dumps(b.meta, ensure_ascii=False),
                  b.created_at or ts, ts),
             )
         return self.briefing(b.id)
@@ -166,15 +170,21 @@ class Store:
         if not rows:
             raise NotFoundError(f"no briefing with id {briefing_id!r}",
                                 hint="run `briefing status` to list the briefings")
-        return Briefing.from_row(rows[0])
+        return self._briefing(rows[0])
 
     def find_briefing(self, briefing_id: str) -> Briefing | None:
         rows = self.query("SELECT * FROM briefings WHERE id = ?", (briefing_id,))
-        return Briefing.from_row(rows[0]) if rows else None
+        return self._briefing(rows[0]) if rows else None
 
     def briefings(self) -> list[Briefing]:
-        return [Briefing.from_row(r) for r in
+        return [self._briefing(r) for r in
                 self.query("SELECT * FROM briefings ORDER BY date DESC, created_at DESC")]
+
+    def _briefing(self, row: sqlite3.Row) -> Briefing:
+        b = Briefing.from_row(row)
+        if b.source_path and not Path(b.source_path).is_absolute():  # a recording in the home
+            b = replace(b, source_path=self.abs(b.source_path))
+        return b
 
     def update_meta(self, briefing_id: str, **changes: Any) -> Briefing:
         b = self.briefing(briefing_id)
@@ -196,15 +206,23 @@ class Store:
         if not rows:
             return None
         r = rows[0]
-        return StageRun(r["briefing_id"], r["stage"], r["status"], r["inputs_key"], json.loads(r["info"]),
+        return StageRun(r["briefing_id"], r["stage"], r["status"], r["inputs_key"], self._info(r["info"]),
                         r["error"], r["started_at"], r["finished_at"])
 
     def stages(self, briefing_id: str) -> dict[str, StageRun]:
         out = {}
         for r in self.query("SELECT * FROM stages WHERE briefing_id = ?", (briefing_id,)):
             out[r["stage"]] = StageRun(r["briefing_id"], r["stage"], r["status"], r["inputs_key"],
-                                       json.loads(r["info"]), r["error"], r["started_at"], r["finished_at"])
+                                       self._info(r["info"]), r["error"], r["started_at"], r["finished_at"])
         return out
+
+    def _info(self, raw: str) -> dict[str, Any]:
+        """A stage's stored info, its paths (:data:`INFO_PATHS`) absolute in this home."""
+        info = json.loads(raw)
+        for k in INFO_PATHS:
+            if isinstance(info.get(k), str) and "://" not in info[k]:
+                info[k] = self.abs(info[k])
+        return info
 
     def stage_started(self, briefing_id: str, stage: str, inputs_key: str) -> None:
         with self.tx() as db:
@@ -231,7 +249,9 @@ class Store:
             db.execute(
                 """UPDATE stages SET status='done', inputs_key=?, info=?, error=NULL, finished_at=?
                    WHERE briefing_id=? AND stage=?""",
-                (inputs_key, json.dumps(info or {}, ensure_ascii=False), ts, briefing_id, stage),
+                (inputs_key, json.dumps({k: (self.rel(v) if k in INFO_PATHS and isinstance(v, str) else v)
+                                         for k, v in (info or {}).items()}, ensure_ascii=False),
+                 ts, briefing_id, stage),
             )
 
     def stage_failed(self, briefing_id: str, stage: str, error: str) -> None:

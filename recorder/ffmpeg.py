@@ -7,11 +7,15 @@ Failures become :class:`~recorder.errors.FFmpegError` carrying ffmpeg's last std
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import signal
 import subprocess
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from recorder.errors import FFmpegError, ToolNotFound
 
@@ -86,7 +90,8 @@ def run(
     A bare ``ffmpeg``/``ffprobe`` as argv[0] is resolved with :func:`find_tool`. ``nice`` lowers its
     priority; 19 or more runs it on idle cycles only (SCHED_IDLE, through chrt where there is one).
     A non-zero exit or a timeout raises :class:`FFmpegError` naming ``path_for_errors``
-    and keeping the last stderr lines.
+    and keeping the last stderr lines. The tool dies with the calling process, even when that is killed
+    with SIGKILL (:func:`_dying_with_parent`): a killed ``briefing process`` leaves no encoder behind.
     """
     argv = [str(a) for a in argv]
     if not argv:
@@ -100,14 +105,16 @@ def run(
         argv = [shutil.which("nice") or "nice", "-n", str(nice), *argv]
     where = str(path_for_errors) if path_for_errors is not None else None
     subject = where or "its input"
+    exec_argv, preexec = _dying_with_parent(argv)
     try:
         proc = subprocess.run(  # the only subprocess call in recorder/
-            argv,
+            exec_argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             timeout=timeout,
             check=False,
+            preexec_fn=preexec,
         )
     except FileNotFoundError:
         if tool in TOOLS:
@@ -150,6 +157,40 @@ def run(
 
 
 _NO_SPACE = "No space left on device"  # strerror(ENOSPC), as ffmpeg prints it
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_prctl: Any = None  # libc's prctl, resolved in the parent (never looked up between fork and exec)
+
+
+def _dying_with_parent(argv: list[str]) -> tuple[list[str], Callable[[], Any] | None]:
+    """How to start ``argv`` so that the kernel kills it (SIGKILL, Linux's parent-death signal) when the
+    calling process dies, however it dies. ``(argv to execute, preexec_fn)``.
+
+    Through util-linux's ``setpriv --pdeathsig KILL`` where there is one: it sets the signal and execs
+    the tool (the signal is kept across exec), so no Python code runs in the child between fork and
+    exec — safe in a process with threads. Without setpriv: a preexec_fn that is one call of libc's
+    prctl, resolved beforehand (it imports and looks up nothing in the child; CPython still runs its own
+    after-fork handlers there whenever a preexec_fn is given, which is why setpriv comes first).
+    Elsewhere (not Linux, no libc): started as before. The signal follows the *thread* that started the
+    child; :func:`run` waits for it in that thread, so the thread outlives it. (:func:`spawn` keeps its
+    own preexec_fn: its child also needs SIGINT/SIGTERM reset, which a background parent may ignore.)
+    A parent killed in the instant between the fork and the prctl still leaves its child behind."""
+    global _prctl
+    if not sys.platform.startswith("linux") or shutil.which(argv[0]) is None:
+        return argv, None  # a missing program: Popen's FileNotFoundError says so, as before
+    setpriv = shutil.which("setpriv")
+    if setpriv:
+        return [setpriv, "--pdeathsig", "KILL", "--", *argv], None
+    if _prctl is None:
+        try:
+            import ctypes
+
+            _prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            _prctl = False
+    if not _prctl:
+        return argv, None
+    return argv, functools.partial(_prctl, _PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
 
 def _output_of(argv: Sequence[str]) -> str | None:

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
+from tests import procfs
 from tests.recorder import media
 from tests.transcribe.helpers import normalize
 
@@ -396,3 +397,52 @@ def _concat(dest: Path, clips: list[Path]) -> Path:
                for c in clips]
     ffmpeg.run(ffmpeg.compile_graph(fg.concat(*streams, v=0, a=1).output(str(dest), ar=16000, ac=1)))
     return dest
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_kill_9_of_process_leaves_no_ffmpeg_behind(tmp_path: Path, briefing_env: Path) -> None:
+    """`kill -9` of `briefing process` while the web media is encoded (in a thread beside the speech
+    extraction) ends that ffmpeg too: no orphan keeps writing into the workspace or competes with the
+    rerun. The run is held at a named point (the pause hook) and the encoder frozen once it is seen
+    (SIGSTOP), so the outcome depends on no timing: a frozen orphan would stay until the deadline."""
+    from briefing import locks
+
+    tone = media.make_sine(tmp_path / "long.flac", duration=600, sample_rate=16_000)  # 10 minutes
+    env = {**os.environ, locks.PAUSE_ENV: "stage:audio",
+           "BRIEFING_TRANSCRIBE_MODEL": str(tmp_path / "no-model")}  # the kill comes before any transcription
+    proc = subprocess.Popen([*BRIEFING, "process", str(tone), "--title", "Orphans", "--date", "2026-11-25",
+                             "--language", "en"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1], env=env)
+    encoder = None
+    try:
+        assert proc.stderr is not None
+        seen = []
+        for line in proc.stderr:  # blocks until the line comes, or the process ends
+            seen.append(line)
+            if line.startswith("paused at stage:audio"):
+                break
+        else:
+            raise AssertionError(f"process never reached the audio stage: {''.join(seen)}")
+        # the web audio's ffmpeg (ffmpeg.run, in the video stage's thread): found, then frozen
+        deadline = time.monotonic() + 120
+        while encoder is None and time.monotonic() < deadline and proc.poll() is None:
+            for pid, argv in procfs.children(proc.pid):
+                if argv and Path(argv[0]).name == "ffmpeg" and any(a.endswith("audio.partial.m4a") for a in argv):
+                    os.kill(pid, signal.SIGSTOP)
+                    encoder = pid
+                    break
+            else:
+                time.sleep(0.01)
+        assert encoder is not None, "the web audio's ffmpeg was never seen running"
+        proc.kill()  # kill -9: no cleanup of any kind
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while procfs.alive(encoder) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not procfs.alive(encoder), f"ffmpeg {encoder} outlived the killed `briefing process` {proc.pid}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=60)
+        if encoder is not None and procfs.alive(encoder):
+            os.kill(encoder, signal.SIGKILL)

@@ -130,3 +130,90 @@ def test_lock_is_reentrant_in_one_process_and_released_after(briefing_env: Path)
     with locks.briefing_lock(settings, BID, wait=0):
         pass
     assert locks.holder(locks.lock_path(settings, BID)) == os.getpid()
+
+
+# -- archive create and prune take the briefing's lock too ----------------------------------------------
+def _archived(bid: str, *, date: str) -> None:
+    """A processed briefing, archived and verified, its working files due to be freed (0 working days)."""
+    from briefing import archive
+    from tests.briefing.helpers_archive import env, make_briefing
+
+    settings, store = env()
+    make_briefing(settings, store, bid, date=date)
+    archive.create(store, settings, bid)
+    store.close()
+    (settings.home / "briefing.toml").write_text("[retention.standard]\nworking_days = 0\n")
+
+
+def _working_files(bid: str) -> set[str]:
+    settings = load_settings()
+    store = Store(settings.store_path)
+    try:
+        return {r for r, a in store.artifacts(bid).items() if Path(a.path).is_file()}
+    finally:
+        store.close()
+
+
+def test_archive_and_prune_of_a_briefing_being_processed_wait_or_say_who_holds_it(briefing_env: Path) -> None:
+    import json
+
+    other = "2026-11-24-archived"
+    _archived(BID, date="2026-11-25")
+    _archived(other, date="2026-11-24")
+    before = _working_files(BID)
+    assert {"source", "speech", "video", "audio"} <= before
+
+    first = start_holder("publish", BID)
+    try:
+        busy = (f"error: briefing {BID} is being processed (pid {first.pid}) — wait until it has finished, then "
+                "run the command again")
+        for args in (("archive", "create", BID, "--force"), ("archive", BID, "--force"), ("prune", BID),
+                     ("prune", BID, "--dry-run")):
+            p = run(*args, BRIEFING_LOCK_WAIT="0")
+            assert p.returncode == 75, (args, p.returncode, p.stderr)
+            assert p.stderr.strip().splitlines() == [busy], (args, p.stderr)
+        assert _working_files(BID) == before  # nothing freed under the running command
+
+        # prune of every briefing: the one being processed is kept, and said; the others are pruned
+        p = run("prune", "--json")
+        assert p.returncode == 0, p.stderr
+        res = json.loads(p.stdout)
+        assert {f["briefing_id"] for f in res["freed"]} == {other}
+        assert {"briefing_id": BID, "reason": f"being processed (pid {first.pid}); run `briefing prune` again "
+                                              "once it has finished"} in res["kept"]
+        p = run("prune")
+        assert p.returncode == 0, p.stderr
+        assert (f"kept {BID}: being processed (pid {first.pid}); run `briefing prune` again once it has finished"
+                in p.stdout.splitlines()), p.stdout
+        assert _working_files(BID) == before
+
+        # a prune of it waits for the command (bounded by lock.wait), then goes on
+        waiter = subprocess.Popen([*BRIEFING, "prune", BID, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, cwd=REPO, env=_env(BRIEFING_LOCK_WAIT="600"))
+        assert waiter.stderr is not None
+        line = waiter.stderr.readline()
+        assert line.strip() == f"waiting: briefing {BID} is being processed (pid {first.pid})"
+        kill(first)
+        out, rest = waiter.communicate(timeout=120)
+        assert waiter.returncode == 0, rest
+        assert {f["role"] for f in json.loads(out)["freed"]} >= {"source", "video"}
+        assert not {"source", "video"} & _working_files(BID)
+    finally:
+        kill(first)
+
+
+@pytest.mark.parametrize("holder", [("prune", BID), ("archive", "create", BID, "--force")])
+def test_a_briefing_being_archived_or_pruned_is_not_processed_meanwhile(briefing_env: Path,
+                                                                        holder: tuple[str, ...]) -> None:
+    _archived(BID, date="2026-11-25")
+    before = _working_files(BID)
+    first = start_holder(*holder)  # it holds the briefing's lock (on main it never took it)
+    try:
+        assert locks.holder(briefing_env / "briefings" / BID / ".lock") == first.pid
+        for args in (("publish", BID), ("transcribe", BID), ("prune", BID), ("archive", "create", BID)):
+            p = run(*args, BRIEFING_LOCK_WAIT="0")
+            assert p.returncode == 75 and f"briefing {BID} is being processed (pid {first.pid})" in p.stderr, \
+                (args, p.returncode, p.stderr)
+        assert _working_files(BID) == before
+    finally:
+        kill(first)

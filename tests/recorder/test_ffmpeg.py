@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -100,6 +105,59 @@ def test_run_timeout(tmp_path):
     with pytest.raises(FFmpegError) as exc:
         ffmpeg.run(argv, timeout=0.5)
     assert "timed out" in str(exc.value)
+
+
+_RUN_IN_A_THREAD = """
+import sys, threading
+from recorder import ffmpeg
+argv = ["ffmpeg", "-hide_banner", "-nostdin", "-i", sys.argv[1], "-f", "null", "-"]
+threading.Thread(target=ffmpeg.run, args=(argv,), daemon=True).start()  # as the video stage runs it
+threading.Event().wait()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+@pytest.mark.parametrize("how", ["setpriv", "prctl"])
+def test_run_child_dies_with_its_parent_killed_with_sigkill(how, tmp_path):
+    """ffmpeg started by run() (from a thread) ends when its process is killed with -9: through setpriv
+    where there is one, else through one prctl call in the child. ffmpeg waits on a FIFO nobody writes
+    to, so it is running, deterministically, until something ends it."""
+    from tests import procfs
+
+    fifo = tmp_path / "never-written.wav"
+    os.mkfifo(fifo)
+    env = {**os.environ, "PYTHONPATH": str(RECORDER.parent)}
+    if how == "prctl":  # a PATH without setpriv: the tools only
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir()
+        for tool in ("ffmpeg", "ffprobe"):
+            (bin_dir / tool).symlink_to(ffmpeg.find_tool(tool))
+        env["PATH"] = str(bin_dir)
+    else:
+        assert shutil.which("setpriv"), "util-linux's setpriv is not installed"
+    proc = subprocess.Popen([sys.executable, "-c", _RUN_IN_A_THREAD, str(fifo)], env=env,
+                            stderr=subprocess.PIPE, text=True)
+    child = None
+    try:
+        deadline = time.monotonic() + 60
+        while child is None and time.monotonic() < deadline and proc.poll() is None:
+            found = [pid for pid, argv in procfs.children(proc.pid) if argv and Path(argv[0]).name == "ffmpeg"]
+            child = found[0] if found else None
+            if child is None:
+                time.sleep(0.01)
+        assert child is not None, f"ffmpeg never started: {proc.poll()} {proc.stderr.read() if proc.poll() else ''}"
+        proc.kill()
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while procfs.alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not procfs.alive(child), f"ffmpeg {child} outlived its parent {proc.pid} ({how})"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=30)
+        if child is not None and procfs.alive(child):
+            os.kill(child, signal.SIGKILL)
 
 
 def test_version():
