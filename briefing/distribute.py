@@ -763,7 +763,8 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
         prev = _publication(store, bid, t.name)
         _set_publication(store, bid, t.name, status="running", error=None)
         try:
-            hook = (lambda f, _n=t.name: fault_point(f"target:{_n}:{f.rel}"))
+            def hook(f: Any, _n: str = t.name) -> None:
+                fault_point(f"target:{_n}:{f.rel}")
             with _translated():
                 res = sync_local(site_dir, t.spec, before=hook) if t.kind == "local" else \
                     sync_s3(site_dir, t.spec, before=hook)

@@ -302,7 +302,7 @@ class S3Archive:
                                    hint="the archive record was tampered with: nothing was written")
             rels.append(safe_rel(key[len(pre):]))
         got = []
-        for key, rel in zip(keys, rels):
+        for key, rel in zip(keys, rels, strict=True):
             kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
             if versions and versions.get(key):
                 kw["VersionId"] = versions[key]

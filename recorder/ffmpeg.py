@@ -110,8 +110,7 @@ def run(
         proc = subprocess.run(  # the only subprocess call in recorder/
             exec_argv,
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            capture_output=True,
             timeout=timeout,
             check=False,
             preexec_fn=preexec,

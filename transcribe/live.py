@@ -175,7 +175,7 @@ class LiveTranscriber:
         if not speech:  # nothing but silence so far: cut it off (no model call for it)
             at = min(w, hi) if (final or w < n) else w - lv.lookahead * sr
             return (int(at), False) if at >= lo or final else None
-        gaps = [(0, speech[0][0])] + [(a[1], b[0]) for a, b in zip(speech, speech[1:])]
+        gaps = [(0, speech[0][0])] + [(a[1], b[0]) for a, b in zip(speech, speech[1:], strict=False)]
         gaps.append((speech[-1][1], w))
         best = None
         for g0, g1 in gaps:

@@ -267,7 +267,7 @@ class Batcher:
             out = self._model.encode(features, to_cpu=to_cpu)
             sizes = [a.shape[0] for a in arrays]
         row = 0
-        for r, n in zip(group, sizes):
+        for r, n in zip(group, sizes, strict=True):
             r.result = _Encoded(out, list(range(row, row + n)))
             row += n
 
@@ -292,7 +292,7 @@ class Batcher:
     @staticmethod
     def _split(group: list[_Request], results: list[Any], sizes: list[int]) -> None:
         row = 0
-        for r, n in zip(group, sizes):
+        for r, n in zip(group, sizes, strict=True):
             r.result = results[row:row + n]
             row += n
 

@@ -170,7 +170,7 @@ def summarize(t: Transcript, *, max_sentences: int = 5) -> Summary:
         scored.append((score, -i, i))
     scored.sort(reverse=True)
     chosen: list[int] = []
-    for score, _, i in scored:
+    for _score, _, i in scored:
         if len(chosen) >= max_sentences:
             break
         a = set(sentences[i].terms)
