@@ -493,12 +493,12 @@ def verify(store: Store, settings: Settings, ref: str, *, version: int | None = 
         for r in records(store, bid) if bid else []:
             if Path(r.location).resolve() == p.resolve():
                 rec = r
-        errors = list(check.errors)
+        problems = list(check.errors)
         e2, warnings = _compare(check, rec, store, bid) if check.ok else ([], [])
-        errors += e2
+        problems += e2
         if rec is None:
             warnings.append("this package is not recorded in this store: checked against its own manifest only")
-        res = VerifyResult(not errors, str(p), bid, rec.version if rec else None, errors, warnings,
+        res = VerifyResult(not problems, str(p), bid, rec.version if rec else None, problems, warnings,
                            len(check.payload))
         if rec is not None:
             _record_verify(store, rec, res)

@@ -104,9 +104,9 @@ def validate_bag(path: Path, *, processes: int = 1) -> BagCheck:
                 info = dict(bagit.Bag(str(path)).info)
             except (bagit.BagError, OSError):
                 info = {}
-        errors = tuple(f"{rel} is a symbolic link or special file, not a regular file (a package holds only "
-                       "regular files; it was not followed)" for rel in found)
-        return BagCheck(path, False, errors, info, {}, str(info.get("Payload-Oxum", "")))
+        problems = tuple(f"{rel} is a symbolic link or special file, not a regular file (a package holds only "
+                         "regular files; it was not followed)" for rel in found)
+        return BagCheck(path, False, problems, info, {}, str(info.get("Payload-Oxum", "")))
     try:
         bag = bagit.Bag(str(path))
     except bagit.BagError as exc:

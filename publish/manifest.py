@@ -539,7 +539,7 @@ def _kept_meta(m: dict[str, Any], prefix: str, read: Callable[[str], bytes | Non
     with exactly these bytes ({} otherwise)."""
     entry = next((e for e in m.get("files", []) if e["path"] == prefix + "release.json"), None)
     data = read(prefix + "release.json") if entry is not None else None
-    if data is None or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+    if entry is None or data is None or hashlib.sha256(data).hexdigest() != entry["sha256"]:
         return {}
     try:
         meta = json.loads(data)
@@ -571,11 +571,11 @@ def _versions_using(m: dict[str, Any], digest: str, read: Callable[[str], bytes 
     out = []
     for e in m.get("files", []):
         head, _, rest = e["path"].partition("/")
-        if rest != "release.json" or _kept_version(head) is None:
+        if rest != "release.json" or (kept := _kept_version(head)) is None:
             continue
         files = _kept_meta(m, head + "/", read).get("files") or {}
         if any(isinstance(i, dict) and i.get("sha256") == digest for i in files.values()):
-            out.append(_kept_version(head))
+            out.append(kept)
     return sorted(out)
 
 

@@ -138,7 +138,7 @@ class PublishedRelease:
 
 
 def publish_release(site_dir: Path, release: Release, options: SiteOptions, *,
-                    finalize: Callable[[Path], None] | None = None,
+                    finalize: Callable[[Path], object] | None = None,
                     on_step: Callable[[str], None] | None = None) -> PublishedRelease:
     """Write (or replace) one briefing's directory atomically, then regenerate the indexes and feeds.
 
@@ -162,7 +162,7 @@ def publish_release(site_dir: Path, release: Release, options: SiteOptions, *,
 
 
 def _publish_locked(site_dir: Path, release: Release, options: SiteOptions,
-                    finalize: Callable[[Path], None] | None, on_step: Callable[[str], None]) -> PublishedRelease:
+                    finalize: Callable[[Path], object] | None, on_step: Callable[[str], None]) -> PublishedRelease:
     recover(site_dir)
     briefings = site_dir / "briefings"
     _mkdirs(briefings)
@@ -319,7 +319,7 @@ def _build(
 
     # 3. This version's own copy: text artefacts, release.json, and a page that plays its media from
     # ../media/<sha256>.<ext> (which no later version replaces).
-    page_context = dict(release=release, meta=meta, options=options)
+    page_context: dict[str, Any] = dict(release=release, meta=meta, options=options)
     vdir = staging / f"v{release.version}"
     if not vdir.is_dir():
         vdir.mkdir()

@@ -383,7 +383,9 @@ def usable_segments(paths: list[Path], *, cache: Path | None = None) -> tuple[li
     from recorder.probe import probe
 
     known = _read_probed(cache) if cache is not None else {}
-    good, bad, changed = [], [], False
+    good: list[Path] = []
+    bad: list[Path] = []
+    changed = False
     for p in paths:
         try:
             st = p.stat()

@@ -248,5 +248,5 @@ def spawn(argv: Sequence[str], *, log_path: str | os.PathLike[str] | None = None
     except FileNotFoundError:
         raise ToolNotFound(Path(argv[0]).name, env_var=_env_var("ffmpeg")) from None
     finally:
-        if log is not subprocess.DEVNULL:
+        if not isinstance(log, int):  # a file we opened, not subprocess.DEVNULL
             log.close()

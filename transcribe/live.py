@@ -323,7 +323,7 @@ def assemble(chunks: Iterable[Chunk], *, duration: float, model: str = "", engin
              options: dict[str, Any] | None = None) -> Transcript:
     """One Transcript of finished chunks (in order), segments numbered from 0."""
     chunks = list(chunks)
-    segments = []
+    segments: list[Segment] = []
     for c in chunks:
         for s in c.segments:
             segments.append(dataclasses.replace(s, id=len(segments)))

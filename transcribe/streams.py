@@ -108,7 +108,9 @@ class _Request:
 
     def __init__(self, kind: str, key: tuple, args: tuple, n: int) -> None:
         self.kind, self.key, self.args, self.n = kind, key, args, n
-        self.done, self.result, self.error = False, None, None
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
         self.slot = 0  # the worker's place in the batch order
 
 
