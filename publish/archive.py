@@ -354,7 +354,8 @@ class S3Archive:
         if version_id:
             kw["VersionId"] = version_id
         try:
-            return self.client.head_object(**kw)
+            head: dict[str, Any] = self.client.head_object(**kw)
+            return head
         except Exception as exc:  # noqa: BLE001
             raise self._fail(f"reading {key}", exc) from exc
 

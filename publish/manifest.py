@@ -115,8 +115,9 @@ def _public(pem: bytes | str) -> Any:
 def public_key_pem(private_pem: bytes | str) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
-    return _private(private_pem).public_key().public_bytes(serialization.Encoding.PEM,
-                                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem: bytes = _private(private_pem).public_key().public_bytes(serialization.Encoding.PEM,
+                                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
+    return pem
 
 
 def fingerprint(public_pem: bytes | str) -> str:
@@ -343,7 +344,8 @@ class _Fetcher:
             return None
         if r.status_code >= 400:
             raise ManifestError(f"cannot fetch {url}: HTTP {r.status_code}", hint="check the URL")
-        return r.content
+        content: bytes = r.content
+        return content
 
     def hash(self, url: str) -> tuple[str, int] | None:
         import httpx
@@ -484,7 +486,7 @@ def _check_manifest(report: VerifyReport, manifest_loc: str, key: str | None, si
         return None
     report.signature_ok = True
     try:
-        manifest = json.loads(data)
+        manifest: dict[str, Any] = json.loads(data)
     except ValueError:
         report.problems.append("the manifest is not JSON")
         return None

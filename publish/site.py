@@ -640,7 +640,7 @@ def _feed_text(meta: dict[str, Any]) -> str:
     return text or meta.get("headline", "") or meta.get("title", "")
 
 
-def _new_feed(metas: list[dict[str, Any]], options: SiteOptions):
+def _new_feed(metas: list[dict[str, Any]], options: SiteOptions) -> Any:
     from feedgen.feed import FeedGenerator
 
     fg = FeedGenerator()
@@ -656,7 +656,7 @@ def _new_feed(metas: list[dict[str, Any]], options: SiteOptions):
     return fg
 
 
-def _add_entries(fg, metas: list[dict[str, Any]], options: SiteOptions, *, atom: bool) -> None:
+def _add_entries(fg: Any, metas: list[dict[str, Any]], options: SiteOptions, *, atom: bool) -> None:
     base = options.base_url
     # feedgen prepends entries, so add oldest first to keep the newest at the top.
     for meta in reversed(metas):
@@ -691,7 +691,8 @@ def _rss(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
     if options.base_url:
         fg.link(href=_absolute(options.base_url, "feed.xml"), rel="self")
     _add_entries(fg, metas, options, atom=False)
-    return fg.rss_str(pretty=True)
+    rss: bytes = fg.rss_str(pretty=True)
+    return rss
 
 
 def _atom(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
@@ -719,7 +720,8 @@ def _fix_atom_links(xml: bytes, metas: list[dict[str, Any]], options: SiteOption
         for link in entry.findall(f"{{{ns}}}link"):
             entry.remove(link)
         page = f"briefings/{meta['id']}/"
-        url = lambda rel: _absolute(options.base_url, rel) if options.base_url else rel  # noqa: E731
+        def url(rel: str) -> str:
+            return _absolute(options.base_url, rel) if options.base_url else rel
         anchor = entry.find(f"{{{ns}}}summary")
         links = [{"href": url(page), "rel": "alternate", "type": "text/html"}]
         media = _media(meta)
@@ -735,7 +737,8 @@ def _fix_atom_links(xml: bytes, metas: list[dict[str, Any]], options: SiteOption
             else:
                 entry.append(el)
     etree.indent(root, space="  ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return out
 
 
 def _json_index(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:

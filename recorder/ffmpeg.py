@@ -64,7 +64,7 @@ def find_tool(name: str) -> str:
     return found
 
 
-def compile_graph(stream, *, loglevel: str = "error", overwrite: bool = True) -> list[str]:
+def compile_graph(stream: Any, *, loglevel: str = "error", overwrite: bool = True) -> list[str]:
     """Compile an ffmpeg-python output graph into an argv list for :func:`run`."""
     global_args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", loglevel]
     stream = stream.global_args(*global_args)

@@ -250,7 +250,7 @@ class LiveTranscriber:
         self.decoded_with = t.options
         return chunk
 
-    def _guard(self, segments: list[Segment], audio: Any, offset: float) -> tuple[list[Segment], tuple]:
+    def _guard(self, segments: list[Segment], audio: Any, offset: float) -> tuple[list[Segment], tuple[Any, ...]]:
         """The guards over one chunk's segments, with the quiet spans of its own audio."""
         from transcribe import guards
 

@@ -106,7 +106,7 @@ def _encoded(x: Any) -> _Encoded:
 class _Request:
     __slots__ = ("kind", "key", "args", "n", "done", "result", "error", "slot")
 
-    def __init__(self, kind: str, key: tuple, args: tuple, n: int) -> None:
+    def __init__(self, kind: str, key: tuple[Any, ...], args: tuple[Any, ...], n: int) -> None:
         self.kind, self.key, self.args, self.n = kind, key, args, n
         self.done = False
         self.result: Any = None
@@ -117,7 +117,7 @@ class _Request:
 _CYCLE = {"encode": 0, "detect_language": 1, "generate": 2, "align": 3}  # the calls for one window, in order
 
 
-def _options_key(kw: dict[str, Any]) -> tuple:
+def _options_key(kw: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(sorted((k, repr(v)) for k, v in kw.items()))
 
 
@@ -151,21 +151,25 @@ class Batcher:
 
     # the calls faster-whisper makes on its model
     def encode(self, features: Any, to_cpu: bool = False) -> _Encoded:
-        return self._submit(_Request("encode", ("encode", to_cpu), (features,), 0))
+        out: _Encoded = self._submit(_Request("encode", ("encode", to_cpu), (features,), 0))
+        return out
 
     def generate(self, encoder_output: Any, prompts: list[list[int]], **kw: Any) -> list[Any]:
         key = ("generate", _options_key(kw), tuple(len(p) for p in prompts))
-        return self._submit(_Request("generate", key, (encoder_output, prompts, kw), len(prompts)))
+        out: list[Any] = self._submit(_Request("generate", key, (encoder_output, prompts, kw), len(prompts)))
+        return out
 
     def align(self, encoder_output: Any, start_sequence: list[int], text_tokens: list[list[int]],
               num_frames: Any, **kw: Any) -> list[Any]:
         key = ("align", tuple(start_sequence), _options_key(kw))
-        return self._submit(_Request("align", key, (encoder_output, start_sequence, text_tokens, num_frames, kw),
-                                     len(text_tokens)))
+        out: list[Any] = self._submit(_Request("align", key, (encoder_output, start_sequence, text_tokens,
+                                                              num_frames, kw), len(text_tokens)))
+        return out
 
     def detect_language(self, encoder_output: Any, **kw: Any) -> list[Any]:
-        return self._submit(_Request("detect_language", ("detect_language", _options_key(kw)),
-                                     (encoder_output, kw), 0))
+        out: list[Any] = self._submit(_Request("detect_language", ("detect_language", _options_key(kw)),
+                                               (encoder_output, kw), 0))
+        return out
 
     # the meeting
     @property
@@ -232,7 +236,7 @@ class Batcher:
                     self._cv.wait()
                 if self._cancelled:
                     return
-                groups: dict[tuple, list[_Request]] = {}
+                groups: dict[tuple[Any, ...], list[_Request]] = {}
                 for r in sorted(self._pending, key=lambda r: r.slot):
                     groups.setdefault(r.key, []).append(r)
                 group = min(groups.values(), key=lambda g: (_CYCLE[g[0].kind], -len(g), g[0].slot))
@@ -348,7 +352,7 @@ def transcribe_parts(model: Any, samples: np.ndarray, parts: int, kwargs: dict[s
         wm.model = b
         worker_models.append(wm)
     results: list[list[Any]] = [[] for _ in range(parts)]
-    events: queue.Queue = queue.Queue()
+    events: queue.Queue[Any] = queue.Queue()
 
     # faster-whisper runs VAD and the feature extraction of a whole part before its first window, with
     # large temporary arrays: one part at a time, in order, keeps the peak memory of a long recording at
