@@ -45,7 +45,7 @@ def make_stream(dest_dir: Path, minutes: float, language: str) -> tuple[list[Pat
     norm = dest_dir / "clips"  # one format for all (the concat demuxer needs it): 48 kHz stereo PCM
     norm.mkdir()
     same = []
-    for i, (path, ref, dur) in enumerate(clips):
+    for i, (path, ref, _dur) in enumerate(clips):
         out = norm / f"{i:03d}.wav"
         ffmpeg.run(ffmpeg.compile_graph(fg.input(str(path)).audio.output(str(out), ar=48000, ac=2,
                                                                         acodec="pcm_s16le")))

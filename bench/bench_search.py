@@ -111,7 +111,7 @@ def build(store: Store, work: Path, n: int, minutes: int, seed: int) -> tuple[in
         store.stage_started(bid, "transcribe", "bench")
         store.stage_done(bid, "transcribe", "bench",
                          [Artifact("json", str(path), sha256_file(path), path.stat().st_size)])
-    for r in search.ensure_indexed(store):
+    for _ in search.ensure_indexed(store):
         pass
     return total, time.perf_counter() - t0
 

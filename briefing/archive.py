@@ -108,7 +108,7 @@ def retention_classes(settings: Settings) -> dict[str, RetentionClass]:
             roles = tuple(spec.get("prune_roles", base.prune_roles))
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"bad [retention.{name}]: {exc}",
-                              hint="working_days is a number of days; archive_years a number or \"forever\"")
+                              hint="working_days is a number of days; archive_years a number or \"forever\"") from exc
         if days < 0 or (years is not None and years < 1):
             raise ConfigError(f"bad [retention.{name}]: days and years must be positive")
         bad = [r for r in roles if r not in WORKING_ROLES]
@@ -493,12 +493,12 @@ def verify(store: Store, settings: Settings, ref: str, *, version: int | None = 
         for r in records(store, bid) if bid else []:
             if Path(r.location).resolve() == p.resolve():
                 rec = r
-        errors = list(check.errors)
+        problems = list(check.errors)
         e2, warnings = _compare(check, rec, store, bid) if check.ok else ([], [])
-        errors += e2
+        problems += e2
         if rec is None:
             warnings.append("this package is not recorded in this store: checked against its own manifest only")
-        res = VerifyResult(not errors, str(p), bid, rec.version if rec else None, errors, warnings,
+        res = VerifyResult(not problems, str(p), bid, rec.version if rec else None, problems, warnings,
                            len(check.payload))
         if rec is not None:
             _record_verify(store, rec, res)
@@ -703,7 +703,7 @@ def _prune_planned(store: Store, settings: Settings, out: PruneResult,
                    plan: list[tuple[ArchiveRecord, str, Any, Path, str]], *, dry_run: bool) -> PruneResult:
     # right before deleting: the archived copy of exactly these files must still be there, intact
     failed: dict[int, tuple[ArchiveRecord, list[str]]] = {}
-    for rec, role, a, p, rel in plan:
+    for rec, role, a, _p, rel in plan:
         problem = _archived_copy_problem(settings, rec, rel, a.sha256, a.size)
         if problem:
             failed.setdefault(rec.id, (rec, []))[1].append(f"{role} ({rel}): {problem}")
@@ -721,7 +721,7 @@ def _prune_planned(store: Store, settings: Settings, out: PruneResult,
             hint=f"run `briefing archive create {rec.briefing_id} --force` to archive the working copies again")
     if dry_run:
         return out
-    for rec, role, a, p, rel in plan:
+    for rec, role, a, p, _rel in plan:
         p.unlink()
         with store.tx() as db:
             db.execute("INSERT OR REPLACE INTO pruned VALUES (?, ?, ?, ?, ?, ?, ?)",

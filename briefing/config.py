@@ -239,8 +239,8 @@ def _lookup(s: Setting, raw: dict[str, Any], overrides: dict[str, Any]) -> tuple
 
 
 # Tables of briefing.toml read as a whole by the module named, not as single settings.
-SECTIONS = ("publish.targets", "publish.channels", "publish.email", "press_lists", "glossary",
-            "redact.patterns", "redact.disable", "redact.pad", "retention")
+SECTIONS: tuple[str, ...] = ("publish.targets", "publish.channels", "publish.email", "press_lists", "glossary",
+                               "redact.patterns", "redact.disable", "redact.pad", "retention")
 # The modules that declare settings with register(): imported before briefing.toml is checked.
 DECLARING_MODULES = ("briefing.jitsi", "briefing.invite", "briefing.schedule", "briefing.distribute",
                      "briefing.quality", "briefing.archive", "briefing.recording", "briefing.live",

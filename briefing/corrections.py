@@ -117,7 +117,7 @@ def apply_cues(t: Any, cues: list[tuple[float, float, str]]) -> tuple[Any, int]:
     segs = list(t.segments)
     assigned: dict[int, list[str]] = {}
     new: list[Any] = []
-    if len(cues) == len(segs) and all(abs(c[0] - s.start) < 1.0 for c, s in zip(cues, segs)):
+    if len(cues) == len(segs) and all(abs(c[0] - s.start) < 1.0 for c, s in zip(cues, segs, strict=True)):
         # one cue per segment at its start (timed text stamps whole seconds): map them in order
         assigned = {i: [c[2]] for i, c in enumerate(cues)}
         cues = []

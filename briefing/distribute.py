@@ -57,7 +57,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from briefing import outbox
 from briefing.config import Setting, Settings, duration, register
@@ -384,7 +384,7 @@ def rotate_key(settings: Settings, out: Path | None = None) -> dict[str, Any]:
     if out is not None and target.exists():
         raise ConfigError(f"{target} already exists", hint="pass --out with a new file name")
     ring = load_keyring(settings)
-    old_fp = None
+    old_fp: str | None = None
     with _translated():
         old_pem = None
         if configured:
@@ -399,7 +399,7 @@ def rotate_key(settings: Settings, out: Path | None = None) -> dict[str, Any]:
         new_pub = pm.public_key_pem(new_pem)
         new_fp = pm.fingerprint(new_pub)
         retired_path = None
-        if old_pem is not None and not configured and out is None:
+        if old_pem is not None and old_fp is not None and not configured and out is None:
             retired_path = settings.home / "keys" / "retired" / (pm.key_file(old_fp).split("/", 1)[1][:-4] + ".pem")
             pm.write_private_key(retired_path, old_pem)
         pm.write_private_key(target, new_pem)
@@ -467,7 +467,7 @@ class _translated:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, typ: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, typ: Any, exc: Any, tb: Any) -> Literal[False]:  # it raises or lets through
         if exc is None or isinstance(exc, (PublishError, ConfigError)):
             return False
         from briefing.errors import convert
@@ -674,7 +674,7 @@ def send_due(store: Store, settings: Settings, *, briefing_id: str | None = None
     from publish.mail import MailError
     from publish.notify import NotifyError
 
-    results = []
+    results: list[dict[str, Any]] = []
     chans = {c.name: c for c in channels(settings)}
     attempts = max(1, int(settings["publish.retry_attempts"]))
     wait = float(settings["publish.retry_wait"])
@@ -693,6 +693,7 @@ def send_due(store: Store, settings: Settings, *, briefing_id: str | None = None
             stop=tenacity.stop_after_attempt(attempts),
             wait=tenacity.wait_exponential(multiplier=wait, max=max(wait * 16, 0.0)) if wait > 0 else tenacity.wait_none(),
             retry=tenacity.retry_if_exception_type((NotifyError, MailError)), reraise=True)
+        error: str | None
         try:
             note = retrying(_deliver, settings, m, chans)
         except Exception as exc:  # noqa: BLE001 - one failed channel must not stop the others
@@ -763,7 +764,8 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
         prev = _publication(store, bid, t.name)
         _set_publication(store, bid, t.name, status="running", error=None)
         try:
-            hook = (lambda f, _n=t.name: fault_point(f"target:{_n}:{f.rel}"))
+            def hook(f: Any, _n: str = t.name) -> None:
+                fault_point(f"target:{_n}:{f.rel}")
             with _translated():
                 res = sync_local(site_dir, t.spec, before=hook) if t.kind == "local" else \
                     sync_s3(site_dir, t.spec, before=hook)
@@ -779,7 +781,7 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
         kept = prev and prev["version"] == version and prev["status"] == "ok" and prev["published_at"]
         _set_publication(store, bid, t.name, status="ok", error=None, version=version, url=store.rel(url),
                          uploaded=len(res.uploaded), skipped=len(res.skipped),
-                         published_at=prev["published_at"] if kept else now_iso())
+                         published_at=prev["published_at"] if prev and kept else now_iso())
         report.targets.append({"name": t.name, "status": "ok", "error": None, "url": url, "version": version,
                                "uploaded": len(res.uploaded), "skipped": len(res.skipped)})
         _stage(reporter, f"→ {t.name}", "done", f"{len(res.uploaded)} sent, {len(res.skipped)} unchanged")
@@ -845,10 +847,10 @@ def status(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
                              or str(settings.site_dir / "briefings" / bid / "index.html"),
                              "published_at": live.get("published_at")}
     for name in [SITE_TARGET, *configured, *[n for n in rows if n not in configured and n != SITE_TARGET]]:
-        r = rows.get(name)
-        out_targets.append({"name": name, "version": r["version"] if r else None, "url": r["url"] if r else None,
-                            "published_at": r["published_at"] if r else None,
-                            "status": r["status"] if r else "never", "error": r["error"] if r else None})
+        row = rows.get(name)
+        out_targets.append({"name": name, "version": row["version"] if row else None,
+                            "url": row["url"] if row else None, "published_at": row["published_at"] if row else None,
+                            "status": row["status"] if row else "never", "error": row["error"] if row else None})
     messages = []
     for m in outbox.messages(store, briefing_id=bid):
         if m.kind not in ("channel", "email"):

@@ -80,7 +80,8 @@ def _options(settings: Settings, language: str | None) -> tuple[Any, Any, str]:
 
 class _Lock:
     def __init__(self, path: Path) -> None:
-        self.path, self.fd = path, None
+        self.path = path
+        self.fd: int | None = None
 
     def acquire(self, timeout: float) -> bool:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -176,7 +176,7 @@ class Adopted:
     output_lufs: float
 
 
-def _no(bid: str, why: str) -> None:
+def _no(bid: str, why: str) -> Adopted | None:  # None: what the caller returns
     log.info("progressive web audio of %s not adopted: %s", bid, why)
     return None
 

@@ -42,7 +42,7 @@ def run_script(db: sqlite3.Connection, sql: str) -> None:
 
 @migration(1, "briefings and stages")
 def _m001(db: sqlite3.Connection) -> None:
-    run_script(db, 
+    run_script(db,
         """
         CREATE TABLE briefings (
             id TEXT PRIMARY KEY,

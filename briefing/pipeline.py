@@ -397,7 +397,7 @@ class Runner:
                 version = have + 1
                 same = marker is not None and int(marker.get("version", 0)) == version
                 why = note or ((marker or {}).get("note") if same else None) or describe_changes(changed, live)
-                published_at = (marker or {}).get("date") if same and marker.get("date") else now_iso()
+                published_at = (marker or {}).get("date") if same and (marker or {}).get("date") else now_iso()
                 if not same or (marker or {}).get("note") != why:
                     self.store.update_meta(b.id, publishing={"version": version, "note": why, "date": published_at})
                 corrections.append({"date": published_at, "note": why, "version": version})

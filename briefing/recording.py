@@ -153,7 +153,8 @@ def _open_recording(store: Store, bid: str, method: str, *, session_id: str | No
             """INSERT INTO recordings (briefing_id, method, session_id, source, status, meta, started_at,
                                        created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (bid, method, session_id, source, status, json.dumps(meta or {}, ensure_ascii=False), ts, ts, ts))
-        return int(cur.lastrowid)
+        assert cur.lastrowid is not None  # an INSERT sets it
+        return cur.lastrowid
 
 
 def _update_recording(store: Store, rid: int, **cols: Any) -> None:

@@ -112,7 +112,7 @@ def index_transcript(store: Store, briefing_id: str, transcript: dict[str, Any],
     """Replace the indexed passages of a briefing by the segments of ``transcript`` (Transcript.to_dict())."""
     default_speaker = ", ".join(speakers)
     default_folded = fold("\n".join(speakers))
-    seg_rows = []
+    seg_rows: list[tuple[Any, ...]] = []
     for seg in transcript.get("segments", ()):
         text = str(seg.get("text", "")).strip()
         if not text:
@@ -244,7 +244,8 @@ def search(store: Store, query: str, *, date_from: str | None = None, date_to: s
     d_from, d_to = _check_date(date_from, "--from"), _check_date(date_to, "--to")
     if d_from and d_to and d_from > d_to:
         raise ConfigError(f"--from {d_from} is after --to {d_to}", hint="swap the dates")
-    where, params = ["search_fts MATCH ?"], [fts_expression(terms)]
+    where = ["search_fts MATCH ?"]
+    params: list[str | int] = [fts_expression(terms)]
     if d_from:
         where.append("search_fts.rowid >= ?")
         params.append(_day_base(d_from))

@@ -104,9 +104,9 @@ def validate_bag(path: Path, *, processes: int = 1) -> BagCheck:
                 info = dict(bagit.Bag(str(path)).info)
             except (bagit.BagError, OSError):
                 info = {}
-        errors = tuple(f"{rel} is a symbolic link or special file, not a regular file (a package holds only "
-                       "regular files; it was not followed)" for rel in found)
-        return BagCheck(path, False, errors, info, {}, str(info.get("Payload-Oxum", "")))
+        problems = tuple(f"{rel} is a symbolic link or special file, not a regular file (a package holds only "
+                         "regular files; it was not followed)" for rel in found)
+        return BagCheck(path, False, problems, info, {}, str(info.get("Payload-Oxum", "")))
     try:
         bag = bagit.Bag(str(path))
     except bagit.BagError as exc:
@@ -302,7 +302,7 @@ class S3Archive:
                                    hint="the archive record was tampered with: nothing was written")
             rels.append(safe_rel(key[len(pre):]))
         got = []
-        for key, rel in zip(keys, rels):
+        for key, rel in zip(keys, rels, strict=True):
             kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
             if versions and versions.get(key):
                 kw["VersionId"] = versions[key]
@@ -354,7 +354,8 @@ class S3Archive:
         if version_id:
             kw["VersionId"] = version_id
         try:
-            return self.client.head_object(**kw)
+            head: dict[str, Any] = self.client.head_object(**kw)
+            return head
         except Exception as exc:  # noqa: BLE001
             raise self._fail(f"reading {key}", exc) from exc
 

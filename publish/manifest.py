@@ -115,8 +115,9 @@ def _public(pem: bytes | str) -> Any:
 def public_key_pem(private_pem: bytes | str) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
-    return _private(private_pem).public_key().public_bytes(serialization.Encoding.PEM,
-                                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem: bytes = _private(private_pem).public_key().public_bytes(serialization.Encoding.PEM,
+                                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
+    return pem
 
 
 def fingerprint(public_pem: bytes | str) -> str:
@@ -343,7 +344,8 @@ class _Fetcher:
             return None
         if r.status_code >= 400:
             raise ManifestError(f"cannot fetch {url}: HTTP {r.status_code}", hint="check the URL")
-        return r.content
+        content: bytes = r.content
+        return content
 
     def hash(self, url: str) -> tuple[str, int] | None:
         import httpx
@@ -484,7 +486,7 @@ def _check_manifest(report: VerifyReport, manifest_loc: str, key: str | None, si
         return None
     report.signature_ok = True
     try:
-        manifest = json.loads(data)
+        manifest: dict[str, Any] = json.loads(data)
     except ValueError:
         report.problems.append("the manifest is not JSON")
         return None
@@ -539,7 +541,7 @@ def _kept_meta(m: dict[str, Any], prefix: str, read: Callable[[str], bytes | Non
     with exactly these bytes ({} otherwise)."""
     entry = next((e for e in m.get("files", []) if e["path"] == prefix + "release.json"), None)
     data = read(prefix + "release.json") if entry is not None else None
-    if data is None or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+    if entry is None or data is None or hashlib.sha256(data).hexdigest() != entry["sha256"]:
         return {}
     try:
         meta = json.loads(data)
@@ -571,11 +573,11 @@ def _versions_using(m: dict[str, Any], digest: str, read: Callable[[str], bytes 
     out = []
     for e in m.get("files", []):
         head, _, rest = e["path"].partition("/")
-        if rest != "release.json" or _kept_version(head) is None:
+        if rest != "release.json" or (kept := _kept_version(head)) is None:
             continue
         files = _kept_meta(m, head + "/", read).get("files") or {}
         if any(isinstance(i, dict) and i.get("sha256") == digest for i in files.values()):
-            out.append(_kept_version(head))
+            out.append(kept)
     return sorted(out)
 
 

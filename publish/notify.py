@@ -91,7 +91,7 @@ def send(url: str, post: Post, *, timeout: float = 30.0) -> None:
         for attr in ("socket_read_timeout", "socket_connect_timeout"):
             if hasattr(server, attr):
                 setattr(server, attr, timeout)
-    with apprise.LogCapture(level=apprise.logging.WARNING) as log:
+    with apprise.LogCapture(level=apprise.logging.WARNING) as log:  # type: ignore[no-untyped-call]
         ok = ap.notify(body=post.body, title=post.title)
         reason = " ".join(line.strip() for line in log.getvalue().splitlines() if line.strip())[-300:]
     if not ok:

@@ -65,7 +65,7 @@ def client_for(target: S3Target) -> Any:
 def _part_size(target: S3Target, size: int) -> int:
     from s3transfer.utils import ChunksizeAdjuster
 
-    return ChunksizeAdjuster().adjust_chunksize(target.multipart_chunksize, size)
+    return int(ChunksizeAdjuster().adjust_chunksize(target.multipart_chunksize, size))
 
 
 def expected_etag(path: Path, target: S3Target) -> str:
@@ -126,7 +126,7 @@ def _unchanged(client: Any, target: S3Target, f: PlannedFile, remote: dict[str, 
     if etag and etag == expected_etag(f.path, target):
         return True
     head = client.head_object(Bucket=target.bucket, Key=key)
-    return head.get("Metadata", {}).get("sha256") == local_sha
+    return bool(head.get("Metadata", {}).get("sha256") == local_sha)
 
 
 def _copy(client: Any, target: S3Target, source_key: str, f: PlannedFile, extra: dict[str, Any],

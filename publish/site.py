@@ -138,7 +138,7 @@ class PublishedRelease:
 
 
 def publish_release(site_dir: Path, release: Release, options: SiteOptions, *,
-                    finalize: Callable[[Path], None] | None = None,
+                    finalize: Callable[[Path], object] | None = None,
                     on_step: Callable[[str], None] | None = None) -> PublishedRelease:
     """Write (or replace) one briefing's directory atomically, then regenerate the indexes and feeds.
 
@@ -162,7 +162,7 @@ def publish_release(site_dir: Path, release: Release, options: SiteOptions, *,
 
 
 def _publish_locked(site_dir: Path, release: Release, options: SiteOptions,
-                    finalize: Callable[[Path], None] | None, on_step: Callable[[str], None]) -> PublishedRelease:
+                    finalize: Callable[[Path], object] | None, on_step: Callable[[str], None]) -> PublishedRelease:
     recover(site_dir)
     briefings = site_dir / "briefings"
     _mkdirs(briefings)
@@ -319,7 +319,7 @@ def _build(
 
     # 3. This version's own copy: text artefacts, release.json, and a page that plays its media from
     # ../media/<sha256>.<ext> (which no later version replaces).
-    page_context = dict(release=release, meta=meta, options=options)
+    page_context: dict[str, Any] = dict(release=release, meta=meta, options=options)
     vdir = staging / f"v{release.version}"
     if not vdir.is_dir():
         vdir.mkdir()
@@ -640,7 +640,7 @@ def _feed_text(meta: dict[str, Any]) -> str:
     return text or meta.get("headline", "") or meta.get("title", "")
 
 
-def _new_feed(metas: list[dict[str, Any]], options: SiteOptions):
+def _new_feed(metas: list[dict[str, Any]], options: SiteOptions) -> Any:
     from feedgen.feed import FeedGenerator
 
     fg = FeedGenerator()
@@ -656,7 +656,7 @@ def _new_feed(metas: list[dict[str, Any]], options: SiteOptions):
     return fg
 
 
-def _add_entries(fg, metas: list[dict[str, Any]], options: SiteOptions, *, atom: bool) -> None:
+def _add_entries(fg: Any, metas: list[dict[str, Any]], options: SiteOptions, *, atom: bool) -> None:
     base = options.base_url
     # feedgen prepends entries, so add oldest first to keep the newest at the top.
     for meta in reversed(metas):
@@ -691,7 +691,8 @@ def _rss(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
     if options.base_url:
         fg.link(href=_absolute(options.base_url, "feed.xml"), rel="self")
     _add_entries(fg, metas, options, atom=False)
-    return fg.rss_str(pretty=True)
+    rss: bytes = fg.rss_str(pretty=True)
+    return rss
 
 
 def _atom(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
@@ -719,7 +720,8 @@ def _fix_atom_links(xml: bytes, metas: list[dict[str, Any]], options: SiteOption
         for link in entry.findall(f"{{{ns}}}link"):
             entry.remove(link)
         page = f"briefings/{meta['id']}/"
-        url = lambda rel: _absolute(options.base_url, rel) if options.base_url else rel  # noqa: E731
+        def url(rel: str) -> str:
+            return _absolute(options.base_url, rel) if options.base_url else rel
         anchor = entry.find(f"{{{ns}}}summary")
         links = [{"href": url(page), "rel": "alternate", "type": "text/html"}]
         media = _media(meta)
@@ -735,7 +737,8 @@ def _fix_atom_links(xml: bytes, metas: list[dict[str, Any]], options: SiteOption
             else:
                 entry.append(el)
     etree.indent(root, space="  ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return out
 
 
 def _json_index(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:

@@ -23,7 +23,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from publish.files import hash_file, make_dirs
 
@@ -100,7 +100,7 @@ def _classify(rel: str, cache: CachePolicy) -> tuple[int, str, str | None]:
     return 0, cache.static, None
 
 
-def _within_rank(f: PlannedFile) -> tuple:
+def _within_rank(f: PlannedFile) -> tuple[Any, ...]:
     # In group 2: versions' pages, release.json, then the signature before the manifest it signs.
     name = f.rel.rsplit("/", 1)[-1]
     order = {"manifest.json.sig": 8, "manifest.json": 9}.get(name, 0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import ffmpeg as ffmpeg_graph  # ffmpeg-python: builds the graph; recorder.ffmpeg runs it
 
@@ -47,7 +48,7 @@ def _clean(spans: list[tuple[float, float]], duration: float) -> list[tuple[floa
 
 def build(src: Path, dest: Path, spans: list[tuple[float, float]], *, duration: float, has_video: bool,
           sample_rate: int = 48000, audio_bitrate: str = "128k", frequency: int = TONE_HZ,
-          level: float = TONE_LEVEL):
+          level: float = TONE_LEVEL) -> Any:
     """The ffmpeg-python output graph that writes ``dest`` with the spans bleeped."""
     expr = spans_expression(spans)
     inp = ffmpeg_graph.input(str(src))

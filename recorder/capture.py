@@ -104,7 +104,8 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 def read_state(out_dir: Path) -> dict[str, Any]:
     try:
-        return json.loads((Path(out_dir) / STATE_NAME).read_text(encoding="utf-8"))
+        state: dict[str, Any] = json.loads((Path(out_dir) / STATE_NAME).read_text(encoding="utf-8"))
+        return state
     except (FileNotFoundError, ValueError):
         return {}
 
@@ -296,12 +297,12 @@ class Capture:
                 break
             proc.send_signal(sig)
             try:
-                return proc.wait(wait)
+                return int(proc.wait(wait))
             except Exception:  # noqa: BLE001 - subprocess.TimeoutExpired
                 pass
         if proc.poll() is None:
             proc.kill()
-        return proc.wait()
+        return int(proc.wait())
 
     def run(self) -> CaptureResult:
         lock = _Lock(self.out_dir)
@@ -383,7 +384,9 @@ def usable_segments(paths: list[Path], *, cache: Path | None = None) -> tuple[li
     from recorder.probe import probe
 
     known = _read_probed(cache) if cache is not None else {}
-    good, bad, changed = [], [], False
+    good: list[Path] = []
+    bad: list[Path] = []
+    changed = False
     for p in paths:
         try:
             st = p.stat()

@@ -64,7 +64,7 @@ def find_tool(name: str) -> str:
     return found
 
 
-def compile_graph(stream, *, loglevel: str = "error", overwrite: bool = True) -> list[str]:
+def compile_graph(stream: Any, *, loglevel: str = "error", overwrite: bool = True) -> list[str]:
     """Compile an ffmpeg-python output graph into an argv list for :func:`run`."""
     global_args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", loglevel]
     stream = stream.global_args(*global_args)
@@ -110,8 +110,7 @@ def run(
         proc = subprocess.run(  # the only subprocess call in recorder/
             exec_argv,
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            capture_output=True,
             timeout=timeout,
             check=False,
             preexec_fn=preexec,
@@ -249,5 +248,5 @@ def spawn(argv: Sequence[str], *, log_path: str | os.PathLike[str] | None = None
     except FileNotFoundError:
         raise ToolNotFound(Path(argv[0]).name, env_var=_env_var("ffmpeg")) from None
     finally:
-        if log is not subprocess.DEVNULL:
+        if not isinstance(log, int):  # a file we opened, not subprocess.DEVNULL
             log.close()

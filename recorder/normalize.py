@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ffmpeg as ffmpeg_graph  # ffmpeg-python: builds command graphs; never runs them here
 
@@ -124,7 +125,7 @@ def _atomic(dest: Path) -> Iterator[Path]:
         raise
 
 
-def _run(stream, src: Path, options: NormalizeOptions | None = None, *, loglevel: str = "error"):
+def _run(stream: Any, src: Path, options: NormalizeOptions | None = None, *, loglevel: str = "error") -> Any:
     argv = ffmpeg.compile_graph(stream, loglevel=loglevel)
     return ffmpeg.run(argv, path_for_errors=src, timeout=options.timeout if options else None,
                       nice=options.nice if options else 0)
@@ -206,7 +207,7 @@ def plan_web_video(info: MediaInfo, options: NormalizeOptions = NormalizeOptions
     return WebVideoPlan(copy_video=copy_video, copy_audio=copy_audio, width=width, height=height, reason=reason)
 
 
-def _audio_encode_args(info: MediaInfo, options: NormalizeOptions) -> dict:
+def _audio_encode_args(info: MediaInfo, options: NormalizeOptions) -> dict[str, Any]:
     # ffmpeg's AAC encoder with its "fast" coder: half the CPU time of the default two-loop search, no
     # audible difference for speech at 128 kb/s; this runs beside recognition on the same cores.
     args = {"acodec": "aac", "aac_coder": "fast", "audio_bitrate": options.audio_bitrate,
@@ -237,7 +238,7 @@ def make_web_video(
     plan = plan_web_video(info, options)
     inp = ffmpeg_graph.input(str(src))
     video = inp["v:0"]
-    args: dict = {"f": "mp4", "movflags": "+faststart", "max_muxing_queue_size": 4096}
+    args: dict[str, Any] = {"f": "mp4", "movflags": "+faststart", "max_muxing_queue_size": 4096}
     if plan.copy_video:
         args["vcodec"] = "copy"
     else:
@@ -274,7 +275,7 @@ def make_web_audio(
     """Write the first audio track as AAC in an ``.m4a`` with ``+faststart`` (copied if already AAC)."""
     src, dest = Path(src), Path(dest)
     info = info or probe(src)
-    args: dict = {"f": "ipod", "movflags": "+faststart"}
+    args: dict[str, Any] = {"f": "ipod", "movflags": "+faststart"}
     audio, norm_args, normalized = _loudnorm_audio(src, ffmpeg_graph.input(str(src)), info, options)
     if (not normalized and info.audio_codec == WEB_AUDIO_CODEC and (info.channels or 0) <= 2
             and (info.sample_rate or 0) <= 48_000):
@@ -327,7 +328,8 @@ def measure_loudnorm(src: Path, target: Loudnorm = Loudnorm(), *,
     }
 
 
-def _loudnorm_audio(src: Path, inp, info: MediaInfo, options: NormalizeOptions):
+def _loudnorm_audio(src: Path, inp: Any, info: MediaInfo,
+                    options: NormalizeOptions) -> tuple[Any, dict[str, Any], bool]:
     """The audio stream for the web files: pass 2 of loudnorm with pass 1's measurement, or as is.
 
     Returns (stream, extra output args, whether the stream is filtered and so must be encoded)."""

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from recorder import ffmpeg
 from recorder.errors import FFmpegError, MediaError
@@ -92,7 +93,7 @@ def _fraction(value: str | None) -> float | None:
     return float(f) if f > 0 else None
 
 
-def _float(value) -> float | None:
+def _float(value: Any) -> float | None:
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -100,14 +101,14 @@ def _float(value) -> float | None:
     return v if v == v and v not in (float("inf"), float("-inf")) else None
 
 
-def _int(value) -> int | None:
+def _int(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
         return None
 
 
-def _rotation(stream: dict) -> int:
+def _rotation(stream: dict[str, Any]) -> int:
     rot = _int((stream.get("tags") or {}).get("rotate"))
     if rot is None:
         for side in stream.get("side_data_list") or []:

@@ -26,6 +26,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ffmpeg as ffmpeg_graph
 
@@ -109,7 +110,7 @@ class ProgressiveAudio:
         self.fed: list[Path] = []
 
     @classmethod
-    def start(cls, dest: Path, first: list[Path], target: Loudnorm, **kw) -> "ProgressiveAudio | None":
+    def start(cls, dest: Path, first: list[Path], target: Loudnorm, **kw: Any) -> "ProgressiveAudio | None":
         """Measure ``first`` (the first segments), start the encoder with the gain to the target and
         feed them. None when they are digitally silent (nothing to normalize)."""
         integrated, _ = measure_loudness(first)

@@ -92,17 +92,17 @@ def caption_cues(t: Transcript, *, line_chars: int = LINE_CHARS, max_lines: int 
     """Cut the transcript into caption cues (start, end, text) that respect the size limits."""
     max_chars = line_chars * max_lines
     cues: list[Cue] = []
+    group: list[_Piece] = []  # the cue being built; flush() empties it at the end of each segment
+
+    def flush() -> None:
+        if group:
+            text = "".join(p.text for p in group).strip()
+            if text:
+                cues.append((group[0].start, group[-1].end, text))
+            group.clear()
+
     for seg in t.segments:
         pieces = _pieces(seg)
-        group: list[_Piece] = []
-
-        def flush() -> None:
-            if group:
-                text = "".join(p.text for p in group).strip()
-                if text:
-                    cues.append((group[0].start, group[-1].end, text))
-                group.clear()
-
         for p in pieces:
             if group:
                 text_len = len("".join(q.text for q in group + [p]).strip())

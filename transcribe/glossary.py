@@ -193,7 +193,7 @@ def from_config(node: Any) -> Glossary:
     if not isinstance(node, dict):
         raise ValueError("the glossary must be a list of terms or a table with terms = [...]")
     terms: list[str] = []
-    for k, v in node.items():  # terms = [...], and any other list (names = [...], places = [...])
+    for _k, v in node.items():  # terms = [...], and any other list (names = [...], places = [...])
         if isinstance(v, list):
             terms += [str(x) for x in v]
     aliases = {str(k): str(v) for k, v in (node.get("aliases") or {}).items()}

@@ -175,7 +175,7 @@ class LiveTranscriber:
         if not speech:  # nothing but silence so far: cut it off (no model call for it)
             at = min(w, hi) if (final or w < n) else w - lv.lookahead * sr
             return (int(at), False) if at >= lo or final else None
-        gaps = [(0, speech[0][0])] + [(a[1], b[0]) for a, b in zip(speech, speech[1:])]
+        gaps = [(0, speech[0][0])] + [(a[1], b[0]) for a, b in zip(speech, speech[1:], strict=False)]
         gaps.append((speech[-1][1], w))
         best = None
         for g0, g1 in gaps:
@@ -250,7 +250,7 @@ class LiveTranscriber:
         self.decoded_with = t.options
         return chunk
 
-    def _guard(self, segments: list[Segment], audio: Any, offset: float) -> tuple[list[Segment], tuple]:
+    def _guard(self, segments: list[Segment], audio: Any, offset: float) -> tuple[list[Segment], tuple[Any, ...]]:
         """The guards over one chunk's segments, with the quiet spans of its own audio."""
         from transcribe import guards
 
@@ -323,7 +323,7 @@ def assemble(chunks: Iterable[Chunk], *, duration: float, model: str = "", engin
              options: dict[str, Any] | None = None) -> Transcript:
     """One Transcript of finished chunks (in order), segments numbered from 0."""
     chunks = list(chunks)
-    segments = []
+    segments: list[Segment] = []
     for c in chunks:
         for s in c.segments:
             segments.append(dataclasses.replace(s, id=len(segments)))

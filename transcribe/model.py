@@ -73,7 +73,7 @@ def bundled_model_files() -> dict[str, Path]:
         for f in dist.files or ():
             name = f.name
             if f.parent.name == "data" and (name.startswith("model.bin.part") or name in _SIDE_FILES):
-                found.setdefault(name, Path(dist.locate_file(f)))
+                found.setdefault(name, Path(str(dist.locate_file(f))))
     wanted = ("model.bin.part1", "model.bin.part2", *_SIDE_FILES)
     missing = [n for n in wanted if n not in found or not found[n].is_file()]
     if missing:

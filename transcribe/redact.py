@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from typing import Any
 
 from transcribe.types import Segment, Summary, Transcript, Word
@@ -311,7 +312,7 @@ def redact(t: Transcript, patterns: Patterns) -> Redaction:
     return Redaction(replace(t, segments=tuple(segs)), tuple(hits))
 
 
-def redact_summary(s: Summary, patterns: Patterns, spans: list[tuple[float, float]] = ()) -> Summary:
+def redact_summary(s: Summary, patterns: Patterns, spans: Sequence[tuple[float, float]] = ()) -> Summary:
     """The summary with the same patterns applied. A key figure that is personal data, or part of it (the
     "0912" of a phone number), is dropped: its text matches, it lies inside a match of its sentence, or
     its time falls in one of the redacted ``spans``."""

@@ -106,16 +106,18 @@ def _encoded(x: Any) -> _Encoded:
 class _Request:
     __slots__ = ("kind", "key", "args", "n", "done", "result", "error", "slot")
 
-    def __init__(self, kind: str, key: tuple, args: tuple, n: int) -> None:
+    def __init__(self, kind: str, key: tuple[Any, ...], args: tuple[Any, ...], n: int) -> None:
         self.kind, self.key, self.args, self.n = kind, key, args, n
-        self.done, self.result, self.error = False, None, None
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
         self.slot = 0  # the worker's place in the batch order
 
 
 _CYCLE = {"encode": 0, "detect_language": 1, "generate": 2, "align": 3}  # the calls for one window, in order
 
 
-def _options_key(kw: dict[str, Any]) -> tuple:
+def _options_key(kw: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(sorted((k, repr(v)) for k, v in kw.items()))
 
 
@@ -149,21 +151,25 @@ class Batcher:
 
     # the calls faster-whisper makes on its model
     def encode(self, features: Any, to_cpu: bool = False) -> _Encoded:
-        return self._submit(_Request("encode", ("encode", to_cpu), (features,), 0))
+        out: _Encoded = self._submit(_Request("encode", ("encode", to_cpu), (features,), 0))
+        return out
 
     def generate(self, encoder_output: Any, prompts: list[list[int]], **kw: Any) -> list[Any]:
         key = ("generate", _options_key(kw), tuple(len(p) for p in prompts))
-        return self._submit(_Request("generate", key, (encoder_output, prompts, kw), len(prompts)))
+        out: list[Any] = self._submit(_Request("generate", key, (encoder_output, prompts, kw), len(prompts)))
+        return out
 
     def align(self, encoder_output: Any, start_sequence: list[int], text_tokens: list[list[int]],
               num_frames: Any, **kw: Any) -> list[Any]:
         key = ("align", tuple(start_sequence), _options_key(kw))
-        return self._submit(_Request("align", key, (encoder_output, start_sequence, text_tokens, num_frames, kw),
-                                     len(text_tokens)))
+        out: list[Any] = self._submit(_Request("align", key, (encoder_output, start_sequence, text_tokens,
+                                                              num_frames, kw), len(text_tokens)))
+        return out
 
     def detect_language(self, encoder_output: Any, **kw: Any) -> list[Any]:
-        return self._submit(_Request("detect_language", ("detect_language", _options_key(kw)),
-                                     (encoder_output, kw), 0))
+        out: list[Any] = self._submit(_Request("detect_language", ("detect_language", _options_key(kw)),
+                                               (encoder_output, kw), 0))
+        return out
 
     # the meeting
     @property
@@ -230,7 +236,7 @@ class Batcher:
                     self._cv.wait()
                 if self._cancelled:
                     return
-                groups: dict[tuple, list[_Request]] = {}
+                groups: dict[tuple[Any, ...], list[_Request]] = {}
                 for r in sorted(self._pending, key=lambda r: r.slot):
                     groups.setdefault(r.key, []).append(r)
                 group = min(groups.values(), key=lambda g: (_CYCLE[g[0].kind], -len(g), g[0].slot))
@@ -267,7 +273,7 @@ class Batcher:
             out = self._model.encode(features, to_cpu=to_cpu)
             sizes = [a.shape[0] for a in arrays]
         row = 0
-        for r, n in zip(group, sizes):
+        for r, n in zip(group, sizes, strict=True):
             r.result = _Encoded(out, list(range(row, row + n)))
             row += n
 
@@ -292,7 +298,7 @@ class Batcher:
     @staticmethod
     def _split(group: list[_Request], results: list[Any], sizes: list[int]) -> None:
         row = 0
-        for r, n in zip(group, sizes):
+        for r, n in zip(group, sizes, strict=True):
             r.result = results[row:row + n]
             row += n
 
@@ -346,7 +352,7 @@ def transcribe_parts(model: Any, samples: np.ndarray, parts: int, kwargs: dict[s
         wm.model = b
         worker_models.append(wm)
     results: list[list[Any]] = [[] for _ in range(parts)]
-    events: queue.Queue = queue.Queue()
+    events: queue.Queue[Any] = queue.Queue()
 
     # faster-whisper runs VAD and the feature extraction of a whole part before its first window, with
     # large temporary arrays: one part at a time, in order, keeps the peak memory of a long recording at

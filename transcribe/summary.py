@@ -62,7 +62,7 @@ class _Tok:
 def _tokens(text: str) -> list[_Tok]:
     out = []
     for m in _TOKEN.finditer(text):
-        kind = m.lastgroup if m.lastgroup != "pct" else "num"
+        kind = (m.lastgroup or "") if m.lastgroup != "pct" else "num"  # every alternative is a named group
         if m.group("num") is not None:
             kind = "num"
         out.append(_Tok(kind, m.group(0), unicodedata.normalize("NFC", m.group(0)).lower(),
@@ -170,7 +170,7 @@ def summarize(t: Transcript, *, max_sentences: int = 5) -> Summary:
         scored.append((score, -i, i))
     scored.sort(reverse=True)
     chosen: list[int] = []
-    for score, _, i in scored:
+    for _score, _, i in scored:
         if len(chosen) >= max_sentences:
             break
         a = set(sentences[i].terms)
@@ -246,6 +246,7 @@ class _Figure:
 
 def _parse_en(words: list[str]) -> tuple[float, int] | None:
     """Longest English number at the start of ``words`` (lower-case tokens): (value, tokens used)."""
+    best: tuple[float, int] | None
     total, current, last, used, best = 0, 0, None, 0, None
     max_scale = 10**18
     k = 0
@@ -322,6 +323,7 @@ def _parse_vi(words: list[str]) -> tuple[float, int] | None:
             pending = None
             last = "mươi"
         elif w == "trăm" and last == "unit":
+            assert pending is not None  # a unit is pending after "unit"
             current += pending * 100
             pending = None
             last = "trăm"

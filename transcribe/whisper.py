@@ -393,6 +393,7 @@ class WhisperTranscriber:
         if options.streams != 1:
             from transcribe.streams import SAMPLE_RATE
 
+            assert samples is not None  # decoded above
             parts, lanes = self._plan(len(samples) / SAMPLE_RATE, options)
         model = self.load(lanes) if parts > 1 else self.load()
         detected: tuple[str, float] | None = None

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
 from briefing import archive, export
@@ -288,7 +289,7 @@ def test_s3_object_lock_compliance_retention(one, s3, tmp_path: Path) -> None:
         assert h["VersionId"] == rec.objects[key]
     # compliance mode: the object version cannot be deleted
     key = f"briefings/{BID}/v1/data/recording/original.mp4"
-    with pytest.raises(Exception):
+    with pytest.raises(ClientError):
         client.delete_object(Bucket=bucket, Key=key, VersionId=rec.objects[key])
     # verify downloads and validates it; restore round-trips byte-identical
     res = archive.verify(store, settings, BID)

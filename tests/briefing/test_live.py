@@ -108,7 +108,7 @@ def test_live_run_restart_and_adoption(env, segment_files, speech_clips):
     after = live._chunks(store, bid)
     assert after[:len(before)] == before  # nothing redone
     assert [c.index for c in after] == list(range(len(after)))
-    assert all(a.end == b.start for a, b in zip(after, after[1:]))
+    assert all(a.end == b.start for a, b in zip(after, after[1:], strict=False))
 
     # The end: stop → join → ingest → process. The transcribe stage finishes the last chunk and adopts it.
     out = recording.capture_stop(store, settings, bid)
@@ -132,7 +132,7 @@ def test_live_run_restart_and_adoption(env, segment_files, speech_clips):
     starts = [w.start for w in words]
     assert starts == sorted(starts) and starts[-1] <= t.duration
     texts = [normalize(w.text) for w in words]
-    assert len(set(zip(texts, starts))) == len(texts)
+    assert len(set(zip(texts, starts, strict=True))) == len(texts)
     ref = normalize(" ".join(speech_clips[n].reference for n in CLIPS))
     result = jiwer.process_words(ref, normalize(t.text))
     assert result.wer < 0.15 and result.insertions <= 1 and result.deletions <= 2
@@ -170,6 +170,7 @@ def test_cuda_load_failure_falls_back_to_cpu_int8(monkeypatch, tmp_path):
     import faster_whisper
 
     from transcribe import whisper
+    from transcribe.errors import ModelError
 
     (tmp_path / "model.bin").write_bytes(b"x")
     monkeypatch.setattr(whisper, "cuda_device_count", lambda: 1)
@@ -189,5 +190,5 @@ def test_cuda_load_failure_falls_back_to_cpu_int8(monkeypatch, tmp_path):
     info = t.device_info()
     assert calls == [("cuda", "float16"), ("cpu", "int8")]
     assert (info.device, info.compute_type) == ("cpu", "int8") and "CUDA" in info.fallback
-    with pytest.raises(Exception):  # an explicit cuda request does not fall back silently
+    with pytest.raises(ModelError):  # an explicit cuda request does not fall back silently
         whisper.WhisperTranscriber(tmp_path, device="cuda").load()

@@ -53,7 +53,7 @@ def assert_plays_its_own_media(vdir: Path, want: dict[str, str]) -> None:
     listed = {e["path"]: e["sha256"] for e in json.loads((bdir / "manifest.json").read_text())["files"]}
     html = (vdir / "index.html").read_text(encoding="utf-8")
     played = {}
-    for attr, ref in re.findall(r'\b(src|poster|href)="([^"#]+)"', html):
+    for _attr, ref in re.findall(r'\b(src|poster|href)="([^"#]+)"', html):
         if ref.endswith("/") or "://" in ref:
             continue  # another version's page, the latest page, or the site index
         target = (vdir / ref).resolve()

@@ -259,9 +259,9 @@ def test_a_hundred_idle_connections_do_not_starve_prosody(rooms, briefing_env) -
     port = server.effective_port
     held: list[socket.socket] = []
     try:
-        for i in range(100):  # idle: connected, nothing sent
+        for _ in range(100):  # idle: connected, nothing sent
             held.append(socket.create_connection(("127.0.0.1", port), timeout=30))
-        for i in range(20):  # half-open: a request started and never finished
+        for _ in range(20):  # half-open: a request started and never finished
             s = socket.create_connection(("127.0.0.1", port), timeout=30)
             s.sendall(b"POST /conference HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nname=")
             held.append(s)

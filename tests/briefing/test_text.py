@@ -149,7 +149,7 @@ def _on_a_terminal(home: Path, *args: str) -> str:
 
 def test_the_helpers() -> None:
     assert text.check("  Họp báo\u0301 ", "x") == "Họp báó"  # NFC, trimmed
-    assert text.strip("Nguyễn\x1b[31m\u202eVăn\tA\x07") == "Nguyễn[31mVăn A"
+    assert text.strip("Nguyễn\x1b[31m\u202eVăn\tA\x07") == "Nguyễn[31mVăn A"  # noqa: B005 (text.strip, not str.strip)
     assert text.for_terminal("a\x1bb\u202ec\nd\te") == "a\\u001bb\\u202ec\nd\te"
     with pytest.raises(InputError, match="U\\+000D"):
         text.check("a\rb", "the title")

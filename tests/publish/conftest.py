@@ -71,7 +71,8 @@ def media_dir(tmp_path_factory) -> Path:
     if not HAVE_FFMPEG:
         pytest.skip("ffmpeg is not installed: cannot make a real test video")
     d = tmp_path_factory.mktemp("media")
-    run = lambda *args: subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True, capture_output=True)
+    def run(*args: str) -> None:
+        subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True, capture_output=True)
     run("-f", "lavfi", "-i", "testsrc=d=3:s=320x240:r=25", "-f", "lavfi", "-i", "sine=d=3",
         "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-movflags", "+faststart",
         str(d / "x.mp4"))

@@ -240,7 +240,7 @@ def test_feeds_and_json_index(site, make_release):
     assert not rss.bozo, rss.get("bozo_exception")
     assert rss.version == "rss20"
     assert [e.id for e in rss.entries] == order  # guid = id
-    for entry, r in zip(rss.entries, (b, c, a)):
+    for entry, r in zip(rss.entries, (b, c, a), strict=True):
         media = r.files.get("video") or r.files["audio"]
         enc = entry.enclosures[0]
         assert int(enc.length) == media.stat().st_size
@@ -254,7 +254,7 @@ def test_feeds_and_json_index(site, make_release):
     assert not atom.bozo, atom.get("bozo_exception")
     assert atom.version == "atom10"
     assert [e.id for e in atom.entries] == [f"urn:briefing:{i}" for i in order]
-    enc = [l for l in atom.entries[1].links if l.rel == "enclosure"][0]
+    enc = [link for link in atom.entries[1].links if link.rel == "enclosure"][0]
     assert int(enc.length) == c.files["video"].stat().st_size and enc.type == "video/mp4"
 
     index = json.loads(read(site / "briefings.json"))

@@ -60,7 +60,7 @@ def test_cues_respect_limits_and_keep_every_word():
         assert end > start
         assert len(text) <= 2 * LINE_CHARS
         assert end - start <= MAX_CUE_SECONDS + 0.5
-    for (s0, e0, _), (s1, _, _) in zip(cues, cues[1:]):
+    for (_s0, e0, _), (s1, _, _) in zip(cues, cues[1:], strict=False):
         assert e0 <= s1 + 1e-9
     assert " ".join(c[2] for c in cues).split() == t.text.split()
 

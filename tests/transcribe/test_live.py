@@ -52,7 +52,7 @@ def test_silence_is_cut_without_the_model():
     out += lt.finish()
     assert out and all(not c.segments for c in out)
     assert out[0].start == 0 and out[-1].end == 10 * SAMPLE_RATE
-    assert all(a.end == b.start for a, b in zip(out, out[1:]))  # contiguous, no overlap
+    assert all(a.end == b.start for a, b in zip(out, out[1:], strict=False))  # contiguous, no overlap
 
 
 @pytest.mark.whisper
@@ -68,7 +68,7 @@ def test_boundaries_match_the_offline_transcript(transcriber, speech_audio, refe
     lt.finish()
     live = lt.transcript()
     assert len(lt.chunks) >= 3, "the audio must have been cut into several chunks"
-    assert all(a.end == b.start for a, b in zip(lt.chunks, lt.chunks[1:]))
+    assert all(a.end == b.start for a, b in zip(lt.chunks, lt.chunks[1:], strict=False))
     assert lt.chunks[-1].end == len(speech_audio)
     words = _words(live)
     starts = [w.start for w in words]
@@ -113,7 +113,7 @@ def test_resume_from_finished_chunks(transcriber, speech_audio):
     texts = [normalize(w.text) for w in words]
     starts = [w.start for w in words]
     assert starts == sorted(starts)
-    assert len(texts) == len(set(zip(texts, starts)))  # no word twice
+    assert len(texts) == len(set(zip(texts, starts, strict=True)))  # no word twice
 
 
 class _SignsOff:
