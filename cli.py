@@ -1048,6 +1048,38 @@ def live_finish_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
     emit({"briefing": briefing_id, "complete": done}, as_json, "complete" if done else "busy: try again")
 
 
+# -- global options after the subcommand ------------------------------------------------------------
+def _late(attr: str) -> Any:
+    """A callback for a global option given after the subcommand: it sets the group's value."""
+
+    def set_it(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+        obj = ctx.find_object(Ctx)
+        if obj is not None and value not in (None, False):
+            setattr(obj, attr, value)
+
+    return set_it
+
+
+def _global_options(group: click.Group) -> None:
+    """Every command (and group) below ``group`` also takes --home, --debug and -q, so that
+    `briefing status --home X` is `briefing --home X status`. Settings are read only when a command
+    runs, after its options are parsed, so a late --home applies to everything it does."""
+    for cmd in group.commands.values():
+        cmd.params.extend([
+            click.Option(["--home"], type=click.Path(file_okay=False), expose_value=False, callback=_late("home"),
+                         help="Where briefing keeps its config, store, workspace and site [env: BRIEFING_HOME]."),
+            click.Option(["--debug"], is_flag=True, expose_value=False, callback=_late("debug"),
+                         help="Show tracebacks on errors."),
+            click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_late("quiet"),
+                         help="Print only errors and results (for cron)."),
+        ])
+        if isinstance(cmd, click.Group):
+            _global_options(cmd)
+
+
+_global_options(cli)
+
+
 # -- entry point ------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
