@@ -159,7 +159,9 @@ def process(c: Ctx, file: Path, title: str | None, day: str | None, language: st
               help="Language of the sample briefing.")
 @pass_ctx
 def demo(c: Ctx, as_json: bool, language: str) -> None:
-    """Make a short sample briefing recording and process it end to end; print the page's path."""
+    """Make a short sample briefing recording and process it end to end; print the page's path and the
+    demo's home (a new temporary one unless --home is given; the speech model is cached once for all
+    demos in ~/.cache/briefing, or cache.dir)."""
     from briefing import demo as demo_mod
 
     reporter = c.reporter(as_json)
@@ -167,7 +169,16 @@ def demo(c: Ctx, as_json: bool, language: str) -> None:
         result = demo_mod.run(c.home, reporter=reporter, language=language)
     finally:
         reporter.close()
-    emit(result.to_dict(), as_json, str(result.page))
+    home = _shell_word(str(result.home))
+    emit(result.to_dict(), as_json, str(result.page) if c.quiet else
+         f"{result.page}\n\nThe demo's home is {result.home} (its model is cached in {result.model_cache}).\n"
+         f"Look at it with: briefing --home {home} status")
+
+
+def _shell_word(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
 
 
 @cli.command()

@@ -53,3 +53,23 @@ def test_every_command_takes_the_global_options() -> None:
     missing = [" ".join(p) for p, cmd in _commands(cli.cli)
                if not {"--home", "--debug", "--quiet", "-q"} <= {o for prm in cmd.params for o in prm.opts}]
     assert missing == []
+
+
+def test_demo_homes_share_one_model_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two demos in new temporary homes join the model once, in the user's cache, not in each home."""
+    from briefing import demo
+
+    monkeypatch.delenv("BRIEFING_CACHE_DIR")
+    monkeypatch.delenv("BRIEFING_HOME")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    one, two = demo.settings_for(None), demo.settings_for(None)
+    assert one.home != two.home
+    assert one.cache_dir == two.cache_dir == tmp_path / "xdg-cache" / "briefing"
+    for s in (one, two):
+        assert not s.cache_dir.is_relative_to(s.home)
+    # a home given is a home like any other: its own cache; cache.dir (BRIEFING_CACHE_DIR) always wins
+    mine = demo.settings_for(str(tmp_path / "mine"))
+    assert mine.cache_dir == tmp_path / "mine" / "cache"
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(tmp_path / "pinned"))
+    assert demo.settings_for(None).cache_dir == tmp_path / "pinned"
