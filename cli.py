@@ -6,6 +6,7 @@ import errno
 import io
 import json
 import os
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -169,16 +170,10 @@ def demo(c: Ctx, as_json: bool, language: str) -> None:
         result = demo_mod.run(c.home, reporter=reporter, language=language)
     finally:
         reporter.close()
-    home = _shell_word(str(result.home))
+    home = shlex.quote(str(result.home))
     emit(result.to_dict(), as_json, str(result.page) if c.quiet else
          f"{result.page}\n\nThe demo's home is {result.home} (its model is cached in {result.model_cache}).\n"
          f"Look at it with: briefing --home {home} status")
-
-
-def _shell_word(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
 
 
 @cli.command()
