@@ -6,13 +6,21 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from briefing import errors, pipeline
 from briefing.config import load_settings, resolve_home
 from briefing.store import Store
 
-SAMPLES = {
+
+class Sample(TypedDict):
+    voice: str
+    title: str
+    speakers: tuple[str, ...]
+    text: str
+
+
+SAMPLES: dict[str, Sample] = {
     "en": {
         "voice": "en-us",
         "title": "Daily press briefing of the Ministry of Health",
