@@ -659,8 +659,11 @@ class _DefaultCreate(click.Group):
     """`briefing archive ID` is `briefing archive create ID`."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and not args[0].startswith("-") and args[0] not in self.commands:
-            args = ["create", *args]
+        i = 0
+        while i < len(args) and (args[i] in ("--home", "--debug", "-q", "--quiet") or args[i].startswith("--home=")):
+            i += 2 if args[i] == "--home" else 1  # `archive --home X ID`
+        if i < len(args) and not args[i].startswith("-") and args[i] not in self.commands:
+            args = [*args[:i], "create", *args[i:]]
         return super().parse_args(ctx, args)
 
 

@@ -38,6 +38,15 @@ def test_home_after_a_nested_subcommand(run, tmp_path: Path, briefing_env: Path)
     assert (other / "briefing.db").exists() and not (briefing_env / "briefing.db").exists()
 
 
+def test_home_after_archive_before_its_default_command(run, tmp_path: Path, briefing_env: Path) -> None:
+    """`briefing archive ID` is `archive create ID`, with the global options before the ID too."""
+    other = tmp_path / "other-home"
+    for args in (("archive", "--home", str(other), "2026-01-01-x"), ("archive", "2026-01-01-x", "--home", str(other))):
+        r = run(*args)
+        assert r.code != 0 and r.err.startswith("error: no briefing with id '2026-01-01-x'"), r.err
+    assert (other / "briefing.db").exists() and not (briefing_env / "briefing.db").exists()
+
+
 def test_quiet_and_debug_after_the_subcommand(run, tmp_path: Path) -> None:
     assert run("outbox", "send").out == "nothing due\n"
     assert run("outbox", "send", "-q").out == "" == run("-q", "outbox", "send").out
