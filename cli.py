@@ -6,6 +6,7 @@ import errno
 import io
 import json
 import os
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -159,7 +160,9 @@ def process(c: Ctx, file: Path, title: str | None, day: str | None, language: st
               help="Language of the sample briefing.")
 @pass_ctx
 def demo(c: Ctx, as_json: bool, language: str) -> None:
-    """Make a short sample briefing recording and process it end to end; print the page's path."""
+    """Make a short sample briefing recording and process it end to end; print the page's path and the
+    demo's home (a new temporary one unless --home is given; the speech model is cached once for all
+    demos in ~/.cache/briefing, or cache.dir)."""
     from briefing import demo as demo_mod
 
     reporter = c.reporter(as_json)
@@ -167,7 +170,10 @@ def demo(c: Ctx, as_json: bool, language: str) -> None:
         result = demo_mod.run(c.home, reporter=reporter, language=language)
     finally:
         reporter.close()
-    emit(result.to_dict(), as_json, str(result.page))
+    home = shlex.quote(str(result.home))
+    emit(result.to_dict(), as_json, str(result.page) if c.quiet else
+         f"{result.page}\n\nThe demo's home is {result.home} (its model is cached in {result.model_cache}).\n"
+         f"Look at it with: briefing --home {home} status")
 
 
 @cli.command()
@@ -653,8 +659,11 @@ class _DefaultCreate(click.Group):
     """`briefing archive ID` is `briefing archive create ID`."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and not args[0].startswith("-") and args[0] not in self.commands:
-            args = ["create", *args]
+        i = 0
+        while i < len(args) and (args[i] in ("--home", "--debug", "-q", "--quiet") or args[i].startswith("--home=")):
+            i += 2 if args[i] == "--home" else 1  # `archive --home X ID`
+        if i < len(args) and not args[i].startswith("-") and args[i] not in self.commands:
+            args = [*args[:i], "create", *args[i:]]
         return super().parse_args(ctx, args)
 
 
@@ -1046,6 +1055,38 @@ def live_finish_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
 
     done = live.finish(c.store(), c.settings(), briefing_id)
     emit({"briefing": briefing_id, "complete": done}, as_json, "complete" if done else "busy: try again")
+
+
+# -- global options after the subcommand ------------------------------------------------------------
+def _late(attr: str) -> Any:
+    """A callback for a global option given after the subcommand: it sets the group's value."""
+
+    def set_it(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+        obj = ctx.find_object(Ctx)
+        if obj is not None and value not in (None, False):
+            setattr(obj, attr, value)
+
+    return set_it
+
+
+def _global_options(group: click.Group) -> None:
+    """Every command (and group) below ``group`` also takes --home, --debug and -q, so that
+    `briefing status --home X` is `briefing --home X status`. Settings are read only when a command
+    runs, after its options are parsed, so a late --home applies to everything it does."""
+    for cmd in group.commands.values():
+        cmd.params.extend([
+            click.Option(["--home"], type=click.Path(file_okay=False), expose_value=False, callback=_late("home"),
+                         help="Where briefing keeps its config, store, workspace and site [env: BRIEFING_HOME]."),
+            click.Option(["--debug"], is_flag=True, expose_value=False, callback=_late("debug"),
+                         help="Show tracebacks on errors."),
+            click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_late("quiet"),
+                         help="Print only errors and results (for cron)."),
+        ])
+        if isinstance(cmd, click.Group):
+            _global_options(cmd)
+
+
+_global_options(cli)
 
 
 # -- entry point ------------------------------------------------------------------------------------

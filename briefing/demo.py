@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from briefing import errors, pipeline
 from briefing.config import load_settings, resolve_home
 from briefing.store import Store
 
-SAMPLES = {
+
+class Sample(TypedDict):
+    voice: str
+    title: str
+    speakers: tuple[str, ...]
+    text: str
+
+
+SAMPLES: dict[str, Sample] = {
     "en": {
         "voice": "en-us",
         "title": "Daily press briefing of the Ministry of Health",
@@ -41,12 +51,45 @@ SAMPLES = {
 }
 
 
-def run(home: str | None = None, *, reporter: Any = None, language: str = "en") -> pipeline.ProcessResult:
+@dataclass
+class DemoResult:
+    result: pipeline.ProcessResult
+    home: Path
+    model_cache: Path
+
+    @property
+    def page(self) -> Path | None:
+        return self.result.page
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.result.to_dict(), "home": str(self.home), "model_cache": str(self.model_cache)}
+
+
+def user_cache() -> Path:
+    """The user's cache for briefing: $XDG_CACHE_HOME/briefing, by default ~/.cache/briefing."""
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "briefing"
+
+
+def settings_for(home: str | None) -> Any:
+    """The settings of a demo run. ``home`` None = a new temporary home, whose model cache is the user's
+    (user_cache()) unless cache.dir / BRIEFING_CACHE_DIR says otherwise: the joined model (142 MB) is made
+    once and shared by every demo, not copied into each temporary home. A home given keeps its own
+    cache (<home>/cache), as any home does."""
+    if home:
+        return load_settings(resolve_home(home))
+    home_path = Path(tempfile.mkdtemp(prefix="briefing-demo-"))
+    settings = load_settings(home_path)
+    if settings.sources["cache.dir"] == "default":
+        settings = load_settings(home_path, overrides={"cache.dir": str(user_cache())})
+    return settings
+
+
+def run(home: str | None = None, *, reporter: Any = None, language: str = "en") -> DemoResult:
     """Make the sample recording (once per home) and process it. ``home`` None = a new temporary home."""
     from recorder import sample
 
-    home_path = resolve_home(home) if home else Path(tempfile.mkdtemp(prefix="briefing-demo-"))
-    settings = load_settings(home_path)
+    settings = settings_for(home)
     spec = SAMPLES[language]
     recording = settings.home / "demo" / f"sample-briefing-{language}.mp4"
     if not recording.exists():
@@ -54,7 +97,8 @@ def run(home: str | None = None, *, reporter: Any = None, language: str = "en") 
             sample.make_sample_recording(spec["text"], recording, voice=spec["voice"])
     store = Store(settings.store_path)
     try:
-        return pipeline.process(store, settings, recording, title=spec["title"], language=language,
-                                speakers=spec["speakers"], reporter=reporter)
+        result = pipeline.process(store, settings, recording, title=spec["title"], language=language,
+                                  speakers=spec["speakers"], reporter=reporter)
     finally:
         store.close()
+    return DemoResult(result, settings.home, settings.cache_dir / "models")

@@ -72,6 +72,12 @@ def artifact(role: str, path: Path, sha: str | None = None) -> Artifact:
     return Artifact(role=role, path=str(path), sha256=sha or sha256_file(path), size=path.stat().st_size)
 
 
+def _not_needed(info: dict[str, Any]) -> str:
+    """"not needed: REASON" for a stage recorded as done with nothing to make (info "skipped": REASON)."""
+    reason = info.get("skipped")
+    return f"not needed: {reason}" if isinstance(reason, str) and reason else ""
+
+
 class Runner:
     """Runs the stages of one briefing."""
 
@@ -111,7 +117,7 @@ class Runner:
         if (not self.force and prev is not None and prev.status == "done" and prev.inputs_key == key
                 and self._intact(stage)):
             self.skipped.append(stage)
-            self.reporter.stage(stage, "skipped")
+            self.reporter.stage(stage, "skipped", _not_needed(prev.info))
             return prev.info
         self.reporter.stage(stage, "start")
         self.store.stage_started(bid, stage, key)
@@ -136,7 +142,10 @@ class Runner:
         self.store.stage_done(bid, stage, key, arts, info)
         fault_point(f"after:{stage}")
         self.ran.append(stage)
-        self.reporter.stage(stage, "done", f"{info['seconds']:.1f}s")
+        if _not_needed(info):  # done with nothing to make (translate of an English briefing): say why
+            self.reporter.stage(stage, "skipped", _not_needed(info))
+        else:
+            self.reporter.stage(stage, "done", f"{info['seconds']:.1f}s")
         return info
 
     def art(self, role: str) -> Artifact:

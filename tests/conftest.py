@@ -7,7 +7,9 @@ rebuild it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +31,28 @@ def briefing_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: P
     monkeypatch.setenv("BRIEFING_HOME", str(home))
     monkeypatch.setenv("BRIEFING_CACHE_DIR", str(model_cache))
     return home
+
+
+@pytest.fixture(autouse=True)
+def whisper_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A test that loads the Whisper model in this process carries the `whisper` marker, so that the
+    README's fast subset (-m "not whisper and not browser") stays fast. (A test whose subprocess loads
+    it is marked by hand.)"""
+    if request.node.get_closest_marker("whisper"):
+        yield
+        return
+    import faster_whisper
+
+    loaded: list[str] = []
+    real_init = faster_whisper.WhisperModel.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        loaded.append(str(args[0] if args else kwargs.get("model_size_or_path")))
+
+    monkeypatch.setattr(faster_whisper.WhisperModel, "__init__", init)
+    yield
+    assert not loaded, f"{request.node.nodeid} loads the Whisper model ({loaded[0]}): mark it @pytest.mark.whisper"
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ def models_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
+@pytest.mark.whisper
 def test_the_model_loads_once(run, models_made: list[str]) -> None:
     """Loaded in the background while the speech is extracted, or by the transcription stage when that
     comes first (a short clip), never both."""

@@ -126,6 +126,7 @@ def captured(tmp_path_factory: pytest.TempPathFactory):
         server.stop()
 
 
+@pytest.mark.whisper
 def test_capture_survives_kill_and_restart(captured) -> None:
     home = captured["home"]
     cdir = home / "briefings" / BID / "capture"

@@ -22,6 +22,7 @@ def test_directory_without_model_bin(tmp_path: Path):
         WhisperTranscriber(tmp_path, device="cpu").load()
 
 
+@pytest.mark.whisper
 def test_lazy_load_and_device_info(bundled_model_dir: Path):
     t = WhisperTranscriber(bundled_model_dir, device="cpu", compute_type="int8")
     assert t._model is None  # nothing loaded until needed
@@ -50,6 +51,7 @@ def test_decode_samples_reads_the_extracted_speech_as_faster_whisper_does(tmp_pa
         assert np.array_equal(got, want), path.name
 
 
+@pytest.mark.whisper
 def test_preload_loads_the_model_transcribe_will_use(bundled_model_dir: Path):
     """A long recording is decoded in parts on the CPU lanes, a short one in one piece: preload loads
     the model for the one transcribe will take, so transcribe does not load it again."""
