@@ -1,4 +1,4 @@
-"""Small file helpers: hashing, atomic writes, linking."""
+"""Small file helpers: text hashing, atomic writes, linking. (Files are hashed by publish.files.)"""
 
 from __future__ import annotations
 
@@ -7,14 +7,6 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-
-
-def sha256_file(path: Path | str, *, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def sha256_text(text: str) -> str:

@@ -30,9 +30,9 @@ from urllib.parse import urlsplit
 from briefing import config
 from briefing.config import Setting, Settings
 from briefing.errors import BriefingError, ConfigError, InputError, JitsiError, NotFoundError, translated
-from briefing.fsutil import sha256_file
 from briefing.ids import briefing_id as make_briefing_id
 from briefing.store import Briefing, Store, now_iso
+from publish.files import sha256_file
 
 config.register(
     Setting("jibri.url", "", "Jibri's external HTTP API, e.g. http://127.0.0.1:2222."),

@@ -1,5 +1,8 @@
 """Published files: written atomically (temporary name in the same folder, fsync, rename), world-readable
-(files 0644, directories 0755, whatever the umask); hashed in one pass (SHA-256 and size)."""
+(files 0644, directories 0755, whatever the umask); hashed in one pass (SHA-256 and size).
+
+The project's one file hasher (:func:`hash_file`, :func:`sha256_file`) and one atomic writer
+(:func:`write_atomic`): the application (``briefing/``) uses these too."""
 
 from __future__ import annotations
 
@@ -41,12 +44,21 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         raise
 
 
-def hash_file(path: Path) -> tuple[str, int]:
-    """SHA-256 (hex) and size of a file, read once in 1 MiB blocks."""
+def hash_file(path: Path | str, *, follow_symlinks: bool = True) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file, read once in 1 MiB blocks. With ``follow_symlinks=False`` a
+    symbolic link at ``path`` itself is refused (OSError) rather than followed."""
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     h = hashlib.sha256()
     size = 0
-    with open(path, "rb") as f:
+    with os.fdopen(os.open(path, flags), "rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
             size += len(chunk)
     return h.hexdigest(), size
+
+
+def sha256_file(path: Path | str, *, follow_symlinks: bool = True) -> str:
+    """SHA-256 (hex) of a file: :func:`hash_file` without the size."""
+    return hash_file(path, follow_symlinks=follow_symlinks)[0]
