@@ -28,8 +28,14 @@ def make_dirs(path: Path, *, mode: int = 0o755) -> None:
         os.chmod(path, mode)
 
 
-def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never half of one."""
+def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o644) -> Path:
+    """Write ``data`` (text is written as UTF-8) to ``path`` so that a reader sees the old file or the new
+    one, never half of one: a temporary name in the same folder, fsync, then a rename. The file gets ``mode``
+    (0644 by default: published, readable by the web server), whatever the umask. A failed write leaves
+    nothing behind, and its OSError names ``path``. Returns ``path``."""
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -39,9 +45,12 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not exc.filename:  # a failed write names no file: name the one meant
+            exc.filename = str(path)
         raise
+    return path
 
 
 def hash_file(path: Path | str, *, follow_symlinks: bool = True) -> tuple[str, int]:
