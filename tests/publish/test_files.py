@@ -49,7 +49,7 @@ def test_one_atomic_writer_mode_text_and_failure(tmp_path):
     try:
         p = write_atomic(tmp_path / "sub" / "page.html", "Đà Nẵng\n")
         assert p == tmp_path / "sub" / "page.html"
-        assert p.read_bytes() == "Đà Nẵng\n".encode("utf-8")
+        assert p.read_bytes() == "Đà Nẵng\n".encode()
         assert stat.S_IMODE(p.stat().st_mode) == 0o644
         write_atomic(p, b"new", mode=0o600)
         assert p.read_bytes() == b"new" and stat.S_IMODE(p.stat().st_mode) == 0o600
