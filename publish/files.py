@@ -47,8 +47,8 @@ def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o644) -> Path:
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError) and not exc.filename:  # a failed write names no file: name the one meant
-            exc.filename = str(path)
+        if isinstance(exc, OSError) and exc.errno is not None and not exc.filename:
+            exc.filename = str(path)  # a failed write (a full disk) names no file: name the one meant
         raise
     return path
 
