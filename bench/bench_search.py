@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from briefing import search  # noqa: E402
-from briefing.fsutil import sha256_file  # noqa: E402
+from publish.files import sha256_file  # noqa: E402
 from briefing.store import Artifact, Briefing, Store  # noqa: E402
 
 # Function words: very frequent in every passage (as in real speech).

@@ -44,6 +44,7 @@ from briefing import config, locks
 from briefing.config import Setting, Settings
 from briefing.errors import BriefingError, ConfigError, InputError, NotFoundError
 from briefing.store import Store, now_iso
+from publish.files import sha256_file
 
 config.register(
     Setting("archive.dir", "", "Local archive directory for BagIt packages (default: <home>/archive)."),
@@ -729,17 +730,6 @@ def _prune_planned(store: Store, settings: Settings, out: PruneResult,
     return out
 
 
-def _sha256_no_follow(path: Path) -> str:
-    import hashlib
-
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
-    h = hashlib.sha256()
-    with os.fdopen(fd, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _archived_copy_problem(settings: Settings, rec: ArchiveRecord, rel: str, sha256: str, size: int) -> str | None:
     """Why the archived copy of one payload file is not an intact copy of ``sha256`` (None when it is).
 
@@ -772,7 +762,7 @@ def _archived_copy_problem(settings: Settings, rec: ArchiveRecord, rel: str, sha
         try:
             if path.is_symlink() or not path.is_file():
                 return "missing from the package" if not path.is_symlink() else f"{path} is a symbolic link"
-            digest = _sha256_no_follow(path)
+            digest = sha256_file(path, follow_symlinks=False)
         except OSError as exc:
             return f"cannot read it ({exc.strerror or exc})"
     if digest != sha256:

@@ -8,6 +8,7 @@ briefing.toml is refused. ``briefing settings`` shows every value and where it c
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,23 +41,28 @@ def _bool(v: Any) -> bool:
     raise ValueError(f"not a boolean: {v!r}")
 
 
-def _duration(v: Any) -> float:
-    """Seconds from 90, "90s", "30m", "1h", "1h30m"."""
+_DURATION_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|d|h|m|s)?")
+DURATION_HINT = "use e.g. 90s, 30m or 1h30m"
+
+
+def duration(v: Any) -> float:
+    """The project's one duration parser: seconds from a number (``90``, ``1.5``) or a text of numbers
+    with units ``d``, ``h``, ``m``, ``s``, ``ms`` (``"90"``, ``"90s"``, ``"30m"``, ``"1h30m"``, ``"1h 30m"``,
+    ``"1.5h"``, ``"500ms"``, ``"2d"``; case and spaces do not matter; a number without a unit is seconds;
+    an empty text is 0). Anything else: ValueError, one line saying how to write it."""
+    if isinstance(v, bool):
+        raise ValueError(f"not a duration: {v!r} ({DURATION_HINT})")
     if isinstance(v, (int, float)):
         return float(v)
     s = str(v).strip().lower()
-    total, num = 0.0, ""
-    units = {"h": 3600, "m": 60, "s": 1, "d": 86400}
-    for ch in s:
-        if ch.isdigit() or ch == ".":
-            num += ch
-        elif ch in units and num:
-            total += float(num) * units[ch]
-            num = ""
-        else:
-            raise ValueError(f"not a duration: {v!r} (use e.g. 90s, 30m, 1h)")
-    if num:
-        total += float(num)
+    total, pos = 0.0, 0
+    while pos < len(s):
+        m = _DURATION_PART.match(s, pos)
+        if not m or (m.group(2) is None and m.end() < len(s)):
+            raise ValueError(f"not a duration: {v!r} ({DURATION_HINT})")
+        total += float(m.group(1)) * _DURATION_UNITS[m.group(2) or "s"]
+        pos = m.end()
     return total
 
 
@@ -330,5 +336,4 @@ def load_settings(home: str | os.PathLike[str] | None = None, *, overrides: dict
     return Settings(home=home_path, values=values, sources=sources, raw=raw)
 
 
-duration = _duration
 boolean = _bool

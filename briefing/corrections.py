@@ -29,8 +29,9 @@ from briefing import errors, locks
 from briefing.config import Settings
 from briefing.errors import ConfigError, InputError
 from briefing.faults import fault_point
-from briefing.fsutil import atomic_write_text, sha256_file
+from briefing.fsutil import atomic_write_text
 from briefing.store import Artifact, Store, now_iso
+from publish.files import sha256_file
 
 HEADER = (
     "# Correct the words below. Keep each [HH:MM:SS.mmm] stamp at the start of its paragraph;\n"

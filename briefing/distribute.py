@@ -69,7 +69,7 @@ register(
     Setting("signing.key", "", "Ed25519 private key (PEM) that signs release manifests; set "
             "BRIEFING_SIGNING_KEY_FILE to its file (default: <home>/keys/signing-key.pem, made on first "
             "publish).", secret=True),
-    Setting("smtp.url", "", "SMTP server for the press email: smtp://user:password@host:587 or smtps://...",
+    Setting("smtp.url", "", "SMTP server: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host",
             secret=True),
     Setting("channels", "", "Press channels (apprise URLs), one per line, as name=URL or URL.", secret=True),
     Setting("publish.retry_attempts", 4, "Attempts per notification before it is marked failed.", int),

@@ -1,46 +1,26 @@
-"""Small file helpers: hashing, atomic writes, linking."""
+"""Small file helpers: text hashing, atomic writes, linking. (Files are hashed by publish.files.)"""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
-
-def sha256_file(path: Path | str, *, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+from publish.files import write_atomic
 
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with _suppress():
-            os.unlink(tmp)
-        if isinstance(exc, OSError) and not exc.filename:  # a failed write names no file: name the one meant
-            exc.filename = str(path)
-        raise
-    return path
+WORKSPACE_MODE = 0o600  # a briefing's workspace files: private, as mkstemp has always made them
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    """A workspace file (UTF-8), written by the project's one atomic writer, publish.files.write_atomic,
+    private (0600); published files are written 0644 by the publish stage through the same writer."""
+    return write_atomic(path, text, mode=WORKSPACE_MODE)
 
 
 def atomic_copy(src: Path, dest: Path) -> Path:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from briefing.text import fold
+
 
 def slugify(text: str, *, max_len: int = 60) -> str:
     """ASCII, lowercase, hyphenated: "Họp báo Chính phủ" -> "hop-bao-chinh-phu"."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = unicodedata.normalize("NFKD", fold(text)).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
     return text[:max_len].rstrip("-") or "briefing"
 

@@ -8,26 +8,26 @@
   the update. A cancelled series or day is sent with METHOD:CANCEL to everyone invited before.
 - Every message goes through the outbox under ``invite:<id>:<email>:<sequence>`` (``cancel:`` for
   cancellations): running the command again never sends the same invitation twice.
-- SMTP from ``BRIEFING_SMTP_URL``: ``smtp://user:pass@host:587?starttls=1`` or ``smtps://user:pass@host``.
+- SMTP from ``BRIEFING_SMTP_URL``, read and spoken by the project's one SMTP client (publish.mail):
+  ``smtp://user:pass@host:587`` (STARTTLS) or ``smtps://user:pass@host``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
-import smtplib
-import ssl
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from briefing import config, jitsi as _jitsi, outbox  # noqa: F401  (jitsi declares the jitsi.* settings)
 from briefing.errors import ConfigError, InputError, PublishError
+from publish.mail import Mailer, MailError, MailLoginError, MailRecipientsRefused, SmtpServer
 
 config.register(
-    config.Setting("smtp.url", "", "SMTP server: smtp://user:pass@host:587?starttls=1 or smtps://user:pass@host",
+    config.Setting("smtp.url", "", "SMTP server: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host",
                    secret=True),
     config.Setting("smtp.from", "", "Sender and organizer of invitations (default: organization.contact)."),
     config.Setting("smtp.timeout", 30.0, "Seconds to wait for the SMTP server.", float),
@@ -39,97 +39,27 @@ PRODID = "-//briefing//press briefings//EN"
 
 
 # -- SMTP -----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SmtpConfig:
-    host: str
-    port: int
-    mode: str  # plain | starttls | ssl
-    user: str = ""
-    password: str = field(default="", repr=False)
-    timeout: float = 30.0
-
-    def describe(self) -> str:
-        return f"{self.host}:{self.port} ({self.mode})"
-
-
-def parse_smtp_url(url: str, *, timeout: float = 30.0) -> SmtpConfig:
+def smtp_server(settings: Any) -> SmtpServer:
+    """The SMTP server of ``smtp.url``, read by the project's one SMTP client (publish.mail)."""
+    url = settings["smtp.url"]
     if not url:
         raise ConfigError("no SMTP server configured",
-                          hint="set BRIEFING_SMTP_URL, e.g. smtp://user:pass@mail.example.org:587?starttls=1")
-    u = urlsplit(url)
-    if u.scheme not in ("smtp", "smtps") or not u.hostname:
-        raise ConfigError("BRIEFING_SMTP_URL must look like smtp://user:pass@host:587?starttls=1 or smtps://host",
-                          hint="fix BRIEFING_SMTP_URL")
-    q = {k: v[-1].lower() for k, v in parse_qs(u.query).items()}
-    starttls = q.get("starttls", q.get("tls", "")) in ("1", "true", "yes", "on")
-    mode = "ssl" if u.scheme == "smtps" else ("starttls" if starttls else "plain")
+                          hint="set BRIEFING_SMTP_URL, e.g. smtp://user:pass@mail.example.org:587")
     try:
-        port = u.port or (465 if mode == "ssl" else 587 if mode == "starttls" else 25)
-    except ValueError:
-        raise ConfigError("BRIEFING_SMTP_URL has a bad port", hint="fix BRIEFING_SMTP_URL") from None
-    return SmtpConfig(u.hostname, port, mode, unquote(u.username or ""), unquote(u.password or ""), timeout)
+        return SmtpServer.from_url(url)
+    except MailError as exc:
+        raise ConfigError(f"BRIEFING_SMTP_URL: {exc.message}", hint=exc.hint) from None
 
 
-class Mailer:
-    """One SMTP connection for a batch of messages."""
-
-    def __init__(self, cfg: SmtpConfig) -> None:
-        self.cfg = cfg
-        self.conn: smtplib.SMTP | None = None
-
-    def __enter__(self) -> "Mailer":
-        c = self.cfg
-        try:
-            if c.mode == "ssl":
-                self.conn = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout,
-                                             context=ssl.create_default_context())
-            else:
-                self.conn = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
-                if c.mode == "starttls":
-                    self.conn.starttls(context=ssl.create_default_context())
-            if c.user:
-                self._login(c.user, c.password)
-        except smtplib.SMTPAuthenticationError:
-            self._quit()
-            raise ConfigError(f"the SMTP server {c.describe()} refused the login of {c.user!r}",
-                              hint="check the user and password in BRIEFING_SMTP_URL") from None
-        except (OSError, smtplib.SMTPException) as exc:
-            self._quit()
-            raise PublishError(f"cannot talk to the SMTP server {c.describe()}: {exc}",
-                               hint="check BRIEFING_SMTP_URL and that the server is reachable; run again "
-                                    "to send what is left") from None
-        return self
-
-    def _login(self, user: str, password: str) -> None:
-        """Log in with the strongest mechanism offered, once (smtplib's login() would retry weaker ones)."""
-        conn = self.conn
-        assert conn is not None
-        conn.ehlo_or_helo_if_needed()
-        if not conn.has_extn("auth"):
-            raise ConfigError(f"the SMTP server {self.cfg.describe()} offers no login",
-                              hint="drop user:pass from BRIEFING_SMTP_URL, or use ?starttls=1 / smtps://")
-        offered = conn.esmtp_features["auth"].upper().split()
-        for mech in ("CRAM-MD5", "PLAIN", "LOGIN"):
-            if mech in offered:
-                conn.user, conn.password = user, password
-                conn.auth(mech, getattr(conn, "auth_" + mech.lower().replace("-", "_")))
-                return
-        raise ConfigError(f"the SMTP server {self.cfg.describe()} offers no login method we know ({offered})")
-
-    def send(self, msg: EmailMessage) -> None:
-        assert self.conn is not None
-        self.conn.send_message(msg)
-
-    def _quit(self) -> None:
-        if self.conn is not None:
-            try:
-                self.conn.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
-            self.conn = None
-
-    def __exit__(self, *exc: Any) -> None:
-        self._quit()
+@contextlib.contextmanager
+def _mail_errors() -> Iterator[None]:
+    """The SMTP client's errors as BriefingErrors: a refused login is the configuration's fault."""
+    try:
+        yield
+    except MailLoginError as exc:
+        raise ConfigError(exc.message, hint=exc.hint) from None
+    except MailError as exc:
+        raise PublishError(exc.message, hint=exc.hint) from None
 
 
 # -- calendar ---------------------------------------------------------------------------------------------
@@ -387,8 +317,8 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
     if not todo:
         return result
 
-    smtp = parse_smtp_url(settings["smtp.url"], timeout=float(settings["smtp.timeout"]))
-    with Mailer(smtp) as mailer:
+    smtp = smtp_server(settings)
+    with _mail_errors(), Mailer(smtp, timeout=float(settings["smtp.timeout"])) as mailer:
         for key, p in todo:
             links = []
             for o in occs:
@@ -404,13 +334,13 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
                          cancelled=cancelled_days, lead_min=cfg.lead_s // 60 if cfg else 30)
             try:
                 mailer.send(msg)
-            except smtplib.SMTPRecipientsRefused as exc:
+            except MailRecipientsRefused as exc:
                 outbox.mark_failed(store, key, f"refused: {exc.recipients}")
                 result["failed"].append({"email": p["email"], "error": "recipient refused"})
                 continue
-            except (OSError, smtplib.SMTPException) as exc:
-                outbox.mark_failed(store, key, str(exc))
-                raise PublishError(f"sending to {p['email']} via {smtp.describe()} failed: {exc}",
+            except MailError as exc:
+                outbox.mark_failed(store, key, exc.message)
+                raise PublishError(f"sending to {p['email']} failed: {exc.message}",
                                    hint="run the same command again to send the rest") from None
             outbox.mark_sent(store, key)
             result["sent"].append(p["email"])

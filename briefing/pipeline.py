@@ -25,9 +25,10 @@ from briefing import errors, locks
 from briefing.config import Settings
 from briefing.errors import BriefingError, InputError, StageFailed
 from briefing.faults import fault_point
-from briefing.fsutil import atomic_copy, atomic_write_text, sha256_file, sha256_text
+from briefing.fsutil import atomic_copy, atomic_write_text, sha256_text
 from briefing.ids import briefing_id
 from briefing.store import Artifact, Briefing, Store, now_iso
+from publish.files import sha256_file
 
 STAGES = ("ingest", "audio", "video", "transcribe", "translate", "summarize", "redact", "publish")
 PIPELINE_VERSION = 1

@@ -30,9 +30,9 @@ from urllib.parse import urlsplit
 from briefing import config
 from briefing.config import Setting, Settings
 from briefing.errors import BriefingError, ConfigError, InputError, JitsiError, NotFoundError, translated
-from briefing.fsutil import sha256_file
 from briefing.ids import briefing_id as make_briefing_id
 from briefing.store import Briefing, Store, now_iso
+from publish.files import sha256_file
 
 config.register(
     Setting("jibri.url", "", "Jibri's external HTTP API, e.g. http://127.0.0.1:2222."),
@@ -416,6 +416,13 @@ def ingest(store: Store, settings: Settings, bid: str | None, path: Path, *, que
     return _row(store, store.query("SELECT * FROM recordings WHERE id = ?", (rid,))[0])
 
 
+def _segment_seconds(value: str | float) -> float:
+    try:
+        return config.duration(value)
+    except ValueError:
+        raise InputError(f"bad segment length {value!r}", hint="use e.g. 10s, 6s or 1m") from None
+
+
 def _move_into(src: Path, dest: Path) -> bool:
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -633,7 +640,7 @@ def capture(store: Store, settings: Settings, bid: str, *, source: str | None = 
         raise InputError(f"the capture of {bid} was already stopped and joined",
                          hint="use --force to record more into the same briefing")
     with translated():
-        opts = rc.CaptureOptions(segment_seconds=rc.parse_segment(segment or settings["capture.segment"]),
+        opts = rc.CaptureOptions(segment_seconds=_segment_seconds(segment or settings["capture.segment"]),
                                  stall_timeout=float(settings["capture.stall_timeout"]))
         cap = rc.Capture(src, cdir, opts, on_event=on_event)
     rec = _latest(store, bid, "capture")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date as date_cls
 from pathlib import Path
@@ -24,17 +23,10 @@ from typing import Any
 from briefing import config
 from briefing.errors import ConfigError, InputError
 from briefing.store import Store, now_iso
+from briefing.text import fold, js_mark_class
 
-_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _WORD = re.compile(r"[^\W_]+")
 _SNIPPET_WORDS = 40
-
-
-def fold(text: str) -> str:
-    """Diacritics-insensitive form: "Đà Nẵng tiêm chủng" -> "da nang tiem chung"."""
-    text = unicodedata.normalize("NFD", text)
-    text = _MARKS.sub("", text).replace("đ", "d").replace("Đ", "D")
-    return unicodedata.normalize("NFC", text).lower()
 
 
 # -- the query language ------------------------------------------------------------------------------
@@ -408,7 +400,7 @@ def _page_html(title: str, language: str) -> str:
     ui = _UI.get(language, _UI["en"])
     lang = language if language in _UI else "en"
     esc = {k: html.escape(v) for k, v in ui.items()}
-    return (_PAGE.replace("{{lang}}", lang).replace("{{title}}", html.escape(title))
+    return (_PAGE.replace("{{lang}}", lang).replace("{{marks}}", js_mark_class()).replace("{{title}}", html.escape(title))
             .replace("{{ui_json}}", json.dumps(ui, ensure_ascii=False).replace("</", "<\\/"))
             .replace("{{search}}", esc["search"]).replace("{{placeholder}}", esc["placeholder"])
             .replace("{{button}}", esc["button"]).replace("{{all}}", esc["all"])
@@ -458,7 +450,7 @@ _PAGE = """<!DOCTYPE html>
   var form = document.getElementById("search-form"), out = document.getElementById("results"),
       count = document.getElementById("count");
   function fold(s) {
-    return s.normalize("NFD").replace(/[\\u0300-\\u036f\\u1ab0-\\u1aff\\u1dc0-\\u1dff\\u20d0-\\u20ff\\ufe20-\\ufe2f]/g, "")
+    return s.normalize("NFD").replace(/[{{marks}}]/g, "")
       .replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFC").toLowerCase();
   }
   var WORD = /[\\p{L}\\p{N}_]+/gu;

@@ -66,3 +66,23 @@ def for_terminal(text: str) -> str:
     """``text`` with every character a terminal would act on (except tab and newline) written as a visible
     ``\\uXXXX`` escape. Inside JSON output the escape reads back as the same character."""
     return _TERMINAL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# Combining marks (Combining Diacritical Marks and their Extended, Supplement, for Symbols, Half Marks
+# blocks): removed by :func:`fold`. The site search's JavaScript port is built from these same ranges.
+MARK_RANGES = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+_MARKS = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in MARK_RANGES) + "]")
+
+
+def fold(text: str) -> str:
+    """The project's one diacritics folder: "Đà Nẵng TIÊM CHỦNG" -> "da nang tiem chung" (Unicode NFD,
+    combining marks removed, đ → d, NFC, lower case). Search folds with it, ids build slugs on it, and the
+    site search page's JavaScript ``fold`` is the same steps (tests/briefing/test_fold.py runs both)."""
+    text = unicodedata.normalize("NFD", text)
+    text = _MARKS.sub("", text).replace("đ", "d").replace("Đ", "D")
+    return unicodedata.normalize("NFC", text).lower()
+
+
+def js_mark_class() -> str:
+    """:data:`MARK_RANGES` as the inside of a JavaScript regular-expression character class."""
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in MARK_RANGES)

@@ -1,5 +1,8 @@
 """Published files: written atomically (temporary name in the same folder, fsync, rename), world-readable
-(files 0644, directories 0755, whatever the umask); hashed in one pass (SHA-256 and size)."""
+(files 0644, directories 0755, whatever the umask); hashed in one pass (SHA-256 and size).
+
+The project's one file hasher (:func:`hash_file`, :func:`sha256_file`) and one atomic writer
+(:func:`write_atomic`): the application (``briefing/``) uses these too."""
 
 from __future__ import annotations
 
@@ -25,8 +28,14 @@ def make_dirs(path: Path, *, mode: int = 0o755) -> None:
         os.chmod(path, mode)
 
 
-def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never half of one."""
+def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o644) -> Path:
+    """Write ``data`` (text is written as UTF-8) to ``path`` so that a reader sees the old file or the new
+    one, never half of one: a temporary name in the same folder, fsync, then a rename. The file gets ``mode``
+    (0644 by default: published, readable by the web server), whatever the umask. A failed write leaves
+    nothing behind, and its OSError names ``path``. Returns ``path``."""
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -36,17 +45,29 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno is not None and not exc.filename:
+            exc.filename = str(path)  # a failed write (a full disk) names no file: name the one meant
         raise
+    return path
 
 
-def hash_file(path: Path) -> tuple[str, int]:
-    """SHA-256 (hex) and size of a file, read once in 1 MiB blocks."""
+def hash_file(path: Path | str, *, follow_symlinks: bool = True) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file, read once in 1 MiB blocks. With ``follow_symlinks=False`` a
+    symbolic link at ``path`` itself is refused (OSError) rather than followed."""
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     h = hashlib.sha256()
     size = 0
-    with open(path, "rb") as f:
+    with os.fdopen(os.open(path, flags), "rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
             size += len(chunk)
     return h.hexdigest(), size
+
+
+def sha256_file(path: Path | str, *, follow_symlinks: bool = True) -> str:
+    """SHA-256 (hex) of a file: :func:`hash_file` without the size."""
+    return hash_file(path, follow_symlinks=follow_symlinks)[0]

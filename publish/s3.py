@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from publish.targets import (CachePolicy, Hook, PlannedFile, SyncResult, TargetError, plan, sha256_file,
+from publish.files import sha256_file
+from publish.targets import (CachePolicy, Hook, PlannedFile, SyncResult, TargetError, plan,
                              stale)
 
 MiB = 1024 * 1024

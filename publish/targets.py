@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from publish.files import hash_file, make_dirs
+from publish.files import make_dirs, sha256_file
 
 MEDIA_TYPES: dict[str, str] = {
     ".mp4": "video/mp4",
@@ -122,10 +122,6 @@ def plan(site_dir: Path, *, cache: CachePolicy | None = None) -> list[PlannedFil
         out.append(PlannedFile(rel, p, rank, content_type(rel), cc, cd))
     out.sort(key=lambda f: (f.rank, *_within_rank(f)))
     return out
-
-
-def sha256_file(path: Path) -> str:
-    return hash_file(path)[0]
 
 
 def stale(planned: list[PlannedFile], present: list[str]) -> list[str]:

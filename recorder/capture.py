@@ -67,6 +67,10 @@ class CaptureOptions:
     poll_interval: float = 0.25
     stop_grace: float = 5.0  # seconds ffmpeg gets to close the last segment after SIGINT
 
+    def __post_init__(self) -> None:
+        if not self.segment_seconds >= 1:
+            raise CaptureError(f"segment length {self.segment_seconds:g} s is too short", hint="use 2s or more")
+
 
 @dataclass
 class CaptureResult:
@@ -126,20 +130,6 @@ def segments(out_dir: Path) -> list[Path]:
 def next_segment_number(out_dir: Path) -> int:
     segs = segments(out_dir)
     return int(SEGMENT_RE.match(segs[-1].name).group(1)) + 1 if segs else 0  # type: ignore[union-attr]
-
-
-def parse_segment(value: str | float | int) -> float:
-    """``10``, ``"10s"``, ``"1m"`` → seconds (2 s at least)."""
-    if isinstance(value, (int, float)):
-        secs = float(value)
-    else:
-        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*", str(value))
-        if not m:
-            raise CaptureError(f"bad segment length {value!r}", hint="use e.g. 10s, 6s or 1m")
-        secs = float(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, None: 1}[m.group(2)]
-    if secs < 1:
-        raise CaptureError(f"segment length {value!r} is too short", hint="use 2s or more")
-    return secs
 
 
 def check_source(source: str) -> str:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from briefing.config import Settings, load_settings
-from briefing.fsutil import sha256_file
+from publish.files import sha256_file
 from briefing.store import Artifact, Briefing, Store
 
 

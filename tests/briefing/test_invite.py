@@ -187,7 +187,7 @@ def test_smtp_failures_are_reported_and_a_rerun_finishes_the_work(run, smtp, ser
     assert r.code == 2 and "refused the login" in r.err and "wrong" not in r.err
     monkeypatch.setenv("BRIEFING_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")
     r = run("invite", occ["id"])
-    assert r.code == 1 and "cannot talk to the SMTP server" in r.err
+    assert r.code == 1 and "cannot reach the SMTP server" in r.err
     assert smtp.take() == {}
     monkeypatch.setenv("BRIEFING_SMTP_URL", f"smtp://press-office:p%40ss%20word@127.0.0.1:{smtp.port}")
     r = run("invite", occ["id"], "--json")
@@ -204,6 +204,20 @@ def test_invite_bad_inputs(run, smtp, series, monkeypatch) -> None:
     assert "BRIEFING_SMTP_URL" in run("invite", occ["id"]).err
     monkeypatch.delenv("BRIEFING_SMTP_FROM")
     assert "BRIEFING_SMTP_FROM" in run("invite", occ["id"]).err
+
+
+def test_invitations_never_send_a_password_in_clear(run, smtp, series, monkeypatch) -> None:
+    """The one SMTP client's reading: a login over plain SMTP only to this machine; on 587 STARTTLS is
+    required (the loopback server offers none, so nothing is sent)."""
+    occ = series["occs"][0]
+    monkeypatch.setenv("BRIEFING_SMTP_URL", "smtp://press-office:hunter2@mail.gov.example:25")
+    r = run("invite", occ["id"])
+    assert r.code == 2 and "clear text to mail.gov.example:25" in r.err and "hunter2" not in r.err
+    assert len(r.err.strip().splitlines()) == 1
+    monkeypatch.setenv("BRIEFING_SMTP_URL", f"smtp://press-office:p%40ss%20word@127.0.0.1:{smtp.port}?starttls=1")
+    r = run("invite", occ["id"])
+    assert r.code == 1 and "does not offer STARTTLS" in r.err
+    assert smtp.take() == {}
 
 
 @pytest.mark.parametrize("hour", [0, 8, 23])

@@ -74,3 +74,50 @@ def test_smtp_errors_are_clear() -> None:
     msg = mail.build_press_email(sender="a@b", to=["c@d"], subject="s", body="b")
     with pytest.raises(mail.MailError, match="cannot reach"):
         mail.send(msg, "smtp://127.0.0.1:1", timeout=2)
+
+
+@pytest.mark.parametrize(("url", "want"), [
+    # (host, port, mode, username, password)
+    ("smtp://relay.example", ("relay.example", 25, "plain", None, None)),
+    ("smtp://127.0.0.1:2525", ("127.0.0.1", 2525, "plain", None, None)),
+    ("smtp://u:s3cr3t@mail.example:587", ("mail.example", 587, "starttls", "u", "s3cr3t")),
+    ("smtp://u:s3cr3t@mail.example?starttls=1", ("mail.example", 587, "starttls", "u", "s3cr3t")),
+    ("smtp://u:s3cr3t@mail.example:2587?starttls=yes", ("mail.example", 2587, "starttls", "u", "s3cr3t")),
+    ("smtp://u:s3cr3t@mail.example:587?tls=1", ("mail.example", 587, "starttls", "u", "s3cr3t")),
+    ("smtp://mail.example:587?starttls=0", ("mail.example", 587, "plain", None, None)),
+    ("smtp://u:s3cr3t@localhost:587?starttls=0", ("localhost", 587, "plain", "u", "s3cr3t")),
+    ("smtp://u:s3cr3t@127.0.0.1:25", ("127.0.0.1", 25, "plain", "u", "s3cr3t")),
+    ("smtp://u:s3cr3t@[::1]:25", ("::1", 25, "plain", "u", "s3cr3t")),
+    ("smtps://user%40x:p%2Fw@mail.example", ("mail.example", 465, "ssl", "user@x", "p/w")),
+    ("smtps://u:s3cr3t@mail.example:2465?starttls=0", ("mail.example", 2465, "ssl", "u", "s3cr3t")),
+])
+def test_the_one_reading_of_smtp_urls(url, want) -> None:
+    s = mail.SmtpServer.from_url(url)
+    assert (s.host, s.port, s.mode, s.username, s.password) == want
+    assert s.password is None or s.password not in repr(s)
+
+
+@pytest.mark.parametrize(("url", "match"), [
+    ("smtp://u:p@mail.example", "password in clear text to mail.example:25"),
+    ("smtp://u:p@mail.example:587?starttls=0", "password in clear text to mail.example:587"),
+    ("smtp://u@10.0.0.5:2525", "password in clear text"),
+    ("smtp://mail.example?starttls=maybe", "neither 1 nor 0"),
+    ("smtp://mail.example:99999", "bad port"),
+    ("http://mail.example", "must look like smtp://"),
+    ("", "must look like smtp://"),
+])
+def test_smtp_urls_refused_with_one_line(url, match) -> None:
+    with pytest.raises(mail.MailUrlError, match=match) as err:
+        mail.SmtpServer.from_url(url)
+    assert "\n" not in str(err.value) and "BRIEFING_SMTP_URL" in err.value.hint
+
+
+def test_starttls_is_required_when_the_url_asks_for_it(smtp_server) -> None:
+    """The loopback server offers no STARTTLS: a URL on 587 (or with ?starttls=1) is refused before any
+    login or message, rather than sent in clear."""
+    url, box = smtp_server
+    port = url.rsplit(":", 1)[1]
+    msg = mail.build_press_email(sender="a@b", to=["c@d"], subject="s", body="b")
+    with pytest.raises(mail.MailError, match="does not offer STARTTLS"):
+        mail.send(msg, f"smtp://u:p@127.0.0.1:{port}?starttls=1")
+    assert box.messages == []

@@ -1,0 +1,87 @@
+"""The project's one file hasher and one atomic writer (publish/files.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+
+import pytest
+
+from publish.files import hash_file, sha256_file, write_atomic
+
+
+def test_one_hasher_digest_size_and_links(tmp_path):
+    data = os.urandom(3 * (1 << 20) + 17)  # more than one block
+    p = tmp_path / "a.bin"
+    p.write_bytes(data)
+    want = hashlib.sha256(data).hexdigest()
+    assert hash_file(p) == (want, len(data))
+    assert sha256_file(str(p)) == want
+    link = tmp_path / "link.bin"
+    link.symlink_to(p)
+    assert sha256_file(link) == want  # followed by default
+    with pytest.raises(OSError):
+        sha256_file(link, follow_symlinks=False)
+    with pytest.raises(FileNotFoundError):
+        sha256_file(tmp_path / "missing")
+
+
+def test_no_other_file_hasher_in_the_application():
+    """briefing/ and publish/ hash files only through publish.files (transcribe/ keeps its own: a library
+    may not import another)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for pkg in ("briefing", "publish"):
+        for f in (root / pkg).rglob("*.py"):
+            if f.name == "files.py" and f.parent.name == "publish":
+                continue
+            text = f.read_text(encoding="utf-8")
+            if "def sha256_file" in text or "def hash_file" in text or "def _sha256_no_follow" in text:
+                offenders.append(str(f.relative_to(root)))
+    assert offenders == []
+
+
+def test_one_atomic_writer_mode_text_and_failure(tmp_path):
+    old = os.umask(0o077)  # the mode is the writer's, whatever the umask
+    try:
+        p = write_atomic(tmp_path / "sub" / "page.html", "Đà Nẵng\n")
+        assert p == tmp_path / "sub" / "page.html"
+        assert p.read_bytes() == "Đà Nẵng\n".encode()
+        assert stat.S_IMODE(p.stat().st_mode) == 0o644
+        write_atomic(p, b"new", mode=0o600)
+        assert p.read_bytes() == b"new" and stat.S_IMODE(p.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+    # a failed write (here: the path is a folder) leaves no temporary file behind
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "x").write_text("x")
+    with pytest.raises(OSError) as err:
+        write_atomic(tmp_path / "dir", b"data")
+    assert str(tmp_path / "dir") in str(err.value)
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["dir", "sub"]
+
+
+def test_workspace_files_are_written_private_by_the_same_writer(tmp_path):
+    from briefing.fsutil import atomic_write_text
+
+    p = atomic_write_text(tmp_path / "transcript.txt", "xin chào")
+    assert p.read_text(encoding="utf-8") == "xin chào"
+    assert stat.S_IMODE(p.stat().st_mode) == 0o600
+
+
+def test_no_other_atomic_writer_in_the_application():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for pkg in ("briefing", "publish"):
+        for f in (root / pkg).rglob("*.py"):
+            if f.name == "files.py" and f.parent.name == "publish":
+                continue
+            text = f.read_text(encoding="utf-8")
+            if "def write_atomic" in text or "def atomic_write_bytes" in text:
+                offenders.append(str(f.relative_to(root)))
+    assert offenders == []
