@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import html
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -139,7 +139,7 @@ def _when(occ: Any) -> str:
 
 def _build(*, target: Any, occs_with_links: list[tuple[Any, str]], method: str, sequence: int,
            organizer: dict[str, str], person: dict[str, str], org_name: str,
-           cancelled: list[Any] = (), lead_min: int = 30) -> EmailMessage:
+           cancelled: Sequence[Any] = (), lead_min: int = 30) -> EmailMessage:
     from briefing.schedule import Occurrence
 
     is_occ = isinstance(target, Occurrence)
@@ -246,10 +246,10 @@ def _recipients(settings: Any, store: Any, target: Any, *, to: tuple[str, ...], 
             if p["email"]:
                 people.append({**p, "role": "press"})
     if cancel:  # everyone who was invited hears of the cancellation
-        for m in outbox.messages(store, briefing_id=key_id, kind="invitation"):
-            if m.key.startswith("invite:") and m.status == "sent":
-                people.append({"name": m.payload.get("name", ""), "email": m.target,
-                               "role": m.payload.get("role", "press")})
+        for sent in outbox.messages(store, briefing_id=key_id, kind="invitation"):
+            if sent.key.startswith("invite:") and sent.status == "sent":
+                people.append({"name": sent.payload.get("name", ""), "email": sent.target,
+                               "role": sent.payload.get("role", "press")})
     seen: dict[str, dict[str, str]] = {}
     for p in people:
         seen.setdefault(p["email"].lower(), {**p, "email": p["email"].lower()})
@@ -266,9 +266,10 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
     target = schedule.resolve(store, ident)
     if isinstance(target, schedule.Series) and not target.rrule:  # a one-off: its one occurrence
         target = schedule.find_occurrence(store, target.id, target.dtstart.date().isoformat())
-    is_occ = isinstance(target, schedule.Occurrence)
-    series = target.series if is_occ else target
-    cancel = target.cancelled if is_occ else target.status == "cancelled"
+    occ = target if isinstance(target, schedule.Occurrence) else None
+    series = occ.series if occ is not None else target
+    assert isinstance(series, schedule.Series)  # resolve() gives a series or one of its days
+    cancel = occ.cancelled if occ is not None else series.status == "cancelled"
     method = "CANCEL" if cancel else "REQUEST"
     sequence = target.sequence
     key_id = target.id
@@ -285,8 +286,8 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
     cancelled_days: list[Any] = []
 
     now = now or datetime.now(UTC)
-    if is_occ:
-        occs = [target]
+    if occ is not None:
+        occs = [occ]
     else:
         n = days if days is not None else int(settings["invite.days"])
         # n calendar days in the series' time zone, today first: the same days whatever the hour it runs
@@ -327,8 +328,8 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
                     link = jitsi.join_link(cfg, room=o.room, start=o.start, end=o.end, role=p["role"],
                                            name=p.get("name", ""), email=p["email"])["url"]
                 links.append((o, link))
-            if is_occ and not links:
-                links = [(target, "")]
+            if occ is not None and not links:
+                links = [(occ, "")]
             msg = _build(target=target, occs_with_links=links, method=method, sequence=sequence,
                          organizer=organizer, person=p, org_name=settings["organization.name"],
                          cancelled=cancelled_days, lead_min=cfg.lead_s // 60 if cfg else 30)
