@@ -130,9 +130,10 @@ class Batcher:
     batched call is not bit-for-bit the same as the same rows in another batch (int8 matrix products
     block differently for other batch sizes), so a batch that depended on which part was ready first
     made the transcript depend on how loaded the machine was. So the first batch waits for every
-    worker's first call (the parts prepare one after another: on 10 minutes the last lane's first part
-    starts about a second later than it would otherwise), groups are chosen by a fixed rule, and rows
-    are in the order of the workers (:meth:`enter`)."""
+    worker's first call (the parts prepare their VAD and features one after another, so decoding starts
+    once the last part is prepared; the cost against starting early was not measured on a quiet
+    machine), groups are chosen by a fixed rule, and rows are in the order of the workers
+    (:meth:`enter`)."""
 
     def __init__(self, model: Any, workers: int) -> None:
         self._model = model
