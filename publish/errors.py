@@ -11,3 +11,8 @@ class PublishError(Exception):
     """Base of every error raised by ``publish`` (site, targets, mail, notify, archive, manifest)."""
 
     hint: str = ""
+
+    def __init__(self, message: str = "", *, hint: str | None = None) -> None:
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
