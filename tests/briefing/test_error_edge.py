@@ -176,11 +176,16 @@ def test_botocore_errors_from_an_s3_target_are_explained_in_a_publish_error() ->
     (EOFError("truncated"), InputError),
     (ValueError("'xx' is not a valid language code (...)"), ConfigError),
     (MemoryError(), TranscriptionError),
+    ("av-invalid-data", InputError),  # PyAV (a ValueError, not an OSError): by its class, not its module name
 ])
 def test_recognition_vendor_errors_become_transcribe_errors_that_convert(vendor: Exception,
                                                                          expected: type[BriefingError]) -> None:
     from transcribe import whisper
 
+    if vendor == "av-invalid-data":
+        import av.error
+
+        vendor = av.error.InvalidDataError(errno.EINVAL, "Invalid data found when processing input")
     lib_exc = whisper._convert(vendor, Path("/srv/briefing.wav"))
     mapped = errors.convert(lib_exc)
     assert type(mapped) is expected and str(lib_exc) in str(mapped)
