@@ -202,3 +202,45 @@ def test_ctranslate2_refusing_a_damaged_model_is_a_model_error(tmp_path: Path) -
         WhisperTranscriber(tmp_path, device="cpu").load()
     assert "cannot load speech model" in str(info.value) and "damaged" in str(info.value)
     assert isinstance(info.value.__cause__.__cause__, RuntimeError)  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def refused_url():
+    """A loopback port bound but not listening: every connection is refused at once (no timing)."""
+    import socket
+
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    try:
+        yield f"127.0.0.1:{s.getsockname()[1]}"
+    finally:
+        s.close()
+
+
+def test_httpx_errors_at_the_jibri_call_site_become_jitsi_errors(refused_url: str) -> None:
+    from recorder.jibri import JibriClient
+
+    with pytest.raises(JitsiError, match="Jibri") as info, errors.translated():
+        JibriClient(f"http://{refused_url}", timeout=5).health()
+    assert "\n" not in str(info.value)
+
+
+def test_httpx_errors_at_the_manifest_call_site_become_publish_errors(refused_url: str) -> None:
+    from publish.manifest import _Fetcher
+
+    with pytest.raises(PublishError, match="cannot fetch") as info, errors.translated():
+        _Fetcher(timeout=5).get(f"http://{refused_url}/briefings/x/manifest.json")
+    assert type(info.value) is PublishError and info.value.hint
+
+
+def test_smtp_errors_at_the_mail_call_site_become_publish_errors(refused_url: str) -> None:
+    from email.message import EmailMessage
+
+    from publish import mail
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "press@gov.example", "a@b.example", "x"
+    msg.set_content("x")
+    with pytest.raises(PublishError, match="cannot reach the SMTP server") as info, errors.translated():
+        mail.send(msg, f"smtp://{refused_url}", timeout=5)
+    assert type(info.value) is PublishError and "BRIEFING_SMTP_URL" in str(info.value)
