@@ -42,7 +42,7 @@ from typing import Any
 
 from briefing import config, locks
 from briefing.config import Setting, Settings
-from briefing.errors import BriefingError, ConfigError, InputError, NotFoundError
+from briefing.errors import ArchiveError, ConfigError, InputError, NotFoundError, translated
 from briefing.store import Store, now_iso
 from publish.files import sha256_file
 
@@ -67,10 +67,6 @@ ROLE_DIRS = {"source": "recording", "speech": "media", "video": "media", "audio"
 MEDIA_SUFFIXES = {".mp4", ".m4a", ".jpg", ".jpeg", ".webm", ".mp3", ".wav", ".ogg", ".opus", ".png"}
 SECRET_WORDS = ("secret", "token", "password", "jwt", "key")
 RECORD_TABLES = ("schedule_occurrences", "schedule_series", "jitsi_reservations", "invitations", "outbox")
-
-
-class ArchiveError(BriefingError):
-    pass
 
 
 # -- retention classes --------------------------------------------------------------------------------
@@ -196,10 +192,6 @@ def _s3(settings: Settings) -> Any:
     return S3Archive(settings["archive.s3_bucket"], prefix=settings["archive.s3_prefix"],
                      endpoint_url=settings["archive.s3_endpoint_url"] or None,
                      region=settings["archive.s3_region"] or None)
-
-
-def _converted(exc: Exception) -> ArchiveError:
-    return ArchiveError(str(exc), hint=getattr(exc, "hint", ""))
 
 
 # -- gathering the package -------------------------------------------------------------------------------
@@ -382,10 +374,8 @@ def create(store: Store, settings: Settings, briefing_id: str, *, retention_clas
                 shutil.copyfile(it.src, dest)
             else:
                 dest.write_bytes(it.data or b"")
-        try:
+        with translated():
             check = lib.make_bag(staging, _bag_info(settings, b, cls, shown_until, version))
-        except lib.ArchiveError as exc:
-            raise _converted(exc) from exc
         files: dict[str, dict[str, Any]] = {}
         bad = []
         for it in items:
@@ -405,10 +395,8 @@ def create(store: Store, settings: Settings, briefing_id: str, *, retention_clas
         objects: dict[str, str] = {}
         if s3:
             target = _s3(settings)
-            try:
+            with translated():
                 objects = target.upload_bag(staging, name, retain_until=until, mode=settings["archive.lock_mode"])
-            except lib.ArchiveError as exc:
-                raise _converted(exc) from exc
             location = target.url(name)
         else:
             final = root / b.id / f"v{version}"
@@ -486,10 +474,8 @@ def verify(store: Store, settings: Settings, ref: str, *, version: int | None = 
     p = Path(ref)
     rec: ArchiveRecord | None = None
     if store.find_briefing(ref) is None and (p.exists() or os.sep in ref):
-        try:
+        with translated():
             check = lib.validate_bag(p)
-        except lib.ArchiveError as exc:
-            raise _converted(exc) from exc
         bid = str(check.info.get("External-Identifier", "")) or None
         for r in records(store, bid) if bid else []:
             if Path(r.location).resolve() == p.resolve():
@@ -520,12 +506,10 @@ def verify(store: Store, settings: Settings, ref: str, *, version: int | None = 
     with tempfile.TemporaryDirectory(prefix="verify-", dir=_temp_dir(settings)) as tmp:
         if rec.target == "s3":
             target = _s3(settings)
-            try:
+            with translated():
                 target.download_bag(rec.bag_name, Path(tmp), versions=rec.objects or None)
                 key = target.key(rec.bag_name, "bagit.txt")
                 r = target.retention(key, rec.objects.get(key))
-            except lib.ArchiveError as exc:
-                raise _converted(exc) from exc
             until = r.get("retain_until")
             retention = {"mode": r.get("mode"), "retain_until": until.isoformat() if until else None}
             if rec.retain_until and (r.get("mode") != settings["archive.lock_mode"] or until is None):
@@ -579,14 +563,12 @@ def restore(store: Store, settings: Settings, briefing_id: str, dest: Path, *,
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise InputError(f"{dest} is not empty", hint="restore into a new or empty directory")
     dest.mkdir(parents=True, exist_ok=True)
-    try:
+    with translated():
         if rec.target == "s3":
             _s3(settings).download_bag(rec.bag_name, dest, versions=rec.objects or None)
         else:
             lib.copy_bag(Path(rec.location), dest)
         check = lib.validate_bag(dest)
-    except lib.ArchiveError as exc:
-        raise _converted(exc) from exc
     errors = list(check.errors)
     e2, warnings = _compare(check, rec, store, None)
     errors += e2

@@ -57,11 +57,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from briefing import outbox
 from briefing.config import Setting, Settings, duration, register
-from briefing.errors import ConfigError, PublishError
+from briefing.errors import ConfigError, PublishError, translated
 from briefing.faults import fault_point
 from briefing.store import Store, now_iso
 
@@ -227,7 +227,7 @@ def generate_key(settings: Settings, out: Path | None = None, *, force: bool = F
                                                           "with the old key), or --out to write elsewhere")
     if path.exists() and path == default_key_path(settings):  # the replaced key's releases stay verifiable
         ring = load_keyring(settings)
-        with _translated():
+        with translated():
             try:
                 old = pm.add_key(ring, pm.public_key_pem(path.read_bytes()), created=_today())
                 old["retired"] = old.get("retired") or _today()
@@ -236,7 +236,7 @@ def generate_key(settings: Settings, out: Path | None = None, *, force: bool = F
         if old is not None:
             save_keyring(settings, ring, site=settings.site_dir.is_dir())
     pem = pm.generate_private_key()
-    with _translated():
+    with translated():
         pm.write_private_key(path, pem)
         fp = pm.fingerprint(pm.public_key_pem(pem))
     return {"path": str(path), "fingerprint": fp}
@@ -261,7 +261,7 @@ def signing_key(settings: Settings, *, create: bool = True) -> bytes:
 def key_fingerprint(settings: Settings) -> str:
     from publish import manifest as pm
 
-    with _translated():
+    with translated():
         return pm.fingerprint(pm.public_key_pem(signing_key(settings)))
 
 
@@ -285,7 +285,7 @@ def load_keyring(settings: Settings) -> dict[str, Any]:
     signing-key.pub, the key of the earlier releases."""
     from publish import manifest as pm
 
-    with _translated():
+    with translated():
         path = keyring_path(settings)
         ring = pm.parse_keyring(path.read_bytes() if path.is_file() else None)
         if path.is_file():
@@ -334,7 +334,7 @@ def save_keyring(settings: Settings, ring: dict[str, Any], *, site: bool = True)
     from publish import manifest as pm
     from publish.files import write_atomic
 
-    with _translated():
+    with translated():
         data = pm.keyring_bytes(ring)
         path = keyring_path(settings)
         if not (path.is_file() and path.read_bytes() == data):
@@ -349,7 +349,7 @@ def publish_keys(settings: Settings, site_dir: Path, private_pem: bytes) -> dict
     from publish import manifest as pm
 
     ring = load_keyring(settings)
-    with _translated():
+    with translated():
         public = pm.public_key_pem(private_pem)
         entry = pm.add_key(ring, public, created=_today(), first_used=_today())
         if entry.get("revoked"):
@@ -385,7 +385,7 @@ def rotate_key(settings: Settings, out: Path | None = None) -> dict[str, Any]:
         raise ConfigError(f"{target} already exists", hint="pass --out with a new file name")
     ring = load_keyring(settings)
     old_fp: str | None = None
-    with _translated():
+    with translated():
         old_pem = None
         if configured:
             old_pem = signing_key(settings)
@@ -409,7 +409,7 @@ def rotate_key(settings: Settings, out: Path | None = None) -> dict[str, Any]:
     site_has = settings.site_dir.is_dir()
     save_keyring(settings, ring, site=site_has)
     if site_has and not configured and out is None:
-        with _translated():
+        with translated():
             pm.write_public_key(settings.site_dir, new_pem)
     return {"path": str(target), "fingerprint": new_fp, "previous": old_fp,
             "retired_private_key": str(retired_path) if retired_path else None,
@@ -461,23 +461,6 @@ def list_keys(settings: Settings) -> dict[str, Any]:
     return {"in_use": in_use, "keys": [{k: v for k, v in e.items() if k != "public_key"} for e in ring["keys"]]}
 
 
-class _translated:
-    """Turn publish/ library errors into PublishError (the errors module knows them by module name)."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, typ: Any, exc: Any, tb: Any) -> Literal[False]:  # it raises or lets through
-        if exc is None or isinstance(exc, (PublishError, ConfigError)):
-            return False
-        from briefing.errors import convert
-
-        mapped = convert(exc)
-        if mapped is None:
-            return False
-        raise mapped from exc
-
-
 # ------------------------------------------------------------------------------------------ the release
 
 
@@ -504,7 +487,7 @@ def sign_release(settings: Settings, bid: str, directory: Path | None = None) ->
     meta = _release_meta(site_dir, bid) if directory is None else _read_meta(bdir / "release.json", bid)
     key = signing_key(settings)
     publish_keys(settings, site_dir, key)  # signing-key.pub, and the keyring with every earlier key
-    with _translated():
+    with translated():
         return pm.write_signed_manifest(bdir, metadata={k: meta.get(k) for k in _MANIFEST_META}, private_pem=key)
 
 
@@ -766,7 +749,7 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
         try:
             def hook(f: Any, _n: str = t.name) -> None:
                 fault_point(f"target:{_n}:{f.rel}")
-            with _translated():
+            with translated():
                 res = sync_local(site_dir, t.spec, before=hook) if t.kind == "local" else \
                     sync_s3(site_dir, t.spec, before=hook)
         except PublishError as exc:

@@ -12,10 +12,15 @@
     ├── PublishError              a publishing target or channel failed
     ├── JitsiError                Jitsi / Jibri / reservation endpoints refused or are unreachable
     ├── StoreError                the SQLite store cannot be opened or migrated
+    ├── ArchiveError              an archive package cannot be made, copied, verified or pruned
     └── DiskFullError             a write failed with ENOSPC: says the disk is full, and where
 
-Library errors (recorder/, transcribe/, publish/) are converted here by :func:`translated`, keeping the
-library's message (which already names the file and says what to do).
+This module is the one edge where library errors (recorder/, transcribe/, publish/, each with one base
+error) become BriefingErrors: :func:`convert` looks their class up in :func:`library_errors` (by class,
+most specific first) and keeps the library's message, which already names the file and says what to do;
+:func:`translated` does it for a ``with`` block. The libraries turn their vendors' errors (httpx, botocore,
+smtplib, ctranslate2 ...) into their own, so those arrive here as library errors; a full disk (ENOSPC)
+anywhere is a DiskFullError.
 """
 
 from __future__ import annotations
@@ -88,6 +93,10 @@ class StoreError(BriefingError):
     pass
 
 
+class ArchiveError(BriefingError):
+    pass
+
+
 class DiskFullError(BriefingError):
     pass
 
@@ -141,36 +150,45 @@ def disk_full(exc: OSError, *, places: Iterable[os.PathLike[str] | str] = ()) ->
                               "command again")
 
 
+def library_errors() -> tuple[tuple[type[BaseException], type[BriefingError]], ...]:
+    """Which BriefingError each library error class becomes: the first row whose class the error is an
+    instance of wins, so subclasses come before their bases. The libraries are imported here, lazily (they
+    are heavy, and a command that never calls them should not pay for them)."""
+    import publish.archive
+    import publish.errors
+    import recorder.errors
+    import recorder.jibri
+    import transcribe.errors
+
+    return (
+        (recorder.errors.ToolNotFound, ToolMissingError),
+        (recorder.jibri.JibriError, JitsiError),
+        (recorder.errors.RecorderError, InputError),  # media, ffmpeg, capture
+        (transcribe.errors.ModelError, ModelError),
+        (transcribe.errors.LanguageError, ConfigError),
+        (transcribe.errors.AudioError, InputError),
+        (transcribe.errors.TranscribeError, TranscriptionError),
+        (publish.archive.ArchiveError, ArchiveError),
+        (publish.errors.PublishError, PublishError),  # site, targets, mail, notify, manifest
+    )
+
+
 def convert(exc: BaseException, *, places: Iterable[os.PathLike[str] | str] = ()) -> BriefingError | None:
-    """Map a library exception to our tree, or None if it is not one we know. A full disk (ENOSPC) is a
-    DiskFullError naming the file, or else the fullest of ``places``."""
-    msg = str(exc)
-    hint = getattr(exc, "hint", "") or ""
-    mod = type(exc).__module__.split(".")[0]
-    name = type(exc).__name__
+    """Map a library exception to our tree by its class, or None if it is not one we know. A full disk
+    (ENOSPC) is a DiskFullError naming the file, or else the fullest of ``places``."""
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return disk_full(exc, places=places)
-    if mod in ("recorder", "transcribe", "publish"):
-        if msg.startswith("the disk is full"):  # the library said so itself, and where
-            return DiskFullError(msg, hint=hint)
-        cause = _enospc(exc)
-        if cause is not None:  # a library error raised from a full disk: say that, not the library's guess
-            return disk_full(cause, places=places)
-    if mod == "recorder":
-        if name == "ToolNotFound":
-            return ToolMissingError(msg, hint=hint)
-        return InputError(msg, hint=hint)
-    if mod == "transcribe":
-        if name == "ModelError":
-            return ModelError(msg, hint=hint)
-        if name in ("LanguageError",):
-            return ConfigError(msg, hint=hint)
-        if name == "AudioError":
-            return InputError(msg, hint=hint)
-        return TranscriptionError(msg, hint=hint)
-    if mod == "publish":
-        return PublishError(msg, hint=hint)
-    return None
+    ours = next((b for lib, b in library_errors() if isinstance(exc, lib)), None)
+    if ours is None:
+        return None
+    msg = str(exc)
+    hint = getattr(exc, "hint", "") or ""
+    if msg.startswith("the disk is full"):  # the library said so itself, and where
+        return DiskFullError(msg, hint=hint)
+    cause = _enospc(exc)
+    if cause is not None:  # a library error raised from a full disk: say that, not the library's guess
+        return disk_full(cause, places=places)
+    return ours(msg, hint=hint)
 
 
 @contextlib.contextmanager

@@ -494,12 +494,9 @@ def jibri_client(settings: Settings) -> Any:
 
 
 def _jibri(fn: Callable[[], Any]) -> Any:
-    from recorder.jibri import JibriError
-
-    try:
+    """Call the Jibri client; its errors become JitsiError (errors.convert)."""
+    with translated():
         return fn()
-    except JibriError as exc:
-        raise JitsiError(exc.message, hint=exc.hint) from exc
 
 
 def _room_of(store: Store, b: Briefing) -> str:

@@ -23,10 +23,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from publish.errors import PublishError
+
 logging.getLogger("bagit").setLevel(logging.WARNING)
 
 
-class ArchiveError(Exception):
+class ArchiveError(PublishError):
     def __init__(self, message: str, *, hint: str = "") -> None:
         super().__init__(message)
         self.hint = hint

@@ -30,12 +30,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from publish.errors import PublishError
+
 URL_FORMS = "smtp://user:password@host:587 (STARTTLS), smtps://user:password@host:465 or smtp://host:25"
 _YES = ("1", "true", "yes", "on")
 _NO = ("0", "false", "no", "off")
 
 
-class MailError(Exception):
+class MailError(PublishError):
     hint = "check BRIEFING_SMTP_URL (host, port, login) and the press list; the email stays in the outbox"
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from publish.errors import PublishError
 from publish.files import hash_file, write_atomic
 
 FORMAT = "briefing-manifest/1"
@@ -52,7 +53,7 @@ KEYRING_FORMAT = "briefing-keyring/1"
 _SKIP = {MANIFEST_NAME, SIGNATURE_NAME}
 
 
-class ManifestError(Exception):
+class ManifestError(PublishError):
     """A key cannot be read, or a manifest cannot be fetched or parsed."""
 
     hint: str = "check the key file, or the path or URL of the published release"

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from publish.errors import PublishError
 
-class NotifyError(Exception):
+
+class NotifyError(PublishError):
     hint = "check the channel's URL and token; `briefing status ID` lists the failed channels"
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:

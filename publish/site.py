@@ -63,6 +63,7 @@ from typing import Any, Callable, Iterable, Iterator
 from jinja2 import Environment, PackageLoader
 
 from publish import i18n
+from publish.errors import PublishError
 from publish.files import hash_file, make_dirs as _mkdirs, write_atomic
 from publish.types import Release, SiteOptions
 
@@ -104,7 +105,7 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _VERSION_DIR_RE = re.compile(r"^v([0-9]+)$")
 
 
-class SiteError(Exception):
+class SiteError(PublishError):
     """The site cannot be written (bad release, missing file, unwritable directory)."""
 
     hint: str = "check the release's files exist and the site directory is writable"

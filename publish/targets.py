@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from publish.errors import PublishError
 from publish.files import make_dirs, sha256_file
 
 MEDIA_TYPES: dict[str, str] = {
@@ -152,7 +153,7 @@ class SyncResult:
                 "removed": len(self.removed), "aborted_uploads": self.aborted_uploads}
 
 
-class TargetError(Exception):
+class TargetError(PublishError):
     """A target could not be written; ``result`` says what was done before the failure."""
 
     hint = "fix the target (credentials, bucket, disk) and run `briefing publish ID` again; finished files are skipped"

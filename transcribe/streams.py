@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from transcribe.errors import TranscribeError
+
 SAMPLE_RATE = 16000
 # 10 minutes on 2 cores, two lanes, alternating runs: 4 parts 64.1/63.0/64.0 s, 6 parts 54.6/54.8/58.2 s,
 # 8 parts 60.9/58.4/61.9 s (parts of 75 s: more of the work is their last, part-empty windows).
@@ -37,8 +39,13 @@ MAX_STREAMS = 6
 MIN_PART_S = 90.0  # a part shorter than three windows wastes its last, part-empty batches
 
 
-class Cancelled(Exception):
+class Cancelled(TranscribeError):
     """The caller stopped the transcription (Ctrl-C, or its progress callback raised)."""
+
+    hint = "run the same command again to transcribe it"
+
+    def __init__(self, message: str = "the transcription was cancelled", *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
 
 
 def auto_streams(duration: float, lanes: int = 1, most: int = MAX_STREAMS) -> int:

@@ -551,9 +551,10 @@ def decode_samples(path: Path | str) -> Any:
 def _convert(e: Exception, audio_path: Path) -> TranscribeError:
     if isinstance(e, TranscribeError):
         return e
+    from av.error import FFmpegError  # PyAV, which faster-whisper decodes with: every error of it is one
+
     text = str(e).splitlines()[0] if str(e) else type(e).__name__
-    mod = type(e).__module__ or ""
-    if mod.startswith("av") or isinstance(e, (OSError, EOFError)):
+    if isinstance(e, (FFmpegError, OSError, EOFError)):
         return AudioError(f"cannot decode audio {audio_path.name}: {text}")
     if isinstance(e, ValueError) and "language code" in text:
         return LanguageError(f"unknown language code: {text.split(' (')[0]}")
