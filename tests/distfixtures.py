@@ -4,7 +4,6 @@ HTTP receiver for apprise's json:// posts. Import the fixtures you need into a t
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import uuid
@@ -15,11 +14,9 @@ from typing import Any
 
 import pytest
 
+from tests.net import free_port
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+
 
 
 # ------------------------------------------------------------------------------------------------ S3
@@ -164,7 +161,7 @@ def make_briefing(home: Path, bid: str = "2026-11-25-daily-briefing", *, video_b
     from briefing import pipeline
     from briefing.config import load_settings
     from briefing.store import Briefing, Store
-    from tests.publish.conftest import make_summary, make_transcript
+    from tests.publish.helpers import make_summary, make_transcript
     from transcribe import formats
 
     settings = load_settings(home)

@@ -13,7 +13,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import jwt
 import pytest
 
-from tests.briefing.conftest import APP_ID, SECRET, free_port, local_start
+from tests.briefing.helpers_jitsi import APP_ID, SECRET, local_start
+from tests.net import free_port
 
 
 def _verify(token: str, key=SECRET, algorithms=("HS256",), **options) -> dict:

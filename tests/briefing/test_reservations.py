@@ -16,7 +16,8 @@ import pytest
 
 from briefing import reservations, schedule
 from briefing.store import Store
-from tests.briefing.conftest import free_port, local_start
+from tests.briefing.helpers_jitsi import local_start
+from tests.net import free_port
 
 UA = {"User-Agent": "Prosody (0.12.4; Linux)"}
 
