@@ -8,13 +8,13 @@ import threading
 import time
 import uuid
 from email import message_from_bytes, policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.net import free_port
+from tests.net import QuietHTTPServer, free_port
 
 
 
@@ -130,7 +130,7 @@ def receiver() -> Any:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = QuietHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     rec.port = server.server_address[1]
     t = threading.Thread(target=server.serve_forever, daemon=True)

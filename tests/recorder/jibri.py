@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
+from tests.net import QuietHTTPServer
 
 
 def health_json(busy: str = "IDLE", healthy: str = "HEALTHY", env: str | None = None) -> dict:
@@ -84,7 +85,7 @@ class FakeJibri:
                     return self._send(200)
                 self._send(404)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
