@@ -62,8 +62,9 @@ rtmp {{
 }}
 """)
         nginx = NGINX if Path(NGINX).is_file() else shutil.which("nginx")
-        self.proc = subprocess.Popen([nginx, "-p", str(self.dir), "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                     stderr=open(self.dir / "stderr.log", "wb"))
+        with open(self.dir / "stderr.log", "wb") as err:  # nginx holds its own copy of the descriptor
+            self.proc = subprocess.Popen([nginx, "-p", str(self.dir), "-c", str(conf)], stdout=subprocess.DEVNULL,
+                                         stderr=err)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with socket.socket() as s:
