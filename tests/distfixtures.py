@@ -4,22 +4,19 @@ HTTP receiver for apprise's json:// posts. Import the fixtures you need into a t
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import uuid
 from email import message_from_bytes, policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.net import QuietHTTPServer, free_port
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+
 
 
 # ------------------------------------------------------------------------------------------------ S3
@@ -133,7 +130,7 @@ def receiver() -> Any:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = QuietHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     rec.port = server.server_address[1]
     t = threading.Thread(target=server.serve_forever, daemon=True)
@@ -164,7 +161,7 @@ def make_briefing(home: Path, bid: str = "2026-11-25-daily-briefing", *, video_b
     from briefing import pipeline
     from briefing.config import load_settings
     from briefing.store import Briefing, Store
-    from tests.publish.conftest import make_summary, make_transcript
+    from tests.publish.helpers import make_summary, make_transcript
     from transcribe import formats
 
     settings = load_settings(home)

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
 import cli
-
-APP_ID = "briefing-test"
-SECRET = "a-long-test-secret-of-at-least-32-bytes!"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.briefing.helpers_jitsi import APP_ID, SECRET
 
 
 class Result:
@@ -53,8 +43,3 @@ def jitsi_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     return env
-
-
-def local_start(delta: timedelta) -> str:
-    """A --start value (UTC wall clock, minute precision) `delta` from now."""
-    return (datetime.now(timezone.utc) + delta).strftime("%Y-%m-%dT%H:%M")

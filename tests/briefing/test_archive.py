@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import os
-import socket
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -18,9 +17,8 @@ from briefing import archive, export
 from briefing.errors import BriefingError, InputError, NotFoundError
 from briefing.store import Briefing
 from cli import cli
-from tests.briefing.helpers_archive import env, make_briefing
+from tests.briefing.helpers_archive import BID, env, make_briefing, moto_server, s3  # noqa: F401  (fixtures)
 
-BID = "2026-03-02-hop-bao-chinh-phu"
 FIGS = [{"value": 1240, "said": "1.240", "label": "ca mắc mới", "start": 61.4, "end": 63.0, "segment_id": 1},
         {"value": 3.5, "said": "3,5 phần trăm", "label": "tăng trưởng", "start": 125.0, "end": 127.0,
          "segment_id": 2}]
@@ -234,41 +232,6 @@ def test_retention_classes_from_config(one) -> None:
 
 
 # -- S3 with Object Lock: moto's server mode, reached through boto3 over HTTP -----------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def moto_server():
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def s3(moto_server, monkeypatch: pytest.MonkeyPatch):
-    import boto3
-
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    bucket = f"archive-{os.urandom(4).hex()}"
-    client = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
-    client.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
-    monkeypatch.setenv("BRIEFING_ARCHIVE_S3_BUCKET", bucket)
-    monkeypatch.setenv("BRIEFING_ARCHIVE_S3_ENDPOINT_URL", moto_server)
-    monkeypatch.setenv("BRIEFING_ARCHIVE_S3_REGION", "us-east-1")
-    monkeypatch.setenv("BRIEFING_ARCHIVE_RETENTION_YEARS", "7")
-    return client, bucket
-
-
 def test_s3_object_lock_compliance_retention(one, s3, tmp_path: Path) -> None:
     client, bucket = s3
     from briefing.config import load_settings

@@ -15,8 +15,7 @@ import pytest
 from briefing import archive
 from briefing.config import load_settings
 from briefing.store import Store
-from tests.briefing.helpers_archive import env, make_briefing
-from tests.briefing.test_archive import BID, moto_server, s3  # noqa: F401  (fixtures)
+from tests.briefing.helpers_archive import BID, env, make_briefing, moto_server, s3  # noqa: F401  (fixtures)
 
 LATER = datetime.now(timezone.utc) + timedelta(days=400)
 

@@ -10,7 +10,7 @@ import pytest
 from briefing import daily, pipeline, recording, schedule
 from briefing.config import load_settings
 from briefing.store import Store
-from tests.briefing.test_recording import jibri_session_dir
+from tests.briefing.helpers_recording import jibri_session_dir
 
 UTC = timezone.utc
 START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 09:00 in Asia/Ho_Chi_Minh

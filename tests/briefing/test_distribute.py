@@ -212,6 +212,8 @@ def test_kill_during_publish_then_rerun_notifies_each_channel_exactly_once(brief
     finally:
         if proc.poll() is None:
             proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
     receiver.release.set()
     assert receiver.count("one") == 1 and receiver.count("two") == 1 and receiver.count("three") == 0
 

@@ -16,7 +16,7 @@ import pytest
 from briefing import corrections, errors, pipeline
 from briefing.config import load_settings
 from briefing.errors import ConfigError, DiskFullError, InputError
-from tests.briefing.conftest import SECRET
+from tests.briefing.helpers_jitsi import SECRET
 from tests.distfixtures import make_briefing
 
 BID = "2026-11-25-daily-briefing"

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.briefing.conftest import free_port
+from tests.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 # The child ignores SIGINT before it becomes `briefing`, as nohup, `cmd &` and some CI runners do: the

@@ -14,7 +14,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from icalendar import Calendar
 
-from tests.briefing.conftest import SECRET, free_port
+from tests.briefing.helpers_jitsi import SECRET
+from tests.net import free_port
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

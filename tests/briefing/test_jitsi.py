@@ -6,14 +6,15 @@ import json
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jwt
 import pytest
 
-from tests.briefing.conftest import APP_ID, SECRET, free_port, local_start
+from tests.briefing.helpers_jitsi import APP_ID, SECRET, local_start
+from tests.net import QuietHTTPServer, free_port
 
 
 def _verify(token: str, key=SECRET, algorithms=("HS256",), **options) -> dict:
@@ -182,7 +183,7 @@ class MucSize:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

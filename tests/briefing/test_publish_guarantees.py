@@ -73,7 +73,7 @@ def assert_plays_its_own_media(vdir: Path, want: dict[str, str]) -> None:
 
 def add_translation(store: Store, settings, bid: str = BID) -> None:
     """What the translate stage leaves (an English track), without running Whisper."""
-    from tests.publish.conftest import make_transcript
+    from tests.publish.helpers import make_transcript
     from transcribe import formats
 
     t = make_transcript(texts=["Good morning.", "The ministry recorded new cases.", "Occupancy is low.",
@@ -150,7 +150,7 @@ def test_a_version_is_never_published_twice_with_other_content(briefing_env: Pat
 
     from publish import site as site_mod
     from publish.site import SiteError
-    from tests.publish.conftest import make_summary, make_transcript
+    from tests.publish.helpers import make_summary, make_transcript
     from transcribe import formats
 
     store, settings = make_briefing(briefing_env, BID)
@@ -204,7 +204,7 @@ def modes(root: Path) -> list[str]:
 
 def test_every_published_file_is_readable_by_the_web_server(briefing_env: Path, tmp_path: Path) -> None:
     from publish.live import write_live_page
-    from tests.publish.conftest import make_transcript
+    from tests.publish.helpers import make_transcript
 
     www = tmp_path / "www"
     briefing_env.mkdir(parents=True, exist_ok=True)

@@ -15,29 +15,11 @@ from briefing import recording
 from briefing.config import load_settings
 from briefing.errors import InputError, JitsiError
 from briefing.store import Briefing, Store
+from tests.briefing.helpers_recording import BID, ROOM, jibri_session_dir
+from tests.recorder.jibri import FakeJibri
 from tests.recorder.media import make_video_with_speech
-from tests.recorder.test_jibri import FakeJibri
 
 REPO = Path(__file__).resolve().parents[2]
-BID = "2026-11-25-daily-press-briefing"
-ROOM = "daily-press-briefing-k3x9q2"
-
-
-def jibri_session_dir(base: Path, session_id: str = BID, *, room: str = ROOM) -> Path:
-    """A per-session directory as Jibri leaves it: <room>_<local time>.mp4 and metadata.json."""
-    d = base / session_id
-    make_video_with_speech(d / f"{room}_2026-11-25-09-00-03.mp4")
-    (d / "metadata.json").write_text(json.dumps({
-        "meeting_url": f"https://meet.gov.example/{room}",
-        "participants": [
-            {"user": {"id": "chair-1", "name": "Minister Nguyen Van A", "email": "a@gov.example",
-                      "avatar": ""}, "group": "press-office"},
-            {"user": {"id": "sp-2", "name": "Dr. Tran Thi B"}},
-            {"user": {"id": "sp-2", "name": "Dr. Tran Thi B"}},
-        ],
-        "share": True,
-    }))
-    return d
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ import pytest
 
 from briefing import reservations, schedule
 from briefing.store import Store
-from tests.briefing.conftest import free_port, local_start
+from tests.briefing.helpers_jitsi import local_start
+from tests.net import free_port
 
 UA = {"User-Agent": "Prosody (0.12.4; Linux)"}
 
@@ -46,10 +47,29 @@ def rooms(briefing_env: Path) -> dict[str, str]:
     return out
 
 
-def _serve(home: Path, token: str = ""):
-    server = reservations.make_server(str(home / "briefing.db"), host="127.0.0.1", port=0, token=token)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+class _Running:
+    """A waitress server run on a thread and stopped from inside its own loop: closing its sockets from another
+    thread races the loop's select() ("Bad file descriptor" raised in the server thread, into a later test)."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.effective_port = server.effective_port
+        self.thread = threading.Thread(target=server.run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        from waitress import wasyncore
+
+        # every dispatcher closed by the loop itself empties its map, so the loop returns
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map, ignore_all=True))
+        self.thread.join(60)
+        assert not self.thread.is_alive(), "the reservation server did not stop"
+        self.server.task_dispatcher.shutdown()
+
+
+def _serve(home: Path, token: str = "", **kw):
+    server = _Running(reservations.make_server(str(home / "briefing.db"), host="127.0.0.1", port=0, token=token,
+                                               **kw))
     return server, f"http://127.0.0.1:{server.effective_port}"
 
 
@@ -276,9 +296,7 @@ def test_a_hundred_idle_connections_do_not_starve_prosody(rooms, briefing_env) -
 
 
 def test_idle_connections_are_closed_by_the_server(rooms, briefing_env) -> None:
-    server = reservations.make_server(str(briefing_env / "briefing.db"), host="127.0.0.1", port=0,
-                                      idle_timeout_s=1)
-    threading.Thread(target=server.run, daemon=True).start()
+    server, _ = _serve(briefing_env, idle_timeout_s=1)
     try:
         idle = socket.create_connection(("127.0.0.1", server.effective_port), timeout=60)
         half = socket.create_connection(("127.0.0.1", server.effective_port), timeout=60)

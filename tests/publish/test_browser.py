@@ -103,7 +103,7 @@ def page():
             browser.close()
 
 
-def test_captions_load_and_timestamps_seek(served, page):
+def test_captions_load_and_timestamps_seek(served, page, tmp_path):
     errors: list[str] = []
     external: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -138,7 +138,7 @@ def test_captions_load_and_timestamps_seek(served, page):
     page.evaluate("document.getElementById('player').pause()")
 
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path="/tmp/briefing-page.png", full_page=True)
+    page.screenshot(path=str(tmp_path / "briefing-page.png"), full_page=True)
     assert not errors, errors
     assert not external, external
 
@@ -149,10 +149,10 @@ def test_loading_with_time_fragment_seeks(served, page):
     page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 2) < 0.5")
 
 
-def test_index_and_old_version_pages_render(served, page):
+def test_index_and_old_version_pages_render(served, page, tmp_path):
     page.goto(served)
     assert page.locator(".briefing-item").count() == 2
-    page.screenshot(path="/tmp/briefing-index.png", full_page=True)
+    page.screenshot(path=str(tmp_path / "briefing-index.png"), full_page=True)
     page.locator(".briefing-item h2 a").first.click()
     page.wait_for_url(re.compile(r".*/briefings/2026-11-25/$"))
     page.locator(".corrections a", has_text="v1").first.click()

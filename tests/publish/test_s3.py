@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,9 @@ def test_large_file_goes_up_in_parts_and_is_then_skipped(tmp_path: Path, s3) -> 
     assert "briefings/2026-11-25-briefing/video.mp4" in again.skipped and again.uploaded == []
 
 
+# s3transfer leaves the file of the part whose upload failed open (its DeferredOpenFile is never closed when a
+# transfer fails): a third party's leak, collected here so that its ResourceWarning does not land in a later test
+@pytest.mark.filterwarnings("ignore:unclosed file <_io.BufferedReader name=.*video.mp4'>:ResourceWarning")
 def test_failure_midway_then_rerun_completes_without_duplicates_index_last(tmp_path: Path, s3) -> None:
     client, bucket, endpoint = s3
     site = make_site(tmp_path / "site", video_bytes=11 * MiB)
@@ -131,6 +135,8 @@ def test_failure_midway_then_rerun_completes_without_duplicates_index_last(tmp_p
         sync_s3(site, t, on_bytes=die_in_the_video)
     done = info.value.result.uploaded
     assert "briefings/2026-11-25-briefing/video.mp4" not in done
+    del info
+    gc.collect()
     keys = {o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", [])}
     # readers see no page and no index whose video is missing
     assert "press/briefings/2026-11-25-briefing/index.html" not in keys and "press/index.html" not in keys

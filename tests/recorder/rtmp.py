@@ -10,6 +10,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.net import free_port
+
 NGINX = os.environ.get("BRIEFING_TEST_NGINX", "/usr/sbin/nginx")
 MODULE_CANDIDATES = ("/usr/lib/nginx/modules/ngx_rtmp_module.so",
                      "/usr/share/nginx/modules/ngx_rtmp_module.so")
@@ -29,12 +31,6 @@ def available() -> str:
     if rtmp_module() is None:
         return "the nginx RTMP module is not installed (apt-get install libnginx-mod-rtmp)"
     return ""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RtmpServer:
@@ -66,8 +62,9 @@ rtmp {{
 }}
 """)
         nginx = NGINX if Path(NGINX).is_file() else shutil.which("nginx")
-        self.proc = subprocess.Popen([nginx, "-p", str(self.dir), "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                     stderr=open(self.dir / "stderr.log", "wb"))
+        with open(self.dir / "stderr.log", "wb") as err:  # nginx holds its own copy of the descriptor
+            self.proc = subprocess.Popen([nginx, "-p", str(self.dir), "-c", str(conf)], stdout=subprocess.DEVNULL,
+                                         stderr=err)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with socket.socket() as s:

@@ -123,6 +123,10 @@ def captured(tmp_path_factory: pytest.TempPathFactory):
                 os.killpg(p.pid, signal.SIGKILL)
         if publisher and publisher.poll() is None:
             publisher.kill()
+        for p in (first, again, dup):
+            if p is not None:
+                p.stdout.close()
+                p.stderr.close()
         server.stop()
 
 
