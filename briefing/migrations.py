@@ -431,20 +431,30 @@ def _old_home(rows: list[tuple[str, str, str]], home: Path) -> Path | None:
     return max(counts, key=lambda c: (counts[c], -len(c.parts)))
 
 
+def _db_home(db: sqlite3.Connection) -> Path | None:
+    """The home a store's database file lies in (None for an in-memory store)."""
+    files = [r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"]
+    return Path(files[0]).absolute().parent if files and files[0] else None
+
+
+def _in_home(path: str, home: Path, old: Path | None) -> str:
+    """``path`` relative to ``home``, else to the ``old`` home it was written in (see :func:`_old_home`)."""
+    out = home_relative(path, home)
+    if out == path and old is not None:
+        out = home_relative(path, old)
+    return out
+
+
 @migration(32, "paths of files in the home are stored relative to it (a home can be copied or moved)")
 def _m032(db: sqlite3.Connection) -> None:
-    files = [r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"]
-    if not files or not files[0]:
+    home = _db_home(db)
+    if home is None:
         return  # an in-memory store has no home
-    home = Path(files[0]).absolute().parent
     arts = [(r[0], r[1], r[2]) for r in db.execute("SELECT briefing_id, role, path FROM artifacts")]
     old = _old_home(arts, home)
 
     def rel(path: str) -> str:
-        out = home_relative(path, home)
-        if out == path and old is not None:
-            out = home_relative(path, old)
-        return out
+        return _in_home(path, home, old)
 
     for bid, role, path in arts:
         new = rel(path)
@@ -469,10 +479,9 @@ def _m041(db: sqlite3.Connection) -> None:
     And the page and site a publish stage's info names."""
     import json
 
-    files = [r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"]
-    if not files or not files[0]:
+    home = _db_home(db)
+    if home is None:
         return  # an in-memory store has no home
-    home = Path(files[0]).absolute().parent
     recs = [tuple(r) for r in db.execute("SELECT id, briefing_id, method, source, path, meta FROM recordings")]
     jobs = [tuple(r) for r in db.execute("SELECT id, briefing_id, key, path, result FROM recording_jobs")]
     pubs = [tuple(r) for r in db.execute("SELECT briefing_id, target, url FROM publications")]
@@ -489,12 +498,7 @@ def _m041(db: sqlite3.Connection) -> None:
     old = _old_home(seen, home)
 
     def rel(path: object) -> object:
-        if not isinstance(path, str) or not path:
-            return path
-        out = home_relative(path, home)
-        if out == path and old is not None:
-            out = home_relative(path, old)
-        return out
+        return _in_home(path, home, old) if isinstance(path, str) and path else path
 
     for rid, _bid, method, source, path, meta in recs:
         cols: dict[str, object] = {}
