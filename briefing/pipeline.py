@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from briefing import errors, locks
 from briefing.config import Settings
@@ -570,12 +570,19 @@ def published_source(store: Store, settings: Settings, bid: str) -> str | None:
     return existing.meta.get("published_source") or existing.source_sha256 or None
 
 
+class Registered(NamedTuple):
+    briefing: Briefing
+    sha256: str  # of the recording
+    seconds: float  # its length
+    published_source: str | None  # the SHA-256 of the recording the site's version was made from
+
+
 def register(store: Store, settings: Settings, path: Path, *, title: str | None = None,
              date: str | None = None, language: str | None = None,
              speakers: tuple[str, ...] = (), bid: str | None = None,
-             force: bool = False, hold: Callable[[str], None] | None = None) -> tuple[Briefing, str, float]:
-    """Check the recording and register (or update) its briefing. Returns it, the source hash and the
-    recording's length in seconds.
+             force: bool = False, hold: Callable[[str], None] | None = None) -> Registered:
+    """Check the recording and register (or update) its briefing. Returns it, the source hash, the
+    recording's length in seconds and the hash of the recording its published version was made from.
 
     ``bid`` names an existing (scheduled) briefing instead of deriving the id from date and title. A
     recording other than the one a published briefing of that id was made from is refused, unless
@@ -613,7 +620,7 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
         meta={**(existing.meta if existing else {}), **({"published_source": before} if before else {})},
         created_at=existing.created_at if existing else "",
     )
-    return store.save_briefing(b), sha, info.duration
+    return Registered(store.save_briefing(b), sha, info.duration, before)
 
 
 def process(store: Store, settings: Settings, path: Path, *, title: str | None = None,
@@ -631,13 +638,7 @@ def _process(store: Store, settings: Settings, path: Path, *, title: str | None,
              language: str | None, speakers: tuple[str, ...], force: bool, reporter: Reporter | None,
              bid: str | None, hold: Callable[[str], None]) -> ProcessResult:
     t0 = time.perf_counter()
-    try:
-        candidate = bid or briefing_id(_check_date(date) if date else _default_date(Path(path)),
-                                       title or settings["briefing.title"])
-    except (BriefingError, OSError):
-        candidate = None  # register says what is wrong
-    before = published_source(store, settings, candidate) if candidate else None
-    b, sha, seconds = register(store, settings, path, title=title, date=date, language=language,
+    b, sha, seconds, before = register(store, settings, path, title=title, date=date, language=language,
                                speakers=speakers, bid=bid, force=force, hold=hold)
     replaced = (f"The recording was replaced (SHA-256 {before[:12]}… → {sha[:12]}…)."
                 if before and before != sha else None)

@@ -71,7 +71,7 @@ def _capture(store, settings, bid, segment_files):
 def _video_stage(store, settings, bid, recording_path):
     from briefing import pipeline
 
-    b, sha, _ = pipeline.register(store, settings, Path(recording_path), bid=bid, language="en",
+    b, sha, _, _ = pipeline.register(store, settings, Path(recording_path), bid=bid, language="en",
                                   title="Live media", date="2026-11-25")
     r = pipeline.Runner(store, settings, b)
     r.ingest(Path(recording_path), sha)
