@@ -1,4 +1,7 @@
-"""Named fault points, for the crash tests: ``BRIEFING_FAULT=<point>`` ends the process at that point.
+"""Named points where tests act on a running process, deterministically. ``BRIEFING_FAULT=<point>``
+ends the process at a fault point (the crash tests); ``BRIEFING_TEST_PAUSE_AT=<name>`` holds it at a
+checkpoint until a line arrives on stdin (:func:`checkpoint`: the lock and busy tests).
+
 
 The process ends at once, with ``os._exit`` (no cleanup, no ``finally``, no atexit: as ``kill -9`` would),
 with exit status :data:`EXIT_STATUS`. ``<point>`` is a point's name or an ``fnmatch`` pattern
@@ -21,6 +24,7 @@ import os
 import sys
 
 ENV = "BRIEFING_FAULT"
+PAUSE_ENV = "BRIEFING_TEST_PAUSE_AT"  # tests: stop at a named point until a line arrives on stdin
 EXIT_STATUS = 86
 _hits: dict[str, int] = {}
 
@@ -39,3 +43,13 @@ def fault_point(name: str) -> None:
     sys.stderr.write(f"fault point {name}: ending the process\n")
     sys.stderr.flush()
     os._exit(EXIT_STATUS)
+
+
+def checkpoint(name: str) -> None:
+    """A named point where a test can hold this process (``BRIEFING_TEST_PAUSE_AT=name``): it says
+    ``paused at NAME (pid N)`` on stderr and waits for a line on stdin. Deterministic, no timing."""
+    if os.environ.get(PAUSE_ENV) != name:
+        return
+    sys.stderr.write(f"paused at {name} (pid {os.getpid()})\n")
+    sys.stderr.flush()
+    sys.stdin.readline()

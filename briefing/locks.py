@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from briefing import config
 from briefing.config import Setting, Settings
 from briefing.errors import BriefingError
+from briefing.faults import checkpoint
 
 config.register(
     Setting("lock.wait", 30.0, "Seconds a command waits for another process working on the same briefing "
@@ -33,7 +34,6 @@ config.register(
 )
 
 LOCK_NAME = ".lock"
-PAUSE_ENV = "BRIEFING_TEST_PAUSE_AT"  # tests: stop at a named point until a line arrives on stdin
 
 
 class BriefingBusy(BriefingError):
@@ -57,16 +57,6 @@ def holder(path: Path) -> int | None:
     except (OSError, UnicodeDecodeError):
         return None
     return int(text) if text.isdigit() else None
-
-
-def checkpoint(name: str) -> None:
-    """A named point where a test can hold this process (``BRIEFING_TEST_PAUSE_AT=name``): it says
-    ``paused at NAME (pid N)`` on stderr and waits for a line on stdin. Deterministic, no timing."""
-    if os.environ.get(PAUSE_ENV) != name:
-        return
-    sys.stderr.write(f"paused at {name} (pid {os.getpid()})\n")
-    sys.stderr.flush()
-    sys.stdin.readline()
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, Protocol
 from briefing import errors, locks
 from briefing.config import Settings
 from briefing.errors import BriefingError, InputError, StageFailed
-from briefing.faults import fault_point
+from briefing.faults import checkpoint, fault_point
 from briefing.fsutil import atomic_copy, atomic_write_text, sha256_text
 from briefing.ids import briefing_id
 from briefing.store import Artifact, Briefing, Store, now_iso
@@ -122,7 +122,7 @@ class Runner:
             return prev.info
         self.reporter.stage(stage, "start")
         self.store.stage_started(bid, stage, key)
-        locks.checkpoint(f"stage:{stage}")  # tests hold the run here (BRIEFING_TEST_PAUSE_AT=stage:NAME)
+        checkpoint(f"stage:{stage}")  # tests hold the run here (BRIEFING_TEST_PAUSE_AT=stage:NAME)
         t0 = time.perf_counter()
         try:
             with errors.translated(places=(self.settings.workspace, self.settings.site_dir)):

@@ -226,12 +226,12 @@ def test_rerun_after_a_detected_language_does_nothing_again(tmp_path: Path, brie
     assert "transcribe" in json.loads(run(*args, "--language", "en").stdout)["skipped"]
 
     # held inside a forced transcription (then killed): the row shows no time or device of the run before
-    from briefing import locks
+    from briefing import faults
 
     held = subprocess.Popen([*BRIEFING, "transcribe", first["id"], "--force"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=Path(__file__).resolve().parents[1],
-                            env={**os.environ, locks.PAUSE_ENV: "stage:transcribe"})
+                            env={**os.environ, faults.PAUSE_ENV: "stage:transcribe"})
     assert held.stderr is not None
     for line in held.stderr:
         if line.startswith("paused at stage:transcribe"):
@@ -405,10 +405,10 @@ def test_kill_9_of_process_leaves_no_ffmpeg_behind(tmp_path: Path, briefing_env:
     extraction) ends that ffmpeg too: no orphan keeps writing into the workspace or competes with the
     rerun. The run is held at a named point (the pause hook) and the encoder frozen once it is seen
     (SIGSTOP), so the outcome depends on no timing: a frozen orphan would stay until the deadline."""
-    from briefing import locks
+    from briefing import faults
 
     tone = media.make_sine(tmp_path / "long.flac", duration=600, sample_rate=16_000)  # 10 minutes
-    env = {**os.environ, locks.PAUSE_ENV: "stage:audio",
+    env = {**os.environ, faults.PAUSE_ENV: "stage:audio",
            "BRIEFING_TRANSCRIBE_MODEL": str(tmp_path / "no-model")}  # the kill comes before any transcription
     proc = subprocess.Popen([*BRIEFING, "process", str(tone), "--title", "Orphans", "--date", "2026-11-25",
                              "--language", "en"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing import locks
+from briefing import faults, locks
 from briefing.config import load_settings
 from briefing.store import Briefing, Store
 from tests.recorder import media
@@ -30,7 +30,7 @@ def start_holder(*args: str) -> subprocess.Popen[str]:
     """A `briefing` command stopped right after it took the briefing's lock (it says so on stderr)."""
     proc = subprocess.Popen([*BRIEFING, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=REPO,
-                            env=_env(**{locks.PAUSE_ENV: "locked"}))
+                            env=_env(**{faults.PAUSE_ENV: "locked"}))
     seen = []
     assert proc.stderr is not None
     for line in proc.stderr:  # blocks until the line comes, or the process ends
