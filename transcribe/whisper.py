@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from transcribe.engines import WHISPER_CAPABILITIES
 from transcribe.errors import AudioError, LanguageError, ModelError, TranscribeError
 from transcribe.types import Segment, Transcript, Word
 
@@ -225,7 +226,12 @@ def model_label(model_path: Path | str) -> str:
 
 
 class WhisperTranscriber:
-    """A faster-whisper model, loaded on first use and kept for later calls (thread-safe loading)."""
+    """A faster-whisper model, loaded on first use and kept for later calls (thread-safe loading). The
+    ``whisper`` engine of :mod:`transcribe.engines`: any CTranslate2 Whisper directory (the bundled base,
+    a converted PhoWhisper, large-v3) is a ``model_path``."""
+
+    name = "whisper"
+    capabilities = WHISPER_CAPABILITIES
 
     def __init__(self, model_path: Path | str, *, device: str = "auto", compute_type: str = "auto",
                  cpu_threads: int = 0, download_root: Path | None = None) -> None:
