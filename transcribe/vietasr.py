@@ -244,6 +244,17 @@ class VietAsrEngine:
     def preload(self, seconds: float = 0.0, options: Any = None) -> None:
         self.load()
 
+    @property
+    def loaded(self) -> bool:
+        return self._pipeline is not None
+
+    def device_info(self) -> Any:
+        """As :meth:`WhisperTranscriber.device_info`: viet-asr runs its int8 ONNX model on the CPU."""
+        from transcribe.whisper import DeviceInfo
+
+        self.load()
+        return DeviceInfo(device="cpu", compute_type="int8")
+
     # -- recognition --------------------------------------------------------------------------------
     def _stream(self, pcm: Any) -> tuple[list[str], list[float]]:
         """One streaming pass: the final words and each one's emission time (seconds in ``pcm``)."""
@@ -315,7 +326,8 @@ class VietAsrEngine:
         return Transcript(
             language="vi", duration=round(total, 3), segments=tuple(segments), language_probability=1.0,
             model=self.model_name, engine=self.engine(),
-            options={"engine": self.name, "language": "vi", "task": "transcribe",
+            options={"engine": self.name, "language": "vi", "task": "transcribe", "device": "cpu",
+                     "compute_type": "int8",
                      "word_times": "estimated",
                      "confidence": "agreement of two passes" if o.confidence_pass else "none",
                      "punctuation": "rule", "capabilities": CAPABILITIES.to_dict(), "vietasr": asdict(o)},
