@@ -202,6 +202,8 @@ def status(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
             info = s.get("info") or {}
             if s["stage"] == "transcribe" and info.get("device"):  # which hardware made the transcript
                 line += f"  ({info['device']} {info.get('compute_type') or ''}{', live' if info.get('live') else ''})"
+            if s["stage"] == "transcribe" and info.get("engine"):  # and which engine and model (issue 18)
+                line += f"  model {info.get('model') or '?'}, engine {info['engine']}"
             if s["error"]:
                 line += f": {s['error']}"
             click.echo(line)
