@@ -28,6 +28,7 @@ refused with :class:`~transcribe.errors.LibraryChecksumError`.
 
 from __future__ import annotations
 
+import atexit
 import difflib
 import importlib.util
 import math
@@ -239,6 +240,9 @@ class VietAsrEngine:
                 raise EngineError(f"cannot load viet-asr: {str(e).splitlines()[0] if str(e) else type(e).__name__}",
                                   hint=REINSTALL) from e
             self._pipeline = pipeline
+            # vietasr frees its native objects in __del__, which at interpreter exit runs after cffi is torn
+            # down ("Exception ignored ... TypeError" on stderr): free it while everything is still there
+            atexit.register(pipeline.close)
             return pipeline
 
     def preload(self, seconds: float = 0.0, options: Any = None) -> None:

@@ -139,3 +139,14 @@ def test_an_altered_native_library_is_refused_in_one_line(recording, tmp_path: P
     assert "pip install --force-reinstall viet-asr==0.1.0.dev11" in lines[0]
     site = briefing_env / "site"
     assert not any(site.glob("briefings/*/index.html"))  # nothing published
+
+
+def test_the_vietnamese_demo_says_plainly_that_there_is_none(briefing_env: Path, run) -> None:
+    """No redistributable Vietnamese speech and no offline synthesizer the engine follows: the demo says
+    so in one line and makes nothing, rather than publishing garbage as the product."""
+    out = run("demo", "--language", "vi")
+    assert out.code != 0 and "Traceback" not in out.err
+    lines = [x for x in out.err.splitlines() if x.strip()]
+    assert len(lines) <= 2 and "there is no Vietnamese demo" in lines[0], out.err
+    assert "briefing process RECORDING.mp4 --language vi" in out.err
+    assert not (briefing_env / "site").exists() or not any((briefing_env / "site").rglob("index.html"))
