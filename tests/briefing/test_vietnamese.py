@@ -150,3 +150,59 @@ def test_the_vietnamese_demo_says_plainly_that_there_is_none(briefing_env: Path,
     assert len(lines) <= 2 and "there is no Vietnamese demo" in lines[0], out.err
     assert "briefing process RECORDING.mp4 --language vi" in out.err
     assert not (briefing_env / "site").exists() or not any((briefing_env / "site").rglob("index.html"))
+
+
+def test_a_vietnamese_live_transcript_by_vietasr_is_adopted(speech: Path, briefing_env: Path, tmp_path: Path) -> None:
+    """The live transcriber works chunk by chunk with the Vietnamese engine while the capture records;
+    at the end the transcribe stage adopts its transcript instead of transcribing again."""
+    import ffmpeg as fg
+    import jiwer
+
+    from briefing.core.config import load_settings
+    from briefing.core.store import Store
+    from briefing.processing import live, pipeline
+    from briefing.recording import record
+    from recorder import capture as rc
+    from recorder import ffmpeg
+    from transcribe import formats
+
+    listing = tmp_path / "list.txt"
+    listing.write_text("".join(f"file '{speech / n}'\n" for n in CLIPS))
+    segs = tmp_path / "segs"
+    segs.mkdir()
+    ffmpeg.run(ffmpeg.compile_graph(fg.output(
+        fg.input(str(listing), f="concat", safe=0).audio, str(segs / "seg-%06d.ts"), f="segment", segment_time=4,
+        reset_timestamps=1, segment_format="mpegts", acodec="aac", ar=48000, ac=2)))
+    settings = load_settings(str(briefing_env), overrides={"live.min_chunk": 6.0, "live.max_chunk": 12.0,
+                                                            "briefing.language": "vi", "translate.enabled": "off"})
+    store = Store(settings.store_path)
+    bid = "2026-11-25-truc-tiep"
+    record.ensure_briefing(store, settings, bid)
+    cdir = settings.workspace / bid / "capture"
+    cdir.mkdir(parents=True, exist_ok=True)
+    lock = rc._Lock(cdir)
+    lock.acquire()
+    rc._write_json(cdir / rc.STATE_NAME, {"source": "rtmp://127.0.0.1/live/x", "runs": [], "stopped_at": None})
+    record._open_recording(store, bid, "capture", source="rtmp://127.0.0.1/live/x")
+    f = live.Follower(store, settings, bid)
+    assert f.transcriber.name == "vietasr"
+    d = rc.segment_dir(cdir)
+    d.mkdir(parents=True, exist_ok=True)
+    for seg in sorted(segs.glob("seg-*.ts")):
+        shutil.copy(seg, d / (seg.name + ".part"))
+        (d / (seg.name + ".part")).rename(d / seg.name)
+        f.step()
+    assert live._chunks(store, bid), "chunks are transcribed while the capture runs"
+    lock.release()
+    (cdir / rc.STOP_NAME).write_text("stop\n")
+    out = record.capture_stop(store, settings, bid)
+    pipeline.process(store, settings, Path(out["recording"]), bid=bid, language="vi", title="Trực tiếp",
+                     date="2026-11-25")
+    info = store.stage(bid, "transcribe").info
+    assert info["live"] is True and info["engine"].startswith("viet-asr")
+    t = formats.from_json(Path(store.artifacts(bid)["json"].path).read_text(encoding="utf-8"))
+    assert t.options["punctuation"] == "rule" and all("estimated-times" in s.flags for s in t.segments)
+    starts = [s.start for s in t.segments]
+    assert starts == sorted(starts) and t.segments[-1].end <= t.duration + 0.01
+    refs = {c.audio.name: c.reference for c in clips(speech)}
+    assert jiwer.wer(" ".join(normalize(refs[n]) for n in CLIPS), normalize(t.text)) < 0.5
