@@ -12,6 +12,7 @@ options, and the checks after recognition.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import replace
@@ -74,6 +75,7 @@ def _engines(value: Any) -> dict[str, str]:
 
 
 QUALITY_VERSION = 1
+log = logging.getLogger(__name__)
 
 
 def glossary(settings: Settings) -> Any:
@@ -261,11 +263,14 @@ def detect_for_engine(settings: Settings, speech_path: Path) -> str | None:
         return None
     from transcribe.whisper import decode_samples
 
-    path, _ = model(settings)
-    with errors.translated():
+    try:
+        path, _ = model(settings)
         samples = decode_samples(speech_path)
         code, _p = transcriber(path, settings).detect_language(
             samples[:30 * 16000], transcribe_options(settings, None))
+    except Exception:  # noqa: BLE001 - Whisper transcribes (and detects) itself, and reports what is wrong there
+        log.debug("language not detected before choosing the engine", exc_info=True)
+        return None
     return code if engine_for(code, table) != "whisper" else None
 
 

@@ -206,3 +206,16 @@ def test_a_vietnamese_live_transcript_by_vietasr_is_adopted(speech: Path, briefi
     assert starts == sorted(starts) and t.segments[-1].end <= t.duration + 0.01
     refs = {c.audio.name: c.reference for c in clips(speech)}
     assert jiwer.wer(" ".join(normalize(refs[n]) for n in CLIPS), normalize(t.text)) < 0.5
+
+
+@pytest.mark.whisper
+def test_a_briefing_of_unknown_language_goes_to_the_engine_of_what_whisper_detects(recording, speech: Path,
+                                                                                   briefing_env: Path) -> None:
+    from briefing.core.config import load_settings
+    from briefing.processing import speech as sp
+
+    settings = load_settings(str(briefing_env))
+    assert sp.detect_for_engine(settings, recording[0]) == "vi"  # then viet-asr transcribes it
+    assert sp.detect_for_engine(settings, speech / "en_jfk.flac") is None  # Whisper detects and transcribes
+    (briefing_env / "briefing.toml").write_text('[transcribe]\nengines = { vi = "whisper" }\n', encoding="utf-8")
+    assert sp.detect_for_engine(load_settings(str(briefing_env)), recording[0]) is None  # nothing to choose
