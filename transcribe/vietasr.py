@@ -311,19 +311,20 @@ class VietAsrEngine:
         except Exception as e:
             raise _convert(e, Path("<samples>")) from e
         raw: list[Segment] = []
-        try:
-            groups = chunk_spans(spans, o)
-            for n, group in enumerate(groups):
+        groups = chunk_spans(spans, o)
+        for n, group in enumerate(groups):
+            try:
                 raw.extend(self._chunk(samples, group, len(raw), self._bounds(groups, n, len(samples))))
-                if progress is not None:
-                    progress(group[-1][1] / SAMPLE_RATE, total)
-        except TranscribeError:
-            raise
-        except Exception as e:  # the native library's errors (vietasr.pipeline.PipelineError, MemoryError)
-            if isinstance(e, MemoryError):
+            except TranscribeError:
+                raise
+            except MemoryError as e:
                 raise TranscribeError("out of memory transcribing with viet-asr") from e
-            raise TranscribeError(f"viet-asr failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
-                                  hint="run again with --debug and report the error") from e
+            except Exception as e:  # the native library's errors (vietasr.pipeline.PipelineError)
+                text = str(e).splitlines()[0] if str(e) else ""
+                raise TranscribeError(f"viet-asr failed: {type(e).__name__}: {text}",
+                                      hint="run again with --debug and report the error") from e
+            if progress is not None:  # the caller's exceptions pass through unchanged
+                progress(group[-1][1] / SAMPLE_RATE, total)
         if progress is not None:
             progress(total, total)
         segments = [replace(s, id=i) for i, s in enumerate(punctuate(raw, o))]
