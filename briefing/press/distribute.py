@@ -468,8 +468,8 @@ def revoke_key(settings: Settings, fp: str, *, reason: str = "") -> dict[str, An
 def list_keys(settings: Settings) -> dict[str, Any]:
     ring = load_keyring(settings)
     try:
-        in_use = key_fingerprint(settings) if (SigningSettings.of(settings).key or default_key_path(settings).exists()) \
-            else None
+        configured = SigningSettings.of(settings).key or default_key_path(settings).exists()
+        in_use = key_fingerprint(settings) if configured else None
     except ConfigError:
         in_use = None
     return {"in_use": in_use, "keys": [{k: v for k, v in e.items() if k != "public_key"} for e in ring["keys"]]}
@@ -810,8 +810,9 @@ def record_site(store: Store, settings: Settings, bid: str) -> None:
     prev = _publication(store, bid, SITE_TARGET)
     if prev and prev["version"] == version and prev["status"] == "ok" and prev["published_at"]:
         return
+    base_url = SiteSettings.of(settings).base_url
     _set_publication(store, bid, SITE_TARGET, version=version,  # a path in the home: relative to it
-                     url=SiteSettings.of(settings).base_url.rstrip("/") + f"/briefings/{bid}/" if SiteSettings.of(settings).base_url
+                     url=base_url.rstrip("/") + f"/briefings/{bid}/" if base_url
                      else store.rel(site_dir / "briefings" / bid / "index.html"), status="ok", error=None,
                      published_at=site_meta.get("published_at") or now_iso())
 

@@ -408,7 +408,8 @@ def create(store: Store, settings: Settings, briefing_id: str, *, retention_clas
         if s3:
             target = _s3(settings)
             with translated():
-                objects = target.upload_bag(staging, name, retain_until=until, mode=ArchiveSettings.of(settings).lock_mode)
+                objects = target.upload_bag(staging, name, retain_until=until,
+                                            mode=ArchiveSettings.of(settings).lock_mode)
             location = target.url(name)
         else:
             final = root / b.id / f"v{version}"
