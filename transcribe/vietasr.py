@@ -22,8 +22,8 @@ than 20-30 s at once. This engine supplies the rest, and labels what it estimate
 - **Sentence case and punctuation** by rule: a full stop where the pause after a segment is
   sentence-length (``sentence_pause``) and at the end, a capital after it.
 
-The native library is checked against :data:`LIBVIETASR_SHA256` before it is loaded; another file is
-refused with :class:`~transcribe.errors.LibraryChecksumError`.
+The native library is checked against :data:`LIBVIETASR_SHA256S` (one per wheel) before it is loaded;
+another file is refused with :class:`~transcribe.errors.LibraryChecksumError`.
 """
 
 from __future__ import annotations
@@ -47,8 +47,17 @@ from transcribe.summary import ESTIMATED_TIMES
 from transcribe.types import Segment, Transcript, Word
 
 VIETASR_VERSION = "0.1.0.dev11"
-# sha256 of vietasr/_native/libvietasr.so in viet_asr-0.1.0.dev11-cp311-cp311-manylinux_2_27_x86_64 (PyPI)
-LIBVIETASR_SHA256 = "0b4a3e8ebe72e7aa8342d66b19c60a73061d3032877eba5def0a1ce900e4cb52"
+# SHA-256 of vietasr/_native/libvietasr.so in each Linux wheel of viet-asr 0.1.0.dev11 on PyPI (the library
+# differs from wheel to wheel): a file with any other digest is not one of them, and is refused.
+LIBVIETASR_SHA256S: dict[str, str] = {
+    "cp311-manylinux_2_28_x86_64": "0b4a3e8ebe72e7aa8342d66b19c60a73061d3032877eba5def0a1ce900e4cb52",
+    "cp312-manylinux_2_28_x86_64": "6228b49e4c7e9dcb24f541b9b47449d98e0e467ec1e594fd101671f8f53edb09",
+    "cp313-manylinux_2_28_x86_64": "11c40b200c07146cc6932f2dffb1551cffe34adbc2571b31e8d0e026db4c7bea",
+    "cp311-manylinux_2_28_aarch64": "d7fbd02109f6beba16dc7aaa563e5241c7bd8c3a3dcbaf9e63fe1aa52d4103f6",
+    "cp312-manylinux_2_28_aarch64": "a8a78ee1e746588e2075fb51447b54e3d7c5ded0083b95ebacb31d1e5cd4fbf6",
+    "cp313-manylinux_2_28_aarch64": "09daf6d13e3b8d800f3b1588e9164c54f11bfa974051d3ddf6ade8f6cb51b9d3",
+}
+LIBVIETASR_SHA256 = LIBVIETASR_SHA256S["cp311-manylinux_2_28_x86_64"]  # the one this project's CI installs
 SAMPLE_RATE = 16_000
 REINSTALL = f"pip install --force-reinstall viet-asr=={VIETASR_VERSION}"
 ESTIMATED = ESTIMATED_TIMES  # the segment flag: its word times are estimated, not measured
@@ -97,17 +106,18 @@ def library_path() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "_native" / "libvietasr.so"
 
 
-def verify_library(path: Path, expected: str = LIBVIETASR_SHA256) -> str:
-    """The SHA-256 of ``path``, which must be ``expected``: else :class:`LibraryChecksumError`."""
+def verify_library(path: Path, expected: tuple[str, ...] = tuple(LIBVIETASR_SHA256S.values())) -> str:
+    """The SHA-256 of ``path``, which must be one of ``expected`` (the pinned wheels' libraries): else
+    :class:`LibraryChecksumError`."""
     try:
         digest = sha256_file(path)
     except OSError as e:
         raise EngineError(f"cannot read viet-asr's native library {path}: {e.strerror or e}",
                           hint=REINSTALL) from e
-    if digest != expected:
+    if digest not in expected:
         raise LibraryChecksumError(
-            f"viet-asr's native library {path} has SHA-256 {digest[:16]}…, not {expected[:16]}… "
-            f"of viet-asr {VIETASR_VERSION}: refusing to load it")
+            f"viet-asr's native library {path} has SHA-256 {digest[:16]}…, not that of any viet-asr "
+            f"{VIETASR_VERSION} wheel (e.g. {expected[0][:16]}…): refusing to load it")
     return digest
 
 
@@ -203,6 +213,7 @@ class VietAsrEngine:
         self.options = options or VietAsrOptions()
         self._pipeline: Any = None
         self._native_version = ""
+        self.library_sha256 = ""  # of the library loaded, once checked
         self._lock = threading.Lock()
         self._call_lock = threading.Lock()  # one native call at a time per engine
 
@@ -221,7 +232,7 @@ class VietAsrEngine:
             if self._pipeline is not None:
                 return self._pipeline
             path = Path(self.library) if self.library is not None else library_path()
-            verify_library(path)
+            self.library_sha256 = verify_library(path)
             if "vietasr.ffi" in sys.modules:  # loaded before: it must be the file just checked
                 loaded = Path(sys.modules["vietasr.ffi"].NativeLibrary.resolve_library_path())
                 if loaded.resolve() != path.resolve():

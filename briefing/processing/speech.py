@@ -261,13 +261,13 @@ def recognizer(settings: Settings, language: str | None) -> tuple[Any, str, str]
     the Whisper transcriber of :func:`transcriber`, or the one viet-asr engine of this process (its native
     library is checked against the pinned SHA-256 when it loads)."""
     if engine_name(settings, language) == "vietasr":
-        from transcribe.vietasr import LIBVIETASR_SHA256, VIETASR_VERSION, VietAsrEngine
+        from transcribe.vietasr import VIETASR_VERSION, VietAsrEngine
 
         with _TRANSCRIBERS_LOCK:
             if ("vietasr",) not in _TRANSCRIBERS:
                 _TRANSCRIBERS[("vietasr",)] = VietAsrEngine()
             engine = _TRANSCRIBERS[("vietasr",)]
-        return engine, f"vietasr:{VIETASR_VERSION}:{LIBVIETASR_SHA256}", f"viet-asr {version('viet-asr')}"
+        return engine, f"vietasr:{VIETASR_VERSION}", f"viet-asr {version('viet-asr')}"
     path, model_id = model(settings)
     return transcriber(path, settings), model_id, engine_version()
 
