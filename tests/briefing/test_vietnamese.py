@@ -167,7 +167,7 @@ def test_a_vietnamese_live_transcript_by_vietasr_is_adopted(speech: Path, briefi
     from transcribe import formats
 
     listing = tmp_path / "list.txt"
-    listing.write_text("".join(f"file '{speech / n}'\n" for n in CLIPS))
+    listing.write_text("".join(f"file '{speech / n}'\n" for n in CLIPS[:2]))
     segs = tmp_path / "segs"
     segs.mkdir()
     ffmpeg.run(ffmpeg.compile_graph(fg.output(
@@ -205,7 +205,7 @@ def test_a_vietnamese_live_transcript_by_vietasr_is_adopted(speech: Path, briefi
     starts = [s.start for s in t.segments]
     assert starts == sorted(starts) and t.segments[-1].end <= t.duration + 0.01
     refs = {c.audio.name: c.reference for c in clips(speech)}
-    assert jiwer.wer(" ".join(normalize(refs[n]) for n in CLIPS), normalize(t.text)) < 0.5
+    assert jiwer.wer(" ".join(normalize(refs[n]) for n in CLIPS[:2]), normalize(t.text)) < 0.5
 
 
 @pytest.mark.whisper

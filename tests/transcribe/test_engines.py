@@ -182,23 +182,26 @@ def test_vietnamese_number_words_as_vn_numberwords_writes_them() -> None:
     assert parse_number("hai ba", "vi") is None and parse_number("năm", "vi") is None
 
 
-def test_live_transcriber_with_the_vietnamese_engine(vietasr, joined, vi_transcript) -> None:
+def test_live_transcriber_with_the_vietnamese_engine(vietasr, joined) -> None:
     import jiwer
 
     from transcribe.live import LiveOptions, LiveTranscriber
 
     samples, where = joined
-    lt = LiveTranscriber(vietasr, TranscribeOptions(language="vi"), LiveOptions(min_chunk=8.0, max_chunk=20.0))
+    where = where[:3]  # the first three clips (22 s): enough for three chunks
+    samples = samples[:int((where[-1][1] + 1.0) * SR)]
+    lt = LiveTranscriber(vietasr, TranscribeOptions(language="vi"), LiveOptions(min_chunk=8.0, max_chunk=16.0))
     for i in range(0, len(samples), SR):
         lt.feed(samples[i:i + SR])
     lt.finish()
     live = lt.transcript()
     assert len([c for c in lt.chunks if c.segments]) >= 2
-    assert live.engine == vi_transcript.engine and live.model == "viet-asr 0.1.0.dev11"
+    assert live.engine.startswith("viet-asr 0.1.0.dev11") and live.model == "viet-asr 0.1.0.dev11"
+    assert live.options["word_times"] == "estimated" and live.options["punctuation"] == "rule"
     starts = [s.start for s in live.segments]
     assert starts == sorted(starts) and all(s.end <= len(samples) / SR for s in live.segments)
     reference = " ".join(normalize(r) for _, _, r in where)
-    assert jiwer.wer(reference, normalize(live.text)) <= jiwer.wer(reference, normalize(vi_transcript.text)) + 0.1
+    assert jiwer.wer(reference, normalize(live.text)) < 0.5  # the bound of the offline test above
 
 
 @pytest.mark.whisper
