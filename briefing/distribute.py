@@ -74,6 +74,10 @@ register(
     Setting("channels", "", "Press channels (apprise URLs), one per line, as name=URL or URL.", secret=True),
     Setting("publish.retry_attempts", 4, "Attempts per notification before it is marked failed.", int),
     Setting("publish.retry_wait", 2.0, "First wait between attempts (doubles each time), e.g. 2s.", duration),
+    Setting("site.feed_size", 50, "How many of the newest briefings the feeds and the index page list (older "
+            "ones: the archive pages).", int),
+    Setting("site.data_license", "", "The licence line of the figures' data downloads (default: CC BY 4.0 with "
+            "attribution to the site)."),
 )
 
 SITE_TARGET = "site"
@@ -499,6 +503,21 @@ def _read_meta(path: Path, bid: str) -> dict[str, Any]:
                            hint=f"run `briefing publish {bid}` again") from None
 
 
+def check_base_url(settings: Settings, tgts: list[Target] | None = None) -> None:
+    """Publishing to a target needs site.base_url: the pages' canonical URLs, preview cards and the feeds'
+    absolute links come from it. A bad base_url is refused either way."""
+    base = str(settings["site.base_url"] or "")
+    if base and not re.match(r"^https?://[^/\s]+(/\S*)?$", base):
+        raise ConfigError(f"site.base_url {base!r} is not an http(s) URL",
+                          hint="set it to the site's public URL, e.g. base_url = \"https://press.gov.example/\"")
+    tgts = targets(settings) if tgts is None else tgts
+    if tgts and not base:
+        raise ConfigError(f"publishing to {', '.join(t.name for t in tgts)} needs site.base_url: without it the "
+                          "pages have no canonical URL or preview card and the feeds' links are relative",
+                          hint="set base_url = \"https://press.gov.example/\" under [site] in briefing.toml "
+                               "(or BRIEFING_SITE_BASE_URL)")
+
+
 def public_link(settings: Settings, bid: str, tgts: list[Target] | None = None) -> str:
     """The briefing page's URL for readers: the first target's public URL, else site.base_url."""
     for t in tgts if tgts is not None else targets(settings):
@@ -588,8 +607,8 @@ def _record_messages(store: Store, settings: Settings, bid: str, version: int, l
         key = f"email:{bid}:v{version}"
         outbox.record(store, kind="email", key=key, target=", ".join(mail.to), briefing_id=bid,
                       payload={"from": mail.sender, "to": list(mail.to), "reply_to": mail.reply_to,
-                               "subject": post.title, "body": body, "attachments": attachments, "link": link,
-                               "version": version},
+                               "subject": post.title, "body": body, "html": _email_html(meta, link, correction),
+                               "attachments": attachments, "link": link, "version": version},
                       not_before=embargo)
         keys.append(key)
     with store.tx() as db:
@@ -614,6 +633,20 @@ def _email_body(meta: dict[str, Any], link: str, correction: dict[str, Any] | No
               "Attached: the transcript and the summary. Every published file is listed with its SHA-256 in "
               "the release's signed manifest (manifest.json); check a file with `briefing verify`."]
     return "\n".join(lines)
+
+
+def _email_html(meta: dict[str, Any], link: str, correction: dict[str, Any] | None) -> str:
+    """The email's HTML part: the release's Markdown (summary, key figures, the change note) rendered with
+    the markdown package (raw HTML in it escaped), times linking to the moment on the page."""
+    from publish import md
+
+    with translated():
+        text = md.summary_markdown(title=meta.get("title", ""), date=meta.get("date", ""),
+                                   speakers=meta.get("speakers", []), summary=meta.get("summary", {}),
+                                   corrections=[correction] if correction else [],
+                                   language=meta.get("language", "en"), link=link)
+        text += f"\n[{md.escape(link)}]({link})\n"
+        return md.email_document(md.to_html(text), lang=meta.get("language", "en"), title=meta.get("title", ""))
 
 
 # ----------------------------------------------------------------------------------------------- sending
@@ -644,7 +677,7 @@ def _deliver(settings: Settings, m: outbox.Message, chans: dict[str, Channel]) -
         raise PublishError(f"the email's attachment {missing[0]} is gone", hint="publish the briefing again")
     msg = pmail.build_press_email(sender=p["from"], to=p["to"], subject=p["subject"], body=p["body"],
                                   attachments=[Path(a) for a in p["attachments"]], message_key=m.key,
-                                  reply_to=p.get("reply_to"))
+                                  reply_to=p.get("reply_to"), html=p.get("html"))
     refused = pmail.send(msg, smtp)
     return f"refused recipients: {', '.join(refused)}" if refused else ""
 
@@ -728,6 +761,7 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
     site_meta = _release_meta(site_dir, bid)
     version = int(site_meta.get("version", 1))  # what the site holds is the record
     tgts = targets(settings)
+    check_base_url(settings, tgts)
     report = Report(bid, version)
     manifest = sign_release(settings, bid)  # signed when it was switched in: this changes nothing then
     report.manifest = str(manifest)

@@ -366,6 +366,9 @@ class Runner:
             if need not in files:
                 raise StageFailed("publish", f"briefing {b.id} is missing its {need} file",
                                   hint="run `briefing process` for it again")
+        from briefing import distribute as _dist
+
+        _dist.check_base_url(self.settings)  # before anything is published: a target needs site.base_url
         options = site_options(self.settings)
         site_dir = self.settings.site_dir
         page = site_dir / "briefings" / b.id / "index.html"
@@ -423,7 +426,12 @@ class Runner:
             rel = release(version, published_at, corrections)
             result = site.publish_release(site_dir, rel, options,
                                           finalize=lambda d: distribute.sign_release(self.settings, b.id, d),
-                                          on_step=lambda step: fault_point(f"publish:{step}"))
+                                          on_step=lambda step: fault_point(f"publish:{step}"),
+                                          pack_key=distribute.signing_key(self.settings))
+            for warning in result.warnings:  # said once per run, not once per briefing
+                if warning not in _WARNED:
+                    _WARNED.add(warning)
+                    self.reporter.stage("site", "warning", warning)
             # switched in: now the store records it (a crash before this is finished by the next run)
             self.store.update_meta(b.id, corrections=corrections, publishing=None, search_stale=True,
                                    published_source=b.source_sha256 or None)
@@ -480,27 +488,20 @@ def site_options(settings: Settings) -> Any:
 
     return SiteOptions(title=settings["site.title"], base_url=settings["site.base_url"],
                        language=settings["site.language"],
-                       extra={"signing_key_fingerprint": key_fingerprint(settings)})
+                       extra={"signing_key_fingerprint": key_fingerprint(settings)},
+                       feed_size=max(1, int(settings["site.feed_size"])), data_license=settings["site.data_license"])
+
+
+_WARNED: set[str] = set()  # the site's warnings already shown in this process
 
 
 def summary_markdown(b: Briefing, s: Any) -> str:
-    lines = [f"# {b.title}", "", f"*{b.date}*", ""]
-    if b.speakers:
-        lines += ["Speakers: " + ", ".join(b.speakers), ""]
-    if s.no_speech:
-        lines += ["No speech was detected in this recording.", ""]
-    else:
-        lines += ["## Summary", ""]
-        for sent in s.sentences:
-            lines.append(f"- [{_clock(sent.start)}] {sent.text}")
-        lines.append("")
-    if s.key_figures:
-        lines += ["## Key figures", "", "| Figure | What | Time |", "|---|---|---|"]
-        for k in s.key_figures:
-            said = k.said if any(ch.isdigit() for ch in k.said) else f"{k.said} ({k.value:,})"  # words: the number too
-            lines.append(f"| {said} | {k.label} | {_clock(k.start)} |")
-        lines.append("")
-    return "\n".join(lines)
+    """summary.md: the release written as Markdown (publish.md; rendered with the markdown package on the
+    page and in the press email)."""
+    from publish import md
+
+    return md.summary_markdown(title=b.title, date=b.date, speakers=b.speakers, summary=s.to_dict(),
+                               language=s.language or b.language or "en")
 
 
 def _clock(seconds: float) -> str:

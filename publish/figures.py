@@ -115,6 +115,8 @@ def chart_svg(entry: dict[str, Any], *, ui: str, title: str) -> str:
     # pygal names each chart with a random UUID: the chart's slug instead, so that the same figures give
     # the same page (and an upload target sends nothing again)
     svg = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", entry["slug"], svg)
+    # pygal writes its (unused: js=[]) configuration as an inline script: none on the page
+    svg = re.sub(r"<script\b[^>]*>.*?</script>", "", svg, flags=re.S)
     # inside HTML, every SVG element written with its end tag (as the page's other elements are)
     svg = re.sub(r"<([A-Za-z][\w:-]*)((?:\s[^<>]*?)?)\s*/>", r"<\1\2></\1>", svg)
     # an accessible name for the drawing; the table after it carries the same data for every reader

@@ -122,3 +122,11 @@ def without_title(text: str) -> str:
         while lines and (not lines[0].strip() or lines[0].startswith("*")):
             lines = lines[1:]
     return "\n".join(lines)
+
+
+def email_document(body_html: str, *, lang: str, title: str) -> str:
+    """A complete, small HTML document around rendered Markdown (for the press email's HTML part)."""
+    from html import escape as _esc
+
+    return (f'<!DOCTYPE html>\n<html lang="{_esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{_esc(title)}</title>\n</head>\n<body>\n{body_html}\n</body>\n</html>\n")

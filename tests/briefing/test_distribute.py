@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 def write_config(home: Path, *, bucket: str | None = None, endpoint: str = "", www: Path | None = None,
                  channels: list[tuple[str, str]] = (), email: bool = False) -> None:
     home.mkdir(parents=True, exist_ok=True)
-    lines = []
+    lines = ["[site]", 'base_url = "https://press.example/"', ""]  # a target needs it (canonical URLs, feeds)
     if bucket:
         lines += ["[[publish.targets]]", 'name = "cdn"', 'type = "s3"', f'bucket = "{bucket}"', 'prefix = "site"',
                   f'endpoint_url = "{endpoint}"', 'region = "us-east-1"', 'addressing_style = "path"',
@@ -78,6 +78,11 @@ def test_publish_reaches_every_target_channel_and_the_press_list(briefing_env: P
     assert sorted(box.envelopes[0].rcpt_tos) == ["press-list@press.example", "wire@press.example"]
     assert {a.get_filename() for a in msg.iter_attachments()} == {"transcript.txt", "summary.md"}
     assert f"https://cdn.press.example/briefings/{BID}/" in msg.get_body(("plain",)).get_content()
+    # multipart: text and the release's Markdown rendered as HTML (times link to the moment on the page)
+    assert msg.get_body(("plain",)).get_content_type() == "text/plain"
+    html = msg.get_body(("html",)).get_content()
+    assert "<h2>Summary</h2>" in html and "<table>" in html and "1,240" in html
+    assert f'href="https://cdn.press.example/briefings/{BID}/#t=' in html
 
     # status: per target and channel, the version, URL, when, errors
     st = distribute.status(store, settings, BID)
