@@ -233,3 +233,28 @@ def test_kill_during_publish_then_rerun_notifies_each_channel_exactly_once(brief
     third = _publish_proc(briefing_env, channels)
     third.communicate(timeout=120)
     assert (receiver.count("one"), receiver.count("two"), receiver.count("three")) == (1, 1, 1)
+
+
+def test_a_target_without_site_base_url_is_refused_before_anything_is_published(briefing_env: Path, run) -> None:
+    www = briefing_env.parent / "www"
+    briefing_env.mkdir(parents=True, exist_ok=True)
+    (briefing_env / "briefing.toml").write_text(f'[[publish.targets]]\nname = "www"\ntype = "local"\n'
+                                                f'path = "{www}"\n', encoding="utf-8")
+    store, settings = make_briefing(briefing_env, BID)
+    r = run("publish", BID)
+    errors = [x for x in r.err.splitlines() if x.startswith("error")]
+    assert r.code != 0 and "Traceback" not in r.err and len(errors) == 1, r.err
+    assert "needs site.base_url" in errors[0] and "https://press.gov.example/" in r.err
+    assert not (settings.site_dir / "briefings" / BID).exists() and not www.exists()  # nothing half-published
+
+
+def test_the_local_site_alone_warns_once_without_base_url(briefing_env: Path, run) -> None:
+    from briefing import pipeline as pl
+
+    pl._WARNED.clear()
+    make_briefing(briefing_env, BID)
+    r = run("publish", BID)
+    assert r.code == 0, r.err
+    assert (r.out + r.err).count("site.base_url is not set") == 1
+    again = run("publish", BID, "--force")
+    assert again.code == 0 and "site.base_url is not set" not in again.out + again.err  # once per run
