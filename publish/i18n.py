@@ -99,6 +99,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "live_ended_status": "The briefing has ended. This live text is superseded by the verified release: {link} (it appears there within a minute or two).",
         "live_title_suffix": "live, unverified",
         "live_transcribed": "transcribed",
+        "live_pause": "Pause automatic updates",
+        "live_resume": "Resume automatic updates",
+        "live_reload": "Reload now",
         "embargoed_until": "EMBARGOED UNTIL {time}",
     },
     "vi": {
@@ -191,6 +194,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "live_ended_status": "Buổi họp báo đã kết thúc. Bản ghi trực tiếp này được thay bằng bản chính thức: {link} (sẽ xuất hiện trong một, hai phút).",
         "live_title_suffix": "trực tiếp, chưa kiểm chứng",
         "live_transcribed": "đã ghi",
+        "live_pause": "Tạm dừng tự động cập nhật",
+        "live_resume": "Tiếp tục tự động cập nhật",
+        "live_reload": "Tải lại ngay",
         "embargoed_until": "CẤM ĐĂNG TRƯỚC {time}",
     },
 }

@@ -41,7 +41,16 @@ def write_live_page(site_dir: Path, *, briefing_id: str, title: str, date: str, 
     link = f'<a href="../../briefings/{html.escape(briefing_id)}/">{html.escape(title)}</a>'
     status = (t["live_ended_status"].format(link=link) if ended else
               html.escape(t["live_status"].format(updated=updated_at)))
-    refresh = "" if ended else f'<meta http-equiv="refresh" content="{int(refresh_seconds)}">'
+    # reloaded by a script the reader can pause (WCAG 2.2.1), not by <meta http-equiv="refresh">
+    refresh = "" if ended else (
+        f'<p class="live-controls"><button type="button" id="live-pause" data-resume="{html.escape(t["live_resume"])}">'
+        f'{html.escape(t["live_pause"])}</button> <a href="./">{html.escape(t["live_reload"])}</a></p>\n'
+        f'<script>\n(function () {{\n  "use strict";\n  var key = "briefing-live-paused", b = document.getElementById("live-pause");\n'
+        f'  var pause = b.textContent, paused = sessionStorage.getItem(key) === "1", timer = null;\n'
+        f'  function arm() {{ clearTimeout(timer); if (!paused) timer = setTimeout(function () {{ location.reload(); }}, {int(refresh_seconds) * 1000}); }}\n'
+        f'  function show() {{ b.textContent = paused ? b.getAttribute("data-resume") : pause; b.setAttribute("aria-pressed", paused ? "true" : "false"); }}\n'
+        f'  b.addEventListener("click", function () {{ paused = !paused; sessionStorage.setItem(key, paused ? "1" : "0"); show(); arm(); }});\n'
+        f'  show(); arm();\n}})();\n</script>')
     banner = t["live_ended"] if ended else t["live_banner"]
     page = f"""<!doctype html>
 <html lang="{html.escape(lang)}">
@@ -49,7 +58,6 @@ def write_live_page(site_dir: Path, *, briefing_id: str, title: str, date: str, 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-{refresh}
 <title>{html.escape(title)} ({html.escape(i18n.format_date(date, ui))}) - {html.escape(t["live_title_suffix"])}</title>
 <link rel="stylesheet" href="../../static/style.css">
 </head>
@@ -64,6 +72,7 @@ def write_live_page(site_dir: Path, *, briefing_id: str, title: str, date: str, 
 <section id="transcript" aria-live="polite" aria-label="{html.escape(t["transcript"])}">
 {rows}
 </section>
+{refresh}
 </main>
 </body>
 </html>

@@ -260,6 +260,8 @@ def test_the_live_page_follows_the_briefing_language(tmp_path):
     text = page.read_text()
     assert 'lang="vi"' in text and "TRỰC TIẾP, CHƯA KIỂM CHỨNG" in text and "ngày 25 tháng 11 năm 2026" in text
     assert "LIVE" not in text and "unverified" not in text
+    # it reloads itself through a script the reader can pause (WCAG 2.2.1), no <meta http-equiv="refresh">
+    assert 'http-equiv="refresh"' not in text and 'id="live-pause"' in text and "Tạm dừng" in text
     en = write_live_page(tmp_path, briefing_id="c", title="Daily", date="2026-11-25",
                          transcript=make_transcript("en"), updated_at="10:05", ended=True).read_text()
     assert "The briefing has ended" in en and 'href="../../briefings/c/"' in en
