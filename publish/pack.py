@@ -6,7 +6,8 @@ translation track), the transcript (text, JSON), the summary (Markdown), the rel
 public signing key, and a signed manifest of exactly those files (``manifest.json`` + ``.sig``, the same
 format as the release's). Unzipped, it verifies on its own::
 
-    briefing verify <id>-v<N>/ --key SHA256:<the site's key fingerprint>   # or --key <id>-v<N>/signing-key.pub
+    briefing verify <id>-v<N>/ --key <id>-v<N>/signing-key.pub   # then compare the fingerprint it prints
+                                                                   # with the one the ministry publishes
 
 and the ZIP itself, being a file of the release, is listed (with its SHA-256) in the release's signed
 manifest, so ``briefing verify <id>-v<N>-press-pack.zip`` says AUTHENTIC like any downloaded file.

@@ -258,3 +258,22 @@ def test_the_local_site_alone_warns_once_without_base_url(briefing_env: Path, ru
     assert (r.out + r.err).count("site.base_url is not set") == 1
     again = run("publish", BID, "--force")
     assert again.code == 0 and "site.base_url is not set" not in again.out + again.err  # once per run
+
+
+def test_the_press_pack_of_a_published_briefing_verifies(briefing_env: Path, run, tmp_path: Path) -> None:
+    import zipfile
+
+    store, settings = make_briefing(briefing_env, BID)
+    pipeline.publish_one(store, settings, BID)
+    pack = settings.site_dir / "briefings" / BID / "v1" / f"{BID}-v1-press-pack.zip"
+    r = run("verify", str(pack))
+    assert r.code == 0 and f"AUTHENTIC: {BID} version 1" in r.out, r.out + r.err
+    with zipfile.ZipFile(pack) as z:
+        z.extractall(tmp_path)
+    unzipped = tmp_path / f"{BID}-v1"
+    r = run("verify", str(unzipped), "--key", str(unzipped / "signing-key.pub"))
+    assert r.code == 0 and "AUTHENTIC" in r.out, r.out + r.err
+    r = run("verify", str(settings.site_dir))  # the whole site, checked exactly, still authentic
+    assert r.code == 0 and "AUTHENTIC" in r.out, r.out + r.err
+    (unzipped / "summary.md").write_text("# altered\n")
+    assert run("verify", str(unzipped), "--key", str(unzipped / "signing-key.pub")).code != 0
