@@ -54,7 +54,7 @@ def series(metas: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 continue
             key = label.lower()
             entry = by.setdefault(key, {"label": label, "slug": "", "unit": str(k.get("unit", "") or ""),
-                                        "points": []})
+                                        "language": meta.get("language", "en"), "points": []})
             start = float(k.get("start", 0.0))
             entry["points"].append({"briefing_id": meta["id"], "date": meta.get("date", ""),
                                     "title": meta.get("title", meta["id"]), "value": value,

@@ -1010,6 +1010,9 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
     for track in meta.get("tracks", []):  # a translation track is offered for download too, labelled as such
         info = files.get(f"track:{track['language']}", {})
         downloads.append({"role": "track", "label": f"{track['label']} ({t['machine_translation']}, WebVTT)",
+                          "label_main": track["label"], "label_rest": f" ({t['machine_translation']}, WebVTT)",
+                          "label_lang": track["language"] if i18n.ui_language(track["language"]) != ui
+                          or track["language"].split("-")[0] != lang.split("-")[0] else "",
                           "href": track["name"], "name": track["name"],
                           "size": i18n.format_size(info["size"], ui) if "size" in info else "",
                           "sha256": info.get("sha256", "")})

@@ -397,3 +397,14 @@ def test_the_published_json_validates_against_the_published_schemas(site, shared
         jsonschema.validate(json.loads(t.read_text()), schemas.load("transcript.schema.json"))
     index = (site / "schemas" / "index.html").read_text()
     assert all(f'href="{n}"' in index for n in schemas.NAMES)
+
+
+def test_parts_in_another_language_are_marked(site, make_release):
+    opts = SiteOptions(language="vi", base_url=BASE)
+    publish_release(site, make_release(language="en", extra_tracks=True), opts)  # an English briefing, vi track
+    page = lxml_html.fromstring((site / "briefings" / "2026-11-25" / "index.html").read_bytes())
+    (label,) = page.xpath("//section[@class='downloads']//span[@lang]")
+    assert label.get("lang") == "vi" and label.text == "Tiếng Việt"
+    figures = lxml_html.fromstring((site / "figures" / "index.html").read_bytes())
+    assert figures.get("lang") == "vi"
+    assert {h.get("lang") for h in figures.xpath("//section[@class='figure-chart']/h2")} == {"en"}
