@@ -408,3 +408,18 @@ def test_parts_in_another_language_are_marked(site, make_release):
     figures = lxml_html.fromstring((site / "figures" / "index.html").read_bytes())
     assert figures.get("lang") == "vi"
     assert {h.get("lang") for h in figures.xpath("//section[@class='figure-chart']/h2")} == {"en"}
+
+
+def test_upload_targets_serve_the_new_files_with_their_types_and_order(site, shared, make_release):
+    from publish.targets import plan
+
+    key = pm.generate_private_key()
+    publish_release(site, make_release(), shared, pack_key=key)
+    files = {f.rel: f for f in plan(site)}
+    pack = files["briefings/2026-11-25/v1/2026-11-25-v1-press-pack.zip"]
+    assert pack.content_type == "application/zip" and pack.content_disposition == \
+        'attachment; filename="2026-11-25-v1-press-pack.zip"'
+    assert files["figures/figures.csv"].content_type.startswith("text/csv")
+    order = [f.rel for f in plan(site)]
+    assert order.index("feed.json") > order.index("briefings/2026-11-25/index.html")  # indexes after pages
+    assert order.index("archive/index.html") > order.index("briefings/2026-11-25/video.mp4")
