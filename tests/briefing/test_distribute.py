@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from briefing import distribute, pipeline
-from briefing.config import load_settings
-from briefing.errors import PublishError
-from briefing.store import Store
+from briefing.press import distribute
+from briefing.processing import pipeline
+from briefing.core.config import load_settings
+from briefing.core.errors import PublishError
+from briefing.core.store import Store
 from tests.distfixtures import make_briefing, receiver, s3, s3_endpoint, smtp_server, wait_for  # noqa: F401
 
 BID = "2026-11-25-daily-briefing"
@@ -249,7 +250,7 @@ def test_a_target_without_site_base_url_is_refused_before_anything_is_published(
 
 
 def test_the_local_site_alone_warns_once_without_base_url(briefing_env: Path, run) -> None:
-    from briefing import pipeline as pl
+    from briefing.processing import pipeline as pl
 
     pl._WARNED.clear()
     make_briefing(briefing_env, BID)

@@ -63,7 +63,7 @@ def build(site: Path, make_release, language: str) -> Served:
     publish_release(site, make_release(language=language, version=2, corrections=(note,), extra_tracks=True),
                     opts, finalize=sign, pack_key=key)
     pm.write_public_key(site, key)
-    from briefing.search import write_site_search  # the application's search page, as a site has it
+    from briefing.records.search import write_site_search  # the application's search page, as a site has it
 
     write_site_search(site, title=opts.title, language=language)
     write_live_page(site, briefing_id="2026-11-26", title="Daily briefing", date="2026-11-26",
