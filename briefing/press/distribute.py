@@ -64,6 +64,7 @@ from briefing.core.config import Setting, Settings, duration, register
 from briefing.core.errors import ConfigError, PublishError, translated
 from briefing.core.faults import fault_point
 from briefing.core.store import Store, now_iso
+from briefing.press import embargo
 
 register(
     Setting("signing.key", "", "Ed25519 private key (PEM) that signs release manifests; set "
@@ -635,6 +636,47 @@ def _email_body(meta: dict[str, Any], link: str, correction: dict[str, Any] | No
     return "\n".join(lines)
 
 
+def record_embargoed_email(store: Store, settings: Settings, bid: str, meta: dict[str, Any], private_site: Path,
+                           mark: str, attachments_dir: Path) -> str | None:
+    """Record the press email of a held release (built in ``private_site``), marked ``mark`` (EMBARGOED
+    UNTIL …) in its subject and body, to send now; its attachments are copied to ``attachments_dir`` (the
+    private site is rebuilt while it is held). The key is the version's email key, so the email is sent
+    once: when the embargo is lifted it is not recorded again. None without [publish.email]."""
+    import shutil
+
+    from publish import notify as pn
+
+    mail = email_config(settings)
+    if mail is None:
+        return None
+    version = int(meta.get("version", 1))
+    key = f"email:{bid}:v{version}"
+    if outbox.find(store, key) is not None:
+        return key
+    link = public_link(settings, bid)
+    correction = next((c for c in meta.get("corrections", []) if c.get("version") == version), None) \
+        if version > 1 else None
+    post = pn.press_post(meta, link, correction=correction)
+    vdir = private_site / "briefings" / bid / f"v{version}"
+    names = {"txt": "transcript.txt", "srt": "transcript.srt", "vtt": "transcript.vtt",
+             "json": "transcript.json", "summary": "summary.md"}
+    attachments_dir.mkdir(parents=True, exist_ok=True)
+    attachments = []
+    for a in mail.attach:
+        if a in names and (vdir / names[a]).is_file():
+            shutil.copyfile(vdir / names[a], attachments_dir / names[a])
+            attachments.append(str(attachments_dir / names[a]))
+    notice = (f"{mark}. Not for publication or broadcast before then: the page, the feeds and the downloads "
+              "go public at that time.")
+    body = f"{notice}\n\n{_email_body(meta, link, correction)}"
+    html = _email_html(meta, link, correction).replace("<body>\n", f"<body>\n<p><strong>{mark}</strong></p>\n", 1)
+    outbox.record(store, kind="email", key=key, target=", ".join(mail.to), briefing_id=bid,
+                  payload={"from": mail.sender, "to": list(mail.to), "reply_to": mail.reply_to,
+                           "subject": f"{mark}: {post.title}", "body": body, "html": html,
+                           "attachments": attachments, "link": link, "version": version, "embargoed": True})
+    return key
+
+
 def _email_html(meta: dict[str, Any], link: str, correction: dict[str, Any] | None) -> str:
     """The email's HTML part: the release's Markdown (summary, key figures, the change note) rendered with
     the markdown package (raw HTML in it escaped), times linking to the moment on the page."""
@@ -694,7 +736,7 @@ def send_due(store: Store, settings: Settings, *, briefing_id: str | None = None
     chans = {c.name: c for c in channels(settings)}
     attempts = max(1, int(settings["publish.retry_attempts"]))
     wait = float(settings["publish.retry_wait"])
-    for m in outbox.due(store):
+    for m in outbox.due(store, now=embargo.clock_iso()):
         if m.kind not in ("channel", "email") or (briefing_id and m.briefing_id != briefing_id):
             continue
         att = _attempt(store, m.key)
@@ -876,9 +918,15 @@ def status(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
         state = m.status
         if m.status != "sent" and att and att["finished_at"] is None:
             state = "uncertain"
-        elif m.status == "pending" and m.not_before and m.not_before > now_iso():
+        elif m.status == "pending" and m.not_before and m.not_before > embargo.clock_iso():
             state = "embargoed"
         messages.append({"kind": m.kind, "name": m.target, "version": m.payload.get("version"),
                          "url": m.payload.get("link"), "status": state, "sent_at": m.sent_at,
                          "not_before": m.not_before, "attempts": m.attempts, "error": m.last_error})
-    return {"targets": out_targets, "messages": messages}
+    e = embargo.embargo_of(store, bid)
+    held = None
+    if e and not e.get("lifted_at"):
+        held = {"until": e["until"], "version": e.get("version"), "due": embargo.held(store, bid) is None,
+                "holds": ["page", "feeds", "index", "search", "targets", "channels"]}
+    return {"targets": out_targets, "messages": messages, "embargo": held,
+            "embargo_lifted_at": (e or {}).get("lifted_at")}

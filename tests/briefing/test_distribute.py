@@ -7,8 +7,6 @@ import signal
 import stat
 import subprocess
 import sys
-import time
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -131,19 +129,19 @@ def test_the_cli_status_shows_targets_and_channels(briefing_env: Path, receiver)
     assert "✉ channel broken  failed v1" in out and "error:" in out
 
 
-def test_embargoed_email_is_not_sent_before_its_time(briefing_env: Path, smtp_server,
+def test_an_email_sent_at_a_time_is_not_sent_before_it(briefing_env: Path, smtp_server,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     smtp_url, box = smtp_server
     monkeypatch.setenv("BRIEFING_SMTP_URL", smtp_url)
     write_config(briefing_env, email=True)
     store, settings = make_briefing(briefing_env, BID)
-    at = (datetime.now().astimezone() + timedelta(seconds=3)).isoformat(timespec="seconds")
-    pipeline.publish_one(store, settings, BID, embargo=at)
+    monkeypatch.setenv("BRIEFING_NOW", "2026-11-25T13:59:00+07:00")  # the injectable clock, no waiting
+    pipeline.publish_one(store, settings, BID, send_at="2026-11-25T14:00:00+07:00")
     assert box.messages == []
     st = distribute.status(store, settings, BID)["messages"]
     assert st[0]["status"] == "embargoed" and st[0]["not_before"]
     assert distribute.send_due(store, settings) == []  # cron before the time: nothing
-    time.sleep(3.5)
+    monkeypatch.setenv("BRIEFING_NOW", "2026-11-25T14:00:01+07:00")
     sent = distribute.send_due(store, settings)
     assert [r["status"] for r in sent] == ["sent"] and len(box.messages) == 1
     assert distribute.send_due(store, settings) == [] and len(box.messages) == 1
