@@ -713,7 +713,8 @@ def hold_release(store: Store, settings: Settings, bid: str, *, note: str | None
     page = runner_for(store, settings, bid, reporter=reporter).publish(note=note, into=private)
     meta = json.loads((private / "briefings" / bid / "release.json").read_text(encoding="utf-8"))
     version = int(meta.get("version", 1))
-    embargo.mark(store, bid, version=version, notify=notify if notify is not None else e.get("notify"))
+    embargo.mark(store, bid, version=version, notify=notify if notify is not None else e.get("notify"),
+                 note=note or e.get("note"))  # the lift publishes it with the same change note
     key = distribute.record_embargoed_email(store, settings, bid, meta, private, embargo.label(until),
                                             area / "email")
     messages = distribute.send_due(store, settings, briefing_id=bid) if key else []
@@ -740,7 +741,8 @@ def lift_embargoes(store: Store, settings: Settings, *, reporter: Reporter | Non
     out = []
     for bid, e in embargo.due(store):
         try:
-            result = publish_one(store, settings, bid, notify=e.get("notify"), reporter=reporter)
+            result = publish_one(store, settings, bid, notify=e.get("notify"), note=e.get("note"),
+                                 reporter=reporter)
         except BriefingError as exc:  # the next tick tries again; nothing is sent twice
             out.append({"briefing_id": bid, "status": "failed", "until": e["until"], "error": str(exc)})
             continue
