@@ -71,7 +71,7 @@ def build(site: Path, make_release, language: str) -> Served:
     return served
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
@@ -82,11 +82,27 @@ def browser():
             b.close()
 
 
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory, media_dir):
+    """One site per language, built once for the module (each test only reads it)."""
+    from tests.publish.conftest import ReleaseFactory
+
+    built: dict[str, Served] = {}
+
+    def get(language: str) -> Served:
+        if language not in built:
+            root = tmp_path_factory.mktemp(f"press-{language}")
+            built[language] = build(root / "site", ReleaseFactory(root / "work", media_dir), language)
+        return built[language]
+
+    yield get
+    for served in built.values():
+        served.close()
+
+
 @pytest.fixture
-def en_site(tmp_path, make_release):
-    served = build(tmp_path / "site", make_release, "en")
-    yield served
-    served.close()
+def en_site(sites):
+    return sites("en")
 
 
 def new_page(browser, served: Served, errors: list[str]):
@@ -212,21 +228,18 @@ PAGES = ["", "briefings/2026-11-25/", "briefings/2026-11-25/v1/", "briefings/202
 
 @pytest.mark.skipif(not AXE.is_file(), reason="axe-core is not installed: npm install --prefix tests axe-core")
 @pytest.mark.parametrize("language", ["en", "vi"])
-def test_axe_finds_no_violation_on_any_page_type(browser, tmp_path, make_release, language):
-    served = build(tmp_path / "site", make_release, language)
+def test_axe_finds_no_violation_on_any_page_type(browser, sites, language):
+    served = sites(language)
     errors: list[str] = []
-    try:
-        page = new_page(browser, served, errors)
-        found = {}
-        for path in PAGES:
-            page.goto(served.url + path)
-            page.add_script_tag(path=str(AXE))
-            result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
-                                   ".violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))")
-            if result:
-                found[path] = result
-            assert page.evaluate("document.documentElement.lang") in ("en", "vi")
-        assert not found, json.dumps(found, indent=1)
-        assert not errors, errors
-    finally:
-        served.close()
+    page = new_page(browser, served, errors)
+    found = {}
+    for path in PAGES:
+        page.goto(served.url + path)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
+                               ".violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))")
+        if result:
+            found[path] = result
+        assert page.evaluate("document.documentElement.lang") in ("en", "vi")
+    assert not found, json.dumps(found, indent=1)
+    assert not errors, errors
