@@ -56,7 +56,7 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
     def gate() -> Any:
         g.session = accounts.session(store, request.cookies.get(COOKIE))
         g.lang = lang_for()
-        if request.endpoint in ("static",):
+        if request.endpoint in ("static", "favicon"):
             return None
         if request.endpoint == "login":
             if request.method == "POST":
@@ -144,6 +144,10 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
             return url_for("queue")
         return value
 
+    @app.get("/favicon.ico")
+    def favicon() -> Any:
+        return Response(status=204)
+
     # -- login -------------------------------------------------------------------------------------
     @app.route("/login", methods=["GET", "POST"])
     def login() -> Any:
@@ -164,7 +168,9 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
                 error, status = t()["login_slowed"].format(s=int(res.wait_s + 0.999)), 429
             else:
                 error, status = t()["login_failed"], 401
-        pre = secrets.token_urlsafe(24)
+        pre = request.cookies.get(PRE) or ""  # one per browser: another tab (or the favicon) keeps it valid
+        if len(pre) < 24:
+            pre = secrets.token_urlsafe(24)
         resp = Response(render_template("login.html", error=error, csrf=pre, next=nxt), status=status)
         resp.set_cookie(PRE, pre, httponly=True, samesite="Strict", secure=request.is_secure, path="/login")
         if status == 429:

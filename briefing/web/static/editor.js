@@ -170,7 +170,7 @@
 
   function toggle() {
     if (!player) { return; }
-    if (player.paused) { seek(player.currentTime, true); } else { player.pause(); }
+    if (player.paused) { var p = player.play(); if (p && p.catch) { p.catch(function () {}); } } else { player.pause(); }
   }
 
   // -- flagged stops --------------------------------------------------------------------------------
@@ -223,6 +223,15 @@
   }
 
   // -- split and merge ------------------------------------------------------------------------------
+  function sync() {
+    // the text typed into segments becomes the model's, before anything is drawn again
+    segs.forEach(function (seg) {
+      if (!seg.touched || !seg.te) { return; }
+      seg.t = current(seg);
+      if (seg.w.length && wordsText(seg.w) !== seg.t) { seg.w = []; }
+    });
+  }
+
   function rerender(from, count, replacement, focusIndex, focusOffset) {
     var args = [from, count].concat(replacement);
     Array.prototype.splice.apply(segs, args);
@@ -232,6 +241,7 @@
   }
 
   function split(i, off) {
+    sync();
     var seg = segs[i];
     var raw = seg.te.textContent;
     if (off < 0) { off = Math.floor(raw.length / 2); }
@@ -257,6 +267,7 @@
 
   function merge(i) {
     if (i < 1) { return; }
+    sync();
     var a = segs[i - 1], b = segs[i];
     var ta = current(a), tb = current(b);
     var wa = a.w.length && wordsText(a.w) === ta, wb = b.w.length && wordsText(b.w) === tb;
@@ -384,7 +395,7 @@
   function pickSpeaker(i, button) {
     var opts = ['<option value="">' + esc(T.speaker) + '…</option>'];
     (D.roster || []).forEach(function (n) { opts.push('<option>' + esc(n) + '</option>'); });
-    opts.push('<option value="\u0000new">' + esc(T.new_speaker) + '</option>');
+    opts.push('<option value="__new__">' + esc(T.new_speaker) + '</option>');
     picker.innerHTML = opts.join('');
     var r = button.getBoundingClientRect();
     picker.style.position = 'absolute';
@@ -399,7 +410,7 @@
     var i = parseInt(picker.dataset.i, 10), name = picker.value, isNew = false;
     picker.hidden = true;
     if (!name) { return; }
-    if (name === '\u0000new') {
+    if (name === '__new__') {
       name = window.prompt(T.new_speaker_prompt) || '';
       isNew = true;
       if (!norm(name)) { return; }
