@@ -130,7 +130,7 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
     def who() -> tuple[str, str]:
         return g.session.user, g.session.role
 
-    def cookie_session(resp: Response, token: str) -> Response:
+    def cookie_session(resp: Any, token: str) -> Any:
         resp.set_cookie(COOKIE, token, max_age=accounts.SESSION_S, httponly=True, samesite="Strict",
                         secure=request.is_secure, path="/")
         resp.delete_cookie(PRE, path="/login")
@@ -199,10 +199,8 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
     @app.get("/b/<bid>")
     def editor(bid: str) -> Any:
         b = briefing_or_404(bid)
-        g.lang = lang_for(b.language if b.language != "auto" else None)
         data = drafts.editor_data(store, settings, bid)
-        if request.args.get("lang") is None and request.cookies.get(LANG) is None:
-            g.lang = i18n.pick(data["language"])
+        g.lang = lang_for(b.language if b.language not in ("", "auto") else data["language"])
         words = i18n.words(g.lang)
         data["t"] = {k: words[k] for k in i18n.JS}
         data["csrf"] = g.session.csrf

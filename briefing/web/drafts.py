@@ -202,6 +202,8 @@ def build(pub: Any, items: Any) -> tuple[Any, int]:
             raise InputError(f"the draft refers to segment {p!r}, which the transcript does not have",
                              hint="reload the page")
         if set(it) == {"p"}:
+            if p is None:
+                raise InputError("a segment of the draft refers to no segment", hint="reload the page")
             if p in used:
                 raise InputError(f"the draft holds segment {p} twice", hint="reload the page")
             used.add(p)
@@ -399,7 +401,7 @@ def queue(store: Store, settings: Settings) -> list[dict[str, Any]]:
         out.append({
             "id": b.id, "title": b.title, "date": b.date, "language": b.language, "state": state,
             "site_version": ver, "low": sum(1 for s in cur.segments if needs_review(s, threshold)),
-            "guards": len(flags["guards"]), "redactions": len(flags["redactions"]),
+            "guards": sum(1 for g in flags["guards"] if g["action"] in ("removed", "cut")), "redactions": len(flags["redactions"]),
             "glossary": len(flags["glossary"]), "segments": len(cur.segments),
         })
     return out

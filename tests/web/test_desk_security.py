@@ -11,31 +11,7 @@ import pytest
 
 import cli
 from briefing.web import accounts, drafts
-from tests.web.helpers import BID, PASSWORD
-
-
-class Officer:
-    """An HTTP client that logs in through the form as a browser does and keeps the CSRF token of its pages."""
-
-    def __init__(self, url: str) -> None:
-        self.c = httpx.Client(base_url=url, timeout=30, follow_redirects=False)
-        self.csrf = ""
-
-    def login(self, user: str, password: str = PASSWORD) -> httpx.Response:
-        page = self.c.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        return self.c.post("/login", data={"csrf_token": token, "user": user, "password": password, "next": "/"})
-
-    def editor(self) -> dict[str, Any]:
-        r = self.c.get(f"/b/{BID}")
-        assert r.status_code == 200, r.text
-        data = json.loads(re.search(r'id="desk-data">(.*?)</script>', r.text, re.S).group(1))
-        self.csrf = data["csrf"]
-        return data
-
-    def post(self, path: str, body: dict[str, Any], csrf: str | None = None) -> httpx.Response:
-        headers = {} if csrf == "" else {"X-CSRF-Token": self.csrf if csrf is None else csrf}
-        return self.c.post(path, json=body, headers=headers)
+from tests.web.helpers import BID, PASSWORD, Officer
 
 
 def corrected(data: dict[str, Any], text: str = "The ministry recorded 1,420 new cases in the past day.") -> list:

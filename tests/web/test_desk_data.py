@@ -1,0 +1,164 @@
+"""What the desk shows and keeps: the queue, flags in place, languages, drafts shared with the command line."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from briefing import corrections
+from briefing.web import drafts
+from tests.web.helpers import BID, Officer
+
+
+def with_flags(store: Any) -> None:
+    """Guard events, glossary fixes and redactions recorded as the stages record them."""
+    tr = store.stage(BID, "transcribe")
+    arts = list(store.artifacts(BID, "transcribe").values())
+    store.stage_done(BID, "transcribe", tr.inputs_key, arts, {"quality": {
+        "guards": [{"kind": "repetition", "action": "removed", "start": 1.46, "end": 1.49,
+                    "text": "thank you thank you thank you"},
+                   {"kind": "silence", "action": "flagged", "start": 2.9, "end": 3.0, "text": "..."}],
+        "glossary": [{"segment_id": 2, "start": 1.5, "end": 1.7, "heard": "hospitable", "term": "hospital",
+                      "score": 0.9}]}})
+    red = store.stage(BID, "redact")
+    store.stage_done(BID, "redact", red.inputs_key, list(store.artifacts(BID, "redact").values()),
+                     {"hits": [{"kind": "phone", "segment_id": 3, "start": 2.3, "end": 2.6, "text": "0912 345 678"}]})
+
+
+def page_data(html: str) -> dict[str, Any]:
+    return json.loads(re.search(r'id="desk-data">(.*?)</script>', html, re.S).group(1))
+
+
+@pytest.fixture
+def officer(accounts_made, desk) -> Any:
+    o = Officer(desk.url)
+    with o.c:
+        o.login("minh")
+        yield o
+
+
+def test_queue_states_counts_newest_first_and_filter(officer: Officer, desk_home) -> None:
+    from briefing.store import Briefing
+
+    store, settings = desk_home
+    with_flags(store)
+    store.save_briefing(Briefing(id="2026-11-20-old", title="Older briefing", date="2026-11-20", language="vi"))
+    rows = drafts.queue(store, settings)
+    assert [r["id"] for r in rows] == [BID]  # a briefing with no transcript yet is not in the queue
+    r = rows[0]
+    assert (r["state"], r["low"], r["guards"], r["redactions"], r["glossary"]) == ("new", 1, 1, 1, 1)
+    page = officer.c.get("/").text
+    assert "not reviewed" in page and "(v1)" in page
+    data = officer.editor()
+    officer.post(f"/b/{BID}/draft", {"base_version": data["version"], "segments": [{"p": 0}, {"p": 1}, {"p": 2}]})
+    assert drafts.queue(store, settings)[0]["state"] == "draft"
+    assert BID in officer.c.get("/?state=draft").text
+    assert BID not in officer.c.get("/?state=new").text
+    assert BID in officer.c.get("/?q=daily").text and BID not in officer.c.get("/?q=flood").text
+
+
+def test_flags_are_shown_where_they_are_and_redactions_never_show_the_data(officer: Officer, desk_home) -> None:
+    store, _settings = desk_home
+    with_flags(store)
+    html = officer.c.get(f"/b/{BID}").text
+    data = page_data(html)
+    assert [s["low"] for s in data["segments"]] == [False, False, True, False]
+    assert data["guards"][0]["text"] == "thank you thank you thank you" and data["guards"][0]["action"] == "removed"
+    assert data["glossary"][0]["heard"] == "hospitable"
+    assert data["redactions"] == [{"start": 2.3, "end": 2.6, "kind": "phone"}]
+    assert "0912 345 678" not in html
+
+
+def test_ui_language_follows_the_briefing_and_can_be_switched(officer: Officer, desk_home) -> None:
+    store, _settings = desk_home
+    en = officer.c.get(f"/b/{BID}").text
+    assert 'lang="en"' in en and "Publish correction" in en
+    store.set_language(BID, "vi")
+    vi = officer.c.get(f"/b/{BID}").text
+    assert 'lang="vi"' in vi and "Đăng bản đính chính" in vi and page_data(vi)["t"]["saved"].startswith("Đã lưu")
+    switched = officer.c.get(f"/b/{BID}?lang=en")
+    assert "Publish correction" in switched.text
+    assert "desk_lang=en" in switched.headers.get("set-cookie", "")
+    assert "Publish correction" in officer.c.get(f"/b/{BID}").text  # the choice is kept
+    assert "Bàn biên tập" in officer.c.get("/?lang=vi").text
+
+
+def test_desk_and_command_line_work_on_the_same_draft(officer: Officer, desk_home, tmp_path: Path) -> None:
+    store, settings = desk_home
+    data = officer.editor()
+    s1 = data["segments"][1]
+    r = officer.post(f"/b/{BID}/draft", {"base_version": 0, "segments": [
+        {"p": 0}, {"s": s1["s"], "e": s1["e"], "t": "The ministry recorded 1,420 new cases in the past day.",
+                   "src": 1}, {"p": 2}, {"p": 3}]})
+    assert r.status_code == 200 and r.json()["version"] == 1
+    # `briefing correct` opens what the desk saved; what it saves, the desk shows
+    assert "1,420" in corrections.editable_text(store, settings, BID)
+    fixed = tmp_path / "fixed.txt"
+    fixed.write_text(corrections.editable_text(store, settings, BID).replace("3.5 percent", "3.7 percent"),
+                     encoding="utf-8")
+    res = CliRunner().invoke(cli.cli, ["correct", BID, "--file", str(fixed), "--json"])
+    assert res.exit_code == 0, res.output
+    # the desk's editor still based on version 1 is refused: the command line made version 2
+    r = officer.post(f"/b/{BID}/draft", {"base_version": 1, "segments": [{"p": 0}, {"p": 1}, {"p": 2}, {"p": 3}]})
+    assert r.status_code == 409 and r.json()["latest"]["version"] == 2
+    assert r.json()["latest"]["author"] == "command line"
+    assert "3.7 percent" in drafts.current(store, settings, BID).segments[2].text  # not overwritten
+    fresh = officer.editor()
+    assert fresh["version"] == 2 and "3.7 percent" in fresh["segments"][2]["t"]
+    # back to the published text: the pending correction goes, and the CLI says so
+    r = officer.post(f"/b/{BID}/draft", {"base_version": 2, "segments": [{"p": 0}, {"p": 1}, {"p": 2}, {"p": 3}]})
+    assert r.status_code == 200 and r.json()["changed"] == 0
+    assert not store.briefing(BID).meta.get("pending_correction")
+    # publish from the CLI after a desk save: the desk's draft is what it publishes
+    data = officer.editor()
+    officer.post(f"/b/{BID}/draft", {"base_version": data["version"], "segments": [
+        {"p": 0}, {"s": s1["s"], "e": s1["e"], "t": "The ministry recorded 1,420 new cases in the past day.",
+                   "src": 1}, {"p": 2}, {"p": 3}]})
+    res = CliRunner().invoke(cli.cli, ["publish", BID, "--note", "Figure corrected."])
+    assert res.exit_code == 0, res.output
+    assert "1,420" in (settings.site_dir / "briefings" / BID / "transcript.txt").read_text(encoding="utf-8")
+    stale = officer.post(f"/b/{BID}/publish", {"base_version": data["version"] + 1, "note": "again"})
+    assert stale.status_code == 409
+
+
+def test_a_bad_draft_is_one_clear_line_and_changes_nothing(officer: Officer, desk_home) -> None:
+    store, _settings = desk_home
+    data = officer.editor()
+    for segs, words in (([{"p": 99}], "does not have"), ([{"p": 0}, {"p": 0}], "twice"),
+                        ([{"s": 0, "e": 9999, "t": "x"}], "outside the recording"),
+                        ([{"s": 0, "e": 1, "t": "a\u202eb"}], "control character"), ("nope", "not a list")):
+        r = officer.post(f"/b/{BID}/draft", {"base_version": data["version"], "segments": segs})
+        assert r.status_code == 400 and words in r.json()["error"] and "\n" not in r.json()["error"], segs
+    assert officer.post(f"/b/{BID}/draft", {"segments": []}).status_code == 400
+    assert not store.briefing(BID).meta.get("pending_correction")
+    assert not store.query("SELECT 1 FROM review_drafts WHERE kind = 'draft'")
+
+
+def test_split_and_merge_keep_the_words_times(desk_home) -> None:
+    store, _settings = desk_home
+    pub, _ = drafts.published(store, BID)
+    w = [[x.start, x.end, x.text, x.probability] for x in pub.segments[0].words]
+    first, rest = w[:2], w[2:]
+    t, changed = drafts.build(pub, [
+        {"s": first[0][0], "e": first[-1][1], "t": "Good morning,", "w": first, "src": 0},
+        {"s": rest[0][0], "e": pub.segments[0].end, "t": "and welcome to today's briefing.", "w": rest, "src": 0},
+        {"s": pub.segments[1].start, "e": pub.segments[2].end, "t": pub.segments[1].text + " " + pub.segments[2].text,
+         "w": [[x.start, x.end, x.text, x.probability] for x in pub.segments[1].words + pub.segments[2].words],
+         "src": 1},
+        {"p": 3}])
+    assert changed == 4  # two halves, one merged, one segment gone into it
+    assert [s.text.strip() for s in t.segments][:2] == ["Good morning,", "and welcome to today's briefing."]
+    assert t.segments[1].words[0].start == pub.segments[0].words[2].start
+    assert len(t.segments[2].words) == len(pub.segments[1].words) + len(pub.segments[2].words)
+    assert t.segments[3] == pub.segments[3].__class__(**{**pub.segments[3].__dict__, "id": 3})
+    # an edited segment loses its word times and is marked corrected; untouched ones keep everything
+    t, changed = drafts.build(pub, [{"p": 0}, {"s": 0.75, "e": 1.45, "t": "edited text", "w": w, "src": 1},
+                                    {"p": 2}, {"p": 3}])
+    assert changed == 1 and t.segments[1].words == () and "corrected" in t.segments[1].flags
+    assert t.segments[0] == pub.segments[0]
