@@ -190,7 +190,7 @@ def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = N
 
 
 def keep_pending(store: Store, settings: Settings, bid: str, fixed: Any, *, changed: int,
-                 source: str) -> dict[str, Any]:
+                 source: str, rev: str | None = None) -> dict[str, Any]:
     """Keep ``fixed`` (a whole corrected Transcript) as the briefing's pending correction (the caller holds
     the briefing's lock): what ``correct`` does with an edited text, and the review desk with a draft."""
     from transcribe import formats
@@ -200,7 +200,7 @@ def keep_pending(store: Store, settings: Settings, bid: str, fixed: Any, *, chan
              "txt": formats.to_txt(fixed)}
     for role, body in files.items():
         atomic_write_text(out / ROLES[role], body)
-    rev = secrets.token_hex(8)  # which pending correction this is (two may share a created_at second)
+    rev = rev or secrets.token_hex(8)  # which pending correction this is (two may share a created_at second)
     store.update_meta(bid, pending_correction={"created_at": now_iso(), "source": source, "changed": changed,
                                                "dir": str(out), "rev": rev})
     return {"id": bid, "changed": changed, "pending": True, "dir": str(out), "rev": rev}

@@ -584,7 +584,8 @@ def _m060(db: sqlite3.Connection) -> None:
             author TEXT NOT NULL,
             created_at TEXT NOT NULL,
             published_sha256 TEXT,            -- the published transcript the segments refer to
-            pending_stamp TEXT,               -- created_at of the pending correction this row left
+            pending_stamp TEXT,               -- the rev of the pending correction this row makes
+            materialized INTEGER NOT NULL DEFAULT 1, -- 0: a draft saved, its pending correction not yet written
             segments TEXT NOT NULL            -- the officer's segments (JSON)
         );
         CREATE INDEX review_drafts_by_briefing ON review_drafts (briefing_id, id);

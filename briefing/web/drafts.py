@@ -21,28 +21,39 @@ from __future__ import annotations
 import difflib
 import html
 import json
+import logging
+import secrets
 import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from briefing import corrections, errors, locks
+from briefing import corrections, errors, locks, quality  # quality: registers quality.low_confidence
 from briefing import text as txt
 from briefing.config import Settings
 from briefing.errors import InputError
 from briefing.store import Store, now_iso
 
+log = logging.getLogger("briefing.web")
 KEEP_FLAGS = ("low-confidence", "repetition", "hallucination", "corrected", "estimated")
 MAX_SEGMENTS = 20000
 MAX_TEXT = 5000
 _locks: dict[str, threading.Lock] = {}
+_write_locks: dict[str, threading.RLock] = {}
 _locks_guard = threading.Lock()
 _cache: dict[tuple[str, str], Any] = {}
 
 
 def _lock(bid: str) -> threading.Lock:
+    """Held for the short work on a briefing's versions (check and record)."""
     with _locks_guard:
         return _locks.setdefault(bid, threading.Lock())
+
+
+def _write_lock(bid: str) -> threading.RLock:
+    """Held while a draft's pending correction is written."""
+    with _locks_guard:
+        return _write_locks.setdefault(bid, threading.RLock())
 
 
 class Conflict(Exception):
@@ -83,6 +94,8 @@ def _pending(store: Store, bid: str) -> dict[str, Any] | None:
 
 
 def current(store: Store, settings: Settings, bid: str) -> Any:
+    """The transcript with the latest draft in it (the pending correction, once written), else the published."""
+    flush(store, settings, bid)
     p = _pending(store, bid)
     if p:
         path = Path(p["dir"]) / corrections.ROLES["json"]
@@ -123,8 +136,10 @@ def _version(db: Any, store: Store, bid: str) -> int:
     sha_now = sha.sha256 if sha else None
     if row is None and rev is None:
         return 0
-    if row is not None and row["pending_stamp"] == rev and row["published_sha256"] == sha_now:
-        return int(row["version"])
+    if row is not None and row["published_sha256"] == sha_now and (row["pending_stamp"] == rev
+                                                                    or (row["kind"] == "draft"
+                                                                        and not row["materialized"])):
+        return int(row["version"])  # (a draft whose files are still being written counts as it is)
     new = (int(row["version"]) if row else 0) + 1  # changed from the command line (or first seen): a version
     db.execute("INSERT INTO review_drafts (briefing_id, version, base_version, kind, author, created_at, "
                "published_sha256, pending_stamp, segments) VALUES (?, ?, ?, 'external', ?, ?, ?, ?, '[]')",
@@ -133,8 +148,6 @@ def _version(db: Any, store: Store, bid: str) -> int:
 
 
 def _flags_of(store: Store, bid: str) -> dict[str, list[dict[str, Any]]]:
-    from briefing import quality
-
     info = quality.quality_info(store, bid)
     guards = [{"start": float(g.get("start", 0)), "kind": str(g.get("kind", "")), "action": str(g.get("action", "")),
                "text": str(g.get("text", ""))[:300]} for g in info.get("guards", []) or []]
@@ -274,36 +287,96 @@ def _latest_info(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
 
 def save(store: Store, settings: Settings, bid: str, *, user: str, role: str, base_version: int,
          segments: Any) -> dict[str, Any]:
-    """Keep the officer's draft as the pending correction; Conflict when it was based on an older version."""
-    with _lock(bid), locks.briefing_lock(settings, bid):
-        pub, sha = published(store, bid)
-        fixed, changed = build(pub, segments)
-        payload = json.dumps(segments, ensure_ascii=False, separators=(",", ":"))
-        with store.tx() as db:
-            latest = _version(db, store, bid)
-            if base_version != latest:
-                cur = db.execute("INSERT INTO review_drafts (briefing_id, version, base_version, kind, author, "
-                                 "created_at, published_sha256, pending_stamp, segments) "
-                                 "VALUES (?, NULL, ?, 'conflict', ?, ?, ?, NULL, ?)",
-                                 (bid, base_version, user, now_iso(), sha, payload))
-                refused = int(cur.lastrowid or 0)
-                audit(db, bid, user, role, "conflict", {"base_version": base_version, "latest": latest,
-                                                        "kept_as": refused})
+    """Keep the officer's draft (a new version; its pending correction is written just after, see
+    :func:`flush`); Conflict when it was based on an older version than the latest."""
+    pub, sha = published(store, bid)
+    _fixed, changed = build(pub, segments)  # refuse a bad draft before anything is kept
+    payload = json.dumps(segments, ensure_ascii=False, separators=(",", ":"))
+    rev = secrets.token_hex(8) if changed else None
+    with _lock(bid), store.tx() as db:
+        latest = _version(db, store, bid)
         if base_version != latest:
-            raise Conflict(_latest_info(store, settings, bid), refused)
-        if changed:
-            res = corrections.keep_pending(store, settings, bid, fixed, changed=changed, source=f"desk:{user}")
-            rev = res["rev"]
+            cur = db.execute("INSERT INTO review_drafts (briefing_id, version, base_version, kind, author, "
+                             "created_at, published_sha256, pending_stamp, segments) "
+                             "VALUES (?, NULL, ?, 'conflict', ?, ?, ?, NULL, ?)",
+                             (bid, base_version, user, now_iso(), sha, payload))
+            refused = int(cur.lastrowid or 0)
+            audit(db, bid, user, role, "conflict", {"base_version": base_version, "latest": latest,
+                                                    "kept_as": refused})
         else:
-            corrections.discard(store, settings, bid)
-            rev = None
-        with store.tx() as db:
+            refused = None
             new = latest + 1
             db.execute("INSERT INTO review_drafts (briefing_id, version, base_version, kind, author, created_at, "
-                       "published_sha256, pending_stamp, segments) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?)",
+                       "published_sha256, pending_stamp, materialized, segments) "
+                       "VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, 0, ?)",
                        (bid, new, base_version, user, now_iso(), sha, rev, payload))
             audit(db, bid, user, role, "save", {"version": new, "changed": changed})
+    if refused is not None:
+        raise Conflict(_latest_info(store, settings, bid), refused)
+    _write_soon(store, settings, bid)
     return {"id": bid, "version": new, "changed": changed, "saved_at": now_iso()}
+
+
+_writing: set[str] = set()
+
+
+def _write_soon(store: Store, settings: Settings, bid: str) -> None:
+    """Write the latest draft's pending correction on a thread, so that the save answers at once."""
+    with _locks_guard:
+        if bid in _writing:
+            return
+        _writing.add(bid)
+
+    def work() -> None:
+        try:
+            while True:
+                try:
+                    flush(store, settings, bid)
+                except Exception:  # noqa: BLE001 - kept in the store; the next read (flush) says what is wrong
+                    log.exception("writing the draft of %s", bid)
+                    return
+                with _locks_guard:
+                    if not _unwritten(store, bid):
+                        _writing.discard(bid)
+                        return
+        finally:
+            with _locks_guard:
+                _writing.discard(bid)
+
+    threading.Thread(target=work, name=f"desk-draft-{bid}", daemon=True).start()
+
+
+def _unwritten(store: Store, bid: str) -> dict[str, Any] | None:
+    row = _latest_row(store, bid)
+    return row if row and row["kind"] == "draft" and not row["materialized"] else None
+
+
+def flush(store: Store, settings: Settings, bid: str) -> None:
+    """Write the pending correction of the latest draft, if it is not written yet (after a save, or a crash
+    between a save and its write): the same files ``briefing correct`` writes."""
+    with _write_lock(bid):
+        while True:
+            row = _unwritten(store, bid)
+            if row is None:
+                return
+            pub, sha = published(store, bid)
+            if sha != row["published_sha256"]:
+                return  # published since (by the command line): the draft stays in the store, a version behind
+            try:
+                fixed, changed = build(pub, json.loads(row["segments"]))
+            except InputError:  # cannot happen for a draft checked when saved; kept in the store, skipped
+                log.exception("the draft version %s of %s cannot be applied", row["version"], bid)
+                with store.tx() as db:
+                    db.execute("UPDATE review_drafts SET materialized = 1 WHERE id = ?", (row["id"],))
+                continue
+            with locks.briefing_lock(settings, bid):
+                if changed:
+                    corrections.keep_pending(store, settings, bid, fixed, changed=changed,
+                                             source=f"desk:{row['author']}", rev=row["pending_stamp"])
+                else:
+                    corrections.discard(store, settings, bid)
+            with store.tx() as db:
+                db.execute("UPDATE review_drafts SET materialized = 1 WHERE id = ?", (row["id"],))
 
 
 def name_speaker(store: Store, settings: Settings, bid: str, *, user: str, role: str, name: str, start: float,
@@ -326,7 +399,8 @@ def publish(store: Store, settings: Settings, bid: str, *, user: str, role: str,
     note = " ".join(txt.check(note, "the change note", max_len=txt.NOTE_MAX, multiline=True).split())
     if not note:
         raise InputError("a correction needs a change note", hint="say what was corrected, e.g. 'a figure was misheard'")
-    with _lock(bid):
+    flush(store, settings, bid)
+    with _write_lock(bid), _lock(bid):
         latest = version(store, bid)
         if base_version != latest:
             raise Conflict(_latest_info(store, settings, bid), None)

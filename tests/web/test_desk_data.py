@@ -97,6 +97,7 @@ def test_desk_and_command_line_work_on_the_same_draft(officer: Officer, desk_hom
         {"p": 0}, {"s": s1["s"], "e": s1["e"], "t": "The ministry recorded 1,420 new cases in the past day.",
                    "src": 1}, {"p": 2}, {"p": 3}]})
     assert r.status_code == 200 and r.json()["version"] == 1
+    drafts.flush(store, settings, BID)  # the pending correction is written just after the answer: wait for it
     # `briefing correct` opens what the desk saved; what it saves, the desk shows
     assert "1,420" in corrections.editable_text(store, settings, BID)
     fixed = tmp_path / "fixed.txt"
@@ -114,12 +115,14 @@ def test_desk_and_command_line_work_on_the_same_draft(officer: Officer, desk_hom
     # back to the published text: the pending correction goes, and the CLI says so
     r = officer.post(f"/b/{BID}/draft", {"base_version": 2, "segments": [{"p": 0}, {"p": 1}, {"p": 2}, {"p": 3}]})
     assert r.status_code == 200 and r.json()["changed"] == 0
+    drafts.flush(store, settings, BID)
     assert not store.briefing(BID).meta.get("pending_correction")
     # publish from the CLI after a desk save: the desk's draft is what it publishes
     data = officer.editor()
     officer.post(f"/b/{BID}/draft", {"base_version": data["version"], "segments": [
         {"p": 0}, {"s": s1["s"], "e": s1["e"], "t": "The ministry recorded 1,420 new cases in the past day.",
                    "src": 1}, {"p": 2}, {"p": 3}]})
+    drafts.flush(store, settings, BID)
     res = CliRunner().invoke(cli.cli, ["publish", BID, "--note", "Figure corrected."])
     assert res.exit_code == 0, res.output
     assert "1,420" in (settings.site_dir / "briefings" / BID / "transcript.txt").read_text(encoding="utf-8")
