@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.helpers import BID, log_in, new_page
+from tests.web.helpers import BID, log_in, new_page, with_flags
 
 pytestmark = pytest.mark.browser
 
@@ -254,3 +254,31 @@ def test_two_officers_second_save_is_a_conflict_and_nothing_is_lost(browser, acc
     rows = store.query("SELECT version, author, segments FROM review_drafts WHERE kind = 'draft' ORDER BY version")
     assert [(r["version"], r["author"]) for r in rows] == [(1, "minh"), (2, "lan")]
     assert "1,420" in rows[0]["segments"]
+
+
+def test_flags_are_shown_in_place_and_each_is_a_stop(browser, accounts_made, desk, desk_home) -> None:
+    store, _settings = desk_home
+    with_flags(store)
+    page = new_page(browser)
+    log_in(page, desk.url, "minh")
+    page.goto(f"{desk.url}/b/{BID}")
+    page.wait_for_selector("body[data-ready='1']")
+    # the guard removal (what and where), the glossary fix, the redaction (kind and time, not the data)
+    assert "thank you thank you thank you" in seg(page, 1).locator(".marks").inner_text()
+    assert "«hospitable» → «hospital»" in seg(page, 2).locator(".marks").inner_text()
+    marks3 = seg(page, 3).locator(".marks").inner_text()
+    assert "phone" in marks3 and "0912" not in page.content()
+    # next flagged visits them in order: 1 (guard), 2 (unsure + glossary), 3 (silence, redaction), then round
+    seg(page, 0).locator(".ts").click()  # a timestamp plays from there
+    page.wait_for_function("() => !document.getElementById('player').paused")
+    page.keyboard.press("Control+k")
+    seen = []
+    for _ in range(4):
+        page.click("#next-flag")
+        seen.append(page.evaluate("() => document.querySelector('.seg.stop').dataset.i"))
+    assert seen == ["1", "2", "3", "1"]
+    page.click("#prev-flag")
+    assert page.evaluate("() => document.querySelector('.seg.stop').dataset.i") == "3"
+    # a click on a mark plays from its time
+    seg(page, 2).locator(".mark.glossary").click()
+    page.wait_for_function("() => Math.abs(document.getElementById('player').currentTime - 1.5) < 0.3")

@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
 import cli
 from briefing import corrections
 from briefing.web import drafts
-from tests.web.helpers import BID, Officer
-
-
-def with_flags(store: Any) -> None:
-    """Guard events, glossary fixes and redactions recorded as the stages record them."""
-    tr = store.stage(BID, "transcribe")
-    arts = list(store.artifacts(BID, "transcribe").values())
-    store.stage_done(BID, "transcribe", tr.inputs_key, arts, {"quality": {
-        "guards": [{"kind": "repetition", "action": "removed", "start": 1.46, "end": 1.49,
-                    "text": "thank you thank you thank you"},
-                   {"kind": "silence", "action": "flagged", "start": 2.9, "end": 3.0, "text": "..."}],
-        "glossary": [{"segment_id": 2, "start": 1.5, "end": 1.7, "heard": "hospitable", "term": "hospital",
-                      "score": 0.9}]}})
-    red = store.stage(BID, "redact")
-    store.stage_done(BID, "redact", red.inputs_key, list(store.artifacts(BID, "redact").values()),
-                     {"hits": [{"kind": "phone", "segment_id": 3, "start": 2.3, "end": 2.6, "text": "0912 345 678"}]})
+from tests.net import free_port
+from tests.web.helpers import BID, Officer, with_flags
 
 
 def page_data(html: str) -> dict[str, Any]:
@@ -165,3 +155,42 @@ def test_split_and_merge_keep_the_words_times(desk_home) -> None:
                                     {"p": 2}, {"p": 3}])
     assert changed == 1 and t.segments[1].words == () and "corrected" in t.segments[1].flags
     assert t.segments[0] == pub.segments[0]
+
+
+def test_a_draft_whose_files_a_crash_left_unwritten_is_written_on_the_next_read(desk_home) -> None:
+    store, settings = desk_home
+    pub, sha = drafts.published(store, BID)
+    segs = [{"p": 0}, {"s": 0.75, "e": 1.45, "t": "The ministry recorded 1,420 new cases in the past day.", "src": 1},
+            {"p": 2}, {"p": 3}]
+    with store.tx() as db:  # what a save leaves when the process dies before its write
+        db.execute("INSERT INTO review_drafts (briefing_id, version, base_version, kind, author, created_at, "
+                   "published_sha256, pending_stamp, materialized, segments) VALUES (?, 1, 0, 'draft', 'minh', "
+                   "'2026-12-02T00:00:00+00:00', ?, 'abc123', 0, ?)", (BID, sha, json.dumps(segs)))
+    assert drafts.version(store, BID) == 1
+    assert "1,420" in drafts.current(store, settings, BID).segments[1].text
+    pending = store.briefing(BID).meta["pending_correction"]
+    assert pending["rev"] == "abc123" and pending["source"] == "desk:minh"
+    assert drafts.version(store, BID) == 1  # the same version, not a change made elsewhere
+
+
+def test_review_serve_prints_a_one_time_link_that_logs_in(desk_home, briefing_env: Path) -> None:
+    port = free_port()
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "review", "serve", "--port", str(port)],
+                            cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONPATH": str(repo)})
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+        assert lines[0].strip() == f"review desk: http://127.0.0.1:{port}/", lines
+        link = lines[2].strip()
+        assert link.startswith(f"http://127.0.0.1:{port}/login?token="), lines
+        with httpx.Client(timeout=30) as c:
+            assert c.get(link).status_code == 302
+            page = c.get(f"http://127.0.0.1:{port}/b/{BID}")
+            assert page.status_code == 200 and "Publish correction" in page.text
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        if proc.stdout is not None:
+            proc.stdout.close()
