@@ -282,3 +282,23 @@ def test_flags_are_shown_in_place_and_each_is_a_stop(browser, accounts_made, des
     # a click on a mark plays from its time
     seg(page, 2).locator(".mark.glossary").click()
     page.wait_for_function("() => Math.abs(document.getElementById('player').currentTime - 1.5) < 0.3")
+
+
+def test_the_view_follows_playback_unless_told_not_to(browser, accounts_made, desk) -> None:
+    page = browser.new_context(viewport={"width": 900, "height": 420}).new_page()
+    page.set_default_timeout(20000)
+    log_in(page, desk.url, "minh")
+    for follow in (False, True):
+        page.goto(f"{desk.url}/b/{BID}")
+        page.wait_for_selector("body[data-ready='1']")
+        page.evaluate("() => window.scrollTo(0, 0)")
+        if not follow:
+            page.uncheck("#follow")
+        seg(page, 0).locator(".ts").click()
+        page.wait_for_function("() => document.getElementById('player').currentTime > 2.6")
+        last_visible = page.evaluate("""() => {
+            const r = document.querySelector('.seg[data-i="3"]').getBoundingClientRect();
+            return r.top >= 0 && r.bottom <= window.innerHeight;
+        }""")
+        assert last_visible is follow, follow
+        page.keyboard.press("Control+k")

@@ -18,6 +18,7 @@ import cli
 from briefing import corrections
 from briefing.web import drafts
 from tests.net import free_port
+from tests.distfixtures import receiver  # noqa: F401
 from tests.web.helpers import BID, Officer, with_flags
 
 
@@ -194,3 +195,31 @@ def test_review_serve_prints_a_one_time_link_that_logs_in(desk_home, briefing_en
         proc.wait(30)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_publish_tells_the_press_channels_only_with_the_notify_option(accounts_made, desk_home, receiver) -> None:
+    from briefing.config import load_settings
+    from tests.web.helpers import Running
+
+    store, settings = desk_home
+    (settings.home / "briefing.toml").write_text(f'[[publish.channels]]\nname = "newsroom"\nurl = '
+                                                 f'"{receiver.url("newsroom")}"\n[publish]\nretry_attempts = 1\n',
+                                                 encoding="utf-8")
+    settings = load_settings(settings.home)
+    running = Running(store, settings)
+    try:
+        o = Officer(running.url)
+        with o.c:
+            o.login("minh")
+            for i, notify in enumerate((False, True)):
+                data = o.editor()
+                s1 = data["segments"][1]
+                o.post(f"/b/{BID}/draft", {"base_version": data["version"], "segments": [
+                    {"p": j} if j != 1 else {"s": s1["s"], "e": s1["e"], "t": f"Corrected text {i}.", "src": 1}
+                    for j in range(len(data["segments"]))]})
+                r = o.post(f"/b/{BID}/publish", {"base_version": data["version"] + 1, "note": f"Fix {i}.",
+                                                 "notify": notify})
+                assert r.status_code == 200, r.text
+                assert receiver.count("newsroom") == (1 if notify else 0)
+    finally:
+        running.close()
