@@ -302,3 +302,19 @@ def test_the_view_follows_playback_unless_told_not_to(browser, accounts_made, de
         }""")
         assert last_visible is follow, follow
         page.keyboard.press("Control+k")
+
+
+def test_closing_the_tab_right_after_typing_keeps_the_text(browser, accounts_made, desk, desk_home) -> None:
+    from tests.distfixtures import wait_for
+
+    store, _settings = desk_home
+    page = new_page(browser)
+    log_in(page, desk.url, "minh")
+    page.goto(f"{desk.url}/b/{BID}")
+    page.wait_for_selector("body[data-ready='1']")
+    select_word(page, 1, "1,240")
+    page.keyboard.type("1,420")
+    assert page.evaluate("() => document.body.getAttribute('data-version')") == "0"  # not saved yet
+    page.close(run_before_unload=True)  # the tab goes before the autosave: the page sends it as it goes
+    assert wait_for(lambda: any("1,420" in r["segments"] for r in
+                                store.query("SELECT segments FROM review_drafts WHERE kind = 'draft'")), 30)
