@@ -254,6 +254,14 @@ def test_two_officers_second_save_is_a_conflict_and_nothing_is_lost(browser, acc
     rows = store.query("SELECT version, author, segments FROM review_drafts WHERE kind = 'draft' ORDER BY version")
     assert [(r["version"], r["author"]) for r in rows] == [(1, "minh"), (2, "lan")]
     assert "1,420" in rows[0]["segments"]
+    # the first officer's next save is refused in turn; they load the other draft instead of theirs
+    select_word(a, 0, "morning")
+    a.keyboard.type("afternoon")
+    a.wait_for_selector("#conflict:not([hidden])")
+    a.click("#take-theirs")
+    wait_saved(a, 2)
+    assert "3.7 percent" in seg(a, 2).inner_text() and "Good morning" in seg(a, 0).inner_text()
+    assert store.query("SELECT COUNT(*) FROM review_drafts WHERE kind = 'conflict' AND author = 'minh'")[0][0] == 1
 
 
 def test_flags_are_shown_in_place_and_each_is_a_stop(browser, accounts_made, desk, desk_home) -> None:

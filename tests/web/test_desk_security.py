@@ -93,8 +93,10 @@ def test_post_without_or_with_a_wrong_csrf_token_is_403_and_changes_nothing(offi
     assert not store.query("SELECT 1 FROM review_drafts") and not store.query("SELECT 1 FROM review_audit")
     assert not store.query("SELECT 1 FROM speaker_turns")
     assert drafts.site_version(settings, BID) == 1
-    # the logout form needs it too
+    # the logout form needs it too, and the login form its own
     assert officer.c.post("/logout").status_code == 403
+    r = officer.c.post("/login", data={"user": "minh", "password": PASSWORD})
+    assert r.status_code == 403 and "desk_session" not in r.headers.get("set-cookie", "")
     assert officer.c.get("/").status_code == 200
 
 

@@ -358,6 +358,7 @@
     if (takeTheirs) {
       load(L.segments || []);
       render();
+      document.body.setAttribute('data-version', version);
       dirty = false;
       say(fmt(T.saved, { v: version }), 'saved');
     } else {
