@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from briefing.errors import BriefingError
+from briefing.core.errors import BriefingError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -28,14 +28,14 @@ class Ctx:
         self._store: Any = None
 
     def settings(self, **overrides: Any) -> Any:
-        from briefing.config import load_settings
+        from briefing.core.config import load_settings
 
         if self._settings is None or overrides:
             self._settings = load_settings(self.home, overrides=overrides)
         return self._settings
 
     def store(self) -> Any:
-        from briefing.store import Store
+        from briefing.core.store import Store
 
         if self._store is None:
             self._store = Store(self.settings().store_path)
@@ -60,7 +60,7 @@ class _TerminalSafe(io.TextIOBase):
     def write(self, s: str) -> int:
         if not isinstance(s, str):  # click probes text streams with b""
             raise TypeError("write() argument must be str")
-        from briefing.text import for_terminal
+        from briefing.core.text import for_terminal
 
         self._raw.write(for_terminal(s))
         return len(s)
@@ -143,7 +143,7 @@ def process(c: Ctx, file: Path, title: str | None, day: str | None, language: st
 
     A published briefing's id with another recording is refused; --force publishes it as the next
     version (the published one stays as it was)."""
-    from briefing import pipeline
+    from briefing.processing import pipeline
 
     reporter = c.reporter(as_json)
     try:
@@ -182,10 +182,10 @@ def demo(c: Ctx, as_json: bool, language: str) -> None:
 @pass_ctx
 def status(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
     """The briefings and the state of each stage, with artifact paths."""
-    from briefing import pipeline
+    from briefing.processing import pipeline
 
     data = pipeline.status(c.store(), briefing_id)
-    from briefing import distribute
+    from briefing.press import distribute
 
     for b in data:
         b["distribution"] = distribute.status(c.store(), c.settings(), b["id"])
@@ -228,7 +228,7 @@ def _one_stage(fn_name: str, doc: str) -> None:
     @json_option
     @pass_ctx
     def cmd(c: Ctx, briefing_id: str, force: bool, as_json: bool) -> None:
-        from briefing import pipeline
+        from briefing.processing import pipeline
 
         reporter = c.reporter(as_json)
         try:
@@ -258,7 +258,7 @@ _one_stage("summarize", "Run the summary stage of one briefing (as inside proces
 def publish(c: Ctx, briefing_id: str, note: str | None, notify: bool | None, embargo: str | None,
             resend_uncertain: bool, force: bool, as_json: bool) -> None:
     """Publish one briefing: local site, signed manifest, targets, then channels and email (once)."""
-    from briefing import pipeline
+    from briefing.processing import pipeline
 
     reporter = c.reporter(as_json)
     try:
@@ -281,7 +281,7 @@ def publish(c: Ctx, briefing_id: str, note: str | None, notify: bool | None, emb
 @pass_ctx
 def correct(c: Ctx, briefing_id: str, file: Path | None, discard: bool, as_json: bool) -> None:
     """Correct a transcript; publish it with: briefing publish ID --note "..."."""
-    from briefing import corrections
+    from briefing.processing import corrections
 
     store, settings = c.store(), c.settings()
     if discard:
@@ -310,7 +310,7 @@ def correct(c: Ctx, briefing_id: str, file: Path | None, discard: bool, as_json:
 @pass_ctx
 def verify(c: Ctx, target: str, key: str | None, manifest: str | None, as_json: bool) -> None:
     """Check a downloaded file, a briefing directory, or a page URL against its signed manifest."""
-    from briefing import errors
+    from briefing.core import errors
     from publish.manifest import verify as run_verify
 
     with errors.translated():
@@ -347,7 +347,7 @@ def keys() -> None:
 @pass_ctx
 def keys_generate(c: Ctx, out: Path | None, force: bool, as_json: bool) -> None:
     """Make a new signing key (file mode 0600)."""
-    from briefing import distribute
+    from briefing.press import distribute
 
     r = distribute.generate_key(c.settings(), out, force=force)
     emit(r, as_json, f"{r['path']}\nfingerprint {r['fingerprint']}\n"
@@ -359,7 +359,7 @@ def keys_generate(c: Ctx, out: Path | None, force: bool, as_json: bool) -> None:
 @pass_ctx
 def keys_show(c: Ctx, as_json: bool) -> None:
     """The fingerprint of the signing key in use."""
-    from briefing import distribute
+    from briefing.press import distribute
 
     fp = distribute.key_fingerprint(c.settings())
     emit({"fingerprint": fp}, as_json, fp)
@@ -373,7 +373,7 @@ def keys_show(c: Ctx, as_json: bool) -> None:
 def keys_rotate(c: Ctx, out: Path | None, as_json: bool) -> None:
     """Make a new signing key; the old public key stays published in the keyring, so every release signed
     with it still verifies."""
-    from briefing import distribute
+    from briefing.press import distribute
 
     r = distribute.rotate_key(c.settings(), out)
     emit(r, as_json, f"new signing key {r['fingerprint']} at {r['path']}"
@@ -392,7 +392,7 @@ def keys_rotate(c: Ctx, out: Path | None, as_json: bool) -> None:
 @pass_ctx
 def keys_revoke(c: Ctx, fingerprint: str, reason: str, as_json: bool) -> None:
     """Mark a key as withdrawn in the published keyring: releases signed with it no longer verify."""
-    from briefing import distribute
+    from briefing.press import distribute
 
     r = distribute.revoke_key(c.settings(), fingerprint, reason=reason)
     emit(r, as_json, f"revoked {r['fingerprint']} on {r['revoked']['at']}"
@@ -405,7 +405,7 @@ def keys_revoke(c: Ctx, fingerprint: str, reason: str, as_json: bool) -> None:
 @pass_ctx
 def keys_list(c: Ctx, as_json: bool) -> None:
     """Every key in the keyring: fingerprint, dates used, revocation."""
-    from briefing import distribute
+    from briefing.press import distribute
 
     r = distribute.list_keys(c.settings())
     if as_json:
@@ -432,7 +432,7 @@ def outbox_group() -> None:
 @pass_ctx
 def outbox_send(c: Ctx, resend_uncertain: bool, as_json: bool) -> None:
     """Send every due message (embargoed email whose time has come, failed ones again); for cron."""
-    from briefing import distribute
+    from briefing.press import distribute
 
     results = distribute.send_due(c.store(), c.settings(), resend_uncertain=resend_uncertain)
     emit(results, as_json, None if c.quiet else "\n".join(
@@ -447,11 +447,11 @@ def outbox_send(c: Ctx, resend_uncertain: bool, as_json: bool) -> None:
 @pass_ctx
 def settings_cmd(c: Ctx, as_json: bool) -> None:
     """Every setting, its value and where it came from (secrets masked)."""
-    import briefing.invite  # noqa: F401  (declares smtp.*, invite.*, and through jitsi, jitsi.*)
-    import briefing.schedule  # noqa: F401  (declares schedule.*)
-    import briefing.distribute  # noqa: F401  (declares signing.key, channels, publish.*)
-    import briefing.quality  # noqa: F401  (declares quality.*, translate.*, redact.*)
-    import briefing.locks  # noqa: F401  (declares lock.wait)
+    import briefing.meeting.invite  # noqa: F401  (declares smtp.*, invite.*, and through jitsi, jitsi.*)
+    import briefing.meeting.schedule  # noqa: F401  (declares schedule.*)
+    import briefing.press.distribute  # noqa: F401  (declares signing.key, channels, publish.*)
+    import briefing.processing.speech  # noqa: F401  (declares quality.*, translate.*, redact.*)
+    import briefing.core.locks  # noqa: F401  (declares lock.wait)
 
     rows = c.settings().describe()
     if as_json:
@@ -493,11 +493,11 @@ def schedule_add(c: Ctx, title: str, start: str, duration: str, tz: str | None, 
                  rrule: str | None, until: str | None, count: int | None, language: str | None,
                  chair: str | None, speakers: tuple[str, ...], press_list: str | None, as_json: bool) -> None:
     """Add a briefing or a recurring series of briefings."""
-    from briefing import schedule as sched
+    from briefing.meeting import schedule as sched
 
     st = c.settings()
     if press_list:  # refused now, not when `invite` runs
-        from briefing.invite import press_list_members
+        from briefing.meeting.invite import press_list_members
 
         press_list_members(st, press_list)
     s = sched.add_series(c.store(), title=title, start=start, duration=duration,
@@ -515,7 +515,7 @@ def schedule_add(c: Ctx, title: str, start: str, duration: str, tz: str | None, 
 @pass_ctx
 def schedule_list(c: Ctx, start: str | None, end: str | None, as_json: bool) -> None:
     """The scheduled briefings (occurrences) between two dates, with their ids and rooms."""
-    from briefing import schedule as sched
+    from briefing.meeting import schedule as sched
 
     _, _, occs = sched.list_range(c.store(), start=start, end=end)
     rows = [o.to_dict() for o in occs]
@@ -535,7 +535,7 @@ def schedule_list(c: Ctx, start: str | None, end: str | None, as_json: bool) -> 
 @pass_ctx
 def schedule_cancel(c: Ctx, ident: str, occurrence: str | None, as_json: bool) -> None:
     """Cancel a series (ID), or one day of it (--occurrence DATE, or an occurrence ID)."""
-    from briefing import schedule as sched
+    from briefing.meeting import schedule as sched
 
     r = sched.cancel(c.store(), ident, occurrence=occurrence)
     emit(r.to_dict(), as_json, f"cancelled {r.id} — send the cancellation with: briefing invite {r.id}")
@@ -551,7 +551,7 @@ def schedule_cancel(c: Ctx, ident: str, occurrence: str | None, as_json: bool) -
 def schedule_move(c: Ctx, ident: str, occurrence: str | None, start: str, duration: str | None,
                   as_json: bool) -> None:
     """Move one briefing to another time; its id and room stay the same."""
-    from briefing import schedule as sched
+    from briefing.meeting import schedule as sched
 
     o = sched.move(c.store(), ident, occurrence=occurrence, start=start, duration=duration)
     emit(o.to_dict(), as_json, _occ_line(o.to_dict()) + f" — send the update with: briefing invite {o.id}")
@@ -566,7 +566,7 @@ def schedule_move(c: Ctx, ident: str, occurrence: str | None, start: str, durati
 @pass_ctx
 def links(c: Ctx, ident: str, role: str | None, name: str, email: str, as_json: bool) -> None:
     """Signed Jitsi join links of one briefing, per role (chair, speaker, press, recorder)."""
-    from briefing import jitsi
+    from briefing.meeting import jitsi
 
     data = jitsi.occurrence_links(c.store(), c.settings(), ident, role=role, name=name, email=email)
     if as_json:
@@ -590,7 +590,7 @@ def links(c: Ctx, ident: str, role: str | None, name: str, email: str, as_json: 
 def invite(c: Ctx, ident: str, to: tuple[str, ...], role: str | None, press_list: str | None,
            days: int | None, as_json: bool) -> None:
     """Email calendar invitations (iCalendar) with personal join links; updates and cancellations too."""
-    from briefing import invite as inv
+    from briefing.meeting import invite as inv
 
     r = inv.invite(c.store(), c.settings(), ident, to=to, press_list=press_list, role=role, days=days)
     what = "cancellation" if r["method"] == "CANCEL" else "invitation"
@@ -623,7 +623,7 @@ def reservations_serve(c: Ctx, host: str, port: int, token_file: Path | None, in
     """Serve POST/GET/DELETE /conference: rooms open only in their briefing's window.
 
     Without a bearer token it serves only on a loopback address, unless --insecure-no-token is given."""
-    from briefing import reservations as res
+    from briefing.meeting import reservations as res
 
     st = c.settings()
     token = res.read_token_file(token_file) if token_file else st["jitsi.reservations_token"]
@@ -639,7 +639,7 @@ def reservations_serve(c: Ctx, host: str, port: int, token_file: Path | None, in
 @pass_ctx
 def jitsi_status(c: Ctx, ident: str, as_json: bool) -> None:
     """Who is in a briefing's room now (prosody mod_muc_size)."""
-    from briefing import jitsi as jitsi_mod
+    from briefing.meeting import jitsi as jitsi_mod
 
     data = jitsi_mod.occurrence_status(c.store(), c.settings(), ident)
     if as_json:
@@ -681,7 +681,7 @@ def archive() -> None:
 @pass_ctx
 def archive_create(c: Ctx, briefing_id: str, retention_class: str | None, force: bool, as_json: bool) -> None:
     """Package, validate and store the record of one briefing (`briefing archive ID` does the same)."""
-    from briefing import archive as arc
+    from briefing.records import archive as arc
 
     rec = arc.create(c.store(), c.settings(), briefing_id, retention_class=retention_class, force=force)
     state = "archived" if rec.created else "already archived"
@@ -697,7 +697,7 @@ def archive_create(c: Ctx, briefing_id: str, retention_class: str | None, force:
 @pass_ctx
 def archive_verify(c: Ctx, ref: str, version: int | None, as_json: bool) -> None:
     """Validate a package (every checksum) and check it against the checksums in the store."""
-    from briefing import archive as arc
+    from briefing.records import archive as arc
 
     res = arc.verify(c.store(), c.settings(), ref, version=version)
     if as_json:
@@ -720,7 +720,7 @@ def archive_verify(c: Ctx, ref: str, version: int | None, as_json: bool) -> None
 @pass_ctx
 def archive_restore(c: Ctx, briefing_id: str, dest: Path, version: int | None, as_json: bool) -> None:
     """Copy a package out of the archive into DEST (new or empty) and validate it there."""
-    from briefing import archive as arc
+    from briefing.records import archive as arc
 
     res = arc.restore(c.store(), c.settings(), briefing_id, dest, version=version)
     emit(res.to_dict(), as_json, f"{'restored' if res.ok else 'FAILED'}: {res.path} ({res.files} files)"
@@ -735,7 +735,7 @@ def archive_restore(c: Ctx, briefing_id: str, dest: Path, version: int | None, a
 @pass_ctx
 def archive_list(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
     """Every archive package: where it is, its retention and its last verification."""
-    from briefing import archive as arc
+    from briefing.records import archive as arc
 
     rows = arc.list_archives(c.store(), briefing_id)
     if as_json:
@@ -756,7 +756,7 @@ def archive_list(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
 @pass_ctx
 def prune(c: Ctx, briefing_id: str | None, dry_run: bool, as_json: bool) -> None:
     """Free working copies (recording, media) of archived and verified briefings past their retention."""
-    from briefing import archive as arc
+    from briefing.records import archive as arc
 
     res = arc.prune(c.store(), c.settings(), briefing_id, dry_run=dry_run)
     if as_json:
@@ -784,7 +784,7 @@ def search(c: Ctx, query: str, date_from: str | None, date_to: str | None, speak
            write_site: bool, as_json: bool) -> None:
     """Full-text search of every transcript; Vietnamese with or without tones. Each result links to
     that second of the video."""
-    from briefing import search as srch
+    from briefing.records import search as srch
 
     store, settings = c.store(), c.settings()
     srch.ensure_indexed(store)
@@ -807,7 +807,7 @@ def search(c: Ctx, query: str, date_from: str | None, date_to: str | None, speak
 @pass_ctx
 def search_site(c: Ctx, as_json: bool) -> None:
     """Write the site's search page (search.html + search-index.json/.js): works without a server."""
-    from briefing import search as srch
+    from briefing.records import search as srch
 
     settings = c.settings()
     out = srch.write_site_search(settings.site_dir, title=settings["site.title"], language=settings["site.language"])
@@ -829,8 +829,8 @@ def export() -> None:
 def export_figures(c: Ctx, fmt: str, out: Path | None, date_from: str | None, date_to: str | None,
                    label: str | None) -> None:
     """The key figures of all briefings as a time series (CSV or JSON)."""
-    from briefing import export as exp
-    from briefing.fsutil import atomic_write_text
+    from briefing.press import export as exp
+    from briefing.core.fsutil import atomic_write_text
 
     settings = c.settings()
     rows = exp.figures(c.store(), base_url=settings["site.base_url"], date_from=date_from, date_to=date_to,
@@ -857,9 +857,9 @@ def record() -> None:
 @pass_ctx
 def record_start_cmd(c: Ctx, briefing_id: str, room: str | None, as_json: bool) -> None:
     """Start Jibri for a briefing (sessionId = the briefing id) and wait until it is BUSY."""
-    from briefing import recording
+    from briefing.recording import record
 
-    data = recording.record_start(c.store(), c.settings(), briefing_id, room=room)
+    data = record.record_start(c.store(), c.settings(), briefing_id, room=room)
     emit(data, as_json, f"recording {data['briefing']} ({data['sink']}, room {data['room']})")
 
 
@@ -869,9 +869,9 @@ def record_start_cmd(c: Ctx, briefing_id: str, room: str | None, as_json: bool) 
 @pass_ctx
 def record_stop_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
     """Stop the recording: a live capture (cleanly, then joined), else Jibri."""
-    from briefing import recording
+    from briefing.recording import record
 
-    data = recording.record_stop(c.store(), c.settings(), briefing_id)
+    data = record.record_stop(c.store(), c.settings(), briefing_id)
     text = f"stopped {briefing_id}"
     if data.get("recording"):
         text += f": {data['recording']} ({data.get('segments')} segments)"
@@ -886,9 +886,9 @@ def record_stop_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
 @pass_ctx
 def record_status_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
     """Jibri's health, the capture's state, the recordings and queued jobs of a briefing."""
-    from briefing import recording
+    from briefing.recording import record
 
-    data = recording.record_status(c.store(), c.settings(), briefing_id)
+    data = record.record_status(c.store(), c.settings(), briefing_id)
     if as_json:
         emit(data, True)
         return
@@ -917,13 +917,13 @@ def record_capture_cmd(c: Ctx, briefing_id: str, source: str | None, segment: st
     """Capture a live stream into fsynced segments until `record stop`; then join them losslessly.
 
     Killed and started again with the same command, it continues the same briefing."""
-    from briefing import recording
+    from briefing.recording import record
 
     def event(kind: str, info: dict[str, Any]) -> None:
         if not (c.quiet or as_json) and kind in ("ffmpeg-start", "ffmpeg-exit", "stalled"):
             click.echo(f"{kind}: {info}", err=True)
 
-    data = recording.capture(c.store(), c.settings(), briefing_id, source=source, segment=segment,
+    data = record.capture(c.store(), c.settings(), briefing_id, source=source, segment=segment,
                              on_event=event, force=force)
     emit(data, as_json, f"{data.get('recording') or 'stopped'} ({data['segments']} segments)")
 
@@ -937,14 +937,14 @@ def record_capture_cmd(c: Ctx, briefing_id: str, source: str | None, segment: st
 def ingest(c: Ctx, briefing_id: str, path: Path, queue_only: bool, as_json: bool) -> None:
     """Copy a recording in (media file or Jibri session directory); ID - finds the briefing by
     sessionId or room name. Then process it (or only queue it)."""
-    from briefing import recording
+    from briefing.recording import record, worker
 
-    rec = recording.ingest(c.store(), c.settings(), briefing_id, path)
+    rec = record.ingest(c.store(), c.settings(), briefing_id, path)
     data: dict[str, Any] = {"recording": rec}
     if not queue_only:
         reporter = c.reporter(as_json)
         try:
-            data["work"] = recording.work(c.store(), c.settings(), bid=rec["briefing_id"],
+            data["work"] = worker.work(c.store(), c.settings(), bid=rec["briefing_id"],
                                           reporter=reporter).to_dict()
         finally:
             reporter.close()
@@ -957,9 +957,9 @@ def ingest(c: Ctx, briefing_id: str, path: Path, queue_only: bool, as_json: bool
 @pass_ctx
 def jibri_finalize_cmd(c: Ctx, directory: Path, as_json: bool) -> None:
     """Jibri's finalize script: queue the session directory and return at once."""
-    from briefing import recording
+    from briefing.recording import record
 
-    data = recording.jibri_finalize(c.store(), c.settings(), directory)
+    data = record.jibri_finalize(c.store(), c.settings(), directory)
     emit(data, as_json, None if c.quiet else f"queued {data['briefing']} (job {data['job']})")
 
 
@@ -968,11 +968,11 @@ def jibri_finalize_cmd(c: Ctx, directory: Path, as_json: bool) -> None:
 @pass_ctx
 def work(c: Ctx, as_json: bool) -> None:
     """Process the queued recordings (from jibri-finalize, record stop, ingest --queue)."""
-    from briefing import recording
+    from briefing.recording import worker
 
     reporter = c.reporter(as_json)
     try:
-        data = recording.work(c.store(), c.settings(), reporter=reporter).to_dict()
+        data = worker.work(c.store(), c.settings(), reporter=reporter).to_dict()
     finally:
         reporter.close()
     emit(data, as_json, None if c.quiet else
@@ -985,7 +985,7 @@ def work(c: Ctx, as_json: bool) -> None:
 @pass_ctx
 def daily(c: Ctx, day: str | None, as_json: bool) -> None:
     """Do the next step of today's briefings (run every minute from the systemd timer; idempotent)."""
-    from briefing import daily as daily_mod
+    from briefing.recording import daily as daily_mod
 
     data = daily_mod.run(c.store(), c.settings(), day=day)
     if as_json:
@@ -1024,7 +1024,7 @@ def review_group() -> None:
 def review(c: Ctx, briefing_id: str, show_all: bool, speaker: str | None, start: str | None, end: str | None,
            new_speaker: bool, clear_speakers: bool, as_json: bool) -> None:
     """List what to check in a transcript (time, text, confidence); name speakers' turns."""
-    from briefing import review as rv
+    from briefing.processing import review as rv
 
     store, settings = c.store(), c.settings()
     if clear_speakers:
@@ -1114,7 +1114,7 @@ def live_group() -> None:
 @pass_ctx
 def live_status_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
     """How far the live transcript of a capture has got."""
-    from briefing import live
+    from briefing.processing import live
 
     data = live.status(c.store(), c.settings(), briefing_id) or {"briefing": briefing_id, "status": "none"}
     emit(data, as_json, f"{briefing_id}: {data['status']}" + (
@@ -1129,7 +1129,7 @@ def live_status_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
 @pass_ctx
 def live_finish_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
     """Complete the live transcript of an ended capture (the transcribe stage does this too)."""
-    from briefing import live
+    from briefing.processing import live
 
     done = live.finish(c.store(), c.settings(), briefing_id)
     emit({"briefing": briefing_id, "complete": done}, as_json, "complete" if done else "busy: try again")
@@ -1195,7 +1195,7 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         if exc.errno == errno.ENOSPC:  # a full disk is not a bug: say so, and where
-            from briefing.errors import disk_full
+            from briefing.core.errors import disk_full
 
             full = disk_full(exc, places=_places(args))
             click.echo(f"error: {_safe(str(full))}", err=True)
@@ -1215,7 +1215,7 @@ def _places(args: list[str]) -> list[str]:
     """Where the command writes, for a disk-full message that names no file: the home, then /tmp."""
     import tempfile
 
-    from briefing.config import resolve_home
+    from briefing.core.config import resolve_home
 
     home = None
     for i, a in enumerate(args):
@@ -1233,7 +1233,7 @@ def _in_main_thread() -> bool:
 
 
 def _safe(text: str) -> str:
-    from briefing.text import for_terminal
+    from briefing.core.text import for_terminal
 
     return for_terminal(text)
 

@@ -85,23 +85,24 @@ def run_one(minutes: float, speed: float, language: str, wer: bool, cache: Path)
         segments, reference, total = make_stream(tmp, minutes, language)
         os.environ["BRIEFING_HOME"] = str(tmp / "home")
         os.environ["BRIEFING_CACHE_DIR"] = str(cache)
-        from briefing import live, pipeline, recording
-        from briefing.config import load_settings
-        from briefing.store import Store
+        from briefing.processing import live, speech
+        from briefing.recording import record, worker
+        from briefing.core.config import load_settings
+        from briefing.core.store import Store
         from recorder import capture as rc
 
         settings = load_settings(str(tmp / "home"), overrides={"briefing.language": language})
         store = Store(settings.store_path)
         bid = "2026-11-25-bench-live"
-        recording.ensure_briefing(store, settings, bid)
-        cdir = recording.capture_dir(settings, bid)
+        record.ensure_briefing(store, settings, bid)
+        cdir = record.capture_dir(settings, bid)
         segdir = rc.segment_dir(cdir)
         segdir.mkdir(parents=True)
         lock = rc._Lock(cdir)
         lock.acquire()
         rc._write_json(cdir / rc.STATE_NAME, {"source": "rtmp://127.0.0.1/live/bench", "runs": [],
                                              "stopped_at": None})
-        recording._open_recording(store, bid, "capture", source="rtmp://127.0.0.1/live/bench")
+        record._open_recording(store, bid, "capture", source="rtmp://127.0.0.1/live/bench")
         follower = live.start_follower(store, settings, bid)
         t0 = time.monotonic()
         for i, seg in enumerate(segments):  # ffmpeg writes a segment while it lasts; it is there at once
@@ -115,9 +116,9 @@ def run_one(minutes: float, speed: float, language: str, wer: bool, cache: Path)
         t_end = time.monotonic()
         lock.release()
         rc._write_json(cdir / rc.STATE_NAME, {**rc.read_state(cdir), "stopped_at": "now"})
-        recording.capture_stop(store, settings, bid)
+        record.capture_stop(store, settings, bid)
         t_stop = time.monotonic()
-        result = recording.work(store, settings, bid=bid)
+        result = worker.work(store, settings, bid=bid)
         t_done = time.monotonic()
         follower.wait(5)
         page = Path(result.done[0]["page"])
@@ -136,10 +137,10 @@ def run_one(minutes: float, speed: float, language: str, wer: bool, cache: Path)
                "stop_join_s": round(t_stop - t_end, 1),
                "stages": {n: store.stage(bid, n).info.get("seconds") for n in ("audio", "video", "transcribe")}}
         if wer:
-            speech = Path(store.artifacts(bid)["speech"].path)
-            model_path, _ = pipeline._model(settings)
-            tr = pipeline._transcriber(model_path, settings)
-            off = tr.transcribe(speech, pipeline.transcribe_options(settings, language))
+            speech_wav = Path(store.artifacts(bid)["speech"].path)
+            model_path, _ = speech.model(settings)
+            tr = speech.transcriber(model_path, settings)
+            off = tr.transcribe(speech_wav, speech.transcribe_options(settings, language))
             ref = normalize(reference)
             out["wer_live"] = round(jiwer.wer(ref, normalize(t.text)), 4)
             out["wer_offline"] = round(jiwer.wer(ref, normalize(off.text)), 4)

@@ -3,8 +3,8 @@
     python bench/bench_search.py [--briefings 1000] [--minutes 60] [--queries 200] [--db PATH]
 
 Builds a store in a temporary home (or --db), writes one transcript JSON per briefing the way the pipeline
-does, records it as the briefing's ``json`` artifact, indexes everything with ``briefing.search`` (the same
-code as ``briefing search``), then times :func:`briefing.search.search` over a mix of queries: content
+does, records it as the briefing's ``json`` artifact, indexes everything with ``briefing.records.search`` (the same
+code as ``briefing search``), then times :func:`briefing.records.search.search` over a mix of queries: content
 words and phrases in Vietnamese, with and without diacritics, names, prefixes, date and speaker filters.
 The target is a median under 50 ms. It prints the figures; the exit status is 1 if the target is missed.
 """
@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from briefing import search  # noqa: E402
+from briefing.records import search  # noqa: E402
 from publish.files import sha256_file  # noqa: E402
-from briefing.store import Artifact, Briefing, Store  # noqa: E402
+from briefing.core.store import Artifact, Briefing, Store  # noqa: E402
 
 # Function words: very frequent in every passage (as in real speech).
 COMMON = ("và của các là có được những cho này với đã trong không người một để đến theo về cũng như khi "

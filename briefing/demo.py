@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
-from briefing import errors, pipeline
-from briefing.config import load_settings, resolve_home
-from briefing.store import Store
+from briefing.core import errors
+from briefing.processing import pipeline
+from briefing.core.config import load_settings, resolve_home
+from briefing.core.store import Store
 
 
 class Sample(TypedDict):

@@ -158,9 +158,9 @@ def make_briefing(home: Path, bid: str = "2026-11-25-daily-briefing", *, video_b
     settings)."""
     import json as _json
 
-    from briefing import pipeline
-    from briefing.config import load_settings
-    from briefing.store import Briefing, Store
+    from briefing.processing import pipeline
+    from briefing.core.config import load_settings
+    from briefing.core.store import Briefing, Store
     from tests.publish.helpers import make_summary, make_transcript
     from transcribe import formats
 

@@ -24,7 +24,7 @@ from typing import Any
 import feedparser
 import pytest
 
-from briefing.faults import EXIT_STATUS
+from briefing.core.faults import EXIT_STATUS
 from tests.distfixtures import make_briefing, s3, s3_endpoint  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
@@ -156,7 +156,7 @@ POINTS = ["after:correct", "after:summarize", "after:redact", "publish:copy:*@1"
 @pytest.mark.parametrize("point", POINTS)
 def test_publish_note_killed_then_the_same_command_finishes(point: str, briefing_env: Path, tmp_path: Path,
                                                             s3) -> None:
-    from briefing import corrections, pipeline
+    from briefing.processing import corrections, pipeline
 
     client, bucket, endpoint = s3
     www = tmp_path / "www"

@@ -226,7 +226,7 @@ def test_rerun_after_a_detected_language_does_nothing_again(tmp_path: Path, brie
     assert "transcribe" in json.loads(run(*args, "--language", "en").stdout)["skipped"]
 
     # held inside a forced transcription (then killed): the row shows no time or device of the run before
-    from briefing import faults
+    from briefing.core import faults
 
     held = subprocess.Popen([*BRIEFING, "transcribe", first["id"], "--force"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -405,7 +405,7 @@ def test_kill_9_of_process_leaves_no_ffmpeg_behind(tmp_path: Path, briefing_env:
     extraction) ends that ffmpeg too: no orphan keeps writing into the workspace or competes with the
     rerun. The run is held at a named point (the pause hook) and the encoder frozen once it is seen
     (SIGSTOP), so the outcome depends on no timing: a frozen orphan would stay until the deadline."""
-    from briefing import faults
+    from briefing.core import faults
 
     tone = media.make_sine(tmp_path / "long.flac", duration=600, sample_rate=16_000)  # 10 minutes
     env = {**os.environ, faults.PAUSE_ENV: "stage:audio",

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from briefing.config import Settings, load_settings
+from briefing.core.config import Settings, load_settings
 from publish.files import sha256_file
-from briefing.store import Artifact, Briefing, Store
+from briefing.core.store import Artifact, Briefing, Store
 from tests.net import free_port
 
 BID = "2026-03-02-hop-bao-chinh-phu"

@@ -13,9 +13,10 @@ import pytest
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
-from briefing import archive, export
-from briefing.errors import BriefingError, InputError, NotFoundError
-from briefing.store import Briefing
+from briefing.records import archive
+from briefing.press import export
+from briefing.core.errors import BriefingError, InputError, NotFoundError
+from briefing.core.store import Briefing
 from cli import cli
 from tests.briefing.helpers_archive import BID, env, make_briefing, moto_server, s3  # noqa: F401  (fixtures)
 
@@ -213,7 +214,7 @@ def test_retention_classes_from_config(one) -> None:
     (settings.home / "briefing.toml").write_text(
         '[retention.short]\nworking_days = 2\narchive_years = 3\nprune_roles = ["source"]\n'
         '[retention.permanent]\nworking_days = 0\n')
-    from briefing.config import load_settings
+    from briefing.core.config import load_settings
 
     s2 = load_settings()
     classes = archive.retention_classes(s2)
@@ -234,7 +235,7 @@ def test_retention_classes_from_config(one) -> None:
 # -- S3 with Object Lock: moto's server mode, reached through boto3 over HTTP -----------------------
 def test_s3_object_lock_compliance_retention(one, s3, tmp_path: Path) -> None:
     client, bucket = s3
-    from briefing.config import load_settings
+    from briefing.core.config import load_settings
 
     settings, store = load_settings(), one[1]
     rec = archive.create(store, settings, BID)
@@ -276,7 +277,7 @@ def test_s3_object_lock_compliance_retention(one, s3, tmp_path: Path) -> None:
 
 def test_s3_bucket_without_object_lock_is_refused(one, s3) -> None:
     client, _ = s3
-    from briefing.config import load_settings
+    from briefing.core.config import load_settings
 
     plain = f"plain-{os.urandom(4).hex()}"
     client.create_bucket(Bucket=plain)

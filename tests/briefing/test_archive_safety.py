@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from briefing import archive
-from briefing.config import load_settings
-from briefing.store import Store
+from briefing.records import archive
+from briefing.core.config import load_settings
+from briefing.core.store import Store
 from tests.briefing.helpers_archive import BID, env, make_briefing, moto_server, s3  # noqa: F401  (fixtures)
 
 LATER = datetime.now(timezone.utc) + timedelta(days=400)
@@ -205,7 +205,7 @@ def _snapshot(root: Path) -> dict[str, str]:
 
 def test_a_copied_home_acts_only_on_itself(briefing_env: Path, tmp_path: Path, run,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from briefing import pipeline
+    from briefing.processing import pipeline
     from tests.distfixtures import make_briefing as publishable
 
     bid = "2026-11-25-daily-briefing"

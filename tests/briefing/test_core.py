@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from briefing import config, errors
-from briefing.ids import briefing_id, slugify
-from briefing.store import Artifact, Briefing, Store
+from briefing.core import config, errors
+from briefing.core.ids import briefing_id, slugify
+from briefing.core.store import Artifact, Briefing, Store
 
 
 def test_briefing_id_is_stable_and_ascii() -> None:

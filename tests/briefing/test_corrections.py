@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from briefing import corrections, distribute, pipeline
-from briefing.errors import ConfigError, InputError
+from briefing.processing import corrections, pipeline
+from briefing.press import distribute
+from briefing.core.errors import ConfigError, InputError
 from tests.distfixtures import make_briefing, receiver  # noqa: F401
 
 BID = "2026-11-25-daily-briefing"

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from briefing import daily, pipeline, recording, schedule
-from briefing.config import load_settings
-from briefing.store import Store
+from briefing.recording import daily, queue, record
+from briefing.processing import pipeline
+from briefing.meeting import schedule
+from briefing.core import workspace
+from briefing.core.locks import FileLock
+from briefing.core.config import load_settings
+from briefing.core.store import Store
 from tests.briefing.helpers_recording import jibri_session_dir
 
 UTC = timezone.utc
@@ -46,7 +50,7 @@ class FakeJibriRecorder:
         if self.busy:
             self.busy = False
             d = jibri_session_dir(self.base, occ.id, room=occ.room)
-            recording.jibri_finalize(self.store, self.settings, d, spawn_worker=False)
+            record.jibri_finalize(self.store, self.settings, d, spawn_worker=False)
         return {}
 
 
@@ -90,7 +94,7 @@ def test_a_whole_day_with_the_real_pipeline(day, tmp_path: Path) -> None:
     assert states[0] == ("00:30", "waiting") and ("01:31", "open") in states
     assert ("02:00", "recording") in states and ("02:06", "recording") in states
     assert states[-1][1] == "done" and states.index(("02:07", "done")) > 0
-    jobs = recording.jobs(store, bid=BID)
+    jobs = queue.jobs(store, bid=BID)
     assert [j["status"] for j in jobs] == ["done"]
     pub = store.stage(BID, "publish")
     assert pub.status == "done"
@@ -123,7 +127,7 @@ def test_stops_at_the_end_survives_a_crash_and_never_starts_twice(day, tmp_path:
     assert ("02:30", "done") in states and states[-1][1] == "done"
     assert daily._state(store, BID)[1]["stop_reason"] == "the scheduled end"
     # a concurrent run (the timer firing while one is still running) does nothing
-    lock = recording._FileLock(settings.home / "locks" / "daily.lock")
+    lock = FileLock(workspace.home_lock(settings, "daily"))
     assert lock.try_acquire()
     try:
         assert daily.run(store, settings, now=START, recorder=rec)["busy"] is True

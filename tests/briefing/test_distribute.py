@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from briefing import distribute, pipeline
-from briefing.config import load_settings
-from briefing.errors import PublishError
-from briefing.store import Store
+from briefing.press import distribute
+from briefing.processing import pipeline
+from briefing.core.config import load_settings
+from briefing.core.errors import PublishError
+from briefing.core.store import Store
 from tests.distfixtures import make_briefing, receiver, s3, s3_endpoint, smtp_server, wait_for  # noqa: F401
 
 BID = "2026-11-25-daily-briefing"

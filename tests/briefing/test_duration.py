@@ -1,10 +1,10 @@
-"""The project's one duration parser, briefing.config.duration: its accepted forms and its one-line error."""
+"""The project's one duration parser, briefing.core.config.duration: its accepted forms and its one-line error."""
 
 from __future__ import annotations
 
 import pytest
 
-from briefing import config
+from briefing.core import config
 
 
 @pytest.mark.parametrize(("text", "seconds"), [
@@ -29,18 +29,19 @@ def test_the_one_error(text):
 def test_every_duration_reader_uses_it(tmp_path, monkeypatch):
     """Settings, --duration and --segment read durations through this one parser."""
     import recorder.capture as rc
-    from briefing import recording, schedule
-    from briefing.errors import InputError
+    from briefing.recording import record
+    from briefing.meeting import schedule
+    from briefing.core.errors import InputError
 
     assert not hasattr(rc, "parse_segment")  # the library takes seconds; the application parses
     monkeypatch.setenv("BRIEFING_HOME", str(tmp_path))
     monkeypatch.setenv("BRIEFING_DAILY_EMPTY_GRACE", "1m 30s")
-    import briefing.daily  # noqa: F401 - registers its settings
+    import briefing.recording.daily  # noqa: F401 - registers its settings
 
     assert config.load_settings(tmp_path)["daily.empty_grace"] == 90.0
     assert schedule.parse_duration("1h 30m") == 5400
-    assert recording._segment_seconds("500ms") == 0.5
+    assert record._segment_seconds("500ms") == 0.5
     with pytest.raises(InputError, match="bad segment length 'ten'"):
-        recording._segment_seconds("ten")
+        record._segment_seconds("ten")
     with pytest.raises(rc.CaptureError, match="too short"):
         rc.CaptureOptions(segment_seconds=0.5)

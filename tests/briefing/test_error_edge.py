@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from briefing import errors
-from briefing.errors import (
+from briefing.core import errors
+from briefing.core.errors import (
     ArchiveError,
     BriefingError,
     ConfigError,

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from briefing import corrections, errors, pipeline
-from briefing.config import load_settings
-from briefing.errors import ConfigError, DiskFullError, InputError
+from briefing.processing import corrections, pipeline
+from briefing.core import errors
+from briefing.core.config import load_settings
+from briefing.core.errors import ConfigError, DiskFullError, InputError
 from tests.briefing.helpers_jitsi import SECRET
 from tests.distfixtures import make_briefing
 

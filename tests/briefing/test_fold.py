@@ -1,4 +1,4 @@
-"""The one diacritics folder (briefing.text.fold) and the site search page's JavaScript port of it."""
+"""The one diacritics folder (briefing.core.text.fold) and the site search page's JavaScript port of it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import unicodedata
 
 import pytest
 
-from briefing import ids, search, text
+from briefing.core import ids, text
+from briefing.records import search
 
 SAMPLES = [
     "Đà Nẵng TIÊM CHỦNG Hồ Chí Minh", "Nguyễn Thị Ánh Tuyết, Quảng Ngãi", "đường Điện Biên Phủ",

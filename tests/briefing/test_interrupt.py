@@ -102,6 +102,6 @@ def test_ctrl_c_in_the_middle_of_a_correction_keeps_nothing_half_done(briefing_e
             proc.wait()
     assert proc.returncode == 130, rest
     assert "Traceback" not in rest and rest.strip().splitlines()[-1].startswith("interrupted:")
-    from briefing.store import Store
+    from briefing.core.store import Store
 
     assert not Store(briefing_env / "briefing.db").briefing(bid).meta.get("pending_correction")

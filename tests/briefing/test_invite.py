@@ -224,9 +224,9 @@ def test_invitations_never_send_a_password_in_clear(run, smtp, series, monkeypat
 @pytest.mark.parametrize("hour", [0, 8, 23])
 def test_series_days_are_calendar_days_whatever_the_hour(run, smtp, series, briefing_env, hour) -> None:
     """`--days 3` is today and the next two days in the series' time zone, at any hour it is run."""
-    from briefing.config import load_settings
-    from briefing.invite import invite
-    from briefing.store import Store
+    from briefing.core.config import load_settings
+    from briefing.meeting.invite import invite
+    from briefing.core.store import Store
 
     settings = load_settings(str(briefing_env))
     today = series["start"] - timedelta(days=1)  # the series begins tomorrow at 09:00

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing import pipeline
+from briefing.processing import pipeline
 from publish import manifest as pm
 from tests.distfixtures import make_briefing
 

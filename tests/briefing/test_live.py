@@ -1,4 +1,4 @@
-"""Live transcription of a capture (briefing.live): segments written progressively by ffmpeg from real
+"""Live transcription of a capture (briefing.processing.live): segments written progressively by ffmpeg from real
 speech, followed as they finish; a restart continues without duplication; at the end the pipeline adopts
 the live transcript instead of transcribing again; the live page says "live, unverified"."""
 
@@ -47,15 +47,15 @@ def segment_files(tmp_path_factory, speech):
 
 @pytest.fixture
 def env(tmp_path, briefing_env):
-    from briefing import live, recording  # noqa: F401  (live declares the live.* settings)
-    from briefing.config import load_settings
-    from briefing.store import Store
+    from briefing.recording import record  # noqa: F401  (live declares the live.* settings)
+    from briefing.core.config import load_settings
+    from briefing.core.store import Store
 
     settings = load_settings(str(briefing_env), overrides={"live.min_chunk": 6.0, "live.max_chunk": 12.0,
                                                             "live.page": True, "briefing.language": "en"})
     store = Store(settings.store_path)
     bid = "2026-11-25-live-test"
-    recording.ensure_briefing(store, settings, bid)
+    record.ensure_briefing(store, settings, bid)
     return store, settings, bid
 
 
@@ -74,7 +74,8 @@ def _words(t):
 def test_live_run_restart_and_adoption(env, segment_files, speech_clips):
     import jiwer
 
-    from briefing import live, pipeline, recording
+    from briefing.processing import live, pipeline
+    from briefing.recording import record
     from tests.transcribe.helpers import normalize
 
     store, settings, bid = env
@@ -83,7 +84,7 @@ def test_live_run_restart_and_adoption(env, segment_files, speech_clips):
     lock = rc._Lock(cdir)  # a capture is running: its newest segment is not finished yet
     lock.acquire()
     rc._write_json(cdir / rc.STATE_NAME, {"source": "rtmp://127.0.0.1/live/x", "runs": [], "stopped_at": None})
-    recording._open_recording(store, bid, "capture", source="rtmp://127.0.0.1/live/x")
+    record._open_recording(store, bid, "capture", source="rtmp://127.0.0.1/live/x")
     half = len(segment_files) * 3 // 4
     f = live.Follower(store, settings, bid)
     for seg in segment_files[:half]:  # segments arrive one by one while the follower steps
@@ -111,7 +112,7 @@ def test_live_run_restart_and_adoption(env, segment_files, speech_clips):
     assert all(a.end == b.start for a, b in zip(after, after[1:], strict=False))
 
     # The end: stop → join → ingest → process. The transcribe stage finishes the last chunk and adopts it.
-    out = recording.capture_stop(store, settings, bid)
+    out = record.capture_stop(store, settings, bid)
     assert out["stopped"]
     # every segment was probed as the follower took it in (the join at the end probes none again), and
     # the joined recording was moved into the workspace, not copied
@@ -143,7 +144,7 @@ def test_live_run_restart_and_adoption(env, segment_files, speech_clips):
 
 
 def test_no_live_run_means_no_adoption(env, tmp_path):
-    from briefing import live
+    from briefing.processing import live
 
     store, settings, bid = env
     wav = tmp_path / "s.wav"

@@ -1,4 +1,4 @@
-"""The web audio of a live capture made while it records (briefing.live_media over recorder.progressive):
+"""The web audio of a live capture made while it records (briefing.processing.live over recorder.progressive):
 fed segment by segment, adopted by the video stage when it matches the joined recording, normalized to
 the target; a recording it does not cover gets the ordinary two-pass web audio."""
 
@@ -13,6 +13,7 @@ import pytest
 
 from recorder import capture as rc
 from recorder import ffmpeg
+from briefing.processing import live
 from tests.transcribe.helpers import speech_dir
 
 CLIPS = ["en_ljspeech_LJ001-0025.wav", "en_ljspeech_LJ001-0030.wav", "en_ljspeech_LJ001-0042.wav"]
@@ -36,29 +37,29 @@ def segment_files(tmp_path_factory):
 
 @pytest.fixture
 def env(briefing_env, monkeypatch):
-    from briefing import live, live_media, recording  # noqa: F401  (the live.* settings)
-    from briefing.config import load_settings
-    from briefing.store import Store
+    from briefing.recording import record  # noqa: F401  (the live.* settings)
+    from briefing.core.config import load_settings
+    from briefing.core.store import Store
 
-    monkeypatch.setattr(live_media, "LEAD", 8.0)
+    monkeypatch.setattr(live, "LEAD", 8.0)
     settings = load_settings(str(briefing_env), overrides={"media.loudness": "-23"})
     store = Store(settings.store_path)
     bid = "2026-11-25-live-media"
-    recording.ensure_briefing(store, settings, bid)
+    record.ensure_briefing(store, settings, bid)
     yield store, settings, bid
-    live_media.forget(settings, bid)
+    live.forget_media(settings, bid)
 
 
 def _capture(store, settings, bid, segment_files):
     """Deliver the segments one by one, stepping the media follower as the live Follower does."""
-    from briefing import live_media, recording
+    from briefing.recording import record
 
     cdir = settings.workspace / bid / "capture"
     d = rc.segment_dir(cdir)
     d.mkdir(parents=True, exist_ok=True)
     rc._write_json(cdir / rc.STATE_NAME, {"source": "rtmp://127.0.0.1/live/x", "runs": [], "stopped_at": None})
-    recording._open_recording(store, bid, "capture", source="rtmp://127.0.0.1/live/x")
-    mf = live_media.follower(settings, bid)
+    record._open_recording(store, bid, "capture", source="rtmp://127.0.0.1/live/x")
+    mf = live.media_follower(settings, bid)
     for i, seg in enumerate(segment_files):
         shutil.copy(seg, d / seg.name)
         mf.step(rc.segments(cdir)[:-1], final=False)  # the newest one is still being written
@@ -69,7 +70,7 @@ def _capture(store, settings, bid, segment_files):
 
 
 def _video_stage(store, settings, bid, recording_path):
-    from briefing import pipeline
+    from briefing.processing import pipeline
 
     b, sha, _, _ = pipeline.register(store, settings, Path(recording_path), bid=bid, language="en",
                                   title="Live media", date="2026-11-25")
@@ -81,17 +82,17 @@ def _video_stage(store, settings, bid, recording_path):
 
 
 def test_progressive_web_audio_is_adopted(env, segment_files):
-    from briefing import live_media, recording
+    from briefing.recording import record
     from recorder.normalize import measure_loudnorm
     from recorder.probe import probe
 
     store, settings, bid = env
     cdir, mf = _capture(store, settings, bid, segment_files)
     (cdir / rc.STOP_NAME).write_text("stop\n")
-    out = recording.capture_stop(store, settings, bid)
+    out = record.capture_stop(store, settings, bid)
     info, audio = _video_stage(store, settings, bid, out["recording"])  # finishes the encoder, adopts it
     assert mf.done
-    state = json.loads(live_media.state_path(settings, bid).read_text())
+    state = json.loads(live.state_path(settings, bid).read_text())
     assert [s[0] for s in state["segments"]] == [p.name for p in segment_files]
     assert info["live"] is True and abs(info["lufs"] - (-23.0)) <= 0.5
     m = measure_loudnorm(audio)
@@ -102,7 +103,7 @@ def test_progressive_web_audio_is_adopted(env, segment_files):
 
 
 def test_not_adopted_when_the_segments_differ(env, segment_files):
-    from briefing import recording
+    from briefing.recording import record
 
     store, settings, bid = env
     cdir, mf = _capture(store, settings, bid, segment_files)
@@ -110,7 +111,7 @@ def test_not_adopted_when_the_segments_differ(env, segment_files):
     assert mf.done
     rc.segments(cdir)[-1].unlink()  # the joined recording no longer has what was encoded
     (cdir / rc.STOP_NAME).write_text("stop\n")
-    out = recording.capture_stop(store, settings, bid)
+    out = record.capture_stop(store, settings, bid)
     info, audio = _video_stage(store, settings, bid, out["recording"])
     assert info["live"] is False  # the ordinary two passes instead
     from recorder.normalize import measure_loudnorm

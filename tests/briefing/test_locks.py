@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from briefing import faults, locks
-from briefing.config import load_settings
-from briefing.store import Briefing, Store
+from briefing.core import faults, locks
+from briefing.core.config import load_settings
+from briefing.core.store import Briefing, Store
 from tests.recorder import media
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,14 +72,14 @@ def test_second_command_is_refused_while_the_first_holds_the_briefing(tmp_path: 
             assert err.splitlines() == [f"error: briefing {BID} is being processed (pid {first.pid}) — wait until "
                                         "it has finished, then run the command again"], (args, err)
         # the queue worker leaves the job of a busy briefing queued (for the next worker), not failed
-        from briefing import recording
+        from briefing.recording import queue, worker
 
         monkeypatch.setenv("BRIEFING_LOCK_WAIT", "0")
         store = Store(settings.store_path)
-        job = recording.enqueue(store, BID, tone)
-        res = recording.work(store, load_settings())
+        job = queue.enqueue(store, BID, tone)
+        res = worker.work(store, load_settings())
         assert [f["id"] for f in res.failed] == [job["id"]] and "being processed" in res.failed[0]["error"]
-        assert [j["status"] for j in recording.jobs(store, bid=BID)] == ["queued"]
+        assert [j["status"] for j in queue.jobs(store, bid=BID)] == ["queued"]
         assert first.poll() is None  # the first run was not disturbed
     finally:
         kill(first)
@@ -135,7 +135,7 @@ def test_lock_is_reentrant_in_one_process_and_released_after(briefing_env: Path)
 # -- archive create and prune take the briefing's lock too ----------------------------------------------
 def _archived(bid: str, *, date: str) -> None:
     """A processed briefing, archived and verified, its working files due to be freed (0 working days)."""
-    from briefing import archive
+    from briefing.records import archive
     from tests.briefing.helpers_archive import env, make_briefing
 
     settings, store = env()

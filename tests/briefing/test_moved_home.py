@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from briefing import archive, recording
-from briefing.store import Store
+from briefing.records import archive
+from briefing.recording import queue, record, worker
+from briefing.core import workspace
+from briefing.core.store import Store
 
 BID = "2026-11-25-daily-briefing"  # published from the local site
 CAP = "2026-11-26-daily-briefing"  # recorded by a capture, queued for processing
@@ -36,20 +38,20 @@ def _captured(store: Store, settings, bid: str) -> dict:
     from tests.recorder.media import make_sine
 
     tone = make_sine(settings.home.parent / "tone.wav", duration=4.0)
-    cdir = recording.capture_dir(settings, bid)
+    cdir = workspace.capture_dir(settings, bid)
     segs = rc.segment_dir(cdir)
     segs.mkdir(parents=True)
     out = fg.output(fg.input(str(tone)).audio, str(segs / "seg-%06d.ts"), f="segment", segment_time=2,
                     reset_timestamps=1, segment_format="mpegts", acodec="aac", ar=48000, ac=2)
     ffmpeg.run(ffmpeg.compile_graph(out))
     rc._write_json(cdir / rc.STATE_NAME, {"source": "rtmp://127.0.0.1/live/x", "runs": [], "stopped_at": None})
-    recording.ensure_briefing(store, settings, bid)
-    recording._open_recording(store, bid, "capture", source="rtmp://127.0.0.1/live/x")
-    return recording.capture_stop(store, settings, bid, wait=0)
+    record.ensure_briefing(store, settings, bid)
+    record._open_recording(store, bid, "capture", source="rtmp://127.0.0.1/live/x")
+    return record.capture_stop(store, settings, bid, wait=0)
 
 
 def _home_with_a_recording_and_a_site(home: Path) -> None:
-    from briefing import pipeline
+    from briefing.processing import pipeline
     from tests.distfixtures import make_briefing as publishable
 
     store, settings = publishable(home, BID, video_bytes=20_000)
@@ -107,7 +109,7 @@ def test_a_copied_home_shows_processes_and_prunes_only_its_own_recordings_and_si
     assert res.code == 0 and str(briefing_env) not in res.out and str(copy / "briefings" / CAP) in res.out, res.out
 
     # work: the queued recording processed is the copy's own
-    from briefing.config import load_settings
+    from briefing.core.config import load_settings
 
     store = Store(copy / "briefing.db")
     seen = []
@@ -116,10 +118,10 @@ def test_a_copied_home_shows_processes_and_prunes_only_its_own_recordings_and_si
         seen.append(Path(path))
         return type("R", (), {"ran": ["ingest"], "page": str(settings_.site_dir / "briefings" / kw["bid"])})()
 
-    done = recording.work(store, load_settings(copy), process=process)
+    done = worker.work(store, load_settings(copy), process=process)
     assert [d["briefing"] for d in done.done] == [CAP] and not done.failed, done
     assert seen == [copy / "briefings" / CAP / "recording" / "recording.mp4"]
-    job = recording.jobs(store, bid=CAP)[0]
+    job = queue.jobs(store, bid=CAP)[0]
     assert Path(job["result"]["recording"]).is_relative_to(copy) and Path(job["result"]["page"]).is_relative_to(copy)
     store.close()
 
@@ -174,16 +176,16 @@ def test_migration_41_makes_old_absolute_recording_paths_relative_even_in_a_copi
            *moved.query("SELECT url AS path FROM publications WHERE target = 'site'"),
            *moved.query("SELECT source_path AS path FROM briefings WHERE source_path IS NOT NULL")]
     assert raw and not any(str(home) in r["path"] for r in raw), [r["path"] for r in raw]
-    rec = recording.recordings(moved, CAP)[0]
+    rec = record.recordings(moved, CAP)[0]
     assert Path(rec["path"]) == copy / "briefings" / CAP / "recording" / "recording.mp4"
     assert Path(rec["path"]).is_file() and Path(rec["meta"]["original"]).is_relative_to(copy)
-    job = recording.jobs(moved, bid=CAP)[0]
+    job = queue.jobs(moved, bid=CAP)[0]
     assert Path(job["path"]) == Path(rec["path"])
     assert moved.briefing(BID).source_path == str(copy / "briefings" / BID / "source" / "original.mp4")
-    from briefing import distribute
-    from briefing.config import load_settings
+    from briefing.press import distribute
+    from briefing.core.config import load_settings
 
-    from briefing import pipeline
+    from briefing.processing import pipeline
 
     info = next(s["info"] for s in pipeline.status(moved, BID)[0]["stages"] if s["stage"] == "publish")
     assert (info["page"], info["site"]) == (str(copy / "site" / "briefings" / BID / "index.html"), str(copy / "site"))
@@ -192,6 +194,6 @@ def test_migration_41_makes_old_absolute_recording_paths_relative_even_in_a_copi
     moved.close()
     # the original, opened later, is migrated against itself
     orig = Store(home / "briefing.db")
-    assert Path(recording.recordings(orig, CAP)[0]["path"]) == home / "briefings" / CAP / "recording" / "recording.mp4"
-    assert Path(recording.jobs(orig, bid=CAP)[0]["path"]).is_relative_to(home)
+    assert Path(record.recordings(orig, CAP)[0]["path"]) == home / "briefings" / CAP / "recording" / "recording.mp4"
+    assert Path(queue.jobs(orig, bid=CAP)[0]["path"]).is_relative_to(home)
     orig.close()

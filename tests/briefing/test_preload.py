@@ -18,7 +18,7 @@ def models_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     loaded one yet."""
     import faster_whisper
 
-    from briefing import pipeline
+    from briefing.processing import speech
 
     made: list[str] = []
     real = faster_whisper.WhisperModel
@@ -29,7 +29,7 @@ def models_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(faster_whisper, "WhisperModel", Counting)
-    monkeypatch.setattr(pipeline, "_TRANSCRIBERS", {})
+    monkeypatch.setattr(speech, "_TRANSCRIBERS", {})
     return made
 
 

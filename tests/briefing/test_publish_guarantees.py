@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from briefing import corrections, distribute, pipeline, review
-from briefing.errors import InputError
-from briefing.store import Store
+from briefing.processing import corrections, pipeline, review
+from briefing.press import distribute
+from briefing.core.errors import InputError
+from briefing.core.store import Store
 from tests.distfixtures import make_briefing, s3, s3_endpoint  # noqa: F401
 
 BID = "2026-11-25-daily-briefing"
@@ -101,7 +102,7 @@ def test_no_command_rewrites_a_published_version(briefing_env: Path, tmp_path: P
     # the site's own options change (its title, the page footer): the latest page is rendered again,
     # the published version is not
     (briefing_env / "briefing.toml").write_text('[site]\ntitle = "Ministry of Health: briefings"\n', encoding="utf-8")
-    from briefing.config import load_settings
+    from briefing.core.config import load_settings
 
     settings = load_settings(briefing_env)
     res = pipeline.publish_one(store, settings, BID)
@@ -322,7 +323,7 @@ def test_a_site_published_before_media_were_kept_still_verifies_and_publishes(br
                                                                                 run) -> None:
     """A site from before media/ existed (v<N>/ pages play ../video.mp4): it still verifies, publishes
     again without touching v<N>/, and a new recording keeps the first one's media listed and verifiable."""
-    from briefing import distribute
+    from briefing.press import distribute
     from publish.manifest import verify
 
     store, settings = make_briefing(briefing_env, BID, video_bytes=3000)

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from briefing import recording
-from briefing.config import load_settings
-from briefing.errors import InputError, JitsiError
-from briefing.store import Briefing, Store
+from briefing.recording import queue, record, worker
+from briefing.core import workspace
+from briefing.core.config import load_settings
+from briefing.core.errors import InputError, JitsiError
+from briefing.core.store import Briefing, Store
 from tests.briefing.helpers_recording import BID, ROOM, jibri_session_dir
 from tests.recorder.jibri import FakeJibri
 from tests.recorder.media import make_video_with_speech
@@ -34,28 +35,28 @@ def env(tmp_path: Path):
 def test_ingest_session_dir_copies_verifies_and_reads_metadata(env, tmp_path: Path) -> None:
     store, settings = env
     d = jibri_session_dir(tmp_path / "recordings")
-    rec = recording.ingest(store, settings, "-", d)  # linked by sessionId
+    rec = record.ingest(store, settings, "-", d)  # linked by sessionId
     assert rec["briefing_id"] == BID and rec["status"] == "ingested"
     media = next(d.glob("*.mp4"))
     copied = Path(rec["path"])
     assert copied.read_bytes() == media.read_bytes() and copied.parent == settings.workspace / BID / "recording"
     assert rec["meta"]["meeting_url"] == f"https://meet.gov.example/{ROOM}" and rec["meta"]["room"] == ROOM
     assert store.briefing(BID).speakers == ("Spokesperson", "Minister Nguyen Van A", "Dr. Tran Thi B")
-    assert [j["status"] for j in recording.jobs(store, bid=BID)] == ["queued"]
+    assert [j["status"] for j in queue.jobs(store, bid=BID)] == ["queued"]
     # the same recording again: nothing new
-    again = recording.ingest(store, settings, BID, d)
-    assert again["id"] == rec["id"] and len(recording.jobs(store, bid=BID)) == 1
+    again = record.ingest(store, settings, BID, d)
+    assert again["id"] == rec["id"] and len(queue.jobs(store, bid=BID)) == 1
 
 
 def test_ingest_links_by_room_when_the_session_id_is_foreign(env, tmp_path: Path) -> None:
     store, settings = env
     d = jibri_session_dir(tmp_path / "recordings", "6f1c0c9e-0b5e-4f3c-9a51-1d0d35a3c0aa")
-    sd = recording.read_session_dir(d)
+    sd = record.read_session_dir(d)
     assert sd.room == ROOM and sd.speaker_names == ("Minister Nguyen Van A", "Dr. Tran Thi B")
     # no schedule row for the room → cannot tell; named explicitly → fine
     with pytest.raises(Exception, match="which briefing|no briefing"):
-        recording.ingest(store, settings, "-", d)
-    assert recording.ingest(store, settings, BID, d)["briefing_id"] == BID
+        record.ingest(store, settings, "-", d)
+    assert record.ingest(store, settings, BID, d)["briefing_id"] == BID
 
 
 def test_ingest_refuses_empty_and_changed_files(env, tmp_path: Path, monkeypatch) -> None:
@@ -63,18 +64,18 @@ def test_ingest_refuses_empty_and_changed_files(env, tmp_path: Path, monkeypatch
     empty = tmp_path / "empty.mp4"
     empty.write_bytes(b"")
     with pytest.raises(InputError, match="empty"):
-        recording.ingest(store, settings, BID, empty)
+        record.ingest(store, settings, BID, empty)
     src = make_video_with_speech(tmp_path / "r.mp4")
-    real = recording.sha256_file
+    real = record.sha256_file
     calls = []
 
     def flaky(path):  # the second hash (of the copy) differs: the file changed while copied
         calls.append(path)
         return real(path) if len(calls) == 1 else "0" * 64
 
-    monkeypatch.setattr(recording, "sha256_file", flaky)
+    monkeypatch.setattr(record, "sha256_file", flaky)
     with pytest.raises(InputError, match="changed while it was copied"):
-        recording.ingest(store, settings, BID, src)
+        record.ingest(store, settings, BID, src)
     assert not list((settings.workspace / BID / "recording").glob("*"))
 
 
@@ -90,11 +91,11 @@ def test_jibri_finalize_returns_within_seconds_and_queues(env, tmp_path: Path) -
     data = json.loads(proc.stdout)
     assert data["briefing"] == BID and data["status"] == "queued" and data["worker"] is None
     assert took < 5, took
-    jobs = recording.jobs(store, bid=BID)
+    jobs = queue.jobs(store, bid=BID)
     assert [(j["status"], j["path"]) for j in jobs] == [("queued", str(d.resolve()))]
     # Jibri may run the script twice: still one job
-    recording.jibri_finalize(store, settings, d, spawn_worker=False)
-    assert len(recording.jobs(store, bid=BID)) == 1
+    record.jibri_finalize(store, settings, d, spawn_worker=False)
+    assert len(queue.jobs(store, bid=BID)) == 1
 
     # the worker copies it in and processes it (processing stubbed here; the real pipeline is in test_daily)
     seen = []
@@ -103,9 +104,9 @@ def test_jibri_finalize_returns_within_seconds_and_queues(env, tmp_path: Path) -
         seen.append((path, kw["bid"]))
         return type("R", (), {"ran": ["ingest", "publish"], "page": "page.html"})()
 
-    res = recording.work(store, settings, process=fake_process)
+    res = worker.work(store, settings, process=fake_process)
     assert len(res.done) == 1 and seen[0][1] == BID and seen[0][0].parent == settings.workspace / BID / "recording"
-    assert recording.work(store, settings, process=fake_process).done == []
+    assert worker.work(store, settings, process=fake_process).done == []
 
 
 def test_record_start_stop_status_with_loopback_jibri(env, monkeypatch) -> None:
@@ -116,19 +117,19 @@ def test_record_start_stop_status_with_loopback_jibri(env, monkeypatch) -> None:
                      "BRIEFING_JIBRI_XMPP_PASSWORD": "s3cret"}.items():
             monkeypatch.setenv(k, v)
         settings = load_settings()
-        out = recording.record_start(store, settings, BID)
+        out = record.record_start(store, settings, BID)
         assert out["jibri"]["busy_status"] == "BUSY" and out["room"] == ROOM
         body = [b for m, p, b in j.requests if p.endswith("startService")][0]
         assert body["sessionId"] == BID and body["callParams"]["callUrlInfo"]["callName"] == ROOM
         assert body["callLoginParams"]["password"] == "s3cret"
         with pytest.raises(JitsiError, match="busy"):
-            recording.record_start(store, settings, BID)
-        st = recording.record_status(store, settings, BID)
+            record.record_start(store, settings, BID)
+        st = record.record_status(store, settings, BID)
         assert st["jibri"]["busy_status"] == "BUSY"
         assert [r["status"] for r in st["recordings"]] == ["recording"]
-        stopped = recording.record_stop(store, settings, BID)
+        stopped = record.record_stop(store, settings, BID)
         assert stopped["jibri"]["busy_status"] == "IDLE"
-        assert recording.recordings(store, BID)[0]["status"] == "stopped"
+        assert record.recordings(store, BID)[0]["status"] == "stopped"
     # the secret never shows in `briefing settings`
     rows = {r["name"]: r for r in settings.describe()}
     assert rows["jibri.xmpp_password"]["value"] == "***"
@@ -148,14 +149,14 @@ def test_record_stop_of_a_capture_processes_it_in_the_background(env, tmp_path: 
 
     store, settings = env
     clip = require_speech("en_jfk.flac")
-    cdir = recording.capture_dir(settings, BID)
+    cdir = workspace.capture_dir(settings, BID)
     segs = rc.segment_dir(cdir)
     segs.mkdir(parents=True)
     out = fg.output(fg.input(str(clip)).audio, str(segs / "seg-%06d.ts"), f="segment", segment_time=4,
                     reset_timestamps=1, segment_format="mpegts", acodec="aac", ar=48000, ac=2)
     ffmpeg.run(ffmpeg.compile_graph(out))  # as a capture writes them; its process has ended
     rc._write_json(cdir / rc.STATE_NAME, {"source": "rtmp://127.0.0.1/live/x", "runs": [], "stopped_at": None})
-    recording._open_recording(store, BID, "capture", source="rtmp://127.0.0.1/live/x")
+    record._open_recording(store, BID, "capture", source="rtmp://127.0.0.1/live/x")
 
     proc = subprocess.run([sys.executable, "-c", "import cli; cli.main()", "--home", str(settings.home),
                            "record", "stop", BID], cwd=REPO, capture_output=True, text=True, timeout=120,
@@ -167,12 +168,12 @@ def test_record_stop_of_a_capture_processes_it_in_the_background(env, tmp_path: 
     assert lines[1].endswith(f"log: {settings.home / 'work.log'})")
     # the worker runs on its own; its job ends done and the page is there (no one ran `briefing work`)
     deadline = time.monotonic() + 600
-    while time.monotonic() < deadline and [j["status"] for j in recording.jobs(store, bid=BID)] != ["done"]:
-        assert "failed" not in [j["status"] for j in recording.jobs(store, bid=BID)], \
+    while time.monotonic() < deadline and [j["status"] for j in queue.jobs(store, bid=BID)] != ["done"]:
+        assert "failed" not in [j["status"] for j in queue.jobs(store, bid=BID)], \
             (settings.home / "work.log").read_text()
         time.sleep(0.2)
-    assert [j["status"] for j in recording.jobs(store, bid=BID)] == ["done"], (settings.home / "work.log").read_text()
+    assert [j["status"] for j in queue.jobs(store, bid=BID)] == ["done"], (settings.home / "work.log").read_text()
     assert (settings.site_dir / "briefings" / BID / "index.html").is_file()
 
     # stopped again: already joined and processed, nothing queued, no second worker
-    assert recording.record_stop(store, settings, BID)["worker"] is None
+    assert record.record_stop(store, settings, BID)["worker"] is None

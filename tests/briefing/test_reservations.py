@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from briefing import reservations, schedule
-from briefing.store import Store
+from briefing.meeting import reservations, schedule
+from briefing.core.store import Store
 from tests.briefing.helpers_jitsi import local_start
 from tests.net import free_port
 
@@ -83,7 +83,7 @@ def service(rooms, briefing_env: Path):
 
 def test_open_room_is_reserved_until_the_window_closes_then_conflicts_and_ends(service, rooms, briefing_env,
                                                                                caplog) -> None:
-    caplog.set_level("INFO", logger="briefing.reservations")
+    caplog.set_level("INFO", logger="briefing.meeting.reservations")
     form = _form(rooms["open"])
     r = service.post("/conference", data=form)  # httpx sends application/x-www-form-urlencoded
     assert r.status_code == 200, r.text

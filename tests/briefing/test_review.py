@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from briefing import pipeline, review
-from briefing.config import load_settings
-from briefing.errors import InputError
-from briefing.store import Briefing, Store
+from briefing.processing import pipeline, review
+from briefing.core.config import load_settings
+from briefing.core.errors import InputError
+from briefing.core.store import Briefing, Store
 from recorder import ffmpeg
 from transcribe import formats
 from transcribe.types import Segment, Transcript, Word
@@ -157,7 +157,7 @@ def test_release_is_redacted_and_labelled_archive_keeps_originals(processed, run
     # the originals stay the transcript's artifacts: what the archive packs
     orig = json.loads(Path(store.artifacts(BID)["json"].path).read_text(encoding="utf-8"))
     assert "0912 345 678" in orig["text"]
-    from briefing import archive
+    from briefing.records import archive
 
     items = {it.rel: it for it in archive._gather(store, settings, BID)}
     assert "0912 345 678" in items["transcript/transcript.json"].src.read_text(encoding="utf-8")
@@ -181,13 +181,13 @@ def test_redaction_can_be_turned_off(processed, run, briefing_env: Path) -> None
 
 
 def test_glossary_and_guard_settings_reach_the_transcribe_stage(briefing_env: Path, tmp_path: Path) -> None:
-    from briefing import quality
+    from briefing.processing import speech
 
     briefing_env.mkdir(parents=True, exist_ok=True)
     (briefing_env / "briefing.toml").write_text(
         '[glossary]\npeople = ["Nguyễn Thanh Long"]\nplaces = ["Hà Nội"]\n', encoding="utf-8")
     settings = load_settings(briefing_env)
-    o = quality.transcribe_options(settings, "vi")
+    o = speech.transcribe_options(settings, "vi")
     from transcribe.guards import DECODING
 
     assert all(getattr(o, k) == v for k, v in DECODING.items()) and not o.condition_on_previous_text
@@ -195,11 +195,11 @@ def test_glossary_and_guard_settings_reach_the_transcribe_stage(briefing_env: Pa
     (briefing_env / "briefing.toml").write_text(
         '[quality]\nglossary_mode = "hotwords"\n[glossary]\npeople = ["Nguyễn Thanh Long"]\n', encoding="utf-8")
     s2 = load_settings(briefing_env)
-    assert quality.transcribe_options(s2, "vi").hotwords == "Nguyễn Thanh Long"
-    assert quality.postprocess_key(s2) != quality.postprocess_key(settings)  # a new glossary redoes the stage
+    assert speech.transcribe_options(s2, "vi").hotwords == "Nguyễn Thanh Long"
+    assert speech.postprocess_key(s2) != speech.postprocess_key(settings)  # a new glossary redoes the stage
     t = Transcript("vi", 10, (Segment(0, 0, 3, " ông nguyen thanh long phát biểu"),
                               Segment(1, 3, 5, " Subtitles by the Amara.org community")))
-    fixed, info = quality.postprocess(s2, t, tmp_path / "missing.wav")
+    fixed, info = speech.postprocess(s2, t, tmp_path / "missing.wav")
     assert [s.text for s in fixed.segments] == [" ông Nguyễn Thanh Long phát biểu"]
     assert info["glossary"][0]["term"] == "Nguyễn Thanh Long" and info["guards"][0]["kind"] == "artefact"
 

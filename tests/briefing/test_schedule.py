@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from briefing.store import Store
+from briefing.core.store import Store
 
 
 def _by_id(rows: list[dict]) -> dict[str, dict]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from briefing import search
-from briefing.errors import ConfigError, InputError, NotFoundError
+from briefing.records import search
+from briefing.core.errors import ConfigError, InputError, NotFoundError
 from cli import cli
 from tests.briefing.helpers_archive import env, make_briefing
 
@@ -134,7 +134,7 @@ def test_reindex_replaces_and_is_idempotent(corpus) -> None:
 
 
 def test_unprocessed_briefing_is_not_indexed() -> None:
-    from briefing.store import Briefing
+    from briefing.core.store import Briefing
 
     settings, store = env()
     store.save_briefing(Briefing(id="2026-01-01-x", title="x", date="2026-01-01"))

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from briefing import corrections, pipeline, text
-from briefing.config import load_settings
-from briefing.errors import ConfigError, InputError
-from briefing.store import Briefing, Store
+from briefing.processing import corrections, pipeline
+from briefing.core import text
+from briefing.core.config import load_settings
+from briefing.core.errors import ConfigError, InputError
+from briefing.core.store import Briefing, Store
 from tests.distfixtures import make_briefing
 
 BID = "2026-11-25-daily-briefing"
@@ -87,17 +88,17 @@ def test_publish_note_review_speaker_and_correction_text_are_checked(run, briefi
 
 
 def test_glossary_entries_are_checked(briefing_env: Path) -> None:
-    from briefing import quality
+    from briefing.processing import speech
 
     briefing_env.mkdir(parents=True, exist_ok=True)
     (briefing_env / "briefing.toml").write_text('[glossary]\nterms = ["Bộ Y tế", "Nguyễn\\u001b Long"]\n',
                                                 encoding="utf-8")
     with pytest.raises(ConfigError, match="glossary.*U\\+001B"):
-        quality.glossary(load_settings(briefing_env))
+        speech.glossary(load_settings(briefing_env))
     (briefing_env / "briefing.toml").write_text('[glossary.aliases]\n"bo y te" = "' + "B" * 300 + '"\n',
                                                 encoding="utf-8")
     with pytest.raises(ConfigError, match="at most 200"):
-        quality.glossary(load_settings(briefing_env))
+        speech.glossary(load_settings(briefing_env))
 
 
 def test_stored_text_never_reaches_the_terminal_raw(run, briefing_env) -> None:
@@ -182,10 +183,10 @@ def test_rows_stored_before_the_checks_are_cleaned_once(briefing_env: Path) -> N
 
 
 def test_names_from_jitsi_metadata_are_cleaned_not_refused(tmp_path: Path) -> None:
-    from briefing import recording
+    from briefing.recording import record
 
     participants = ({"user": {"name": "Minister\x1b[8m Nguyen\u202e"}}, {"user": {"name": "Dr.\tTran\x07"}})
-    s = recording.SessionDir(tmp_path, "s", tmp_path / "x.mp4", None, None, participants, {})
+    s = record.SessionDir(tmp_path, "s", tmp_path / "x.mp4", None, None, participants, {})
     assert s.speaker_names == ("Minister[8m Nguyen", "Dr. Tran")
     # and such names pass the check at the edge of processing
     assert all(text.check(n, "a speaker name", max_len=text.NAME_MAX) == n for n in s.speaker_names)

@@ -65,7 +65,7 @@ def test_one_atomic_writer_mode_text_and_failure(tmp_path):
 
 
 def test_workspace_files_are_written_private_by_the_same_writer(tmp_path):
-    from briefing.fsutil import atomic_write_text
+    from briefing.core.fsutil import atomic_write_text
 
     p = atomic_write_text(tmp_path / "transcript.txt", "xin chào")
     assert p.read_text(encoding="utf-8") == "xin chào"

@@ -155,7 +155,7 @@ def test_capture_survives_kill_and_restart(captured) -> None:
     assert info.duration >= total - gap - SEGMENT - 2.0, (info.duration, total, gap)
     assert info.duration <= total + 2.0
     # recorded in the store and queued for processing exactly once
-    from briefing.store import Store
+    from briefing.core.store import Store
 
     store = Store(home / "briefing.db")
     rows = store.query("SELECT * FROM recordings WHERE briefing_id = ?", (BID,))

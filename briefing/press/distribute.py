@@ -59,11 +59,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from briefing import outbox
-from briefing.config import Setting, Settings, duration, register
-from briefing.errors import ConfigError, PublishError, translated
-from briefing.faults import fault_point
-from briefing.store import Store, now_iso
+from briefing.core import outbox
+from briefing.core.config import Setting, Settings, duration, register
+from briefing.core.errors import ConfigError, PublishError, translated
+from briefing.core.faults import fault_point
+from briefing.core.store import Store, now_iso
 
 register(
     Setting("signing.key", "", "Ed25519 private key (PEM) that signs release manifests; set "

@@ -41,10 +41,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from briefing import config, locks
-from briefing.config import Setting, Settings
-from briefing.errors import ArchiveError, ConfigError, InputError, NotFoundError, translated
-from briefing.store import Store, now_iso
+from briefing.core import config, locks
+from briefing.core.config import Setting, Settings
+from briefing.core.errors import ArchiveError, ConfigError, InputError, NotFoundError, translated
+from briefing.core.store import Store, now_iso
 from publish.files import sha256_file
 
 config.register(

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefing import config
-from briefing.errors import ConfigError
-from briefing.store import Store, now_iso
+from briefing.core import config
+from briefing.core.errors import ConfigError
+from briefing.core.store import Store, now_iso
 
 FIELDS = ("date", "briefing_id", "title", "label", "value", "unit", "said", "start", "end", "url")
 

@@ -6,7 +6,6 @@ range someone asks about) into ``schedule_occurrences`` and the ``briefings`` ta
 (cancelled, moved, ended) lives in the row, so exceptions survive re-expansion. The id of an occurrence is
 ``<original date>-<series id>`` and never changes, even when the occurrence is moved to another day.
 """
-
 from __future__ import annotations
 
 import hashlib
@@ -21,10 +20,12 @@ from email.utils import formataddr, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from briefing import config
-from briefing.errors import ConfigError, InputError, NotFoundError
-from briefing.ids import slugify
-from briefing.store import Briefing, Store, now_iso
+from briefing.core import config
+from briefing.core.errors import ConfigError, InputError, NotFoundError
+from briefing.core.ids import slugify
+from briefing.core.store import Briefing, Store, now_iso
+from briefing.core.text import NAME_MAX, check
+from briefing.core import text
 
 config.register(
     config.Setting("schedule.timezone", "UTC", "Time zone of new schedules (IANA name, e.g. Asia/Ho_Chi_Minh)."),
@@ -84,8 +85,6 @@ def parse_duration(text: str | int | float) -> int:
 
 def parse_person(text: str, what: str = "person") -> dict[str, str]:
     """ "Name <email>" or "email" or "Name" -> {"name", "email"}."""
-    from briefing.text import NAME_MAX, check
-
     text = check(text, what, max_len=NAME_MAX + 256)
     if not text:
         raise InputError(f"empty {what}", hint='use "Name <email@example.org>"')
@@ -217,7 +216,6 @@ def add_series(store: Store, *, title: str, start: str, duration: str | int, tim
                daily: bool = False, weekdays: bool = False, rrule: str | None = None,
                until: str | None = None, count: int | None = None, language: str = "auto",
                chair: str | None = None, speakers: tuple[str, ...] = (), press_list: str | None = None) -> Series:
-    from briefing import text
 
     title = text.check(title, "--title")
     if not title:

@@ -15,7 +15,6 @@ Applying is crash-safe: the correction is first recorded in the briefing's metad
 files become the transcript's artifacts, then the mark is cleared; a run that finds the mark finishes the job.
 The new version is recorded in the briefing's corrections only once the site holds it (``Runner.publish``).
 """
-
 from __future__ import annotations
 
 import json
@@ -26,13 +25,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from briefing import errors, locks
-from briefing.config import Settings
-from briefing.errors import ConfigError, InputError
-from briefing.faults import fault_point
-from briefing.fsutil import atomic_write_text
-from briefing.store import Artifact, Store, now_iso
+from briefing.core import errors, locks
+from briefing.core.config import Settings
+from briefing.core.errors import ConfigError, InputError
+from briefing.core.faults import fault_point
+from briefing.core.fsutil import atomic_write_text
+from briefing.core.store import Artifact, Store, now_iso
 from publish.files import sha256_file
+from briefing.core import text as txt
+from briefing.core import text
 
 HEADER = (
     "# Correct the words below. Keep each [HH:MM:SS.mmm] stamp at the start of its paragraph;\n"
@@ -93,7 +94,6 @@ def check_cues(cues: list[tuple[float, float, str]], duration: float) -> None:
     """Refuse a correction whose cues go past the recording, or whose text holds control characters."""
     from transcribe.formats import format_timestamp
 
-    from briefing import text as txt
 
     for start, end, words in cues:
         if duration > 0 and (start >= duration or end > duration + END_SLACK_S):
@@ -123,7 +123,7 @@ def apply_cues(t: Any, cues: list[tuple[float, float, str]]) -> tuple[Any, int]:
         # one cue per segment at its start (timed text stamps whole seconds): map them in order
         assigned = {i: [c[2]] for i, c in enumerate(cues)}
         cues = []
-    for start, end, text in cues:
+    for start, end, said in cues:
         best, score = None, 0.0
         for i, s in enumerate(segs):
             o = _overlap(start, max(end, start + 0.001), s.start, s.end)
@@ -133,25 +133,25 @@ def apply_cues(t: Any, cues: list[tuple[float, float, str]]) -> tuple[Any, int]:
             near = [i for i, s in enumerate(segs) if abs(s.start - start) < 0.5 or s.start <= start < s.end]
             best = near[0] if near else None
         if best is None:
-            new.append(Segment(id=-1, start=start, end=max(end, start + 0.5), text=" " + text, confidence=1.0,
+            new.append(Segment(id=-1, start=start, end=max(end, start + 0.5), text=" " + said, confidence=1.0,
                                flags=("corrected",)))
         else:
-            assigned.setdefault(best, []).append(text)
+            assigned.setdefault(best, []).append(said)
     changed = len(new)
     out = []
     for i, s in enumerate(segs):
         if i not in assigned:
             changed += 1  # deleted
             continue
-        text = " ".join(" ".join(assigned[i]).split())
-        if s.speaker and text.startswith(f"{s.speaker}: "):  # the TXT labels speaker changes: not the words
-            text = text[len(s.speaker) + 2:]
-        if text == " ".join(s.text.split()):
+        said = " ".join(" ".join(assigned[i]).split())
+        if s.speaker and said.startswith(f"{s.speaker}: "):  # the TXT labels speaker changes: not the words
+            said = said[len(s.speaker) + 2:]
+        if said == " ".join(s.text.split()):
             out.append(s)
             continue
         changed += 1
         flags = tuple(f for f in s.flags if f != "low-confidence") + ("corrected",)
-        out.append(replace(s, text=" " + text, words=(), confidence=1.0, flags=flags))
+        out.append(replace(s, text=" " + said, words=(), confidence=1.0, flags=flags))
     out += new
     out.sort(key=lambda s: s.start)
     out = [replace(s, id=i) for i, s in enumerate(out)]
@@ -230,7 +230,6 @@ def prepare_publish(store: Store, settings: Settings, bid: str, note: str | None
     if pending and pending.get("applying"):
         _finish(store, settings, bid, pending)
         return int(pending["version"])
-    from briefing import text
 
     note = text.check(note, "the note", max_len=text.NOTE_MAX, multiline=True) or None
     if note is None:

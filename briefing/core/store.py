@@ -16,9 +16,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from briefing.errors import NotFoundError, StoreError
+from briefing.core.errors import NotFoundError, StoreError
 
-from briefing.migrations import MIGRATIONS, home_relative
+from briefing.core.migrations import MIGRATIONS, home_relative
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")

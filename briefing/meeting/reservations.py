@@ -12,11 +12,10 @@ Contract (jitsi-meet resources/prosody-plugins/mod_reservations.lua; handbook de
   fails closed: it serves without a token only on a loopback address, or where the operator said
   ``--insecure-no-token`` (and then every start logs a warning).
 
-Built on Flask, served by waitress. Every decision is logged on the ``briefing.reservations`` logger.
+Built on Flask, served by waitress. Every decision is logged on the ``briefing.meeting.reservations`` logger.
 Idle and half-open connections are closed after ``IDLE_TIMEOUT_S`` and up to ``CONNECTION_LIMIT`` are
 accepted, so a client holding many connections open cannot starve prosody.
 """
-
 from __future__ import annotations
 
 import hmac
@@ -27,11 +26,12 @@ import signal
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from briefing import jitsi as _jitsi  # noqa: F401  (declares the jitsi.* settings this service reads)
-from briefing.errors import ConfigError
-from briefing.store import Store, now_iso
+from briefing.meeting import jitsi as _jitsi  # noqa: F401  (declares the jitsi.* settings this service reads)
+from briefing.core.errors import ConfigError
+from briefing.core.store import Store, now_iso
+from briefing.meeting import schedule
 
-log = logging.getLogger("briefing.reservations")
+log = logging.getLogger("briefing.meeting.reservations")
 UTC = timezone.utc
 MAX_BODY = 16 * 1024  # a real request is ~150 bytes
 IDLE_TIMEOUT_S = 10  # a connection with no complete request in this long is closed (prosody sends at once)
@@ -58,9 +58,8 @@ def create_app(store_path: str, *, token: str = "", lead_s: int = 1800, grace_s:
     """The WSGI app. ``lead_s``/``grace_s``: how long before start / after end a room may be opened."""
     from flask import Flask, Response, jsonify, request
 
-    from briefing import schedule
 
-    app = Flask("briefing.reservations")
+    app = Flask("briefing.meeting.reservations")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     store = Store(store_path)
 

@@ -23,17 +23,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from briefing import config
-from briefing.config import Setting, Settings
-from briefing.errors import BriefingError
-from briefing.faults import checkpoint
+from briefing.core import config, workspace
+from briefing.core.config import Setting, Settings
+from briefing.core.errors import BriefingError
+from briefing.core.faults import checkpoint
 
 config.register(
     Setting("lock.wait", 30.0, "Seconds a command waits for another process working on the same briefing "
             "before it gives up (0: give up at once).", float),
 )
 
-LOCK_NAME = ".lock"
 
 
 class BriefingBusy(BriefingError):
@@ -46,8 +45,42 @@ _held: dict[str, list[int]] = {}  # lock path -> [fd, depth], for this process
 _guard = threading.Lock()
 
 
-def lock_path(settings: Settings, bid: str) -> Path:
-    return settings.workspace / bid / LOCK_NAME
+lock_path = workspace.lock_path
+
+
+class FileLock:
+    """An exclusive ``flock`` on a file, not re-entrant: for one step at a time across processes (the live
+    transcriber of a briefing, the worker, the daily run). Released by the kernel when the process ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self.fd = fd
+        return True
+
+    def acquire(self, timeout: float) -> bool:
+        """Try for up to ``timeout`` seconds; True when held."""
+        deadline = time.monotonic() + timeout
+        while not self.try_acquire():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+        return True
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
 
 
 def holder(path: Path) -> int | None:

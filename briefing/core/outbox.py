@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from briefing.store import Store, now_iso
+from briefing.core.store import Store, now_iso
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@
   client, and ``context.user.affiliation`` read by jitsi-contrib's ``token_affiliation`` for moderator rights.
 - Room state: prosody's mod_muc_size (``/room-size`` and ``/room``), read with httpx and timeouts.
 """
-
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +18,10 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from briefing import config
-from briefing.errors import ConfigError, InputError, JitsiError
+from briefing.core import config
+from briefing.core.errors import ConfigError, InputError, JitsiError
+from briefing.meeting import schedule
+from briefing.core import text
 
 config.register(
     config.Setting("jitsi.url", "", "Base URL of the Jitsi deployment (with /tenant if you use tenants)."),
@@ -315,9 +316,7 @@ def people_for(occ: Any, *, role: str | None = None, name: str = "", email: str 
 
 def occurrence_links(store: Any, settings: Any, ident: str, *, role: str | None = None, name: str = "",
                      email: str = "") -> dict[str, Any]:
-    from briefing import schedule
 
-    from briefing import text
 
     if role is not None and role not in ROLES:
         raise InputError(f"unknown role {role!r}", hint="use one of " + ", ".join(ROLES))
@@ -334,8 +333,6 @@ def occurrence_links(store: Any, settings: Any, ident: str, *, role: str | None 
 
 
 def occurrence_status(store: Any, settings: Any, ident: str) -> dict[str, Any]:
-    from briefing import schedule
-
     cfg = load(settings, need_signing=False)
     occ = schedule.get_occurrence(store, ident)
     token = None

@@ -16,23 +16,35 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from briefing import errors, locks
-from briefing.config import Settings
-from briefing.errors import BriefingError, InputError, StageFailed
-from briefing.faults import checkpoint, fault_point
-from briefing.fsutil import atomic_copy, atomic_write_text, sha256_text
-from briefing.ids import briefing_id
-from briefing.store import Artifact, Briefing, Store, now_iso
+from briefing.core import config, errors, locks, text, workspace
+from briefing.core.config import Setting, Settings, day
+from briefing.core.errors import BriefingError, ConfigError, InputError, StageFailed
+from briefing.core.faults import checkpoint, fault_point
+from briefing.core.fsutil import atomic_copy, atomic_write_text, sha256_text
+from briefing.core.ids import briefing_id
+from briefing.core.store import Artifact, Briefing, Store, now_iso
+from briefing.press import distribute
+from briefing.processing import corrections, live, media, review, speech
+from briefing.records import search
 from publish.files import sha256_file
 
 STAGES = ("ingest", "audio", "video", "transcribe", "translate", "summarize", "redact", "publish")
 PIPELINE_VERSION = 1
 log = logging.getLogger(__name__)
+
+config.register(
+    Setting("translate.enabled", "auto", "English machine-translation track: auto (for non-English "
+            "briefings), off."),
+    Setting("redact.enabled", True, "Redact personal data from what is published (the archive keeps it).",
+            config.boolean),
+    Setting("redact.country", "vn", "Which country's patterns to use (vn, us), or none for emails only; "
+            "add your own in [redact.patterns]."),
+)
 
 
 class Reporter(Protocol):
@@ -56,7 +68,7 @@ class ProcessResult:
     skipped: list[str] = field(default_factory=list)
     page: Path | None = None
     seconds: float = 0.0
-    distribution: dict[str, Any] | None = None  # targets, channels, email (briefing.distribute.Report)
+    distribution: dict[str, Any] | None = None  # targets, channels, email (briefing.press.distribute.Report)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.briefing.id, "title": self.briefing.title, "date": self.briefing.date,
@@ -91,7 +103,7 @@ class Runner:
         self.reporter = reporter or SilentReporter()
         self.ran: list[str] = []
         self.skipped: list[str] = []
-        self.dir = settings.workspace / briefing.id
+        self.dir = workspace.briefing_dir(settings, briefing.id)
 
     # -- the stage runner -------------------------------------------------------------------------
     def _intact(self, stage: str) -> bool:
@@ -161,7 +173,7 @@ class Runner:
 
     # -- the stages ---------------------------------------------------------------------------------
     def ingest(self, source: Path, source_sha: str) -> None:
-        dest = self.dir / "source" / ("original" + source.suffix.lower())
+        dest = workspace.source(self.settings, self.briefing.id, source.suffix)
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
             if dest.parent.exists():
@@ -183,7 +195,7 @@ class Runner:
         from recorder import normalize as rn
 
         src = self.art("source")
-        dest = self.dir / "media" / "speech.wav"
+        dest = workspace.media_dir(self.settings, self.briefing.id) / "speech.wav"
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
             rn.extract_speech_audio(Path(src.path), dest)
@@ -197,7 +209,6 @@ class Runner:
         from recorder import probe as rp
 
         src = self.art("source")
-        from briefing.recording import loudnorm_target  # registers the media.loudness setting
 
         # The web media is made beside recognition on the same cores, at nice 10: a small share of them,
         # enough to finish with recognition. On idle cycles only (SCHED_IDLE) it had most of its encoding
@@ -205,47 +216,43 @@ class Runner:
         # median 48.0 s at nice 10 (4 runs), 51.9 s on idle cycles (7), 50.5 s at nice 5 (7), 50.2 s at
         # nice 0 (3). (Before the heap fix, when recognition took longer, idle cycles measured better:
         # 64.3 s against 69.0 s at nice 10.)
-        opts = rn.NormalizeOptions(video_height=int(self.settings["media.video_height"]),
-                                   loudnorm=loudnorm_target(self.settings), nice=10)
-        media = self.dir / "media"
-        from briefing import live_media  # the web audio of a live capture, made while it recorded
+        opts = media.normalize_options(self.settings, nice=10)
+        media_out = workspace.media_dir(self.settings, self.briefing.id)
 
         with errors.translated():
             info = rp.probe(Path(src.path))
         have = self.store.artifacts(self.briefing.id)  # its length: the decoded speech (16 kHz s16 mono WAV)
         seconds = (Path(have["speech"].path).stat().st_size - 44) / 32_000 if "speech" in have else info.duration
-        live = live_media.adoptable(self.store, self.settings, self.briefing.id, source_sha=src.sha256,
+        live_audio = live.adoptable_media(self.store, self.settings, self.briefing.id, source_sha=src.sha256,
                                     source_duration=seconds)
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
             for stale in ("video.mp4", "poster.jpg"):
-                (media / stale).unlink(missing_ok=True)
+                (media_out / stale).unlink(missing_ok=True)
             # the poster first: it needs only the picture, and the encoding of the sound ends with recognition
-            poster = rn.make_poster(Path(src.path), media / "poster.jpg", info, opts) if info.has_video else None
-            if live is not None:  # measured and encoded during the capture: only a remux is left
+            poster = rn.make_poster(Path(src.path), media_out / "poster.jpg", info, opts) if info.has_video else None
+            if live_audio is not None:  # measured and encoded during the capture: only a remux is left
                 from recorder.progressive import faststart
 
-                audio = faststart(live.path, media / "audio.m4a")
+                audio = faststart(live_audio.path, media_out / "audio.m4a")
             else:
-                audio = rn.make_web_audio(Path(src.path), media / "audio.m4a", opts, info=info)
+                audio = rn.make_web_audio(Path(src.path), media_out / "audio.m4a", opts, info=info)
             arts = [artifact("audio", audio)]
             if poster is not None:  # the sound is measured and encoded once, then copied in beside the picture
-                arts.append(artifact("video", rn.make_web_video(Path(src.path), media / "video.mp4", info, opts,
+                arts.append(artifact("video", rn.make_web_video(Path(src.path), media_out / "video.mp4", info, opts,
                                                                 audio_from=audio)))
                 arts.append(artifact("poster", poster))
-            return arts, {"duration": info.duration, "has_video": info.has_video, "live": live is not None,
-                          **({"gain_db": live.gain_db, "lufs": live.output_lufs} if live else {})}
+            return arts, {"duration": info.duration, "has_video": info.has_video, "live": live_audio is not None,
+                          **({"gain_db": live_audio.gain_db, "lufs": live_audio.output_lufs} if live_audio else {})}
 
         self.run("video", {"source": src.sha256, "ffmpeg": rff.version(), "opts": repr(opts), "v": 2,
-                           **({"live": live.key} if live else {})}, work)
+                           **({"live": live_audio.key} if live_audio else {})}, work)
 
     def preload_model(self, language: str | None, seconds: float) -> None:
         """Load the speech model in the background, for a source of ``seconds``, while the speech is
         extracted (~1 s for 10 minutes, and as long again to load the model: they overlap). Not when the
         transcription is already done, nor when a live transcript of this briefing may be adopted. A
         failure is left to the transcription stage, which loads the model itself and reports it."""
-        from briefing import live
-
         prev = self.store.stage(self.briefing.id, "transcribe")
         if (not self.force and prev is not None and prev.status == "done") or live.run_row(
                 self.store, self.briefing.id) is not None:
@@ -253,33 +260,33 @@ class Runner:
 
         def load() -> None:
             try:
-                model_path, _ = _model(self.settings)
-                _transcriber(model_path, self.settings).preload(seconds, transcribe_options(self.settings, language))
+                model_path, _ = speech.model(self.settings)
+                speech.transcriber(model_path, self.settings).preload(seconds,
+                                                                      speech.transcribe_options(self.settings, language))
             except Exception:  # noqa: BLE001 - the transcription stage meets it again and says what is wrong
                 log.debug("speech model not preloaded", exc_info=True)
 
         threading.Thread(target=load, name="whisper-preload", daemon=True).start()
 
     def transcribe(self, language: str | None) -> None:
-        from briefing import quality
         from transcribe import formats
 
-        speech = self.art("speech")
-        model_path, model_id = _model(self.settings)
-        opts = transcribe_options(self.settings, language)
-        out = self.dir / "transcript"
-        from briefing import live  # a live transcript of the same capture is adopted: only its last chunk was left
+        speech_art = self.art("speech")
+        model_path, model_id = speech.model(self.settings)
+        opts = speech.transcribe_options(self.settings, language)
+        out = workspace.transcript_dir(self.settings, self.briefing.id)
+        # a live transcript of the same capture is adopted: only its last chunk was left
 
         adopted = live.adoptable(self.store, self.settings, self.briefing.id, source_sha=self.art("source").sha256,
-                                 speech_path=Path(speech.path), language=language)
+                                 speech_path=Path(speech_art.path), language=language)
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
             if adopted is not None:
                 t = adopted[0]
             else:
-                transcriber = _transcriber(model_path, self.settings)
-                t = transcriber.transcribe(Path(speech.path), opts, progress=self.reporter.progress)
-            t, checks = quality.postprocess(self.settings, t, Path(speech.path))  # guards, glossary
+                transcriber = speech.transcriber(model_path, self.settings)
+                t = transcriber.transcribe(Path(speech_art.path), opts, progress=self.reporter.progress)
+            t, checks = speech.postprocess(self.settings, t, Path(speech_art.path))  # guards, glossary
             if adopted is not None:  # what the guards removed from each live chunk as it came
                 checks["guards"] = list((t.options.get("live") or {}).get("guarded", ())) + checks.get("guards", [])
             files = {
@@ -287,8 +294,8 @@ class Runner:
                 "txt": formats.to_txt(t),
             }
             arts = []
-            for ext, text in files.items():
-                p = atomic_write_text(out / f"transcript.{ext}", text)
+            for ext, body in files.items():
+                p = atomic_write_text(out / f"transcript.{ext}", body)
                 arts.append(artifact(ext, p))
             if self.briefing.language != t.language:
                 self.store.set_language(self.briefing.id, t.language)
@@ -297,14 +304,14 @@ class Runner:
                           "device": t.options.get("device"), "compute_type": t.options.get("compute_type"),
                           "live": adopted is not None, "quality": checks}
 
-        parts = {"speech": speech.sha256, "model": model_id, "opts": repr(opts), "engine": _engine_version(),
-                 "live": adopted[1] if adopted else None, "quality": quality.postprocess_key(self.settings)}
+        parts = {"speech": speech_art.sha256, "model": model_id, "opts": repr(opts), "engine": speech.engine_version(),
+                 "live": adopted[1] if adopted else None, "quality": speech.postprocess_key(self.settings)}
 
         def detected() -> dict[str, Any]:  # the key of the same transcription with the language detected
             auto = None if adopted is not None else live.adoptable(
                 self.store, self.settings, self.briefing.id, source_sha=self.art("source").sha256,
-                speech_path=Path(speech.path), language=None)
-            return {**parts, "opts": repr(transcribe_options(self.settings, None)),
+                speech_path=Path(speech_art.path), language=None)
+            return {**parts, "opts": repr(speech.transcribe_options(self.settings, None)),
                     "live": auto[1] if auto else parts["live"]}
 
         # A rerun asks for the language the first run detected (it is the briefing's language now): the
@@ -314,21 +321,17 @@ class Runner:
         self.briefing = self.store.briefing(self.briefing.id)
 
     def translate(self) -> None:
-        from briefing import quality
-
-        quality.translate(self)  # an English track for a non-English briefing
+        _translate(self)  # an English track for a non-English briefing
 
     def redact(self) -> None:
-        from briefing import quality
-
-        quality.redact(self)  # speaker labels, personal data out of what is published
+        _redact(self)  # speaker labels, personal data out of what is published
 
     def summarize(self) -> None:
         from transcribe import formats, summary
 
         tj = self.art("json")
         n = int(self.settings["summary.sentences"])
-        out = self.dir / "summary"
+        out = workspace.summary_dir(self.settings, self.briefing.id)
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
             t = formats.from_json(Path(tj.path).read_text(encoding="utf-8"))
@@ -355,11 +358,9 @@ class Runner:
         from transcribe import formats
         from transcribe.types import Summary
 
-        from briefing import quality
-
         b = self.store.briefing(self.briefing.id)
-        arts = quality.release_artifacts(self.store, b.id, self.store.artifacts(b.id))  # redacted copies
-        tracks = quality.extra_tracks(arts)
+        arts = release_artifacts(self.store, b.id, self.store.artifacts(b.id))  # redacted copies
+        tracks = extra_tracks(arts)
         roles = ["video", "audio", "poster", "srt", "vtt", "txt", "json", "summary"]
         files = {r: Path(arts[r].path) for r in roles if r in arts}
         for need in ("audio", "vtt", "json", "summary"):
@@ -418,8 +419,6 @@ class Runner:
                "tracks": [(lang, label, sha256_file(p)) for lang, label, p in tracks]}
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
-            from briefing import distribute
-
             rel = release(version, published_at, corrections)
             result = site.publish_release(site_dir, rel, options,
                                           finalize=lambda d: distribute.sign_release(self.settings, b.id, d),
@@ -435,8 +434,6 @@ class Runner:
         info = self.run("publish", key, work)
         now = self.store.briefing(b.id).meta
         if "publish" in self.ran or now.get("search_stale"):  # a new release: index it, refresh the search page
-            from briefing import search
-
             search.after_publish(self.store, self.settings, b.id)
             self.store.update_meta(b.id, search_stale=None)
         if "publish" not in self.ran and now.get("publishing"):  # done before: nothing was left to switch in
@@ -466,21 +463,12 @@ def describe_changes(changed: list[str], live: dict[str, Any]) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def transcribe_options(settings: Settings, language: str | None) -> Any:
-    """The decoding options of the transcribe stage (the live transcriber uses the same)."""
-    from briefing import quality
-
-    return quality.transcribe_options(settings, language)  # the guards' decoding options, the glossary
-
-
 def site_options(settings: Settings) -> Any:
     from publish.types import SiteOptions
 
-    from briefing.distribute import key_fingerprint
-
     return SiteOptions(title=settings["site.title"], base_url=settings["site.base_url"],
                        language=settings["site.language"],
-                       extra={"signing_key_fingerprint": key_fingerprint(settings)})
+                       extra={"signing_key_fingerprint": distribute.key_fingerprint(settings)})
 
 
 def summary_markdown(b: Briefing, s: Any) -> str:
@@ -509,54 +497,11 @@ def _clock(seconds: float) -> str:
 
 
 # -- model handling: loaded once per process ------------------------------------------------------
-_TRANSCRIBERS: dict[tuple, Any] = {}
-_TRANSCRIBERS_LOCK = threading.Lock()  # the preloading thread and a stage may ask at once
-
-
-def _model(settings: Settings) -> tuple[Any, str]:
-    from transcribe import model as tm
-
-    spec = settings["transcribe.model"]
-    with errors.translated():
-        path = tm.resolve_model(spec, settings.cache_dir / "models")
-    if spec in ("base", "bundled"):
-        return path, f"bundled-base:{tm.BUNDLED_MODEL_SHA256}"
-    return path, f"{spec}"
-
-
-def _transcriber(model_path: Any, settings: Settings) -> Any:
-    from transcribe.whisper import WhisperTranscriber
-
-    k = (str(model_path), settings["transcribe.device"], settings["transcribe.compute_type"],
-         int(settings["transcribe.cpu_threads"]))
-    with _TRANSCRIBERS_LOCK:
-        if k not in _TRANSCRIBERS:
-            _TRANSCRIBERS[k] = WhisperTranscriber(model_path, device=k[1], compute_type=k[2], cpu_threads=k[3])
-        return _TRANSCRIBERS[k]
-
-
-def _engine_version() -> str:
-    from importlib.metadata import version
-
-    return f"faster-whisper {version('faster-whisper')}, ctranslate2 {version('ctranslate2')}"
 
 
 # -- entry points used by the CLI -------------------------------------------------------------------
 def _default_date(path: Path) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime).date().isoformat()
-
-
-def _check_date(value: str) -> str:
-    from briefing.config import day
-
-    return day(value)
-
-
-def check_language(language: str | None) -> str | None:
-    from transcribe.whisper import validate_language
-
-    with errors.translated():
-        return validate_language(language)
 
 
 def published_source(store: Store, settings: Settings, bid: str) -> str | None:
@@ -590,19 +535,17 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
     the recording is checked, before the briefing is saved (to lock it)."""
     from recorder import probe as rp
 
-    from briefing import text
-
     title = text.check(title or settings["briefing.title"], "the title")  # before anything is done with it
     speakers = tuple(text.check(s, f"the speaker name {i}", max_len=text.NAME_MAX)
                      for i, s in enumerate(speakers, 1))
-    lang = check_language(language or settings["briefing.language"])
+    lang = speech.check_language(language or settings["briefing.language"])
     path = Path(path)
     with errors.translated():
         info = rp.probe(path)
     if not info.has_audio:  # the probe raises for this already; kept as a guard
         raise InputError(f"{path} has no audio track", hint="a briefing needs sound; check the recording")
-    day = _check_date(date) if date else _default_date(path)
-    bid = bid or briefing_id(day, title)
+    when = day(date) if date else _default_date(path)
+    bid = bid or briefing_id(when, title)
     if hold is not None:
         hold(bid)
     sha = sha256_file(path)
@@ -614,7 +557,7 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
                                    "next version with a change note (the published version stays as it was)")
     existing = store.find_briefing(bid)
     b = Briefing(
-        id=bid, title=title, date=day, language=lang or (existing.language if existing else "auto"),
+        id=bid, title=title, date=when, language=lang or (existing.language if existing else "auto"),
         speakers=tuple(speakers) or (existing.speakers if existing else ()),
         source_path=str(path.resolve()), source_sha256=sha,
         meta={**(existing.meta if existing else {}), **({"published_source": before} if before else {})},
@@ -645,12 +588,10 @@ def _process(store: Store, settings: Settings, path: Path, *, title: str | None,
     runner = Runner(store, settings, b, force=force, reporter=reporter)
     runner.ingest(Path(path), sha)
     lang = None if b.language in ("", "auto") else b.language
-    from briefing import live_media
-
     # The web media is made beside recognition, on the cycles it leaves (see Runner.video); it starts
     # with the speech extraction, which keeps one core busy, unless the web audio of a live capture is
     # to be adopted: that is checked against the length of the extracted speech.
-    early = not live_media.involved(settings, b.id)
+    early = not live.media_involved(settings, b.id)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         video = pool.submit(runner.video) if early else None
         try:
@@ -667,8 +608,6 @@ def _process(store: Store, settings: Settings, path: Path, *, title: str | None,
             raise
     runner.redact()
     page = runner.publish(note=replaced)
-    from briefing import distribute
-
     dist = distribute.after_publish(store, settings, b.id, reporter=reporter)
     # The English machine translation of a non-English briefing costs about one more transcription, so
     # it comes after the press has the page; the page is then published again with the second track.
@@ -690,7 +629,7 @@ def runner_for(store: Store, settings: Settings, bid: str, *, force: bool = Fals
 def transcribe_one(store: Store, settings: Settings, bid: str, *, language: str | None = None,
                    force: bool = False, reporter: Reporter | None = None) -> ProcessResult:
     r = runner_for(store, settings, bid, force=force, reporter=reporter)
-    lang = check_language(language) if language else (
+    lang = speech.check_language(language) if language else (
         None if r.briefing.language in ("", "auto") else r.briefing.language)
     r.art("speech")
     r.transcribe(lang)
@@ -709,8 +648,6 @@ def summarize_one(store: Store, settings: Settings, bid: str, *, force: bool = F
 def publish_one(store: Store, settings: Settings, bid: str, *, force: bool = False,
                 reporter: Reporter | None = None, note: str | None = None, notify: bool | None = None,
                 embargo: str | None = None, resend_uncertain: bool = False) -> ProcessResult:
-    from briefing import corrections, distribute
-
     corrections.prepare_publish(store, settings, bid, note)  # a note makes version N+1
     r = runner_for(store, settings, bid, force=force, reporter=reporter)
     if "summary_json" in store.artifacts(bid):
@@ -744,3 +681,156 @@ def status(store: Store, bid: str | None = None) -> list[dict[str, Any]]:
         out.append({"id": b.id, "title": b.title, "date": b.date, "language": b.language,
                     "speakers": list(b.speakers), "stages": stages})
     return out
+
+
+# -- the translate and redact stages -----------------------------------------------------------------------
+REDACTED_ROLES = {"json": "transcript.json", "srt": "transcript.srt", "vtt": "transcript.vtt",
+                  "txt": "transcript.txt", "summary_json": "summary.json", "summary": "summary.md",
+                  "translation_vtt": "translation.en.vtt"}
+
+
+def patterns(settings: Settings) -> Any:
+    from transcribe.redact import patterns_for
+
+    node = settings.section("redact") or {}
+    country = str(settings["redact.country"] or "").strip().lower()
+    extra = node.get("patterns") or {}
+    disable = tuple(node.get("disable") or ())
+    if not isinstance(extra, dict):
+        raise ConfigError("[redact.patterns] must be a table of name = \"regular expression\"",
+                          hint='e.g. [redact.patterns]\npassport = "\\\\b[A-Z]\\\\d{7}\\\\b"')
+    try:
+        return patterns_for(None if country in ("", "none") else country,
+                            extra={str(k): str(v) for k, v in extra.items()}, disable=disable,
+                            pad=float(node.get("pad", 0.15)))
+    except ValueError as exc:
+        raise ConfigError(f"bad [redact] settings: {exc}", hint="fix the pattern or the country") from None
+
+
+def wants_translation(settings: Settings, language: str) -> bool:
+    mode = str(settings["translate.enabled"]).lower()
+    if mode in ("off", "false", "no", "0"):
+        return False
+    if mode not in ("auto", "on", "true", "yes", "1"):
+        raise ConfigError(f"translate.enabled is {mode!r}", hint="use auto or off")
+    return bool(language) and language not in ("en", "auto")
+
+
+def _translate(runner: Runner) -> None:
+    """Whisper's translate task over the speech audio: an English transcript, as a second captions track."""
+    from transcribe import formats
+
+    b = runner.store.briefing(runner.briefing.id)
+    heard = runner.store.stage(b.id, "transcribe")
+    silent = heard is not None and heard.status == "done" and heard.info.get("segments") == 0
+    if silent or not wants_translation(runner.settings, b.language):  # recorded as done with nothing to make
+        reason = ("no speech" if silent else "English briefing" if b.language == "en"
+                  else "translation off or language unknown")
+        runner.run("translate", {"none": b.language, "mode": str(runner.settings["translate.enabled"]),
+                                 **({"no_speech": True} if silent else {})},
+                   lambda: ([], {"skipped": reason}))
+        return
+    speech_art = runner.art("speech")
+    model_path, model_id = speech.model(runner.settings)
+    opts = speech.transcribe_options(runner.settings, b.language, task="translate")
+    out = workspace.translation_dir(runner.settings, b.id)
+
+    def work() -> tuple[list[Any], dict[str, Any]]:
+        tr = speech.transcriber(model_path, runner.settings)
+        t = tr.transcribe(Path(speech_art.path), opts, progress=runner.reporter.progress)
+        if runner.settings["quality.guards"]:
+            from transcribe import guards
+
+            t = guards.apply_guards(t).transcript
+        t = replace(t, language="en", options={**t.options, "machine_translation": True, "source_language": b.language})
+        pj = atomic_write_text(out / "translation.en.json", formats.to_json(t))
+        pv = atomic_write_text(out / "translation.en.vtt", formats.to_vtt(t))
+        return [artifact("translation_json", pj), artifact("translation_vtt", pv)], {
+            "segments": len(t.segments), "from": b.language}
+
+    runner.run("translate", {"speech": speech_art.sha256, "model": model_id, "opts": repr(opts),
+                             "engine": speech.engine_version(), "quality": speech.QUALITY_VERSION}, work)
+
+
+def _redact(runner: Runner) -> None:
+    """Make what the release publishes: speaker-labelled, redacted transcript files, redacted summary and
+    translation, and bleeped media when personal data was said."""
+    from recorder import ffmpeg as rff
+    from transcribe import formats
+    from transcribe import redact as tr
+    from transcribe.types import Summary
+
+    store, settings = runner.store, runner.settings
+    b = store.briefing(runner.briefing.id)
+    arts = store.artifacts(b.id)
+    enabled = bool(settings["redact.enabled"])
+    pats = patterns(settings)
+    turn_list = review.turns(store, b.id)
+    inputs = {r: arts[r].sha256 for r in ("json", "summary_json", "audio", "video", "translation_json") if r in arts}
+    key = {"inputs": inputs, "enabled": enabled, "patterns": pats.key() if enabled else None,
+           "turns": [t.to_dict() for t in turn_list], "title": b.title, "date": b.date,
+           "speakers": list(b.speakers), "ffmpeg": rff.version(), "version": speech.QUALITY_VERSION}
+    out = workspace.published_dir(settings, b.id)
+
+    def work() -> tuple[list[Any], dict[str, Any]]:
+        t = formats.from_json(Path(arts["json"].path).read_text(encoding="utf-8"))
+        t = review.apply_turns(t, turn_list)
+        hits: list[Any] = []
+        if enabled:
+            red = tr.redact(t, pats)
+            t, hits = red.transcript, list(red.hits)
+        files = {"json": formats.to_json(t), "srt": formats.to_srt(t), "vtt": formats.to_vtt(t),
+                 "txt": formats.to_txt(t)}
+        if "summary_json" in arts:
+            s = Summary.from_dict(json.loads(Path(arts["summary_json"].path).read_text(encoding="utf-8")))
+            if enabled:
+                s = tr.redact_summary(s, pats, [(h.start, h.end) for h in hits])
+            files["summary_json"] = json.dumps(s.to_dict(), ensure_ascii=False, indent=2)
+            files["summary"] = summary_markdown(b, s)
+        if "translation_json" in arts:
+            tt = formats.from_json(Path(arts["translation_json"].path).read_text(encoding="utf-8"))
+            if enabled:
+                red_t = tr.redact(tt, pats)
+                tt = red_t.transcript
+                hits += list(red_t.hits)  # the same moment said in English: bleep the span too
+            files["translation_vtt"] = formats.to_vtt(tt)
+        result = []
+        for role, body in files.items():
+            result.append(artifact("redacted_" + role, atomic_write_text(out / REDACTED_ROLES[role], body)))
+        spans = tr.merge_spans([(h.start, h.end) for h in hits])
+        if spans:
+            from recorder.bleep import bleep
+
+            tag = sha256_text(json.dumps(spans))[:12]
+            for role in ("audio", "video"):
+                if role not in arts:
+                    continue
+                src = Path(arts[role].path)
+                dest = out / f"{src.stem}.bleeped-{arts[role].sha256[:8]}-{tag}{src.suffix}"
+                if not dest.is_file() or dest.stat().st_size == 0:
+                    for old in out.glob(f"{src.stem}.bleeped-*{src.suffix}"):
+                        old.unlink()
+                    bleep(src, dest, spans)
+                result.append(artifact("redacted_" + role, dest))
+        else:
+            for old in list(out.glob("*.bleeped-*")) if out.is_dir() else []:
+                old.unlink()
+        return result, {"hits": [h.to_dict() for h in hits], "spans": spans, "speakers": len(turn_list)}
+
+    runner.run("redact", key, work)
+
+
+def release_artifacts(store: Any, bid: str, arts: dict[str, Any]) -> dict[str, Any]:
+    """The artifacts a release is made of: the redacted copies in place of the originals."""
+    out = dict(arts)
+    for role, a in arts.items():
+        if role.startswith("redacted_") and role != "redacted_translation_vtt":
+            out[role[len("redacted_"):]] = a
+    return out
+
+
+def extra_tracks(arts: dict[str, Any]) -> tuple[tuple[str, str, Path], ...]:
+    a = arts.get("redacted_translation_vtt")
+    if a is None:
+        return ()
+    return (("en", "English", Path(a.path)),)

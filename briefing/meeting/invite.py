@@ -11,7 +11,6 @@
 - SMTP from ``BRIEFING_SMTP_URL``, read and spoken by the project's one SMTP client (publish.mail):
   ``smtp://user:pass@host:587`` (STARTTLS) or ``smtps://user:pass@host``.
 """
-
 from __future__ import annotations
 
 import contextlib
@@ -22,9 +21,14 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
 
-from briefing import config, jitsi as _jitsi, outbox  # noqa: F401  (jitsi declares the jitsi.* settings)
-from briefing.errors import ConfigError, InputError, PublishError
+from briefing.core import config, outbox
+from briefing.meeting import jitsi as _jitsi  # noqa: F401  (jitsi declares the jitsi.* settings)
+from briefing.core.errors import ConfigError, InputError, PublishError
 from publish.mail import Mailer, MailError, MailLoginError, MailRecipientsRefused, SmtpServer
+from briefing.meeting.schedule import Occurrence
+from briefing.meeting.schedule import parse_person
+from briefing.meeting import jitsi, schedule
+from briefing.meeting.schedule import to_utc
 
 config.register(
     config.Setting("smtp.url", "", "SMTP server: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host",
@@ -140,7 +144,6 @@ def _when(occ: Any) -> str:
 def _build(*, target: Any, occs_with_links: list[tuple[Any, str]], method: str, sequence: int,
            organizer: dict[str, str], person: dict[str, str], org_name: str,
            cancelled: Sequence[Any] = (), lead_min: int = 30) -> EmailMessage:
-    from briefing.schedule import Occurrence
 
     is_occ = isinstance(target, Occurrence)
     series = target.series if is_occ else target
@@ -167,7 +170,6 @@ def _build(*, target: Any, occs_with_links: list[tuple[Any, str]], method: str, 
                              description=description, status=status, recurrence_id=rid))
         first = last = occ.start
     else:
-        from briefing.schedule import to_utc
 
         start = series.dtstart.replace(tzinfo=series.tz)
         end = start + timedelta(seconds=series.duration_s)
@@ -227,7 +229,6 @@ def press_list_members(settings: Any, name: str) -> list[str]:
 
 def _recipients(settings: Any, store: Any, target: Any, *, to: tuple[str, ...], press_list: str | None,
                 role: str | None, cancel: bool, key_id: str) -> list[dict[str, str]]:
-    from briefing.schedule import Occurrence, parse_person
 
     series = target.series if isinstance(target, Occurrence) else target
     people: list[dict[str, str]] = []
@@ -259,8 +260,6 @@ def _recipients(settings: Any, store: Any, target: Any, *, to: tuple[str, ...], 
 def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), press_list: str | None = None,
            role: str | None = None, days: int | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Send (or update, or cancel) the invitations of a series or one briefing; never the same one twice."""
-    from briefing import jitsi, schedule
-
     if role is not None and role not in jitsi.ROLES:
         raise InputError(f"unknown role {role!r}", hint="use one of " + ", ".join(jitsi.ROLES))
     target = schedule.resolve(store, ident)

@@ -20,10 +20,10 @@ from datetime import date as date_cls
 from pathlib import Path
 from typing import Any
 
-from briefing import config
-from briefing.errors import ConfigError, InputError
-from briefing.store import Store, now_iso
-from briefing.text import fold, js_mark_class
+from briefing.core import config
+from briefing.core.errors import ConfigError, InputError
+from briefing.core.store import Store, now_iso
+from briefing.core.text import fold, js_mark_class
 
 _WORD = re.compile(r"[^\W_]+")
 _SNIPPET_WORDS = 40

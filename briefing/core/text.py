@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from briefing.errors import InputError
+from briefing.core.errors import InputError
 
 # Bidirectional embeddings/overrides (LRE RLE PDF LRO RLO) and isolates (LRI RLI FSI PDI).
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

@@ -14,7 +14,6 @@ never holds up the next minute's run.
 The reservation window itself is enforced by the reservation service (``briefing jitsi reservations
 serve``) from the schedule: ``open`` records that the room may now be created.
 """
-
 from __future__ import annotations
 
 import json
@@ -23,10 +22,15 @@ from datetime import date as date_cls
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
-from briefing import config, recording
-from briefing.config import Setting, Settings
-from briefing.errors import BriefingError, ConfigError
-from briefing.store import Store, now_iso
+from briefing.core import config
+from briefing.recording import queue, record, worker
+from briefing.core import workspace
+from briefing.core.locks import FileLock
+from briefing.core.config import Setting, Settings
+from briefing.core.errors import BriefingError, ConfigError
+from briefing.core.store import Store, now_iso
+from briefing.meeting import schedule
+from briefing.meeting import jitsi
 
 UTC = timezone.utc
 
@@ -56,17 +60,17 @@ class JibriRecorder:
     method: str = "jibri"
 
     def start(self, occ: Any) -> dict[str, Any]:
-        return recording.record_start(self.store, self.settings, occ.id, room=occ.room)
+        return record.record_start(self.store, self.settings, occ.id, room=occ.room)
 
     def running(self, occ: Any) -> bool:
-        client = recording.jibri_client(self.settings)
+        client = record.jibri_client(self.settings)
         try:
-            return bool(recording._jibri(client.health).busy)
+            return bool(record.jibri_call(client.health).busy)
         finally:
             client.close()
 
     def stop(self, occ: Any) -> dict[str, Any]:
-        return recording.record_stop(self.store, self.settings, occ.id, method="jibri")
+        return record.record_stop(self.store, self.settings, occ.id, method="jibri")
 
 
 @dataclass
@@ -76,14 +80,14 @@ class CaptureRecorder:
     method: str = "capture"
 
     def start(self, occ: Any) -> dict[str, Any]:
-        pid = recording.spawn_capture(self.settings, occ.id)
+        pid = record.spawn_capture(self.settings, occ.id)
         return {"pid": pid}
 
     def running(self, occ: Any) -> bool:
-        return recording.capture_running(self.settings, occ.id) is not None
+        return record.capture_running(self.settings, occ.id) is not None
 
     def stop(self, occ: Any) -> dict[str, Any]:
-        return recording.capture_stop(self.store, self.settings, occ.id)
+        return record.capture_stop(self.store, self.settings, occ.id)
 
 
 def default_recorder(store: Store, settings: Settings) -> Recorder | None:
@@ -99,12 +103,10 @@ def default_recorder(store: Store, settings: Settings) -> Recorder | None:
 
 def default_room_size(settings: Settings) -> Callable[[Any], int | None]:
     """Participants in the occurrence's room via prosody's mod_muc_size; None when unknown."""
-
     def size(occ: Any) -> int | None:
         if not settings.get("jitsi.url"):
             return None
         try:
-            from briefing import jitsi
 
             return int(jitsi.room_status(jitsi.load(settings, need_signing=False), occ.room)["participants"])
         except (BriefingError, ImportError, KeyError, TypeError, ValueError):
@@ -144,8 +146,6 @@ def _save_info(store: Store, bid: str, info: dict[str, Any]) -> None:
 
 # -- the run ---------------------------------------------------------------------------------------------------
 def todays_occurrences(store: Store, *, day: str | None, now: datetime) -> list[Any]:
-    from briefing import schedule
-
     if day:
         try:
             d = date_cls.fromisoformat(day)
@@ -164,7 +164,7 @@ def run(store: Store, settings: Settings, *, day: str | None = None, now: dateti
     """One step for each of the day's briefings. ``now``, ``recorder``, ``room_size`` and ``process``
     are injectable (tests run a simulated day)."""
     now = now or datetime.now(UTC)
-    lock = recording._FileLock(settings.home / "locks" / "daily.lock")
+    lock = FileLock(workspace.home_lock(settings, "daily"))
     if not lock.try_acquire():
         return {"now": now.isoformat(), "busy": True, "briefings": []}
     try:
@@ -270,15 +270,15 @@ def _process(store: Store, settings: Settings, bid: str, now: datetime, process:
     state, info = _state(store, bid)
     if state != "stopped":
         return state or "stopped", did
-    pending = [j for j in recording.jobs(store, bid=bid) if j["status"] in ("queued", "running")]
-    done = [j for j in recording.jobs(store, bid=bid) if j["status"] == "done"]
+    pending = [j for j in queue.jobs(store, bid=bid) if j["status"] in ("queued", "running")]
+    done = [j for j in queue.jobs(store, bid=bid) if j["status"] == "done"]
     if pending:
-        result = recording.work(store, settings, bid=bid, process=process, reporter=reporter)
+        result = worker.work(store, settings, bid=bid, process=process, reporter=reporter)
         if result.busy:
             return "stopped", (did + "; " if did else "") + "the worker is busy; processing continues there"
         if result.failed:
             return "stopped", (did + "; " if did else "") + f"processing failed: {result.failed[0]['error']}"
-        done = [j for j in recording.jobs(store, bid=bid) if j["status"] == "done"]
+        done = [j for j in queue.jobs(store, bid=bid) if j["status"] == "done"]
     if done:
         page = done[-1]["result"].get("page")
         _cas(store, bid, "stopped", "done", {**info, "processed_at": now.isoformat(), "page": page})

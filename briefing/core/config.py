@@ -4,7 +4,6 @@ Precedence: command-line flag > ``BRIEFING_*`` environment variable > ``briefing
 default. Secrets are read only from the environment, or from a file named by ``<VAR>_FILE``; a secret in
 briefing.toml is refused. ``briefing settings`` shows every value and where it came from (secrets masked).
 """
-
 from __future__ import annotations
 
 import os
@@ -14,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from briefing.errors import ConfigError, HomeError
+from briefing.core.errors import ConfigError, HomeError
+from briefing.core.errors import InputError
+from briefing.core.text import check
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,6 @@ def duration(v: Any) -> float:
 
 def _text(v: Any) -> str:
     """A line of text that ends up on pages, feeds and terminals: no control characters, at most 200."""
-    from briefing.errors import InputError
-    from briefing.text import check
-
     try:
         return check(str(v), "it")
     except InputError as exc:
@@ -248,9 +246,11 @@ def _lookup(s: Setting, raw: dict[str, Any], overrides: dict[str, Any]) -> tuple
 SECTIONS: tuple[str, ...] = ("publish.targets", "publish.channels", "publish.email", "press_lists", "glossary",
                                "redact.patterns", "redact.disable", "redact.pad", "retention")
 # The modules that declare settings with register(): imported before briefing.toml is checked.
-DECLARING_MODULES = ("briefing.jitsi", "briefing.invite", "briefing.schedule", "briefing.distribute",
-                     "briefing.quality", "briefing.archive", "briefing.recording", "briefing.live",
-                     "briefing.daily", "briefing.locks")
+DECLARING_MODULES = ("briefing.core.locks", "briefing.meeting.jitsi", "briefing.meeting.invite",
+                     "briefing.meeting.schedule", "briefing.press.distribute", "briefing.records.archive",
+                     "briefing.processing.speech", "briefing.processing.media", "briefing.processing.review",
+                     "briefing.processing.live", "briefing.processing.pipeline", "briefing.recording.record",
+                     "briefing.recording.daily")
 
 
 def register_section(*dotted: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from briefing.text import fold
+from briefing.core.text import fold
 
 
 def slugify(text: str, *, max_len: int = 60) -> str:

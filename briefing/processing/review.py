@@ -13,12 +13,20 @@ The published transcript and page label each segment with the speaker of the tur
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from briefing.config import Settings
-from briefing.errors import InputError
-from briefing.store import Store, now_iso
+from briefing.core import config, text
+from briefing.core.config import Setting, Settings
+from briefing.core.errors import InputError
+from briefing.core.store import Store, now_iso
+from briefing.processing import corrections
+
+config.register(
+    Setting("quality.low_confidence", 0.5, "Words and segments below this confidence are listed for review.",
+            float),
+)
 
 
 @dataclass(frozen=True)
@@ -34,22 +42,15 @@ class Turn:
 # -- speakers --------------------------------------------------------------------------------------------
 def roster(store: Store, bid: str) -> list[str]:
     """Who may speak: the briefing's speakers and the named participants of its recordings."""
-    from briefing import text
-
     b = store.briefing(bid)
     names: list[str] = [s for s in b.speakers if s]
-    try:
-        from briefing import recording
-
-        for r in recording.recordings(store, bid):
-            for p in r["meta"].get("participants") or ():
-                user = p.get("user") if isinstance(p, dict) else None
-                name = (user or {}).get("name") if isinstance(user, dict) else None
-                name = text.strip(str(name)) if name else None  # from Jitsi: cleaned, it cannot be refused
-                if name and name not in names:
-                    names.append(name)
-    except Exception:  # noqa: BLE001 - no recordings table content: the briefing's own speakers
-        pass
+    for (raw,) in store.query("SELECT meta FROM recordings WHERE briefing_id = ? ORDER BY id", (bid,)):
+        for p in json.loads(raw or "{}").get("participants") or ():
+            user = p.get("user") if isinstance(p, dict) else None
+            name = (user or {}).get("name") if isinstance(user, dict) else None
+            name = text.strip(str(name)) if name else None  # from Jitsi: cleaned, it cannot be refused
+            if name and name not in names:
+                names.append(name)
     for t in turns(store, bid):
         if t.name not in names:
             names.append(t.name)
@@ -81,7 +82,6 @@ def parse_time(value: str | float | int) -> float:
 def assign_speaker(store: Store, bid: str, name: str, start: float, end: float, *,
                    allow_new: bool = False) -> list[Turn]:
     """Name the speaker of [start, end); earlier turns overlapping it are cut back. Returns all turns."""
-    from briefing import text
 
     name = " ".join(text.check(name, "the speaker name", max_len=text.NAME_MAX).split())
     if not name:
@@ -138,10 +138,21 @@ def apply_turns(t: Any, turn_list: list[Turn]) -> Any:
     return replace(t, segments=tuple(segs))
 
 
+def quality_info(store: Any, bid: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    run = store.stage(bid, "transcribe")
+    if run is not None:
+        out["guards"] = (run.info.get("quality") or {}).get("guards", [])
+        out["glossary"] = (run.info.get("quality") or {}).get("glossary", [])
+    red = store.stage(bid, "redact")
+    if red is not None:
+        out["redactions"] = red.info.get("hits", [])
+    return out
+
+
 # -- the review list -------------------------------------------------------------------------------------
 def review(store: Store, settings: Settings, bid: str, *, show_all: bool = False) -> dict[str, Any]:
     """What a press officer should check: one item per segment worth a look (or every one with show_all)."""
-    from briefing import corrections, quality
     from transcribe.guards import low_confidence_words, needs_review
 
     t = corrections.current_transcript(store, settings, bid)
@@ -159,7 +170,7 @@ def review(store: Store, settings: Settings, bid: str, *, show_all: bool = False
             "low_words": [{"text": w.text.strip(), "start": w.start, "probability": round(w.probability, 3)}
                           for w in low],
         })
-    info = quality.quality_info(store, bid)
+    info = quality_info(store, bid)
     return {
         "id": bid, "language": t.language, "segments": len(t.segments), "to_review": len(items),
         "confidence": round(t.confidence, 3), "threshold": threshold, "items": items,

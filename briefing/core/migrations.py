@@ -1,16 +1,16 @@
-"""Numbered migrations of the store, applied in order on open (see :class:`briefing.store.Store`).
+"""Numbered migrations of the store, applied in order on open (see :class:`briefing.core.store.Store`).
 
 Every table of the application is created here. Numbers are never reused or edited once landed; a change
 is a new migration. Ranges by area: 1-9 core, 10-19 schedule/invitations/jitsi, 20-29 distribution,
 30-39 archive/search, 40-49 recording, 50-59 live/quality, 60-69 review desk.
 """
-
 from __future__ import annotations
 
 import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from briefing.core.text import NAME_MAX, TITLE_MAX, is_clean, strip
 
 Migration = tuple[int, str, Callable[[sqlite3.Connection], None]]
 MIGRATIONS: list[Migration] = []
@@ -110,7 +110,6 @@ def _m002(db: sqlite3.Connection) -> None:
 def _m009(db: sqlite3.Connection) -> None:
     import json
 
-    from briefing.text import NAME_MAX, TITLE_MAX, is_clean, strip
 
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 

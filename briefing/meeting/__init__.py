@@ -1,0 +1,1 @@
+"""The meeting: the schedule of briefings, the Jitsi room (JWT links, room state), reservations, invitations."""

@@ -1,0 +1,1 @@
+"""The press: signing and distributing a published release (targets, channels, email), and exports."""

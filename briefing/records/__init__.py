@@ -1,0 +1,1 @@
+"""The records: archive packages (BagIt, signed, retention) and the search index of published briefings."""
