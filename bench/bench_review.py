@@ -28,9 +28,9 @@ WORDS = ("the ministry recorded new cases hospital occupancy stands at percent o
 
 
 def make(home: Path) -> None:
-    from briefing import pipeline
-    from briefing.config import load_settings
-    from briefing.store import Briefing, Store
+    from briefing.processing import pipeline
+    from briefing.core.config import load_settings
+    from briefing.core.store import Briefing, Store
     from transcribe import formats
     from transcribe.types import Segment, Transcript, Word
 
@@ -77,8 +77,8 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="bench-review-")) / "home"
     os.environ["BRIEFING_HOME"] = str(home)
     make(home)
-    from briefing.config import load_settings
-    from briefing.store import Store
+    from briefing.core.config import load_settings
+    from briefing.core.store import Store
     from briefing.web import server
 
     settings = load_settings(home)

@@ -23,9 +23,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from briefing import text
-from briefing.errors import InputError, NotFoundError
-from briefing.store import Store, now_iso
+from briefing.core import text
+from briefing.core.errors import InputError, NotFoundError
+from briefing.core.store import Store, now_iso
 
 ROLES = ("reviewer", "publisher")
 SESSION_S = 12 * 3600

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, send_file, url_for
 
-from briefing.config import Settings
-from briefing.errors import BriefingError, NotFoundError
-from briefing.store import Store
+from briefing.core.config import Settings
+from briefing.core.errors import BriefingError, NotFoundError
+from briefing.core.store import Store
 from briefing.web import accounts, drafts, i18n
 
 COOKIE = "desk_session"

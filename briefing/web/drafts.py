@@ -28,11 +28,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from briefing import corrections, errors, locks, quality  # quality: registers quality.low_confidence
-from briefing import text as txt
-from briefing.config import Settings
-from briefing.errors import InputError
-from briefing.store import Store, now_iso
+from briefing.core import errors, locks
+from briefing.core import text as txt
+from briefing.core.config import Settings
+from briefing.core.errors import InputError
+from briefing.core.store import Store, now_iso
+from briefing.processing import corrections, pipeline, review
 
 log = logging.getLogger("briefing.web")
 KEEP_FLAGS = ("low-confidence", "repetition", "hallucination", "corrected", "estimated")
@@ -148,7 +149,7 @@ def _version(db: Any, store: Store, bid: str) -> int:
 
 
 def _flags_of(store: Store, bid: str) -> dict[str, list[dict[str, Any]]]:
-    info = quality.quality_info(store, bid)
+    info = review.quality_info(store, bid)
     guards = [{"start": float(g.get("start", 0)), "kind": str(g.get("kind", "")), "action": str(g.get("action", "")),
                "text": str(g.get("text", ""))[:300]} for g in info.get("guards", []) or []]
     glossary = [{"start": float(g.get("start", 0)), "heard": str(g.get("heard", "")), "term": str(g.get("term", ""))}
@@ -161,8 +162,6 @@ def _flags_of(store: Store, bid: str) -> dict[str, list[dict[str, Any]]]:
 
 def editor_data(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
     """Everything the editor page needs about one briefing, compact (lists, rounded times)."""
-    from briefing import review
-
     b = store.briefing(bid)
     pub, _sha = published(store, bid)
     cur = review.apply_turns(current(store, settings, bid), review.turns(store, bid))
@@ -382,8 +381,6 @@ def flush(store: Store, settings: Settings, bid: str) -> None:
 def name_speaker(store: Store, settings: Settings, bid: str, *, user: str, role: str, name: str, start: float,
                  end: float, allow_new: bool = False) -> list[dict[str, Any]]:
     """Name the speaker of [start, end): ``briefing review ID --speaker NAME --from --to``."""
-    from briefing import review
-
     with _lock(bid):
         turns = review.assign_speaker(store, bid, name, start, end, allow_new=allow_new)
         with store.tx() as db:
@@ -394,8 +391,6 @@ def name_speaker(store: Store, settings: Settings, bid: str, *, user: str, role:
 def publish(store: Store, settings: Settings, bid: str, *, user: str, role: str, base_version: int, note: str,
             notify: bool = False) -> dict[str, Any]:
     """``briefing publish ID --note NOTE`` for the draft the officer was looking at."""
-    from briefing import pipeline
-
     note = " ".join(txt.check(note, "the change note", max_len=txt.NOTE_MAX, multiline=True).split())
     if not note:
         raise InputError("a correction needs a change note", hint="say what was corrected, e.g. 'a figure was misheard'")

@@ -14,11 +14,12 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
-from briefing.config import Settings
-from briefing.errors import ConfigError
-from briefing.reservations import is_loopback
-from briefing.store import Store
+from briefing.core.config import Settings
+from briefing.core.errors import ConfigError
+from briefing.core.store import Store
+from briefing.meeting.reservations import is_loopback
 from briefing.web import accounts
+from briefing.web.app import create_app
 
 log = logging.getLogger("briefing.web")
 
@@ -34,8 +35,6 @@ def check_exposure(store: Store, host: str) -> None:
 def make_server(store: Store, settings: Settings, *, host: str, port: int) -> tuple[Any, str | None]:
     """A waitress server (call .run(), .close() to stop) and the one-time login link, if there is one."""
     from waitress import create_server
-
-    from briefing.web.app import create_app
 
     check_exposure(store, host)
     one_time = None if accounts.has_users(store) else accounts.OneTimeToken()

@@ -33,7 +33,7 @@ def real_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def desk_home(briefing_env: Path, real_video: Path) -> tuple[Any, Any]:
     """A briefing processed by hand (no Whisper) with a real video, published as version 1."""
-    from briefing import pipeline
+    from briefing.processing import pipeline
 
     store, settings = make_briefing(briefing_env, BID)
     video = settings.workspace / BID / "media" / "video.mp4"

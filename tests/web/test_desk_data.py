@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from briefing import corrections
+from briefing.processing import corrections
 from briefing.web import drafts
 from tests.net import free_port
 from tests.distfixtures import receiver  # noqa: F401
@@ -35,7 +35,7 @@ def officer(accounts_made, desk) -> Any:
 
 
 def test_queue_states_counts_newest_first_and_filter(officer: Officer, desk_home) -> None:
-    from briefing.store import Briefing
+    from briefing.core.store import Briefing
 
     store, settings = desk_home
     with_flags(store)
@@ -198,7 +198,7 @@ def test_review_serve_prints_a_one_time_link_that_logs_in(desk_home, briefing_en
 
 
 def test_publish_tells_the_press_channels_only_with_the_notify_option(accounts_made, desk_home, receiver) -> None:
-    from briefing.config import load_settings
+    from briefing.core.config import load_settings
     from tests.web.helpers import Running
 
     store, settings = desk_home

@@ -70,7 +70,7 @@ def test_publisher_publishes_version_2_with_the_note(officer: Officer, desk_home
     page = (settings.site_dir / "briefings" / BID / "index.html").read_text(encoding="utf-8")
     assert "1,420" in page and "A figure was misheard." in page
     # the audit trail: who saved and who published, and it goes into the archive package's records
-    from briefing import archive
+    from briefing.records import archive
 
     rows = archive.schedule_records(store, BID)["review_audit"]
     assert [(a["user"], a["action"]) for a in rows] == [("minh", "save"), ("minh", "publish")]
