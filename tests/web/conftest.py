@@ -65,8 +65,10 @@ def desk(desk_home: tuple[Any, Any]) -> Any:
         running.close()
 
 
-@pytest.fixture
-def browser() -> Any:
+@pytest.fixture(scope="module")
+def chromium() -> Any:
+    """One headless Chromium per test module (closed with it, so that another module's Playwright can start);
+    each test opens its own contexts (cookies, storage)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed at /usr/bin/chromium")
@@ -76,3 +78,11 @@ def browser() -> Any:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Any:
+    """The session's Chromium; the contexts a test opened are closed after it."""
+    yield chromium
+    for ctx in list(chromium.contexts):
+        ctx.close()

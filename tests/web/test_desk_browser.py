@@ -293,7 +293,8 @@ def test_flags_are_shown_in_place_and_each_is_a_stop(browser, accounts_made, des
 
 
 def test_the_view_follows_playback_unless_told_not_to(browser, accounts_made, desk) -> None:
-    page = browser.new_context(viewport={"width": 900, "height": 420}).new_page()
+    ctx = browser.new_context(viewport={"width": 900, "height": 420})
+    page = ctx.new_page()
     page.set_default_timeout(20000)
     log_in(page, desk.url, "minh")
     for follow in (False, True):
@@ -302,6 +303,7 @@ def test_the_view_follows_playback_unless_told_not_to(browser, accounts_made, de
         page.evaluate("() => window.scrollTo(0, 0)")
         if not follow:
             page.uncheck("#follow")
+        page.evaluate("() => { document.getElementById('player').playbackRate = 2; }")
         seg(page, 0).locator(".ts").click()
         page.wait_for_function("() => document.getElementById('player').currentTime > 2.6")
         last_visible = page.evaluate("""() => {
@@ -310,6 +312,7 @@ def test_the_view_follows_playback_unless_told_not_to(browser, accounts_made, de
         }""")
         assert last_visible is follow, follow
         page.keyboard.press("Control+k")
+    ctx.close()
 
 
 def test_closing_the_tab_right_after_typing_keeps_the_text(browser, accounts_made, desk, desk_home) -> None:
