@@ -2,7 +2,7 @@
 
 Prints: time until the transcript is interactive after navigation (target < 1 s), the page's transfer size
 (HTML with the transcript, script, style), and a draft save's round trip from the page (target < 100 ms).
-Medians over a few runs. Run: PYTHONPATH=. python bench/bench_review.py
+Medians over a few runs. Run: PYTHONPATH=. python bench/bench_review.py (about 40 s)
 """
 
 from __future__ import annotations
@@ -113,6 +113,9 @@ def main() -> None:
                 let version = D.version;
                 const out = [];
                 for (let i = 0; i < 20; i++) {
+                    // the first 10 a pause apart, as autosave sends them (2 s after the last key); then 10
+                    // back to back, each while the previous one's files are still being written
+                    if (i < 10) { await new Promise(r => setTimeout(r, 1500)); }
                     const segs = D.segments.map((s, j) => j === 5 ? {s: s.s, e: s.e, t: s.t + ' sửa ' + i, src: j}
                                                               : {p: s.p});
                     const t0 = performance.now();
@@ -135,8 +138,10 @@ def main() -> None:
           f"median {statistics.median(ready):.0f} ms (min {min(ready):.0f}, max {max(ready):.0f}; target < 1000 ms)")
     print(f"page transfer: {sizes[-1][0] / 1024:.0f} KiB over the wire ({sizes[-1][1] / 1024:.0f} KiB uncompressed; "
           "HTML with the transcript, script, style; media not counted)")
-    print(f"draft save round trip: median {statistics.median(saves):.0f} ms, max {max(saves):.0f} ms over "
-          f"{len(saves)} saves (target < 100 ms)")
+    spaced, burst = saves[:10], saves[10:]
+    print(f"draft save round trip: median {statistics.median(spaced):.0f} ms, max {max(spaced):.0f} ms over "
+          f"{len(spaced)} saves 1.5 s apart (target < 100 ms); back to back: median "
+          f"{statistics.median(burst):.0f} ms, max {max(burst):.0f} ms")
 
 
 if __name__ == "__main__":
