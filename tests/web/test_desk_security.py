@@ -193,3 +193,18 @@ def test_users_add_list_remove(desk_home, capsys, tmp_path) -> None:
     # `briefing review ID` still lists what to check
     code, out, err = _run(capsys, "review", BID)
     assert code == 0 and "segments to review" in out
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line(desk, capsys) -> None:
+    port = desk.url.rsplit(":", 1)[1]
+    code, out, err = _run(capsys, "review", "serve", "--port", port)
+    assert code != 0 and err.count("\n") == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "another --port" in err and "Traceback" not in err
+
+
+def test_login_goes_back_only_to_a_page_of_the_desk(officer: Officer) -> None:
+    for nxt, where in (("//evil.example/x", "/"), ("https://evil.example/", "/"), (f"/b/{BID}", f"/b/{BID}")):
+        page = officer.c.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        r = officer.c.post("/login", data={"csrf_token": token, "user": "minh", "password": PASSWORD, "next": nxt})
+        assert r.status_code == 302 and r.headers["location"] == where, nxt
