@@ -60,7 +60,7 @@ class Officer:
 
     def login(self, user: str, password: str = PASSWORD) -> httpx.Response:
         page = self.c.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        token = re.search(r'id="login-form".*?name="csrf_token" value="([^"]+)"', page.text, re.S).group(1)
         return self.c.post("/login", data={"csrf_token": token, "user": user, "password": password, "next": "/"})
 
     def editor(self) -> dict[str, Any]:

@@ -205,6 +205,6 @@ def test_serve_on_a_taken_port_says_so_in_one_line(desk, capsys) -> None:
 def test_login_goes_back_only_to_a_page_of_the_desk(officer: Officer) -> None:
     for nxt, where in (("//evil.example/x", "/"), ("https://evil.example/", "/"), (f"/b/{BID}", f"/b/{BID}")):
         page = officer.c.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        token = re.search(r'id="login-form".*?name="csrf_token" value="([^"]+)"', page.text, re.S).group(1)
         r = officer.c.post("/login", data={"csrf_token": token, "user": "minh", "password": PASSWORD, "next": nxt})
         assert r.status_code == 302 and r.headers["location"] == where, nxt
