@@ -369,7 +369,14 @@ def flush(store: Store, settings: Settings, bid: str) -> None:
                     db.execute("UPDATE review_drafts SET materialized = 1 WHERE id = ?", (row["id"],))
                 continue
             with locks.briefing_lock(settings, bid):
-                if changed:
+                before = store.query("SELECT pending_stamp FROM review_drafts WHERE briefing_id = ? AND version < ? "
+                                     "AND version IS NOT NULL ORDER BY version DESC LIMIT 1", (bid, row["version"]))
+                pend = _pending(store, bid)
+                now_rev = (pend.get("rev") or pend.get("created_at")) if pend else None
+                if now_rev not in ((before[0]["pending_stamp"] if before else None), row["pending_stamp"]):
+                    pass  # `briefing correct` changed it since: kept; the desk's draft stays in the store, and
+                    # the next save is refused as a conflict with that change (see _version)
+                elif changed:
                     corrections.keep_pending(store, settings, bid, fixed, changed=changed,
                                              source=f"desk:{row['author']}", rev=row["pending_stamp"])
                 else:

@@ -223,3 +223,24 @@ def test_publish_tells_the_press_channels_only_with_the_notify_option(accounts_m
                 assert receiver.count("newsroom") == (1 if notify else 0)
     finally:
         running.close()
+
+
+def test_a_correction_made_on_the_command_line_while_a_draft_is_written_is_kept(officer: Officer, desk_home,
+                                                                                tmp_path: Path) -> None:
+    store, settings = desk_home
+    data = officer.editor()
+    s1 = data["segments"][1]
+    with drafts._write_lock(BID):  # the draft's files wait: the command line comes in between
+        r = officer.post(f"/b/{BID}/draft", {"base_version": data["version"], "segments": [
+            {"p": 0}, {"s": s1["s"], "e": s1["e"], "t": "Desk text.", "src": 1}, {"p": 2}, {"p": 3}]})
+        assert r.status_code == 200
+        fixed = tmp_path / "fixed.txt"
+        fixed.write_text(corrections.editable_text(store, settings, BID).replace("3.5 percent", "3.7 percent"),
+                         encoding="utf-8")
+        res = CliRunner().invoke(cli.cli, ["correct", BID, "--file", str(fixed)])
+        assert res.exit_code == 0, res.output
+    cur = drafts.current(store, settings, BID)  # (waits for the desk's write)
+    assert "3.7 percent" in cur.segments[2].text and "Desk text." not in cur.segments[1].text
+    r = officer.post(f"/b/{BID}/draft", {"base_version": 1, "segments": [{"p": 0}, {"p": 1}, {"p": 2}, {"p": 3}]})
+    assert r.status_code == 409 and r.json()["latest"]["author"] == "command line"
+    assert store.query("SELECT segments FROM review_drafts WHERE version = 1")[0][0].count("Desk text.") == 1
