@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, send_file, url_for
 
-from briefing.core.config import Settings
+from briefing.core.config import Settings, SiteSettings
 from briefing.core.errors import BriefingError, NotFoundError
 from briefing.core.store import Store
 from briefing.web import accounts, drafts, i18n
@@ -50,7 +50,7 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
         chosen = request.args.get("lang") or request.cookies.get(LANG)
         if chosen in i18n.LANGS:
             return chosen
-        return i18n.pick(briefing_language or str(settings["site.language"]))
+        return i18n.pick(briefing_language or SiteSettings.of(settings).language)
 
     @app.before_request
     def gate() -> Any:

@@ -165,7 +165,7 @@ def editor_data(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
     b = store.briefing(bid)
     pub, _sha = published(store, bid)
     cur = review.apply_turns(current(store, settings, bid), review.turns(store, bid))
-    threshold = float(settings["quality.low_confidence"])
+    threshold = review.ReviewSettings.of(settings).low_confidence
     index = {(round(s.start, 3), round(s.end, 3), " ".join(s.text.split())): i for i, s in enumerate(pub.segments)}
     segs = []
     for s in cur.segments:
@@ -455,7 +455,7 @@ def queue(store: Store, settings: Settings) -> list[dict[str, Any]]:
     """Every briefing with a transcript, newest first: its review state and what there is to check."""
     from transcribe.guards import needs_review
 
-    threshold = float(settings["quality.low_confidence"])
+    threshold = review.ReviewSettings.of(settings).low_confidence
     out = []
     for b in sorted(store.briefings(), key=lambda x: (x.date, x.created_at), reverse=True):
         if "json" not in store.artifacts(b.id):
