@@ -1023,7 +1023,23 @@ def daily(c: Ctx, day: str | None, as_json: bool) -> None:
                                                                       f" — {e.get('link') or ''}"))
 
 
-@cli.command()
+class _DefaultShow(click.Group):
+    """`briefing review ID ...` is `briefing review show ID ...`; `serve` and `users` are the review desk."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=_DefaultShow, name="review")
+def review_group() -> None:
+    """What to check in a transcript, speakers' turns, and the review desk (`briefing review serve`).
+
+    `briefing review ID` lists what to check (same as `briefing review show ID`)."""
+
+
+@review_group.command(name="show")
 @click.argument("briefing_id")
 @click.option("--all", "show_all", is_flag=True, help="List every segment, not only those worth a look.")
 @click.option("--speaker", metavar="NAME", help="Name the speaker of --from … --to (a name from the roster).")
@@ -1050,6 +1066,68 @@ def review(c: Ctx, briefing_id: str, show_all: bool, speaker: str | None, start:
             click.echo(f"{speaker}: {start} – {end}; republish with: briefing publish {briefing_id}")
     data = rv.review(store, settings, briefing_id, show_all=show_all)
     emit(data, as_json, None if (c.quiet and speaker) else rv.render(data))
+
+
+@review_group.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8091, show_default=True, type=int, help="Port to listen on.")
+@pass_ctx
+def review_serve(c: Ctx, host: str, port: int) -> None:
+    """The review desk in the browser: check, correct and publish transcripts.
+
+    Without accounts it serves only on loopback and prints a one-time login link."""
+    from briefing.web import server
+
+    server.serve(c.store(), c.settings(), host=host, port=port, say=click.echo)
+
+
+@review_group.group(name="users")
+def review_users() -> None:
+    """Accounts of the review desk: reviewers (edit, save drafts) and publishers (also publish)."""
+
+
+@review_users.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["reviewer", "publisher"]), default="reviewer", show_default=True)
+@click.option("--password-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Read the password from this file's first line [default: asked on the terminal].")
+@json_option
+@pass_ctx
+def review_users_add(c: Ctx, name: str, role: str, password_file: Path | None, as_json: bool) -> None:
+    """Add an account; the password is asked twice (or read from --password-file)."""
+    from briefing.web import accounts
+
+    if password_file is not None:
+        lines = password_file.read_text(encoding="utf-8").splitlines()
+        password = lines[0] if lines else ""
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    data = accounts.add_user(c.store(), name, password, role)
+    emit(data, as_json, f"added {data['name']} ({data['role']})")
+
+
+@review_users.command(name="list")
+@json_option
+@pass_ctx
+def review_users_list(c: Ctx, as_json: bool) -> None:
+    """The accounts and their roles."""
+    from briefing.web import accounts
+
+    users = accounts.list_users(c.store())
+    emit(users, as_json, "\n".join(f"{u['name']}  {u['role']}  (since {u['created_at']})" for u in users)
+         or "no accounts: `briefing review serve` on 127.0.0.1 prints a one-time login link")
+
+
+@review_users.command(name="remove")
+@click.argument("name")
+@json_option
+@pass_ctx
+def review_users_remove(c: Ctx, name: str, as_json: bool) -> None:
+    """Remove an account (its sessions end at once)."""
+    from briefing.web import accounts
+
+    accounts.remove_user(c.store(), name)
+    emit({"name": name, "removed": True}, as_json, f"removed {name}")
 
 
 # -- live transcription ---------------------------------------------------------------------------
