@@ -27,10 +27,12 @@ class Running:
     def close(self) -> None:
         from waitress import wasyncore
 
+        # the worker threads first: one finishing a request wakes the loop through its trigger, which must
+        # still be open (a closed one is an OSError in that thread)
+        self.server.task_dispatcher.shutdown(timeout=60)
         self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map, ignore_all=True))
         self.thread.join(60)
         assert not self.thread.is_alive(), "the review desk did not stop"
-        self.server.task_dispatcher.shutdown()
 
 
 def new_page(browser: Any, errors: list[str] | None = None) -> Any:
