@@ -33,6 +33,8 @@ from briefing.meeting import schedule
 from briefing.meeting import jitsi
 from briefing.recording.record import RecordSettings
 from briefing.meeting.jitsi import JitsiSettings
+from briefing.press import embargo
+from briefing.processing import pipeline
 
 UTC = timezone.utc
 
@@ -175,11 +177,13 @@ def run(store: Store, settings: Settings, *, day: str | None = None, now: dateti
     lock = FileLock(workspace.home_lock(settings, "daily"))
     if not lock.try_acquire():
         return {"now": now.isoformat(), "busy": True, "briefings": []}
+    occs: dict[str, Any] = {}
     try:
         rec = recorder if recorder is not None else default_recorder(store, settings)
         size = room_size or default_room_size(settings)
         out = []
         for occ in todays_occurrences(store, day=day, now=now):
+            occs[occ.id] = occ
             try:
                 state, did = _step(store, settings, occ, now, rec, size)
             except BriefingError as exc:
@@ -188,12 +192,20 @@ def run(store: Store, settings: Settings, *, day: str | None = None, now: dateti
                         "end": occ.local_end.isoformat(), "state": state, "did": did})
     finally:
         lock.release()
-    # The processing runs outside the daily lock, in the queue worker (one at a time).
+    # The processing runs outside the daily lock, in the queue worker (one at a time); with
+    # schedule.embargo its release is held until then (the press email goes at once, marked).
     for item in out:
         if item["state"] == "stopped":
+            occ = occs[item["id"]]
+            until = embargo.schedule_embargo(settings, day=occ.local_start.date().isoformat(), end=occ.local_end,
+                                             zone=occ.series.tz)
+            if until is not None and until > embargo.now() and embargo.embargo_of(store, item["id"]) is None:
+                embargo.request(store, item["id"], until)
             item["state"], item["did"] = _process(store, settings, item["id"], now, process, reporter,
                                                   item["did"])
-    return {"now": now.isoformat(), "busy": False, "briefings": out}
+    # Embargoes whose time has come: published and announced now, once.
+    lifted = pipeline.lift_embargoes(store, settings, reporter=reporter)
+    return {"now": now.isoformat(), "busy": False, "briefings": out, "embargoes": lifted}
 
 
 def _step(store: Store, settings: Settings, occ: Any, now: datetime, rec: Recorder | None,
