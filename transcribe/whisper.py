@@ -437,8 +437,10 @@ class WhisperTranscriber:
     def detect_language(self, samples: Any, options: TranscribeOptions) -> tuple[str, float]:
         """The spoken language of ``samples`` (16 kHz mono float32) and its probability: the most probable
         of ``options.languages`` (Whisper gives a probability for every language it knows), or of all
-        languages when that is empty. Audio with no speech at all gets the first allowed language."""
-        return self._detect_language(self.load(), samples, options)
+        languages when that is empty. Audio with no speech at all gets the first allowed language. The
+        model already loaded is used as it is (for however many lanes: asking for one would load it again)."""
+        model = self._model
+        return self._detect_language(model if model is not None else self.load(), samples, options)
 
     def _detect_language(self, model: Any, samples: Any, options: TranscribeOptions) -> tuple[str, float]:
         try:
