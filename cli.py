@@ -184,41 +184,36 @@ def status(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
     """The briefings and the state of each stage, with artifact paths."""
     from briefing.processing import pipeline
 
-    data = pipeline.status(c.store(), briefing_id)
-    from briefing.press import distribute
-
-    for b in data:
-        b["distribution"] = distribute.status(c.store(), c.settings(), b["id"])
+    data = pipeline.status(c.store(), briefing_id, settings=c.settings())
     if as_json:
-        emit(data, True)
+        emit([b.to_dict() for b in data], True)
         return
     if not data:
         click.echo("No briefings yet. Process one with: briefing process FILE")
         return
     for b in data:
-        click.echo(f"{b['id']}  {b['title']}  ({b['date']}, {b['language']})")
-        for s in b["stages"]:
-            line = f"  {s['stage']:<11} {s['status']}"
-            info = s.get("info") or {}
-            if s["stage"] == "transcribe" and info.get("device"):  # which hardware made the transcript
-                line += f"  ({info['device']} {info.get('compute_type') or ''}{', live' if info.get('live') else ''})"
-            if s["error"]:
-                line += f": {s['error']}"
+        click.echo(f"{b.id}  {b.title}  ({b.date}, {b.language})")
+        for s in b.stages:
+            line = f"  {s.stage:<11} {s.status}"
+            if s.stage == "transcribe" and s.device:  # which hardware made the transcript
+                line += f"  ({s.device} {s.compute_type}{', live' if s.live else ''})"
+            if s.error:
+                line += f": {s.error}"
             click.echo(line)
             if briefing_id:
-                for role, path in s["artifacts"].items():
+                for role, path in s.artifacts.items():
                     click.echo(f"      {role:<12} {path}")
-        dist = b["distribution"]
-        for t in dist["targets"]:
-            if t["status"] == "never" and not briefing_id:
+        assert b.distribution is not None  # asked for with settings
+        for t in b.distribution.targets:
+            if t.status == "never" and not briefing_id:
                 continue
-            line = f"  → {t['name']:<9} {t['status']}" + (f" v{t['version']}" if t["version"] else "")
-            line += (f"  {t['url']}" if t["url"] else "") + (f"  {t['published_at']}" if t["published_at"] else "")
-            click.echo(line + (f"\n      error: {t['error']}" if t["error"] else ""))
-        for m in dist["messages"]:
-            when = m["sent_at"] or (f"not before {m['not_before']}" if m["not_before"] else "")
-            line = f"  ✉ {m['kind']:<7} {m['name']}  {m['status']} v{m['version']}  {when}".rstrip()
-            click.echo(line + (f"\n      error: {m['error']}" if m["error"] else ""))
+            line = f"  → {t.name:<9} {t.status}" + (f" v{t.version}" if t.version else "")
+            line += (f"  {t.url}" if t.url else "") + (f"  {t.published_at}" if t.published_at else "")
+            click.echo(line + (f"\n      error: {t.error}" if t.error else ""))
+        for m in b.distribution.messages:
+            when = m.sent_at or (f"not before {m.not_before}" if m.not_before else "")
+            line = f"  ✉ {m.kind:<7} {m.name}  {m.status} v{m.version}  {when}".rstrip()
+            click.echo(line + (f"\n      error: {m.error}" if m.error else ""))
 
 
 def _one_stage(fn_name: str, doc: str) -> None:
@@ -267,9 +262,9 @@ def publish(c: Ctx, briefing_id: str, note: str | None, notify: bool | None, emb
                                       resend_uncertain=resend_uncertain)
     finally:
         reporter.close()
-    d = result.distribution or {}
+    d = result.distribution
     emit(result.to_dict(), as_json, None if c.quiet else
-         f"publish: version {d.get('version', '?')} — {d.get('link') or result.page}")
+         f"publish: version {d.version if d else '?'} — {(d.link if d else '') or result.page}")
 
 
 @cli.command()
@@ -350,8 +345,8 @@ def keys_generate(c: Ctx, out: Path | None, force: bool, as_json: bool) -> None:
     from briefing.press import distribute
 
     r = distribute.generate_key(c.settings(), out, force=force)
-    emit(r, as_json, f"{r['path']}\nfingerprint {r['fingerprint']}\n"
-         + ("" if out is None else f"use it with: export BRIEFING_SIGNING_KEY_FILE={r['path']}"))
+    emit(r.to_dict(), as_json, f"{r.path}\nfingerprint {r.fingerprint}\n"
+         + ("" if out is None else f"use it with: export BRIEFING_SIGNING_KEY_FILE={r.path}"))
 
 
 @keys.command(name="show")
@@ -376,11 +371,11 @@ def keys_rotate(c: Ctx, out: Path | None, as_json: bool) -> None:
     from briefing.press import distribute
 
     r = distribute.rotate_key(c.settings(), out)
-    emit(r, as_json, f"new signing key {r['fingerprint']} at {r['path']}"
-         + (f"\nthe previous key {r['previous']} stays in the keyring ({r['keyring']})" if r["previous"] else "")
-         + (f"\nits private key was moved to {r['retired_private_key']} — keep it offline or destroy it"
-            if r["retired_private_key"] else "")
-         + (f"\nuse it with: export BRIEFING_SIGNING_KEY_FILE={r['path']}" if r["configured"] else "")
+    emit(r.to_dict(), as_json, f"new signing key {r.fingerprint} at {r.path}"
+         + (f"\nthe previous key {r.previous} stays in the keyring ({r.keyring})" if r.previous else "")
+         + (f"\nits private key was moved to {r.retired_private_key} — keep it offline or destroy it"
+            if r.retired_private_key else "")
+         + (f"\nuse it with: export BRIEFING_SIGNING_KEY_FILE={r.path}" if r.configured else "")
          + "\npublish the new fingerprint where journalists look for it; the next `briefing publish` "
            "puts the keyring on every target")
 
@@ -395,9 +390,9 @@ def keys_revoke(c: Ctx, fingerprint: str, reason: str, as_json: bool) -> None:
     from briefing.press import distribute
 
     r = distribute.revoke_key(c.settings(), fingerprint, reason=reason)
-    emit(r, as_json, f"revoked {r['fingerprint']} on {r['revoked']['at']}"
-         + (f"\n{len(r['releases'])} release(s) on the site are signed with it; sign them again with the "
-            f"current key: " + "; ".join(f"briefing publish {b}" for b in r["releases"]) if r["releases"] else ""))
+    emit(r.to_dict(), as_json, f"revoked {r.fingerprint} on {r.revoked.at if r.revoked else '?'}"
+         + (f"\n{len(r.releases)} release(s) on the site are signed with it; sign them again with the "
+            f"current key: " + "; ".join(f"briefing publish {b}" for b in r.releases) if r.releases else ""))
 
 
 @keys.command(name="list")
@@ -409,16 +404,16 @@ def keys_list(c: Ctx, as_json: bool) -> None:
 
     r = distribute.list_keys(c.settings())
     if as_json:
-        emit(r, True)
+        emit(r.to_dict(), True)
         return
-    if not r["keys"]:
+    if not r.keys:
         click.echo("No key has signed a release yet.")
-    for e in r["keys"]:
-        used = f"used {e.get('first_used') or '-'} … {e.get('last_used') or '-'}"
-        mark = " (in use)" if r["in_use"] and e["fingerprint"] == r["in_use"] else ""
-        rev = e.get("revoked")
-        click.echo(f"{e['fingerprint']}{mark}  {used}" + (f"  retired {e['retired']}" if e.get("retired") else "")
-                   + (f"  REVOKED {rev.get('at')} ({rev.get('reason')})" if rev else ""))
+    for e in r.keys:
+        used = f"used {e.first_used or '-'} … {e.last_used or '-'}"
+        mark = " (in use)" if r.in_use and e.fingerprint == r.in_use else ""
+        rev = e.revoked
+        click.echo(f"{e.fingerprint}{mark}  {used}" + (f"  retired {e.retired}" if e.retired else "")
+                   + (f"  REVOKED {rev.at} ({rev.reason})" if rev else ""))
 
 
 @cli.group(name="outbox")
@@ -435,10 +430,10 @@ def outbox_send(c: Ctx, resend_uncertain: bool, as_json: bool) -> None:
     from briefing.press import distribute
 
     results = distribute.send_due(c.store(), c.settings(), resend_uncertain=resend_uncertain)
-    emit(results, as_json, None if c.quiet else "\n".join(
-        f"{r['status']:<9} {r['kind']:<7} {r['target']}" + (f": {r['error']}" if r["error"] else "")
+    emit([r.to_dict() for r in results], as_json, None if c.quiet else "\n".join(
+        f"{r.status:<9} {r.kind:<7} {r.target}" + (f": {r.error}" if r.error else "")
         for r in results) or "nothing due")
-    if any(r["status"] == "failed" for r in results):
+    if any(r.status == "failed" for r in results):
         sys.exit(1)
 
 

@@ -27,6 +27,7 @@ from briefing.core.errors import BriefingError, ConfigError, InputError, StageFa
 from briefing.core.faults import checkpoint, fault_point
 from briefing.core.fsutil import atomic_copy, atomic_write_text, sha256_text
 from briefing.core.ids import briefing_id
+from briefing.core.results import Result, optional
 from briefing.core.store import Artifact, Briefing, Store, now_iso
 from briefing.press import distribute
 from briefing.processing import corrections, live, media, review, speech
@@ -68,13 +69,13 @@ class ProcessResult:
     skipped: list[str] = field(default_factory=list)
     page: Path | None = None
     seconds: float = 0.0
-    distribution: dict[str, Any] | None = None  # targets, channels, email (briefing.press.distribute.Report)
+    distribution: distribute.Report | None = None  # targets, channels, email
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.briefing.id, "title": self.briefing.title, "date": self.briefing.date,
                 "language": self.briefing.language, "ran": self.ran, "skipped": self.skipped,
                 "page": str(self.page) if self.page else None, "seconds": round(self.seconds, 2),
-                "distribution": self.distribution}
+                "distribution": self.distribution.to_dict() if self.distribution else None}
 
 
 def _key(parts: dict[str, Any]) -> str:
@@ -616,8 +617,7 @@ def _process(store: Store, settings: Settings, path: Path, *, title: str | None,
         runner.redact()
         page = runner.publish()
         dist = distribute.after_publish(store, settings, b.id, reporter=reporter)
-    return ProcessResult(store.briefing(b.id), runner.ran, runner.skipped, page, time.perf_counter() - t0,
-                         dist.to_dict())
+    return ProcessResult(store.briefing(b.id), runner.ran, runner.skipped, page, time.perf_counter() - t0, dist)
 
 
 def runner_for(store: Store, settings: Settings, bid: str, *, force: bool = False,
@@ -657,10 +657,47 @@ def publish_one(store: Store, settings: Settings, bid: str, *, force: bool = Fal
     page = r.publish(note=note)
     dist = distribute.after_publish(store, settings, bid, notify=notify, embargo=embargo,
                                     resend_uncertain=resend_uncertain, reporter=reporter)
-    return ProcessResult(store.briefing(bid), r.ran, r.skipped, page, distribution=dist.to_dict())
+    return ProcessResult(store.briefing(bid), r.ran, r.skipped, page, distribution=dist)
 
 
-def status(store: Store, bid: str | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class StageStatus(Result):
+    """One stage of a briefing: its state, error, when it finished, its run's info and its artifacts."""
+    stage: str
+    status: str  # pending | running | done | failed | interrupted ...
+    error: str | None
+    finished_at: str | None
+    info: dict[str, Any]  # what the stage recorded (e.g. the transcription's device)
+    artifacts: dict[str, str]  # role -> path
+
+    @property
+    def device(self) -> str | None:
+        """The hardware that ran the stage (the transcription's), when it says so."""
+        return self.info.get("device") or None
+
+    @property
+    def compute_type(self) -> str:
+        return str(self.info.get("compute_type") or "")
+
+    @property
+    def live(self) -> bool:
+        return bool(self.info.get("live"))
+
+
+@dataclass(frozen=True)
+class BriefingStatus(Result):
+    """A briefing and the state of each stage (``briefing status``); ``distribution`` where asked for."""
+    id: str
+    title: str
+    date: str
+    language: str
+    speakers: list[str]
+    stages: list[StageStatus]
+    distribution: distribute.DistributionStatus | None = optional()
+
+
+def status(store: Store, bid: str | None = None, *, settings: Settings | None = None) -> list[BriefingStatus]:
+    """The briefings (or one) with their stages; with ``settings``, where each is distributed too."""
     briefings = [store.briefing(bid)] if bid else store.briefings()
     out = []
     for b in briefings:
@@ -672,14 +709,11 @@ def status(store: Store, bid: str | None = None) -> list[dict[str, Any]]:
             state = "pending" if run is None else run.status
             if run is not None and run.status == "running":
                 state = "interrupted"
-            stages.append({
-                "stage": name, "status": state, "error": run.error if run else None,
-                "finished_at": run.finished_at if run else None,
-                "info": run.info if run else {},
-                "artifacts": {a.role: a.path for a in arts.values() if a.stage == name},
-            })
-        out.append({"id": b.id, "title": b.title, "date": b.date, "language": b.language,
-                    "speakers": list(b.speakers), "stages": stages})
+            stages.append(StageStatus(name, state, run.error if run else None, run.finished_at if run else None,
+                                      run.info if run else {},
+                                      {a.role: a.path for a in arts.values() if a.stage == name}))
+        out.append(BriefingStatus(b.id, b.title, b.date, b.language, list(b.speakers), stages,
+                                  distribute.status(store, settings, b.id) if settings is not None else None))
     return out
 
 

@@ -58,7 +58,7 @@ def test_correct_in_editor_then_publish_version_2(briefing_env: Path, tmp_path: 
 
     time.sleep(1.1)  # feed times have whole seconds
     res = pipeline.publish_one(store, settings, BID, note="The number of new cases was misheard: 1,420.")
-    assert res.distribution["version"] == 2
+    assert res.distribution.version == 2
     page = (site / "briefings" / BID / "index.html").read_text()
     assert "Corrected on" in page and "The number of new cases was misheard: 1,420." in page
     assert "1,420 new cases" in page and "1,240 new cases" not in page
@@ -87,7 +87,7 @@ def test_correct_in_editor_then_publish_version_2(briefing_env: Path, tmp_path: 
     v = CliRunner().invoke(cli.cli, ["verify", str(v1 / "transcript.txt")])
     assert v.exit_code == 0 and "AUTHENTIC" in v.output and "version 1" in v.output
     st = distribute.status(store, settings, BID)
-    assert st["targets"][0]["version"] == 2
+    assert st.targets[0].version == 2
 
 
 @pytest.mark.parametrize("kind", ["srt", "vtt", "txt"])

@@ -187,10 +187,10 @@ def test_migration_41_makes_old_absolute_recording_paths_relative_even_in_a_copi
 
     from briefing.processing import pipeline
 
-    info = next(s["info"] for s in pipeline.status(moved, BID)[0]["stages"] if s["stage"] == "publish")
+    info = next(s.info for s in pipeline.status(moved, BID)[0].stages if s.stage == "publish")
     assert (info["page"], info["site"]) == (str(copy / "site" / "briefings" / BID / "index.html"), str(copy / "site"))
-    site = distribute.status(moved, load_settings(copy), BID)["targets"][0]
-    assert site["name"] == "site" and site["url"] == str(copy / "site" / "briefings" / BID / "index.html")
+    site = distribute.status(moved, load_settings(copy), BID).targets[0]
+    assert site.name == "site" and site.url == str(copy / "site" / "briefings" / BID / "index.html")
     moved.close()
     # the original, opened later, is migrated against itself
     orig = Store(home / "briefing.db")
