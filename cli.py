@@ -292,8 +292,8 @@ def correct(c: Ctx, briefing_id: str, file: Path | None, discard: bool, as_json:
         result = corrections.correct(store, settings, briefing_id, text=edited)
     else:
         result = corrections.correct(store, settings, briefing_id, file=file)
-    emit(result, as_json, "nothing changed" if not result["changed"] else
-         f"{result['changed']} segment(s) corrected; publish with: briefing publish {briefing_id} --note \"...\"")
+    emit(result.to_dict(), as_json, "nothing changed" if not result.changed else
+         f"{result.changed} segment(s) corrected; publish with: briefing publish {briefing_id} --note \"...\"")
 
 
 @cli.command()
@@ -565,12 +565,12 @@ def links(c: Ctx, ident: str, role: str | None, name: str, email: str, as_json: 
 
     data = jitsi.occurrence_links(c.store(), c.settings(), ident, role=role, name=name, email=email)
     if as_json:
-        emit(data, True)
+        emit(data.to_dict(), True)
         return
-    click.echo(f"{data['id']}  {data['start'][:16].replace('T', ' ')}  room {data['room']}")
-    for link in data["links"]:
-        who = link["name"] + (f" <{link['email']}>" if link["email"] else "")
-        click.echo(f"{link['role']:<9} {who}\n  {link['url']}")
+    click.echo(f"{data.id}  {data.start[:16].replace('T', ' ')}  room {data.room}")
+    for link in data.links:
+        who = link.name + (f" <{link.email}>" if link.email else "")
+        click.echo(f"{link.role:<9} {who}\n  {link.url}")
 
 
 @cli.command()
@@ -588,11 +588,11 @@ def invite(c: Ctx, ident: str, to: tuple[str, ...], role: str | None, press_list
     from briefing.meeting import invite as inv
 
     r = inv.invite(c.store(), c.settings(), ident, to=to, press_list=press_list, role=role, days=days)
-    what = "cancellation" if r["method"] == "CANCEL" else "invitation"
-    emit(r, as_json, f"{r['id']}: {what} (sequence {r['sequence']}) sent to {len(r['sent'])}, "
-         f"already sent to {len(r['already_sent'])}, failed for {len(r['failed'])}"
-         + "".join(f"\n  failed: {f['email']} ({f['error']})" for f in r["failed"]))
-    if r["failed"]:
+    what = "cancellation" if r.method == "CANCEL" else "invitation"
+    emit(r.to_dict(), as_json, f"{r.id}: {what} (sequence {r.sequence}) sent to {len(r.sent)}, "
+         f"already sent to {len(r.already_sent)}, failed for {len(r.failed)}"
+         + "".join(f"\n  failed: {f.email} ({f.error})" for f in r.failed))
+    if r.failed:
         sys.exit(1)
 
 
@@ -638,15 +638,15 @@ def jitsi_status(c: Ctx, ident: str, as_json: bool) -> None:
 
     data = jitsi_mod.occurrence_status(c.store(), c.settings(), ident)
     if as_json:
-        emit(data, True)
+        emit(data.to_dict(), True)
         return
-    if not data["active"]:
-        click.echo(f"{data['id']}: room {data['room']} is not open (nobody is in it)")
+    room = data.room
+    if not room.active:
+        click.echo(f"{data.id}: room {room.room} is not open (nobody is in it)")
         return
-    click.echo(f"{data['id']}: {data['participants']} in room {data['room']}")
-    for p in data["people"]:
-        click.echo(f"  {p['display_name'] or '(no name)'}" + (f" <{p['email']}>" if p["email"] else "")
-                   + f"  {p['jid']}")
+    click.echo(f"{data.id}: {room.participants} in room {room.room}")
+    for p in room.people:
+        click.echo(f"  {p.display_name or '(no name)'}" + (f" <{p.email}>" if p.email else "") + f"  {p.jid}")
 
 
 # -- archive, retention, search, open data -----------------------------------------------------------

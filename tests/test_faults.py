@@ -168,7 +168,7 @@ def test_publish_note_killed_then_the_same_command_finishes(point: str, briefing
     published = settings.site_dir / "briefings" / BID / "transcript.srt"
     fixed = tmp_path / "fixed.srt"
     fixed.write_text(published.read_text().replace("Hospital occupancy", "ICU occupancy"))
-    assert corrections.correct(store, settings, BID, file=fixed)["changed"] == 1
+    assert corrections.correct(store, settings, BID, file=fixed).changed == 1
 
     command = ("publish", BID, "--note", "ICU, not hospital, occupancy.")
     killed = briefing(briefing_env, *command, fault=point)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from briefing.core.config import Settings
 from briefing.core.errors import ConfigError, InputError
 from briefing.core.faults import fault_point
 from briefing.core.fsutil import atomic_write_text
+from briefing.core.results import Result, optional
 from briefing.core.store import Artifact, Store, now_iso
 from publish.files import sha256_file
 from briefing.core import text as txt
@@ -157,9 +158,18 @@ def apply_cues(t: Any, cues: list[tuple[float, float, str]]) -> tuple[Any, int]:
     return replace(t, segments=tuple(out)), changed
 
 
+@dataclass(frozen=True)
+class Correction(Result):
+    """What a correction changed: segments changed, whether one is pending now, and where it is."""
+    id: str
+    changed: int
+    pending: bool
+    dir: str | None = optional()
+
+
 @locks.locked
 def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = None, text: str | None = None,
-            source: str = "editor") -> dict[str, Any]:
+            source: str = "editor") -> Correction:
     """Keep a corrected transcript as the briefing's pending correction; returns what changed."""
     from transcribe import formats
 
@@ -185,7 +195,7 @@ def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = N
     check_cues(cues, t.duration)
     fixed, changed = apply_cues(t, cues)
     if changed == 0:
-        return {"id": bid, "changed": 0, "pending": bool(store.briefing(bid).meta.get("pending_correction"))}
+        return Correction(bid, 0, bool(store.briefing(bid).meta.get("pending_correction")))
     out = _dir(settings, bid) / "pending"
     files = {"json": formats.to_json(fixed), "srt": formats.to_srt(fixed), "vtt": formats.to_vtt(fixed),
              "txt": formats.to_txt(fixed)}
@@ -193,7 +203,7 @@ def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = N
         atomic_write_text(out / ROLES[role], body)
     store.update_meta(bid, pending_correction={"created_at": now_iso(), "source": source, "changed": changed,
                                                "dir": str(out)})
-    return {"id": bid, "changed": changed, "pending": True, "dir": str(out)}
+    return Correction(bid, changed, True, str(out))
 
 
 @locks.locked

@@ -108,7 +108,7 @@ def default_room_size(settings: Settings) -> Callable[[Any], int | None]:
             return None
         try:
 
-            return int(jitsi.room_status(jitsi.load(settings, need_signing=False), occ.room)["participants"])
+            return int(jitsi.room_status(jitsi.load(settings, need_signing=False), occ.room).participants)
         except (BriefingError, ImportError, KeyError, TypeError, ValueError):
             return None
 

@@ -98,7 +98,7 @@ def test_correct_from_a_file(briefing_env: Path, tmp_path: Path, kind: str) -> N
     fixed = tmp_path / f"fixed.{kind}"
     fixed.write_text(published.read_text().replace("Hospital occupancy", "Intensive-care occupancy"))
     r = corrections.correct(store, settings, BID, file=fixed)
-    assert r["changed"] == 1
+    assert r.changed == 1
     pipeline.publish_one(store, settings, BID, note="ICU, not hospital, occupancy.")
     t = json.loads((settings.site_dir / "briefings" / BID / "transcript.json").read_text())
     changed = [s for s in t["segments"] if "corrected" in s["flags"]]
@@ -118,7 +118,7 @@ def test_bad_corrections_are_refused_clearly(briefing_env: Path, tmp_path: Path)
     with pytest.raises(InputError, match="SRT, VTT or TXT"):
         corrections.correct(store, settings, BID, file=bad)
     same = settings.site_dir / "briefings" / BID / "transcript.srt"
-    assert corrections.correct(store, settings, BID, file=same)["changed"] == 0
+    assert corrections.correct(store, settings, BID, file=same).changed == 0
     nostamps = tmp_path / "plain.txt"
     nostamps.write_text("just words, no timestamps")
     with pytest.raises(Exception, match="HH:MM:SS"):

@@ -123,7 +123,7 @@ def test_no_command_rewrites_a_published_version(briefing_env: Path, tmp_path: P
     published = site / "briefings" / BID / "transcript.srt"
     fixed = tmp_path / "fixed.srt"
     fixed.write_text(published.read_text().replace("Hospital occupancy", "ICU occupancy"))
-    assert corrections.correct(store, settings, BID, file=fixed)["changed"] == 1
+    assert corrections.correct(store, settings, BID, file=fixed).changed == 1
     assert pipeline.publish_one(store, settings, BID, note="ICU, not hospital.").distribution.version == 3
     assert_kept(kept, site)
     kept = versions(site)
