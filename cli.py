@@ -734,14 +734,14 @@ def archive_list(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
 
     rows = arc.list_archives(c.store(), briefing_id)
     if as_json:
-        emit(rows, True)
+        emit([r.to_dict() for r in rows], True)
         return
     if not rows:
         click.echo("No archive packages yet. Make one with: briefing archive create ID")
     for r in rows:
-        ver = "never" if not r["verified_at"] else ("ok" if r["verify_ok"] else "FAILED")
-        click.echo(f"{r['briefing_id']}  v{r['version']}  {r['target']}  {r['location']}  "
-                   f"{r['retention_class']} until {r['retain_until'] or 'forever'}  verified: {ver}")
+        ver = "never" if not r.verified_at else ("ok" if r.verify_ok else "FAILED")
+        click.echo(f"{r.briefing_id}  v{r.version}  {r.target}  {r.location}  "
+                   f"{r.retention_class} until {r.retain_until or 'forever'}  verified: {ver}")
 
 
 @cli.command()
@@ -759,10 +759,10 @@ def prune(c: Ctx, briefing_id: str | None, dry_run: bool, as_json: bool) -> None
         return
     verb = "would free" if dry_run else "freed"
     for f in res.freed:
-        click.echo(f"{verb} {f['briefing_id']} {f['role']}: {f['path']} ({f['size']:,} bytes)")
+        click.echo(f"{verb} {f.briefing_id} {f.role}: {f.path} ({f.size:,} bytes)")
     if not c.quiet:
         for k in res.kept:
-            click.echo(f"kept {k['briefing_id']}{' ' + k['role'] if k.get('role') else ''}: {k['reason']}")
+            click.echo(f"kept {k.briefing_id}{' ' + k.role if k.role else ''}: {k.reason}")
     click.echo(f"{verb} {res.bytes_freed:,} bytes in {len(res.freed)} files")
 
 

@@ -72,7 +72,7 @@ def test_bag_is_created_validated_and_complete(one) -> None:
     # archiving again with nothing changed makes no new package
     again = archive.create(store, settings, BID)
     assert not again.created and again.version == 1
-    assert [r["version"] for r in archive.list_archives(store)] == [1]
+    assert [r.version for r in archive.list_archives(store)] == [1]
 
 
 def test_schedule_and_invitation_records_are_included_without_secrets(one) -> None:
@@ -185,19 +185,19 @@ def test_prune_refuses_unarchived_and_frees_only_archived(one) -> None:
     with pytest.raises(archive.ArchiveError, match="not archived"):
         archive.prune(store, settings, BID, now=later)
     res = archive.prune(store, settings, now=later)
-    assert res.freed == [] and {k["briefing_id"] for k in res.kept} == {BID, "2026-03-03-other"}
+    assert res.freed == [] and {k.briefing_id for k in res.kept} == {BID, "2026-03-03-other"}
     assert all(Path(a.path).exists() for a in store.artifacts(BID).values())
 
     archive.create(store, settings, BID)
     # within the working days: kept
     res = archive.prune(store, settings, BID)
-    assert res.freed == [] and "kept until" in res.kept[0]["reason"]
+    assert res.freed == [] and "kept until" in res.kept[0].reason
     dry = archive.prune(store, settings, now=later, dry_run=True)
-    assert {f["role"] for f in dry.freed} == {"source", "speech", "video", "audio", "poster"}
-    assert all(Path(f["path"]).exists() for f in dry.freed)
+    assert {f.role for f in dry.freed} == {"source", "speech", "video", "audio", "poster"}
+    assert all(Path(f.path).exists() for f in dry.freed)
     res = archive.prune(store, settings, now=later)
-    assert {f["role"] for f in res.freed} == set(archive.WORKING_ROLES)
-    assert all(f["briefing_id"] == BID for f in res.freed)
+    assert {f.role for f in res.freed} == set(archive.WORKING_ROLES)
+    assert all(f.briefing_id == BID for f in res.freed)
     arts = store.artifacts(BID)
     assert not Path(arts["source"].path).exists() and not Path(arts["video"].path).exists()
     for role in ("json", "srt", "vtt", "txt", "summary", "summary_json", "page"):
@@ -224,7 +224,7 @@ def test_retention_classes_from_config(one) -> None:
     assert rec.retention_class == "short"
     assert rec.retain_until == (datetime.now(timezone.utc).date().replace(year=datetime.now().year + 3)).isoformat()
     res = archive.prune(store, s2, now=datetime.now(timezone.utc) + timedelta(days=3))
-    assert [f["role"] for f in res.freed] == ["source"]
+    assert [f.role for f in res.freed] == ["source"]
     with pytest.raises(BriefingError, match="unknown retention class"):
         archive.create(store, s2, BID, retention_class="nope")
     (settings.home / "briefing.toml").write_text('[retention.bad]\nworking_days = "many"\n')

@@ -128,7 +128,7 @@ def test_prune_frees_files_whose_archived_copies_are_intact(one, s3) -> None:
     settings, store = load_settings(), one[1]
     archive.create(store, settings, BID)
     res = archive.prune(store, settings, BID, now=LATER)
-    assert {f["role"] for f in res.freed} == set(archive.WORKING_ROLES)
+    assert {f.role for f in res.freed} == set(archive.WORKING_ROLES)
     assert not any(Path(a.path).exists() for r, a in store.artifacts(BID).items() if r in archive.WORKING_ROLES)
 
 
@@ -266,7 +266,7 @@ def test_migration_makes_old_absolute_paths_relative_even_in_a_copied_home(one, 
         assert Path(a.path).is_relative_to(copy) and Path(a.path).is_file(), (role, a.path)
     assert Path(archive.records(moved, BID)[-1].location) == copy / "archive" / BID / "v1"
     res = archive.prune(moved, load_settings(copy), BID, now=LATER)
-    assert res.freed and all(Path(f["path"]).is_relative_to(copy) for f in res.freed)
+    assert res.freed and all(Path(f.path).is_relative_to(copy) for f in res.freed)
     # the original, opened later, is migrated against itself
     orig = Store(home / "briefing.db")
     assert all(Path(a.path).is_relative_to(home) and Path(a.path).is_file() for a in orig.artifacts(BID).values())
