@@ -855,7 +855,7 @@ def record_start_cmd(c: Ctx, briefing_id: str, room: str | None, as_json: bool) 
     from briefing.recording import record
 
     data = record.record_start(c.store(), c.settings(), briefing_id, room=room)
-    emit(data, as_json, f"recording {data['briefing']} ({data['sink']}, room {data['room']})")
+    emit(data.to_dict(), as_json, f"recording {data.briefing} ({data.sink}, room {data.room})")
 
 
 @record.command(name="stop")
@@ -868,11 +868,12 @@ def record_stop_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
 
     data = record.record_stop(c.store(), c.settings(), briefing_id)
     text = f"stopped {briefing_id}"
-    if data.get("recording"):
-        text += f": {data['recording']} ({data.get('segments')} segments)"
-    if data.get("worker"):
-        text += f"\nprocessing it in the background (briefing work, pid {data['worker']}; log: {data['log']})"
-    emit(data, as_json, text)
+    if isinstance(data, record.CaptureResult):
+        if data.recording:
+            text += f": {data.recording} ({data.segments} segments)"
+        if data.worker:
+            text += f"\nprocessing it in the background (briefing work, pid {data.worker}; log: {data.log})"
+    emit(data.to_dict(), as_json, text)
 
 
 @record.command(name="status")
@@ -885,19 +886,19 @@ def record_status_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
 
     data = record.record_status(c.store(), c.settings(), briefing_id)
     if as_json:
-        emit(data, True)
+        emit(data.to_dict(), True)
         return
-    if "jibri" in data:
-        j = data["jibri"]
-        click.echo(f"jibri: {j.get('busy_status', '?')} {j.get('health_status', '')} {j.get('error', '')}".rstrip())
-    if "capture" in data:
-        cap = data["capture"]
-        running = f"running (pid {cap['running_pid']})" if cap["running_pid"] else "not running"
-        click.echo(f"capture: {running}, {cap['segments']} segments, {cap['bytes']} bytes")
-    for r in data["recordings"]:
-        click.echo(f"recording {r['id']}: {r['method']} {r['status']} {r['path'] or ''}".rstrip())
-    for j in data["jobs"]:
-        click.echo(f"job {j['id']}: {j['status']} {j['path']}" + (f" ({j['error']})" if j["error"] else ""))
+    if data.jibri is not None:
+        j = data.jibri
+        click.echo(f"jibri: {j.busy_status or '?'} {j.health_status} {j.error or ''}".rstrip())
+    if data.capture is not None:
+        cap = data.capture
+        running = f"running (pid {cap.running_pid})" if cap.running_pid else "not running"
+        click.echo(f"capture: {running}, {cap.segments} segments, {cap.bytes} bytes")
+    for r in data.recordings:
+        click.echo(f"recording {r.id}: {r.method} {r.status} {r.path or ''}".rstrip())
+    for job in data.jobs:
+        click.echo(f"job {job.id}: {job.status} {job.path}" + (f" ({job.error})" if job.error else ""))
 
 
 @record.command(name="capture")
@@ -920,7 +921,7 @@ def record_capture_cmd(c: Ctx, briefing_id: str, source: str | None, segment: st
 
     data = record.capture(c.store(), c.settings(), briefing_id, source=source, segment=segment,
                              on_event=event, force=force)
-    emit(data, as_json, f"{data.get('recording') or 'stopped'} ({data['segments']} segments)")
+    emit(data.to_dict(), as_json, f"{data.recording or 'stopped'} ({data.segments} segments)")
 
 
 @cli.command()
@@ -935,15 +936,14 @@ def ingest(c: Ctx, briefing_id: str, path: Path, queue_only: bool, as_json: bool
     from briefing.recording import record, worker
 
     rec = record.ingest(c.store(), c.settings(), briefing_id, path)
-    data: dict[str, Any] = {"recording": rec}
+    done = None
     if not queue_only:
         reporter = c.reporter(as_json)
         try:
-            data["work"] = worker.work(c.store(), c.settings(), bid=rec["briefing_id"],
-                                          reporter=reporter).to_dict()
+            done = worker.work(c.store(), c.settings(), bid=rec.briefing_id, reporter=reporter)
         finally:
             reporter.close()
-    emit(data, as_json, rec["path"])
+    emit({"recording": rec.to_dict(), **({"work": done.to_dict()} if done is not None else {})}, as_json, rec.path)
 
 
 @cli.command(name="jibri-finalize")
@@ -955,7 +955,7 @@ def jibri_finalize_cmd(c: Ctx, directory: Path, as_json: bool) -> None:
     from briefing.recording import record
 
     data = record.jibri_finalize(c.store(), c.settings(), directory)
-    emit(data, as_json, None if c.quiet else f"queued {data['briefing']} (job {data['job']})")
+    emit(data.to_dict(), as_json, None if c.quiet else f"queued {data.briefing} (job {data.job})")
 
 
 @cli.command()
@@ -967,11 +967,11 @@ def work(c: Ctx, as_json: bool) -> None:
 
     reporter = c.reporter(as_json)
     try:
-        data = worker.work(c.store(), c.settings(), reporter=reporter).to_dict()
+        data = worker.work(c.store(), c.settings(), reporter=reporter)
     finally:
         reporter.close()
-    emit(data, as_json, None if c.quiet else
-         ("another worker is running" if data["busy"] else f"{len(data['done'])} done, {len(data['failed'])} failed"))
+    emit(data.to_dict(), as_json, None if c.quiet else
+         ("another worker is running" if data.busy else f"{len(data.done)} done, {len(data.failed)} failed"))
 
 
 @cli.command()
@@ -984,10 +984,10 @@ def daily(c: Ctx, day: str | None, as_json: bool) -> None:
 
     data = daily_mod.run(c.store(), c.settings(), day=day)
     if as_json:
-        emit(data, True)
+        emit(data.to_dict(), True)
     elif not c.quiet:
-        for b in data["briefings"]:
-            click.echo(f"{b['id']}: {b['state']}" + (f" — {b['did']}" if b.get("did") else ""))
+        for b in data.briefings:
+            click.echo(f"{b.id}: {b.state}" + (f" — {b.did}" if b.did else ""))
 
 
 @cli.command()

@@ -121,7 +121,7 @@ def run_one(minutes: float, speed: float, language: str, wer: bool, cache: Path)
         result = worker.work(store, settings, bid=bid)
         t_done = time.monotonic()
         follower.wait(5)
-        page = Path(result.done[0]["page"])
+        page = Path(result.done[0].page)
         from transcribe import formats
 
         t = formats.from_json(Path(store.artifacts(bid)["json"].path).read_text(encoding="utf-8"))

@@ -7,6 +7,26 @@ from typing import Any, TypeVar
 
 R = TypeVar("R", bound="Result")
 
+class Absent:
+    """The value of a field that is not part of this result at all (left out of ``to_dict()``, unlike
+    None, which is written as null). False, so that ``if result.field:`` reads naturally."""
+
+    _instance: Absent | None = None
+
+    def __new__(cls) -> Absent:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = Absent()
+
 # a field with this metadata is left out of to_dict() while it is None (a key the JSON has only sometimes)
 OMIT_NONE = {"omit_none": True}
 
@@ -29,13 +49,14 @@ def plain(value: Any) -> Any:
 
 class Result:
     """Base of the application's result dataclasses: ``to_dict()`` gives every field in order (nested
-    results as dicts), leaving out the fields declared with :func:`optional` while they are None."""
+    results as dicts), leaving out the fields declared with :func:`optional` while they are None and
+    the fields that are :data:`ABSENT`."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             value = getattr(self, f.name)
-            if value is None and f.metadata.get("omit_none"):
+            if value is ABSENT or (value is None and f.metadata.get("omit_none")):
                 continue
             out[f.name] = plain(value)
         return out

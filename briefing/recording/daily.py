@@ -17,7 +17,7 @@ serve``) from the schedule: ``open`` records that the room may now be created.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date as date_cls
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
@@ -26,6 +26,7 @@ from briefing.core import config
 from briefing.recording import queue, record, worker
 from briefing.core import workspace
 from briefing.core.locks import FileLock
+from briefing.core.results import Result, plain
 from briefing.core.config import Setting, Settings
 from briefing.core.errors import BriefingError, ConfigError
 from briefing.core.store import Store, now_iso
@@ -46,11 +47,34 @@ config.register(
 class Recorder(Protocol):
     method: str
 
-    def start(self, occ: Any) -> dict[str, Any]: ...
+    def start(self, occ: Any) -> Result | dict[str, Any]: ...
 
     def running(self, occ: Any) -> bool: ...
 
-    def stop(self, occ: Any) -> dict[str, Any]: ...
+    def stop(self, occ: Any) -> Result | dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class CaptureStarted(Result):
+    pid: int
+
+
+@dataclass(frozen=True)
+class BriefingStep(Result):
+    """One of the day's briefings after a daily step: its state and what the step did."""
+    id: str
+    room: str
+    start: str
+    end: str
+    state: str
+    did: str
+
+
+@dataclass(frozen=True)
+class DailyRun(Result):
+    now: str
+    busy: bool  # another daily run holds the lock
+    briefings: list[BriefingStep]
 
 
 @dataclass
@@ -59,7 +83,7 @@ class JibriRecorder:
     settings: Settings
     method: str = "jibri"
 
-    def start(self, occ: Any) -> dict[str, Any]:
+    def start(self, occ: Any) -> Result:
         return record.record_start(self.store, self.settings, occ.id, room=occ.room)
 
     def running(self, occ: Any) -> bool:
@@ -69,7 +93,7 @@ class JibriRecorder:
         finally:
             client.close()
 
-    def stop(self, occ: Any) -> dict[str, Any]:
+    def stop(self, occ: Any) -> Result:
         return record.record_stop(self.store, self.settings, occ.id, method="jibri")
 
 
@@ -79,14 +103,13 @@ class CaptureRecorder:
     settings: Settings
     method: str = "capture"
 
-    def start(self, occ: Any) -> dict[str, Any]:
-        pid = record.spawn_capture(self.settings, occ.id)
-        return {"pid": pid}
+    def start(self, occ: Any) -> Result:
+        return CaptureStarted(record.spawn_capture(self.settings, occ.id))
 
     def running(self, occ: Any) -> bool:
         return record.capture_running(self.settings, occ.id) is not None
 
-    def stop(self, occ: Any) -> dict[str, Any]:
+    def stop(self, occ: Any) -> Result:
         return record.capture_stop(self.store, self.settings, occ.id)
 
 
@@ -160,13 +183,13 @@ def todays_occurrences(store: Store, *, day: str | None, now: datetime) -> list[
 
 def run(store: Store, settings: Settings, *, day: str | None = None, now: datetime | None = None,
         recorder: Recorder | None = None, room_size: Callable[[Any], int | None] | None = None,
-        process: Callable[..., Any] | None = None, reporter: Any = None) -> dict[str, Any]:
+        process: Callable[..., Any] | None = None, reporter: Any = None) -> DailyRun:
     """One step for each of the day's briefings. ``now``, ``recorder``, ``room_size`` and ``process``
     are injectable (tests run a simulated day)."""
     now = now or datetime.now(UTC)
     lock = FileLock(workspace.home_lock(settings, "daily"))
     if not lock.try_acquire():
-        return {"now": now.isoformat(), "busy": True, "briefings": []}
+        return DailyRun(now.isoformat(), True, [])
     try:
         rec = recorder if recorder is not None else default_recorder(store, settings)
         size = room_size or default_room_size(settings)
@@ -176,16 +199,16 @@ def run(store: Store, settings: Settings, *, day: str | None = None, now: dateti
                 state, did = _step(store, settings, occ, now, rec, size)
             except BriefingError as exc:
                 state, did = _state(store, occ.id)[0] or "waiting", f"error: {exc}"
-            out.append({"id": occ.id, "room": occ.room, "start": occ.local_start.isoformat(),
-                        "end": occ.local_end.isoformat(), "state": state, "did": did})
+            out.append(BriefingStep(occ.id, occ.room, occ.local_start.isoformat(), occ.local_end.isoformat(),
+                                    state, did))
     finally:
         lock.release()
     # The processing runs outside the daily lock, in the queue worker (one at a time).
-    for item in out:
-        if item["state"] == "stopped":
-            item["state"], item["did"] = _process(store, settings, item["id"], now, process, reporter,
-                                                  item["did"])
-    return {"now": now.isoformat(), "busy": False, "briefings": out}
+    for i, item in enumerate(out):
+        if item.state == "stopped":
+            state, did = _process(store, settings, item.id, now, process, reporter, item.did)
+            out[i] = replace(item, state=state, did=did)
+    return DailyRun(now.isoformat(), False, out)
 
 
 def _step(store: Store, settings: Settings, occ: Any, now: datetime, rec: Recorder | None,
@@ -228,7 +251,7 @@ def _step(store: Store, settings: Settings, occ: Any, now: datetime, rec: Record
                 _cas(store, bid, "starting", "failed", {**info, "error": "never started"})
                 return "failed", "the recording never started"
             result = rec.start(occ)
-            info = {**info, "start": result}
+            info = {**info, "start": plain(result)}
         _cas(store, bid, "starting", "recording", {**info, "recording_since": now.isoformat()})
         return "recording", "recording started"
 
@@ -259,7 +282,7 @@ def _step(store: Store, settings: Settings, occ: Any, now: datetime, rec: Record
     if state == "stopping":
         assert rec is not None
         result = rec.stop(occ)
-        _cas(store, bid, "stopping", "stopped", {**info, "stop": result, "stopped_at": now.isoformat()})
+        _cas(store, bid, "stopping", "stopped", {**info, "stop": plain(result), "stopped_at": now.isoformat()})
         return "stopped", f"recording stopped ({info.get('stop_reason', '')})"
 
     return state or "waiting", ""
@@ -270,17 +293,17 @@ def _process(store: Store, settings: Settings, bid: str, now: datetime, process:
     state, info = _state(store, bid)
     if state != "stopped":
         return state or "stopped", did
-    pending = [j for j in queue.jobs(store, bid=bid) if j["status"] in ("queued", "running")]
-    done = [j for j in queue.jobs(store, bid=bid) if j["status"] == "done"]
+    pending = [j for j in queue.jobs(store, bid=bid) if j.status in ("queued", "running")]
+    done = [j for j in queue.jobs(store, bid=bid) if j.status == "done"]
     if pending:
         result = worker.work(store, settings, bid=bid, process=process, reporter=reporter)
         if result.busy:
             return "stopped", (did + "; " if did else "") + "the worker is busy; processing continues there"
         if result.failed:
-            return "stopped", (did + "; " if did else "") + f"processing failed: {result.failed[0]['error']}"
-        done = [j for j in queue.jobs(store, bid=bid) if j["status"] == "done"]
+            return "stopped", (did + "; " if did else "") + f"processing failed: {result.failed[0].error}"
+        done = [j for j in queue.jobs(store, bid=bid) if j.status == "done"]
     if done:
-        page = done[-1]["result"].get("page")
+        page = done[-1].result.get("page")
         _cas(store, bid, "stopped", "done", {**info, "processed_at": now.isoformat(), "page": page})
         return "done", (did + "; " if did else "") + f"processed and published: {page}"
     stopped_at = info.get("stopped_at")

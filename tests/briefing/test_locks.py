@@ -78,8 +78,8 @@ def test_second_command_is_refused_while_the_first_holds_the_briefing(tmp_path: 
         store = Store(settings.store_path)
         job = queue.enqueue(store, BID, tone)
         res = worker.work(store, load_settings())
-        assert [f["id"] for f in res.failed] == [job["id"]] and "being processed" in res.failed[0]["error"]
-        assert [j["status"] for j in queue.jobs(store, bid=BID)] == ["queued"]
+        assert [f.id for f in res.failed] == [job.id] and "being processed" in res.failed[0].error
+        assert [j.status for j in queue.jobs(store, bid=BID)] == ["queued"]
         assert first.poll() is None  # the first run was not disturbed
     finally:
         kill(first)

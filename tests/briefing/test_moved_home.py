@@ -64,7 +64,7 @@ def _home_with_a_recording_and_a_site(home: Path) -> None:
     pipeline.publish_one(store, settings, BID)
     archive.create(store, settings, BID)
     stopped = _captured(store, settings, CAP)
-    assert stopped["stopped"] and stopped["queued"], stopped
+    assert stopped.stopped and stopped.queued, stopped
     store.close()
     (home / "briefing.toml").write_text("[retention.standard]\nworking_days = 0\n")
 
@@ -119,10 +119,10 @@ def test_a_copied_home_shows_processes_and_prunes_only_its_own_recordings_and_si
         return type("R", (), {"ran": ["ingest"], "page": str(settings_.site_dir / "briefings" / kw["bid"])})()
 
     done = worker.work(store, load_settings(copy), process=process)
-    assert [d["briefing"] for d in done.done] == [CAP] and not done.failed, done
+    assert [d.briefing for d in done.done] == [CAP] and not done.failed, done
     assert seen == [copy / "briefings" / CAP / "recording" / "recording.mp4"]
     job = queue.jobs(store, bid=CAP)[0]
-    assert Path(job["result"]["recording"]).is_relative_to(copy) and Path(job["result"]["page"]).is_relative_to(copy)
+    assert Path(job.result["recording"]).is_relative_to(copy) and Path(job.result["page"]).is_relative_to(copy)
     store.close()
 
     # prune: frees the copy's working files, none of the original's
@@ -177,10 +177,10 @@ def test_migration_41_makes_old_absolute_recording_paths_relative_even_in_a_copi
            *moved.query("SELECT source_path AS path FROM briefings WHERE source_path IS NOT NULL")]
     assert raw and not any(str(home) in r["path"] for r in raw), [r["path"] for r in raw]
     rec = record.recordings(moved, CAP)[0]
-    assert Path(rec["path"]) == copy / "briefings" / CAP / "recording" / "recording.mp4"
-    assert Path(rec["path"]).is_file() and Path(rec["meta"]["original"]).is_relative_to(copy)
+    assert Path(rec.path) == copy / "briefings" / CAP / "recording" / "recording.mp4"
+    assert Path(rec.path).is_file() and Path(rec.meta["original"]).is_relative_to(copy)
     job = queue.jobs(moved, bid=CAP)[0]
-    assert Path(job["path"]) == Path(rec["path"])
+    assert Path(job.path) == Path(rec.path)
     assert moved.briefing(BID).source_path == str(copy / "briefings" / BID / "source" / "original.mp4")
     from briefing.press import distribute
     from briefing.core.config import load_settings
@@ -194,6 +194,6 @@ def test_migration_41_makes_old_absolute_recording_paths_relative_even_in_a_copi
     moved.close()
     # the original, opened later, is migrated against itself
     orig = Store(home / "briefing.db")
-    assert Path(record.recordings(orig, CAP)[0]["path"]) == home / "briefings" / CAP / "recording" / "recording.mp4"
-    assert Path(queue.jobs(orig, bid=CAP)[0]["path"]).is_relative_to(home)
+    assert Path(record.recordings(orig, CAP)[0].path) == home / "briefings" / CAP / "recording" / "recording.mp4"
+    assert Path(queue.jobs(orig, bid=CAP)[0].path).is_relative_to(home)
     orig.close()
