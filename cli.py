@@ -1016,7 +1016,7 @@ def review(c: Ctx, briefing_id: str, show_all: bool, speaker: str | None, start:
         if not c.quiet and not as_json:
             click.echo(f"{speaker}: {start} – {end}; republish with: briefing publish {briefing_id}")
     data = rv.review(store, settings, briefing_id, show_all=show_all)
-    emit(data, as_json, None if (c.quiet and speaker) else rv.render(data))
+    emit(data.to_dict(), as_json, None if (c.quiet and speaker) else rv.render(data))
 
 
 # -- live transcription ---------------------------------------------------------------------------
@@ -1033,11 +1033,11 @@ def live_status_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
     """How far the live transcript of a capture has got."""
     from briefing.processing import live
 
-    data = live.status(c.store(), c.settings(), briefing_id) or {"briefing": briefing_id, "status": "none"}
-    emit(data, as_json, f"{briefing_id}: {data['status']}" + (
-        f", {data['chunks']} chunks, transcribed to {data['transcribed_to']} s of {data['seconds']} s"
-        + (f" ({data['device']} {data['compute_type']})" if data.get("device") else "")
-        if data["status"] != "none" else " (no live transcript)"))
+    data = live.status(c.store(), c.settings(), briefing_id) or live.LiveStatus.none(briefing_id)
+    emit(data.to_dict(), as_json, f"{briefing_id}: {data.status}" + (
+        f", {data.chunks} chunks, transcribed to {data.transcribed_to} s of {data.seconds} s"
+        + (f" ({data.device} {data.compute_type})" if data.device else "")
+        if data.status != "none" else " (no live transcript)"))
 
 
 @live_group.command(name="finish")
