@@ -10,11 +10,14 @@ import shlex
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from briefing.core.errors import BriefingError
+
+if TYPE_CHECKING:
+    from briefing.meeting.schedule import Occurrence
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -450,17 +453,18 @@ def settings_cmd(c: Ctx, as_json: bool) -> None:
 
     rows = c.settings().describe()
     if as_json:
-        emit(rows, True)
+        emit([r.to_dict() for r in rows], True)
         return
     click.echo(f"home: {c.settings().home}")
     for r in rows:
-        click.echo(f"{r['name']:<28} {str(r['value'])!s:<30} [{r['source']}]  {r['env']}")
+        click.echo(f"{r.name:<28} {str(r.value)!s:<30} [{r.source}]  {r.env}")
 
 
 # -- schedule and Jitsi -----------------------------------------------------------------------------
-def _occ_line(o: dict[str, Any]) -> str:
-    flags = " CANCELLED" if o["status"] == "cancelled" else (" (moved)" if o["moved"] else "")
-    return f"{o['id']}  {o['start'][:16].replace('T', ' ')}–{o['end'][11:16]} {o['timezone']}{flags}"
+def _occ_line(o: Occurrence) -> str:
+    """One line for a scheduled briefing."""
+    flags = " CANCELLED" if o.cancelled else (" (moved)" if o.moved else "")
+    return f"{o.id}  {o.local_start:%Y-%m-%d %H:%M}–{o.local_end:%H:%M} {o.series.timezone}{flags}"
 
 
 @cli.group()
@@ -513,14 +517,13 @@ def schedule_list(c: Ctx, start: str | None, end: str | None, as_json: bool) -> 
     from briefing.meeting import schedule as sched
 
     _, _, occs = sched.list_range(c.store(), start=start, end=end)
-    rows = [o.to_dict() for o in occs]
     if as_json:
-        emit(rows, True)
+        emit([o.to_dict() for o in occs], True)
         return
-    if not rows:
+    if not occs:
         click.echo("No briefings scheduled in that range. Add one with: briefing schedule add")
-    for r in rows:
-        click.echo(_occ_line(r))
+    for o in occs:
+        click.echo(_occ_line(o))
 
 
 @schedule.command("cancel")
@@ -549,7 +552,7 @@ def schedule_move(c: Ctx, ident: str, occurrence: str | None, start: str, durati
     from briefing.meeting import schedule as sched
 
     o = sched.move(c.store(), ident, occurrence=occurrence, start=start, duration=duration)
-    emit(o.to_dict(), as_json, _occ_line(o.to_dict()) + f" — send the update with: briefing invite {o.id}")
+    emit(o.to_dict(), as_json, _occ_line(o) + f" — send the update with: briefing invite {o.id}")
 
 
 @cli.command()

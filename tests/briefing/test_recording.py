@@ -131,8 +131,8 @@ def test_record_start_stop_status_with_loopback_jibri(env, monkeypatch) -> None:
         assert isinstance(stopped, record.JibriStopped) and stopped.jibri.busy_status == "IDLE"
         assert record.recordings(store, BID)[0].status == "stopped"
     # the secret never shows in `briefing settings`
-    rows = {r["name"]: r for r in settings.describe()}
-    assert rows["jibri.xmpp_password"]["value"] == "***"
+    rows = {r.name: r for r in settings.describe()}
+    assert rows["jibri.xmpp_password"].value == "***"
 
 
 @pytest.mark.whisper
