@@ -25,7 +25,8 @@ import feedparser
 import pytest
 
 from briefing.core.faults import EXIT_STATUS
-from tests.distfixtures import make_briefing, s3, s3_endpoint  # noqa: F401
+from tests.factory import make_briefing
+from tests.distfixtures import s3, s3_endpoint  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
 BID = "2026-11-25-daily-briefing"

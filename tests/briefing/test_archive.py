@@ -18,7 +18,8 @@ from briefing.press import export
 from briefing.core.errors import BriefingError, InputError, NotFoundError
 from briefing.core.store import Briefing
 from cli import cli
-from tests.briefing.helpers_archive import BID, env, make_briefing, moto_server, s3  # noqa: F401  (fixtures)
+from tests.briefing.helpers_archive import BID, env, moto_server, s3  # noqa: F401  (fixtures)
+from tests.factory import processed_vi
 
 FIGS = [{"value": 1240, "said": "1.240", "label": "ca mắc mới", "start": 61.4, "end": 63.0, "segment_id": 1},
         {"value": 3.5, "said": "3,5 phần trăm", "label": "tăng trưởng", "start": 125.0, "end": 127.0,
@@ -28,7 +29,7 @@ FIGS = [{"value": 1240, "said": "1.240", "label": "ca mắc mới", "start": 61.
 @pytest.fixture
 def one():
     settings, store = env()
-    make_briefing(settings, store, BID, date="2026-03-02", figures=FIGS, speakers=("Người phát ngôn", "Bộ trưởng"))
+    processed_vi(settings, store, BID, date="2026-03-02", figures=FIGS, speakers=("Người phát ngôn", "Bộ trưởng"))
     yield settings, store
     store.close()
 
@@ -180,7 +181,7 @@ def test_restore_round_trips_byte_identical(one, tmp_path: Path) -> None:
 
 def test_prune_refuses_unarchived_and_frees_only_archived(one) -> None:
     settings, store = one
-    make_briefing(settings, store, "2026-03-03-other", date="2026-03-03")
+    processed_vi(settings, store, "2026-03-03-other", date="2026-03-03")
     later = datetime.now(timezone.utc) + timedelta(days=31)
     with pytest.raises(archive.ArchiveError, match="not archived"):
         archive.prune(store, settings, BID, now=later)
@@ -309,7 +310,7 @@ def test_cli_archive_commands(one, tmp_path: Path) -> None:
 
 def test_export_figures_csv_and_json(one) -> None:
     settings, store = one
-    make_briefing(settings, store, "2026-03-03-b", date="2026-03-03", media=False, figures=[
+    processed_vi(settings, store, "2026-03-03-b", date="2026-03-03", media="none", figures=[
         {"value": 1300, "said": "1.300", "label": "ca mắc mới", "start": 10.0, "end": 11.0, "segment_id": 0}])
     rows = export.figures(store)
     assert [(r.date, r.label, r.value) for r in rows] == [

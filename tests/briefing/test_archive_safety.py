@@ -15,7 +15,8 @@ import pytest
 from briefing.records import archive
 from briefing.core.config import load_settings
 from briefing.core.store import Store
-from tests.briefing.helpers_archive import BID, env, make_briefing, moto_server, s3  # noqa: F401  (fixtures)
+from tests.briefing.helpers_archive import BID, env, moto_server, s3  # noqa: F401  (fixtures)
+from tests.factory import processed_vi
 
 LATER = datetime.now(timezone.utc) + timedelta(days=400)
 
@@ -23,7 +24,7 @@ LATER = datetime.now(timezone.utc) + timedelta(days=400)
 @pytest.fixture
 def one():
     settings, store = env()
-    make_briefing(settings, store, BID, date="2026-03-02")
+    processed_vi(settings, store, BID, date="2026-03-02")
     yield settings, store
     store.close()
 
@@ -65,7 +66,7 @@ def test_prune_refuses_when_the_archived_recording_was_damaged_after_verificatio
 
 def test_prune_without_an_id_deletes_nothing_when_one_package_is_damaged(one) -> None:
     settings, store = one
-    make_briefing(settings, store, "2026-03-03-other", date="2026-03-03")
+    processed_vi(settings, store, "2026-03-03-other", date="2026-03-03")
     archive.create(store, settings, "2026-03-03-other")
     rec = archive.create(store, settings, BID)
     _flip_one_byte(Path(rec.location) / "data" / "media" / "video.mp4")
@@ -206,7 +207,7 @@ def _snapshot(root: Path) -> dict[str, str]:
 def test_a_copied_home_acts_only_on_itself(briefing_env: Path, tmp_path: Path, run,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from briefing.processing import pipeline
-    from tests.distfixtures import make_briefing as publishable
+    from tests.factory import make_briefing as publishable
 
     bid = "2026-11-25-daily-briefing"
     store, settings = publishable(briefing_env, bid, video_bytes=20_000)

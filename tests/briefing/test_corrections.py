@@ -15,7 +15,8 @@ import cli
 from briefing.processing import corrections, pipeline
 from briefing.press import distribute
 from briefing.core.errors import ConfigError, InputError
-from tests.distfixtures import make_briefing, receiver  # noqa: F401
+from tests.factory import make_briefing
+from tests.distfixtures import receiver  # noqa: F401
 
 BID = "2026-11-25-daily-briefing"
 

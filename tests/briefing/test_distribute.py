@@ -18,7 +18,8 @@ from briefing.processing import pipeline
 from briefing.core.config import load_settings
 from briefing.core.errors import PublishError
 from briefing.core.store import Store
-from tests.distfixtures import make_briefing, receiver, s3, s3_endpoint, smtp_server, wait_for  # noqa: F401
+from tests.factory import make_briefing
+from tests.distfixtures import receiver, s3, s3_endpoint, smtp_server, wait_for  # noqa: F401
 
 BID = "2026-11-25-daily-briefing"
 REPO = Path(__file__).resolve().parents[2]

@@ -136,10 +136,11 @@ def test_lock_is_reentrant_in_one_process_and_released_after(briefing_env: Path)
 def _archived(bid: str, *, date: str) -> None:
     """A processed briefing, archived and verified, its working files due to be freed (0 working days)."""
     from briefing.records import archive
-    from tests.briefing.helpers_archive import env, make_briefing
+    from tests.briefing.helpers_archive import env
+    from tests.factory import processed_vi
 
     settings, store = env()
-    make_briefing(settings, store, bid, date=date)
+    processed_vi(settings, store, bid, date=date)
     archive.create(store, settings, bid)
     store.close()
     (settings.home / "briefing.toml").write_text("[retention.standard]\nworking_days = 0\n")

@@ -52,7 +52,7 @@ def _captured(store: Store, settings, bid: str) -> dict:
 
 def _home_with_a_recording_and_a_site(home: Path) -> None:
     from briefing.processing import pipeline
-    from tests.distfixtures import make_briefing as publishable
+    from tests.factory import make_briefing as publishable
 
     store, settings = publishable(home, BID, video_bytes=20_000)
     src = settings.workspace / BID / "source" / "original.mp4"

@@ -83,7 +83,7 @@ def test_the_translate_bar_is_labelled_translate_and_ends_with_its_stage() -> No
 def test_a_stage_with_nothing_to_do_shows_as_skipped_with_the_reason(tmp_path: Path) -> None:
     """An English briefing: the translate stage has nothing to make and says so (not "✓ translate 0.0s")."""
     from briefing.processing import pipeline
-    from tests.distfixtures import make_briefing
+    from tests.factory import make_briefing
 
     store, settings = make_briefing(tmp_path / "home")
     r, _clock, out = reporter()

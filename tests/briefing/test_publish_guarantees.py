@@ -17,7 +17,8 @@ from briefing.processing import corrections, pipeline, review
 from briefing.press import distribute
 from briefing.core.errors import InputError
 from briefing.core.store import Store
-from tests.distfixtures import make_briefing, s3, s3_endpoint  # noqa: F401
+from tests.factory import make_briefing
+from tests.distfixtures import s3, s3_endpoint  # noqa: F401
 
 BID = "2026-11-25-daily-briefing"
 

@@ -13,7 +13,7 @@ from briefing.core import text
 from briefing.core.config import load_settings
 from briefing.core.errors import ConfigError, InputError
 from briefing.core.store import Briefing, Store
-from tests.distfixtures import make_briefing
+from tests.factory import make_briefing
 
 BID = "2026-11-25-daily-briefing"
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
