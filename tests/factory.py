@@ -3,7 +3,9 @@ and workspace (no Whisper), for the distribution, archive, search and lock tests
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +111,46 @@ def processed_vi(settings: Settings, store: Store, bid: str, **options: Any) -> 
     ``options`` override), in the given settings' home: for the archive and search tests."""
     make_briefing(bid=bid, settings=settings, store=store, **{**PROCESSED_VI, **options})
     return store.briefing(bid)
+
+
+def published_with_source(home: Path, bid: str = BID, *, source_path: bool = False) -> tuple[Store, Settings]:
+    """:func:`make_briefing` with a video and the source recording (the ingest stage; recorded as the
+    briefing's ``source_path`` too when asked, as `process` does), published to the local site and
+    archived. The store is left open."""
+    from dataclasses import replace
+
+    from briefing.records import archive
+
+    store, settings = make_briefing(home, bid, video_bytes=20_000)
+    src = settings.workspace / bid / "source" / "original.mp4"
+    src.parent.mkdir(parents=True)
+    src.write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(5000))
+    store.stage_started(bid, "ingest", "k")
+    store.stage_done(bid, "ingest", "k", [pipeline.artifact("source", src)], {})
+    if source_path:
+        store.save_briefing(replace(store.briefing(bid), source_path=str(src)))
+    pipeline.publish_one(store, settings, bid)
+    archive.create(store, settings, bid)
+    return store, settings
+
+
+def home_snapshot(root: Path, *, store: bool = True) -> dict[str, str]:
+    """Every file and directory of a home, with its bytes' SHA-256; the store's files too unless ``store``
+    is False."""
+    return {p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
+            for p in sorted(root.rglob("*")) if store or not p.name.startswith("briefing.db")}
+
+
+def moved_before_migration(store: Store, home: Path, dest: Path, migration: int) -> Store:
+    """A home as an earlier version left it, moved: ``migration`` is marked not applied, the store closed,
+    the home copied to ``dest`` (links kept), and the copy's store opened first, so that the migration
+    runs there and finds the old home. Returns the copy's store."""
+    import shutil
+
+    with store.tx() as db:
+        db.execute("DELETE FROM _migrations WHERE number = ?", (migration,))
+    store.close()
+    shutil.copytree(home, dest, symlinks=True)
+    moved = Store(dest / "briefing.db")
+    assert migration in moved.migrations_applied()
+    return moved

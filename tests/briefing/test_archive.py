@@ -18,7 +18,7 @@ from briefing.press import export
 from briefing.core.errors import BriefingError, InputError, NotFoundError
 from briefing.core.store import Briefing
 from cli import cli
-from tests.briefing.helpers_archive import BID, env, moto_server, s3  # noqa: F401  (fixtures)
+from tests.briefing.helpers_archive import BID, env, s3, s3_endpoint  # noqa: F401  (fixtures)
 from tests.factory import processed_vi
 
 FIGS = [{"value": 1240, "said": "1.240", "label": "ca mắc mới", "start": 61.4, "end": 63.0, "segment_id": 1},

@@ -52,6 +52,19 @@ def kill(proc: subprocess.Popen[str]) -> None:
     proc.communicate(timeout=60)
 
 
+def waits_then_goes_on(holder: subprocess.Popen[str], *args: str) -> subprocess.Popen[str]:
+    """Start `briefing ARGS` while ``holder`` holds the briefing: it says it waits for the holder (bounded
+    by lock.wait); then ``holder`` is killed. Returns the waiter, whose stdout and rest of stderr are
+    still to read (``communicate``)."""
+    waiter = subprocess.Popen([*BRIEFING, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, cwd=REPO, env=_env(BRIEFING_LOCK_WAIT="600"))
+    assert waiter.stderr is not None
+    line = waiter.stderr.readline()
+    assert line.strip() == f"waiting: briefing {BID} is being processed (pid {holder.pid})"
+    kill(holder)
+    return waiter
+
+
 def test_second_command_is_refused_while_the_first_holds_the_briefing(tmp_path: Path, briefing_env: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     tone = media.make_sine(tmp_path / "tone.wav", duration=2.0)
@@ -99,12 +112,7 @@ def test_lock_of_a_killed_process_is_taken_over_and_a_waiter_goes_on(tmp_path: P
     try:
         assert locks.holder(lock_file) == second.pid
         # a third command waits for the second (bounded), and goes on when the second is gone
-        waiter = subprocess.Popen([*BRIEFING, "transcribe", BID], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True, cwd=REPO, env=_env(BRIEFING_LOCK_WAIT="600"))
-        assert waiter.stderr is not None
-        line = waiter.stderr.readline()
-        assert line.strip() == f"waiting: briefing {BID} is being processed (pid {second.pid})"
-        kill(second)
+        waiter = waits_then_goes_on(second, "transcribe", BID)
         _, rest = waiter.communicate(timeout=120)
         # past the lock: it now says what is really missing (the speech was never extracted)
         assert waiter.returncode != 0 and "being processed" not in rest and "has no speech yet" in rest, rest
@@ -189,12 +197,7 @@ def test_archive_and_prune_of_a_briefing_being_processed_wait_or_say_who_holds_i
         assert _working_files(BID) == before
 
         # a prune of it waits for the command (bounded by lock.wait), then goes on
-        waiter = subprocess.Popen([*BRIEFING, "prune", BID, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True, cwd=REPO, env=_env(BRIEFING_LOCK_WAIT="600"))
-        assert waiter.stderr is not None
-        line = waiter.stderr.readline()
-        assert line.strip() == f"waiting: briefing {BID} is being processed (pid {first.pid})"
-        kill(first)
+        waiter = waits_then_goes_on(first, "prune", BID, "--json")
         out, rest = waiter.communicate(timeout=120)
         assert waiter.returncode == 0, rest
         assert {f["role"] for f in json.loads(out)["freed"]} >= {"source", "video"}
