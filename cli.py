@@ -492,6 +492,7 @@ def schedule_add(c: Ctx, title: str, start: str, duration: str, tz: str | None, 
                  rrule: str | None, until: str | None, count: int | None, language: str | None,
                  chair: str | None, speakers: tuple[str, ...], press_list: str | None, as_json: bool) -> None:
     """Add a briefing or a recurring series of briefings."""
+    from briefing.core.config import BriefingSettings
     from briefing.meeting import schedule as sched
 
     st = c.settings()
@@ -500,8 +501,8 @@ def schedule_add(c: Ctx, title: str, start: str, duration: str, tz: str | None, 
 
         press_list_members(st, press_list)
     s = sched.add_series(c.store(), title=title, start=start, duration=duration,
-                         timezone_name=tz or st["schedule.timezone"], daily=daily, weekdays=weekdays,
-                         rrule=rrule, until=until, count=count, language=language or st["briefing.language"],
+                         timezone_name=tz or sched.ScheduleSettings.of(st).timezone, daily=daily, weekdays=weekdays,
+                         rrule=rrule, until=until, count=count, language=language or BriefingSettings.of(st).language,
                          chair=chair, speakers=speakers, press_list=press_list)
     emit(s.to_dict(), as_json, f"{s.id}: {s.title}, from {s.dtstart:%Y-%m-%d %H:%M} {s.timezone}"
          + (f", {s.rrule}" if s.rrule else ""))
@@ -622,13 +623,15 @@ def reservations_serve(c: Ctx, host: str, port: int, token_file: Path | None, in
 
     Without a bearer token it serves only on a loopback address, unless --insecure-no-token is given."""
     from briefing.meeting import reservations as res
+    from briefing.meeting.jitsi import JitsiSettings
 
     st = c.settings()
-    token = res.read_token_file(token_file) if token_file else st["jitsi.reservations_token"]
+    meet = JitsiSettings.of(st)
+    token = res.read_token_file(token_file) if token_file else meet.reservations_token
     res.check_exposure(host, token, insecure_no_token=insecure_no_token)
     c.store()  # migrate before serving
-    res.serve(str(st.store_path), host=host, port=port, token=token, lead_s=int(st["jitsi.lead"]),
-              grace_s=int(st["jitsi.grace"]), insecure_no_token=insecure_no_token)
+    res.serve(str(st.store_path), host=host, port=port, token=token, lead_s=int(meet.lead),
+              grace_s=int(meet.grace), insecure_no_token=insecure_no_token)
 
 
 @jitsi.command("status")
@@ -782,14 +785,16 @@ def search(c: Ctx, query: str, date_from: str | None, date_to: str | None, speak
            write_site: bool, as_json: bool) -> None:
     """Full-text search of every transcript; Vietnamese with or without tones. Each result links to
     that second of the video."""
+    from briefing.core.config import SiteSettings
     from briefing.records import search as srch
 
     store, settings = c.store(), c.settings()
+    site = SiteSettings.of(settings)
     srch.ensure_indexed(store)
     if write_site:
-        srch.write_site_search(settings.site_dir, title=settings["site.title"], language=settings["site.language"])
+        srch.write_site_search(settings.site_dir, title=site.title, language=site.language)
     hits = srch.search(store, query, date_from=date_from, date_to=date_to, speaker=speaker, limit=limit,
-                       base_url=settings["site.base_url"], site_dir=settings.site_dir)
+                       base_url=site.base_url, site_dir=settings.site_dir)
     if as_json:
         emit({"query": query, "count": len(hits), "results": [h.to_dict() for h in hits]}, True)
         return
@@ -805,10 +810,12 @@ def search(c: Ctx, query: str, date_from: str | None, date_to: str | None, speak
 @pass_ctx
 def search_site(c: Ctx, as_json: bool) -> None:
     """Write the site's search page (search.html + search-index.json/.js): works without a server."""
+    from briefing.core.config import SiteSettings
     from briefing.records import search as srch
 
     settings = c.settings()
-    out = srch.write_site_search(settings.site_dir, title=settings["site.title"], language=settings["site.language"])
+    site = SiteSettings.of(settings)
+    out = srch.write_site_search(settings.site_dir, title=site.title, language=site.language)
     emit(out.to_dict(), as_json, f"{out.page} ({out.briefings} briefings, {out.passages} passages)")
 
 
@@ -827,13 +834,15 @@ def export() -> None:
 def export_figures(c: Ctx, fmt: str, out: Path | None, date_from: str | None, date_to: str | None,
                    label: str | None) -> None:
     """The key figures of all briefings as a time series (CSV or JSON)."""
-    from briefing.press import export as exp
+    from briefing.core.config import SiteSettings
     from briefing.core.fsutil import atomic_write_text
+    from briefing.press import export as exp
 
     settings = c.settings()
-    rows = exp.figures(c.store(), base_url=settings["site.base_url"], date_from=date_from, date_to=date_to,
+    site = SiteSettings.of(settings)
+    rows = exp.figures(c.store(), base_url=site.base_url, date_from=date_from, date_to=date_to,
                        label=label)
-    text = exp.render(rows, fmt, title=settings["site.title"])
+    text = exp.render(rows, fmt, title=site.title)
     if out:
         atomic_write_text(out, text)
         if not c.quiet:

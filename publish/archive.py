@@ -9,7 +9,8 @@ A library: it knows nothing of briefings or the store. It takes explicit paths a
 - :class:`S3Archive` stores a bag under ``s3://bucket/prefix/name/``: the bucket must have versioning and
   Object Lock enabled; each object is written with Object Lock retention (COMPLIANCE mode by default)
   until the given date, so nobody, not even the account's root, can delete or overwrite it before then.
-  Errors of boto3 are converted here into :class:`ArchiveError` with a hint.
+  Errors of boto3 (:func:`publish.s3.vendor_errors`, by class) are converted here into :class:`ArchiveError`
+  with a hint; the client comes from :mod:`publish.s3`, the one module that makes boto3 clients.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from publish.errors import PublishError
+from publish.s3 import plain_client, vendor_errors
 
 logging.getLogger("bagit").setLevel(logging.WARNING)
 
@@ -194,10 +196,7 @@ class S3Archive:
     @property
     def client(self) -> Any:
         if self._client is None:
-            import boto3
-
-            self._client = boto3.client("s3", endpoint_url=self.endpoint_url or None,
-                                        region_name=self.region or None)
+            self._client = plain_client(self.endpoint_url, self.region)
         return self._client
 
     def key(self, name: str, rel: str = "") -> str:
@@ -224,12 +223,12 @@ class S3Archive:
         """The bucket must keep versions and have Object Lock on. Returns what it found."""
         try:
             ver = self.client.get_bucket_versioning(Bucket=self.bucket).get("Status", "")
-        except Exception as exc:  # noqa: BLE001 - boto3/botocore errors, converted
+        except vendor_errors() as exc:  # boto3/botocore errors, converted
             raise self._fail("versioning check", exc) from exc
         try:
             lock = self.client.get_object_lock_configuration(Bucket=self.bucket)
             lock_on = lock.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled", "")
-        except Exception as exc:  # noqa: BLE001
+        except vendor_errors() as exc:
             code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
             if code in ("ObjectLockConfigurationNotFoundError", "ObjectLockConfigurationNotFound"):
                 lock_on = ""
@@ -246,7 +245,7 @@ class S3Archive:
     def exists(self, name: str) -> bool:
         try:
             r = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.key(name) + "/", MaxKeys=1)
-        except Exception as exc:  # noqa: BLE001
+        except vendor_errors() as exc:
             raise self._fail("listing", exc) from exc
         return bool(r.get("KeyCount", 0))
 
@@ -269,7 +268,7 @@ class S3Archive:
                 with open(Path(local) / rel, "rb") as f:
                     r = self.client.put_object(Bucket=self.bucket, Key=key, Body=f, ChecksumAlgorithm="SHA256",
                                                **extra)
-            except Exception as exc:  # noqa: BLE001
+            except vendor_errors() as exc:
                 raise self._fail(f"upload of {key}", exc) from exc
             out[key] = r.get("VersionId", "")
         return out
@@ -284,7 +283,7 @@ class S3Archive:
                 kw["ContinuationToken"] = token
             try:
                 r = self.client.list_objects_v2(**kw)
-            except Exception as exc:  # noqa: BLE001
+            except vendor_errors() as exc:
                 raise self._fail("listing", exc) from exc
             keys.extend(r.get("Contents", []))
             if not r.get("IsTruncated"):
@@ -310,12 +309,12 @@ class S3Archive:
                 kw["VersionId"] = versions[key]
             try:
                 body = self.client.get_object(**kw)["Body"]
-            except Exception as exc:  # noqa: BLE001
+            except vendor_errors() as exc:
                 raise self._fail(f"download of {key}", exc) from exc
             with _open_new(Path(dest), rel) as f:
                 try:
                     shutil.copyfileobj(body, f, 1 << 20)
-                except Exception as exc:  # noqa: BLE001
+                except vendor_errors() as exc:
                     raise self._fail(f"download of {key}", exc) from exc
             got.append(rel)
         return got
@@ -346,7 +345,7 @@ class S3Archive:
             body = self.client.get_object(**kw)["Body"]
             for chunk in iter(lambda: body.read(1 << 20), b""):
                 h.update(chunk)
-        except Exception as exc:  # noqa: BLE001
+        except vendor_errors() as exc:
             raise self._fail(f"download of {key}", exc) from exc
         return h.hexdigest()
 
@@ -358,7 +357,7 @@ class S3Archive:
         try:
             head: dict[str, Any] = self.client.head_object(**kw)
             return head
-        except Exception as exc:  # noqa: BLE001
+        except vendor_errors() as exc:
             raise self._fail(f"reading {key}", exc) from exc
 
     def retention(self, key: str, version_id: str | None = None) -> dict[str, Any]:

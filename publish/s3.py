@@ -52,6 +52,22 @@ class S3Target:
         return f"{base}/{self.bucket}/{self.key(rel)}" if self.endpoint_url else f"{base}/{self.key(rel)}"
 
 
+def vendor_errors() -> tuple[type[Exception], ...]:
+    """The exception classes boto3 and botocore raise for a failed request (what this module and
+    :mod:`publish.archive` convert into their own errors): every other exception is a bug or the disk."""
+    from boto3.exceptions import Boto3Error
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError, Boto3Error)
+
+
+def plain_client(endpoint_url: str | None = None, region: str | None = None) -> Any:
+    """An S3 client from boto3's credential chain, for an endpoint (MinIO, Ceph) or AWS."""
+    import boto3
+
+    return boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region or None)
+
+
 def client_for(target: S3Target) -> Any:
     import boto3
     from botocore.config import Config

@@ -59,13 +59,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from briefing.core import config, outbox
+from briefing.core.config import Setting, Settings, SiteSettings, duration, register
 from briefing.core.results import Result, optional
-
-from briefing.core import outbox
-from briefing.core.config import Setting, Settings, duration, register
 from briefing.core.errors import ConfigError, PublishError, translated
 from briefing.core.faults import fault_point
 from briefing.core.store import Store, now_iso
+from briefing.meeting.invite import SmtpSettings
 
 register(
     Setting("signing.key", "", "Ed25519 private key (PEM) that signs release manifests; set "
@@ -77,6 +77,19 @@ register(
     Setting("publish.retry_attempts", 4, "Attempts per notification before it is marked failed.", int),
     Setting("publish.retry_wait", 2.0, "First wait between attempts (doubles each time), e.g. 2s.", duration),
 )
+
+
+class SigningSettings(config.Area, area="signing"):
+    key: str
+
+
+class ChannelSettings(config.Area, area=""):
+    channels: str
+
+
+class PublishSettings(config.Area, area="publish"):
+    retry_attempts: int
+    retry_wait: float
 
 SITE_TARGET = "site"
 _generated_keys: list[Path] = []
@@ -182,7 +195,7 @@ def channels(settings: Settings) -> list[Channel]:
         if not url:
             raise ConfigError(f"channel {name} has no url (or url_env)")
         out.append(Channel(name, str(url)))
-    for n, line in enumerate(str(settings["channels"] or "").splitlines(), 1):
+    for n, line in enumerate(str(ChannelSettings.of(settings).channels or "").splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -305,7 +318,7 @@ def signing_key(settings: Settings, *, create: bool = True) -> bytes:
     """The PEM private key: BRIEFING_SIGNING_KEY(_FILE), else <home>/keys/signing-key.pem (made if missing)."""
     from publish import manifest as pm
 
-    configured = settings["signing.key"]
+    configured = SigningSettings.of(settings).key
     if configured:
         return configured.encode() if isinstance(configured, str) else configured
     path = default_key_path(settings)
@@ -433,7 +446,7 @@ def rotate_key(settings: Settings, out: Path | None = None) -> RotatedKey:
     signed with it still verifies. The old private key is kept, owner-only, in keys/retired/."""
     from publish import manifest as pm
 
-    configured = bool(settings["signing.key"])
+    configured = bool(SigningSettings.of(settings).key)
     if configured and out is None:
         raise ConfigError("the signing key in use comes from BRIEFING_SIGNING_KEY(_FILE), which briefing does not "
                           "change", hint="pass --out PATH for the new key, then point BRIEFING_SIGNING_KEY_FILE "
@@ -512,8 +525,8 @@ def revoke_key(settings: Settings, fp: str, *, reason: str = "") -> RevokedKey:
 def list_keys(settings: Settings) -> KeyList:
     ring = load_keyring(settings)
     try:
-        in_use = key_fingerprint(settings) if (settings["signing.key"] or default_key_path(settings).exists()) \
-            else None
+        configured = SigningSettings.of(settings).key or default_key_path(settings).exists()
+        in_use = key_fingerprint(settings) if configured else None
     except ConfigError:
         in_use = None
     return KeyList(in_use, [KeyEntry.of(e) for e in ring["keys"]])
@@ -562,7 +575,7 @@ def public_link(settings: Settings, bid: str, tgts: list[Target] | None = None) 
     for t in tgts if tgts is not None else targets(settings):
         if t.public_url:
             return t.public_url.rstrip("/") + f"/briefings/{bid}/"
-    base = settings["site.base_url"]
+    base = SiteSettings.of(settings).base_url
     if base:
         return base.rstrip("/") + f"/briefings/{bid}/"
     return (settings.site_dir / "briefings" / bid / "index.html").as_uri()
@@ -694,7 +707,7 @@ def _deliver(settings: Settings, m: outbox.Message, chans: dict[str, Channel]) -
                                hint="add it back to [[publish.channels]] or BRIEFING_CHANNELS")
         pn.send(ch.url, pn.Post(p["title"], p["body"], p["link"]))
         return ""
-    smtp = settings["smtp.url"]
+    smtp = SmtpSettings.of(settings).url
     if not smtp:
         raise PublishError("no SMTP server configured for the press email", hint="set BRIEFING_SMTP_URL")
     missing = [a for a in p["attachments"] if not Path(a).is_file()]
@@ -727,8 +740,8 @@ def send_due(store: Store, settings: Settings, *, briefing_id: str | None = None
 
     results: list[Delivery] = []
     chans = {c.name: c for c in channels(settings)}
-    attempts = max(1, int(settings["publish.retry_attempts"]))
-    wait = float(settings["publish.retry_wait"])
+    attempts = max(1, PublishSettings.of(settings).retry_attempts)
+    wait = PublishSettings.of(settings).retry_wait
     for m in outbox.due(store):
         if m.kind not in ("channel", "email") or (briefing_id and m.briefing_id != briefing_id):
             continue
@@ -871,8 +884,9 @@ def record_site(store: Store, settings: Settings, bid: str) -> None:
     prev = _publication(store, bid, SITE_TARGET)
     if prev and prev["version"] == version and prev["status"] == "ok" and prev["published_at"]:
         return
+    base_url = SiteSettings.of(settings).base_url
     _set_publication(store, bid, SITE_TARGET, version=version,  # a path in the home: relative to it
-                     url=settings["site.base_url"].rstrip("/") + f"/briefings/{bid}/" if settings["site.base_url"]
+                     url=base_url.rstrip("/") + f"/briefings/{bid}/" if base_url
                      else store.rel(site_dir / "briefings" / bid / "index.html"), status="ok", error=None,
                      published_at=site_meta.get("published_at") or now_iso())
 

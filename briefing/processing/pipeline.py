@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from briefing.core import config, errors, locks, text, workspace
-from briefing.core.config import Setting, Settings, day
+from briefing.core.config import BriefingSettings, Setting, Settings, SiteSettings, day
 from briefing.core.errors import BriefingError, ConfigError, InputError, StageFailed
 from briefing.core.faults import checkpoint, fault_point
 from briefing.core.fsutil import atomic_copy, atomic_write_text, sha256_text
@@ -32,6 +32,7 @@ from briefing.core.store import Artifact, Briefing, Store, now_iso
 from briefing.press import distribute
 from briefing.processing import corrections, live, media, review, speech
 from briefing.records import search
+from briefing.processing.speech import QualitySettings
 from publish.files import sha256_file
 
 STAGES = ("ingest", "audio", "video", "transcribe", "translate", "summarize", "redact", "publish")
@@ -46,6 +47,19 @@ config.register(
     Setting("redact.country", "vn", "Which country's patterns to use (vn, us), or none for emails only; "
             "add your own in [redact.patterns]."),
 )
+
+
+class TranslateSettings(config.Area, area="translate"):
+    enabled: str
+
+
+class RedactSettings(config.Area, area="redact"):
+    enabled: bool
+    country: str
+
+
+class SummarySettings(config.Area, area="summary"):
+    sentences: int
 
 
 class Reporter(Protocol):
@@ -331,7 +345,7 @@ class Runner:
         from transcribe import formats, summary
 
         tj = self.art("json")
-        n = int(self.settings["summary.sentences"])
+        n = SummarySettings.of(self.settings).sentences
         out = workspace.summary_dir(self.settings, self.briefing.id)
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
@@ -467,8 +481,8 @@ def describe_changes(changed: list[str], live: dict[str, Any]) -> str:
 def site_options(settings: Settings) -> Any:
     from publish.types import SiteOptions
 
-    return SiteOptions(title=settings["site.title"], base_url=settings["site.base_url"],
-                       language=settings["site.language"],
+    site = SiteSettings.of(settings)
+    return SiteOptions(title=site.title, base_url=site.base_url, language=site.language,
                        extra={"signing_key_fingerprint": distribute.key_fingerprint(settings)})
 
 
@@ -536,10 +550,10 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
     the recording is checked, before the briefing is saved (to lock it)."""
     from recorder import probe as rp
 
-    title = text.check(title or settings["briefing.title"], "the title")  # before anything is done with it
+    title = text.check(title or BriefingSettings.of(settings).title, "the title")  # before anything is done with it
     speakers = tuple(text.check(s, f"the speaker name {i}", max_len=text.NAME_MAX)
                      for i, s in enumerate(speakers, 1))
-    lang = speech.check_language(language or settings["briefing.language"])
+    lang = speech.check_language(language or BriefingSettings.of(settings).language)
     path = Path(path)
     with errors.translated():
         info = rp.probe(path)
@@ -727,7 +741,7 @@ def patterns(settings: Settings) -> Any:
     from transcribe.redact import patterns_for
 
     node = settings.section("redact") or {}
-    country = str(settings["redact.country"] or "").strip().lower()
+    country = str(RedactSettings.of(settings).country or "").strip().lower()
     extra = node.get("patterns") or {}
     disable = tuple(node.get("disable") or ())
     if not isinstance(extra, dict):
@@ -742,7 +756,7 @@ def patterns(settings: Settings) -> Any:
 
 
 def wants_translation(settings: Settings, language: str) -> bool:
-    mode = str(settings["translate.enabled"]).lower()
+    mode = TranslateSettings.of(settings).enabled.lower()
     if mode in ("off", "false", "no", "0"):
         return False
     if mode not in ("auto", "on", "true", "yes", "1"):
@@ -760,7 +774,7 @@ def _translate(runner: Runner) -> None:
     if silent or not wants_translation(runner.settings, b.language):  # recorded as done with nothing to make
         reason = ("no speech" if silent else "English briefing" if b.language == "en"
                   else "translation off or language unknown")
-        runner.run("translate", {"none": b.language, "mode": str(runner.settings["translate.enabled"]),
+        runner.run("translate", {"none": b.language, "mode": TranslateSettings.of(runner.settings).enabled,
                                  **({"no_speech": True} if silent else {})},
                    lambda: ([], {"skipped": reason}))
         return
@@ -772,7 +786,7 @@ def _translate(runner: Runner) -> None:
     def work() -> tuple[list[Any], dict[str, Any]]:
         tr = speech.transcriber(model_path, runner.settings)
         t = tr.transcribe(Path(speech_art.path), opts, progress=runner.reporter.progress)
-        if runner.settings["quality.guards"]:
+        if QualitySettings.of(runner.settings).guards:
             from transcribe import guards
 
             t = guards.apply_guards(t).transcript
@@ -797,7 +811,7 @@ def _redact(runner: Runner) -> None:
     store, settings = runner.store, runner.settings
     b = store.briefing(runner.briefing.id)
     arts = store.artifacts(b.id)
-    enabled = bool(settings["redact.enabled"])
+    enabled = RedactSettings.of(settings).enabled
     pats = patterns(settings)
     turn_list = review.turns(store, b.id)
     inputs = {r: arts[r].sha256 for r in ("json", "summary_json", "audio", "video", "translation_json") if r in arts}

@@ -32,6 +32,8 @@ from briefing.core.errors import BriefingError, ConfigError
 from briefing.core.store import Store, now_iso
 from briefing.meeting import schedule
 from briefing.meeting import jitsi
+from briefing.recording.record import RecordSettings
+from briefing.meeting.jitsi import JitsiSettings
 
 UTC = timezone.utc
 
@@ -42,6 +44,12 @@ config.register(
     Setting("daily.arrival_timeout", 1800, "Give up waiting for the recording this long after the stop.",
             config.duration),
 )
+
+
+class DailySettings(config.Area, area="daily"):
+    empty_grace: float
+    recorder_occupants: int
+    arrival_timeout: float
 
 
 class Recorder(Protocol):
@@ -114,7 +122,7 @@ class CaptureRecorder:
 
 
 def default_recorder(store: Store, settings: Settings) -> Recorder | None:
-    method = str(settings["record.method"]).lower()
+    method = RecordSettings.of(settings).method.lower()
     if method == "jibri":
         return JibriRecorder(store, settings)
     if method == "capture":
@@ -127,7 +135,7 @@ def default_recorder(store: Store, settings: Settings) -> Recorder | None:
 def default_room_size(settings: Settings) -> Callable[[Any], int | None]:
     """Participants in the occurrence's room via prosody's mod_muc_size; None when unknown."""
     def size(occ: Any) -> int | None:
-        if not settings.get("jitsi.url"):
+        if not JitsiSettings.of(settings).url:
             return None
         try:
 
@@ -215,7 +223,7 @@ def _step(store: Store, settings: Settings, occ: Any, now: datetime, rec: Record
           size: Callable[[Any], int | None]) -> tuple[str, str]:
     bid = occ.id
     state, info = _state(store, bid)
-    lead = timedelta(seconds=float(settings.get("jitsi.lead", 1800) or 0))
+    lead = timedelta(seconds=JitsiSettings.of(settings).lead or 0)
     method = rec.method if rec else "none"
 
     if state in (None, "waiting"):
@@ -262,13 +270,13 @@ def _step(store: Store, settings: Settings, occ: Any, now: datetime, rec: Record
             reason = "the scheduled end"
         else:
             n = size(occ)
-            threshold = int(settings["daily.recorder_occupants"])
+            threshold = DailySettings.of(settings).recorder_occupants
             if n is not None and n <= threshold and now >= occ.start + timedelta(minutes=1):
                 since = info.get("empty_since") or now.isoformat()
                 if info.get("empty_since") is None:
                     info["empty_since"] = since
                     _save_info(store, bid, info)
-                if now - datetime.fromisoformat(since) >= timedelta(seconds=float(settings["daily.empty_grace"])):
+                if now - datetime.fromisoformat(since) >= timedelta(seconds=DailySettings.of(settings).empty_grace):
                     reason = "the room emptied"
             elif info.get("empty_since"):
                 info.pop("empty_since")
@@ -308,7 +316,7 @@ def _process(store: Store, settings: Settings, bid: str, now: datetime, process:
         return "done", (did + "; " if did else "") + f"processed and published: {page}"
     stopped_at = info.get("stopped_at")
     if stopped_at and now - datetime.fromisoformat(stopped_at) > timedelta(
-            seconds=float(settings["daily.arrival_timeout"])):
+            seconds=DailySettings.of(settings).arrival_timeout):
         _cas(store, bid, "stopped", "failed", {**info, "error": "no recording arrived"})
         return "failed", "no recording arrived after the stop (check Jibri's finalize script)"
     return "stopped", did or "waiting for the recording (Jibri's finalize script queues it)"

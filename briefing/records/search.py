@@ -24,6 +24,7 @@ from briefing.core import config
 from briefing.core.errors import ConfigError, InputError
 from briefing.core.store import Store, now_iso
 from briefing.core.text import fold, js_mark_class
+from briefing.core.config import SiteSettings
 
 _WORD = re.compile(r"[^\W_]+")
 _SNIPPET_WORDS = 40
@@ -556,4 +557,5 @@ _PAGE = """<!DOCTYPE html>
 def after_publish(store: Store, settings: Any, briefing_id: str) -> None:
     """The hook to call after a briefing is published: index it, and rewrite the site's search page."""
     index_briefing(store, briefing_id)
-    write_site_search(settings.site_dir, title=settings["site.title"], language=settings["site.language"])
+    site = SiteSettings.of(settings)
+    write_site_search(settings.site_dir, title=site.title, language=site.language)
