@@ -137,11 +137,13 @@ def cli(ctx: click.Context, home: str | None, debug: bool, quiet: bool) -> None:
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="Date of the briefing [default: the file's date].")
 @click.option("--language", metavar="CODE|auto", help="Spoken language, e.g. vi or en; auto detects it.")
 @click.option("--speaker", "speakers", multiple=True, metavar="NAME", help="A speaker's name (repeatable).")
+@click.option("--embargo", metavar="TIME", help="Hold the page, feeds, index, search and targets until TIME "
+              "(e.g. 2026-11-25T14:00+07:00); the press email goes now, marked EMBARGOED UNTIL TIME.")
 @force_option
 @json_option
 @pass_ctx
 def process(c: Ctx, file: Path, title: str | None, day: str | None, language: str | None,
-            speakers: tuple[str, ...], force: bool, as_json: bool) -> None:
+            speakers: tuple[str, ...], embargo: str | None, force: bool, as_json: bool) -> None:
     """Process a briefing recording: media, transcript, summary and press page.
 
     A published briefing's id with another recording is refused; --force publishes it as the next
@@ -151,7 +153,7 @@ def process(c: Ctx, file: Path, title: str | None, day: str | None, language: st
     reporter = c.reporter(as_json)
     try:
         result = pipeline.process(c.store(), c.settings(), file, title=title, date=day, language=language,
-                                  speakers=speakers, force=force, reporter=reporter)
+                                  speakers=speakers, force=force, reporter=reporter, embargo_until=embargo)
     finally:
         reporter.close()
     emit(result.to_dict(), as_json, None if c.quiet and not as_json else f"{result.page}")
@@ -206,14 +208,20 @@ def status(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
             if briefing_id:
                 for role, path in s.artifacts.items():
                     click.echo(f"      {role:<12} {path}")
-        assert b.distribution is not None  # asked for with settings
-        for t in b.distribution.targets:
+        dist = b.distribution
+        assert dist is not None  # asked for with settings
+        if dist.embargo:
+            e = dist.embargo
+            click.echo(f"  ⏸ embargo   held until {e.until}" + (f" (v{e.version})" if e.version else "")
+                       + ": " + ", ".join(e.holds) + (" — due: the next `briefing outbox send` or `briefing "
+                                                      "daily` publishes it" if e.due else ""))
+        for t in dist.targets:
             if t.status == "never" and not briefing_id:
                 continue
             line = f"  → {t.name:<9} {t.status}" + (f" v{t.version}" if t.version else "")
             line += (f"  {t.url}" if t.url else "") + (f"  {t.published_at}" if t.published_at else "")
             click.echo(line + (f"\n      error: {t.error}" if t.error else ""))
-        for m in b.distribution.messages:
+        for m in dist.messages:
             when = m.sent_at or (f"not before {m.not_before}" if m.not_before else "")
             line = f"  ✉ {m.kind:<7} {m.name}  {m.status} v{m.version}  {when}".rstrip()
             click.echo(line + (f"\n      error: {m.error}" if m.error else ""))
@@ -248,25 +256,31 @@ _one_stage("summarize", "Run the summary stage of one briefing (as inside proces
 @click.option("--note", help="Publish the pending correction as a new version with this note (required for one).")
 @click.option("--notify/--no-notify", default=None,
               help="Tell the press channels and list [default: yes for version 1, no for corrections].")
-@click.option("--embargo", metavar="TIME", help="Send the press email at this time, e.g. 2026-11-25T14:00.")
+@click.option("--embargo", metavar="TIME", help="Hold the page, feeds, index, search and targets until TIME "
+              "(e.g. 2026-11-25T14:00+07:00); the press email goes now, marked EMBARGOED UNTIL TIME; "
+              "`briefing daily` or `briefing outbox send` publishes it at TIME.")
+@click.option("--send-at", metavar="TIME", help="Publish now; send the press email at TIME (the old, email-only "
+              "embargo), e.g. 2026-11-25T14:00.")
 @click.option("--resend-uncertain", is_flag=True, help="Send again messages whose earlier send was interrupted.")
 @force_option
 @json_option
 @pass_ctx
 def publish(c: Ctx, briefing_id: str, note: str | None, notify: bool | None, embargo: str | None,
-            resend_uncertain: bool, force: bool, as_json: bool) -> None:
+            send_at: str | None, resend_uncertain: bool, force: bool, as_json: bool) -> None:
     """Publish one briefing: local site, signed manifest, targets, then channels and email (once)."""
     from briefing.processing import pipeline
 
     reporter = c.reporter(as_json)
     try:
         result = pipeline.publish_one(c.store(), c.settings(), briefing_id, force=force, reporter=reporter,
-                                      note=note, notify=notify, embargo=embargo,
+                                      note=note, notify=notify, embargo_until=embargo, send_at=send_at,
                                       resend_uncertain=resend_uncertain)
     finally:
         reporter.close()
     d = result.distribution
     emit(result.to_dict(), as_json, None if c.quiet else
+         f"publish: version {d.version if d else '?'} held until {d.held_until} — {d.link}"
+         if isinstance(d, pipeline.HeldRelease) else
          f"publish: version {d.version if d else '?'} — {(d.link if d else '') or result.page}")
 
 
@@ -429,14 +443,20 @@ def outbox_group() -> None:
 @json_option
 @pass_ctx
 def outbox_send(c: Ctx, resend_uncertain: bool, as_json: bool) -> None:
-    """Send every due message (embargoed email whose time has come, failed ones again); for cron."""
+    """Publish the embargoed briefings whose time has come, then send every due message (an email sent at
+    its time, failed ones again); for cron."""
     from briefing.press import distribute
+    from briefing.processing import pipeline
 
-    results = distribute.send_due(c.store(), c.settings(), resend_uncertain=resend_uncertain)
-    emit([r.to_dict() for r in results], as_json, None if c.quiet else "\n".join(
-        f"{r.status:<9} {r.kind:<7} {r.target}" + (f": {r.error}" if r.error else "")
-        for r in results) or "nothing due")
-    if any(r.status == "failed" for r in results):
+    lifted = pipeline.lift_embargoes(c.store(), c.settings())
+    sent = distribute.send_due(c.store(), c.settings(), resend_uncertain=resend_uncertain)
+    rows = [("embargo", e.briefing_id, e.status, e.error) for e in lifted] + [(m.kind, m.target, m.status, m.error)
+                                                                             for m in sent]
+    emit([{"key": f"embargo:{e.briefing_id}", "kind": "embargo", "target": e.briefing_id, **e.to_dict()}
+          for e in lifted] + [m.to_dict() for m in sent], as_json, None if c.quiet else "\n".join(
+        f"{status:<9} {kind:<7} {target}" + (f": {error}" if error else "")
+        for kind, target, status, error in rows) or "nothing due")
+    if any(status == "failed" for _, _, status, _ in rows):
         sys.exit(1)
 
 
@@ -1000,9 +1020,27 @@ def daily(c: Ctx, day: str | None, as_json: bool) -> None:
     elif not c.quiet:
         for b in data.briefings:
             click.echo(f"{b.id}: {b.state}" + (f" — {b.did}" if b.did else ""))
+        for e in data.embargoes if isinstance(data.embargoes, list) else []:
+            click.echo(f"{e.briefing_id}: embargo {e.status}" + (f" — {e.error}" if e.error else f" — {e.link or ''}"))
 
 
-@cli.command()
+class _DefaultShow(click.Group):
+    """`briefing review ID ...` is `briefing review show ID ...`; `serve` and `users` are the review desk."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=_DefaultShow, name="review")
+def review_group() -> None:
+    """What to check in a transcript, speakers' turns, and the review desk (`briefing review serve`).
+
+    `briefing review ID` lists what to check (same as `briefing review show ID`)."""
+
+
+@review_group.command(name="show")
 @click.argument("briefing_id")
 @click.option("--all", "show_all", is_flag=True, help="List every segment, not only those worth a look.")
 @click.option("--speaker", metavar="NAME", help="Name the speaker of --from … --to (a name from the roster).")
@@ -1029,6 +1067,68 @@ def review(c: Ctx, briefing_id: str, show_all: bool, speaker: str | None, start:
             click.echo(f"{speaker}: {start} – {end}; republish with: briefing publish {briefing_id}")
     data = rv.review(store, settings, briefing_id, show_all=show_all)
     emit(data.to_dict(), as_json, None if (c.quiet and speaker) else rv.render(data))
+
+
+@review_group.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8091, show_default=True, type=int, help="Port to listen on.")
+@pass_ctx
+def review_serve(c: Ctx, host: str, port: int) -> None:
+    """The review desk in the browser: check, correct and publish transcripts.
+
+    Without accounts it serves only on loopback and prints a one-time login link."""
+    from briefing.web import server
+
+    server.serve(c.store(), c.settings(), host=host, port=port, say=click.echo)
+
+
+@review_group.group(name="users")
+def review_users() -> None:
+    """Accounts of the review desk: reviewers (edit, save drafts) and publishers (also publish)."""
+
+
+@review_users.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["reviewer", "publisher"]), default="reviewer", show_default=True)
+@click.option("--password-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Read the password from this file's first line [default: asked on the terminal].")
+@json_option
+@pass_ctx
+def review_users_add(c: Ctx, name: str, role: str, password_file: Path | None, as_json: bool) -> None:
+    """Add an account; the password is asked twice (or read from --password-file)."""
+    from briefing.web import accounts
+
+    if password_file is not None:
+        lines = password_file.read_text(encoding="utf-8").splitlines()
+        password = lines[0] if lines else ""
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    data = accounts.add_user(c.store(), name, password, role)
+    emit(data.to_dict(), as_json, f"added {data.name} ({data.role})")
+
+
+@review_users.command(name="list")
+@json_option
+@pass_ctx
+def review_users_list(c: Ctx, as_json: bool) -> None:
+    """The accounts and their roles."""
+    from briefing.web import accounts
+
+    users = accounts.list_users(c.store())
+    emit([u.to_dict() for u in users], as_json, "\n".join(f"{u.name}  {u.role}  (since {u.created_at})" for u in users)
+         or "no accounts: `briefing review serve` on 127.0.0.1 prints a one-time login link")
+
+
+@review_users.command(name="remove")
+@click.argument("name")
+@json_option
+@pass_ctx
+def review_users_remove(c: Ctx, name: str, as_json: bool) -> None:
+    """Remove an account (its sessions end at once)."""
+    from briefing.web import accounts
+
+    accounts.remove_user(c.store(), name)
+    emit({"name": name, "removed": True}, as_json, f"removed {name}")
 
 
 # -- live transcription ---------------------------------------------------------------------------

@@ -366,7 +366,8 @@ SECTIONS: tuple[str, ...] = ("publish.targets", "publish.channels", "publish.ema
                                "redact.patterns", "redact.disable", "redact.pad", "retention")
 # The modules that declare settings with register(): imported before briefing.toml is checked.
 DECLARING_MODULES = ("briefing.core.locks", "briefing.meeting.jitsi", "briefing.meeting.invite",
-                     "briefing.meeting.schedule", "briefing.press.distribute", "briefing.records.archive",
+                     "briefing.meeting.schedule", "briefing.press.distribute", "briefing.press.embargo",
+                     "briefing.records.archive",
                      "briefing.processing.speech", "briefing.processing.media", "briefing.processing.review",
                      "briefing.processing.live", "briefing.processing.pipeline", "briefing.recording.record",
                      "briefing.recording.daily")

@@ -66,6 +66,7 @@ from briefing.core.errors import ConfigError, PublishError, translated
 from briefing.core.faults import fault_point
 from briefing.core.store import Store, now_iso
 from briefing.meeting.invite import SmtpSettings
+from briefing.press import embargo
 
 register(
     Setting("signing.key", "", "Ed25519 private key (PEM) that signs release manifests; set "
@@ -76,6 +77,10 @@ register(
     Setting("channels", "", "Press channels (apprise URLs), one per line, as name=URL or URL.", secret=True),
     Setting("publish.retry_attempts", 4, "Attempts per notification before it is marked failed.", int),
     Setting("publish.retry_wait", 2.0, "First wait between attempts (doubles each time), e.g. 2s.", duration),
+    Setting("site.feed_size", 50, "How many of the newest briefings the feeds and the index page list (older "
+            "ones: the archive pages).", int),
+    Setting("site.data_license", "", "The licence line of the figures' data downloads (default: CC BY 4.0 with "
+            "attribution to the site)."),
 )
 
 
@@ -90,6 +95,11 @@ class ChannelSettings(config.Area, area=""):
 class PublishSettings(config.Area, area="publish"):
     retry_attempts: int
     retry_wait: float
+
+
+class FeedSettings(config.Area, area="site"):
+    feed_size: int
+    data_license: str
 
 SITE_TARGET = "site"
 _generated_keys: list[Path] = []
@@ -570,6 +580,21 @@ def _read_meta(path: Path, bid: str) -> dict[str, Any]:
                            hint=f"run `briefing publish {bid}` again") from None
 
 
+def check_base_url(settings: Settings, tgts: list[Target] | None = None) -> None:
+    """Publishing to a target needs site.base_url: the pages' canonical URLs, preview cards and the feeds'
+    absolute links come from it. A bad base_url is refused either way."""
+    base = SiteSettings.of(settings).base_url or ""
+    if base and not re.match(r"^https?://[^/\s]+(/\S*)?$", base):
+        raise ConfigError(f"site.base_url {base!r} is not an http(s) URL",
+                          hint="set it to the site's public URL, e.g. base_url = \"https://press.gov.example/\"")
+    tgts = targets(settings) if tgts is None else tgts
+    if tgts and not base:
+        raise ConfigError(f"publishing to {', '.join(t.name for t in tgts)} needs site.base_url: without it the "
+                          "pages have no canonical URL or preview card and the feeds' links are relative",
+                          hint="set base_url = \"https://press.gov.example/\" under [site] in briefing.toml "
+                               "(or BRIEFING_SITE_BASE_URL)")
+
+
 def public_link(settings: Settings, bid: str, tgts: list[Target] | None = None) -> str:
     """The briefing page's URL for readers: the first target's public URL, else site.base_url."""
     for t in tgts if tgts is not None else targets(settings):
@@ -659,8 +684,8 @@ def _record_messages(store: Store, settings: Settings, bid: str, version: int, l
         key = f"email:{bid}:v{version}"
         outbox.record(store, kind="email", key=key, target=", ".join(mail.to), briefing_id=bid,
                       payload={"from": mail.sender, "to": list(mail.to), "reply_to": mail.reply_to,
-                               "subject": post.title, "body": body, "attachments": attachments, "link": link,
-                               "version": version},
+                               "subject": post.title, "body": body, "html": _email_html(meta, link, correction),
+                               "attachments": attachments, "link": link, "version": version},
                       not_before=embargo)
         keys.append(key)
     with store.tx() as db:
@@ -685,6 +710,61 @@ def _email_body(meta: dict[str, Any], link: str, correction: dict[str, Any] | No
               "Attached: the transcript and the summary. Every published file is listed with its SHA-256 in "
               "the release's signed manifest (manifest.json); check a file with `briefing verify`."]
     return "\n".join(lines)
+
+
+def record_embargoed_email(store: Store, settings: Settings, bid: str, meta: dict[str, Any], private_site: Path,
+                           mark: str, attachments_dir: Path) -> str | None:
+    """Record the press email of a held release (built in ``private_site``), marked ``mark`` (EMBARGOED
+    UNTIL …) in its subject and body, to send now; its attachments are copied to ``attachments_dir`` (the
+    private site is rebuilt while it is held). The key is the version's email key, so the email is sent
+    once: when the embargo is lifted it is not recorded again. None without [publish.email]."""
+    import shutil
+
+    from publish import notify as pn
+
+    mail = email_config(settings)
+    if mail is None:
+        return None
+    version = int(meta.get("version", 1))
+    key = f"email:{bid}:v{version}"
+    if outbox.find(store, key) is not None:
+        return key
+    link = public_link(settings, bid)
+    correction = next((c for c in meta.get("corrections", []) if c.get("version") == version), None) \
+        if version > 1 else None
+    post = pn.press_post(meta, link, correction=correction)
+    vdir = private_site / "briefings" / bid / f"v{version}"
+    names = {"txt": "transcript.txt", "srt": "transcript.srt", "vtt": "transcript.vtt",
+             "json": "transcript.json", "summary": "summary.md"}
+    attachments_dir.mkdir(parents=True, exist_ok=True)
+    attachments = []
+    for a in mail.attach:
+        if a in names and (vdir / names[a]).is_file():
+            shutil.copyfile(vdir / names[a], attachments_dir / names[a])
+            attachments.append(str(attachments_dir / names[a]))
+    notice = (f"{mark}. Not for publication or broadcast before then: the page, the feeds and the downloads "
+              "go public at that time.")
+    body = f"{notice}\n\n{_email_body(meta, link, correction)}"
+    html = _email_html(meta, link, correction).replace("<body>\n", f"<body>\n<p><strong>{mark}</strong></p>\n", 1)
+    outbox.record(store, kind="email", key=key, target=", ".join(mail.to), briefing_id=bid,
+                  payload={"from": mail.sender, "to": list(mail.to), "reply_to": mail.reply_to,
+                           "subject": f"{mark}: {post.title}", "body": body, "html": html,
+                           "attachments": attachments, "link": link, "version": version, "embargoed": True})
+    return key
+
+
+def _email_html(meta: dict[str, Any], link: str, correction: dict[str, Any] | None) -> str:
+    """The email's HTML part: the release's Markdown (summary, key figures, the change note) rendered with
+    the markdown package (raw HTML in it escaped), times linking to the moment on the page."""
+    from publish import md
+
+    with translated():
+        text = md.summary_markdown(title=meta.get("title", ""), date=meta.get("date", ""),
+                                   speakers=meta.get("speakers", []), summary=meta.get("summary", {}),
+                                   corrections=[correction] if correction else [],
+                                   language=meta.get("language", "en"), link=link)
+        text += f"\n[{md.escape(link)}]({link})\n"
+        return md.email_document(md.to_html(text), lang=meta.get("language", "en"), title=meta.get("title", ""))
 
 
 # ----------------------------------------------------------------------------------------------- sending
@@ -715,7 +795,7 @@ def _deliver(settings: Settings, m: outbox.Message, chans: dict[str, Channel]) -
         raise PublishError(f"the email's attachment {missing[0]} is gone", hint="publish the briefing again")
     msg = pmail.build_press_email(sender=p["from"], to=p["to"], subject=p["subject"], body=p["body"],
                                   attachments=[Path(a) for a in p["attachments"]], message_key=m.key,
-                                  reply_to=p.get("reply_to"))
+                                  reply_to=p.get("reply_to"), html=p.get("html"))
     refused = pmail.send(msg, smtp)
     return f"refused recipients: {', '.join(refused)}" if refused else ""
 
@@ -742,7 +822,7 @@ def send_due(store: Store, settings: Settings, *, briefing_id: str | None = None
     chans = {c.name: c for c in channels(settings)}
     attempts = max(1, PublishSettings.of(settings).retry_attempts)
     wait = PublishSettings.of(settings).retry_wait
-    for m in outbox.due(store):
+    for m in outbox.due(store, now=embargo.clock_iso()):
         if m.kind not in ("channel", "email") or (briefing_id and m.briefing_id != briefing_id):
             continue
         att = _attempt(store, m.key)
@@ -818,6 +898,7 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
     site_meta = _release_meta(site_dir, bid)
     version = int(site_meta.get("version", 1))  # what the site holds is the record
     tgts = targets(settings)
+    check_base_url(settings, tgts)
     report = Report(bid, version)
     manifest = sign_release(settings, bid)  # signed when it was switched in: this changes nothing then
     report.manifest = str(manifest)
@@ -925,9 +1006,20 @@ class MessageState(Result):
 
 
 @dataclass(frozen=True)
+class EmbargoHold(Result):
+    """A release held by its embargo: until when, which version, whether the lift is due, what it holds."""
+    until: str
+    version: int | None
+    due: bool
+    holds: list[str]
+
+
+@dataclass(frozen=True)
 class DistributionStatus(Result):
     targets: list[TargetState]
     messages: list[MessageState]
+    embargo: EmbargoHold | None = None  # the release is held until its embargo is lifted
+    embargo_lifted_at: str | None = None
 
 
 def status(store: Store, settings: Settings, bid: str) -> DistributionStatus:
@@ -962,8 +1054,13 @@ def status(store: Store, settings: Settings, bid: str) -> DistributionStatus:
         state = m.status
         if m.status != "sent" and att and att["finished_at"] is None:
             state = "uncertain"
-        elif m.status == "pending" and m.not_before and m.not_before > now_iso():
+        elif m.status == "pending" and m.not_before and m.not_before > embargo.clock_iso():
             state = "embargoed"
         messages.append(MessageState(m.kind, m.target, m.payload.get("version"), m.payload.get("link"), state,
                                      m.sent_at, m.not_before, m.attempts, m.last_error))
-    return DistributionStatus(out_targets, messages)
+    e = embargo.embargo_of(store, bid)
+    held = None
+    if e and not e.get("lifted_at"):
+        held = EmbargoHold(e["until"], e.get("version"), embargo.held(store, bid) is None,
+                           ["page", "feeds", "index", "search", "targets", "channels"])
+    return DistributionStatus(out_targets, messages, held, (e or {}).get("lifted_at"))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,7 +30,7 @@ from briefing.core.config import Settings
 from briefing.core.errors import ConfigError, InputError
 from briefing.core.faults import fault_point
 from briefing.core.fsutil import atomic_write_text
-from briefing.core.results import Result, optional
+from briefing.core.results import ABSENT, Absent, Result, optional
 from briefing.core.store import Artifact, Store, now_iso
 from publish.files import sha256_file
 from briefing.core import text as txt
@@ -165,13 +166,13 @@ class Correction(Result):
     changed: int
     pending: bool
     dir: str | None = optional()
+    rev: str | None | Absent = ABSENT  # the review desk's revision of the draft it came from (None: not the desk)
 
 
 @locks.locked
 def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = None, text: str | None = None,
             source: str = "editor") -> Correction:
     """Keep a corrected transcript as the briefing's pending correction; returns what changed."""
-    from transcribe import formats
 
     t = current_transcript(store, settings, bid)
     if file is not None:
@@ -196,14 +197,24 @@ def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = N
     fixed, changed = apply_cues(t, cues)
     if changed == 0:
         return Correction(bid, 0, bool(store.briefing(bid).meta.get("pending_correction")))
+    return keep_pending(store, settings, bid, fixed, changed=changed, source=source)
+
+
+def keep_pending(store: Store, settings: Settings, bid: str, fixed: Any, *, changed: int,
+                 source: str, rev: str | None = None) -> Correction:
+    """Keep ``fixed`` (a whole corrected Transcript) as the briefing's pending correction (the caller holds
+    the briefing's lock): what ``correct`` does with an edited text, and the review desk with a draft."""
+    from transcribe import formats
+
     out = _dir(settings, bid) / "pending"
     files = {"json": formats.to_json(fixed), "srt": formats.to_srt(fixed), "vtt": formats.to_vtt(fixed),
              "txt": formats.to_txt(fixed)}
     for role, body in files.items():
         atomic_write_text(out / ROLES[role], body)
+    rev = rev or secrets.token_hex(8)  # which pending correction this is (two may share a created_at second)
     store.update_meta(bid, pending_correction={"created_at": now_iso(), "source": source, "changed": changed,
-                                               "dir": str(out)})
-    return Correction(bid, changed, True, str(out))
+                                               "dir": str(out), "rev": rev})
+    return Correction(bid, changed, True, str(out), rev)
 
 
 @locks.locked

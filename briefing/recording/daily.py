@@ -26,7 +26,7 @@ from briefing.core import config
 from briefing.recording import queue, record, worker
 from briefing.core import workspace
 from briefing.core.locks import FileLock
-from briefing.core.results import Result, plain
+from briefing.core.results import ABSENT, Absent, Result, plain
 from briefing.core.config import Setting, Settings
 from briefing.core.errors import BriefingError, ConfigError
 from briefing.core.store import Store, now_iso
@@ -34,6 +34,8 @@ from briefing.meeting import schedule
 from briefing.meeting import jitsi
 from briefing.recording.record import RecordSettings
 from briefing.meeting.jitsi import JitsiSettings
+from briefing.press import embargo
+from briefing.processing import pipeline
 
 UTC = timezone.utc
 
@@ -83,6 +85,7 @@ class DailyRun(Result):
     now: str
     busy: bool  # another daily run holds the lock
     briefings: list[BriefingStep]
+    embargoes: list[pipeline.Lift] | Absent = ABSENT  # the embargoes lifted by the step (not when busy)
 
 
 @dataclass
@@ -198,11 +201,13 @@ def run(store: Store, settings: Settings, *, day: str | None = None, now: dateti
     lock = FileLock(workspace.home_lock(settings, "daily"))
     if not lock.try_acquire():
         return DailyRun(now.isoformat(), True, [])
+    occs: dict[str, Any] = {}
     try:
         rec = recorder if recorder is not None else default_recorder(store, settings)
         size = room_size or default_room_size(settings)
         out = []
         for occ in todays_occurrences(store, day=day, now=now):
+            occs[occ.id] = occ
             try:
                 state, did = _step(store, settings, occ, now, rec, size)
             except BriefingError as exc:
@@ -211,12 +216,20 @@ def run(store: Store, settings: Settings, *, day: str | None = None, now: dateti
                                     state, did))
     finally:
         lock.release()
-    # The processing runs outside the daily lock, in the queue worker (one at a time).
+    # The processing runs outside the daily lock, in the queue worker (one at a time); with
+    # schedule.embargo its release is held until then (the press email goes at once, marked).
     for i, item in enumerate(out):
         if item.state == "stopped":
+            occ = occs[item.id]
+            until = embargo.schedule_embargo(settings, day=occ.local_start.date().isoformat(), end=occ.local_end,
+                                             zone=occ.series.tz)
+            if until is not None and until > embargo.now() and embargo.embargo_of(store, item.id) is None:
+                embargo.request(store, item.id, until)
             state, did = _process(store, settings, item.id, now, process, reporter, item.did)
             out[i] = replace(item, state=state, did=did)
-    return DailyRun(now.isoformat(), False, out)
+    # Embargoes whose time has come: published and announced now, once.
+    lifted = pipeline.lift_embargoes(store, settings, reporter=reporter)
+    return DailyRun(now.isoformat(), False, out, lifted)
 
 
 def _step(store: Store, settings: Settings, occ: Any, now: datetime, rec: Recorder | None,

@@ -16,6 +16,7 @@ Bag layout (under ``data/``)::
                                       and every earlier version v<N>/ (the media files are in media/)
     records/briefing.json             the store's record: briefing, stages, artifacts with their SHA-256
     records/<table>.json              schedule, reservation and invitation rows, when those tables exist
+    records/review_audit.json         who saved and published corrections in the review desk, and when
 
 Retention classes (``[retention.<class>]`` in briefing.toml) say how long the working copies (recording,
 speech audio, web media) stay in the workspace after publishing, and how long the archive is locked.
@@ -247,7 +248,7 @@ def schedule_records(store: Store, briefing_id: str) -> dict[str, list[dict[str,
                 out["jitsi_reservations"] = _table_rows(store, "jitsi_reservations", "occurrence_id",
                                                         [briefing_id])
     for t in sorted(tables):
-        if t not in out and ("invitation" in t or t == "outbox"):
+        if t not in out and ("invitation" in t or t in ("outbox", "review_audit")):  # review_audit: the desk
             rows = _table_rows(store, t, "briefing_id", [briefing_id])
             if rows:
                 out[t] = rows
