@@ -47,3 +47,27 @@ def serve_directory(directory: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class WaitressThread:
+    """A waitress server run on a thread and stopped from inside its own loop: closing its sockets from another
+    thread races the loop's select() ("Bad file descriptor" raised in the server thread, into a later test)."""
+
+    def __init__(self, server: Any, name: str = "the server") -> None:
+        import threading
+
+        self.server, self.name = server, name
+        self.effective_port = server.effective_port
+        self.thread = threading.Thread(target=server.run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        from waitress import wasyncore
+
+        # the worker threads first: one finishing a request wakes the loop through its trigger, which must
+        # still be open (a closed one is an OSError in that thread); then every dispatcher, closed by the
+        # loop itself, empties its map, so the loop returns
+        self.server.task_dispatcher.shutdown(timeout=60)
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map, ignore_all=True))
+        self.thread.join(60)
+        assert not self.thread.is_alive(), f"{self.name} did not stop"
