@@ -10,11 +10,14 @@ import shlex
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from briefing.core.errors import BriefingError
+
+if TYPE_CHECKING:
+    from briefing.meeting.schedule import Occurrence
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -186,48 +189,44 @@ def status(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
     """The briefings and the state of each stage, with artifact paths."""
     from briefing.processing import pipeline
 
-    data = pipeline.status(c.store(), briefing_id)
-    from briefing.press import distribute
-
-    for b in data:
-        b["distribution"] = distribute.status(c.store(), c.settings(), b["id"])
+    data = pipeline.status(c.store(), briefing_id, settings=c.settings())
     if as_json:
-        emit(data, True)
+        emit([b.to_dict() for b in data], True)
         return
     if not data:
         click.echo("No briefings yet. Process one with: briefing process FILE")
         return
     for b in data:
-        click.echo(f"{b['id']}  {b['title']}  ({b['date']}, {b['language']})")
-        for s in b["stages"]:
-            line = f"  {s['stage']:<11} {s['status']}"
-            info = s.get("info") or {}
-            if s["stage"] == "transcribe" and info.get("device"):  # which hardware made the transcript
-                line += f"  ({info['device']} {info.get('compute_type') or ''}{', live' if info.get('live') else ''})"
-            if s["stage"] == "transcribe" and info.get("engine"):  # and which engine and model (issue 18)
-                line += f"  model {info.get('model') or '?'}, engine {info['engine']}"
-            if s["error"]:
-                line += f": {s['error']}"
+        click.echo(f"{b.id}  {b.title}  ({b.date}, {b.language})")
+        for s in b.stages:
+            line = f"  {s.stage:<11} {s.status}"
+            if s.stage == "transcribe" and s.device:  # which hardware made the transcript
+                line += f"  ({s.device} {s.compute_type}{', live' if s.live else ''})"
+            if s.stage == "transcribe" and s.engine:  # and which engine and model made it (issue 18)
+                line += f"  model {s.model or '?'}, engine {s.engine}"
+            if s.error:
+                line += f": {s.error}"
             click.echo(line)
             if briefing_id:
-                for role, path in s["artifacts"].items():
+                for role, path in s.artifacts.items():
                     click.echo(f"      {role:<12} {path}")
-        dist = b["distribution"]
-        if dist.get("embargo"):
-            e = dist["embargo"]
-            click.echo(f"  ⏸ embargo   held until {e['until']}" + (f" (v{e['version']})" if e.get("version") else "")
-                       + ": " + ", ".join(e["holds"]) + (" — due: the next `briefing outbox send` or `briefing "
-                                                          "daily` publishes it" if e["due"] else ""))
-        for t in dist["targets"]:
-            if t["status"] == "never" and not briefing_id:
+        dist = b.distribution
+        assert dist is not None  # asked for with settings
+        if dist.embargo:
+            e = dist.embargo
+            click.echo(f"  ⏸ embargo   held until {e.until}" + (f" (v{e.version})" if e.version else "")
+                       + ": " + ", ".join(e.holds) + (" — due: the next `briefing outbox send` or `briefing "
+                                                      "daily` publishes it" if e.due else ""))
+        for t in dist.targets:
+            if t.status == "never" and not briefing_id:
                 continue
-            line = f"  → {t['name']:<9} {t['status']}" + (f" v{t['version']}" if t["version"] else "")
-            line += (f"  {t['url']}" if t["url"] else "") + (f"  {t['published_at']}" if t["published_at"] else "")
-            click.echo(line + (f"\n      error: {t['error']}" if t["error"] else ""))
-        for m in dist["messages"]:
-            when = m["sent_at"] or (f"not before {m['not_before']}" if m["not_before"] else "")
-            line = f"  ✉ {m['kind']:<7} {m['name']}  {m['status']} v{m['version']}  {when}".rstrip()
-            click.echo(line + (f"\n      error: {m['error']}" if m["error"] else ""))
+            line = f"  → {t.name:<9} {t.status}" + (f" v{t.version}" if t.version else "")
+            line += (f"  {t.url}" if t.url else "") + (f"  {t.published_at}" if t.published_at else "")
+            click.echo(line + (f"\n      error: {t.error}" if t.error else ""))
+        for m in dist.messages:
+            when = m.sent_at or (f"not before {m.not_before}" if m.not_before else "")
+            line = f"  ✉ {m.kind:<7} {m.name}  {m.status} v{m.version}  {when}".rstrip()
+            click.echo(line + (f"\n      error: {m.error}" if m.error else ""))
 
 
 def _one_stage(fn_name: str, doc: str) -> None:
@@ -280,10 +279,11 @@ def publish(c: Ctx, briefing_id: str, note: str | None, notify: bool | None, emb
                                       resend_uncertain=resend_uncertain)
     finally:
         reporter.close()
-    d = result.distribution or {}
+    d = result.distribution
     emit(result.to_dict(), as_json, None if c.quiet else
-         f"publish: version {d.get('version', '?')} held until {d['held_until']} — {d.get('link')}"
-         if d.get("held_until") else f"publish: version {d.get('version', '?')} — {d.get('link') or result.page}")
+         f"publish: version {d.version if d else '?'} held until {d.held_until} — {d.link}"
+         if isinstance(d, pipeline.HeldRelease) else
+         f"publish: version {d.version if d else '?'} — {(d.link if d else '') or result.page}")
 
 
 @cli.command()
@@ -311,8 +311,8 @@ def correct(c: Ctx, briefing_id: str, file: Path | None, discard: bool, as_json:
         result = corrections.correct(store, settings, briefing_id, text=edited)
     else:
         result = corrections.correct(store, settings, briefing_id, file=file)
-    emit(result, as_json, "nothing changed" if not result["changed"] else
-         f"{result['changed']} segment(s) corrected; publish with: briefing publish {briefing_id} --note \"...\"")
+    emit(result.to_dict(), as_json, "nothing changed" if not result.changed else
+         f"{result.changed} segment(s) corrected; publish with: briefing publish {briefing_id} --note \"...\"")
 
 
 @cli.command()
@@ -364,8 +364,8 @@ def keys_generate(c: Ctx, out: Path | None, force: bool, as_json: bool) -> None:
     from briefing.press import distribute
 
     r = distribute.generate_key(c.settings(), out, force=force)
-    emit(r, as_json, f"{r['path']}\nfingerprint {r['fingerprint']}\n"
-         + ("" if out is None else f"use it with: export BRIEFING_SIGNING_KEY_FILE={r['path']}"))
+    emit(r.to_dict(), as_json, f"{r.path}\nfingerprint {r.fingerprint}\n"
+         + ("" if out is None else f"use it with: export BRIEFING_SIGNING_KEY_FILE={r.path}"))
 
 
 @keys.command(name="show")
@@ -390,11 +390,11 @@ def keys_rotate(c: Ctx, out: Path | None, as_json: bool) -> None:
     from briefing.press import distribute
 
     r = distribute.rotate_key(c.settings(), out)
-    emit(r, as_json, f"new signing key {r['fingerprint']} at {r['path']}"
-         + (f"\nthe previous key {r['previous']} stays in the keyring ({r['keyring']})" if r["previous"] else "")
-         + (f"\nits private key was moved to {r['retired_private_key']} — keep it offline or destroy it"
-            if r["retired_private_key"] else "")
-         + (f"\nuse it with: export BRIEFING_SIGNING_KEY_FILE={r['path']}" if r["configured"] else "")
+    emit(r.to_dict(), as_json, f"new signing key {r.fingerprint} at {r.path}"
+         + (f"\nthe previous key {r.previous} stays in the keyring ({r.keyring})" if r.previous else "")
+         + (f"\nits private key was moved to {r.retired_private_key} — keep it offline or destroy it"
+            if r.retired_private_key else "")
+         + (f"\nuse it with: export BRIEFING_SIGNING_KEY_FILE={r.path}" if r.configured else "")
          + "\npublish the new fingerprint where journalists look for it; the next `briefing publish` "
            "puts the keyring on every target")
 
@@ -409,9 +409,9 @@ def keys_revoke(c: Ctx, fingerprint: str, reason: str, as_json: bool) -> None:
     from briefing.press import distribute
 
     r = distribute.revoke_key(c.settings(), fingerprint, reason=reason)
-    emit(r, as_json, f"revoked {r['fingerprint']} on {r['revoked']['at']}"
-         + (f"\n{len(r['releases'])} release(s) on the site are signed with it; sign them again with the "
-            f"current key: " + "; ".join(f"briefing publish {b}" for b in r["releases"]) if r["releases"] else ""))
+    emit(r.to_dict(), as_json, f"revoked {r.fingerprint} on {r.revoked.at if r.revoked else '?'}"
+         + (f"\n{len(r.releases)} release(s) on the site are signed with it; sign them again with the "
+            f"current key: " + "; ".join(f"briefing publish {b}" for b in r.releases) if r.releases else ""))
 
 
 @keys.command(name="list")
@@ -423,16 +423,16 @@ def keys_list(c: Ctx, as_json: bool) -> None:
 
     r = distribute.list_keys(c.settings())
     if as_json:
-        emit(r, True)
+        emit(r.to_dict(), True)
         return
-    if not r["keys"]:
+    if not r.keys:
         click.echo("No key has signed a release yet.")
-    for e in r["keys"]:
-        used = f"used {e.get('first_used') or '-'} … {e.get('last_used') or '-'}"
-        mark = " (in use)" if r["in_use"] and e["fingerprint"] == r["in_use"] else ""
-        rev = e.get("revoked")
-        click.echo(f"{e['fingerprint']}{mark}  {used}" + (f"  retired {e['retired']}" if e.get("retired") else "")
-                   + (f"  REVOKED {rev.get('at')} ({rev.get('reason')})" if rev else ""))
+    for e in r.keys:
+        used = f"used {e.first_used or '-'} … {e.last_used or '-'}"
+        mark = " (in use)" if r.in_use and e.fingerprint == r.in_use else ""
+        rev = e.revoked
+        click.echo(f"{e.fingerprint}{mark}  {used}" + (f"  retired {e.retired}" if e.retired else "")
+                   + (f"  REVOKED {rev.at} ({rev.reason})" if rev else ""))
 
 
 @cli.group(name="outbox")
@@ -450,13 +450,15 @@ def outbox_send(c: Ctx, resend_uncertain: bool, as_json: bool) -> None:
     from briefing.press import distribute
     from briefing.processing import pipeline
 
-    lifted = [{"key": f"embargo:{r['briefing_id']}", "kind": "embargo", "target": r["briefing_id"], **r}
-              for r in pipeline.lift_embargoes(c.store(), c.settings())]
-    results = lifted + distribute.send_due(c.store(), c.settings(), resend_uncertain=resend_uncertain)
-    emit(results, as_json, None if c.quiet else "\n".join(
-        f"{r['status']:<9} {r['kind']:<7} {r['target']}" + (f": {r['error']}" if r["error"] else "")
-        for r in results) or "nothing due")
-    if any(r["status"] == "failed" for r in results):
+    lifted = pipeline.lift_embargoes(c.store(), c.settings())
+    sent = distribute.send_due(c.store(), c.settings(), resend_uncertain=resend_uncertain)
+    rows = [("embargo", e.briefing_id, e.status, e.error) for e in lifted] + [(m.kind, m.target, m.status, m.error)
+                                                                             for m in sent]
+    emit([{"key": f"embargo:{e.briefing_id}", "kind": "embargo", "target": e.briefing_id, **e.to_dict()}
+          for e in lifted] + [m.to_dict() for m in sent], as_json, None if c.quiet else "\n".join(
+        f"{status:<9} {kind:<7} {target}" + (f": {error}" if error else "")
+        for kind, target, status, error in rows) or "nothing due")
+    if any(status == "failed" for _, _, status, _ in rows):
         sys.exit(1)
 
 
@@ -473,17 +475,18 @@ def settings_cmd(c: Ctx, as_json: bool) -> None:
 
     rows = c.settings().describe()
     if as_json:
-        emit(rows, True)
+        emit([r.to_dict() for r in rows], True)
         return
     click.echo(f"home: {c.settings().home}")
     for r in rows:
-        click.echo(f"{r['name']:<28} {str(r['value'])!s:<30} [{r['source']}]  {r['env']}")
+        click.echo(f"{r.name:<28} {str(r.value)!s:<30} [{r.source}]  {r.env}")
 
 
 # -- schedule and Jitsi -----------------------------------------------------------------------------
-def _occ_line(o: dict[str, Any]) -> str:
-    flags = " CANCELLED" if o["status"] == "cancelled" else (" (moved)" if o["moved"] else "")
-    return f"{o['id']}  {o['start'][:16].replace('T', ' ')}–{o['end'][11:16]} {o['timezone']}{flags}"
+def _occ_line(o: Occurrence) -> str:
+    """One line for a scheduled briefing."""
+    flags = " CANCELLED" if o.cancelled else (" (moved)" if o.moved else "")
+    return f"{o.id}  {o.local_start:%Y-%m-%d %H:%M}–{o.local_end:%H:%M} {o.series.timezone}{flags}"
 
 
 @cli.group()
@@ -537,14 +540,13 @@ def schedule_list(c: Ctx, start: str | None, end: str | None, as_json: bool) -> 
     from briefing.meeting import schedule as sched
 
     _, _, occs = sched.list_range(c.store(), start=start, end=end)
-    rows = [o.to_dict() for o in occs]
     if as_json:
-        emit(rows, True)
+        emit([o.to_dict() for o in occs], True)
         return
-    if not rows:
+    if not occs:
         click.echo("No briefings scheduled in that range. Add one with: briefing schedule add")
-    for r in rows:
-        click.echo(_occ_line(r))
+    for o in occs:
+        click.echo(_occ_line(o))
 
 
 @schedule.command("cancel")
@@ -573,7 +575,7 @@ def schedule_move(c: Ctx, ident: str, occurrence: str | None, start: str, durati
     from briefing.meeting import schedule as sched
 
     o = sched.move(c.store(), ident, occurrence=occurrence, start=start, duration=duration)
-    emit(o.to_dict(), as_json, _occ_line(o.to_dict()) + f" — send the update with: briefing invite {o.id}")
+    emit(o.to_dict(), as_json, _occ_line(o) + f" — send the update with: briefing invite {o.id}")
 
 
 @cli.command()
@@ -589,12 +591,12 @@ def links(c: Ctx, ident: str, role: str | None, name: str, email: str, as_json: 
 
     data = jitsi.occurrence_links(c.store(), c.settings(), ident, role=role, name=name, email=email)
     if as_json:
-        emit(data, True)
+        emit(data.to_dict(), True)
         return
-    click.echo(f"{data['id']}  {data['start'][:16].replace('T', ' ')}  room {data['room']}")
-    for link in data["links"]:
-        who = link["name"] + (f" <{link['email']}>" if link["email"] else "")
-        click.echo(f"{link['role']:<9} {who}\n  {link['url']}")
+    click.echo(f"{data.id}  {data.start[:16].replace('T', ' ')}  room {data.room}")
+    for link in data.links:
+        who = link.name + (f" <{link.email}>" if link.email else "")
+        click.echo(f"{link.role:<9} {who}\n  {link.url}")
 
 
 @cli.command()
@@ -612,11 +614,11 @@ def invite(c: Ctx, ident: str, to: tuple[str, ...], role: str | None, press_list
     from briefing.meeting import invite as inv
 
     r = inv.invite(c.store(), c.settings(), ident, to=to, press_list=press_list, role=role, days=days)
-    what = "cancellation" if r["method"] == "CANCEL" else "invitation"
-    emit(r, as_json, f"{r['id']}: {what} (sequence {r['sequence']}) sent to {len(r['sent'])}, "
-         f"already sent to {len(r['already_sent'])}, failed for {len(r['failed'])}"
-         + "".join(f"\n  failed: {f['email']} ({f['error']})" for f in r["failed"]))
-    if r["failed"]:
+    what = "cancellation" if r.method == "CANCEL" else "invitation"
+    emit(r.to_dict(), as_json, f"{r.id}: {what} (sequence {r.sequence}) sent to {len(r.sent)}, "
+         f"already sent to {len(r.already_sent)}, failed for {len(r.failed)}"
+         + "".join(f"\n  failed: {f.email} ({f.error})" for f in r.failed))
+    if r.failed:
         sys.exit(1)
 
 
@@ -664,15 +666,15 @@ def jitsi_status(c: Ctx, ident: str, as_json: bool) -> None:
 
     data = jitsi_mod.occurrence_status(c.store(), c.settings(), ident)
     if as_json:
-        emit(data, True)
+        emit(data.to_dict(), True)
         return
-    if not data["active"]:
-        click.echo(f"{data['id']}: room {data['room']} is not open (nobody is in it)")
+    room = data.room
+    if not room.active:
+        click.echo(f"{data.id}: room {room.room} is not open (nobody is in it)")
         return
-    click.echo(f"{data['id']}: {data['participants']} in room {data['room']}")
-    for p in data["people"]:
-        click.echo(f"  {p['display_name'] or '(no name)'}" + (f" <{p['email']}>" if p["email"] else "")
-                   + f"  {p['jid']}")
+    click.echo(f"{data.id}: {room.participants} in room {room.room}")
+    for p in room.people:
+        click.echo(f"  {p.display_name or '(no name)'}" + (f" <{p.email}>" if p.email else "") + f"  {p.jid}")
 
 
 # -- archive, retention, search, open data -----------------------------------------------------------
@@ -760,14 +762,14 @@ def archive_list(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
 
     rows = arc.list_archives(c.store(), briefing_id)
     if as_json:
-        emit(rows, True)
+        emit([r.to_dict() for r in rows], True)
         return
     if not rows:
         click.echo("No archive packages yet. Make one with: briefing archive create ID")
     for r in rows:
-        ver = "never" if not r["verified_at"] else ("ok" if r["verify_ok"] else "FAILED")
-        click.echo(f"{r['briefing_id']}  v{r['version']}  {r['target']}  {r['location']}  "
-                   f"{r['retention_class']} until {r['retain_until'] or 'forever'}  verified: {ver}")
+        ver = "never" if not r.verified_at else ("ok" if r.verify_ok else "FAILED")
+        click.echo(f"{r.briefing_id}  v{r.version}  {r.target}  {r.location}  "
+                   f"{r.retention_class} until {r.retain_until or 'forever'}  verified: {ver}")
 
 
 @cli.command()
@@ -785,10 +787,10 @@ def prune(c: Ctx, briefing_id: str | None, dry_run: bool, as_json: bool) -> None
         return
     verb = "would free" if dry_run else "freed"
     for f in res.freed:
-        click.echo(f"{verb} {f['briefing_id']} {f['role']}: {f['path']} ({f['size']:,} bytes)")
+        click.echo(f"{verb} {f.briefing_id} {f.role}: {f.path} ({f.size:,} bytes)")
     if not c.quiet:
         for k in res.kept:
-            click.echo(f"kept {k['briefing_id']}{' ' + k['role'] if k.get('role') else ''}: {k['reason']}")
+            click.echo(f"kept {k.briefing_id}{' ' + k.role if k.role else ''}: {k.reason}")
     click.echo(f"{verb} {res.bytes_freed:,} bytes in {len(res.freed)} files")
 
 
@@ -887,7 +889,7 @@ def record_start_cmd(c: Ctx, briefing_id: str, room: str | None, as_json: bool) 
     from briefing.recording import record
 
     data = record.record_start(c.store(), c.settings(), briefing_id, room=room)
-    emit(data, as_json, f"recording {data['briefing']} ({data['sink']}, room {data['room']})")
+    emit(data.to_dict(), as_json, f"recording {data.briefing} ({data.sink}, room {data.room})")
 
 
 @record.command(name="stop")
@@ -900,11 +902,12 @@ def record_stop_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
 
     data = record.record_stop(c.store(), c.settings(), briefing_id)
     text = f"stopped {briefing_id}"
-    if data.get("recording"):
-        text += f": {data['recording']} ({data.get('segments')} segments)"
-    if data.get("worker"):
-        text += f"\nprocessing it in the background (briefing work, pid {data['worker']}; log: {data['log']})"
-    emit(data, as_json, text)
+    if isinstance(data, record.CaptureResult):
+        if data.recording:
+            text += f": {data.recording} ({data.segments} segments)"
+        if data.worker:
+            text += f"\nprocessing it in the background (briefing work, pid {data.worker}; log: {data.log})"
+    emit(data.to_dict(), as_json, text)
 
 
 @record.command(name="status")
@@ -917,19 +920,19 @@ def record_status_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
 
     data = record.record_status(c.store(), c.settings(), briefing_id)
     if as_json:
-        emit(data, True)
+        emit(data.to_dict(), True)
         return
-    if "jibri" in data:
-        j = data["jibri"]
-        click.echo(f"jibri: {j.get('busy_status', '?')} {j.get('health_status', '')} {j.get('error', '')}".rstrip())
-    if "capture" in data:
-        cap = data["capture"]
-        running = f"running (pid {cap['running_pid']})" if cap["running_pid"] else "not running"
-        click.echo(f"capture: {running}, {cap['segments']} segments, {cap['bytes']} bytes")
-    for r in data["recordings"]:
-        click.echo(f"recording {r['id']}: {r['method']} {r['status']} {r['path'] or ''}".rstrip())
-    for j in data["jobs"]:
-        click.echo(f"job {j['id']}: {j['status']} {j['path']}" + (f" ({j['error']})" if j["error"] else ""))
+    if data.jibri is not None:
+        j = data.jibri
+        click.echo(f"jibri: {j.busy_status or '?'} {j.health_status} {j.error or ''}".rstrip())
+    if data.capture is not None:
+        cap = data.capture
+        running = f"running (pid {cap.running_pid})" if cap.running_pid else "not running"
+        click.echo(f"capture: {running}, {cap.segments} segments, {cap.bytes} bytes")
+    for r in data.recordings:
+        click.echo(f"recording {r.id}: {r.method} {r.status} {r.path or ''}".rstrip())
+    for job in data.jobs:
+        click.echo(f"job {job.id}: {job.status} {job.path}" + (f" ({job.error})" if job.error else ""))
 
 
 @record.command(name="capture")
@@ -952,7 +955,7 @@ def record_capture_cmd(c: Ctx, briefing_id: str, source: str | None, segment: st
 
     data = record.capture(c.store(), c.settings(), briefing_id, source=source, segment=segment,
                              on_event=event, force=force)
-    emit(data, as_json, f"{data.get('recording') or 'stopped'} ({data['segments']} segments)")
+    emit(data.to_dict(), as_json, f"{data.recording or 'stopped'} ({data.segments} segments)")
 
 
 @cli.command()
@@ -967,15 +970,14 @@ def ingest(c: Ctx, briefing_id: str, path: Path, queue_only: bool, as_json: bool
     from briefing.recording import record, worker
 
     rec = record.ingest(c.store(), c.settings(), briefing_id, path)
-    data: dict[str, Any] = {"recording": rec}
+    done = None
     if not queue_only:
         reporter = c.reporter(as_json)
         try:
-            data["work"] = worker.work(c.store(), c.settings(), bid=rec["briefing_id"],
-                                          reporter=reporter).to_dict()
+            done = worker.work(c.store(), c.settings(), bid=rec.briefing_id, reporter=reporter)
         finally:
             reporter.close()
-    emit(data, as_json, rec["path"])
+    emit({"recording": rec.to_dict(), **({"work": done.to_dict()} if done is not None else {})}, as_json, rec.path)
 
 
 @cli.command(name="jibri-finalize")
@@ -987,7 +989,7 @@ def jibri_finalize_cmd(c: Ctx, directory: Path, as_json: bool) -> None:
     from briefing.recording import record
 
     data = record.jibri_finalize(c.store(), c.settings(), directory)
-    emit(data, as_json, None if c.quiet else f"queued {data['briefing']} (job {data['job']})")
+    emit(data.to_dict(), as_json, None if c.quiet else f"queued {data.briefing} (job {data.job})")
 
 
 @cli.command()
@@ -999,11 +1001,11 @@ def work(c: Ctx, as_json: bool) -> None:
 
     reporter = c.reporter(as_json)
     try:
-        data = worker.work(c.store(), c.settings(), reporter=reporter).to_dict()
+        data = worker.work(c.store(), c.settings(), reporter=reporter)
     finally:
         reporter.close()
-    emit(data, as_json, None if c.quiet else
-         ("another worker is running" if data["busy"] else f"{len(data['done'])} done, {len(data['failed'])} failed"))
+    emit(data.to_dict(), as_json, None if c.quiet else
+         ("another worker is running" if data.busy else f"{len(data.done)} done, {len(data.failed)} failed"))
 
 
 @cli.command()
@@ -1016,13 +1018,12 @@ def daily(c: Ctx, day: str | None, as_json: bool) -> None:
 
     data = daily_mod.run(c.store(), c.settings(), day=day)
     if as_json:
-        emit(data, True)
+        emit(data.to_dict(), True)
     elif not c.quiet:
-        for b in data["briefings"]:
-            click.echo(f"{b['id']}: {b['state']}" + (f" — {b['did']}" if b.get("did") else ""))
-        for e in data.get("embargoes", []):
-            click.echo(f"{e['briefing_id']}: embargo {e['status']}" + (f" — {e['error']}" if e.get("error") else
-                                                                      f" — {e.get('link') or ''}"))
+        for b in data.briefings:
+            click.echo(f"{b.id}: {b.state}" + (f" — {b.did}" if b.did else ""))
+        for e in data.embargoes if isinstance(data.embargoes, list) else []:
+            click.echo(f"{e.briefing_id}: embargo {e.status}" + (f" — {e.error}" if e.error else f" — {e.link or ''}"))
 
 
 class _DefaultShow(click.Group):
@@ -1067,7 +1068,7 @@ def review(c: Ctx, briefing_id: str, show_all: bool, speaker: str | None, start:
         if not c.quiet and not as_json:
             click.echo(f"{speaker}: {start} – {end}; republish with: briefing publish {briefing_id}")
     data = rv.review(store, settings, briefing_id, show_all=show_all)
-    emit(data, as_json, None if (c.quiet and speaker) else rv.render(data))
+    emit(data.to_dict(), as_json, None if (c.quiet and speaker) else rv.render(data))
 
 
 @review_group.command(name="serve")
@@ -1105,7 +1106,7 @@ def review_users_add(c: Ctx, name: str, role: str, password_file: Path | None, a
     else:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
     data = accounts.add_user(c.store(), name, password, role)
-    emit(data, as_json, f"added {data['name']} ({data['role']})")
+    emit(data.to_dict(), as_json, f"added {data.name} ({data.role})")
 
 
 @review_users.command(name="list")
@@ -1116,7 +1117,7 @@ def review_users_list(c: Ctx, as_json: bool) -> None:
     from briefing.web import accounts
 
     users = accounts.list_users(c.store())
-    emit(users, as_json, "\n".join(f"{u['name']}  {u['role']}  (since {u['created_at']})" for u in users)
+    emit([u.to_dict() for u in users], as_json, "\n".join(f"{u.name}  {u.role}  (since {u.created_at})" for u in users)
          or "no accounts: `briefing review serve` on 127.0.0.1 prints a one-time login link")
 
 
@@ -1146,11 +1147,11 @@ def live_status_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
     """How far the live transcript of a capture has got."""
     from briefing.processing import live
 
-    data = live.status(c.store(), c.settings(), briefing_id) or {"briefing": briefing_id, "status": "none"}
-    emit(data, as_json, f"{briefing_id}: {data['status']}" + (
-        f", {data['chunks']} chunks, transcribed to {data['transcribed_to']} s of {data['seconds']} s"
-        + (f" ({data['device']} {data['compute_type']})" if data.get("device") else "")
-        if data["status"] != "none" else " (no live transcript)"))
+    data = live.status(c.store(), c.settings(), briefing_id) or live.LiveStatus.none(briefing_id)
+    emit(data.to_dict(), as_json, f"{briefing_id}: {data.status}" + (
+        f", {data.chunks} chunks, transcribed to {data.transcribed_to} s of {data.seconds} s"
+        + (f" ({data.device} {data.compute_type})" if data.device else "")
+        if data.status != "none" else " (no live transcript)"))
 
 
 @live_group.command(name="finish")

@@ -121,7 +121,7 @@ def run_one(minutes: float, speed: float, language: str, wer: bool, cache: Path)
         result = worker.work(store, settings, bid=bid)
         t_done = time.monotonic()
         follower.wait(5)
-        page = Path(result.done[0]["page"])
+        page = Path(result.done[0].page)
         from transcribe import formats
 
         t = formats.from_json(Path(store.artifacts(bid)["json"].path).read_text(encoding="utf-8"))
@@ -132,7 +132,7 @@ def run_one(minutes: float, speed: float, language: str, wer: bool, cache: Path)
         ok = all(w.strip(".,") in html for w in last_words) and (bid in feed or not feed)
         info = store.stage(bid, "transcribe").info
         out = {"minutes": round(total / 60, 2), "publish_s": round(t_done - t_end, 1), "page_ok": ok,
-               "adopted": info.get("live"), "behind_at_end_s": round(lag["seconds"] - lag["transcribed_to"], 1)
+               "adopted": info.get("live"), "behind_at_end_s": round(lag.seconds - lag.transcribed_to, 1)
                if lag else None, "feed": bool(feed), "media_live": store.stage(bid, "video").info.get("live"),
                "stop_join_s": round(t_stop - t_end, 1),
                "stages": {n: store.stage(bid, n).info.get("seconds") for n in ("audio", "video", "transcribe")}}

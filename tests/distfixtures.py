@@ -9,7 +9,6 @@ import time
 import uuid
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -150,58 +149,3 @@ def wait_for(pred: Any, timeout: float = 20.0) -> bool:
             return True
         time.sleep(0.05)
     return False
-
-
-# ------------------------------------------------------------------------------- a briefing without Whisper
-def make_briefing(home: Path, bid: str = "2026-11-25-daily-briefing", *, video_bytes: int = 0) -> tuple[Any, Any]:
-    """A briefing whose media, transcript and summary stages are done, built by hand. Returns (store,
-    settings)."""
-    import json as _json
-
-    from briefing.processing import pipeline
-    from briefing.core.config import load_settings
-    from briefing.core.store import Briefing, Store
-    from tests.publish.helpers import make_summary, make_transcript
-    from transcribe import formats
-
-    settings = load_settings(home)
-    store = Store(settings.store_path)
-    t = make_transcript()
-    s = make_summary(t)
-    d = settings.workspace / bid
-    (d / "media").mkdir(parents=True, exist_ok=True)
-    audio = d / "media" / "audio.m4a"
-    audio.write_bytes(b"\x00\x00\x00\x18ftypM4A " + b"a" * 2000)
-    arts = [pipeline.artifact("audio", audio)]
-    if video_bytes:
-        video = d / "media" / "video.mp4"
-        with open(video, "wb") as f:
-            chunk = bytes(range(256)) * 4096
-            left = video_bytes
-            while left > 0:
-                f.write(chunk[:left])
-                left -= len(chunk)
-        arts.append(pipeline.artifact("video", video))
-    store.save_briefing(Briefing(id=bid, title="Daily press briefing", date="2026-11-25", language="en",
-                                 speakers=("Spokesperson",)))
-    store.stage_started(bid, "video", "k")
-    store.stage_done(bid, "video", "k", arts, {})
-    tr = d / "transcript"
-    tr.mkdir(parents=True, exist_ok=True)
-    tarts = []
-    for ext, text in {"json": formats.to_json(t), "srt": formats.to_srt(t), "vtt": formats.to_vtt(t),
-                      "txt": formats.to_txt(t)}.items():
-        p = tr / f"transcript.{ext}"
-        p.write_text(text, encoding="utf-8")
-        tarts.append(pipeline.artifact(ext, p))
-    store.stage_started(bid, "transcribe", "k")
-    store.stage_done(bid, "transcribe", "k", tarts, {})
-    sm = d / "summary"
-    sm.mkdir(parents=True, exist_ok=True)
-    (sm / "summary.json").write_text(_json.dumps(s.to_dict()), encoding="utf-8")
-    b = store.briefing(bid)
-    (sm / "summary.md").write_text(pipeline.summary_markdown(b, s), encoding="utf-8")
-    store.stage_started(bid, "summarize", "k")
-    store.stage_done(bid, "summarize", "k", [pipeline.artifact("summary_json", sm / "summary.json"),
-                                             pipeline.artifact("summary", sm / "summary.md")], {})
-    return store, settings

@@ -3,8 +3,13 @@ client hangs up (a client that timed out or closed early is not an error of the 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import socket
-from http.server import ThreadingHTTPServer
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -27,3 +32,42 @@ class QuietHTTPServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError):
             return
         super().handle_error(request, client_address)
+
+
+@contextlib.contextmanager
+def serve_directory(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` over HTTP on loopback (quietly) while the block runs; yields its base URL,
+    ``http://127.0.0.1:PORT/``."""
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(directory))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = QuietHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class WaitressThread:
+    """A waitress server run on a thread and stopped from inside its own loop: closing its sockets from another
+    thread races the loop's select() ("Bad file descriptor" raised in the server thread, into a later test)."""
+
+    def __init__(self, server: Any, name: str = "the server") -> None:
+        import threading
+
+        self.server, self.name = server, name
+        self.effective_port = server.effective_port
+        self.thread = threading.Thread(target=server.run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        from waitress import wasyncore
+
+        # the worker threads first: one finishing a request wakes the loop through its trigger, which must
+        # still be open (a closed one is an OSError in that thread); then every dispatcher, closed by the
+        # loop itself, empties its map, so the loop returns
+        self.server.task_dispatcher.shutdown(timeout=60)
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map, ignore_all=True))
+        self.thread.join(60)
+        assert not self.thread.is_alive(), f"{self.name} did not stop"

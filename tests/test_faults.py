@@ -25,7 +25,8 @@ import feedparser
 import pytest
 
 from briefing.core.faults import EXIT_STATUS
-from tests.distfixtures import make_briefing, s3, s3_endpoint  # noqa: F401
+from tests.factory import make_briefing
+from tests.distfixtures import s3, s3_endpoint  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
 BID = "2026-11-25-daily-briefing"
@@ -169,7 +170,7 @@ def test_publish_note_killed_then_the_same_command_finishes(point: str, briefing
     published = settings.site_dir / "briefings" / BID / "transcript.srt"
     fixed = tmp_path / "fixed.srt"
     fixed.write_text(published.read_text().replace("Hospital occupancy", "ICU occupancy"))
-    assert corrections.correct(store, settings, BID, file=fixed)["changed"] == 1
+    assert corrections.correct(store, settings, BID, file=fixed).changed == 1
 
     command = ("publish", BID, "--note", "ICU, not hospital, occupancy.")
     killed = briefing(briefing_env, *command, fault=point)

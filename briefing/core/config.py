@@ -26,6 +26,7 @@ from typing import Any, Callable, ClassVar, Self, cast, dataclass_transform
 
 from briefing.core.errors import ConfigError, HomeError
 from briefing.core.errors import InputError
+from briefing.core.results import Result
 from briefing.core.text import check
 
 
@@ -203,14 +204,23 @@ class Settings:
             node = node[part]
         return node
 
-    def describe(self) -> list[dict[str, Any]]:
+    def describe(self) -> list[SettingRow]:
         out = []
         for s in SETTINGS:
             value = self[s.name]
             shown = ("***" if value else "") if s.secret else value
-            out.append({"name": s.name, "value": shown, "source": self.sources[s.name], "env": s.env,
-                        "help": s.help})
+            out.append(SettingRow(s.name, shown, self.sources[s.name], s.env, s.help))
         return out
+
+
+@dataclass(frozen=True)
+class SettingRow(Result):
+    """A setting as `briefing settings` shows it: its value (a secret masked), where it came from."""
+    name: str
+    value: Any
+    source: str
+    env: str
+    help: str
 
 
 # The Area class that reads each setting (name -> class), filled as the classes are declared.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+from dataclasses import dataclass, field
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
@@ -24,6 +25,7 @@ from typing import Any
 from briefing.core import config, outbox
 from briefing.meeting import jitsi as _jitsi  # noqa: F401  (jitsi declares the jitsi.* settings)
 from briefing.core.errors import ConfigError, InputError, PublishError
+from briefing.core.results import Result
 from publish.mail import Mailer, MailError, MailLoginError, MailRecipientsRefused, SmtpServer
 from briefing.meeting.schedule import Occurrence
 from briefing.meeting.schedule import parse_person
@@ -268,8 +270,26 @@ def _recipients(settings: Any, store: Any, target: Any, *, to: tuple[str, ...], 
     return list(seen.values())
 
 
+@dataclass(frozen=True)
+class FailedInvitation(Result):
+    email: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Invitation(Result):
+    """What `briefing invite` did: the addresses sent to now, sent to before, and refused."""
+    id: str
+    title: str
+    method: str  # REQUEST | CANCEL
+    sequence: int
+    sent: list[str] = field(default_factory=list)
+    already_sent: list[str] = field(default_factory=list)
+    failed: list[FailedInvitation] = field(default_factory=list)
+
+
 def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), press_list: str | None = None,
-           role: str | None = None, days: int | None = None, now: datetime | None = None) -> dict[str, Any]:
+           role: str | None = None, days: int | None = None, now: datetime | None = None) -> Invitation:
     """Send (or update, or cancel) the invitations of a series or one briefing; never the same one twice."""
     if role is not None and role not in jitsi.ROLES:
         raise InputError(f"unknown role {role!r}", hint="use one of " + ", ".join(jitsi.ROLES))
@@ -312,14 +332,13 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
         moved = [o for o in changed if o.moved and o.status != "cancelled" and o.end > now]
         occs = sorted(occs + [o for o in moved if o.id not in {x.id for x in occs}], key=lambda o: o.start)
 
-    result: dict[str, Any] = {"id": key_id, "title": series.title, "method": method, "sequence": sequence,
-                              "sent": [], "already_sent": [], "failed": []}
+    result = Invitation(key_id, series.title, method, sequence)
     todo = []
     for p in people:
         key = f"{'cancel' if cancel else 'invite'}:{key_id}:{p['email']}:{sequence}"
         existing = outbox.find(store, key)
         if existing is not None and existing.status == "sent":
-            result["already_sent"].append(p["email"])
+            result.already_sent.append(p["email"])
             continue
         outbox.record(store, kind="invitation", key=key, target=p["email"], briefing_id=key_id,
                       payload={"name": p.get("name", ""), "role": p["role"], "method": method,
@@ -336,7 +355,7 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
                 link = ""
                 if cfg is not None and not o.cancelled:
                     link = jitsi.join_link(cfg, room=o.room, start=o.start, end=o.end, role=p["role"],
-                                           name=p.get("name", ""), email=p["email"])["url"]
+                                           name=p.get("name", ""), email=p["email"]).url
                 links.append((o, link))
             if occ is not None and not links:
                 links = [(occ, "")]
@@ -347,12 +366,12 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
                 mailer.send(msg)
             except MailRecipientsRefused as exc:
                 outbox.mark_failed(store, key, f"refused: {exc.recipients}")
-                result["failed"].append({"email": p["email"], "error": "recipient refused"})
+                result.failed.append(FailedInvitation(p["email"], "recipient refused"))
                 continue
             except MailError as exc:
                 outbox.mark_failed(store, key, exc.message)
                 raise PublishError(f"sending to {p['email']} failed: {exc.message}",
                                    hint="run the same command again to send the rest") from None
             outbox.mark_sent(store, key)
-            result["sent"].append(p["email"])
+            result.sent.append(p["email"])
     return result

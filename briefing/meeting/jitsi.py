@@ -13,13 +13,14 @@ import hashlib
 import json
 import time as _time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from briefing.core import config
 from briefing.core.errors import ConfigError, InputError, JitsiError
+from briefing.core.results import Result, optional
 from briefing.meeting import schedule
 from briefing.core import text
 
@@ -233,8 +234,21 @@ def room_url(cfg: JitsiConfig, room: str) -> str:
     return f"{cfg.url}/{room}"
 
 
+@dataclass(frozen=True)
+class JoinLink(Result):
+    """A signed join link for one person in one role."""
+    role: str
+    name: str
+    email: str
+    room: str
+    url: str
+    token: str
+    valid_from: str
+    valid_until: str
+
+
 def join_link(cfg: JitsiConfig, *, room: str, start: datetime, end: datetime, role: str, name: str = "",
-              email: str = "", avatar: str = "") -> dict[str, Any]:
+              email: str = "", avatar: str = "") -> JoinLink:
     """A signed join link for one person in one role: {role, name, email, url, token, nbf, exp}."""
     payload = claims(cfg, room=room, start=start, end=end, role=role, name=name, email=email, avatar=avatar)
     token = sign(cfg, payload)
@@ -246,8 +260,7 @@ def join_link(cfg: JitsiConfig, *, room: str, start: datetime, end: datetime, ro
     fragment = "&".join(f"{k}={_hash_value(v)}" for k, v in overrides.items())
     url = f"{room_url(cfg, room)}?jwt={token}#{fragment}"
     ts = lambda s: datetime.fromtimestamp(s, timezone.utc).isoformat()  # noqa: E731
-    return {"role": role, "name": user["name"], "email": user["email"], "room": room, "url": url,
-            "token": token, "valid_from": ts(payload["nbf"]), "valid_until": ts(payload["exp"])}
+    return JoinLink(role, user["name"], user["email"], room, url, token, ts(payload["nbf"]), ts(payload["exp"]))
 
 
 # -- room state (mod_muc_size) --------------------------------------------------------------------------
@@ -275,8 +288,25 @@ def _json(resp: Any, url: str) -> Any:
                          hint="check that mod_muc_size is enabled on the main VirtualHost") from None
 
 
-def room_status(cfg: JitsiConfig, room: str, *, token: str | None = None) -> dict[str, Any]:
-    """Who is in the room now: {room, active, participants, people: [{jid, email, display_name}]}."""
+@dataclass(frozen=True)
+class Participant(Result):
+    jid: str
+    email: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class RoomStatus(Result):
+    """Who is in a room now; ``reported_size`` is mod_muc_size's count (focus included), when open."""
+    room: str
+    active: bool
+    participants: int
+    reported_size: int | None = optional()
+    people: list[Participant] = field(default_factory=list)
+
+
+def room_status(cfg: JitsiConfig, room: str, *, token: str | None = None) -> RoomStatus:
+    """Who is in the room now: its participants (focus excluded) and their JIDs, emails, names."""
     import httpx
 
     params = {"room": room, "domain": cfg.domain}
@@ -288,7 +318,7 @@ def room_status(cfg: JitsiConfig, room: str, *, token: str | None = None) -> dic
     with httpx.Client(timeout=httpx.Timeout(cfg.timeout), follow_redirects=False) as client:
         size = _get(client, f"{base}/room-size", params)
         if size.status_code == 404:
-            return {"room": room, "active": False, "participants": 0, "people": []}
+            return RoomStatus(room, False, 0)
         if size.status_code == 403:
             raise JitsiError("prosody refused the room-size query (403)",
                              hint="the token was refused: check the app secret and jitsi.domain")
@@ -298,18 +328,17 @@ def room_status(cfg: JitsiConfig, room: str, *, token: str | None = None) -> dic
         count = _json(size, f"{base}/room-size").get("participants", 0)
         listing = _get(client, f"{base}/room", params)
         if listing.status_code == 404:  # emptied between the two calls
-            return {"room": room, "active": False, "participants": 0, "people": []}
+            return RoomStatus(room, False, 0)
         if listing.status_code != 200:
             raise JitsiError(f"prosody answered {listing.status_code} to /room",
                              hint="check that mod_muc_size is enabled on the main VirtualHost")
         raw = _json(listing, f"{base}/room")
     # cjson serialises an empty array as {}: accept both.
     people_raw = list(raw.values()) if isinstance(raw, dict) else (raw or [])
-    people = [{"jid": str(p.get("jid", "")), "email": str(p.get("email") or ""),
-               "display_name": str(p.get("display_name") or "")} for p in people_raw if isinstance(p, dict)]
+    people = [Participant(str(p.get("jid", "")), str(p.get("email") or ""), str(p.get("display_name") or ""))
+              for p in people_raw if isinstance(p, dict)]
     # mod_muc_size reports 1 for a room holding only Jicofo's focus: the listing (focus excluded) decides.
-    return {"room": room, "active": True, "participants": len(people), "reported_size": count,
-            "people": people}
+    return RoomStatus(room, True, len(people), count, people)
 
 
 # -- the application's view: links and status of a scheduled briefing -----------------------------------
@@ -332,8 +361,19 @@ def people_for(occ: Any, *, role: str | None = None, name: str = "", email: str 
     return out
 
 
+@dataclass(frozen=True)
+class OccurrenceLinks(Result):
+    """The join links of one briefing (an occurrence), one per person and role."""
+    id: str
+    title: str
+    room: str
+    start: str
+    end: str
+    links: list[JoinLink]
+
+
 def occurrence_links(store: Any, settings: Any, ident: str, *, role: str | None = None, name: str = "",
-                     email: str = "") -> dict[str, Any]:
+                     email: str = "") -> OccurrenceLinks:
 
 
     if role is not None and role not in ROLES:
@@ -346,11 +386,24 @@ def occurrence_links(store: Any, settings: Any, ident: str, *, role: str | None 
         raise InputError(f"briefing {occ.id} is cancelled", hint="move it with `briefing schedule move` first")
     links = [join_link(cfg, room=occ.room, start=occ.start, end=occ.end, role=p["role"], name=p["name"],
                        email=p["email"]) for p in people_for(occ, role=role, name=name, email=email)]
-    return {"id": occ.id, "title": occ.title, "room": occ.room, "start": occ.local_start.isoformat(),
-            "end": occ.local_end.isoformat(), "links": links}
+    return OccurrenceLinks(occ.id, occ.title, occ.room, occ.local_start.isoformat(), occ.local_end.isoformat(),
+                           links)
 
 
-def occurrence_status(store: Any, settings: Any, ident: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class OccurrenceStatus(Result):
+    """Who is in a scheduled briefing's room now."""
+    id: str
+    title: str
+    start: str
+    end: str
+    room: RoomStatus
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "start": self.start, "end": self.end, **self.room.to_dict()}
+
+
+def occurrence_status(store: Any, settings: Any, ident: str) -> OccurrenceStatus:
     cfg = load(settings, need_signing=False)
     occ = schedule.get_occurrence(store, ident)
     token = None
@@ -362,5 +415,4 @@ def occurrence_status(store: Any, settings: Any, ident: str) -> dict[str, Any]:
         payload["nbf"], payload["exp"] = int(now.timestamp()) - 60, int(now.timestamp()) + 300
         token = sign(signer, payload)
     state = room_status(cfg, occ.room, token=token)
-    return {"id": occ.id, "title": occ.title, "start": occ.local_start.isoformat(),
-            "end": occ.local_end.isoformat(), **state}
+    return OccurrenceStatus(occ.id, occ.title, occ.local_start.isoformat(), occ.local_end.isoformat(), state)

@@ -19,14 +19,13 @@ accepted, so a client holding many connections open cannot starve prosody.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 import re
-import signal
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from briefing.meeting import jitsi as _jitsi  # noqa: F401  (declares the jitsi.* settings this service reads)
+from briefing.core import webserver
 from briefing.core.errors import ConfigError
 from briefing.core.store import Store, now_iso
 from briefing.meeting import schedule
@@ -202,25 +201,13 @@ def create_app(store_path: str, *, token: str = "", lead_s: int = 1800, grace_s:
 def make_server(store_path: str, *, host: str = "127.0.0.1", port: int = 8090, token: str = "",
                 lead_s: int = 1800, grace_s: int = 1800, idle_timeout_s: int = IDLE_TIMEOUT_S) -> Any:
     """A waitress server (call .run(); .close() to stop). Port 0 picks a free port (see .effective_port)."""
-    from waitress import create_server
-
     app = create_app(store_path, token=token, lead_s=lead_s, grace_s=grace_s)
     idle = max(1, int(idle_timeout_s))
-    return create_server(app, host=host, port=port, threads=8, max_request_body_size=1 << 20,
+    return webserver.make_server(app, host=host, port=port, threads=8, max_request_body_size=1 << 20,
                          ident="briefing-reservations", clear_untrusted_proxy_headers=True,
                          connection_limit=CONNECTION_LIMIT, channel_timeout=idle,
                          cleanup_interval=max(1, min(2, idle)))
 
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is a loopback address (127.0.0.0/8, ::1) or ``localhost``; 0.0.0.0 and :: are not."""
-    h = host.strip().strip("[]").lower()
-    if h == "localhost" or h.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(h).is_loopback
-    except ValueError:
-        return False
 
 
 def read_token_file(path: Any) -> str:
@@ -243,7 +230,7 @@ def read_token_file(path: Any) -> str:
 
 def check_exposure(host: str, token: str, *, insecure_no_token: bool = False) -> None:
     """Refuse to serve without a token anywhere but on loopback, unless the operator insists."""
-    if token or is_loopback(host) or insecure_no_token:
+    if token or webserver.is_loopback(host) or insecure_no_token:
         return
     raise ConfigError(f"refusing to serve reservations on {host} without a bearer token: anyone who can "
                       "reach it could open briefing rooms",
@@ -264,19 +251,5 @@ def serve(store_path: str, *, host: str, port: int, token: str, lead_s: int, gra
                     "port %s can open briefing rooms; set BRIEFING_JITSI_RESERVATIONS_TOKEN", host,
                     server.effective_port)
     log.info("listening on http://%s:%s/conference (bearer token %s)", host, server.effective_port,
-             "required" if token else "not required: loopback only" if is_loopback(host) else "NOT required")
-    # waitress's run() swallows KeyboardInterrupt and returns: note the signal, and raise it again after.
-    interrupted: list[int] = []
-
-    def on_sigint(signum: int, _frame: Any) -> None:
-        interrupted.append(signum)
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        server.run()
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        server.close()
-    if interrupted:
-        raise KeyboardInterrupt
+             "required" if token else "not required: loopback only" if webserver.is_loopback(host) else "NOT required")
+    webserver.run_until_interrupted(server)

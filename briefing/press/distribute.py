@@ -61,6 +61,7 @@ from typing import Any
 
 from briefing.core import config, outbox
 from briefing.core.config import Setting, Settings, SiteSettings, duration, register
+from briefing.core.results import Result, optional
 from briefing.core.errors import ConfigError, PublishError, translated
 from briefing.core.faults import fault_point
 from briefing.core.store import Store, now_iso
@@ -241,7 +242,64 @@ def default_key_path(settings: Settings) -> Path:
     return settings.home / "keys" / "signing-key.pem"
 
 
-def generate_key(settings: Settings, out: Path | None = None, *, force: bool = False) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GeneratedKey(Result):
+    path: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class RotatedKey(Result):
+    path: str
+    fingerprint: str
+    previous: str | None
+    retired_private_key: str | None
+    keyring: str
+    configured: bool
+
+
+@dataclass(frozen=True)
+class Revocation(Result):
+    at: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def of(cls, value: Any) -> Revocation | None:
+        return cls(value.get("at"), value.get("reason")) if isinstance(value, dict) and value else None
+
+
+@dataclass(frozen=True)
+class RevokedKey(Result):
+    fingerprint: str
+    revoked: Revocation | None
+    releases: list[str]
+
+
+@dataclass(frozen=True)
+class KeyEntry(Result):
+    """A key of the keyring, without its public key."""
+    fingerprint: str
+    algorithm: str | None = None
+    file: str | None = None
+    created: str | None = None
+    first_used: str | None = None
+    last_used: str | None = None
+    retired: str | None = None
+    revoked: Revocation | None = None
+
+    @classmethod
+    def of(cls, e: dict[str, Any]) -> KeyEntry:
+        return cls(e["fingerprint"], e.get("algorithm"), e.get("file"), e.get("created"), e.get("first_used"),
+                   e.get("last_used"), e.get("retired"), Revocation.of(e.get("revoked")))
+
+
+@dataclass(frozen=True)
+class KeyList(Result):
+    in_use: str | None
+    keys: list[KeyEntry]
+
+
+def generate_key(settings: Settings, out: Path | None = None, *, force: bool = False) -> GeneratedKey:
     """Make a new Ed25519 signing key (0600). Refuses to overwrite one without ``force``."""
     from publish import manifest as pm
 
@@ -263,7 +321,7 @@ def generate_key(settings: Settings, out: Path | None = None, *, force: bool = F
     with translated():
         pm.write_private_key(path, pem)
         fp = pm.fingerprint(pm.public_key_pem(pem))
-    return {"path": str(path), "fingerprint": fp}
+    return GeneratedKey(str(path), fp)
 
 
 def signing_key(settings: Settings, *, create: bool = True) -> bytes:
@@ -393,7 +451,7 @@ def publish_keys(settings: Settings, site_dir: Path, private_pem: bytes) -> dict
     return ring
 
 
-def rotate_key(settings: Settings, out: Path | None = None) -> dict[str, Any]:
+def rotate_key(settings: Settings, out: Path | None = None) -> RotatedKey:
     """Make a new signing key; the old public key stays in the keyring (and on the site), so every release
     signed with it still verifies. The old private key is kept, owner-only, in keys/retired/."""
     from publish import manifest as pm
@@ -435,13 +493,12 @@ def rotate_key(settings: Settings, out: Path | None = None) -> dict[str, Any]:
     if site_has and not configured and out is None:
         with translated():
             pm.write_public_key(settings.site_dir, new_pem)
-    return {"path": str(target), "fingerprint": new_fp, "previous": old_fp,
-            "retired_private_key": str(retired_path) if retired_path else None,
-            "keyring": str(settings.site_dir / pm.KEYRING_NAME) if site_has else str(keyring_path(settings)),
-            "configured": configured or out is not None}
+    return RotatedKey(str(target), new_fp, old_fp, str(retired_path) if retired_path else None,
+                      str(settings.site_dir / pm.KEYRING_NAME) if site_has else str(keyring_path(settings)),
+                      configured or out is not None)
 
 
-def revoke_key(settings: Settings, fp: str, *, reason: str = "") -> dict[str, Any]:
+def revoke_key(settings: Settings, fp: str, *, reason: str = "") -> RevokedKey:
     """Mark a key as withdrawn in the keyring: releases signed with it no longer verify. The key in use
     cannot be revoked (rotate first)."""
     from publish import manifest as pm
@@ -472,17 +529,17 @@ def revoke_key(settings: Settings, fp: str, *, reason: str = "") -> dict[str, An
             continue
         if pm.same_key(named, entry["fingerprint"]):
             affected.append(m.parent.name)
-    return {"fingerprint": entry["fingerprint"], "revoked": entry["revoked"], "releases": affected}
+    return RevokedKey(entry["fingerprint"], Revocation.of(entry["revoked"]), affected)
 
 
-def list_keys(settings: Settings) -> dict[str, Any]:
+def list_keys(settings: Settings) -> KeyList:
     ring = load_keyring(settings)
     try:
         configured = SigningSettings.of(settings).key or default_key_path(settings).exists()
         in_use = key_fingerprint(settings) if configured else None
     except ConfigError:
         in_use = None
-    return {"in_use": in_use, "keys": [{k: v for k, v in e.items() if k != "public_key"} for e in ring["keys"]]}
+    return KeyList(in_use, [KeyEntry.of(e) for e in ring["keys"]])
 
 
 # ------------------------------------------------------------------------------------------ the release
@@ -743,15 +800,25 @@ def _deliver(settings: Settings, m: outbox.Message, chans: dict[str, Channel]) -
     return f"refused recipients: {', '.join(refused)}" if refused else ""
 
 
+@dataclass(frozen=True)
+class Delivery(Result):
+    """What happened to one message of the outbox in a send."""
+    key: str
+    kind: str
+    target: str
+    status: str  # sent | failed | uncertain
+    error: str | None
+
+
 def send_due(store: Store, settings: Settings, *, briefing_id: str | None = None,
-             resend_uncertain: bool = False) -> list[dict[str, Any]]:
+             resend_uncertain: bool = False) -> list[Delivery]:
     """Send every due channel post and press email (of one briefing, or all); return what happened."""
     import tenacity
 
     from publish.mail import MailError
     from publish.notify import NotifyError
 
-    results: list[dict[str, Any]] = []
+    results: list[Delivery] = []
     chans = {c.name: c for c in channels(settings)}
     attempts = max(1, PublishSettings.of(settings).retry_attempts)
     wait = PublishSettings.of(settings).retry_wait
@@ -760,8 +827,8 @@ def send_due(store: Store, settings: Settings, *, briefing_id: str | None = None
             continue
         att = _attempt(store, m.key)
         if att and att["finished_at"] is None and not resend_uncertain:
-            results.append({"key": m.key, "kind": m.kind, "target": m.target, "status": "uncertain",
-                            "error": "an earlier send was interrupted; it may have arrived"})
+            results.append(Delivery(m.key, m.kind, m.target, "uncertain",
+                                    "an earlier send was interrupted; it may have arrived"))
             continue
         with store.tx() as db:
             db.execute("INSERT INTO delivery_attempts (key, started_at) VALUES (?, ?) ON CONFLICT(key) DO UPDATE"
@@ -782,32 +849,41 @@ def send_due(store: Store, settings: Settings, *, briefing_id: str | None = None
             error, status = note or None, "sent"
         with store.tx() as db:
             db.execute("UPDATE delivery_attempts SET finished_at=? WHERE key=?", (now_iso(), m.key))
-        results.append({"key": m.key, "kind": m.kind, "target": m.target, "status": status, "error": error})
+        results.append(Delivery(m.key, m.kind, m.target, status, error))
     return results
 
 
 # ---------------------------------------------------------------------------------------- the whole step
 
 
+@dataclass(frozen=True)
+class TargetResult(Result):
+    """One publish target in a publish: its version now, and what went up."""
+    name: str
+    status: str  # ok | failed
+    error: str | None
+    url: str
+    version: int | None
+    uploaded: int | None = optional()
+    skipped: int | None = optional()
+
+
 @dataclass
-class Report:
+class Report(Result):
     briefing_id: str
     version: int
     manifest: str = ""
     link: str = ""
     key_generated: str | None = None
-    targets: list[dict[str, Any]] = field(default_factory=list)
-    messages: list[dict[str, Any]] = field(default_factory=list)
+    targets: list[TargetResult] = field(default_factory=list)
+    messages: list[Delivery] = field(default_factory=list)
     announced: bool = False
     held: str = ""  # why notifications were not sent yet
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
-
     @property
     def failures(self) -> list[str]:
-        out = [f"target {t['name']}: {t['error']}" for t in self.targets if t["status"] == "failed"]
-        out += [f"{m['kind']} {m['target']}: {m['error']}" for m in self.messages if m["status"] == "failed"]
+        out = [f"target {t.name}: {t.error}" for t in self.targets if t.status == "failed"]
+        out += [f"{m.kind} {m.target}: {m.error}" for m in self.messages if m.status == "failed"]
         return out
 
 
@@ -852,16 +928,14 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
             partial = getattr(exc.__cause__, "result", None)
             _set_publication(store, bid, t.name, status="failed", error=str(exc),
                              uploaded=len(partial.uploaded) if partial else 0)
-            report.targets.append({"name": t.name, "status": "failed", "error": str(exc), "url": url,
-                                   "version": prev["version"] if prev else None})
+            report.targets.append(TargetResult(t.name, "failed", str(exc), url, prev["version"] if prev else None))
             _stage(reporter, f"→ {t.name}", "failed", str(exc))
             continue
         kept = prev and prev["version"] == version and prev["status"] == "ok" and prev["published_at"]
         _set_publication(store, bid, t.name, status="ok", error=None, version=version, url=store.rel(url),
                          uploaded=len(res.uploaded), skipped=len(res.skipped),
                          published_at=prev["published_at"] if prev and kept else now_iso())
-        report.targets.append({"name": t.name, "status": "ok", "error": None, "url": url, "version": version,
-                               "uploaded": len(res.uploaded), "skipped": len(res.skipped)})
+        report.targets.append(TargetResult(t.name, "ok", None, url, version, len(res.uploaded), len(res.skipped)))
         _stage(reporter, f"→ {t.name}", "done", f"{len(res.uploaded)} sent, {len(res.skipped)} unchanged")
 
     fault_point("distribute:targets")
@@ -874,8 +948,8 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
     if all_ok:
         report.messages = send_due(store, settings, briefing_id=bid, resend_uncertain=resend_uncertain)
         for m in report.messages:
-            _stage(reporter, f"→ {m['target']}", "done" if m["status"] == "sent" else "failed",
-                   m["status"] if m["status"] == "sent" else f"{m['status']}: {m['error']}")
+            _stage(reporter, f"→ {m.target}", "done" if m.status == "sent" else "failed",
+                   m.status if m.status == "sent" else f"{m.status}: {m.error}")
     if raise_on_failure and report.failures:
         raise PublishError(f"briefing {bid} v{version} is on the local site, but: " + "; ".join(report.failures),
                            hint=f"fix it and run `briefing publish {bid}` again (nothing is sent twice); "
@@ -906,7 +980,49 @@ def _stage(reporter: Any, name: str, status: str, detail: str) -> None:
 # ------------------------------------------------------------------------------------------------ status
 
 
-def status(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TargetState(Result):
+    """A target as `briefing status` shows it: the version it holds, where, when, and any error."""
+    name: str
+    version: int | None
+    url: str | None
+    published_at: str | None
+    status: str  # ok | failed | running | never
+    error: str | None
+
+
+@dataclass(frozen=True)
+class MessageState(Result):
+    """A press message (channel post, email) of a briefing and its state."""
+    kind: str
+    name: str
+    version: int | None
+    url: str | None
+    status: str  # pending | sent | failed | uncertain | embargoed
+    sent_at: str | None
+    not_before: str | None
+    attempts: int
+    error: str | None
+
+
+@dataclass(frozen=True)
+class EmbargoHold(Result):
+    """A release held by its embargo: until when, which version, whether the lift is due, what it holds."""
+    until: str
+    version: int | None
+    due: bool
+    holds: list[str]
+
+
+@dataclass(frozen=True)
+class DistributionStatus(Result):
+    targets: list[TargetState]
+    messages: list[MessageState]
+    embargo: EmbargoHold | None = None  # the release is held until its embargo is lifted
+    embargo_lifted_at: str | None = None
+
+
+def status(store: Store, settings: Settings, bid: str) -> DistributionStatus:
     """Per target and per channel: the published version, the URL, when, and any error."""
     rows = {r["target"]: dict(r) for r in store.query("SELECT * FROM publications WHERE briefing_id=?", (bid,))}
     for r in rows.values():  # a local path is stored relative to the home when inside it: shown in this home
@@ -916,7 +1032,7 @@ def status(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
         configured = [t.name for t in targets(settings)]
     except ConfigError:
         configured = []
-    out_targets = []
+    out_targets: list[TargetState] = []
     from publish.site import published_metadata
 
     live = published_metadata(settings.site_dir, bid)  # the site itself: switched in whole, signed
@@ -927,10 +1043,10 @@ def status(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
                              "published_at": live.get("published_at")}
     for name in [SITE_TARGET, *configured, *[n for n in rows if n not in configured and n != SITE_TARGET]]:
         row = rows.get(name)
-        out_targets.append({"name": name, "version": row["version"] if row else None,
-                            "url": row["url"] if row else None, "published_at": row["published_at"] if row else None,
-                            "status": row["status"] if row else "never", "error": row["error"] if row else None})
-    messages = []
+        out_targets.append(TargetState(name, row["version"] if row else None, row["url"] if row else None,
+                                       row["published_at"] if row else None, row["status"] if row else "never",
+                                       row["error"] if row else None))
+    messages: list[MessageState] = []
     for m in outbox.messages(store, briefing_id=bid):
         if m.kind not in ("channel", "email"):
             continue
@@ -940,13 +1056,11 @@ def status(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
             state = "uncertain"
         elif m.status == "pending" and m.not_before and m.not_before > embargo.clock_iso():
             state = "embargoed"
-        messages.append({"kind": m.kind, "name": m.target, "version": m.payload.get("version"),
-                         "url": m.payload.get("link"), "status": state, "sent_at": m.sent_at,
-                         "not_before": m.not_before, "attempts": m.attempts, "error": m.last_error})
+        messages.append(MessageState(m.kind, m.target, m.payload.get("version"), m.payload.get("link"), state,
+                                     m.sent_at, m.not_before, m.attempts, m.last_error))
     e = embargo.embargo_of(store, bid)
     held = None
     if e and not e.get("lifted_at"):
-        held = {"until": e["until"], "version": e.get("version"), "due": embargo.held(store, bid) is None,
-                "holds": ["page", "feeds", "index", "search", "targets", "channels"]}
-    return {"targets": out_targets, "messages": messages, "embargo": held,
-            "embargo_lifted_at": (e or {}).get("lifted_at")}
+        held = EmbargoHold(e["until"], e.get("version"), embargo.held(store, bid) is None,
+                           ["page", "feeds", "index", "search", "targets", "channels"])
+    return DistributionStatus(out_targets, messages, held, (e or {}).get("lifted_at"))

@@ -21,7 +21,7 @@ import json
 import os
 import secrets
 import shutil
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from briefing.core.config import Settings
 from briefing.core.errors import ConfigError, InputError
 from briefing.core.faults import fault_point
 from briefing.core.fsutil import atomic_write_text
+from briefing.core.results import ABSENT, Absent, Result, optional
 from briefing.core.store import Artifact, Store, now_iso
 from publish.files import sha256_file
 from briefing.core import text as txt
@@ -158,9 +159,19 @@ def apply_cues(t: Any, cues: list[tuple[float, float, str]]) -> tuple[Any, int]:
     return replace(t, segments=tuple(out)), changed
 
 
+@dataclass(frozen=True)
+class Correction(Result):
+    """What a correction changed: segments changed, whether one is pending now, and where it is."""
+    id: str
+    changed: int
+    pending: bool
+    dir: str | None = optional()
+    rev: str | None | Absent = ABSENT  # the review desk's revision of the draft it came from (None: not the desk)
+
+
 @locks.locked
 def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = None, text: str | None = None,
-            source: str = "editor") -> dict[str, Any]:
+            source: str = "editor") -> Correction:
     """Keep a corrected transcript as the briefing's pending correction; returns what changed."""
 
     t = current_transcript(store, settings, bid)
@@ -185,12 +196,12 @@ def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = N
     check_cues(cues, t.duration)
     fixed, changed = apply_cues(t, cues)
     if changed == 0:
-        return {"id": bid, "changed": 0, "pending": bool(store.briefing(bid).meta.get("pending_correction"))}
+        return Correction(bid, 0, bool(store.briefing(bid).meta.get("pending_correction")))
     return keep_pending(store, settings, bid, fixed, changed=changed, source=source)
 
 
 def keep_pending(store: Store, settings: Settings, bid: str, fixed: Any, *, changed: int,
-                 source: str, rev: str | None = None) -> dict[str, Any]:
+                 source: str, rev: str | None = None) -> Correction:
     """Keep ``fixed`` (a whole corrected Transcript) as the briefing's pending correction (the caller holds
     the briefing's lock): what ``correct`` does with an edited text, and the review desk with a draft."""
     from transcribe import formats
@@ -203,7 +214,7 @@ def keep_pending(store: Store, settings: Settings, bid: str, fixed: Any, *, chan
     rev = rev or secrets.token_hex(8)  # which pending correction this is (two may share a created_at second)
     store.update_meta(bid, pending_correction={"created_at": now_iso(), "source": source, "changed": changed,
                                                "dir": str(out), "rev": rev})
-    return {"id": bid, "changed": changed, "pending": True, "dir": str(out), "rev": rev}
+    return Correction(bid, changed, True, str(out), rev)
 
 
 @locks.locked

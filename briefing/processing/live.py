@@ -46,6 +46,7 @@ from briefing.core.config import Setting, Settings
 from briefing.core.errors import translated
 from briefing.core.locks import FileLock
 from briefing.core.fsutil import atomic_write_text, sha256_text
+from briefing.core.results import ABSENT, Absent, Result
 from briefing.core.store import Store, now_iso
 from briefing.processing import media, speech
 
@@ -331,15 +332,48 @@ def finish(store: Store, settings: Settings, bid: str, *, language: str | None =
     return f.step(final=True, timeout=LiveSettings.of(settings).wait if timeout is None else timeout)
 
 
-def status(store: Store, settings: Settings, bid: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class LiveStatus(Result):
+    """How far the live transcript of a capture has got; :meth:`none` for a briefing without one."""
+    briefing: str
+    status: str  # none (no live transcript) | running | complete ...
+    seconds: float | Absent = ABSENT  # of audio captured
+    chunks: int | Absent = ABSENT
+    transcribed_to: float | Absent = ABSENT  # seconds
+    segments: int | Absent = ABSENT
+    info: dict[str, Any] | Absent = ABSENT  # what the run recorded: device, compute_type, model ...
+    page: str | None | Absent = ABSENT  # the live page, when live.page is on
+
+    @classmethod
+    def none(cls, bid: str) -> LiveStatus:
+        return cls(bid, "none")
+
+    @property
+    def device(self) -> str | None:
+        return self.info.get("device") if isinstance(self.info, dict) else None
+
+    @property
+    def compute_type(self) -> str | None:
+        return self.info.get("compute_type") if isinstance(self.info, dict) else None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = super().to_dict()
+        info = d.pop("info", {})
+        if "page" in d:  # the run's info between the counts and the page, as `live status --json` has it
+            page = d.pop("page")
+            return {**d, **info, "page": page}
+        return {**d, **info}
+
+
+def status(store: Store, settings: Settings, bid: str) -> LiveStatus | None:
     row = run_row(store, bid)
     if row is None:
         return None
     chunks = _chunks(store, bid)
-    return {"briefing": bid, "status": row["status"], "seconds": round(row["samples"] / SR, 1),
-            "chunks": len(chunks), "transcribed_to": round(chunks[-1].end_s, 1) if chunks else 0.0,
-            "segments": sum(len(c.segments) for c in chunks), **row["info"],
-            "page": str(Path(settings.site_dir) / "live" / bid / "index.html") if LiveSettings.of(settings).page else None}
+    return LiveStatus(bid, row["status"], round(row["samples"] / SR, 1), len(chunks),
+                      round(chunks[-1].end_s, 1) if chunks else 0.0, sum(len(c.segments) for c in chunks),
+                      dict(row["info"]),
+                      str(Path(settings.site_dir) / "live" / bid / "index.html") if LiveSettings.of(settings).page else None)
 
 
 # -- adoption by the transcribe stage -------------------------------------------------------------------

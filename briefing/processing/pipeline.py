@@ -27,6 +27,7 @@ from briefing.core.errors import BriefingError, ConfigError, InputError, StageFa
 from briefing.core.faults import checkpoint, fault_point
 from briefing.core.fsutil import atomic_copy, atomic_write_text, sha256_text
 from briefing.core.ids import briefing_id
+from briefing.core.results import ABSENT, Absent, Result, optional
 from briefing.core.store import Artifact, Briefing, Store, now_iso
 from briefing.press import distribute, embargo
 from briefing.processing import corrections, live, media, review, speech
@@ -82,13 +83,13 @@ class ProcessResult:
     skipped: list[str] = field(default_factory=list)
     page: Path | None = None
     seconds: float = 0.0
-    distribution: dict[str, Any] | None = None  # targets, channels, email (briefing.press.distribute.Report)
+    distribution: distribute.Report | HeldRelease | None = None  # targets, channels, email; or the hold
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.briefing.id, "title": self.briefing.title, "date": self.briefing.date,
                 "language": self.briefing.language, "ran": self.ran, "skipped": self.skipped,
                 "page": str(self.page) if self.page else None, "seconds": round(self.seconds, 2),
-                "distribution": self.distribution}
+                "distribution": self.distribution.to_dict() if self.distribution else None}
 
 
 def _key(parts: dict[str, Any]) -> str:
@@ -640,23 +641,23 @@ def _process(store: Store, settings: Settings, path: Path, *, title: str | None,
                 video.cancel()
             raise
     runner.redact()
+    dist: distribute.Report | HeldRelease
     if embargo.held(store, b.id):
-        page, dist_dict = hold_release(store, settings, b.id, note=replaced, reporter=reporter)
+        page, dist = hold_release(store, settings, b.id, note=replaced, reporter=reporter)
     else:
         page = runner.publish(note=replaced)
-        dist_dict = distribute.after_publish(store, settings, b.id, reporter=reporter).to_dict()
+        dist = distribute.after_publish(store, settings, b.id, reporter=reporter)
     # The English machine translation of a non-English briefing costs about one more transcription, so
     # it comes after the press has the page; the page is then published again with the second track.
     runner.translate()
     if "translate" in runner.ran and "translation_json" in store.artifacts(b.id):
         runner.redact()
         if embargo.held(store, b.id):  # still held: the private copy gets the track (no second email)
-            page, dist_dict = hold_release(store, settings, b.id, reporter=reporter)
+            page, dist = hold_release(store, settings, b.id, reporter=reporter)
         else:
             page = runner.publish()
-            dist_dict = distribute.after_publish(store, settings, b.id, reporter=reporter).to_dict()
-    return ProcessResult(store.briefing(b.id), runner.ran, runner.skipped, page, time.perf_counter() - t0,
-                         dist_dict)
+            dist = distribute.after_publish(store, settings, b.id, reporter=reporter)
+    return ProcessResult(store.briefing(b.id), runner.ran, runner.skipped, page, time.perf_counter() - t0, dist)
 
 
 def runner_for(store: Store, settings: Settings, bid: str, *, force: bool = False,
@@ -706,11 +707,41 @@ def publish_one(store: Store, settings: Settings, bid: str, *, force: bool = Fal
     page = r.publish(note=note)
     dist = distribute.after_publish(store, settings, bid, notify=notify, embargo=send_at,
                                     resend_uncertain=resend_uncertain, reporter=reporter)
-    return ProcessResult(store.briefing(bid), r.ran, r.skipped, page, distribution=dist.to_dict())
+    return ProcessResult(store.briefing(bid), r.ran, r.skipped, page, distribution=dist)
+
+
+@dataclass
+class HeldRelease(Result):
+    """A publish held by its embargo: the version built in the private area, until when, the press email
+    sent now (marked embargoed); nothing went to the site or a target."""
+    briefing_id: str
+    version: int
+    held_until: str
+    link: str
+    messages: list[distribute.Delivery]
+    held: str  # why nothing was announced
+    targets: list[distribute.TargetResult] = field(default_factory=list)
+    announced: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"briefing_id": self.briefing_id, "version": self.version, "held_until": self.held_until,
+                "link": self.link, "targets": [t.to_dict() for t in self.targets],
+                "messages": [m.to_dict() for m in self.messages], "announced": self.announced, "held": self.held}
+
+
+@dataclass(frozen=True)
+class Lift(Result):
+    """An embargo the clock lifted (published now, once), or whose lift failed (tried again next time)."""
+    briefing_id: str
+    status: str  # lifted | failed
+    until: str
+    error: str | None
+    version: int | None | Absent = ABSENT
+    link: str | None | Absent = ABSENT
 
 
 def hold_release(store: Store, settings: Settings, bid: str, *, note: str | None = None,
-                 notify: bool | None = None, reporter: Reporter | None = None) -> tuple[Path, dict[str, Any]]:
+                 notify: bool | None = None, reporter: Reporter | None = None) -> tuple[Path, HeldRelease]:
     """The embargo's hold: build and sign the new version in the briefing's private area of the home
     (never the site: the page, feeds, index, search page and targets do not change), send the press
     email now, marked EMBARGOED UNTIL <time, zone>, once, and record the hold. Returns the private page
@@ -733,45 +764,90 @@ def hold_release(store: Store, settings: Settings, bid: str, *, note: str | None
     key = distribute.record_embargoed_email(store, settings, bid, meta, private, embargo.label(until),
                                             area / "email")
     messages = distribute.send_due(store, settings, briefing_id=bid) if key else []
-    sent = [m for m in messages if m["status"] == "sent"]
+    sent = [m for m in messages if m.status == "sent"]
     if reporter is not None:
         reporter.stage("embargo", "done", f"held until {e['until']} (page, feeds, index, search, targets); "
                        + ("press email sent, marked embargoed" if sent else "press email sent before" if key
                           else "no press email configured"))
-    failed = [m for m in messages if m["status"] == "failed"]
+    failed = [m for m in messages if m.status == "failed"]
     link = distribute.public_link(settings, bid)
-    out = {"briefing_id": bid, "version": version, "held_until": e["until"], "link": link, "targets": [],
-           "messages": messages, "announced": False, "held": f"embargoed until {e['until']}"}
+    out = HeldRelease(bid, version, e["until"], link, messages, f"embargoed until {e['until']}")
     if failed:
         raise errors.PublishError(f"briefing {bid} is held until {e['until']}, but the press email failed: "
-                                  f"{failed[0]['error']}", hint="fix it and run `briefing outbox send` (the "
+                                  f"{failed[0].error}", hint="fix it and run `briefing outbox send` (the "
                                   "email is sent once)")
     return page, out
 
 
-def lift_embargoes(store: Store, settings: Settings, *, reporter: Reporter | None = None) -> list[dict[str, Any]]:
+def lift_embargoes(store: Store, settings: Settings, *, reporter: Reporter | None = None) -> list[Lift]:
     """Publish, once, every held briefing whose time has come (the clock: :func:`embargo.now`): site,
     search, targets, then the channels; the press email, sent when it was held, is not sent again. A
     lift that fails is retried by the next call."""
-    out = []
+    out: list[Lift] = []
     for bid, e in embargo.due(store):
         try:
             result = publish_one(store, settings, bid, notify=e.get("notify"), note=e.get("note"),
                                  reporter=reporter)
         except BriefingError as exc:  # the next tick tries again; nothing is sent twice
-            out.append({"briefing_id": bid, "status": "failed", "until": e["until"], "error": str(exc)})
+            out.append(Lift(bid, "failed", e["until"], str(exc)))
             continue
         embargo.mark(store, bid, lifted_at=embargo.iso(embargo.now()))
         import shutil
 
         shutil.rmtree(embargo.held_dir(settings, bid) / "site", ignore_errors=True)
-        d = result.distribution or {}
-        out.append({"briefing_id": bid, "status": "lifted", "until": e["until"], "error": None,
-                    "version": d.get("version"), "link": d.get("link")})
+        d = result.distribution
+        out.append(Lift(bid, "lifted", e["until"], None, d.version if d else None, d.link if d else None))
     return out
 
 
-def status(store: Store, bid: str | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class StageStatus(Result):
+    """One stage of a briefing: its state, error, when it finished, its run's info and its artifacts."""
+    stage: str
+    status: str  # pending | running | done | failed | interrupted ...
+    error: str | None
+    finished_at: str | None
+    info: dict[str, Any]  # what the stage recorded (e.g. the transcription's device)
+    artifacts: dict[str, str]  # role -> path
+
+    @property
+    def device(self) -> str | None:
+        """The hardware that ran the stage (the transcription's), when it says so."""
+        return self.info.get("device") or None
+
+    @property
+    def compute_type(self) -> str:
+        return str(self.info.get("compute_type") or "")
+
+    @property
+    def live(self) -> bool:
+        return bool(self.info.get("live"))
+
+    @property
+    def engine(self) -> str:
+        """The recognition engine that made the transcript (the transcription's), e.g. "viet-asr 0.1.0.dev11 …"."""
+        return str(self.info.get("engine") or "")
+
+    @property
+    def model(self) -> str:
+        """The model that made the transcript (the transcription's), e.g. "base", "viet-asr 0.1.0.dev11"."""
+        return str(self.info.get("model") or "")
+
+
+@dataclass(frozen=True)
+class BriefingStatus(Result):
+    """A briefing and the state of each stage (``briefing status``); ``distribution`` where asked for."""
+    id: str
+    title: str
+    date: str
+    language: str
+    speakers: list[str]
+    stages: list[StageStatus]
+    distribution: distribute.DistributionStatus | None = optional()
+
+
+def status(store: Store, bid: str | None = None, *, settings: Settings | None = None) -> list[BriefingStatus]:
+    """The briefings (or one) with their stages; with ``settings``, where each is distributed too."""
     briefings = [store.briefing(bid)] if bid else store.briefings()
     out = []
     for b in briefings:
@@ -783,14 +859,11 @@ def status(store: Store, bid: str | None = None) -> list[dict[str, Any]]:
             state = "pending" if run is None else run.status
             if run is not None and run.status == "running":
                 state = "interrupted"
-            stages.append({
-                "stage": name, "status": state, "error": run.error if run else None,
-                "finished_at": run.finished_at if run else None,
-                "info": run.info if run else {},
-                "artifacts": {a.role: a.path for a in arts.values() if a.stage == name},
-            })
-        out.append({"id": b.id, "title": b.title, "date": b.date, "language": b.language,
-                    "speakers": list(b.speakers), "stages": stages})
+            stages.append(StageStatus(name, state, run.error if run else None, run.finished_at if run else None,
+                                      run.info if run else {},
+                                      {a.role: a.path for a in arts.values() if a.stage == name}))
+        out.append(BriefingStatus(b.id, b.title, b.date, b.language, list(b.speakers), stages,
+                                  distribute.status(store, settings, b.id) if settings is not None else None))
     return out
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from briefing.core import config, text
 from briefing.core.config import Setting, Settings
 from briefing.core.errors import InputError
+from briefing.core.results import Result
 from briefing.core.store import Store, now_iso
 from briefing.processing import corrections
 
@@ -36,13 +37,50 @@ class ReviewSettings(config.Area, area="quality"):
 
 
 @dataclass(frozen=True)
-class Turn:
+class Turn(Result):
+    """A speaker's turn: who spoke from ``start`` to ``end`` (seconds)."""
     start: float
     end: float
     name: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "name": self.name}
+
+@dataclass(frozen=True)
+class LowWord(Result):
+    text: str
+    start: float
+    probability: float
+
+
+@dataclass(frozen=True)
+class ReviewItem(Result):
+    """A segment worth a look: its time, text, confidence, flags, speaker and least certain words."""
+    segment_id: int
+    start: float
+    end: float
+    time: str
+    text: str
+    confidence: float
+    flags: list[str]
+    speaker: str | None
+    low_words: list[LowWord]
+
+
+@dataclass(frozen=True)
+class Review(Result):
+    """What to check in a transcript (``briefing review``), with the guards', glossary's and redaction's
+    records of the stages (as they stored them) and the speakers' turns."""
+    id: str
+    language: str
+    segments: int
+    to_review: int
+    confidence: float
+    threshold: float
+    items: list[ReviewItem]
+    guards: list[dict[str, Any]]
+    glossary: list[dict[str, Any]]
+    redactions: list[dict[str, Any]]
+    speakers: list[Turn]
+    roster: list[str]
 
 
 # -- speakers --------------------------------------------------------------------------------------------
@@ -157,7 +195,7 @@ def quality_info(store: Any, bid: str) -> dict[str, Any]:
 
 
 # -- the review list -------------------------------------------------------------------------------------
-def review(store: Store, settings: Settings, bid: str, *, show_all: bool = False) -> dict[str, Any]:
+def review(store: Store, settings: Settings, bid: str, *, show_all: bool = False) -> Review:
     """What a press officer should check: one item per segment worth a look (or every one with show_all)."""
     from transcribe.guards import low_confidence_words, needs_review
 
@@ -169,21 +207,13 @@ def review(store: Store, settings: Settings, bid: str, *, show_all: bool = False
         if not show_all and not needs_review(s, threshold):
             continue
         low = low_confidence_words(s, threshold)
-        items.append({
-            "segment_id": s.id, "start": s.start, "end": s.end, "time": _clock(s.start),
-            "text": s.text.strip(), "confidence": round(s.confidence, 3), "flags": list(s.flags),
-            "speaker": s.speaker,
-            "low_words": [{"text": w.text.strip(), "start": w.start, "probability": round(w.probability, 3)}
-                          for w in low],
-        })
+        items.append(ReviewItem(s.id, s.start, s.end, _clock(s.start), s.text.strip(), round(s.confidence, 3),
+                                list(s.flags), s.speaker,
+                                [LowWord(w.text.strip(), w.start, round(w.probability, 3)) for w in low]))
     info = quality_info(store, bid)
-    return {
-        "id": bid, "language": t.language, "segments": len(t.segments), "to_review": len(items),
-        "confidence": round(t.confidence, 3), "threshold": threshold, "items": items,
-        "guards": info.get("guards", []), "glossary": info.get("glossary", []),
-        "redactions": info.get("redactions", []), "speakers": [x.to_dict() for x in turns(store, bid)],
-        "roster": roster(store, bid),
-    }
+    return Review(bid, t.language, len(t.segments), len(items), round(t.confidence, 3), threshold, items,
+                  info.get("guards", []), info.get("glossary", []), info.get("redactions", []),
+                  list(turns(store, bid)), roster(store, bid))
 
 
 def _clock(seconds: float) -> str:
@@ -191,26 +221,25 @@ def _clock(seconds: float) -> str:
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def render(data: dict[str, Any]) -> str:
+def render(data: Review) -> str:
     """The review list as text for the terminal."""
-    lines = [f"{data['id']}: {data['to_review']} of {data['segments']} segments to review "
-             f"(confidence {data['confidence']:.0%}, threshold {data['threshold']:.0%})"]
-    for it in data["items"]:
-        who = f" {it['speaker']}:" if it.get("speaker") else ""
-        flags = f" [{', '.join(it['flags'])}]" if it["flags"] else ""
-        lines.append(f"  {it['time']}  {it['confidence']:4.0%}{flags}{who} {it['text']}")
-        if it["low_words"]:
-            lines.append("            unsure: " + ", ".join(f"{w['text']} ({w['probability']:.0%})"
-                                                          for w in it["low_words"][:8]))
-    for g in data["guards"]:
+    lines = [f"{data.id}: {data.to_review} of {data.segments} segments to review "
+             f"(confidence {data.confidence:.0%}, threshold {data.threshold:.0%})"]
+    for it in data.items:
+        who = f" {it.speaker}:" if it.speaker else ""
+        flags = f" [{', '.join(it.flags)}]" if it.flags else ""
+        lines.append(f"  {it.time}  {it.confidence:4.0%}{flags}{who} {it.text}")
+        if it.low_words:
+            lines.append("            unsure: " + ", ".join(f"{w.text} ({w.probability:.0%})"
+                                                          for w in it.low_words[:8]))
+    for g in data.guards:
         lines.append(f"  {_clock(g['start'])}  guard: {g['kind']} {g['action']}: {g['text'][:80]}")
-    for f in data["glossary"]:
+    for f in data.glossary:
         lines.append(f"  {_clock(f['start'])}  glossary: {f['heard']!r} → {f['term']!r}")
-    for r in data["redactions"]:
+    for r in data.redactions:
         lines.append(f"  {_clock(r['start'])}  redacted {r['kind']} ({r['start']:.1f}–{r['end']:.1f} s)")
-    if data["speakers"]:
-        lines.append("speakers: " + "; ".join(f"{_clock(x['start'])}–{_clock(x['end'])} {x['name']}"
-                                            for x in data["speakers"]))
-    if data["roster"]:
-        lines.append("roster: " + ", ".join(data["roster"]))
+    if data.speakers:
+        lines.append("speakers: " + "; ".join(f"{_clock(x.start)}–{_clock(x.end)} {x.name}" for x in data.speakers))
+    if data.roster:
+        lines.append("roster: " + ", ".join(data.roster))
     return "\n".join(lines)

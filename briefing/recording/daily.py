@@ -17,7 +17,7 @@ serve``) from the schedule: ``open`` records that the room may now be created.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date as date_cls
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
@@ -26,6 +26,7 @@ from briefing.core import config
 from briefing.recording import queue, record, worker
 from briefing.core import workspace
 from briefing.core.locks import FileLock
+from briefing.core.results import ABSENT, Absent, Result, plain
 from briefing.core.config import Setting, Settings
 from briefing.core.errors import BriefingError, ConfigError
 from briefing.core.store import Store, now_iso
@@ -56,11 +57,35 @@ class DailySettings(config.Area, area="daily"):
 class Recorder(Protocol):
     method: str
 
-    def start(self, occ: Any) -> dict[str, Any]: ...
+    def start(self, occ: Any) -> Result | dict[str, Any]: ...
 
     def running(self, occ: Any) -> bool: ...
 
-    def stop(self, occ: Any) -> dict[str, Any]: ...
+    def stop(self, occ: Any) -> Result | dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class CaptureStarted(Result):
+    pid: int
+
+
+@dataclass(frozen=True)
+class BriefingStep(Result):
+    """One of the day's briefings after a daily step: its state and what the step did."""
+    id: str
+    room: str
+    start: str
+    end: str
+    state: str
+    did: str
+
+
+@dataclass(frozen=True)
+class DailyRun(Result):
+    now: str
+    busy: bool  # another daily run holds the lock
+    briefings: list[BriefingStep]
+    embargoes: list[pipeline.Lift] | Absent = ABSENT  # the embargoes lifted by the step (not when busy)
 
 
 @dataclass
@@ -69,7 +94,7 @@ class JibriRecorder:
     settings: Settings
     method: str = "jibri"
 
-    def start(self, occ: Any) -> dict[str, Any]:
+    def start(self, occ: Any) -> Result:
         return record.record_start(self.store, self.settings, occ.id, room=occ.room)
 
     def running(self, occ: Any) -> bool:
@@ -79,7 +104,7 @@ class JibriRecorder:
         finally:
             client.close()
 
-    def stop(self, occ: Any) -> dict[str, Any]:
+    def stop(self, occ: Any) -> Result:
         return record.record_stop(self.store, self.settings, occ.id, method="jibri")
 
 
@@ -89,14 +114,13 @@ class CaptureRecorder:
     settings: Settings
     method: str = "capture"
 
-    def start(self, occ: Any) -> dict[str, Any]:
-        pid = record.spawn_capture(self.settings, occ.id)
-        return {"pid": pid}
+    def start(self, occ: Any) -> Result:
+        return CaptureStarted(record.spawn_capture(self.settings, occ.id))
 
     def running(self, occ: Any) -> bool:
         return record.capture_running(self.settings, occ.id) is not None
 
-    def stop(self, occ: Any) -> dict[str, Any]:
+    def stop(self, occ: Any) -> Result:
         return record.capture_stop(self.store, self.settings, occ.id)
 
 
@@ -118,7 +142,7 @@ def default_room_size(settings: Settings) -> Callable[[Any], int | None]:
             return None
         try:
 
-            return int(jitsi.room_status(jitsi.load(settings, need_signing=False), occ.room)["participants"])
+            return int(jitsi.room_status(jitsi.load(settings, need_signing=False), occ.room).participants)
         except (BriefingError, ImportError, KeyError, TypeError, ValueError):
             return None
 
@@ -170,13 +194,13 @@ def todays_occurrences(store: Store, *, day: str | None, now: datetime) -> list[
 
 def run(store: Store, settings: Settings, *, day: str | None = None, now: datetime | None = None,
         recorder: Recorder | None = None, room_size: Callable[[Any], int | None] | None = None,
-        process: Callable[..., Any] | None = None, reporter: Any = None) -> dict[str, Any]:
+        process: Callable[..., Any] | None = None, reporter: Any = None) -> DailyRun:
     """One step for each of the day's briefings. ``now``, ``recorder``, ``room_size`` and ``process``
     are injectable (tests run a simulated day)."""
     now = now or datetime.now(UTC)
     lock = FileLock(workspace.home_lock(settings, "daily"))
     if not lock.try_acquire():
-        return {"now": now.isoformat(), "busy": True, "briefings": []}
+        return DailyRun(now.isoformat(), True, [])
     occs: dict[str, Any] = {}
     try:
         rec = recorder if recorder is not None else default_recorder(store, settings)
@@ -188,24 +212,24 @@ def run(store: Store, settings: Settings, *, day: str | None = None, now: dateti
                 state, did = _step(store, settings, occ, now, rec, size)
             except BriefingError as exc:
                 state, did = _state(store, occ.id)[0] or "waiting", f"error: {exc}"
-            out.append({"id": occ.id, "room": occ.room, "start": occ.local_start.isoformat(),
-                        "end": occ.local_end.isoformat(), "state": state, "did": did})
+            out.append(BriefingStep(occ.id, occ.room, occ.local_start.isoformat(), occ.local_end.isoformat(),
+                                    state, did))
     finally:
         lock.release()
     # The processing runs outside the daily lock, in the queue worker (one at a time); with
     # schedule.embargo its release is held until then (the press email goes at once, marked).
-    for item in out:
-        if item["state"] == "stopped":
-            occ = occs[item["id"]]
+    for i, item in enumerate(out):
+        if item.state == "stopped":
+            occ = occs[item.id]
             until = embargo.schedule_embargo(settings, day=occ.local_start.date().isoformat(), end=occ.local_end,
                                              zone=occ.series.tz)
-            if until is not None and until > embargo.now() and embargo.embargo_of(store, item["id"]) is None:
-                embargo.request(store, item["id"], until)
-            item["state"], item["did"] = _process(store, settings, item["id"], now, process, reporter,
-                                                  item["did"])
+            if until is not None and until > embargo.now() and embargo.embargo_of(store, item.id) is None:
+                embargo.request(store, item.id, until)
+            state, did = _process(store, settings, item.id, now, process, reporter, item.did)
+            out[i] = replace(item, state=state, did=did)
     # Embargoes whose time has come: published and announced now, once.
     lifted = pipeline.lift_embargoes(store, settings, reporter=reporter)
-    return {"now": now.isoformat(), "busy": False, "briefings": out, "embargoes": lifted}
+    return DailyRun(now.isoformat(), False, out, lifted)
 
 
 def _step(store: Store, settings: Settings, occ: Any, now: datetime, rec: Recorder | None,
@@ -248,7 +272,7 @@ def _step(store: Store, settings: Settings, occ: Any, now: datetime, rec: Record
                 _cas(store, bid, "starting", "failed", {**info, "error": "never started"})
                 return "failed", "the recording never started"
             result = rec.start(occ)
-            info = {**info, "start": result}
+            info = {**info, "start": plain(result)}
         _cas(store, bid, "starting", "recording", {**info, "recording_since": now.isoformat()})
         return "recording", "recording started"
 
@@ -279,7 +303,7 @@ def _step(store: Store, settings: Settings, occ: Any, now: datetime, rec: Record
     if state == "stopping":
         assert rec is not None
         result = rec.stop(occ)
-        _cas(store, bid, "stopping", "stopped", {**info, "stop": result, "stopped_at": now.isoformat()})
+        _cas(store, bid, "stopping", "stopped", {**info, "stop": plain(result), "stopped_at": now.isoformat()})
         return "stopped", f"recording stopped ({info.get('stop_reason', '')})"
 
     return state or "waiting", ""
@@ -290,17 +314,17 @@ def _process(store: Store, settings: Settings, bid: str, now: datetime, process:
     state, info = _state(store, bid)
     if state != "stopped":
         return state or "stopped", did
-    pending = [j for j in queue.jobs(store, bid=bid) if j["status"] in ("queued", "running")]
-    done = [j for j in queue.jobs(store, bid=bid) if j["status"] == "done"]
+    pending = [j for j in queue.jobs(store, bid=bid) if j.status in ("queued", "running")]
+    done = [j for j in queue.jobs(store, bid=bid) if j.status == "done"]
     if pending:
         result = worker.work(store, settings, bid=bid, process=process, reporter=reporter)
         if result.busy:
             return "stopped", (did + "; " if did else "") + "the worker is busy; processing continues there"
         if result.failed:
-            return "stopped", (did + "; " if did else "") + f"processing failed: {result.failed[0]['error']}"
-        done = [j for j in queue.jobs(store, bid=bid) if j["status"] == "done"]
+            return "stopped", (did + "; " if did else "") + f"processing failed: {result.failed[0].error}"
+        done = [j for j in queue.jobs(store, bid=bid) if j.status == "done"]
     if done:
-        page = done[-1]["result"].get("page")
+        page = done[-1].result.get("page")
         _cas(store, bid, "stopped", "done", {**info, "processed_at": now.isoformat(), "page": page})
         return "done", (did + "; " if did else "") + f"processed and published: {page}"
     stopped_at = info.get("stopped_at")

@@ -12,11 +12,13 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from briefing.core.config import Settings
 from briefing.core.errors import ConfigError
+from briefing.core.results import Result
 from briefing.core.store import Store, now_iso
 
 # Paths of files in the home are stored relative to it (as the store keeps artifacts, migration 41 for
@@ -55,7 +57,22 @@ def row(store: Store, r: Any) -> dict[str, Any]:
 
 
 # -- the queue -------------------------------------------------------------------------------------------
-def enqueue(store: Store, bid: str, path: Path | str, *, key: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Job(Result):
+    """A queued recording (a row of ``recording_jobs``), paths absolute in this home."""
+    id: int
+    briefing_id: str
+    key: str
+    path: str  # media file or Jibri session directory
+    status: str  # queued | running | done | failed
+    attempts: int
+    error: str | None
+    result: dict[str, Any]  # what the worker made of it: recording, ran, page
+    created_at: str
+    updated_at: str
+
+
+def enqueue(store: Store, bid: str, path: Path | str, *, key: str | None = None) -> Job:
     """Queue a recording (file or Jibri session directory) for processing; the same key is queued once."""
     path = store.rel(Path(path).resolve())  # relative to the home when inside it
     key = key or f"{bid}:{path}"
@@ -63,10 +80,10 @@ def enqueue(store: Store, bid: str, path: Path | str, *, key: str | None = None)
     with store.tx() as db:
         db.execute("""INSERT INTO recording_jobs (briefing_id, key, path, status, created_at, updated_at)
                       VALUES (?, ?, ?, 'queued', ?, ?) ON CONFLICT(key) DO NOTHING""", (bid, key, path, ts, ts))
-    return row(store, store.query("SELECT * FROM recording_jobs WHERE key = ?", (key,))[0])
+    return Job.from_row(row(store, store.query("SELECT * FROM recording_jobs WHERE key = ?", (key,))[0]))
 
 
-def jobs(store: Store, *, bid: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+def jobs(store: Store, *, bid: str | None = None, status: str | None = None) -> list[Job]:
     sql, params = "SELECT * FROM recording_jobs WHERE 1=1", []
     if bid:
         sql += " AND briefing_id = ?"
@@ -74,7 +91,7 @@ def jobs(store: Store, *, bid: str | None = None, status: str | None = None) -> 
     if status:
         sql += " AND status = ?"
         params.append(status)
-    return [row(store, r) for r in store.query(sql + " ORDER BY id", tuple(params))]
+    return [Job.from_row(row(store, r)) for r in store.query(sql + " ORDER BY id", tuple(params))]
 
 
 def set_job(store: Store, jid: int, **cols: Any) -> None:

@@ -16,7 +16,7 @@ import re
 import signal
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date as date_cls
 from pathlib import Path
 from typing import Any, Callable
@@ -26,6 +26,7 @@ from briefing.core import config, workspace
 from briefing.core.config import BriefingSettings, Setting, Settings
 from briefing.core.errors import BriefingError, ConfigError, InputError, JitsiError, NotFoundError, translated
 from briefing.core.ids import briefing_id as make_briefing_id
+from briefing.core.results import ABSENT, Absent, Result, optional
 from briefing.core.store import Briefing, Store, now_iso
 from briefing.meeting import schedule
 from briefing.processing import live
@@ -102,8 +103,106 @@ def ensure_briefing(store: Store, settings: Settings, bid: str) -> Briefing:
 
 
 
-def recordings(store: Store, bid: str) -> list[dict[str, Any]]:
-    return [work_queue.row(store, r) for r in
+@dataclass(frozen=True)
+class Recording(Result):
+    """A recording of a briefing (a row of ``recordings``), paths absolute in this home."""
+    id: int
+    briefing_id: str
+    method: str  # jibri | capture | file
+    session_id: str | None
+    source: str | None
+    status: str  # starting | recording | stopped | ingested | failed
+    path: str | None
+    sha256: str | None
+    meta: dict[str, Any]  # meeting_url, participants, segments ...
+    started_at: str | None
+    stopped_at: str | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class JibriState(Result):
+    """Jibri's health as `record start/stop/status` report it, or why it could not be asked."""
+    busy_status: str = ""
+    health_status: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    environment: str | None = None
+    error: str | None = None
+
+    @classmethod
+    def of(cls, health: Any) -> JibriState:
+        d = health.to_dict()
+        return cls(d["busy_status"], d["health_status"], d["details"], d["environment"])
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.error is not None:
+            return {"error": self.error}
+        return {"busy_status": self.busy_status, "health_status": self.health_status, "details": self.details,
+                "environment": self.environment}
+
+
+@dataclass(frozen=True)
+class RecordStarted(Result):
+    briefing: str
+    session_id: str
+    sink: str
+    room: str
+    jibri: JibriState
+
+
+@dataclass(frozen=True)
+class JibriStopped(Result):
+    briefing: str
+    method: str
+    jibri: JibriState
+    queued: list[int]
+
+
+@dataclass(frozen=True)
+class CaptureResult(Result):
+    """What a capture (or its stop) did: joined into ``recording`` and queued, or not stopped yet. The
+    fields that a step does not report are ABSENT (left out of the JSON)."""
+    briefing: str
+    stopped: bool
+    was_running: bool | Absent = ABSENT  # `record stop`: the capture process was alive
+    recording: str | None | Absent = ABSENT
+    segments: int | None = None
+    skipped: list[str] | Absent = ABSENT
+    runs: int | None | Absent = ABSENT
+    queued: list[int] | Absent = ABSENT
+    worker: int | None | Absent = ABSENT  # `record stop`: the pid of the worker started, None if none
+    log: str | None = optional()
+
+
+@dataclass(frozen=True)
+class CaptureState(Result):
+    running_pid: int | None
+    segments: int
+    bytes: int
+    state: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RecordStatus(Result):
+    briefing: str
+    recordings: list[Recording]
+    jobs: list[work_queue.Job]
+    capture: CaptureState | None = optional()
+    jibri: JibriState | None = optional()
+
+
+@dataclass(frozen=True)
+class Finalized(Result):
+    """jibri-finalize: the job queued, and the worker started (its pid) or None."""
+    briefing: str
+    job: int
+    status: str
+    worker: int | None
+
+
+def recordings(store: Store, bid: str) -> list[Recording]:
+    return [Recording.from_row(work_queue.row(store, r)) for r in
             store.query("SELECT * FROM recordings WHERE briefing_id = ? ORDER BY id", (bid,))]
 
 
@@ -135,10 +234,10 @@ def _update_recording(store: Store, rid: int, **cols: Any) -> None:
         db.execute(f"UPDATE recordings SET {sets} WHERE id = ?", (*cols.values(), rid))
 
 
-def _latest(store: Store, bid: str, method: str) -> dict[str, Any] | None:
+def _latest(store: Store, bid: str, method: str) -> Recording | None:
     rows = store.query("SELECT * FROM recordings WHERE briefing_id = ? AND method = ? ORDER BY id DESC LIMIT 1",
                        (bid, method))
-    return work_queue.row(store, rows[0]) if rows else None
+    return Recording.from_row(work_queue.row(store, rows[0])) if rows else None
 
 
 
@@ -205,7 +304,7 @@ def link_briefing(store: Store, *, session_id: str | None, room: str | None) -> 
 
 
 def ingest(store: Store, settings: Settings, bid: str | None, path: Path, *, queue: bool = True,
-           move: bool = False) -> dict[str, Any]:
+           move: bool = False) -> Recording:
     """Copy a recording (file, or Jibri session directory) into the briefing's workspace, verified by
     SHA-256; take meeting URL and participants from metadata.json; queue its processing. ``move``: the
     file is the application's own (a joined capture): renamed into place when on the same file system."""
@@ -226,9 +325,9 @@ def ingest(store: Store, settings: Settings, bid: str | None, path: Path, *, que
     sha = sha256_file(media)
     dest = workspace.recording_dir(settings, bid) / media.name
     for r in recordings(store, bid):  # the same file already copied in: nothing to do
-        if r["sha256"] == sha and r["path"] and Path(r["path"]).is_file() and r["status"] == "ingested":
+        if r.sha256 == sha and r.path and Path(r.path).is_file() and r.status == "ingested":
             if queue:
-                work_queue.enqueue(store, bid, r["path"], key=f"{bid}:{sha}")
+                work_queue.enqueue(store, bid, r.path, key=f"{bid}:{sha}")
             return r
     meta: dict[str, Any] = {"original": str(media.resolve())}
     if not (move and _move_into(media, dest)):
@@ -240,11 +339,11 @@ def ingest(store: Store, settings: Settings, bid: str | None, path: Path, *, que
         if names:
             speakers = tuple(dict.fromkeys((*b.speakers, *names)))
             store.save_briefing(replace(b, speakers=speakers))
-    existing = [r for r in recordings(store, bid) if r["method"] in ("jibri", "capture")
-                and r["status"] in ("recording", "stopped")]
+    existing = [r for r in recordings(store, bid) if r.method in ("jibri", "capture")
+                and r.status in ("recording", "stopped")]
     if existing:
-        rid = existing[-1]["id"]
-        meta = {**existing[-1]["meta"], **meta}
+        rid = existing[-1].id
+        meta = {**existing[-1].meta, **meta}
     else:
         rid = _open_recording(store, bid, "jibri" if session else "file", source=str(path.absolute()),
                               status="stopped", session_id=session.session_id if session else None)
@@ -252,7 +351,7 @@ def ingest(store: Store, settings: Settings, bid: str | None, path: Path, *, que
                       stopped_at=now_iso())
     if queue:
         work_queue.enqueue(store, bid, dest, key=f"{bid}:{sha}")
-    return work_queue.row(store, store.query("SELECT * FROM recordings WHERE id = ?", (rid,))[0])
+    return Recording.from_row(work_queue.row(store, store.query("SELECT * FROM recordings WHERE id = ?", (rid,))[0]))
 
 
 def _segment_seconds(value: str | float) -> float:
@@ -291,7 +390,8 @@ def _copy_verified(src: Path, dest: Path, sha: str) -> None:
 
 
 # -- Jibri's finalize script ---------------------------------------------------------------------------
-def jibri_finalize(store: Store, settings: Settings, directory: Path, *, spawn_worker: bool | None = None) -> dict:
+def jibri_finalize(store: Store, settings: Settings, directory: Path, *,
+                   spawn_worker: bool | None = None) -> Finalized:
     """Called by Jibri with the session directory: queue it and return at once (Jibri stays BUSY until
     this exits). The copy-in and the processing happen in `briefing work` (started here in the
     background, and run by the daily timer anyway)."""
@@ -303,12 +403,12 @@ def jibri_finalize(store: Store, settings: Settings, directory: Path, *, spawn_w
                             hint=f"ingest it by hand: briefing ingest ID {directory}")
     job = work_queue.enqueue(store, bid, directory, key=f"{bid}:jibri:{session.session_id}:{session.media.name}")
     rec = _latest(store, bid, "jibri")
-    if rec and rec["status"] == "recording":
-        _update_recording(store, rec["id"], status="stopped", stopped_at=now_iso())
+    if rec and rec.status == "recording":
+        _update_recording(store, rec.id, status="stopped", stopped_at=now_iso())
     spawned = None
     if spawn_worker if spawn_worker is not None else JibriSettings.of(settings).finalize_worker:
         spawned = work_queue.spawn_work(settings)
-    return {"briefing": bid, "job": job["id"], "status": job["status"], "worker": spawned}
+    return Finalized(bid, job.id, job.status, spawned)
 
 
 # -- Jibri ---------------------------------------------------------------------------------------------------
@@ -359,7 +459,7 @@ def start_request(store: Store, settings: Settings, b: Briefing, *, room: str | 
 
 
 def record_start(store: Store, settings: Settings, bid: str, *, room: str | None = None,
-                 wait: bool = True) -> dict[str, Any]:
+                 wait: bool = True) -> RecordStarted:
     """Start Jibri for the briefing (sessionId = briefing id) and wait until it reports BUSY."""
     b = ensure_briefing(store, settings, bid)
     req = start_request(store, settings, b, room=room)
@@ -387,22 +487,20 @@ def record_start(store: Store, settings: Settings, bid: str, *, room: str | None
         _update_recording(store, rid, status="recording")
     finally:
         client.close()
-    return {"briefing": bid, "session_id": b.id, "sink": req.sink, "room": req.call_name,
-            "jibri": health.to_dict()}
+    return RecordStarted(bid, b.id, req.sink, req.call_name, JibriState.of(health))
 
 
-def record_stop(store: Store, settings: Settings, bid: str, *, method: str | None = None) -> dict[str, Any]:
+def record_stop(store: Store, settings: Settings, bid: str, *,
+                method: str | None = None) -> CaptureResult | JibriStopped:
     """Stop the briefing's recording: a running capture (cleanly, then joined), else Jibri. A joined
     capture is processed at once in the background (`briefing work`, as jibri-finalize starts it; the
     same setting, jibri.finalize_worker); ``worker`` is its pid (None when nothing was started)."""
     cdir = workspace.capture_dir(settings, bid)
     if method == "capture" or (method is None and (cdir / "capture.json").exists()):
         out = capture_stop(store, settings, bid)
-        out["worker"] = None
         if JibriSettings.of(settings).finalize_worker and work_queue.jobs(store, bid=bid, status="queued"):
-            out["worker"] = work_queue.spawn_work(settings)
-            out["log"] = str(settings.home / "work.log")
-        return out
+            return replace(out, worker=work_queue.spawn_work(settings), log=str(settings.home / "work.log"))
+        return replace(out, worker=None)
     client = jibri_client(settings)
     try:
         jibri_call(client.stop)
@@ -410,31 +508,32 @@ def record_stop(store: Store, settings: Settings, bid: str, *, method: str | Non
     finally:
         client.close()
     rec = _latest(store, bid, "jibri")
-    if rec and rec["status"] in ("starting", "recording"):
-        _update_recording(store, rec["id"], status="stopped", stopped_at=now_iso())
-    return {"briefing": bid, "method": "jibri", "jibri": health.to_dict(),
-            "queued": [j["id"] for j in work_queue.jobs(store, bid=bid)]}
+    if rec and rec.status in ("starting", "recording"):
+        _update_recording(store, rec.id, status="stopped", stopped_at=now_iso())
+    return JibriStopped(bid, "jibri", JibriState.of(health), [j.id for j in work_queue.jobs(store, bid=bid)])
 
 
-def record_status(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
+def record_status(store: Store, settings: Settings, bid: str) -> RecordStatus:
     from recorder import capture as rc
 
     b = ensure_briefing(store, settings, bid)
-    out: dict[str, Any] = {"briefing": b.id, "recordings": recordings(store, bid), "jobs": work_queue.jobs(store, bid=bid)}
+    recs, jobs = recordings(store, bid), work_queue.jobs(store, bid=bid)
+    capture_state = None
     cdir = workspace.capture_dir(settings, bid)
     if (cdir / "capture.json").exists():
         segs = rc.segments(cdir)
-        out["capture"] = {"running_pid": rc.running_pid(cdir), "segments": len(segs),
-                          "bytes": sum(p.stat().st_size for p in segs), "state": rc.read_state(cdir)}
+        capture_state = CaptureState(rc.running_pid(cdir), len(segs), sum(p.stat().st_size for p in segs),
+                                     rc.read_state(cdir))
+    jibri = None
     if JibriSettings.of(settings).url:
         client = jibri_client(settings)
         try:
-            out["jibri"] = jibri_call(client.health).to_dict()
+            jibri = JibriState.of(jibri_call(client.health))
         except JitsiError as exc:
-            out["jibri"] = {"error": str(exc)}
+            jibri = JibriState(error=str(exc))
         finally:
             client.close()
-    return out
+    return RecordStatus(b.id, recs, jobs, capture_state, jibri)
 
 
 # -- live capture ----------------------------------------------------------------------------------------------
@@ -446,7 +545,7 @@ def capture_source(settings: Settings, bid: str, source: str | None) -> str:
 
 
 def capture(store: Store, settings: Settings, bid: str, *, source: str | None = None, segment: str | None = None,
-            on_event: Callable[[str, dict[str, Any]], None] | None = None, force: bool = False) -> dict[str, Any]:
+            on_event: Callable[[str, dict[str, Any]], None] | None = None, force: bool = False) -> CaptureResult:
     """Run the live capture of a briefing until `record stop` (blocking). Started again after a crash with
     the same arguments, it continues in the same directory. At the clean end the segments are joined
     into the recording, which is ingested and queued for processing."""
@@ -456,7 +555,7 @@ def capture(store: Store, settings: Settings, bid: str, *, source: str | None = 
     src = capture_source(settings, bid, source)
     cdir = workspace.capture_dir(settings, bid)
     done = _latest(store, bid, "capture")
-    if done and done["status"] == "ingested" and not force:
+    if done and done.status == "ingested" and not force:
         raise InputError(f"the capture of {bid} was already stopped and joined",
                          hint="use --force to record more into the same briefing")
     with translated():
@@ -464,10 +563,10 @@ def capture(store: Store, settings: Settings, bid: str, *, source: str | None = 
                                  stall_timeout=CaptureSettings.of(settings).stall_timeout)
         cap = rc.Capture(src, cdir, opts, on_event=on_event)
     rec = _latest(store, bid, "capture")
-    if rec is None or rec["status"] not in ("recording", "stopped"):
+    if rec is None or rec.status not in ("recording", "stopped"):
         rid = _open_recording(store, bid, "capture", source=src, status="recording")
     else:
-        rid = rec["id"]
+        rid = rec.id
         _update_recording(store, rid, status="recording")
     previous = {}
     if threading.current_thread() is threading.main_thread():
@@ -489,27 +588,27 @@ def capture(store: Store, settings: Settings, bid: str, *, source: str | None = 
         _update_recording(store, rid, status="stopped")
         if follower is not None:
             follower.stop()
-        return {"briefing": b.id, "stopped": False, "segments": len(result.segments), "runs": result.runs}
+        return CaptureResult(b.id, False, segments=len(result.segments), runs=result.runs)
     out = _finish_capture(store, settings, bid, rid)
     if follower is not None:
         follower.wait()  # it transcribes the last chunk (or the transcribe stage already did)
     return out
 
 
-def _finish_capture(store: Store, settings: Settings, bid: str, rid: int) -> dict[str, Any]:
+def _finish_capture(store: Store, settings: Settings, bid: str, rid: int) -> CaptureResult:
     """Join and ingest under the capture lock: `record stop` and the stopping capture may both get here."""
     from recorder import capture as rc
 
     with translated(), rc.holding_lock(workspace.capture_dir(settings, bid)):
         rec = _latest(store, bid, "capture")
-        if rec and rec["status"] == "ingested":
-            return {"briefing": bid, "stopped": True, "recording": rec["path"],
-                    "segments": rec["meta"].get("segments"), "skipped": rec["meta"].get("skipped_segments", []),
-                    "runs": rec["meta"].get("runs"), "queued": [j["id"] for j in work_queue.jobs(store, bid=bid)]}
+        if rec and rec.status == "ingested":
+            return CaptureResult(bid, True, recording=rec.path, segments=rec.meta.get("segments"),
+                                 skipped=rec.meta.get("skipped_segments", []), runs=rec.meta.get("runs"),
+                                 queued=[j.id for j in work_queue.jobs(store, bid=bid)])
         return _join_and_ingest(store, settings, bid, rid)
 
 
-def _join_and_ingest(store: Store, settings: Settings, bid: str, rid: int) -> dict[str, Any]:
+def _join_and_ingest(store: Store, settings: Settings, bid: str, rid: int) -> CaptureResult:
     from recorder import capture as rc
 
     cdir = workspace.capture_dir(settings, bid)
@@ -518,19 +617,19 @@ def _join_and_ingest(store: Store, settings: Settings, bid: str, rid: int) -> di
         dest, skipped = rc.join_segments(segs, cdir / "recording.mp4", cache=cdir / rc.PROBED_NAME)
     state = rc.read_state(cdir)
     rec = ingest(store, settings, bid, dest, queue=True, move=True)  # ours: moved in, not copied
-    meta = {**rec["meta"], "segments": len(segs), "skipped_segments": [p.name for p in skipped],
+    meta = {**rec.meta, "segments": len(segs), "skipped_segments": [p.name for p in skipped],
             "runs": len(state.get("runs", []))}
-    _update_recording(store, rid, status="ingested", path=rec["path"], sha256=rec["sha256"], meta=meta,
+    _update_recording(store, rid, status="ingested", path=rec.path, sha256=rec.sha256, meta=meta,
                       stopped_at=now_iso())
-    if rec["id"] != rid:  # ingest made a row of its own for the file: keep the capture's row only
+    if rec.id != rid:  # ingest made a row of its own for the file: keep the capture's row only
         with store.tx() as db:
-            db.execute("DELETE FROM recordings WHERE id = ?", (rec["id"],))
-    return {"briefing": bid, "stopped": True, "recording": rec["path"], "segments": len(segs),
-            "skipped": [p.name for p in skipped], "runs": len(state.get("runs", [])),
-            "queued": [j["id"] for j in work_queue.jobs(store, bid=bid, status="queued")]}
+            db.execute("DELETE FROM recordings WHERE id = ?", (rec.id,))
+    return CaptureResult(bid, True, recording=rec.path, segments=len(segs), skipped=[p.name for p in skipped],
+                         runs=len(state.get("runs", [])),
+                         queued=[j.id for j in work_queue.jobs(store, bid=bid, status="queued")])
 
 
-def capture_stop(store: Store, settings: Settings, bid: str, *, wait: float = 30.0) -> dict[str, Any]:
+def capture_stop(store: Store, settings: Settings, bid: str, *, wait: float = 30.0) -> CaptureResult:
     """Stop the capture cleanly (SIGTERM → ffmpeg closes its segment); if no capture process is alive
     (it crashed), join what it left. Idempotent."""
     from recorder import capture as rc
@@ -541,13 +640,11 @@ def capture_stop(store: Store, settings: Settings, bid: str, *, wait: float = 30
     with translated():
         was_running = rc.request_stop(cdir, wait=wait)
     rec = _latest(store, bid, "capture")
-    if rec and rec["status"] == "ingested":
-        return {"briefing": bid, "stopped": True, "was_running": was_running, "recording": rec["path"],
-                "segments": rec["meta"].get("segments"), "queued": [j["id"] for j in work_queue.jobs(store, bid=bid)]}
-    rid = rec["id"] if rec else _open_recording(store, bid, "capture", source=rc.read_state(cdir).get("source"))
-    out = _finish_capture(store, settings, bid, rid)
-    out["was_running"] = was_running
-    return out
+    if rec and rec.status == "ingested":
+        return CaptureResult(bid, True, was_running=was_running, recording=rec.path,
+                             segments=rec.meta.get("segments"), queued=[j.id for j in work_queue.jobs(store, bid=bid)])
+    rid = rec.id if rec else _open_recording(store, bid, "capture", source=rc.read_state(cdir).get("source"))
+    return replace(_finish_capture(store, settings, bid, rid), was_running=was_running)
 
 
 def capture_running(settings: Settings, bid: str) -> int | None:

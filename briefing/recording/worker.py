@@ -10,19 +10,34 @@ from briefing.core import workspace
 from briefing.core.config import Settings
 from briefing.core.errors import BriefingError
 from briefing.core.locks import BriefingBusy, FileLock
+from briefing.core.results import Result
 from briefing.core.store import Store
 from briefing.processing import pipeline
 from briefing.recording import queue, record
 
 
-@dataclass
-class WorkResult:
-    done: list[dict[str, Any]] = field(default_factory=list)
-    failed: list[dict[str, Any]] = field(default_factory=list)
-    busy: bool = False  # another worker holds the queue
+@dataclass(frozen=True)
+class JobDone(Result):
+    """A job the worker processed: the recording copied in, the stages that ran, the page."""
+    id: int
+    briefing: str
+    recording: str | None
+    ran: list[str]
+    page: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"done": self.done, "failed": self.failed, "busy": self.busy}
+
+@dataclass(frozen=True)
+class JobFailed(Result):
+    id: int
+    briefing: str
+    error: str
+
+
+@dataclass
+class WorkResult(Result):
+    done: list[JobDone] = field(default_factory=list)
+    failed: list[JobFailed] = field(default_factory=list)
+    busy: bool = False  # another worker holds the queue
 
 
 def work(store: Store, settings: Settings, *, bid: str | None = None, reporter: Any = None,
@@ -37,36 +52,37 @@ def work(store: Store, settings: Settings, *, bid: str | None = None, reporter: 
         return WorkResult(busy=True)
     result = WorkResult()
     try:
-        todo = [j for j in queue.jobs(store, bid=bid) if j["status"] in ("queued", "running")]
+        todo = [j for j in queue.jobs(store, bid=bid) if j.status in ("queued", "running")]
         for job in todo:
-            queue.set_job(store, job["id"], status="running", attempts=job["attempts"] + 1, error=None)
+            queue.set_job(store, job.id, status="running", attempts=job.attempts + 1, error=None)
             try:
                 out = _run_job(store, settings, job, reporter=reporter, process=process)
             except BriefingBusy as exc:  # another command works on the briefing: left for the next worker
-                queue.set_job(store, job["id"], status="queued", error=str(exc))
-                result.failed.append({"id": job["id"], "briefing": job["briefing_id"], "error": str(exc)})
+                queue.set_job(store, job.id, status="queued", error=str(exc))
+                result.failed.append(JobFailed(job.id, job.briefing_id, str(exc)))
                 continue
             except BriefingError as exc:
-                queue.set_job(store, job["id"], status="failed", error=str(exc))
-                result.failed.append({"id": job["id"], "briefing": job["briefing_id"], "error": str(exc)})
+                queue.set_job(store, job.id, status="failed", error=str(exc))
+                result.failed.append(JobFailed(job.id, job.briefing_id, str(exc)))
                 continue
-            queue.set_job(store, job["id"], status="done", result=out)
-            result.done.append({"id": job["id"], "briefing": job["briefing_id"], **out})
+            queue.set_job(store, job.id, status="done", result=out)
+            result.done.append(JobDone(job.id, job.briefing_id, **out))
     finally:
         lock.release()
     return result
 
 
-def _run_job(store: Store, settings: Settings, job: dict[str, Any], *, reporter: Any,
+def _run_job(store: Store, settings: Settings, job: queue.Job, *, reporter: Any,
              process: Callable[..., Any] | None) -> dict[str, Any]:
-    bid = job["briefing_id"]
-    path = Path(job["path"])
+    bid = job.briefing_id
+    path = Path(job.path)
     rec = record.ingest(store, settings, bid, path, queue=False)
     b = store.briefing(bid)
     run = process or pipeline.process
-    res = run(store, settings, Path(rec["path"]), title=b.title, date=b.date,
+    assert rec.path is not None  # an ingested recording has its copy
+    res = run(store, settings, Path(rec.path), title=b.title, date=b.date,
               language=None if b.language in ("", "auto") else b.language, speakers=tuple(b.speakers),
               reporter=reporter, bid=bid)
-    return {"recording": rec["path"], "ran": list(getattr(res, "ran", [])),
+    return {"recording": rec.path, "ran": list(getattr(res, "ran", [])),
             "page": str(getattr(res, "page", "") or "")}
 

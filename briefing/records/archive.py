@@ -44,6 +44,7 @@ from typing import Any
 from briefing.core import config, locks
 from briefing.core.config import OrganizationSettings, Setting, Settings
 from briefing.core.errors import ArchiveError, ConfigError, InputError, NotFoundError, translated
+from briefing.core.results import Result, optional
 from briefing.core.store import Store, now_iso
 from publish.files import sha256_file
 
@@ -589,25 +590,46 @@ def restore(store: Store, settings: Settings, briefing_id: str, dest: Path, *,
     return VerifyResult(not errors, str(dest), b.id, rec.version, errors, warnings, len(check.payload))
 
 
-def list_archives(store: Store, briefing_id: str | None = None) -> list[dict[str, Any]]:
+def list_archives(store: Store, briefing_id: str | None = None) -> list[ArchiveRecord]:
+    """Every archive package (of one briefing); an unknown briefing is an error."""
     if briefing_id:
         store.briefing(briefing_id)
-    return [r.to_dict() for r in records(store, briefing_id)]
+    return records(store, briefing_id)
 
 
 # -- prune ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FreedFile(Result):
+    """A working copy that prune frees (or would), and the archived copy that stands for it."""
+    briefing_id: str
+    role: str
+    path: str
+    size: int
+    archive: str
+    archived_as: str
+
+
+@dataclass(frozen=True)
+class Kept(Result):
+    """A briefing (or one working file of it, ``role``) that prune keeps, and why."""
+    briefing_id: str
+    role: str | None = optional()
+    reason: str = ""
+
+
 @dataclass
 class PruneResult:
-    freed: list[dict[str, Any]] = field(default_factory=list)
-    kept: list[dict[str, Any]] = field(default_factory=list)  # {briefing_id, reason}
+    freed: list[FreedFile] = field(default_factory=list)
+    kept: list[Kept] = field(default_factory=list)
     dry_run: bool = False
 
     @property
     def bytes_freed(self) -> int:
-        return sum(f["size"] for f in self.freed)
+        return sum(f.size for f in self.freed)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"freed": self.freed, "kept": self.kept, "bytes_freed": self.bytes_freed, "dry_run": self.dry_run}
+        return {"freed": [f.to_dict() for f in self.freed], "kept": [k.to_dict() for k in self.kept],
+                "bytes_freed": self.bytes_freed, "dry_run": self.dry_run}
 
 
 def _published_at(store: Store, bid: str, rec: ArchiveRecord) -> datetime:
@@ -643,14 +665,13 @@ def prune(store: Store, settings: Settings, briefing_id: str | None = None, *, d
                     if briefing_id:
                         raise
                     who = exc.message.removeprefix(f"briefing {b.id} is ")  # being processed (pid N)
-                    out.kept.append({"briefing_id": b.id,
-                                     "reason": f"{who}; run `briefing prune` again once it has finished"})
+                    out.kept.append(Kept(b.id, reason=f"{who}; run `briefing prune` again once it has finished"))
                     continue
                 rec, cls, reason, refused = _prunable(store, settings, b.id, now)  # as the holder left it
             if reason:
                 if briefing_id and refused:
                     raise ArchiveError(f"refusing to prune {b.id}: {reason}")
-                out.kept.append({"briefing_id": b.id, "reason": reason})
+                out.kept.append(Kept(b.id, reason=reason))
                 continue
             assert rec is not None and cls is not None
             _plan(store, b.id, rec, cls, out, plan)
@@ -688,11 +709,9 @@ def _plan(store: Store, bid: str, rec: ArchiveRecord, cls: RetentionClass, out: 
         if not p.is_file():
             continue
         if a.sha256 not in by_sha or p.stat().st_size != a.size:
-            out.kept.append({"briefing_id": bid, "role": role,
-                             "reason": f"{role} is not in the verified archive v{rec.version}: archive again"})
+            out.kept.append(Kept(bid, role, f"{role} is not in the verified archive v{rec.version}: archive again"))
             continue
-        out.freed.append({"briefing_id": bid, "role": role, "path": str(p), "size": a.size,
-                          "archive": rec.location, "archived_as": by_sha[a.sha256]})
+        out.freed.append(FreedFile(bid, role, str(p), a.size, rec.location, by_sha[a.sha256]))
         plan.append((rec, role, a, p, by_sha[a.sha256]))
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from briefing.core import text
 from briefing.core.errors import InputError, NotFoundError
+from briefing.core.results import Result, optional
 from briefing.core.store import Store, now_iso
 
 ROLES = ("reviewer", "publisher")
@@ -47,7 +48,15 @@ def _sha(token: str) -> str:
 
 
 # -- accounts --------------------------------------------------------------------------------------------
-def add_user(store: Store, name: str, password: str, role: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Account(Result):
+    """An account of the review desk (``created_at`` as listed; an account just added shows none)."""
+    name: str
+    role: str  # reviewer | publisher
+    created_at: str | None = optional()
+
+
+def add_user(store: Store, name: str, password: str, role: str) -> Account:
     name = " ".join(text.check(name, "the account name", max_len=text.NAME_MAX).split())
     if not name or name == LOCAL_USER:
         raise InputError(f"{name!r} cannot be an account name", hint="choose another name, e.g. the officer's login")
@@ -62,12 +71,11 @@ def add_user(store: Store, name: str, password: str, role: str) -> dict[str, Any
     with store.tx() as db:
         db.execute("INSERT INTO review_users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
                    (name, role, digest, now_iso()))
-    return {"name": name, "role": role}
+    return Account(name, role)
 
 
-def list_users(store: Store) -> list[dict[str, Any]]:
-    return [{"name": r["name"], "role": r["role"], "created_at": r["created_at"]}
-            for r in store.query("SELECT name, role, created_at FROM review_users ORDER BY name")]
+def list_users(store: Store) -> list[Account]:
+    return [Account(r["name"], r["role"], r["created_at"]) for r in store.query("SELECT name, role, created_at FROM review_users ORDER BY name")]
 
 
 def remove_user(store: Store, name: str) -> None:

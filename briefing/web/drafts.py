@@ -407,9 +407,9 @@ def publish(store: Store, settings: Settings, bid: str, *, user: str, role: str,
         if base_version != latest:
             raise Conflict(_latest_info(store, settings, bid), None)
         result = pipeline.publish_one(store, settings, bid, note=note, notify=True if notify else None)
-        d = result.distribution or {}
-        ver = d.get("version") or site_version(settings, bid)
-        link = d.get("link") or (str(result.page) if result.page else None)
+        d = result.distribution
+        ver = (d.version if d else None) or site_version(settings, bid)
+        link = (d.link if d else None) or (str(result.page) if result.page else None)
         with store.tx() as db:
             new = _version(db, store, bid)  # the publish changed the transcript: recorded as a version
             db.execute("UPDATE review_drafts SET kind = 'published', author = ? WHERE briefing_id = ? AND version = ?",

@@ -1,14 +1,18 @@
-"""Fixtures for the schedule / Jitsi / invitation tests: a CLI runner and a configured Jitsi."""
+"""Fixtures of the application's tests: a CLI runner, a configured Jitsi, a copy of the test's home."""
 
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import cli
 from tests.briefing.helpers_jitsi import APP_ID, SECRET
+from tests.factory import home_snapshot
 
 
 class Result:
@@ -34,6 +38,22 @@ def run(capsys: pytest.CaptureFixture[str]):
         return Result(code, out, err)
 
     return _run
+
+
+@pytest.fixture
+def copied_home(briefing_env: Path, tmp_path: Path,
+                monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[Path, dict[str, str]]]:
+    """Copy the test's home elsewhere (links kept as links) and point BRIEFING_HOME at the copy; returns
+    (the copy, a :func:`tests.factory.home_snapshot` of the original taken before, ``store`` as there)."""
+
+    def _copy(*, store: bool = True) -> tuple[Path, dict[str, str]]:
+        original = home_snapshot(briefing_env, store=store)
+        copy = tmp_path / "elsewhere" / "home"
+        shutil.copytree(briefing_env, copy, symlinks=True)
+        monkeypatch.setenv("BRIEFING_HOME", str(copy))
+        return copy, original
+
+    return _copy
 
 
 @pytest.fixture

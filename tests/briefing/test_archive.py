@@ -18,7 +18,8 @@ from briefing.press import export
 from briefing.core.errors import BriefingError, InputError, NotFoundError
 from briefing.core.store import Briefing
 from cli import cli
-from tests.briefing.helpers_archive import BID, env, make_briefing, moto_server, s3  # noqa: F401  (fixtures)
+from tests.briefing.helpers_archive import BID, env, s3, s3_endpoint  # noqa: F401  (fixtures)
+from tests.factory import processed_vi
 
 FIGS = [{"value": 1240, "said": "1.240", "label": "ca mắc mới", "start": 61.4, "end": 63.0, "segment_id": 1},
         {"value": 3.5, "said": "3,5 phần trăm", "label": "tăng trưởng", "start": 125.0, "end": 127.0,
@@ -28,7 +29,7 @@ FIGS = [{"value": 1240, "said": "1.240", "label": "ca mắc mới", "start": 61.
 @pytest.fixture
 def one():
     settings, store = env()
-    make_briefing(settings, store, BID, date="2026-03-02", figures=FIGS, speakers=("Người phát ngôn", "Bộ trưởng"))
+    processed_vi(settings, store, BID, date="2026-03-02", figures=FIGS, speakers=("Người phát ngôn", "Bộ trưởng"))
     yield settings, store
     store.close()
 
@@ -72,7 +73,7 @@ def test_bag_is_created_validated_and_complete(one) -> None:
     # archiving again with nothing changed makes no new package
     again = archive.create(store, settings, BID)
     assert not again.created and again.version == 1
-    assert [r["version"] for r in archive.list_archives(store)] == [1]
+    assert [r.version for r in archive.list_archives(store)] == [1]
 
 
 def test_schedule_and_invitation_records_are_included_without_secrets(one) -> None:
@@ -180,24 +181,24 @@ def test_restore_round_trips_byte_identical(one, tmp_path: Path) -> None:
 
 def test_prune_refuses_unarchived_and_frees_only_archived(one) -> None:
     settings, store = one
-    make_briefing(settings, store, "2026-03-03-other", date="2026-03-03")
+    processed_vi(settings, store, "2026-03-03-other", date="2026-03-03")
     later = datetime.now(timezone.utc) + timedelta(days=31)
     with pytest.raises(archive.ArchiveError, match="not archived"):
         archive.prune(store, settings, BID, now=later)
     res = archive.prune(store, settings, now=later)
-    assert res.freed == [] and {k["briefing_id"] for k in res.kept} == {BID, "2026-03-03-other"}
+    assert res.freed == [] and {k.briefing_id for k in res.kept} == {BID, "2026-03-03-other"}
     assert all(Path(a.path).exists() for a in store.artifacts(BID).values())
 
     archive.create(store, settings, BID)
     # within the working days: kept
     res = archive.prune(store, settings, BID)
-    assert res.freed == [] and "kept until" in res.kept[0]["reason"]
+    assert res.freed == [] and "kept until" in res.kept[0].reason
     dry = archive.prune(store, settings, now=later, dry_run=True)
-    assert {f["role"] for f in dry.freed} == {"source", "speech", "video", "audio", "poster"}
-    assert all(Path(f["path"]).exists() for f in dry.freed)
+    assert {f.role for f in dry.freed} == {"source", "speech", "video", "audio", "poster"}
+    assert all(Path(f.path).exists() for f in dry.freed)
     res = archive.prune(store, settings, now=later)
-    assert {f["role"] for f in res.freed} == set(archive.WORKING_ROLES)
-    assert all(f["briefing_id"] == BID for f in res.freed)
+    assert {f.role for f in res.freed} == set(archive.WORKING_ROLES)
+    assert all(f.briefing_id == BID for f in res.freed)
     arts = store.artifacts(BID)
     assert not Path(arts["source"].path).exists() and not Path(arts["video"].path).exists()
     for role in ("json", "srt", "vtt", "txt", "summary", "summary_json", "page"):
@@ -224,7 +225,7 @@ def test_retention_classes_from_config(one) -> None:
     assert rec.retention_class == "short"
     assert rec.retain_until == (datetime.now(timezone.utc).date().replace(year=datetime.now().year + 3)).isoformat()
     res = archive.prune(store, s2, now=datetime.now(timezone.utc) + timedelta(days=3))
-    assert [f["role"] for f in res.freed] == ["source"]
+    assert [f.role for f in res.freed] == ["source"]
     with pytest.raises(BriefingError, match="unknown retention class"):
         archive.create(store, s2, BID, retention_class="nope")
     (settings.home / "briefing.toml").write_text('[retention.bad]\nworking_days = "many"\n')
@@ -309,7 +310,7 @@ def test_cli_archive_commands(one, tmp_path: Path) -> None:
 
 def test_export_figures_csv_and_json(one) -> None:
     settings, store = one
-    make_briefing(settings, store, "2026-03-03-b", date="2026-03-03", media=False, figures=[
+    processed_vi(settings, store, "2026-03-03-b", date="2026-03-03", media="none", figures=[
         {"value": 1300, "said": "1.300", "label": "ca mắc mới", "start": 10.0, "end": 11.0, "segment_id": 0}])
     rows = export.figures(store)
     assert [(r.date, r.label, r.value) for r in rows] == [

@@ -3,10 +3,8 @@ or writes outside DEST, and a copied or moved home acts only on its own files (r
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,7 +13,8 @@ import pytest
 from briefing.records import archive
 from briefing.core.config import load_settings
 from briefing.core.store import Store
-from tests.briefing.helpers_archive import BID, env, make_briefing, moto_server, s3  # noqa: F401  (fixtures)
+from tests.briefing.helpers_archive import BID, env, s3, s3_endpoint  # noqa: F401  (fixtures)
+from tests.factory import home_snapshot, moved_before_migration, processed_vi, published_with_source
 
 LATER = datetime.now(timezone.utc) + timedelta(days=400)
 
@@ -23,7 +22,7 @@ LATER = datetime.now(timezone.utc) + timedelta(days=400)
 @pytest.fixture
 def one():
     settings, store = env()
-    make_briefing(settings, store, BID, date="2026-03-02")
+    processed_vi(settings, store, BID, date="2026-03-02")
     yield settings, store
     store.close()
 
@@ -65,7 +64,7 @@ def test_prune_refuses_when_the_archived_recording_was_damaged_after_verificatio
 
 def test_prune_without_an_id_deletes_nothing_when_one_package_is_damaged(one) -> None:
     settings, store = one
-    make_briefing(settings, store, "2026-03-03-other", date="2026-03-03")
+    processed_vi(settings, store, "2026-03-03-other", date="2026-03-03")
     archive.create(store, settings, "2026-03-03-other")
     rec = archive.create(store, settings, BID)
     _flip_one_byte(Path(rec.location) / "data" / "media" / "video.mp4")
@@ -128,7 +127,7 @@ def test_prune_frees_files_whose_archived_copies_are_intact(one, s3) -> None:
     settings, store = load_settings(), one[1]
     archive.create(store, settings, BID)
     res = archive.prune(store, settings, BID, now=LATER)
-    assert {f["role"] for f in res.freed} == set(archive.WORKING_ROLES)
+    assert {f.role for f in res.freed} == set(archive.WORKING_ROLES)
     assert not any(Path(a.path).exists() for r, a in store.artifacts(BID).items() if r in archive.WORKING_ROLES)
 
 
@@ -198,32 +197,12 @@ def test_s3_restore_never_writes_outside_dest(one, s3, tmp_path: Path) -> None:
 
 
 # -- item 13: a home can be moved ------------------------------------------------------------------------
-def _snapshot(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
-            for p in root.rglob("*") if not p.name.startswith("briefing.db")}
-
-
-def test_a_copied_home_acts_only_on_itself(briefing_env: Path, tmp_path: Path, run,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from briefing.processing import pipeline
-    from tests.distfixtures import make_briefing as publishable
-
+def test_a_copied_home_acts_only_on_itself(briefing_env: Path, run, copied_home) -> None:
     bid = "2026-11-25-daily-briefing"
-    store, settings = publishable(briefing_env, bid, video_bytes=20_000)
-    src = settings.workspace / bid / "source" / "original.mp4"
-    src.parent.mkdir(parents=True)
-    src.write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(5000))
-    store.stage_started(bid, "ingest", "k")
-    store.stage_done(bid, "ingest", "k", [pipeline.artifact("source", src)], {})
-    pipeline.publish_one(store, settings, bid)
-    archive.create(store, settings, bid)
+    store, settings = published_with_source(briefing_env, bid)
     store.close()
     (briefing_env / "briefing.toml").write_text("[retention.standard]\nworking_days = 0\n")
-    original = _snapshot(briefing_env)
-
-    copy = tmp_path / "elsewhere" / "home"
-    shutil.copytree(briefing_env, copy, symlinks=True)
-    monkeypatch.setenv("BRIEFING_HOME", str(copy))
+    copy, original = copied_home(store=False)
 
     res = run("status", "--json")
     assert res.code == 0, res.err
@@ -238,7 +217,7 @@ def test_a_copied_home_acts_only_on_itself(briefing_env: Path, tmp_path: Path, r
     assert {f["role"] for f in freed} == {"source", "audio", "video"}
     assert all(Path(f["path"]).is_relative_to(copy) for f in freed)
     assert all(not Path(f["path"]).exists() for f in freed)
-    assert _snapshot(briefing_env) == original  # the original home: not one byte changed
+    assert home_snapshot(briefing_env, store=False) == original  # the original home: not one byte changed
     assert (settings.workspace / bid / "source" / "original.mp4").is_file()
     rows = Store(copy / "briefing.db").query("SELECT path FROM artifacts")
     assert rows and not any(os.path.isabs(r["path"]) for r in rows)  # stored relative to the home
@@ -254,19 +233,15 @@ def test_migration_makes_old_absolute_paths_relative_even_in_a_copied_home(one, 
             db.execute("UPDATE artifacts SET path = ? WHERE briefing_id = ? AND role = ?",
                        (str(home / r[2]), r[0], r[1]))
         db.execute("UPDATE archives SET location = ?", (str(home / "archive" / BID / "v1"),))
-        db.execute("DELETE FROM _migrations WHERE number = 32")
-    store.close()
     copy = tmp_path / "moved"
-    shutil.copytree(home, copy, symlinks=True)
-    moved = Store(copy / "briefing.db")  # the copy is opened first: its migration finds the old home
-    assert 32 in moved.migrations_applied()
+    moved = moved_before_migration(store, home, copy, 32)
     raw = moved.query("SELECT role, path FROM artifacts")
     assert raw and all(not os.path.isabs(r["path"]) for r in raw), [dict(r) for r in raw]
     for role, a in moved.artifacts(BID).items():
         assert Path(a.path).is_relative_to(copy) and Path(a.path).is_file(), (role, a.path)
     assert Path(archive.records(moved, BID)[-1].location) == copy / "archive" / BID / "v1"
     res = archive.prune(moved, load_settings(copy), BID, now=LATER)
-    assert res.freed and all(Path(f["path"]).is_relative_to(copy) for f in res.freed)
+    assert res.freed and all(Path(f.path).is_relative_to(copy) for f in res.freed)
     # the original, opened later, is migrated against itself
     orig = Store(home / "briefing.db")
     assert all(Path(a.path).is_relative_to(home) and Path(a.path).is_file() for a in orig.artifacts(BID).values())

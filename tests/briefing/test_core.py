@@ -99,7 +99,7 @@ def test_secrets_never_from_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("BRIEFING_TEST_SECRET_FILE", str(secret_file))
     s = config.load_settings(home)
     assert s["test.secret"] == "s3cr3t"
-    shown = {r["name"]: r["value"] for r in s.describe()}
+    shown = {r.name: r.value for r in s.describe()}
     assert shown["test.secret"] == "***"
 
 

@@ -15,7 +15,8 @@ import cli
 from briefing.processing import corrections, pipeline
 from briefing.press import distribute
 from briefing.core.errors import ConfigError, InputError
-from tests.distfixtures import make_briefing, receiver  # noqa: F401
+from tests.factory import make_briefing
+from tests.distfixtures import receiver  # noqa: F401
 
 BID = "2026-11-25-daily-briefing"
 
@@ -58,7 +59,7 @@ def test_correct_in_editor_then_publish_version_2(briefing_env: Path, tmp_path: 
 
     time.sleep(1.1)  # feed times have whole seconds
     res = pipeline.publish_one(store, settings, BID, note="The number of new cases was misheard: 1,420.")
-    assert res.distribution["version"] == 2
+    assert res.distribution.version == 2
     page = (site / "briefings" / BID / "index.html").read_text()
     assert "Corrected on" in page and "The number of new cases was misheard: 1,420." in page
     assert "1,420 new cases" in page and "1,240 new cases" not in page
@@ -87,7 +88,7 @@ def test_correct_in_editor_then_publish_version_2(briefing_env: Path, tmp_path: 
     v = CliRunner().invoke(cli.cli, ["verify", str(v1 / "transcript.txt")])
     assert v.exit_code == 0 and "AUTHENTIC" in v.output and "version 1" in v.output
     st = distribute.status(store, settings, BID)
-    assert st["targets"][0]["version"] == 2
+    assert st.targets[0].version == 2
 
 
 @pytest.mark.parametrize("kind", ["srt", "vtt", "txt"])
@@ -98,7 +99,7 @@ def test_correct_from_a_file(briefing_env: Path, tmp_path: Path, kind: str) -> N
     fixed = tmp_path / f"fixed.{kind}"
     fixed.write_text(published.read_text().replace("Hospital occupancy", "Intensive-care occupancy"))
     r = corrections.correct(store, settings, BID, file=fixed)
-    assert r["changed"] == 1
+    assert r.changed == 1
     pipeline.publish_one(store, settings, BID, note="ICU, not hospital, occupancy.")
     t = json.loads((settings.site_dir / "briefings" / BID / "transcript.json").read_text())
     changed = [s for s in t["segments"] if "corrected" in s["flags"]]
@@ -118,7 +119,7 @@ def test_bad_corrections_are_refused_clearly(briefing_env: Path, tmp_path: Path)
     with pytest.raises(InputError, match="SRT, VTT or TXT"):
         corrections.correct(store, settings, BID, file=bad)
     same = settings.site_dir / "briefings" / BID / "transcript.srt"
-    assert corrections.correct(store, settings, BID, file=same)["changed"] == 0
+    assert corrections.correct(store, settings, BID, file=same).changed == 0
     nostamps = tmp_path / "plain.txt"
     nostamps.write_text("just words, no timestamps")
     with pytest.raises(Exception, match="HH:MM:SS"):

@@ -67,9 +67,9 @@ def run_day(store, settings, rec, times, room, process=None):
     states = []
     for t in times:
         out = daily.run(store, settings, now=t, recorder=rec, room_size=lambda occ, t=t: room(t), process=process)
-        mine = [b for b in out["briefings"] if b["id"] == BID]
+        mine = [b for b in out.briefings if b.id == BID]
         assert len(mine) == 1, out
-        states.append((t.strftime("%H:%M"), mine[0]["state"]))
+        states.append((t.strftime("%H:%M"), mine[0].state))
     return states
 
 
@@ -95,7 +95,7 @@ def test_a_whole_day_with_the_real_pipeline(day, tmp_path: Path) -> None:
     assert ("02:00", "recording") in states and ("02:06", "recording") in states
     assert states[-1][1] == "done" and states.index(("02:07", "done")) > 0
     jobs = queue.jobs(store, bid=BID)
-    assert [j["status"] for j in jobs] == ["done"]
+    assert [j.status for j in jobs] == ["done"]
     pub = store.stage(BID, "publish")
     assert pub.status == "done"
     page = Path(pub.info["page"])
@@ -130,7 +130,7 @@ def test_stops_at_the_end_survives_a_crash_and_never_starts_twice(day, tmp_path:
     lock = FileLock(workspace.home_lock(settings, "daily"))
     assert lock.try_acquire()
     try:
-        assert daily.run(store, settings, now=START, recorder=rec)["busy"] is True
+        assert daily.run(store, settings, now=START, recorder=rec).busy is True
     finally:
         lock.release()
 
@@ -138,5 +138,5 @@ def test_stops_at_the_end_survives_a_crash_and_never_starts_twice(day, tmp_path:
 def test_other_days_are_left_alone(day) -> None:
     store, settings = day
     out = daily.run(store, settings, day="2026-11-26", now=START, recorder=None, room_size=lambda o: None)
-    assert [b["state"] for b in out["briefings"]] == ["waiting"]
-    assert out["briefings"][0]["id"] == "2026-11-26-daily-press-briefing"
+    assert [b.state for b in out.briefings] == ["waiting"]
+    assert out.briefings[0].id == "2026-11-26-daily-press-briefing"

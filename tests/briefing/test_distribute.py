@@ -16,7 +16,8 @@ from briefing.processing import pipeline
 from briefing.core.config import load_settings
 from briefing.core.errors import PublishError
 from briefing.core.store import Store
-from tests.distfixtures import make_briefing, receiver, s3, s3_endpoint, smtp_server, wait_for  # noqa: F401
+from tests.factory import make_briefing
+from tests.distfixtures import receiver, s3, s3_endpoint, smtp_server, wait_for  # noqa: F401
 
 BID = "2026-11-25-daily-briefing"
 REPO = Path(__file__).resolve().parents[2]
@@ -58,8 +59,8 @@ def test_publish_reaches_every_target_channel_and_the_press_list(briefing_env: P
     store, settings = make_briefing(briefing_env, BID)
     result = pipeline.publish_one(store, settings, BID)
     d = result.distribution
-    assert d["version"] == 1 and d["link"] == f"https://cdn.press.example/briefings/{BID}/"
-    assert [t["status"] for t in d["targets"]] == ["ok", "ok"]
+    assert d is not None and d.version == 1 and d.link == f"https://cdn.press.example/briefings/{BID}/"
+    assert [t.status for t in d.targets] == ["ok", "ok"]
 
     keys = {o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]}
     for rel in ("index.html", "feed.xml", "signing-key.pub", f"briefings/{BID}/index.html",
@@ -85,17 +86,18 @@ def test_publish_reaches_every_target_channel_and_the_press_list(briefing_env: P
 
     # status: per target and channel, the version, URL, when, errors
     st = distribute.status(store, settings, BID)
-    cdn = next(t for t in st["targets"] if t["name"] == "cdn")
-    assert cdn["version"] == 1 and cdn["status"] == "ok" and cdn["url"].startswith("https://cdn.press.example/")
-    assert cdn["published_at"]
-    assert {(m["name"], m["status"]) for m in st["messages"]} == {
+    state = next(t for t in st.targets if t.name == "cdn")
+    assert state.version == 1 and state.status == "ok" and state.url and state.url.startswith("https://cdn.press.example/")
+    assert state.published_at
+    assert {(m.name, m.status) for m in st.messages} == {
         ("newsroom", "sent"), ("chat", "sent"), ("press-list@press.example, wire@press.example", "sent")}
 
     # a re-run sends nothing again and uploads nothing unchanged
     again = pipeline.publish_one(store, settings, BID)
     assert receiver.count("newsroom") == 1 and receiver.count("chat") == 1 and len(box.messages) == 1
-    cdn = next(t for t in again.distribution["targets"] if t["name"] == "cdn")
-    assert cdn["uploaded"] == 0 and cdn["skipped"] > 0
+    assert again.distribution is not None
+    cdn = next(t for t in again.distribution.targets if t.name == "cdn")
+    assert cdn.uploaded == 0 and cdn.skipped and cdn.skipped > 0
 
 
 def test_a_failed_channel_does_not_block_the_others_and_status_reports_it(briefing_env: Path, receiver) -> None:
@@ -105,9 +107,9 @@ def test_a_failed_channel_does_not_block_the_others_and_status_reports_it(briefi
     with pytest.raises(PublishError, match="broken"):
         pipeline.publish_one(store, settings, BID)
     assert receiver.count("good") == 1
-    st = {m["name"]: m for m in distribute.status(store, settings, BID)["messages"]}
-    assert st["broken"]["status"] == "failed" and st["broken"]["attempts"] == 1 and st["broken"]["error"]
-    assert st["good"]["status"] == "sent"
+    st = {m.name: m for m in distribute.status(store, settings, BID).messages}
+    assert st["broken"].status == "failed" and st["broken"].attempts == 1 and st["broken"].error
+    assert st["good"].status == "sent"
     # the channel recovers: the next run sends it, once, and the good one is not told again
     receiver.fail.clear()
     pipeline.publish_one(store, settings, BID)
@@ -138,12 +140,12 @@ def test_an_email_sent_at_a_time_is_not_sent_before_it(briefing_env: Path, smtp_
     monkeypatch.setenv("BRIEFING_NOW", "2026-11-25T13:59:00+07:00")  # the injectable clock, no waiting
     pipeline.publish_one(store, settings, BID, send_at="2026-11-25T14:00:00+07:00")
     assert box.messages == []
-    st = distribute.status(store, settings, BID)["messages"]
-    assert st[0]["status"] == "embargoed" and st[0]["not_before"]
+    st = distribute.status(store, settings, BID).messages
+    assert st[0].status == "embargoed" and st[0].not_before
     assert distribute.send_due(store, settings) == []  # cron before the time: nothing
     monkeypatch.setenv("BRIEFING_NOW", "2026-11-25T14:00:01+07:00")
     sent = distribute.send_due(store, settings)
-    assert [r["status"] for r in sent] == ["sent"] and len(box.messages) == 1
+    assert [r.status for r in sent] == ["sent"] and len(box.messages) == 1
     assert distribute.send_due(store, settings) == [] and len(box.messages) == 1
 
 
@@ -155,8 +157,8 @@ def test_notifications_wait_for_every_target(briefing_env: Path, s3, receiver) -
     with pytest.raises(PublishError, match="NoSuchBucket"):
         pipeline.publish_one(store, settings, BID)
     assert receiver.count("newsroom") == 0  # the link would not work yet
-    st = {t["name"]: t for t in distribute.status(store, settings, BID)["targets"]}
-    assert st["cdn"]["status"] == "failed" and "NoSuchBucket" in st["cdn"]["error"]
+    targets = {t.name: t for t in distribute.status(store, settings, BID).targets}
+    assert targets["cdn"].status == "failed" and "NoSuchBucket" in (targets["cdn"].error or "")
     client.create_bucket(Bucket=bucket + "-missing")
     pipeline.publish_one(store, settings, BID)
     assert receiver.count("newsroom") == 1
@@ -165,7 +167,8 @@ def test_notifications_wait_for_every_target(briefing_env: Path, s3, receiver) -
 def test_signing_key_is_made_on_first_publish_and_shown_in_the_footer(briefing_env: Path) -> None:
     store, settings = make_briefing(briefing_env, BID)
     result = pipeline.publish_one(store, settings, BID)
-    key = Path(result.distribution["key_generated"])
+    assert result.distribution is not None and result.distribution.key_generated
+    key = Path(result.distribution.key_generated)
     assert key == briefing_env / "keys" / "signing-key.pem"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     fp = distribute.key_fingerprint(settings)
@@ -173,7 +176,7 @@ def test_signing_key_is_made_on_first_publish_and_shown_in_the_footer(briefing_e
         assert fp in page.read_text()
     assert (settings.site_dir / "signing-key.pub").read_text().startswith("-----BEGIN PUBLIC KEY-----")
     again = pipeline.publish_one(store, settings, BID)
-    assert again.distribution["key_generated"] is None
+    assert again.distribution is not None and again.distribution.key_generated is None
 
 
 def test_keys_generate_and_a_configured_key(briefing_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -190,7 +193,7 @@ def test_keys_generate_and_a_configured_key(briefing_env: Path, monkeypatch: pyt
     monkeypatch.setenv("BRIEFING_SIGNING_KEY_FILE", str(out))
     store, settings = make_briefing(briefing_env, BID)
     res = pipeline.publish_one(store, settings, BID)
-    assert res.distribution["key_generated"] is None and not (briefing_env / "keys").exists()
+    assert res.distribution is not None and res.distribution.key_generated is None and not (briefing_env / "keys").exists()
     v = CliRunner().invoke(cli.cli, ["verify", str(settings.site_dir / "briefings" / BID)])
     assert v.exit_code == 0 and "AUTHENTIC" in v.output
 
@@ -226,7 +229,7 @@ def test_kill_during_publish_then_rerun_notifies_each_channel_exactly_once(brief
     assert rerun.returncode == 0, err.decode()
     assert (receiver.count("one"), receiver.count("two"), receiver.count("three")) == (1, 1, 1)
     store, settings = fresh(briefing_env)
-    st = {m["name"]: m["status"] for m in distribute.status(store, settings, BID)["messages"]}
+    st = {m.name: m.status for m in distribute.status(store, settings, BID).messages}
     assert st == {"one": "sent", "two": "uncertain", "three": "sent"}
     # once more: still nobody told twice
     third = _publish_proc(briefing_env, channels)

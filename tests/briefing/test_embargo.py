@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from briefing.press import embargo
-from tests.distfixtures import make_briefing, receiver, s3, s3_endpoint, smtp_server  # noqa: F401
+from tests.distfixtures import receiver, s3, s3_endpoint, smtp_server  # noqa: F401
+from tests.factory import make_briefing
 
 OLD = "2026-11-24-daily-briefing"
 BID = "2026-11-25-daily-briefing"

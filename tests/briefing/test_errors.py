@@ -18,7 +18,7 @@ from briefing.core import errors
 from briefing.core.config import load_settings
 from briefing.core.errors import ConfigError, DiskFullError, InputError
 from tests.briefing.helpers_jitsi import SECRET
-from tests.distfixtures import make_briefing
+from tests.factory import make_briefing
 
 BID = "2026-11-25-daily-briefing"
 REPO = Path(__file__).resolve().parents[2]

@@ -68,7 +68,7 @@ def test_the_wrapper_really_ignores_sigint(tmp_path: Path) -> None:
 
 def test_ctrl_c_in_the_middle_of_a_correction_keeps_nothing_half_done(briefing_env: Path, tmp_path: Path) -> None:
     """`briefing correct ID` waiting for $EDITOR: Ctrl-C stops it (130), no pending correction is kept."""
-    from tests.distfixtures import make_briefing
+    from tests.factory import make_briefing
 
     bid = "2026-11-25-daily-briefing"
     store, _ = make_briefing(briefing_env, bid)

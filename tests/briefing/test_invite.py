@@ -233,7 +233,7 @@ def test_series_days_are_calendar_days_whatever_the_hour(run, smtp, series, brie
     now = today.replace(hour=hour, minute=30)
     r = invite(Store(settings.store_path), settings, "hop-bao-chinh-phu", to=("Hoa <hoa@press.example>",), days=3,
                now=now)
-    assert "hoa@press.example" in r["sent"]
+    assert "hoa@press.example" in r.sent
     _, cal = _calendar(smtp.take()["hoa@press.example"])
     days = sorted(e["RECURRENCE-ID"].dt for e in cal.walk("VEVENT") if "RECURRENCE-ID" in e)
     assert days == [series["start"], series["start"] + timedelta(days=1)]

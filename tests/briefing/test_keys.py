@@ -13,7 +13,7 @@ import pytest
 
 from briefing.processing import pipeline
 from publish import manifest as pm
-from tests.distfixtures import make_briefing
+from tests.factory import make_briefing
 
 A = "2026-11-25-daily-briefing"
 B = "2026-11-26-daily-briefing"

@@ -113,14 +113,14 @@ def test_live_run_restart_and_adoption(env, segment_files, speech_clips):
 
     # The end: stop → join → ingest → process. The transcribe stage finishes the last chunk and adopts it.
     out = record.capture_stop(store, settings, bid)
-    assert out["stopped"]
+    assert out.stopped
     # every segment was probed as the follower took it in (the join at the end probes none again), and
     # the joined recording was moved into the workspace, not copied
     probed = json.loads((cdir / rc.PROBED_NAME).read_text())
     assert sorted(probed) == [s.name for s in segment_files] and all(v[2] for v in probed.values())
     assert not (cdir / "recording.mp4").exists()
-    assert Path(out["recording"]).is_file() and Path(out["recording"]).parent.name == "recording"
-    res = pipeline.process(store, settings, Path(out["recording"]), bid=bid, language="en",
+    assert Path(out.recording).is_file() and Path(out.recording).parent.name == "recording"
+    res = pipeline.process(store, settings, Path(out.recording), bid=bid, language="en",
                            title="Live test", date="2026-11-25")
     info = store.stage(bid, "transcribe").info
     assert info["live"] is True and info["seconds"] < 1.0
@@ -139,7 +139,7 @@ def test_live_run_restart_and_adoption(env, segment_files, speech_clips):
     assert result.wer < 0.15 and result.insertions <= 1 and result.deletions <= 2
     assert res.page and res.page.is_file()
     # Processing again is a no-op; a live transcript never replaces a recording it does not cover.
-    assert "transcribe" in pipeline.process(store, settings, Path(out["recording"]), bid=bid, language="en",
+    assert "transcribe" in pipeline.process(store, settings, Path(out.recording), bid=bid, language="en",
                                             title="Live test", date="2026-11-25").skipped
 
 

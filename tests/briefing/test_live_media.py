@@ -90,7 +90,7 @@ def test_progressive_web_audio_is_adopted(env, segment_files):
     cdir, mf = _capture(store, settings, bid, segment_files)
     (cdir / rc.STOP_NAME).write_text("stop\n")
     out = record.capture_stop(store, settings, bid)
-    info, audio = _video_stage(store, settings, bid, out["recording"])  # finishes the encoder, adopts it
+    info, audio = _video_stage(store, settings, bid, out.recording)  # finishes the encoder, adopts it
     assert mf.done
     state = json.loads(live.state_path(settings, bid).read_text())
     assert [s[0] for s in state["segments"]] == [p.name for p in segment_files]
@@ -112,7 +112,7 @@ def test_not_adopted_when_the_segments_differ(env, segment_files):
     rc.segments(cdir)[-1].unlink()  # the joined recording no longer has what was encoded
     (cdir / rc.STOP_NAME).write_text("stop\n")
     out = record.capture_stop(store, settings, bid)
-    info, audio = _video_stage(store, settings, bid, out["recording"])
+    info, audio = _video_stage(store, settings, bid, out.recording)
     assert info["live"] is False  # the ordinary two passes instead
     from recorder.normalize import measure_loudnorm
 

@@ -52,6 +52,19 @@ def kill(proc: subprocess.Popen[str]) -> None:
     proc.communicate(timeout=60)
 
 
+def waits_then_goes_on(holder: subprocess.Popen[str], *args: str) -> subprocess.Popen[str]:
+    """Start `briefing ARGS` while ``holder`` holds the briefing: it says it waits for the holder (bounded
+    by lock.wait); then ``holder`` is killed. Returns the waiter, whose stdout and rest of stderr are
+    still to read (``communicate``)."""
+    waiter = subprocess.Popen([*BRIEFING, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, cwd=REPO, env=_env(BRIEFING_LOCK_WAIT="600"))
+    assert waiter.stderr is not None
+    line = waiter.stderr.readline()
+    assert line.strip() == f"waiting: briefing {BID} is being processed (pid {holder.pid})"
+    kill(holder)
+    return waiter
+
+
 def test_second_command_is_refused_while_the_first_holds_the_briefing(tmp_path: Path, briefing_env: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     tone = media.make_sine(tmp_path / "tone.wav", duration=2.0)
@@ -78,8 +91,8 @@ def test_second_command_is_refused_while_the_first_holds_the_briefing(tmp_path: 
         store = Store(settings.store_path)
         job = queue.enqueue(store, BID, tone)
         res = worker.work(store, load_settings())
-        assert [f["id"] for f in res.failed] == [job["id"]] and "being processed" in res.failed[0]["error"]
-        assert [j["status"] for j in queue.jobs(store, bid=BID)] == ["queued"]
+        assert [f.id for f in res.failed] == [job.id] and "being processed" in res.failed[0].error
+        assert [j.status for j in queue.jobs(store, bid=BID)] == ["queued"]
         assert first.poll() is None  # the first run was not disturbed
     finally:
         kill(first)
@@ -99,12 +112,7 @@ def test_lock_of_a_killed_process_is_taken_over_and_a_waiter_goes_on(tmp_path: P
     try:
         assert locks.holder(lock_file) == second.pid
         # a third command waits for the second (bounded), and goes on when the second is gone
-        waiter = subprocess.Popen([*BRIEFING, "transcribe", BID], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True, cwd=REPO, env=_env(BRIEFING_LOCK_WAIT="600"))
-        assert waiter.stderr is not None
-        line = waiter.stderr.readline()
-        assert line.strip() == f"waiting: briefing {BID} is being processed (pid {second.pid})"
-        kill(second)
+        waiter = waits_then_goes_on(second, "transcribe", BID)
         _, rest = waiter.communicate(timeout=120)
         # past the lock: it now says what is really missing (the speech was never extracted)
         assert waiter.returncode != 0 and "being processed" not in rest and "has no speech yet" in rest, rest
@@ -136,10 +144,11 @@ def test_lock_is_reentrant_in_one_process_and_released_after(briefing_env: Path)
 def _archived(bid: str, *, date: str) -> None:
     """A processed briefing, archived and verified, its working files due to be freed (0 working days)."""
     from briefing.records import archive
-    from tests.briefing.helpers_archive import env, make_briefing
+    from tests.briefing.helpers_archive import env
+    from tests.factory import processed_vi
 
     settings, store = env()
-    make_briefing(settings, store, bid, date=date)
+    processed_vi(settings, store, bid, date=date)
     archive.create(store, settings, bid)
     store.close()
     (settings.home / "briefing.toml").write_text("[retention.standard]\nworking_days = 0\n")
@@ -188,12 +197,7 @@ def test_archive_and_prune_of_a_briefing_being_processed_wait_or_say_who_holds_i
         assert _working_files(BID) == before
 
         # a prune of it waits for the command (bounded by lock.wait), then goes on
-        waiter = subprocess.Popen([*BRIEFING, "prune", BID, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True, cwd=REPO, env=_env(BRIEFING_LOCK_WAIT="600"))
-        assert waiter.stderr is not None
-        line = waiter.stderr.readline()
-        assert line.strip() == f"waiting: briefing {BID} is being processed (pid {first.pid})"
-        kill(first)
+        waiter = waits_then_goes_on(first, "prune", BID, "--json")
         out, rest = waiter.communicate(timeout=120)
         assert waiter.returncode == 0, rest
         assert {f["role"] for f in json.loads(out)["freed"]} >= {"source", "video"}

@@ -5,28 +5,18 @@ is the one injected step)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
-from dataclasses import replace
 from pathlib import Path
 
-import pytest
 
-from briefing.records import archive
 from briefing.recording import queue, record, worker
 from briefing.core import workspace
 from briefing.core.store import Store
+from tests.factory import home_snapshot, moved_before_migration, published_with_source
 
 BID = "2026-11-25-daily-briefing"  # published from the local site
 CAP = "2026-11-26-daily-briefing"  # recorded by a capture, queued for processing
-
-
-def _snapshot(root: Path) -> dict[str, str]:
-    """Every file and directory of a home, with its bytes' SHA-256 (the store included)."""
-    return {p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
-            for p in sorted(root.rglob("*"))}
 
 
 def _captured(store: Store, settings, bid: str) -> dict:
@@ -51,20 +41,9 @@ def _captured(store: Store, settings, bid: str) -> dict:
 
 
 def _home_with_a_recording_and_a_site(home: Path) -> None:
-    from briefing.processing import pipeline
-    from tests.distfixtures import make_briefing as publishable
-
-    store, settings = publishable(home, BID, video_bytes=20_000)
-    src = settings.workspace / BID / "source" / "original.mp4"
-    src.parent.mkdir(parents=True)
-    src.write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(5000))
-    store.stage_started(BID, "ingest", "k")
-    store.stage_done(BID, "ingest", "k", [pipeline.artifact("source", src)], {})
-    store.save_briefing(replace(store.briefing(BID), source_path=str(src)))  # as `process` records it
-    pipeline.publish_one(store, settings, BID)
-    archive.create(store, settings, BID)
+    store, settings = published_with_source(home, BID, source_path=True)
     stopped = _captured(store, settings, CAP)
-    assert stopped["stopped"] and stopped["queued"], stopped
+    assert stopped.stopped and stopped.queued, stopped
     store.close()
     (home / "briefing.toml").write_text("[retention.standard]\nworking_days = 0\n")
 
@@ -81,13 +60,9 @@ def _paths_in(value: object) -> list[str]:
 
 
 def test_a_copied_home_shows_processes_and_prunes_only_its_own_recordings_and_site(
-        briefing_env: Path, tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch) -> None:
+        briefing_env: Path, run, copied_home) -> None:
     _home_with_a_recording_and_a_site(briefing_env)
-    original = _snapshot(briefing_env)
-
-    copy = tmp_path / "elsewhere" / "home"
-    shutil.copytree(briefing_env, copy, symlinks=True)
-    monkeypatch.setenv("BRIEFING_HOME", str(copy))
+    copy, original = copied_home()
 
     # status: every path it shows is in the copy (the site's page, the artifacts, the recording, the job)
     res = run("status", "--json")
@@ -119,10 +94,10 @@ def test_a_copied_home_shows_processes_and_prunes_only_its_own_recordings_and_si
         return type("R", (), {"ran": ["ingest"], "page": str(settings_.site_dir / "briefings" / kw["bid"])})()
 
     done = worker.work(store, load_settings(copy), process=process)
-    assert [d["briefing"] for d in done.done] == [CAP] and not done.failed, done
+    assert [d.briefing for d in done.done] == [CAP] and not done.failed, done
     assert seen == [copy / "briefings" / CAP / "recording" / "recording.mp4"]
     job = queue.jobs(store, bid=CAP)[0]
-    assert Path(job["result"]["recording"]).is_relative_to(copy) and Path(job["result"]["page"]).is_relative_to(copy)
+    assert Path(job.result["recording"]).is_relative_to(copy) and Path(job.result["page"]).is_relative_to(copy)
     store.close()
 
     # prune: frees the copy's working files, none of the original's
@@ -131,7 +106,7 @@ def test_a_copied_home_shows_processes_and_prunes_only_its_own_recordings_and_si
     freed = res.json()["freed"]
     assert freed and all(Path(f["path"]).is_relative_to(copy) and not Path(f["path"]).exists() for f in freed)
 
-    assert _snapshot(briefing_env) == original  # the original home: not one byte changed
+    assert home_snapshot(briefing_env) == original  # the original home: not one byte changed
 
     # stored relative to the home: no row names a path in it absolutely
     db = Store(copy / "briefing.db")
@@ -164,36 +139,31 @@ def test_migration_41_makes_old_absolute_recording_paths_relative_even_in_a_copi
         info = json.loads(db.execute("SELECT info FROM stages WHERE stage = 'publish'").fetchone()[0])
         info.update(page=str(home / info["page"]), site=str(home / info["site"]))
         db.execute("UPDATE stages SET info = ? WHERE stage = 'publish'", (json.dumps(info),))
-        db.execute("DELETE FROM _migrations WHERE number = 41")
-    store.close()
     copy = tmp_path / "moved"
-    shutil.copytree(home, copy, symlinks=True)
-
-    moved = Store(copy / "briefing.db")  # the copy is opened first: its migration finds the old home
-    assert 41 in moved.migrations_applied()
+    moved = moved_before_migration(store, home, copy, 41)
     raw = [*moved.query("SELECT path FROM recordings"), *moved.query("SELECT path FROM recording_jobs"),
            *moved.query("SELECT key AS path FROM recording_jobs"),
            *moved.query("SELECT url AS path FROM publications WHERE target = 'site'"),
            *moved.query("SELECT source_path AS path FROM briefings WHERE source_path IS NOT NULL")]
     assert raw and not any(str(home) in r["path"] for r in raw), [r["path"] for r in raw]
     rec = record.recordings(moved, CAP)[0]
-    assert Path(rec["path"]) == copy / "briefings" / CAP / "recording" / "recording.mp4"
-    assert Path(rec["path"]).is_file() and Path(rec["meta"]["original"]).is_relative_to(copy)
+    assert Path(rec.path) == copy / "briefings" / CAP / "recording" / "recording.mp4"
+    assert Path(rec.path).is_file() and Path(rec.meta["original"]).is_relative_to(copy)
     job = queue.jobs(moved, bid=CAP)[0]
-    assert Path(job["path"]) == Path(rec["path"])
+    assert Path(job.path) == Path(rec.path)
     assert moved.briefing(BID).source_path == str(copy / "briefings" / BID / "source" / "original.mp4")
     from briefing.press import distribute
     from briefing.core.config import load_settings
 
     from briefing.processing import pipeline
 
-    info = next(s["info"] for s in pipeline.status(moved, BID)[0]["stages"] if s["stage"] == "publish")
+    info = next(s.info for s in pipeline.status(moved, BID)[0].stages if s.stage == "publish")
     assert (info["page"], info["site"]) == (str(copy / "site" / "briefings" / BID / "index.html"), str(copy / "site"))
-    site = distribute.status(moved, load_settings(copy), BID)["targets"][0]
-    assert site["name"] == "site" and site["url"] == str(copy / "site" / "briefings" / BID / "index.html")
+    site = distribute.status(moved, load_settings(copy), BID).targets[0]
+    assert site.name == "site" and site.url == str(copy / "site" / "briefings" / BID / "index.html")
     moved.close()
     # the original, opened later, is migrated against itself
     orig = Store(home / "briefing.db")
-    assert Path(record.recordings(orig, CAP)[0]["path"]) == home / "briefings" / CAP / "recording" / "recording.mp4"
-    assert Path(queue.jobs(orig, bid=CAP)[0]["path"]).is_relative_to(home)
+    assert Path(record.recordings(orig, CAP)[0].path) == home / "briefings" / CAP / "recording" / "recording.mp4"
+    assert Path(queue.jobs(orig, bid=CAP)[0].path).is_relative_to(home)
     orig.close()

@@ -27,6 +27,14 @@ def reporter() -> tuple[RichReporter, Clock, io.StringIO]:
     return RichReporter(clock=clock, console=console), clock, out
 
 
+def timed_stage(r: RichReporter, clock: Clock, name: str, seconds: float, *, of: float = 60.0) -> None:
+    """A stage with a progress bar that does all ``of`` seconds of audio in ``seconds`` of the clock."""
+    r.stage(name, "start")
+    clock.now += seconds
+    r.progress(of, of)
+    r.stage(name, "done", f"{seconds:.1f}s")
+
+
 def test_the_bar_clock_starts_with_the_stage_not_after_the_model_loads() -> None:
     r, clock, out = reporter()
     r.stage("transcribe", "start")
@@ -58,16 +66,10 @@ def test_no_absurd_speed() -> None:
 
 def test_the_translate_bar_is_labelled_translate_and_ends_with_its_stage() -> None:
     r, clock, out = reporter()
-    r.stage("transcribe", "start")
-    clock.now += 5
-    r.progress(60.0, 60.0)
-    r.stage("transcribe", "done", "5.0s")
+    timed_stage(r, clock, "transcribe", 5)
     r.stage("publish", "start")
     r.stage("publish", "done", "0.3s")
-    r.stage("translate", "start")
-    clock.now += 4
-    r.progress(60.0, 60.0)
-    r.stage("translate", "done", "4.0s")
+    timed_stage(r, clock, "translate", 4)
     r.stage("publish", "start")
     r.stage("publish", "done", "0.2s")
     r.close()
@@ -83,7 +85,7 @@ def test_the_translate_bar_is_labelled_translate_and_ends_with_its_stage() -> No
 def test_a_stage_with_nothing_to_do_shows_as_skipped_with_the_reason(tmp_path: Path) -> None:
     """An English briefing: the translate stage has nothing to make and says so (not "✓ translate 0.0s")."""
     from briefing.processing import pipeline
-    from tests.distfixtures import make_briefing
+    from tests.factory import make_briefing
 
     store, settings = make_briefing(tmp_path / "home")
     r, _clock, out = reporter()

@@ -17,7 +17,8 @@ from briefing.processing import corrections, pipeline, review
 from briefing.press import distribute
 from briefing.core.errors import InputError
 from briefing.core.store import Store
-from tests.distfixtures import make_briefing, s3, s3_endpoint  # noqa: F401
+from tests.factory import make_briefing
+from tests.distfixtures import s3, s3_endpoint  # noqa: F401
 
 BID = "2026-11-25-daily-briefing"
 
@@ -106,14 +107,14 @@ def test_no_command_rewrites_a_published_version(briefing_env: Path, tmp_path: P
 
     settings = load_settings(briefing_env)
     res = pipeline.publish_one(store, settings, BID)
-    assert res.distribution["version"] == 1
+    assert res.distribution.version == 1
     assert "Ministry of Health: briefings" in (site / "briefings" / BID / "index.html").read_text()
     assert_kept(kept, site)
 
     # speaker labels after publication: a new version with a note that says what changed
     review.assign_speaker(store, BID, "Spokesperson", 2.2, 3.0)
     res = pipeline.publish_one(store, settings, BID)
-    assert res.distribution["version"] == 2
+    assert res.distribution.version == 2
     meta = json.loads((site / "briefings" / BID / "release.json").read_text())
     assert meta["corrections"][-1]["note"] == "Transcript updated."
     assert_kept(kept, site)
@@ -123,8 +124,8 @@ def test_no_command_rewrites_a_published_version(briefing_env: Path, tmp_path: P
     published = site / "briefings" / BID / "transcript.srt"
     fixed = tmp_path / "fixed.srt"
     fixed.write_text(published.read_text().replace("Hospital occupancy", "ICU occupancy"))
-    assert corrections.correct(store, settings, BID, file=fixed)["changed"] == 1
-    assert pipeline.publish_one(store, settings, BID, note="ICU, not hospital.").distribution["version"] == 3
+    assert corrections.correct(store, settings, BID, file=fixed).changed == 1
+    assert pipeline.publish_one(store, settings, BID, note="ICU, not hospital.").distribution.version == 3
     assert_kept(kept, site)
     kept = versions(site)
 
@@ -277,7 +278,7 @@ def test_a_new_recording_leaves_each_kept_version_its_own_media(briefing_env: Pa
     kept = versions(site)
 
     replace_recording(store, settings)
-    assert pipeline.publish_one(store, settings, BID).distribution["version"] == 2
+    assert pipeline.publish_one(store, settings, BID).distribution.version == 2
     second = media_of(bdir)
     assert second["video"] != first["video"] and second["audio"] != first["audio"]
     assert_kept(kept, site)
@@ -299,7 +300,7 @@ def test_a_new_recording_leaves_each_kept_version_its_own_media(briefing_env: Pa
     inode = (bdir / "video.mp4").stat().st_ino
     kept = versions(site)
     review.assign_speaker(store, BID, "Spokesperson", 2.2, 3.0)
-    assert pipeline.publish_one(store, settings, BID).distribution["version"] == 3
+    assert pipeline.publish_one(store, settings, BID).distribution.version == 3
     assert sorted(p.name for p in (bdir / "media").iterdir()) == media
     assert (bdir / "video.mp4").stat().st_ino == inode == (bdir / "media" / f"{second['video']}.mp4").stat().st_ino
     assert_kept(kept, site)
@@ -309,7 +310,7 @@ def test_a_new_recording_leaves_each_kept_version_its_own_media(briefing_env: Pa
     store.stage_started(BID, "video", "k-first")
     store.stage_done(BID, "video", "k-first", [pipeline.artifact("audio", media_dir / "audio.m4a"),
                                               pipeline.artifact("video", media_dir / "video.mp4")], {})
-    assert pipeline.publish_one(store, settings, BID).distribution["version"] == 4
+    assert pipeline.publish_one(store, settings, BID).distribution.version == 4
     assert media_of(bdir) == first
     assert all(len(inodes) == 1 for inodes in inodes_by_content(bdir).values()), inodes_by_content(bdir)
     assert_plays_its_own_media(bdir / "v1", first)
@@ -352,7 +353,7 @@ def test_a_site_published_before_media_were_kept_still_verifies_and_publishes(br
     assert verify(str(bdir)).ok and verify(str(bdir / "v1")).ok
 
     replace_recording(store, settings)
-    assert pipeline.publish_one(store, settings, BID).distribution["version"] == 2
+    assert pipeline.publish_one(store, settings, BID).distribution.version == 2
     assert_kept(kept, site)  # never rendered again (its page still plays what is one level up)
     listed = {e["path"]: e["sha256"] for e in json.loads((bdir / "manifest.json").read_text())["files"]}
     assert listed[f"media/{first['video']}.mp4"] == first["video"]
@@ -452,7 +453,7 @@ def test_targets_hold_exactly_what_the_manifest_lists(briefing_env: Path, tmp_pa
     # version 2 without the video
     with store.tx() as db:
         db.execute("DELETE FROM artifacts WHERE briefing_id=? AND role='video'", (BID,))
-    assert pipeline.publish_one(store, settings, BID).distribution["version"] == 2
+    assert pipeline.publish_one(store, settings, BID).distribution.version == 2
     assert not (site / "briefings" / BID / "video.mp4").exists()
     local, remote = sync_local(site, LocalTarget(www)), sync_s3(site, cdn)
     assert local.removed == remote.removed == [f"briefings/{BID}/video.mp4"]

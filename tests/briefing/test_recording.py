@@ -36,16 +36,16 @@ def test_ingest_session_dir_copies_verifies_and_reads_metadata(env, tmp_path: Pa
     store, settings = env
     d = jibri_session_dir(tmp_path / "recordings")
     rec = record.ingest(store, settings, "-", d)  # linked by sessionId
-    assert rec["briefing_id"] == BID and rec["status"] == "ingested"
+    assert rec.briefing_id == BID and rec.status == "ingested"
     media = next(d.glob("*.mp4"))
-    copied = Path(rec["path"])
+    copied = Path(rec.path)
     assert copied.read_bytes() == media.read_bytes() and copied.parent == settings.workspace / BID / "recording"
-    assert rec["meta"]["meeting_url"] == f"https://meet.gov.example/{ROOM}" and rec["meta"]["room"] == ROOM
+    assert rec.meta["meeting_url"] == f"https://meet.gov.example/{ROOM}" and rec.meta["room"] == ROOM
     assert store.briefing(BID).speakers == ("Spokesperson", "Minister Nguyen Van A", "Dr. Tran Thi B")
-    assert [j["status"] for j in queue.jobs(store, bid=BID)] == ["queued"]
+    assert [j.status for j in queue.jobs(store, bid=BID)] == ["queued"]
     # the same recording again: nothing new
     again = record.ingest(store, settings, BID, d)
-    assert again["id"] == rec["id"] and len(queue.jobs(store, bid=BID)) == 1
+    assert again.id == rec.id and len(queue.jobs(store, bid=BID)) == 1
 
 
 def test_ingest_links_by_room_when_the_session_id_is_foreign(env, tmp_path: Path) -> None:
@@ -56,7 +56,7 @@ def test_ingest_links_by_room_when_the_session_id_is_foreign(env, tmp_path: Path
     # no schedule row for the room → cannot tell; named explicitly → fine
     with pytest.raises(Exception, match="which briefing|no briefing"):
         record.ingest(store, settings, "-", d)
-    assert record.ingest(store, settings, BID, d)["briefing_id"] == BID
+    assert record.ingest(store, settings, BID, d).briefing_id == BID
 
 
 def test_ingest_refuses_empty_and_changed_files(env, tmp_path: Path, monkeypatch) -> None:
@@ -92,7 +92,7 @@ def test_jibri_finalize_returns_within_seconds_and_queues(env, tmp_path: Path) -
     assert data["briefing"] == BID and data["status"] == "queued" and data["worker"] is None
     assert took < 5, took
     jobs = queue.jobs(store, bid=BID)
-    assert [(j["status"], j["path"]) for j in jobs] == [("queued", str(d.resolve()))]
+    assert [(j.status, j.path) for j in jobs] == [("queued", str(d.resolve()))]
     # Jibri may run the script twice: still one job
     record.jibri_finalize(store, settings, d, spawn_worker=False)
     assert len(queue.jobs(store, bid=BID)) == 1
@@ -118,21 +118,21 @@ def test_record_start_stop_status_with_loopback_jibri(env, monkeypatch) -> None:
             monkeypatch.setenv(k, v)
         settings = load_settings()
         out = record.record_start(store, settings, BID)
-        assert out["jibri"]["busy_status"] == "BUSY" and out["room"] == ROOM
+        assert out.jibri.busy_status == "BUSY" and out.room == ROOM
         body = [b for m, p, b in j.requests if p.endswith("startService")][0]
         assert body["sessionId"] == BID and body["callParams"]["callUrlInfo"]["callName"] == ROOM
         assert body["callLoginParams"]["password"] == "s3cret"
         with pytest.raises(JitsiError, match="busy"):
             record.record_start(store, settings, BID)
         st = record.record_status(store, settings, BID)
-        assert st["jibri"]["busy_status"] == "BUSY"
-        assert [r["status"] for r in st["recordings"]] == ["recording"]
+        assert st.jibri is not None and st.jibri.busy_status == "BUSY"
+        assert [r.status for r in st.recordings] == ["recording"]
         stopped = record.record_stop(store, settings, BID)
-        assert stopped["jibri"]["busy_status"] == "IDLE"
-        assert record.recordings(store, BID)[0]["status"] == "stopped"
+        assert isinstance(stopped, record.JibriStopped) and stopped.jibri.busy_status == "IDLE"
+        assert record.recordings(store, BID)[0].status == "stopped"
     # the secret never shows in `briefing settings`
-    rows = {r["name"]: r for r in settings.describe()}
-    assert rows["jibri.xmpp_password"]["value"] == "***"
+    rows = {r.name: r for r in settings.describe()}
+    assert rows["jibri.xmpp_password"].value == "***"
 
 
 @pytest.mark.whisper
@@ -168,12 +168,13 @@ def test_record_stop_of_a_capture_processes_it_in_the_background(env, tmp_path: 
     assert lines[1].endswith(f"log: {settings.home / 'work.log'})")
     # the worker runs on its own; its job ends done and the page is there (no one ran `briefing work`)
     deadline = time.monotonic() + 600
-    while time.monotonic() < deadline and [j["status"] for j in queue.jobs(store, bid=BID)] != ["done"]:
-        assert "failed" not in [j["status"] for j in queue.jobs(store, bid=BID)], \
+    while time.monotonic() < deadline and [j.status for j in queue.jobs(store, bid=BID)] != ["done"]:
+        assert "failed" not in [j.status for j in queue.jobs(store, bid=BID)], \
             (settings.home / "work.log").read_text()
         time.sleep(0.2)
-    assert [j["status"] for j in queue.jobs(store, bid=BID)] == ["done"], (settings.home / "work.log").read_text()
+    assert [j.status for j in queue.jobs(store, bid=BID)] == ["done"], (settings.home / "work.log").read_text()
     assert (settings.site_dir / "briefings" / BID / "index.html").is_file()
 
     # stopped again: already joined and processed, nothing queued, no second worker
-    assert record.record_stop(store, settings, BID)["worker"] is None
+    stopped = record.record_stop(store, settings, BID)
+    assert isinstance(stopped, record.CaptureResult) and stopped.worker is None

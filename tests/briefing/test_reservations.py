@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -14,10 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from briefing.core import webserver
 from briefing.meeting import reservations, schedule
 from briefing.core.store import Store
 from tests.briefing.helpers_jitsi import local_start
-from tests.net import free_port
+from tests.net import WaitressThread, free_port
 
 UA = {"User-Agent": "Prosody (0.12.4; Linux)"}
 
@@ -47,31 +47,11 @@ def rooms(briefing_env: Path) -> dict[str, str]:
     return out
 
 
-class _Running:
-    """A waitress server run on a thread and stopped from inside its own loop: closing its sockets from another
-    thread races the loop's select() ("Bad file descriptor" raised in the server thread, into a later test)."""
-
-    def __init__(self, server) -> None:
-        self.server = server
-        self.effective_port = server.effective_port
-        self.thread = threading.Thread(target=server.run, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        from waitress import wasyncore
-
-        # every dispatcher closed by the loop itself empties its map, so the loop returns
-        # the worker threads first: one finishing a request wakes the loop through its trigger, which must
-        # still be open (a closed one is an OSError in that thread)
-        self.server.task_dispatcher.shutdown(timeout=60)
-        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map, ignore_all=True))
-        self.thread.join(60)
-        assert not self.thread.is_alive(), "the reservation server did not stop"
 
 
 def _serve(home: Path, token: str = "", **kw):
-    server = _Running(reservations.make_server(str(home / "briefing.db"), host="127.0.0.1", port=0, token=token,
-                                               **kw))
+    server = WaitressThread(reservations.make_server(str(home / "briefing.db"), host="127.0.0.1", port=0,
+                                                     token=token, **kw), "the reservation server")
     return server, f"http://127.0.0.1:{server.effective_port}"
 
 
@@ -259,10 +239,10 @@ def test_no_token_on_a_public_address_is_refused_unless_insecure_is_asked_for(ro
     code, out = _refused(briefing_env, "--host", "0.0.0.0", "--port", str(free_port()))
     assert code == 2 and "without a bearer token" in out and "--insecure-no-token" in out
     assert len(out.strip().splitlines()) == 1 and "Traceback" not in out
-    assert not reservations.is_loopback("0.0.0.0") and not reservations.is_loopback("::")
-    assert not reservations.is_loopback("meet.gov.example")
-    assert reservations.is_loopback("127.0.0.1") and reservations.is_loopback("::1")
-    assert reservations.is_loopback("localhost")
+    assert not webserver.is_loopback("0.0.0.0") and not webserver.is_loopback("::")
+    assert not webserver.is_loopback("meet.gov.example")
+    assert webserver.is_loopback("127.0.0.1") and webserver.is_loopback("::1")
+    assert webserver.is_loopback("localhost")
 
     for _attempt in range(2):  # a warning at every start, not only the first
         proc = _serve_cli(briefing_env, "--host", "0.0.0.0", "--port", str(free_port()), "--insecure-no-token")

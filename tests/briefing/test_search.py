@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from briefing.records import search
 from briefing.core.errors import ConfigError, InputError, NotFoundError
 from cli import cli
-from tests.briefing.helpers_archive import env, make_briefing
+from tests.briefing.helpers_archive import env
+from tests.factory import processed_vi
 
 VI = [
     (0.0, "Xin chào các nhà báo, buổi họp báo hôm nay bắt đầu.", "Người phát ngôn"),
@@ -24,10 +25,10 @@ VI = [
 @pytest.fixture
 def corpus():
     settings, store = env()
-    make_briefing(settings, store, "2026-03-02-hop-bao", date="2026-03-02", title="Họp báo Chính phủ tháng 3",
-                  texts=VI, media=False)
-    make_briefing(settings, store, "2026-04-06-hop-bao", date="2026-04-06", title="Họp báo Chính phủ tháng 4",
-                  speakers=("Bộ trưởng Bộ Y tế",), media=False, texts=[
+    processed_vi(settings, store, "2026-03-02-hop-bao", date="2026-03-02", title="Họp báo Chính phủ tháng 3",
+                  texts=VI, media="none")
+    processed_vi(settings, store, "2026-04-06-hop-bao", date="2026-04-06", title="Họp báo Chính phủ tháng 4",
+                  speakers=("Bộ trưởng Bộ Y tế",), media="none", texts=[
                       (5.0, "Tiêm chủng, tiêm chủng và tiêm chủng: đó là ưu tiên.", None),
                       (40.0, "Kinh tế tăng trưởng ổn định trong quý một.", None),
                       (90.0, "Một buổi họp dài về nhiều vấn đề khác nhau của đất nước, trong đó có một câu "
@@ -122,7 +123,7 @@ def test_reindex_replaces_and_is_idempotent(corpus) -> None:
     assert store.query("SELECT count(*) FROM search_segments")[0][0] == before
     assert store.query("SELECT count(*) FROM search_fts")[0][0] == before
     # a corrected transcript is picked up by the lazy indexer
-    make_briefing(settings, store, "2026-03-02-hop-bao", date="2026-03-02", media=False,
+    processed_vi(settings, store, "2026-03-02-hop-bao", date="2026-03-02", media="none",
                   texts=[(3.0, "Đính chính: tiêm chủng cho hai triệu người.", None)])
     assert search.pending(store) == ["2026-03-02-hop-bao"]
     search.ensure_indexed(store)
@@ -145,7 +146,7 @@ def test_unprocessed_briefing_is_not_indexed() -> None:
 
 def test_cli_search_indexes_lazily(corpus) -> None:
     settings, store = corpus
-    make_briefing(settings, store, "2026-05-04-hop-bao", date="2026-05-04", media=False,
+    processed_vi(settings, store, "2026-05-04-hop-bao", date="2026-05-04", media="none",
                   texts=[(7.0, "Quảng Ninh đón khách quốc tế.", "Người phát ngôn")])
     runner = CliRunner()
     res = runner.invoke(cli, ["search", "quang ninh", "--json"])

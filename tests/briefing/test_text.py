@@ -13,7 +13,7 @@ from briefing.core import text
 from briefing.core.config import load_settings
 from briefing.core.errors import ConfigError, InputError
 from briefing.core.store import Briefing, Store
-from tests.distfixtures import make_briefing
+from tests.factory import make_briefing
 
 BID = "2026-11-25-daily-briefing"
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -73,7 +73,7 @@ def test_publish_note_review_speaker_and_correction_text_are_checked(run, briefi
     with pytest.raises(InputError, match="control character"):
         corrections.correct(store, settings, BID, file=fixed)
     fixed.write_text((site / "transcript.srt").read_text().replace("Hospital occupancy", "ICU occupancy"))
-    assert corrections.correct(store, settings, BID, file=fixed)["changed"] == 1
+    assert corrections.correct(store, settings, BID, file=fixed).changed == 1
     r = run("publish", BID, "--note", "Fixed\x1b[31m the word")
     _one_clear_line(r)
     assert "the note contains U+001B" in r.err

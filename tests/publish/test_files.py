@@ -5,10 +5,26 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
 from publish.files import hash_file, sha256_file, write_atomic
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def defining(*names: str) -> list[str]:
+    """The modules of briefing/ and publish/ (publish/files.py aside) that define a function of these names."""
+    offenders = []
+    for pkg in ("briefing", "publish"):
+        for f in (ROOT / pkg).rglob("*.py"):
+            if f.name == "files.py" and f.parent.name == "publish":
+                continue
+            text = f.read_text(encoding="utf-8")
+            if any(f"def {name}" in text for name in names):
+                offenders.append(str(f.relative_to(ROOT)))
+    return offenders
 
 
 def test_one_hasher_digest_size_and_links(tmp_path):
@@ -30,18 +46,7 @@ def test_one_hasher_digest_size_and_links(tmp_path):
 def test_no_other_file_hasher_in_the_application():
     """briefing/ and publish/ hash files only through publish.files (transcribe/ keeps its own: a library
     may not import another)."""
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    offenders = []
-    for pkg in ("briefing", "publish"):
-        for f in (root / pkg).rglob("*.py"):
-            if f.name == "files.py" and f.parent.name == "publish":
-                continue
-            text = f.read_text(encoding="utf-8")
-            if "def sha256_file" in text or "def hash_file" in text or "def _sha256_no_follow" in text:
-                offenders.append(str(f.relative_to(root)))
-    assert offenders == []
+    assert defining("sha256_file", "hash_file", "_sha256_no_follow") == []
 
 
 def test_one_atomic_writer_mode_text_and_failure(tmp_path):
@@ -73,15 +78,4 @@ def test_workspace_files_are_written_private_by_the_same_writer(tmp_path):
 
 
 def test_no_other_atomic_writer_in_the_application():
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    offenders = []
-    for pkg in ("briefing", "publish"):
-        for f in (root / pkg).rglob("*.py"):
-            if f.name == "files.py" and f.parent.name == "publish":
-                continue
-            text = f.read_text(encoding="utf-8")
-            if "def write_atomic" in text or "def atomic_write_bytes" in text:
-                offenders.append(str(f.relative_to(root)))
-    assert offenders == []
+    assert defining("write_atomic", "atomic_write_bytes") == []

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
 import stat
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from publish import manifest as pm
+from tests.net import serve_directory
 
 
 @pytest.fixture
@@ -118,18 +116,11 @@ def test_verify_fails_when_signed_with_another_key(signed_site, tmp_path: Path) 
 
 def test_verify_a_page_url_and_a_file_url(signed_site) -> None:
     site, b, _, _ = signed_site
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a: None  # type: ignore[assignment]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/briefings/2026-11-25-briefing/"
-    try:
+    with serve_directory(site) as root:
+        base = f"{root}briefings/2026-11-25-briefing/"
         r = pm.verify(base)
         assert r.ok and len(r.files) == 4, r.to_dict()
         assert pm.verify(base + "v1/transcript.txt").ok
         (b / "index.html").write_text("<html>page v2, altered</html>")
         r = pm.verify(base)
         assert not r.ok and [f.name for f in r.files if not f.ok] == ["index.html"]
-    finally:
-        server.shutdown()
-        server.server_close()

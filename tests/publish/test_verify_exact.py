@@ -3,16 +3,14 @@ signed manifest above it (a directory or its URL)."""
 
 from __future__ import annotations
 
-import functools
 import os
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from publish import manifest as pm
+from tests.net import serve_directory
 
 BID = "2026-11-25-briefing"
 
@@ -84,12 +82,8 @@ def test_a_kept_version_directory_verifies(signed_site) -> None:
 
 def test_a_kept_version_url_verifies(signed_site) -> None:
     site, b = signed_site
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a: None  # type: ignore[assignment]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/briefings/{BID}/"
-    try:
+    with serve_directory(site) as root:
+        base = f"{root}briefings/{BID}/"
         r = pm.verify(base + "v1/")
         assert r.ok and sorted(f.name for f in r.files) == ["v1/index.html", "v1/transcript.txt"], r.to_dict()
         assert r.version == 1
@@ -98,9 +92,6 @@ def test_a_kept_version_url_verifies(signed_site) -> None:
         assert not r.ok and [f.name for f in r.files if not f.ok] == ["v1/transcript.txt"]
         r = pm.verify(base + "v7/")
         assert not r.ok and "lists no file under v7/" in r.problems[0]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_kept_version_is_checked_with_the_media_its_page_plays(tmp_path: Path) -> None:
@@ -138,12 +129,8 @@ def test_a_kept_version_is_checked_with_the_media_its_page_plays(tmp_path: Path)
     r = pm.verify(str(b / "video.mp4"))
     assert r.ok and "matches video.mp4 (version 2)" in r.files[0].detail, r.to_dict()
 
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a: None  # type: ignore[assignment]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/briefings/{BID}/"
-    try:
+    with serve_directory(site) as root:
+        base = f"{root}briefings/{BID}/"
         r = pm.verify(base + "v1/")
         assert r.ok and played in {f.name for f in r.files}, r.to_dict()
         r = pm.verify(base + played)
@@ -151,9 +138,6 @@ def test_a_kept_version_is_checked_with_the_media_its_page_plays(tmp_path: Path)
         (b / played).write_bytes(second[:40_000] + b"x" * (40_000 - len(second)))  # the first video altered
         r = pm.verify(base + "v1/")
         assert not r.ok and [f.name for f in r.files if not f.ok] == [played]
-    finally:
-        server.shutdown()
-        server.server_close()
     r = pm.verify(str(b / "v1"))
     assert not r.ok and [f.name for f in r.files if not f.ok] == [played]
     (b / played).unlink()

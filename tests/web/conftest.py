@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.distfixtures import make_briefing
+from tests.factory import make_briefing
 from tests.web.helpers import BID, PASSWORD, Running
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -4,35 +4,25 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from typing import Any
 
 import httpx
+
+from tests.net import WaitressThread
 
 BID = "2026-11-25-daily-briefing"
 PASSWORD = "correct horse battery"
 
 
-class Running:
-    """The desk's waitress server on a thread, stopped from inside its own loop (see the reservations tests)."""
+class Running(WaitressThread):
+    """The desk's waitress server on a thread (tests.net.WaitressThread), and its one-time login link."""
 
     def __init__(self, store: Any, settings: Any) -> None:
         from briefing.web import server
 
-        self.server, self.link = server.make_server(store, settings, host="127.0.0.1", port=0)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        from waitress import wasyncore
-
-        # the worker threads first: one finishing a request wakes the loop through its trigger, which must
-        # still be open (a closed one is an OSError in that thread)
-        self.server.task_dispatcher.shutdown(timeout=60)
-        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map, ignore_all=True))
-        self.thread.join(60)
-        assert not self.thread.is_alive(), "the review desk did not stop"
+        srv, self.link = server.make_server(store, settings, host="127.0.0.1", port=0)
+        super().__init__(srv, "the review desk")
+        self.url = f"http://127.0.0.1:{self.effective_port}"
 
 
 def new_page(browser: Any, errors: list[str] | None = None) -> Any:
