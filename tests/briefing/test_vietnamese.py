@@ -196,7 +196,7 @@ def test_a_vietnamese_live_transcript_by_vietasr_is_adopted(speech: Path, briefi
     lock.release()
     (cdir / rc.STOP_NAME).write_text("stop\n")
     out = record.capture_stop(store, settings, bid)
-    pipeline.process(store, settings, Path(out["recording"]), bid=bid, language="vi", title="Trực tiếp",
+    pipeline.process(store, settings, Path(str(out.recording)), bid=bid, language="vi", title="Trực tiếp",
                      date="2026-11-25")
     info = store.stage(bid, "transcribe").info
     assert info["live"] is True and info["engine"].startswith("viet-asr")
