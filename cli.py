@@ -202,6 +202,8 @@ def status(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
             line = f"  {s.stage:<11} {s.status}"
             if s.stage == "transcribe" and s.device:  # which hardware made the transcript
                 line += f"  ({s.device} {s.compute_type}{', live' if s.live else ''})"
+            if s.stage == "transcribe" and s.engine:  # and which engine and model made it (issue 18)
+                line += f"  model {s.model or '?'}, engine {s.engine}"
             if s.error:
                 line += f": {s.error}"
             click.echo(line)

@@ -13,6 +13,15 @@ Configurations (each decoding run once; "+gloss" is the same output after glossa
   prompt+gloss    + the glossary as initial prompt instead (quality.glossary_mode = "prompt")
 
     .venv/bin/python bench/bench_quality.py [--languages en,vi] [--configs before,guards,hotwords,prompt] [--show]
+
+Engines (issue 18): ``--engines whisper,vietasr`` instead compares the recognition engines, per language
+and engine, each as the pipeline runs it by default (guard decoding options for Whisper, then the guards
+and the glossary correction): pooled WER and CER for the clips one by one, and for the clips joined into
+one long recording with a second of silence between them (viet-asr alone loses text on long buffers:
+the engine's chunking must not); and the time of each against Whisper base on the same audio in the
+same run (recognition only, model load excluded). An engine that does not know a language is skipped.
+
+    .venv/bin/python bench/bench_quality.py --engines whisper,vietasr [--languages vi]
 """
 
 from __future__ import annotations
@@ -104,6 +113,102 @@ def worker(language: str, model_dir: str, configs: list[str], threads: int) -> N
     print(json.dumps(out, ensure_ascii=False))
 
 
+def engine_worker(engine: str, language: str, model_dir: str, threads: int) -> None:
+    """One engine on one language's clips, one by one and joined: texts after guards and glossary."""
+    import numpy as np
+
+    from transcribe import glossary as tg
+    from transcribe import guards
+    from transcribe.engines import make_engine
+    from transcribe.guards import DECODING
+    from transcribe.whisper import TranscribeOptions, decode_samples
+
+    d = speech_dir()
+    rows = [r for r in manifest(d) if r["language"] == language]
+    e = make_engine(engine, model_path=Path(model_dir), device="cpu", compute_type="int8", cpu_threads=threads)
+    e.load()
+    opts = replace(TranscribeOptions(language=language, beam_size=5), **DECODING)
+    gl = load_glossary()
+
+    def finish(t: object, samples: object) -> str:
+        g = guards.apply_guards(t, quiet=guards.quiet_spans(samples))  # type: ignore[arg-type]
+        return tg.correct(g.transcript, gl)[0].text
+
+    audio = {r["audio"]: decode_samples(d / r["audio"]) for r in rows}
+    hyps, clips_s = {}, 0.0
+    for r in rows:
+        t0 = time.perf_counter()
+        t = e.transcribe(audio[r["audio"]], opts)
+        clips_s += time.perf_counter() - t0
+        hyps[r["audio"]] = finish(t, audio[r["audio"]])
+    gap = np.zeros(16000, dtype=np.float32)
+    joined = np.concatenate([x for r in rows for x in (audio[r["audio"]], gap)])
+    t0 = time.perf_counter()
+    tj = e.transcribe(joined, opts)
+    joined_s = time.perf_counter() - t0
+    print(json.dumps({"hyps": hyps, "joined": finish(tj, joined), "clips_s": clips_s, "joined_s": joined_s,
+                      "audio_s": sum(len(x) for x in audio.values()) / 16000, "joined_audio_s": len(joined) / 16000,
+                      "model": tj.model, "segments": len(tj.segments)}, ensure_ascii=False))
+
+
+def engines_main(a: argparse.Namespace) -> None:
+    import subprocess
+
+    import jiwer
+
+    from transcribe.engines import DEFAULT_ENGINES, make_engine
+    from transcribe.model import ensure_bundled_model
+
+    d = speech_dir()
+    rows = manifest(d)
+    langs = [x for x in a.languages.split(",") if x] or sorted({r["language"] for r in rows})
+    names = [x for x in a.engines.split(",") if x]
+    cache = Path(os.environ.get("BRIEFING_MODEL_CACHE", Path(tempfile.gettempdir()) / "briefing-bench-models"))
+    model_dir = ensure_bundled_model(cache)
+    refs = {r["audio"]: normalize((d / r["reference"]).read_text(encoding="utf-8")) for r in rows}
+    results = []
+    for lang in langs:
+        runs = {}
+        for name in ["whisper"] + [n for n in names if n != "whisper"]:  # base first: the time reference
+            caps = make_engine(name, model_path=model_dir).capabilities
+            if not caps.knows(lang):
+                continue
+            p = subprocess.run([sys.executable, __file__, "--threads", str(a.threads), "--engine-worker", name, lang,
+                                str(model_dir)], capture_output=True, text=True, cwd=ROOT)
+            if p.returncode:
+                sys.exit(f"{name}/{lang} failed:\n{p.stderr[-3000:]}")
+            runs[name] = json.loads(p.stdout.strip().splitlines()[-1])
+        base = runs["whisper"]
+        for name, o in runs.items():
+            if name not in names:
+                continue
+            clips = sorted(o["hyps"])
+            R = [refs[n] for n in clips]
+            H = [normalize(o["hyps"][n]) for n in clips]
+            Rj = " ".join(refs[n] for n in sorted(o["hyps"], key=lambda n: [r["audio"] for r in rows].index(n)))
+            Hj = normalize(o["joined"])
+            default = DEFAULT_ENGINES.get(lang, "whisper") == name
+            results.append({"language": lang, "engine": name, "default": default, "model": o["model"],
+                            "clips": len(clips), "audio_s": o["audio_s"],
+                            "wer": jiwer.wer(R, H), "cer": jiwer.cer(R, H),
+                            "wer_joined": jiwer.wer(Rj, Hj), "cer_joined": jiwer.cer(Rj, Hj),
+                            "time_clips": o["clips_s"] / base["clips_s"], "time_joined": o["joined_s"] / base["joined_s"],
+                            "rtf": o["clips_s"] / o["audio_s"], "joined": o["joined"], "hyps": o["hyps"]})
+            if a.show:
+                print(f"  {lang}/{name} joined:\n    ref: {Rj}\n    hyp: {Hj}")
+    print(f"\n{'lang':4} {'engine':8} {'dflt':4} {'clips':>5} {'audio s':>7}  {'WER':>6} {'CER':>6}  "
+          f"{'WER-j':>6} {'CER-j':>6}  {'time':>5} {'time-j':>6} {'RTF':>6}")
+    for r in results:
+        print(f"{r['language']:4} {r['engine']:8} {'yes' if r['default'] else '':4} {r['clips']:5d} {r['audio_s']:7.1f}  "
+              f"{r['wer']:6.1%} {r['cer']:6.1%}  {r['wer_joined']:6.1%} {r['cer_joined']:6.1%}  "
+              f"{r['time_clips']:5.2f} {r['time_joined']:6.2f} {r['rtf']:6.3f}")
+    print(f"\nWER/CER: clips one by one (pooled); -j: the clips joined into one recording, 1 s of silence between. "
+          f"time: recognition time / Whisper base's on the same audio, this run.\ncpu: {os.cpu_count()} cores, "
+          f"load avg {os.getloadavg()[0]:.2f}; guards and glossary (bench/glossary.toml) applied, as the pipeline does")
+    if a.json:
+        a.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--languages", default="")
@@ -112,7 +217,15 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--show", action="store_true", help="print each hypothesis that differs from 'before'")
     ap.add_argument("--worker", nargs=2, metavar=("LANG", "MODEL_DIR"), help=argparse.SUPPRESS)
+    ap.add_argument("--engines", default="", help="compare recognition engines instead (e.g. whisper,vietasr)")
+    ap.add_argument("--engine-worker", nargs=3, metavar=("ENGINE", "LANG", "MODEL_DIR"), help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.engine_worker:
+        engine_worker(a.engine_worker[0], a.engine_worker[1], a.engine_worker[2], a.threads)
+        return
+    if a.engines:
+        engines_main(a)
+        return
     configs = [c for c in a.configs.split(",") if c]
     for c in configs:
         if c not in CONFIGS:

@@ -37,7 +37,7 @@ SAMPLES: dict[str, Sample] = {
             "Thank you. We will now take questions from the press."
         ),
     },
-    "vi": {
+    "vi": {  # not run (see NO_VIETNAMESE_DEMO); kept as the script a Vietnamese voice would read
         "voice": "vi",
         "title": "Họp báo thường kỳ của Bộ Y tế",
         "speakers": ("Người phát ngôn Bộ Y tế",),
@@ -86,10 +86,29 @@ def settings_for(home: str | None) -> Any:
     return settings
 
 
+# Why there is no Vietnamese demo (issue 18). A demo must publish a transcript close to its script, or it
+# presents garbage as the product. The Vietnamese sample would need either real Vietnamese speech whose
+# licence lets briefing ship it (the speech the project measures with, FPT Open Speech Data and Common
+# Voice, is for its tests and benchmarks, not for the package), or a synthesizer whose Vietnamese voice
+# comes in a registry package and that the recognizer follows. espeak-ng is the only one installable
+# offline: viet-asr reads its Vietnamese at 67-88 % WER (five voices and speeds tried on the demo text),
+# Whisper base no better; the Vietnamese synthesizers on PyPI (korvatts, vntts, ...) download their
+# voices from a model hub at first use. So the demo says so instead.
+NO_VIETNAMESE_DEMO = (
+    "there is no Vietnamese demo: briefing ships no Vietnamese speech it may redistribute, and the only "
+    "Vietnamese speech synthesizer that installs offline (espeak-ng) is not understood by the recognizer "
+    "(67-88 % of its words wrong), so the page would show garbage")
+NO_VIETNAMESE_HINT = ("process a Vietnamese recording of your own: briefing process RECORDING.mp4 --language vi "
+                      "(viet-asr transcribes it); or run the English demo: briefing demo")
+
+
 def run(home: str | None = None, *, reporter: Any = None, language: str = "en") -> DemoResult:
-    """Make the sample recording (once per home) and process it. ``home`` None = a new temporary home."""
+    """Make the sample recording (once per home) and process it. ``home`` None = a new temporary home.
+    Vietnamese: :data:`NO_VIETNAMESE_DEMO` (a ConfigError), before anything is made."""
     from recorder import sample
 
+    if language == "vi":
+        raise errors.ConfigError(NO_VIETNAMESE_DEMO, hint=NO_VIETNAMESE_HINT)
     settings = settings_for(home)
     spec = SAMPLES[language]
     recording = settings.home / "demo" / f"sample-briefing-{language}.mp4"

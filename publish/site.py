@@ -287,6 +287,34 @@ def _check_release(release: Release) -> None:
             raise SiteError(f"release {release.id}: the {role} file {path} does not exist")
 
 
+def has_cue_text(path: Path) -> bool:
+    """True when the WebVTT file has at least one cue with text: an empty track (a machine translation
+    that came out with nothing in it) is never offered to readers."""
+    try:
+        body = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return False
+    for block in re.split(r"\n\s*\n", body.replace("\r\n", "\n")):
+        lines = [x.strip() for x in block.split("\n")]
+        for i, line in enumerate(lines):
+            if "-->" in line:
+                if any(rest for rest in lines[i + 1:]):
+                    return True
+                break
+    return False
+
+
+def _offered_tracks(release: Release) -> tuple[list[tuple[str, str, Path]], list[dict[str, str]]]:
+    """The release's extra tracks that have text, and those withheld (with why) for the page to say."""
+    offered, withheld = [], []
+    for language, label, path in release.extra_tracks:
+        if has_cue_text(Path(path)):
+            offered.append((language, label, Path(path)))
+        else:
+            withheld.append({"language": language, "label": label, "reason": "empty"})
+    return offered, withheld
+
+
 def _track_name(language: str) -> str:
     return "captions." + (re.sub(r"[^A-Za-z0-9-]", "", language) or "x") + ".vtt"
 
@@ -306,7 +334,8 @@ def _build(
         manifest[role] = _place(Path(release.files[role]), staging / name, old_dir, old_manifest.get(role), name)
     _keep_media(staging, old_dir, old_manifest, manifest, on_step)
     tracks = []
-    for language, label, path in release.extra_tracks:
+    offered, withheld = _offered_tracks(release)
+    for language, label, path in offered:
         name = _track_name(language)
         on_step(f"copy:{name}")
         info = _place(Path(path), staging / name, old_dir, old_manifest.get(f"track:{language}"), name)
@@ -331,7 +360,7 @@ def _build(
         versions.append({"version": release.version, "published_at": release.published_at})
     versions.sort(key=lambda v: v["version"])
 
-    meta = _metadata(release, manifest, tracks, versions)
+    meta = _metadata(release, manifest, tracks, versions, withheld)
 
     # 3. This version's own copy: text artefacts, release.json, and a page that plays its media from
     # ../media/<sha256>.<ext> (which no later version replaces).
@@ -394,10 +423,12 @@ def _add_pack(meta: dict[str, Any], vdir: Path, release: Release) -> None:
 
 
 def _metadata(
-    release: Release, manifest: dict[str, dict[str, Any]], tracks: list[dict[str, Any]], versions: list[dict[str, Any]]
+    release: Release, manifest: dict[str, dict[str, Any]], tracks: list[dict[str, Any]], versions: list[dict[str, Any]],
+    withheld: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     summary = release.summary.to_dict()
-    return {
+    extra = {"withheld_tracks": withheld} if withheld else {}  # absent when none: older releases unchanged
+    return extra | {
         "id": release.id,
         "title": release.title,
         "date": release.date,
@@ -450,11 +481,12 @@ def release_metadata(release: Release) -> dict[str, Any]:
             digest, size = hash_file(Path(release.files[role]))
             manifest[role] = {"name": ROLE_NAMES[role], "sha256": digest, "size": size}
     tracks = []
-    for language, label, path in release.extra_tracks:
+    offered, withheld = _offered_tracks(release)
+    for language, label, path in offered:
         digest, size = hash_file(Path(path))
         manifest[f"track:{language}"] = {"name": _track_name(language), "sha256": digest, "size": size}
         tracks.append({"language": language, "label": label, "name": _track_name(language)})
-    return _metadata(release, manifest, tracks, [])
+    return _metadata(release, manifest, tracks, [], withheld)
 
 
 def published_metadata(site_dir: Path, release_id: str) -> dict[str, Any]:
@@ -1088,10 +1120,22 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
         any_low=any(s["low"] for s in segments),
         confidence_pct=round(release.transcript.confidence * 100),
         downloads=downloads,
+        withheld=[t["track_withheld"].format(label=w["label"]) for w in meta.get("withheld_tracks", [])],
+        engine_note=_engine_note(release.transcript, t),
         corrections=corrections,
         versions=versions,
         headline=meta["headline"],
     )
+
+
+def _engine_note(transcript: Any, t: dict[str, str]) -> str:
+    """Which engine made the transcript (when it is more than the model's name), and what it estimated."""
+    engine = (transcript.engine or "").strip()
+    model = (transcript.model or "").strip()
+    parts = [engine] if engine and not engine.startswith(model or "\0") else []
+    if (transcript.options or {}).get("word_times") == "estimated":
+        parts.append(t["estimated_times"])
+    return "; ".join(parts)
 
 
 def _render_embed(*, release: Release, meta: dict[str, Any], options: SiteOptions) -> str:

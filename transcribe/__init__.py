@@ -4,7 +4,15 @@ Importing this package is cheap: faster-whisper, ctranslate2, av and numpy load 
 loaded or audio is decoded.
 """
 
-from transcribe.errors import AudioError, LanguageError, ModelError, TranscribeError
+from transcribe.engines import Capabilities, Engine, engine_for, make_engine, parse_engines
+from transcribe.errors import (
+    AudioError,
+    EngineError,
+    LanguageError,
+    LibraryChecksumError,
+    ModelError,
+    TranscribeError,
+)
 from transcribe.formats import (
     from_json,
     parse_srt,
@@ -21,7 +29,8 @@ from transcribe.types import KeyFigure, Segment, Summary, SummarySentence, Trans
 from transcribe.whisper import TranscribeOptions, WhisperTranscriber, validate_language
 
 __all__ = [
-    "AudioError", "BUNDLED_MODEL_SHA256", "KeyFigure", "LanguageError", "ModelError", "Segment", "Summary",
+    "AudioError", "BUNDLED_MODEL_SHA256", "Capabilities", "Engine", "EngineError", "LibraryChecksumError",
+    "engine_for", "make_engine", "parse_engines", "KeyFigure", "LanguageError", "ModelError", "Segment", "Summary",
     "SummarySentence", "TranscribeError", "TranscribeOptions", "Transcript", "WhisperTranscriber", "Word",
     "ensure_bundled_model", "from_json", "key_figures", "parse_srt", "parse_timed_txt", "parse_vtt",
     "resolve_model", "summarize", "to_json", "to_srt", "to_txt", "to_vtt", "validate_language",

@@ -38,3 +38,16 @@ class LanguageError(TranscribeError):
     """An unknown language code was given."""
 
     hint = "use an ISO 639-1 code such as vi or en, or auto to detect the language"
+
+
+class EngineError(TranscribeError):
+    """A recognition engine that is unknown, not installed, or asked for what it cannot do (a language it
+    does not know, translation)."""
+
+    hint = "use engine whisper, or vietasr for Vietnamese (transcribe.engines in the settings)"
+
+
+class LibraryChecksumError(ModelError):
+    """An engine's native library is not the file this version was tested with (altered or replaced)."""
+
+    hint = "reinstall the engine's package (pip install --force-reinstall viet-asr==0.1.0.dev11)"

@@ -109,10 +109,15 @@ def _replace_window(tok: list[str], i: int, n: int, term: str) -> list[str]:
     return out
 
 
-def correct(t: Transcript, glossary: Glossary) -> tuple[Transcript, tuple[Fix, ...]]:
-    """Put glossary terms in place of their near misses; segments changed get the flag ``glossary``."""
+def correct(t: Transcript, glossary: Glossary, *,
+            written_form: bool | None = None) -> tuple[Transcript, tuple[Fix, ...]]:
+    """Put glossary terms in place of their near misses; segments changed get the flag ``glossary``.
+    ``written_form``: also put a term heard exactly but all in lower case in its written form ("bộ y tế"
+    → "Bộ Y tế"); None: where the transcript's casing and punctuation were restored by rule (its
+    options say ``punctuation: rule``, as transcribe.vietasr writes), not written by the model."""
     if not glossary:
         return t, ()
+    written = t.options.get("punctuation") == "rule" if written_form is None else written_form
     terms = [(term, len(term.split()), fold(term)) for term in glossary.terms
              if len(fold(term).replace(" ", "")) >= glossary.min_chars]
     aliases = {fold(k): v for k, v in glossary.aliases.items() if fold(k)}
@@ -136,7 +141,10 @@ def correct(t: Transcript, glossary: Glossary) -> tuple[Transcript, tuple[Fix, .
                         continue
                     heard = " ".join(norm[i:i + n])
                     if heard == fterm:
-                        best = None  # already right: do not "correct" it into a neighbour
+                        # already right: do not "correct" it into a neighbour; but from an engine that
+                        # writes no capitals (viet-asr), give a term heard in lower case its written form
+                        said = "".join(tok[i:i + n])
+                        best = (1.0, n, term) if written and said == said.lower() != term else None
                         break
                     score = similarity(heard, fterm)
                     if score >= glossary.threshold and (best is None or score > best[0]):

@@ -316,7 +316,20 @@ class LiveTranscriber:
         """Everything transcribed so far (all of it after :meth:`finish`)."""
         return assemble(self.chunks, duration=self.total / SAMPLE_RATE if duration is None else duration,
                         model=getattr(self, "model", "") or getattr(self.transcriber, "model_name", ""),
-                        engine=getattr(self, "engine", ""), options=self.options.to_dict())
+                        engine=getattr(self, "engine", ""),
+                        options=self.options.to_dict() | engine_options(self.transcriber))
+
+
+def engine_options(transcriber: Any) -> dict[str, Any]:
+    """What an engine other than Whisper says of its transcripts (``engine``, ``word_times``,
+    ``confidence``, ``punctuation``: transcribe.vietasr's estimated times, rule punctuation), for a
+    transcript assembled from its chunks; nothing for Whisper, whose transcripts stay as they were."""
+    caps = getattr(transcriber, "capabilities", None)
+    name = getattr(transcriber, "name", "whisper")
+    if caps is None or name == "whisper":
+        return {}
+    return {"engine": name, "word_times": caps.word_times, "confidence": caps.confidence,
+            "punctuation": caps.punctuation}
 
 
 def assemble(chunks: Iterable[Chunk], *, duration: float, model: str = "", engine: str = "",

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from transcribe.types import KeyFigure, Segment, Summary, SummarySentence, Transcript
 
+ESTIMATED_TIMES = "estimated-times"  # the segment flag of word times an engine did not give (transcribe.vietasr)
+
 # ---------------------------------------------------------------- text pieces
 
 STOPWORDS_EN = frozenset("""
@@ -99,7 +101,10 @@ def _word_spans(seg: Segment, text: str) -> list[tuple[int, int, float, float]]:
 
 def _times(seg: Segment, text: str, a: int, b: int,
            spans: list[tuple[int, int, float, float]] | None = None) -> tuple[float, float]:
-    """Start and end time of characters [a, b) of a segment's text."""
+    """Start and end time of characters [a, b) of a segment's text. Where the word times are estimated
+    (flag ``estimated-times``: an engine that gives none), a moment in the segment is its start."""
+    if ESTIMATED_TIMES in seg.flags:
+        return round(seg.start, 3), round(seg.end, 3)
     spans = _word_spans(seg, text) if spans is None else spans
     hit = [(s, e) for (ca, cb, s, e) in spans if ca < b and cb > a]
     if hit:
@@ -304,11 +309,20 @@ def _parse_vi(words: list[str]) -> tuple[float, int] | None:
             if last in ("mười", "mươi") and pending is None:
                 if u == 0 or w in ("không",):
                     break
-                if w == "năm" and last == "mươi":  # "hai mươi năm" is usually "twenty years"
-                    break
+                if w == "năm" and last == "mươi" and not (k + 1 < len(words) and words[k + 1] in VI_SCALES):
+                    break  # "hai mươi năm" is usually "twenty years"; "hai mươi năm nghìn" is 25000
                 current += u
                 last = "tail"
             elif last in (None, "trăm", "lẻ", "scale") and pending is None:
+                if w in ("mốt", "tư", "lăm", "nhăm") and last in ("trăm", "scale") and not (
+                        k + 1 < len(words) and (words[k + 1] in VI_WORDS)):
+                    # the spoken short form: "hai trăm mốt" 210, "hai nghìn tư" 2400
+                    if last == "trăm":
+                        current += u * 10
+                    else:
+                        total += u * max_scale // 10
+                    best = (total + current, k + 1)
+                    break
                 if w in ("mốt", "tư", "lăm", "nhăm") and last not in ("lẻ",):
                     break
                 pending = u
@@ -327,7 +341,7 @@ def _parse_vi(words: list[str]) -> tuple[float, int] | None:
             current += pending * 100
             pending = None
             last = "trăm"
-        elif w in ("lẻ", "linh") and last == "trăm" and k + 1 < len(words) and words[k + 1] in VI_UNITS:
+        elif w in ("lẻ", "linh") and last in ("trăm", "scale") and k + 1 < len(words) and words[k + 1] in VI_UNITS:
             last = "lẻ"
             continue
         elif w in VI_SCALES and (last in ("unit", "tail", "mười", "mươi", "trăm") and VI_SCALES[w] != max_scale

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from transcribe.engines import WHISPER_CAPABILITIES
 from transcribe.errors import AudioError, LanguageError, ModelError, TranscribeError
 from transcribe.types import Segment, Transcript, Word
 
@@ -225,7 +226,12 @@ def model_label(model_path: Path | str) -> str:
 
 
 class WhisperTranscriber:
-    """A faster-whisper model, loaded on first use and kept for later calls (thread-safe loading)."""
+    """A faster-whisper model, loaded on first use and kept for later calls (thread-safe loading). The
+    ``whisper`` engine of :mod:`transcribe.engines`: any CTranslate2 Whisper directory (the bundled base,
+    a converted PhoWhisper, large-v3) is a ``model_path``."""
+
+    name = "whisper"
+    capabilities = WHISPER_CAPABILITIES
 
     def __init__(self, model_path: Path | str, *, device: str = "auto", compute_type: str = "auto",
                  cpu_threads: int = 0, download_root: Path | None = None) -> None:
@@ -431,8 +437,10 @@ class WhisperTranscriber:
     def detect_language(self, samples: Any, options: TranscribeOptions) -> tuple[str, float]:
         """The spoken language of ``samples`` (16 kHz mono float32) and its probability: the most probable
         of ``options.languages`` (Whisper gives a probability for every language it knows), or of all
-        languages when that is empty. Audio with no speech at all gets the first allowed language."""
-        return self._detect_language(self.load(), samples, options)
+        languages when that is empty. Audio with no speech at all gets the first allowed language. The
+        model already loaded is used as it is (for however many lanes: asking for one would load it again)."""
+        model = self._model
+        return self._detect_language(model if model is not None else self.load(), samples, options)
 
     def _detect_language(self, model: Any, samples: Any, options: TranscribeOptions) -> tuple[str, float]:
         try:

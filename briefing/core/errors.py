@@ -164,7 +164,8 @@ def library_errors() -> tuple[tuple[type[BaseException], type[BriefingError]], .
         (recorder.errors.ToolNotFound, ToolMissingError),
         (recorder.jibri.JibriError, JitsiError),
         (recorder.errors.RecorderError, InputError),  # media, ffmpeg, capture
-        (transcribe.errors.ModelError, ModelError),
+        (transcribe.errors.ModelError, ModelError),  # LibraryChecksumError too: a damaged engine
+        (transcribe.errors.EngineError, ConfigError),
         (transcribe.errors.LanguageError, ConfigError),
         (transcribe.errors.AudioError, InputError),
         (transcribe.errors.TranscribeError, TranscriptionError),

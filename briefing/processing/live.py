@@ -84,7 +84,7 @@ def _options(settings: Settings, language: str | None) -> tuple[Any, Any, str]:
     opts = speech.transcribe_options(settings, language)
     o = LiveSettings.of(settings)
     lo = LiveOptions(min_chunk=o.min_chunk, max_chunk=o.max_chunk)
-    _, model_id = speech.model(settings)
+    _, model_id, _ = speech.recognizer(settings, language)  # the engine of this language
     g = speech.guard_options(settings)
     return opts, lo, sha256_text(json.dumps({"opts": repr(opts), "model": model_id,
                                              "guards": g.key() if g is not None else None}))
@@ -131,9 +131,8 @@ class Follower:
         lang = language if language is not None else (None if b.language in ("", "auto") else b.language)
         self.language = speech.check_language(lang) if lang else None
         self.opts, self.live_opts, self.key = _options(settings, self.language)
-        if transcriber is None:
-            model_path, _ = speech.model(settings)
-            transcriber = speech.transcriber(model_path, settings)
+        if transcriber is None:  # the engine of the briefing's language: viet-asr for Vietnamese by default
+            transcriber, _, _ = speech.recognizer(settings, self.language)
         self.transcriber = transcriber
         self.page = LiveSettings.of(settings).page if page is None else page
         self.media = LiveSettings.of(settings).media
@@ -199,7 +198,7 @@ class Follower:
                            "VALUES (?, ?, ?, ?, ?)", (self.bid, c.index, c.start, c.end,
                                                       json.dumps(c.to_dict(), ensure_ascii=False)))
             info = {}
-            if getattr(self.transcriber, "_model", None) is not None:
+            if getattr(self.transcriber, "_model", None) is not None or getattr(self.transcriber, "loaded", False):
                 d = self.transcriber.device_info()
                 info = {"engine": self.transcriber.engine(), "device": d.device, "compute_type": d.compute_type}
             db.execute("UPDATE live_runs SET samples = ?, updated_at = ?, "
@@ -273,9 +272,12 @@ class Follower:
 
         row = run_row(self.store, self.bid) or {}
         info = row.get("info") or {}
+        from transcribe.live import engine_options
+
         return assemble(_chunks(self.store, self.bid), duration=(row.get("samples") or 0) / SR,
                         model=getattr(self.transcriber, "model_name", ""), engine=info.get("engine", ""),
-                        options=self.opts.to_dict() | {k: info[k] for k in ("device", "compute_type") if k in info})
+                        options=self.opts.to_dict() | {k: info[k] for k in ("device", "compute_type") if k in info}
+                        | engine_options(self.transcriber))
 
     def _write_outputs(self, *, ended: bool) -> None:
         from transcribe import formats

@@ -275,9 +275,8 @@ class Runner:
 
         def load() -> None:
             try:
-                model_path, _ = speech.model(self.settings)
-                speech.transcriber(model_path, self.settings).preload(seconds,
-                                                                      speech.transcribe_options(self.settings, language))
+                engine, _, _ = speech.recognizer(self.settings, language)
+                engine.preload(seconds, speech.transcribe_options(self.settings, language))
             except Exception:  # noqa: BLE001 - the transcription stage meets it again and says what is wrong
                 log.debug("speech model not preloaded", exc_info=True)
 
@@ -287,7 +286,9 @@ class Runner:
         from transcribe import formats
 
         speech_art = self.art("speech")
-        model_path, model_id = speech.model(self.settings)
+        if language is None:  # detected: by Whisper, unless another engine is configured for what it finds
+            language = speech.detect_for_engine(self.settings, Path(speech_art.path))
+        engine, model_id, engine_version = speech.recognizer(self.settings, language)  # by language
         opts = speech.transcribe_options(self.settings, language)
         out = workspace.transcript_dir(self.settings, self.briefing.id)
         # a live transcript of the same capture is adopted: only its last chunk was left
@@ -299,8 +300,7 @@ class Runner:
             if adopted is not None:
                 t = adopted[0]
             else:
-                transcriber = speech.transcriber(model_path, self.settings)
-                t = transcriber.transcribe(Path(speech_art.path), opts, progress=self.reporter.progress)
+                t = engine.transcribe(Path(speech_art.path), opts, progress=self.reporter.progress)
             t, checks = speech.postprocess(self.settings, t, Path(speech_art.path))  # guards, glossary
             if adopted is not None:  # what the guards removed from each live chunk as it came
                 checks["guards"] = list((t.options.get("live") or {}).get("guarded", ())) + checks.get("guards", [])
@@ -314,12 +314,12 @@ class Runner:
                 arts.append(artifact(ext, p))
             if self.briefing.language != t.language:
                 self.store.set_language(self.briefing.id, t.language)
-            return arts, {"language": t.language, "segments": len(t.segments), "engine": t.engine,
+            return arts, {"language": t.language, "segments": len(t.segments), "engine": t.engine, "model": t.model,
                           "duration": t.duration, "confidence": round(t.confidence, 3),
                           "device": t.options.get("device"), "compute_type": t.options.get("compute_type"),
                           "live": adopted is not None, "quality": checks}
 
-        parts = {"speech": speech_art.sha256, "model": model_id, "opts": repr(opts), "engine": speech.engine_version(),
+        parts = {"speech": speech_art.sha256, "model": model_id, "opts": repr(opts), "engine": engine_version,
                  "live": adopted[1] if adopted else None, "quality": speech.postprocess_key(self.settings)}
 
         def detected() -> dict[str, Any]:  # the key of the same transcription with the language detected
@@ -822,6 +822,16 @@ class StageStatus(Result):
     @property
     def live(self) -> bool:
         return bool(self.info.get("live"))
+
+    @property
+    def engine(self) -> str:
+        """The recognition engine that made the transcript (the transcription's), e.g. "viet-asr 0.1.0.dev11 …"."""
+        return str(self.info.get("engine") or "")
+
+    @property
+    def model(self) -> str:
+        """The model that made the transcript (the transcription's), e.g. "base", "viet-asr 0.1.0.dev11"."""
+        return str(self.info.get("model") or "")
 
 
 @dataclass(frozen=True)

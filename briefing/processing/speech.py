@@ -12,6 +12,7 @@ options, and the checks after recognition.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import replace
@@ -31,6 +32,10 @@ config.register(
             "near misses afterwards; bench/bench_quality.py shows why off is the default for base)."),
     Setting("transcribe.languages", ("vi", "en"), "The languages automatic detection may choose from (the "
             "most probable of them); any for every language Whisper knows.", lambda v: _languages(v)),
+    Setting("transcribe.engines", {}, "The recognition engine of each language: a table such as { vi = "
+            "\"vietasr\", en = \"whisper\" } (default: vietasr for Vietnamese, whisper for every other "
+            "language and for detection; the key default covers the languages not listed). In the "
+            "environment: vi=whisper,en=whisper.", lambda v: _engines(v)),
     Setting("transcribe.min_speech", 1.0, "Seconds of speech (by VAD) a recording needs for its words to be "
             "published; with less it is published as 'No speech detected' (0: off).", float),
 )
@@ -46,6 +51,7 @@ class TranscribeSettings(config.Area, area="transcribe"):
     cpu_threads: int
     streams: int
     languages: tuple[str, ...]
+    engines: dict[str, str]
     min_speech: float
 
 
@@ -73,7 +79,24 @@ def _languages(value: Any) -> tuple[str, ...]:
     return codes  # type: ignore[return-value]
 
 
+def _engines(value: Any) -> dict[str, str]:
+    """``transcribe.engines`` from a table (briefing.toml) or "vi=whisper,en=whisper" (environment)."""
+    from transcribe.engines import parse_engines
+    from transcribe.errors import TranscribeError
+
+    if isinstance(value, str):
+        pairs = [x.split("=", 1) for x in re.split(r"[,\s]+", value) if x]
+        if any(len(p) != 2 for p in pairs):
+            raise ValueError('write it as vi=vietasr,en=whisper')
+        value = {k.strip(): v.strip() for k, v in pairs}
+    try:
+        return parse_engines(value)
+    except TranscribeError as exc:
+        raise ValueError(exc.message) from None
+
+
 QUALITY_VERSION = 1
+log = logging.getLogger(__name__)
 
 
 def glossary(settings: Settings) -> Any:
@@ -222,6 +245,54 @@ def transcriber(model_path: Any, settings: Settings) -> Any:
         if k not in _TRANSCRIBERS:
             _TRANSCRIBERS[k] = WhisperTranscriber(model_path, device=k[1], compute_type=k[2], cpu_threads=k[3])
         return _TRANSCRIBERS[k]
+
+
+def engine_name(settings: Settings, language: str | None) -> str:
+    """The engine that transcribes ``language`` (None: detected, which Whisper does): the setting
+    ``transcribe.engines``, else viet-asr for Vietnamese and Whisper for the rest."""
+    from transcribe.engines import engine_for
+
+    with errors.translated():
+        return engine_for(language, TranscribeSettings.of(settings).engines)
+
+
+def recognizer(settings: Settings, language: str | None) -> tuple[Any, str, str]:
+    """(the engine object, its model's id for stage keys, its version for stage keys) for ``language``:
+    the Whisper transcriber of :func:`transcriber`, or the one viet-asr engine of this process (its native
+    library is checked against the pinned SHA-256 when it loads)."""
+    if engine_name(settings, language) == "vietasr":
+        from transcribe.vietasr import VIETASR_VERSION, VietAsrEngine
+
+        with _TRANSCRIBERS_LOCK:
+            if ("vietasr",) not in _TRANSCRIBERS:
+                _TRANSCRIBERS[("vietasr",)] = VietAsrEngine()
+            engine = _TRANSCRIBERS[("vietasr",)]
+        return engine, f"vietasr:{VIETASR_VERSION}", f"viet-asr {version('viet-asr')}"
+    path, model_id = model(settings)
+    return transcriber(path, settings), model_id, engine_version()
+
+
+def detect_for_engine(settings: Settings, speech_path: Path) -> str | None:
+    """For a briefing whose language is not known: the language Whisper detects (among
+    ``transcribe.languages``) when another engine is configured for it (Vietnamese, by default), so that
+    engine transcribes it; None otherwise, and Whisper detects and transcribes as before."""
+    from transcribe.engines import engine_for
+
+    table = TranscribeSettings.of(settings).engines
+    allowed = TranscribeSettings.of(settings).languages or ("vi",)
+    if all(engine_for(code, table) == "whisper" for code in allowed):
+        return None
+    from transcribe.whisper import decode_samples
+
+    try:
+        path, _ = model(settings)
+        samples = decode_samples(speech_path)
+        code, _p = transcriber(path, settings).detect_language(
+            samples[:30 * 16000], transcribe_options(settings, None))
+    except Exception:  # noqa: BLE001 - Whisper transcribes (and detects) itself, and reports what is wrong there
+        log.debug("language not detected before choosing the engine", exc_info=True)
+        return None
+    return code if engine_for(code, table) != "whisper" else None
 
 
 def engine_version() -> str:

@@ -50,6 +50,8 @@ EXPECTED: dict[str, type[BriefingError]] = {
     "transcribe.errors.ModelError": ModelError,
     "transcribe.errors.AudioError": InputError,
     "transcribe.errors.LanguageError": ConfigError,
+    "transcribe.errors.EngineError": ConfigError,
+    "transcribe.errors.LibraryChecksumError": ModelError,
     "transcribe.streams.Cancelled": TranscriptionError,
     "publish.errors.PublishError": PublishError,
     "publish.site.SiteError": PublishError,

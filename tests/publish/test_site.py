@@ -490,3 +490,29 @@ def test_concurrent_publications_take_turns(site, options, make_release):
     index = json.loads(read(site / "briefings.json"))
     assert [x["id"] for x in index["briefings"]] == ["b3", "b2", "b1", "b0"]
     assert len(feedparser.parse(read(site / "feed.xml")).entries) == 4
+
+
+def test_an_empty_translation_track_is_never_offered_and_the_page_says_why(site, make_release, options) -> None:
+    """A machine translation that came out with no text (a WebVTT of no cues: 7 bytes) is neither a
+    captions track nor a download; the page says it is not offered and why (issue 18)."""
+    from dataclasses import replace
+
+    release = make_release("2026-11-25", language="vi", extra_tracks=True)
+    empty = release.extra_tracks[0][2].with_name("empty.vtt")
+    empty.write_text("WEBVTT\n\n", encoding="utf-8")
+    release = replace(release, extra_tracks=(("en", "English", empty),))
+    publish_release(site, release, options)
+    d = site / "briefings" / "2026-11-25"
+    html = (d / "index.html").read_text(encoding="utf-8")
+    meta = json.loads((d / "release.json").read_text(encoding="utf-8"))
+    assert meta["tracks"] == [] and "track:en" not in meta["files"]
+    assert meta["withheld_tracks"] == [{"language": "en", "label": "English", "reason": "empty"}]
+    assert not (d / "captions.en.vtt").exists() and "captions.en.vtt" not in html
+    assert "Không cung cấp bản dịch máy English: bản dịch không có nội dung." in html
+    check_html(html)
+    # the same translation with text is offered, and the note is gone
+    full = empty.with_name("full.vtt")
+    full.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nGood morning.\n", encoding="utf-8")
+    publish_release(site, replace(release, version=2, extra_tracks=(("en", "English", full),)), options)
+    html = (d / "index.html").read_text(encoding="utf-8")
+    assert "captions.en.vtt" in html and "Không cung cấp bản dịch máy" not in html
