@@ -95,8 +95,11 @@ class Runner:
     """Runs the stages of one briefing."""
 
     def __init__(self, store: Store, settings: Settings, briefing: Briefing, *, force: bool = False,
-                 reporter: Reporter | None = None) -> None:
+                 reporter: Reporter | None = None, engine: Callable[[Any, Settings], Any] | None = None) -> None:
         self.store = store
+        # the transcriber for a model: this process's (speech.transcriber), or one that runs on the cluster
+        self.engine = engine or speech.transcriber
+        self.remote = engine is not None
         self.settings = settings
         self.briefing = briefing
         self.force = force
@@ -254,7 +257,7 @@ class Runner:
         transcription is already done, nor when a live transcript of this briefing may be adopted. A
         failure is left to the transcription stage, which loads the model itself and reports it."""
         prev = self.store.stage(self.briefing.id, "transcribe")
-        if (not self.force and prev is not None and prev.status == "done") or live.run_row(
+        if self.remote or (not self.force and prev is not None and prev.status == "done") or live.run_row(
                 self.store, self.briefing.id) is not None:
             return
 
@@ -284,7 +287,7 @@ class Runner:
             if adopted is not None:
                 t = adopted[0]
             else:
-                transcriber = speech.transcriber(model_path, self.settings)
+                transcriber = self.engine(model_path, self.settings)
                 t = transcriber.transcribe(Path(speech_art.path), opts, progress=self.reporter.progress)
             t, checks = speech.postprocess(self.settings, t, Path(speech_art.path))  # guards, glossary
             if adopted is not None:  # what the guards removed from each live chunk as it came
@@ -568,24 +571,28 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
 
 def process(store: Store, settings: Settings, path: Path, *, title: str | None = None,
             date: str | None = None, language: str | None = None, speakers: tuple[str, ...] = (),
-            force: bool = False, reporter: Reporter | None = None, bid: str | None = None) -> ProcessResult:
+            force: bool = False, reporter: Reporter | None = None, bid: str | None = None,
+            engine: Callable[[Any, Settings], Any] | None = None) -> ProcessResult:
+    """Process one recording. ``engine``: the transcriber for a model instead of this process's (the
+    cluster's); the stages, their keys and artifacts are the same."""
     import contextlib
 
     with contextlib.ExitStack() as held:  # one process per briefing: locked once its id is known
         return _process(store, settings, path, title=title, date=date, language=language, speakers=speakers,
-                        force=force, reporter=reporter, bid=bid,
+                        force=force, reporter=reporter, bid=bid, engine=engine,
                         hold=lambda bid_: held.enter_context(locks.briefing_lock(settings, bid_)))
 
 
 def _process(store: Store, settings: Settings, path: Path, *, title: str | None, date: str | None,
              language: str | None, speakers: tuple[str, ...], force: bool, reporter: Reporter | None,
-             bid: str | None, hold: Callable[[str], None]) -> ProcessResult:
+             bid: str | None, hold: Callable[[str], None],
+             engine: Callable[[Any, Settings], Any] | None = None) -> ProcessResult:
     t0 = time.perf_counter()
     b, sha, seconds, before = register(store, settings, path, title=title, date=date, language=language,
                                speakers=speakers, bid=bid, force=force, hold=hold)
     replaced = (f"The recording was replaced (SHA-256 {before[:12]}… → {sha[:12]}…)."
                 if before and before != sha else None)
-    runner = Runner(store, settings, b, force=force, reporter=reporter)
+    runner = Runner(store, settings, b, force=force, reporter=reporter, engine=engine)
     runner.ingest(Path(path), sha)
     lang = None if b.language in ("", "auto") else b.language
     # The web media is made beside recognition, on the cycles it leaves (see Runner.video); it starts
@@ -736,7 +743,7 @@ def _translate(runner: Runner) -> None:
     out = workspace.translation_dir(runner.settings, b.id)
 
     def work() -> tuple[list[Any], dict[str, Any]]:
-        tr = speech.transcriber(model_path, runner.settings)
+        tr = runner.engine(model_path, runner.settings)
         t = tr.transcribe(Path(speech_art.path), opts, progress=runner.reporter.progress)
         if runner.settings["quality.guards"]:
             from transcribe import guards
