@@ -1,0 +1,225 @@
+"""The Celery app and the tasks: pure stage bodies over content-addressed inputs and outputs.
+
+Each task takes a job (a dict: its id, the queue, the keys of its inputs in the cluster storage, its options
+and the identity the coordinator expects) and returns the keys of its outputs. A task writes its result to
+the storage under its id before it returns, and a task whose result is there already returns it at once:
+a task delivered twice (its worker was killed before it acknowledged it, ``acks_late``) does its work at
+most twice and publishes nothing (the coordinator records and publishes). Workers never open the store.
+
+Tasks: ``briefing.speech`` (the 16 kHz speech track of a recording), ``briefing.transcribe`` (recognition,
+or Whisper's translation with ``task = "translate"``), ``briefing.web_audio`` (the web audio of a
+recording). Celery is imported only when a cluster is used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from briefing.cluster import conf
+from briefing.cluster.storage import Cache, Storage, open_storage
+from briefing.core.config import Settings
+from briefing.core.errors import ClusterError
+from briefing.core.faults import checkpoint, fault_point
+from briefing.processing import media, speech
+
+log = logging.getLogger(__name__)
+NAMES = ("briefing.speech", "briefing.transcribe", "briefing.web_audio")
+EXPECT_KEY = "briefing:cluster:expect:{queue}"  # the identity the coordinator's tasks of a queue ask for
+
+
+class Refused(Exception):
+    """This worker cannot run the task as asked (a different model or engine): not retried."""
+
+
+def storage_for(settings: Settings) -> Storage:
+    return open_storage(str(settings["cluster.storage"]), endpoint_url=str(settings["cluster.s3_endpoint_url"] or ""),
+                        region=str(settings["cluster.s3_region"] or ""))
+
+
+def make_app(settings: Settings) -> Any:
+    """A Celery app for the cluster of ``settings``: Redis as broker and result store, tasks acknowledged
+    after they finish, redelivered after ``cluster.visibility_timeout`` when their worker vanished."""
+    from celery import Celery
+
+    url = conf.broker_url(settings)
+    vt = max(int(float(settings["cluster.visibility_timeout"])), 1)
+    app = Celery("briefing", set_as_current=False)
+    app.conf.update(
+        broker_url=url, result_backend=url,
+        broker_transport_options={"visibility_timeout": vt},
+        result_backend_transport_options={"visibility_timeout": vt},
+        broker_connection_retry_on_startup=True,
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
+        task_track_started=True, result_extended=True, result_expires=7 * 86400,
+        task_serializer="json", result_serializer="json", accept_content=["json"],
+        worker_hijack_root_logger=False, worker_send_task_events=True, task_send_sent_event=True,
+        task_default_queue="briefing.unrouted",
+    )
+    retries = max(int(settings["cluster.attempts"]), 1) - 1
+    opts = {"bind": True, "acks_late": True, "autoretry_for": (Exception,), "dont_autoretry_for": (Refused,),
+            "max_retries": retries, "default_retry_delay": 2}
+    app.task(name="briefing.speech", **opts)(_speech)
+    app.task(name="briefing.transcribe", **opts)(_transcribe)
+    app.task(name="briefing.web_audio", **opts)(_web_audio)
+    return app
+
+
+# -- the worker's side ------------------------------------------------------------------------------------
+@dataclasses.dataclass
+class WorkerContext:
+    settings: Settings
+    storage: Storage
+    cache: Cache
+    identities: dict[str, dict[str, Any]]  # queue -> identity
+
+
+_CTX: WorkerContext | None = None
+
+
+def start_worker_context(settings: Settings, queue_names: list[str]) -> WorkerContext:
+    global _CTX
+    idents = {q: conf.identity(settings, q) for q in queue_names}
+    st = storage_for(settings)
+    _CTX = WorkerContext(settings, st, Cache(st, settings.cache_dir / "cluster" / "objects"), idents)
+    return _CTX
+
+
+def _ctx() -> WorkerContext:
+    if _CTX is None:
+        raise Refused("this process is not a briefing worker (start it with `briefing worker`)")
+    return _CTX
+
+
+def _check(ctx: WorkerContext, job: dict[str, Any]) -> None:
+    mine = ctx.identities.get(job["queue"])
+    if mine is None:
+        raise Refused(f"this worker does not serve the queue {job['queue']}")
+    diff = conf.differences(mine, job["expect"])
+    if diff:
+        raise Refused("this worker differs from the coordinator: " + "; ".join(diff))
+
+
+def _done(ctx: WorkerContext, job: dict[str, Any]) -> dict[str, Any] | None:
+    return ctx.storage.get_result(job["id"])
+
+
+def _finish(ctx: WorkerContext, task: Any, job: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    doc = {**doc, "worker": str(getattr(task.request, "hostname", "") or ""), "id": job["id"]}
+    ctx.storage.put_result(job["id"], doc)
+    fault_point(f"cluster:{job['id'].split('-')[0]}:stored")
+    return doc
+
+
+def _scratch(ctx: WorkerContext) -> Path:
+    d = ctx.settings.cache_dir / "cluster" / "scratch"
+    d.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=d))
+
+
+def _put_out(ctx: WorkerContext, path: Path) -> str:
+    try:
+        return ctx.storage.put(path)
+    finally:
+        path.unlink(missing_ok=True)
+        try:
+            path.parent.rmdir()
+        except OSError:
+            pass
+
+
+def _speech(task: Any, job: dict[str, Any]) -> dict[str, Any]:
+    from recorder import normalize as rn
+
+    ctx = _ctx()
+    if (doc := _done(ctx, job)) is not None:
+        return doc
+    src = ctx.cache.path(job["source"], job.get("suffix", ""))
+    out = _scratch(ctx) / "speech.wav"
+    rn.extract_speech_audio(src, out)
+    return _finish(ctx, task, job, {"speech": _put_out(ctx, out)})
+
+
+def _web_audio(task: Any, job: dict[str, Any]) -> dict[str, Any]:
+    from recorder import normalize as rn
+
+    ctx = _ctx()
+    if (doc := _done(ctx, job)) is not None:
+        return doc
+    src = ctx.cache.path(job["source"], job.get("suffix", ""))
+    out = _scratch(ctx) / "audio.m4a"
+    rn.make_web_audio(src, out, media.normalize_options(ctx.settings))
+    return _finish(ctx, task, job, {"audio": _put_out(ctx, out)})
+
+
+def _transcribe(task: Any, job: dict[str, Any]) -> dict[str, Any]:
+    from transcribe import formats
+    from transcribe.whisper import TranscribeOptions
+
+    ctx = _ctx()
+    if (doc := _done(ctx, job)) is not None:
+        return doc
+    _check(ctx, job)
+    audio = ctx.cache.path(job["speech"], ".wav")
+    qs = conf.queue_settings(ctx.settings, job["queue"])
+    opts = TranscribeOptions(**job["options"])
+    model_path, _ = speech.model(qs)
+    reported = {"at": 0.0, "first": True}
+    lock = threading.Lock()
+
+    def progress(done: float, total: float) -> None:
+        with lock:
+            if reported["first"]:
+                reported["first"] = False
+                checkpoint("cluster:transcribing")  # tests hold a worker here, mid-transcription, to kill it
+            now = time.monotonic()
+            if now - reported["at"] < 1.0:
+                return
+            reported["at"] = now
+        try:
+            task.update_state(state="PROGRESS", meta={"done": done, "total": total, "label": job.get("label")})
+        except Exception:  # noqa: BLE001 - progress is best effort (the broker may be away for a moment)
+            log.debug("progress not sent", exc_info=True)
+
+    t = speech.transcriber(model_path, qs).transcribe(audio, opts, progress=progress)
+    out = _scratch(ctx) / "transcript.json"
+    out.write_text(formats.to_json(t), encoding="utf-8")
+    return _finish(ctx, task, job, {"transcript": _put_out(ctx, out)})
+
+
+# -- broker helpers (coordinator, worker and status) -----------------------------------------------------
+def redis_client(settings: Settings) -> Any:
+    import redis
+
+    return redis.Redis.from_url(conf.broker_url(settings), socket_connect_timeout=3, socket_timeout=5)
+
+
+def broker_errors() -> tuple[type[Exception], ...]:
+    import kombu.exceptions
+    import redis
+
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, kombu.exceptions.OperationalError,
+            ConnectionError, OSError)
+
+
+def check_broker(settings: Settings) -> Any:
+    """A Redis client of the broker, or a ClusterError in one line when it cannot be reached."""
+    import redis
+
+    client = redis_client(settings)
+    try:
+        client.ping()
+    except redis.exceptions.AuthenticationError:
+        raise ClusterError(f"the cluster broker at {conf.shown_broker(settings)} refused the password",
+                           hint="set BRIEFING_CLUSTER_BROKER_PASSWORD (or _FILE) to the broker's password") from None
+    except broker_errors() as exc:
+        raise ClusterError(f"cannot reach the cluster broker at {conf.shown_broker(settings)} ({exc})",
+                           hint="start redis-server there, or fix cluster.broker") from None
+    return client
+
+
