@@ -48,7 +48,8 @@ def _result_rel(name: str) -> str:
 
 
 class Storage(Protocol):
-    url: str
+    @property
+    def url(self) -> str: ...
 
     def exists(self, key: str) -> bool: ...
 

@@ -84,7 +84,8 @@ def _prefetch(store: Store, settings: Settings, coord: coordinator.Coordinator, 
         try:
             rec = record.ingest(store, settings, job["briefing_id"], Path(job["path"]), queue=False)
             b = store.briefing(job["briefing_id"])
-            if store.stage(b.id, "transcribe") is not None and store.stage(b.id, "transcribe").status == "done":
+            prev = store.stage(b.id, "transcribe")
+            if prev is not None and prev.status == "done":
                 continue
             coord.prefetch(Path(rec["path"]), None if b.language in ("", "auto") else b.language, label=b.id)
         except BriefingError:
