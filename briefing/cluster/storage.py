@@ -178,8 +178,9 @@ class S3Storage:
         key = sha256_file(path)
         k = self._key(_object_rel(key))
         head = self._head(k)
-        if head is not None and int(head.get("ContentLength", -1)) == path.stat().st_size:
-            return key  # already there: content-addressed, nothing to upload
+        if (head is not None and int(head.get("ContentLength", -1)) == path.stat().st_size
+                and (head.get("Metadata") or {}).get("sha256") == key):
+            return key  # already there (put by us, with its hash): content-addressed, nothing to upload
         try:
             self.client.upload_file(str(path), self.bucket, k, ExtraArgs={"Metadata": {"sha256": key}})
         except self._errors() as exc:

@@ -210,3 +210,39 @@ def test_the_broker_password_comes_only_from_the_environment(tmp_path: Path, mon
     s = load_settings(home)
     assert conf.broker_url(s) == "rediss://:s3cr%20et%2F%2B@queue.gov.example:6380/0"
     assert conf.shown_broker(s) == "rediss://queue.gov.example:6380/0"
+
+
+@pytest.mark.whisper
+def test_a_task_that_fails_its_attempts_is_marked_failed_and_the_rest_goes_on(
+        tmp_path: Path, speech_dir: Path, redis_server: Redis, s3, receiver) -> None:  # noqa: F811
+    import hashlib
+
+    from recorder.normalize import extract_speech_audio
+
+    client, bucket, _ = s3
+    coord, homes = _homes(tmp_path, redis_server, s3, receiver, 1)
+    past = recordings(speech_dir, tmp_path / "past", 2)
+    # the speech of the first recording rots in the storage (same size, wrong bytes, the right hash label)
+    wav = extract_speech_audio(sorted(past.iterdir())[0], tmp_path / "speech.wav")
+    key = hashlib.sha256(wav.read_bytes()).hexdigest()
+    client.put_object(Bucket=bucket, Key=f"cluster/objects/{key[:2]}/{key}", Body=b"\0" * wav.stat().st_size,
+                      Metadata={"sha256": key})
+    w = Worker(homes[0], "w")
+    try:
+        w.ready()
+        res = briefing(coord, "backfill", str(past), *BACKFILL, "--json")
+        assert res.returncode == 1
+        data = json.loads(res.stdout)
+        assert len(data["work"]["done"]) == 1 and len(data["work"]["failed"]) == 1
+        bad = data["work"]["failed"][0]["briefing"]
+        assert bad == "2025-03-01-press-briefing-2025-03-01"
+        st = json.loads(briefing(coord, "status", bad, "--json").stdout)[0]
+        tr = next(s for s in st["stages"] if s["stage"] == "transcribe")
+        assert tr["status"] == "failed" and "failed on the cluster (3 attempts at most)" in tr["error"]
+        assert "damaged" in tr["error"]
+        assert w.text().count(f"object {key[:12]}") >= 3  # tried three times
+        assert list(published(coord)) == ["2025-03-02-press-briefing-2025-03-02"] and receiver.count("press") == 1
+        status = json.loads(briefing(coord, "cluster", "status", "--json").stdout)
+        assert (status["done"], status["failed"]) == (1, 1)
+    finally:
+        w.stop()
