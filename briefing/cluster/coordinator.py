@@ -26,6 +26,7 @@ from briefing.cluster import conf, tasks
 from briefing.cluster.storage import Cache
 from briefing.core.config import Settings
 from briefing.core.errors import ClusterError
+from briefing.processing import media as media_options
 from briefing.processing import speech
 
 log = logging.getLogger(__name__)
@@ -127,15 +128,47 @@ class Coordinator:
                 "queue": self.queue, "speech": key, "options": options, "expect": expect, "label": label,
                 "what": f"{opts.task} of {label or Path(speech_path).name}"}
 
+    def media_job(self, source: Path, opts: Any, *, label: str = "") -> dict[str, Any]:
+        from recorder import ffmpeg as rff
+
+        key = self.storage.put(Path(source))
+        options = dataclasses.asdict(dataclasses.replace(opts, nice=0))  # the worker's machine is its own
+        ff = rff.version()
+        return {"id": _job_id("media", {"source": key, "options": options, "ffmpeg": ff}), "queue": self.queue,
+                "source": key, "suffix": Path(source).suffix.lower(), "options": options, "ffmpeg": ff,
+                "label": label, "what": f"web media of {label or Path(source).name}"}
+
+    def web_media(self, source: Path, out_dir: Path, opts: Any, *, label: str = "") -> dict[str, Path]:
+        """The web media of ``source`` made on the cluster, into ``out_dir`` (audio.m4a, and for a video
+        video.mp4 and poster.jpg): the media seam of the pipeline's video stage."""
+        import shutil
+
+        doc = self.wait("briefing.web_media", self.media_job(source, opts, label=label))
+        names = {"audio": "audio.m4a", "video": "video.mp4", "poster": "poster.jpg"}
+        got = {}
+        for role, name in names.items():
+            if role in doc:
+                dest = Path(out_dir) / name
+                tmp = dest.with_name(f".{name}.part")
+                shutil.copyfile(self.cache.path(doc[role], Path(name).suffix), tmp)
+                tmp.replace(dest)
+                got[role] = dest
+        return got
+
     def transcriber(self, model_path: Any = None, settings: Settings | None = None) -> RemoteTranscriber:
         """The engine seam of the pipeline (``speech.transcriber``'s signature)."""
         return RemoteTranscriber(self)
 
-    def prefetch(self, recording: Path, language: str | None, *, label: str = "") -> None:
-        """Queue the transcription of a recording ahead of its turn: its speech is extracted here (bit-exact,
-        the same bytes the audio stage makes, so the same task) and sent; the pipeline waits for it later."""
+    def prefetch(self, recording: Path, language: str | None, *, label: str = "", media: bool = True) -> None:
+        """Queue the transcription (and the web media) of a recording ahead of its turn: its speech is
+        extracted here (bit-exact, the same bytes the audio stage makes, so the same task) and sent; the
+        pipeline waits for them later."""
         from recorder import normalize as rn
 
+        if media:
+            self.submit("briefing.web_media", self.media_job(Path(recording),
+                                                             media_options.normalize_options(self.qsettings),
+                                                             label=label))
         scratch = self.settings.cache_dir / "cluster" / "scratch"
         scratch.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=scratch) as d:

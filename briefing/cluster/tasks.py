@@ -7,8 +7,8 @@ a task delivered twice (its worker was killed before it acknowledged it, ``acks_
 most twice and publishes nothing (the coordinator records and publishes). Workers never open the store.
 
 Tasks: ``briefing.speech`` (the 16 kHz speech track of a recording), ``briefing.transcribe`` (recognition,
-or Whisper's translation with ``task = "translate"``), ``briefing.web_audio`` (the web audio of a
-recording). Celery is imported only when a cluster is used.
+or Whisper's translation with ``task = "translate"``), ``briefing.web_media`` (the web audio, video and
+poster of a recording). Celery is imported only when a cluster is used.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ from typing import Any
 
 from briefing.cluster import conf
 from briefing.cluster.storage import Cache, Storage, open_storage
+from briefing.core import config
 from briefing.core.config import Settings
 from briefing.core.errors import ClusterError
 from briefing.core.faults import checkpoint, fault_point
-from briefing.processing import media, speech
+from briefing.processing import speech
 
 log = logging.getLogger(__name__)
-NAMES = ("briefing.speech", "briefing.transcribe", "briefing.web_audio")
+NAMES = ("briefing.speech", "briefing.transcribe", "briefing.web_media")
 EXPECT_KEY = "briefing:cluster:expect:{queue}"  # the identity the coordinator's tasks of a queue ask for
 
 
@@ -48,7 +49,7 @@ def make_app(settings: Settings) -> Any:
     from celery import Celery
 
     url = conf.broker_url(settings)
-    vt = max(int(float(settings["cluster.visibility_timeout"])), 1)
+    vt = max(int(config.duration(settings["cluster.visibility_timeout"])), 1)
     app = Celery("briefing", set_as_current=False)
     app.conf.update(
         broker_url=url, result_backend=url,
@@ -66,7 +67,7 @@ def make_app(settings: Settings) -> Any:
             "max_retries": retries, "default_retry_delay": 2}
     app.task(name="briefing.speech", **opts)(_speech)
     app.task(name="briefing.transcribe", **opts)(_transcribe)
-    app.task(name="briefing.web_audio", **opts)(_web_audio)
+    app.task(name="briefing.web_media", **opts)(_web_media)
     return app
 
 
@@ -145,16 +146,38 @@ def _speech(task: Any, job: dict[str, Any]) -> dict[str, Any]:
     return _finish(ctx, task, job, {"speech": _put_out(ctx, out)})
 
 
-def _web_audio(task: Any, job: dict[str, Any]) -> dict[str, Any]:
+def normalize_options(d: dict[str, Any]) -> Any:
+    """NormalizeOptions from its dataclasses.asdict form (the job carries the coordinator's)."""
+    from recorder.normalize import Loudnorm, NormalizeOptions
+
+    return NormalizeOptions(**{**d, "loudnorm": Loudnorm(**d["loudnorm"]) if d.get("loudnorm") else None})
+
+
+def _web_media(task: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """The web audio (loudness-normalized AAC), and for a video its H.264 MP4 and poster, as the video stage
+    makes them in-process."""
+    from recorder import ffmpeg as rff
     from recorder import normalize as rn
+    from recorder import probe as rp
 
     ctx = _ctx()
     if (doc := _done(ctx, job)) is not None:
         return doc
+    if rff.version() != job["ffmpeg"]:
+        raise Refused(f"this worker has ffmpeg {rff.version()}, the coordinator {job['ffmpeg']}")
     src = ctx.cache.path(job["source"], job.get("suffix", ""))
-    out = _scratch(ctx) / "audio.m4a"
-    rn.make_web_audio(src, out, media.normalize_options(ctx.settings))
-    return _finish(ctx, task, job, {"audio": _put_out(ctx, out)})
+    opts = normalize_options(job["options"])
+    info = rp.probe(src)
+    d = _scratch(ctx)
+    out: dict[str, Any] = {}
+    poster = rn.make_poster(src, d / "poster.jpg", info, opts) if info.has_video else None
+    audio = rn.make_web_audio(src, d / "audio.m4a", opts, info=info)
+    if poster is not None:
+        video = rn.make_web_video(src, d / "video.mp4", info, opts, audio_from=audio)
+        out["video"] = _put_out(ctx, video)
+        out["poster"] = _put_out(ctx, poster)
+    out["audio"] = _put_out(ctx, audio)
+    return _finish(ctx, task, job, out)
 
 
 def _transcribe(task: Any, job: dict[str, Any]) -> dict[str, Any]:

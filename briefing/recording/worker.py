@@ -101,7 +101,8 @@ def _run_job(store: Store, settings: Settings, job: dict[str, Any], *, reporter:
     lang = None if b.language in ("", "auto") else b.language
     if coord is not None:  # recognition on the cluster, keyed by the queue's model settings
         res = pipeline.process(store, coord.qsettings, Path(rec["path"]), title=b.title, date=b.date, language=lang,
-                               speakers=tuple(b.speakers), reporter=reporter, bid=bid, engine=coord.transcriber)
+                               speakers=tuple(b.speakers), reporter=reporter, bid=bid, engine=coord.transcriber,
+                               media=lambda src, out, opts: coord.web_media(src, out, opts, label=bid))
         return {"recording": rec["path"], "ran": list(res.ran), "page": str(res.page or "")}
     run = process or pipeline.process
     res = run(store, settings, Path(rec["path"]), title=b.title, date=b.date,
