@@ -6,9 +6,10 @@ the storage under its id before it returns, and a task whose result is there alr
 a task delivered twice (its worker was killed before it acknowledged it, ``acks_late``) does its work at
 most twice and publishes nothing (the coordinator records and publishes). Workers never open the store.
 
-Tasks: ``briefing.speech`` (the 16 kHz speech track of a recording), ``briefing.transcribe`` (recognition,
-or Whisper's translation with ``task = "translate"``), ``briefing.web_media`` (the web audio, video and
-poster of a recording). Celery is imported only when a cluster is used.
+Tasks: ``briefing.transcribe`` (recognition, or Whisper's translation with ``task = "translate"``) and
+``briefing.web_media`` (the web audio, video and poster of a recording). The speech track is extracted on the coordinator (about 1 s for 10 minutes,
+bit-exact, and the checks after recognition read it there); archive packages are made there too (they
+read the store). Celery is imported only when a cluster is used.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from briefing.core.faults import checkpoint, fault_point
 from briefing.processing import speech
 
 log = logging.getLogger(__name__)
-NAMES = ("briefing.speech", "briefing.transcribe", "briefing.web_media")
+NAMES = ("briefing.transcribe", "briefing.web_media")
 EXPECT_KEY = "briefing:cluster:expect:{queue}"  # the identity the coordinator's tasks of a queue ask for
 
 
@@ -65,7 +66,6 @@ def make_app(settings: Settings) -> Any:
     retries = max(int(settings["cluster.attempts"]), 1) - 1
     opts = {"bind": True, "acks_late": True, "autoretry_for": (Exception,), "dont_autoretry_for": (Refused,),
             "max_retries": retries, "default_retry_delay": 2}
-    app.task(name="briefing.speech", **opts)(_speech)
     app.task(name="briefing.transcribe", **opts)(_transcribe)
     app.task(name="briefing.web_media", **opts)(_web_media)
     return app
@@ -132,18 +132,6 @@ def _put_out(ctx: WorkerContext, path: Path) -> str:
             path.parent.rmdir()
         except OSError:
             pass
-
-
-def _speech(task: Any, job: dict[str, Any]) -> dict[str, Any]:
-    from recorder import normalize as rn
-
-    ctx = _ctx()
-    if (doc := _done(ctx, job)) is not None:
-        return doc
-    src = ctx.cache.path(job["source"], job.get("suffix", ""))
-    out = _scratch(ctx) / "speech.wav"
-    rn.extract_speech_audio(src, out)
-    return _finish(ctx, task, job, {"speech": _put_out(ctx, out)})
 
 
 def normalize_options(d: dict[str, Any]) -> Any:
