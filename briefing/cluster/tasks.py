@@ -15,7 +15,9 @@ read the store). Celery is imported only when a cluster is used.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
+import os
 import tempfile
 import threading
 import time
@@ -33,6 +35,9 @@ from briefing.processing import speech
 log = logging.getLogger(__name__)
 NAMES = ("briefing.transcribe", "briefing.web_media")
 EXPECT_KEY = "briefing:cluster:expect:{queue}"  # the identity the coordinator's tasks of a queue ask for
+WORKER_KEY = "briefing:cluster:worker:{name}"  # a worker's heartbeat: its queues, tags, tasks done
+CURRENT_KEY = "briefing:cluster:current:{name}:{pid}"  # the task a worker's process is running now
+HEARTBEAT = 5.0  # seconds between a worker's heartbeats; its record lives 4 beats
 
 
 class Refused(Exception):
@@ -78,6 +83,7 @@ class WorkerContext:
     storage: Storage
     cache: Cache
     identities: dict[str, dict[str, Any]]  # queue -> identity
+    redis: Any = None
 
 
 _CTX: WorkerContext | None = None
@@ -87,7 +93,8 @@ def start_worker_context(settings: Settings, queue_names: list[str]) -> WorkerCo
     global _CTX
     idents = {q: conf.identity(settings, q) for q in queue_names}
     st = storage_for(settings)
-    _CTX = WorkerContext(settings, st, Cache(st, settings.cache_dir / "cluster" / "objects"), idents)
+    _CTX = WorkerContext(settings, st, Cache(st, settings.cache_dir / "cluster" / "objects"), idents,
+                         redis_client(settings))
     return _CTX
 
 
@@ -108,6 +115,31 @@ def _check(ctx: WorkerContext, job: dict[str, Any]) -> None:
 
 def _done(ctx: WorkerContext, job: dict[str, Any]) -> dict[str, Any] | None:
     return ctx.storage.get_result(job["id"])
+
+
+def _running(task: Any, job: dict[str, Any]) -> Any:
+    """Say in the broker which task this process runs (for `briefing cluster status`), until it ends."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def held() -> Any:
+        ctx = _ctx()
+        key = CURRENT_KEY.format(name=str(getattr(task.request, "hostname", "") or "?"), pid=os.getpid())
+        body = json.dumps({"what": job.get("what"), "briefing": job.get("label"), "task": task.name,
+                           "started": time.time()})
+        try:
+            ctx.redis.set(key, body, ex=max(int(config.duration(ctx.settings["cluster.visibility_timeout"])), 60))
+        except broker_errors():
+            pass
+        try:
+            yield
+        finally:
+            try:
+                ctx.redis.delete(key)
+            except broker_errors():
+                pass
+
+    return held()
 
 
 def _finish(ctx: WorkerContext, task: Any, job: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
@@ -153,19 +185,20 @@ def _web_media(task: Any, job: dict[str, Any]) -> dict[str, Any]:
         return doc
     if rff.version() != job["ffmpeg"]:
         raise Refused(f"this worker has ffmpeg {rff.version()}, the coordinator {job['ffmpeg']}")
-    src = ctx.cache.path(job["source"], job.get("suffix", ""))
-    opts = normalize_options(job["options"])
-    info = rp.probe(src)
-    d = _scratch(ctx)
-    out: dict[str, Any] = {}
-    poster = rn.make_poster(src, d / "poster.jpg", info, opts) if info.has_video else None
-    audio = rn.make_web_audio(src, d / "audio.m4a", opts, info=info)
-    if poster is not None:
-        video = rn.make_web_video(src, d / "video.mp4", info, opts, audio_from=audio)
-        out["video"] = _put_out(ctx, video)
-        out["poster"] = _put_out(ctx, poster)
-    out["audio"] = _put_out(ctx, audio)
-    return _finish(ctx, task, job, out)
+    with _running(task, job):
+        src = ctx.cache.path(job["source"], job.get("suffix", ""))
+        opts = normalize_options(job["options"])
+        info = rp.probe(src)
+        d = _scratch(ctx)
+        out: dict[str, Any] = {}
+        poster = rn.make_poster(src, d / "poster.jpg", info, opts) if info.has_video else None
+        audio = rn.make_web_audio(src, d / "audio.m4a", opts, info=info)
+        if poster is not None:
+            video = rn.make_web_video(src, d / "video.mp4", info, opts, audio_from=audio)
+            out["video"] = _put_out(ctx, video)
+            out["poster"] = _put_out(ctx, poster)
+        out["audio"] = _put_out(ctx, audio)
+        return _finish(ctx, task, job, out)
 
 
 def _transcribe(task: Any, job: dict[str, Any]) -> dict[str, Any]:
@@ -197,10 +230,11 @@ def _transcribe(task: Any, job: dict[str, Any]) -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - progress is best effort (the broker may be away for a moment)
             log.debug("progress not sent", exc_info=True)
 
-    t = speech.transcriber(model_path, qs).transcribe(audio, opts, progress=progress)
-    out = _scratch(ctx) / "transcript.json"
-    out.write_text(formats.to_json(t), encoding="utf-8")
-    return _finish(ctx, task, job, {"transcript": _put_out(ctx, out)})
+    with _running(task, job):
+        t = speech.transcriber(model_path, qs).transcribe(audio, opts, progress=progress)
+        out = _scratch(ctx) / "transcript.json"
+        out.write_text(formats.to_json(t), encoding="utf-8")
+        return _finish(ctx, task, job, {"transcript": _put_out(ctx, out)})
 
 
 # -- broker helpers (coordinator, worker and status) -----------------------------------------------------

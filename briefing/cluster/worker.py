@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
+import time
 from typing import Any
 
 from briefing.cluster import conf, tasks
@@ -54,12 +56,32 @@ def prepare(settings: Settings, queues: list[str]) -> tuple[Any, list[str]]:
     return app, [conf.celery_queue(q, ctx.identities[q]) for q in queues]
 
 
+def _heartbeat(settings: Settings, name: str, queues: list[str], names: list[str], concurrency: int) -> None:
+    """Tell the broker every few seconds that this worker lives, and what it listens on (a busy worker
+    answers no remote-control call: its record is how `briefing cluster status` sees it)."""
+    client = tasks.redis_client(settings)
+    body = json.dumps({"name": name, "queues": queues, "listening": names, "concurrency": concurrency,
+                       "started": time.time()})
+    key = tasks.WORKER_KEY.format(name=name)
+
+    def beat() -> None:
+        while True:
+            try:
+                client.set(key, body, ex=int(tasks.HEARTBEAT * 4))
+            except tasks.broker_errors():
+                pass  # the broker is away: Celery reconnects, and so do the beats
+            time.sleep(tasks.HEARTBEAT)
+
+    threading.Thread(target=beat, name="briefing-heartbeat", daemon=True).start()
+
+
 def run(settings: Settings, queues: list[str], *, concurrency: int = 1, loglevel: str = "INFO") -> None:
     """Run the worker until it is stopped (SIGTERM: it finishes its task first; Ctrl-C twice: at once)."""
     if concurrency < 1:
         raise ConfigError(f"--concurrency {concurrency}", hint="use 1 or more (one per CPU core or GPU)")
     app, names = prepare(settings, queues)
     name = f"briefing-{'+'.join(queues)}-{os.getpid()}@{socket.gethostname()}"
+    _heartbeat(settings, name, queues, names, concurrency)
     app.worker_main(["worker", "-Q", ",".join(names), "-c", str(concurrency),
                      "-P", "solo" if concurrency == 1 else "prefork", "-n", name, "-l", loglevel,
                      "--without-gossip", "--without-mingle", "-E"])

@@ -118,6 +118,9 @@ def test_a_worker_killed_mid_transcription_loses_nothing_and_duplicates_nothing(
         log = tmp_path / "backfill.log"
         run = spawn(coord, log, "backfill", str(past), *BACKFILL)
         poll(lambda: "paused at cluster:transcribing" in victim.text(), "the victim to be mid-transcription")
+        seen = json.loads(briefing(coord, "cluster", "status", "--json").stdout)["cluster"]["workers"]
+        held = next(w for w in seen if f"-{victim.proc.pid}@" in w["name"])
+        assert held["queues"] == ["cpu"] and held["current"][0]["what"].startswith("transcribe of 2025-03-0")
         os.killpg(victim.proc.pid, signal.SIGKILL)  # no cleanup, no acknowledgement: as a machine lost
         victim.proc.wait(30)
         assert run.wait(DEADLINE) == 0, log.read_text()[-3000:]
