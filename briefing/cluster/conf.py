@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -135,7 +137,7 @@ def model_sha256(settings: Settings, model_path: Any) -> str | None:
                 h.update(block)
         known[tag] = h.hexdigest()
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")  # several workers start at once
         tmp.write_text(json.dumps(known), encoding="utf-8")
         tmp.replace(cache)
     return str(known[tag])

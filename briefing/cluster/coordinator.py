@@ -16,14 +16,12 @@ import hashlib
 import json
 import logging
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from briefing.cluster import conf, tasks
-from briefing.cluster.storage import Cache
 from briefing.core.config import Settings
 from briefing.core.errors import ClusterError
 from briefing.processing import media as media_options
@@ -56,7 +54,6 @@ class Coordinator:
         self.redis = tasks.check_broker(settings)
         self.app = tasks.make_app(settings)
         self.storage = tasks.storage_for(settings)
-        self.cache = Cache(self.storage, settings.cache_dir / "cluster" / "objects")
         self.sent: set[str] = set()
         self._announce()
 
@@ -141,17 +138,13 @@ class Coordinator:
     def web_media(self, source: Path, out_dir: Path, opts: Any, *, label: str = "") -> dict[str, Path]:
         """The web media of ``source`` made on the cluster, into ``out_dir`` (audio.m4a, and for a video
         video.mp4 and poster.jpg): the media seam of the pipeline's video stage."""
-        import shutil
-
         doc = self.wait("briefing.web_media", self.media_job(source, opts, label=label))
         names = {"audio": "audio.m4a", "video": "video.mp4", "poster": "poster.jpg"}
         got = {}
         for role, name in names.items():
             if role in doc:
                 dest = Path(out_dir) / name
-                tmp = dest.with_name(f".{name}.part")
-                shutil.copyfile(self.cache.path(doc[role], Path(name).suffix), tmp)
-                tmp.replace(dest)
+                self.storage.get(doc[role], dest)  # verified, then moved into place
                 got[role] = dest
         return got
 
@@ -169,9 +162,7 @@ class Coordinator:
             self.submit("briefing.web_media", self.media_job(Path(recording),
                                                              media_options.normalize_options(self.qsettings),
                                                              label=label))
-        scratch = self.settings.cache_dir / "cluster" / "scratch"
-        scratch.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=scratch) as d:
+        with tasks.scratch(self.settings) as d:
             out = Path(d) / "speech.wav"
             rn.extract_speech_audio(Path(recording), out)
             self.submit("briefing.transcribe",
@@ -195,4 +186,6 @@ class RemoteTranscriber:
         c = self.coordinator
         job = c.transcribe_job(Path(audio_path), options or TranscribeOptions(), label=Path(audio_path).parent.parent.name)
         doc = c.wait("briefing.transcribe", job, progress)
-        return formats.from_json(c.cache.path(doc["transcript"], ".json").read_text(encoding="utf-8"))
+        with tasks.scratch(c.settings) as d:
+            return formats.from_json(c.storage.get(doc["transcript"], Path(d) / "transcript.json").read_text(
+                encoding="utf-8"))

@@ -238,17 +238,3 @@ def open_storage(url: str, *, endpoint_url: str | None = None, region: str | Non
         raise ClusterError(f"cluster.storage {url!r}: only s3:// or a directory path",
                            hint="use s3://bucket/prefix, or a directory every machine mounts")
     return DirStorage(Path(url).expanduser())
-
-
-class Cache:
-    """Objects fetched from the storage, kept on this machine by key (a retried task downloads nothing)."""
-
-    def __init__(self, storage: Storage, root: Path) -> None:
-        self.storage = storage
-        self.root = root
-
-    def path(self, key: str, suffix: str = "") -> Path:
-        p = self.root / check_key(key)[:2] / (key + suffix)
-        if p.is_file():
-            return p
-        return self.storage.get(key, p)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from briefing.cluster import conf
-from briefing.cluster.storage import Cache, Storage, open_storage
+from briefing.cluster.storage import Storage, open_storage
 from briefing.core import config
 from briefing.core.config import Settings
 from briefing.core.errors import ClusterError
@@ -81,7 +81,6 @@ def make_app(settings: Settings) -> Any:
 class WorkerContext:
     settings: Settings
     storage: Storage
-    cache: Cache
     identities: dict[str, dict[str, Any]]  # queue -> identity
     redis: Any = None
 
@@ -93,8 +92,7 @@ def start_worker_context(settings: Settings, queue_names: list[str]) -> WorkerCo
     global _CTX
     idents = {q: conf.identity(settings, q) for q in queue_names}
     st = storage_for(settings)
-    _CTX = WorkerContext(settings, st, Cache(st, settings.cache_dir / "cluster" / "objects"), idents,
-                         redis_client(settings))
+    _CTX = WorkerContext(settings, st, idents, redis_client(settings))
     return _CTX
 
 
@@ -149,21 +147,12 @@ def _finish(ctx: WorkerContext, task: Any, job: dict[str, Any], doc: dict[str, A
     return doc
 
 
-def _scratch(ctx: WorkerContext) -> Path:
-    d = ctx.settings.cache_dir / "cluster" / "scratch"
+def scratch(settings: Settings) -> Any:
+    """A directory for one task's files, removed afterwards (inputs are fetched for each task: a worker keeps
+    no copy of the archive it works through)."""
+    d = settings.home / "cluster" / "scratch"
     d.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=d))
-
-
-def _put_out(ctx: WorkerContext, path: Path) -> str:
-    try:
-        return ctx.storage.put(path)
-    finally:
-        path.unlink(missing_ok=True)
-        try:
-            path.parent.rmdir()
-        except OSError:
-            pass
+    return tempfile.TemporaryDirectory(dir=d)
 
 
 def normalize_options(d: dict[str, Any]) -> Any:
@@ -185,19 +174,19 @@ def _web_media(task: Any, job: dict[str, Any]) -> dict[str, Any]:
         return doc
     if rff.version() != job["ffmpeg"]:
         raise Refused(f"this worker has ffmpeg {rff.version()}, the coordinator {job['ffmpeg']}")
-    with _running(task, job):
-        src = ctx.cache.path(job["source"], job.get("suffix", ""))
+    with _running(task, job), scratch(ctx.settings) as tmp:
+        d = Path(tmp)
+        src = ctx.storage.get(job["source"], d / ("source" + job.get("suffix", "")))
         opts = normalize_options(job["options"])
         info = rp.probe(src)
-        d = _scratch(ctx)
         out: dict[str, Any] = {}
         poster = rn.make_poster(src, d / "poster.jpg", info, opts) if info.has_video else None
         audio = rn.make_web_audio(src, d / "audio.m4a", opts, info=info)
         if poster is not None:
             video = rn.make_web_video(src, d / "video.mp4", info, opts, audio_from=audio)
-            out["video"] = _put_out(ctx, video)
-            out["poster"] = _put_out(ctx, poster)
-        out["audio"] = _put_out(ctx, audio)
+            out["video"] = ctx.storage.put(video)
+            out["poster"] = ctx.storage.put(poster)
+        out["audio"] = ctx.storage.put(audio)
         return _finish(ctx, task, job, out)
 
 
@@ -209,7 +198,6 @@ def _transcribe(task: Any, job: dict[str, Any]) -> dict[str, Any]:
     if (doc := _done(ctx, job)) is not None:
         return doc
     _check(ctx, job)
-    audio = ctx.cache.path(job["speech"], ".wav")
     qs = conf.queue_settings(ctx.settings, job["queue"])
     opts = TranscribeOptions(**job["options"])
     model_path, _ = speech.model(qs)
@@ -230,11 +218,12 @@ def _transcribe(task: Any, job: dict[str, Any]) -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - progress is best effort (the broker may be away for a moment)
             log.debug("progress not sent", exc_info=True)
 
-    with _running(task, job):
+    with _running(task, job), scratch(ctx.settings) as tmp:
+        audio = ctx.storage.get(job["speech"], Path(tmp) / "speech.wav")
         t = speech.transcriber(model_path, qs).transcribe(audio, opts, progress=progress)
-        out = _scratch(ctx) / "transcript.json"
+        out = Path(tmp) / "transcript.json"
         out.write_text(formats.to_json(t), encoding="utf-8")
-        return _finish(ctx, task, job, {"transcript": _put_out(ctx, out)})
+        return _finish(ctx, task, job, {"transcript": ctx.storage.put(out)})
 
 
 # -- broker helpers (coordinator, worker and status) -----------------------------------------------------
