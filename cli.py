@@ -134,11 +134,13 @@ def cli(ctx: click.Context, home: str | None, debug: bool, quiet: bool) -> None:
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="Date of the briefing [default: the file's date].")
 @click.option("--language", metavar="CODE|auto", help="Spoken language, e.g. vi or en; auto detects it.")
 @click.option("--speaker", "speakers", multiple=True, metavar="NAME", help="A speaker's name (repeatable).")
+@click.option("--embargo", metavar="TIME", help="Hold the page, feeds, index, search and targets until TIME "
+              "(e.g. 2026-11-25T14:00+07:00); the press email goes now, marked EMBARGOED UNTIL TIME.")
 @force_option
 @json_option
 @pass_ctx
 def process(c: Ctx, file: Path, title: str | None, day: str | None, language: str | None,
-            speakers: tuple[str, ...], force: bool, as_json: bool) -> None:
+            speakers: tuple[str, ...], embargo: str | None, force: bool, as_json: bool) -> None:
     """Process a briefing recording: media, transcript, summary and press page.
 
     A published briefing's id with another recording is refused; --force publishes it as the next
@@ -148,7 +150,7 @@ def process(c: Ctx, file: Path, title: str | None, day: str | None, language: st
     reporter = c.reporter(as_json)
     try:
         result = pipeline.process(c.store(), c.settings(), file, title=title, date=day, language=language,
-                                  speakers=speakers, force=force, reporter=reporter)
+                                  speakers=speakers, force=force, reporter=reporter, embargo_until=embargo)
     finally:
         reporter.close()
     emit(result.to_dict(), as_json, None if c.quiet and not as_json else f"{result.page}")
@@ -209,6 +211,11 @@ def status(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
                 for role, path in s["artifacts"].items():
                     click.echo(f"      {role:<12} {path}")
         dist = b["distribution"]
+        if dist.get("embargo"):
+            e = dist["embargo"]
+            click.echo(f"  ⏸ embargo   held until {e['until']}" + (f" (v{e['version']})" if e.get("version") else "")
+                       + ": " + ", ".join(e["holds"]) + (" — due: the next `briefing outbox send` or `briefing "
+                                                          "daily` publishes it" if e["due"] else ""))
         for t in dist["targets"]:
             if t["status"] == "never" and not briefing_id:
                 continue
@@ -250,26 +257,31 @@ _one_stage("summarize", "Run the summary stage of one briefing (as inside proces
 @click.option("--note", help="Publish the pending correction as a new version with this note (required for one).")
 @click.option("--notify/--no-notify", default=None,
               help="Tell the press channels and list [default: yes for version 1, no for corrections].")
-@click.option("--embargo", metavar="TIME", help="Send the press email at this time, e.g. 2026-11-25T14:00.")
+@click.option("--embargo", metavar="TIME", help="Hold the page, feeds, index, search and targets until TIME "
+              "(e.g. 2026-11-25T14:00+07:00); the press email goes now, marked EMBARGOED UNTIL TIME; "
+              "`briefing daily` or `briefing outbox send` publishes it at TIME.")
+@click.option("--send-at", metavar="TIME", help="Publish now; send the press email at TIME (the old, email-only "
+              "embargo), e.g. 2026-11-25T14:00.")
 @click.option("--resend-uncertain", is_flag=True, help="Send again messages whose earlier send was interrupted.")
 @force_option
 @json_option
 @pass_ctx
 def publish(c: Ctx, briefing_id: str, note: str | None, notify: bool | None, embargo: str | None,
-            resend_uncertain: bool, force: bool, as_json: bool) -> None:
+            send_at: str | None, resend_uncertain: bool, force: bool, as_json: bool) -> None:
     """Publish one briefing: local site, signed manifest, targets, then channels and email (once)."""
     from briefing.processing import pipeline
 
     reporter = c.reporter(as_json)
     try:
         result = pipeline.publish_one(c.store(), c.settings(), briefing_id, force=force, reporter=reporter,
-                                      note=note, notify=notify, embargo=embargo,
+                                      note=note, notify=notify, embargo_until=embargo, send_at=send_at,
                                       resend_uncertain=resend_uncertain)
     finally:
         reporter.close()
     d = result.distribution or {}
     emit(result.to_dict(), as_json, None if c.quiet else
-         f"publish: version {d.get('version', '?')} — {d.get('link') or result.page}")
+         f"publish: version {d.get('version', '?')} held until {d['held_until']} — {d.get('link')}"
+         if d.get("held_until") else f"publish: version {d.get('version', '?')} — {d.get('link') or result.page}")
 
 
 @cli.command()
@@ -431,10 +443,14 @@ def outbox_group() -> None:
 @json_option
 @pass_ctx
 def outbox_send(c: Ctx, resend_uncertain: bool, as_json: bool) -> None:
-    """Send every due message (embargoed email whose time has come, failed ones again); for cron."""
+    """Publish the embargoed briefings whose time has come, then send every due message (an email sent at
+    its time, failed ones again); for cron."""
     from briefing.press import distribute
+    from briefing.processing import pipeline
 
-    results = distribute.send_due(c.store(), c.settings(), resend_uncertain=resend_uncertain)
+    lifted = [{"key": f"embargo:{r['briefing_id']}", "kind": "embargo", "target": r["briefing_id"], **r}
+              for r in pipeline.lift_embargoes(c.store(), c.settings())]
+    results = lifted + distribute.send_due(c.store(), c.settings(), resend_uncertain=resend_uncertain)
     emit(results, as_json, None if c.quiet else "\n".join(
         f"{r['status']:<9} {r['kind']:<7} {r['target']}" + (f": {r['error']}" if r["error"] else "")
         for r in results) or "nothing due")
@@ -493,6 +509,7 @@ def schedule_add(c: Ctx, title: str, start: str, duration: str, tz: str | None, 
                  rrule: str | None, until: str | None, count: int | None, language: str | None,
                  chair: str | None, speakers: tuple[str, ...], press_list: str | None, as_json: bool) -> None:
     """Add a briefing or a recurring series of briefings."""
+    from briefing.core.config import BriefingSettings
     from briefing.meeting import schedule as sched
 
     st = c.settings()
@@ -501,8 +518,8 @@ def schedule_add(c: Ctx, title: str, start: str, duration: str, tz: str | None, 
 
         press_list_members(st, press_list)
     s = sched.add_series(c.store(), title=title, start=start, duration=duration,
-                         timezone_name=tz or st["schedule.timezone"], daily=daily, weekdays=weekdays,
-                         rrule=rrule, until=until, count=count, language=language or st["briefing.language"],
+                         timezone_name=tz or sched.ScheduleSettings.of(st).timezone, daily=daily, weekdays=weekdays,
+                         rrule=rrule, until=until, count=count, language=language or BriefingSettings.of(st).language,
                          chair=chair, speakers=speakers, press_list=press_list)
     emit(s.to_dict(), as_json, f"{s.id}: {s.title}, from {s.dtstart:%Y-%m-%d %H:%M} {s.timezone}"
          + (f", {s.rrule}" if s.rrule else ""))
@@ -624,13 +641,15 @@ def reservations_serve(c: Ctx, host: str, port: int, token_file: Path | None, in
 
     Without a bearer token it serves only on a loopback address, unless --insecure-no-token is given."""
     from briefing.meeting import reservations as res
+    from briefing.meeting.jitsi import JitsiSettings
 
     st = c.settings()
-    token = res.read_token_file(token_file) if token_file else st["jitsi.reservations_token"]
+    meet = JitsiSettings.of(st)
+    token = res.read_token_file(token_file) if token_file else meet.reservations_token
     res.check_exposure(host, token, insecure_no_token=insecure_no_token)
     c.store()  # migrate before serving
-    res.serve(str(st.store_path), host=host, port=port, token=token, lead_s=int(st["jitsi.lead"]),
-              grace_s=int(st["jitsi.grace"]), insecure_no_token=insecure_no_token)
+    res.serve(str(st.store_path), host=host, port=port, token=token, lead_s=int(meet.lead),
+              grace_s=int(meet.grace), insecure_no_token=insecure_no_token)
 
 
 @jitsi.command("status")
@@ -784,14 +803,16 @@ def search(c: Ctx, query: str, date_from: str | None, date_to: str | None, speak
            write_site: bool, as_json: bool) -> None:
     """Full-text search of every transcript; Vietnamese with or without tones. Each result links to
     that second of the video."""
+    from briefing.core.config import SiteSettings
     from briefing.records import search as srch
 
     store, settings = c.store(), c.settings()
+    site = SiteSettings.of(settings)
     srch.ensure_indexed(store)
     if write_site:
-        srch.write_site_search(settings.site_dir, title=settings["site.title"], language=settings["site.language"])
+        srch.write_site_search(settings.site_dir, title=site.title, language=site.language)
     hits = srch.search(store, query, date_from=date_from, date_to=date_to, speaker=speaker, limit=limit,
-                       base_url=settings["site.base_url"], site_dir=settings.site_dir)
+                       base_url=site.base_url, site_dir=settings.site_dir)
     if as_json:
         emit({"query": query, "count": len(hits), "results": [h.to_dict() for h in hits]}, True)
         return
@@ -807,10 +828,12 @@ def search(c: Ctx, query: str, date_from: str | None, date_to: str | None, speak
 @pass_ctx
 def search_site(c: Ctx, as_json: bool) -> None:
     """Write the site's search page (search.html + search-index.json/.js): works without a server."""
+    from briefing.core.config import SiteSettings
     from briefing.records import search as srch
 
     settings = c.settings()
-    out = srch.write_site_search(settings.site_dir, title=settings["site.title"], language=settings["site.language"])
+    site = SiteSettings.of(settings)
+    out = srch.write_site_search(settings.site_dir, title=site.title, language=site.language)
     emit(out.to_dict(), as_json, f"{out.page} ({out.briefings} briefings, {out.passages} passages)")
 
 
@@ -829,13 +852,15 @@ def export() -> None:
 def export_figures(c: Ctx, fmt: str, out: Path | None, date_from: str | None, date_to: str | None,
                    label: str | None) -> None:
     """The key figures of all briefings as a time series (CSV or JSON)."""
-    from briefing.press import export as exp
+    from briefing.core.config import SiteSettings
     from briefing.core.fsutil import atomic_write_text
+    from briefing.press import export as exp
 
     settings = c.settings()
-    rows = exp.figures(c.store(), base_url=settings["site.base_url"], date_from=date_from, date_to=date_to,
+    site = SiteSettings.of(settings)
+    rows = exp.figures(c.store(), base_url=site.base_url, date_from=date_from, date_to=date_to,
                        label=label)
-    text = exp.render(rows, fmt, title=settings["site.title"])
+    text = exp.render(rows, fmt, title=site.title)
     if out:
         atomic_write_text(out, text)
         if not c.quiet:
@@ -1082,9 +1107,28 @@ def daily(c: Ctx, day: str | None, as_json: bool) -> None:
     elif not c.quiet:
         for b in data["briefings"]:
             click.echo(f"{b['id']}: {b['state']}" + (f" — {b['did']}" if b.get("did") else ""))
+        for e in data.get("embargoes", []):
+            click.echo(f"{e['briefing_id']}: embargo {e['status']}" + (f" — {e['error']}" if e.get("error") else
+                                                                      f" — {e.get('link') or ''}"))
 
 
-@cli.command()
+class _DefaultShow(click.Group):
+    """`briefing review ID ...` is `briefing review show ID ...`; `serve` and `users` are the review desk."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=_DefaultShow, name="review")
+def review_group() -> None:
+    """What to check in a transcript, speakers' turns, and the review desk (`briefing review serve`).
+
+    `briefing review ID` lists what to check (same as `briefing review show ID`)."""
+
+
+@review_group.command(name="show")
 @click.argument("briefing_id")
 @click.option("--all", "show_all", is_flag=True, help="List every segment, not only those worth a look.")
 @click.option("--speaker", metavar="NAME", help="Name the speaker of --from … --to (a name from the roster).")
@@ -1111,6 +1155,68 @@ def review(c: Ctx, briefing_id: str, show_all: bool, speaker: str | None, start:
             click.echo(f"{speaker}: {start} – {end}; republish with: briefing publish {briefing_id}")
     data = rv.review(store, settings, briefing_id, show_all=show_all)
     emit(data, as_json, None if (c.quiet and speaker) else rv.render(data))
+
+
+@review_group.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8091, show_default=True, type=int, help="Port to listen on.")
+@pass_ctx
+def review_serve(c: Ctx, host: str, port: int) -> None:
+    """The review desk in the browser: check, correct and publish transcripts.
+
+    Without accounts it serves only on loopback and prints a one-time login link."""
+    from briefing.web import server
+
+    server.serve(c.store(), c.settings(), host=host, port=port, say=click.echo)
+
+
+@review_group.group(name="users")
+def review_users() -> None:
+    """Accounts of the review desk: reviewers (edit, save drafts) and publishers (also publish)."""
+
+
+@review_users.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["reviewer", "publisher"]), default="reviewer", show_default=True)
+@click.option("--password-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Read the password from this file's first line [default: asked on the terminal].")
+@json_option
+@pass_ctx
+def review_users_add(c: Ctx, name: str, role: str, password_file: Path | None, as_json: bool) -> None:
+    """Add an account; the password is asked twice (or read from --password-file)."""
+    from briefing.web import accounts
+
+    if password_file is not None:
+        lines = password_file.read_text(encoding="utf-8").splitlines()
+        password = lines[0] if lines else ""
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    data = accounts.add_user(c.store(), name, password, role)
+    emit(data, as_json, f"added {data['name']} ({data['role']})")
+
+
+@review_users.command(name="list")
+@json_option
+@pass_ctx
+def review_users_list(c: Ctx, as_json: bool) -> None:
+    """The accounts and their roles."""
+    from briefing.web import accounts
+
+    users = accounts.list_users(c.store())
+    emit(users, as_json, "\n".join(f"{u['name']}  {u['role']}  (since {u['created_at']})" for u in users)
+         or "no accounts: `briefing review serve` on 127.0.0.1 prints a one-time login link")
+
+
+@review_users.command(name="remove")
+@click.argument("name")
+@json_option
+@pass_ctx
+def review_users_remove(c: Ctx, name: str, as_json: bool) -> None:
+    """Remove an account (its sessions end at once)."""
+    from briefing.web import accounts
+
+    accounts.remove_user(c.store(), name)
+    emit({"name": name, "removed": True}, as_json, f"removed {name}")
 
 
 # -- live transcription ---------------------------------------------------------------------------

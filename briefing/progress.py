@@ -53,7 +53,7 @@ class RichReporter:
         self._started.pop(name, None)
         if self.quiet:
             return
-        marks = {"done": "[green]✓[/]", "skipped": "[dim]=[/]", "failed": "[red]✗[/]"}
+        marks = {"done": "[green]✓[/]", "skipped": "[dim]=[/]", "failed": "[red]✗[/]", "warning": "[yellow]![/]"}
         text = detail or ("already done" if status == "skipped" else "")
         self.console.print(f"{marks.get(status, '')} {name:<11} [dim]{text}[/]")
 

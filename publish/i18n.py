@@ -62,6 +62,47 @@ STRINGS: dict[str, dict[str, str]] = {
         "jump_to": "Play from",
         "media_audio_only": "Audio only",
         "sha256": "SHA-256",
+        "search": "Search",
+        "search_unavailable": "The search of this site is not built yet. Every briefing is listed on the home page and in the archive.",
+        "archive": "Archive",
+        "archive_title": "Archive of briefings",
+        "archive_month": "Briefings of {month}",
+        "archive_older": "Older briefings are in the archive.",
+        "json_feed": "JSON Feed",
+        "site_nav": "Site",
+        "copy_link": "Copy link",
+        "copy_quote": "Copy quote",
+        "copied": "Copied",
+        "copy_failed": "Select and copy this text:",
+        "clip_help": "Select a passage of the transcript to copy a link to it or a quote with its source.",
+        "clip_playing": "Playing the linked passage",
+        "embed": "Embed",
+        "embed_code": "Code to embed the player",
+        "open_page": "Open the briefing page",
+        "press_pack": "Press pack (ZIP: video, audio, captions, transcript, summary, signed manifest)",
+        "figures_title": "Figures over time",
+        "figures_lede": "Each figure said in the briefings, briefing by briefing. Each point links to the moment it was said.",
+        "figures_none": "No key figures have been published yet.",
+        "figure_data": "Data",
+        "figure_date": "Briefing",
+        "figure_value": "Value",
+        "figure_said": "As said",
+        "download_csv": "CSV",
+        "download_json": "JSON",
+        "data_schema": "JSON Schema",
+        "licence": "Licence",
+        "chart_of": "Chart of {label} over the briefings",
+        "schemas": "Data formats (JSON Schema)",
+        "live_banner": "LIVE, UNVERIFIED",
+        "live_status": "Live, unverified: automatic transcription while the briefing is in progress, updated {updated}. Do not quote it before the verified release.",
+        "live_ended": "Ended",
+        "live_ended_status": "The briefing has ended. This live text is superseded by the verified release: {link} (it appears there within a minute or two).",
+        "live_title_suffix": "live, unverified",
+        "live_transcribed": "transcribed",
+        "live_pause": "Pause automatic updates",
+        "live_resume": "Resume automatic updates",
+        "live_reload": "Reload now",
+        "embargoed_until": "EMBARGOED UNTIL {time}",
     },
     "vi": {
         "site_title": "Họp báo",
@@ -116,6 +157,47 @@ STRINGS: dict[str, dict[str, str]] = {
         "jump_to": "Phát từ",
         "media_audio_only": "Chỉ có âm thanh",
         "sha256": "SHA-256",
+        "search": "Tìm kiếm",
+        "search_unavailable": "Chức năng tìm kiếm của trang chưa được tạo. Mọi buổi họp báo đều có trong trang chủ và mục lưu trữ.",
+        "archive": "Lưu trữ",
+        "archive_title": "Lưu trữ các buổi họp báo",
+        "archive_month": "Các buổi họp báo {month}",
+        "archive_older": "Các buổi họp báo cũ hơn có trong mục lưu trữ.",
+        "json_feed": "JSON Feed",
+        "site_nav": "Trang",
+        "copy_link": "Sao chép liên kết",
+        "copy_quote": "Sao chép trích dẫn",
+        "copied": "Đã sao chép",
+        "copy_failed": "Hãy chọn và sao chép đoạn này:",
+        "clip_help": "Chọn một đoạn trong bản ghi để sao chép liên kết đến đoạn đó hoặc trích dẫn kèm nguồn.",
+        "clip_playing": "Đang phát đoạn được liên kết",
+        "embed": "Nhúng",
+        "embed_code": "Mã để nhúng trình phát",
+        "open_page": "Mở trang buổi họp báo",
+        "press_pack": "Bộ tài liệu báo chí (ZIP: video, âm thanh, phụ đề, bản ghi, tóm tắt, bản kê đã ký)",
+        "figures_title": "Số liệu theo thời gian",
+        "figures_lede": "Từng số liệu được nêu trong các buổi họp báo, theo từng buổi. Mỗi điểm liên kết đến thời điểm số liệu được nói.",
+        "figures_none": "Chưa có số liệu chính nào được công bố.",
+        "figure_data": "Dữ liệu",
+        "figure_date": "Buổi họp báo",
+        "figure_value": "Giá trị",
+        "figure_said": "Như được nói",
+        "download_csv": "CSV",
+        "download_json": "JSON",
+        "data_schema": "JSON Schema",
+        "licence": "Giấy phép",
+        "chart_of": "Biểu đồ {label} qua các buổi họp báo",
+        "schemas": "Định dạng dữ liệu (JSON Schema)",
+        "live_banner": "TRỰC TIẾP, CHƯA KIỂM CHỨNG",
+        "live_status": "Trực tiếp, chưa kiểm chứng: bản ghi tự động trong khi buổi họp báo đang diễn ra, cập nhật lúc {updated}. Không trích dẫn trước khi có bản chính thức.",
+        "live_ended": "Đã kết thúc",
+        "live_ended_status": "Buổi họp báo đã kết thúc. Bản ghi trực tiếp này được thay bằng bản chính thức: {link} (sẽ xuất hiện trong một, hai phút).",
+        "live_title_suffix": "trực tiếp, chưa kiểm chứng",
+        "live_transcribed": "đã ghi",
+        "live_pause": "Tạm dừng tự động cập nhật",
+        "live_resume": "Tiếp tục tự động cập nhật",
+        "live_reload": "Tải lại ngay",
+        "embargoed_until": "CẤM ĐĂNG TRƯỚC {time}",
     },
 }
 
@@ -129,6 +211,26 @@ def ui_language(language: str) -> str:
     """The UI language used for a content language: its own table if there is one, else English."""
     base = (language or "en").lower().replace("_", "-").split("-")[0]
     return base if base in STRINGS else "en"
+
+
+DEFAULT_SITE_TITLE = "Press briefings"
+
+
+def site_title(title: str, language: str) -> str:
+    """The site's title in its language: the default title is the UI table's (Họp báo on a vi site)."""
+    if not title or title == DEFAULT_SITE_TITLE:
+        return strings(language)["site_title"]
+    return title
+
+
+def month_name(year_month: str, language: str) -> str:
+    """``2026-11`` → ``November 2026`` / ``tháng 11 năm 2026``."""
+    y, _, m = year_month.partition("-")
+    if not (y.isdigit() and m.isdigit() and 1 <= int(m) <= 12):
+        return year_month
+    if ui_language(language) == "vi":
+        return f"tháng {int(m)} năm {y}"
+    return f"{_EN_MONTHS[int(m) - 1]} {y}"
 
 
 def strings(language: str) -> dict[str, str]:

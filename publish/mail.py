@@ -210,7 +210,9 @@ class Mailer:
 
 def build_press_email(*, sender: str, to: list[str], subject: str, body: str,
                       attachments: Sequence[Path] = (), message_key: str = "",
-                      reply_to: str | None = None) -> EmailMessage:
+                      reply_to: str | None = None, html: str | None = None) -> EmailMessage:
+    """The press email: ``body`` as text/plain and, with ``html``, a text/html alternative (multipart/
+    alternative), then the attachments (multipart/mixed around both)."""
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = ", ".join(to)
@@ -222,6 +224,8 @@ def build_press_email(*, sender: str, to: list[str], subject: str, body: str,
         domain = sender.rsplit("@", 1)[-1].strip(">") or "briefing.invalid"
         msg["Message-ID"] = f"<{hashlib.sha256(message_key.encode()).hexdigest()[:32]}@{domain}>"
     msg.set_content(body)
+    if html:
+        msg.add_alternative(html, subtype="html")
     for path in attachments:
         path = Path(path)
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -61,6 +61,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
 
 from publish import i18n
 from publish.errors import PublishError
@@ -133,6 +134,7 @@ class PublishedRelease:
     files: tuple[PublishedFile, ...]  # every file of the briefing's directory and the site-wide files written
     removed: tuple[str, ...] = ()  # files of the previous version that the site no longer has
     absolute_urls: dict[str, str] = field(default_factory=dict)  # the same with base_url, when it is set
+    warnings: tuple[str, ...] = ()  # what the reader should fix (e.g. no base_url); the caller shows them once
 
 
 # --------------------------------------------------------------------------------------------- publishing
@@ -140,12 +142,18 @@ class PublishedRelease:
 
 def publish_release(site_dir: Path, release: Release, options: SiteOptions, *,
                     finalize: Callable[[Path], object] | None = None,
-                    on_step: Callable[[str], None] | None = None) -> PublishedRelease:
+                    on_step: Callable[[str], None] | None = None,
+                    pack_key: bytes | None = None) -> PublishedRelease:
     """Write (or replace) one briefing's directory atomically, then regenerate the indexes and feeds.
 
     ``finalize(directory)`` is called on the complete new directory before it is switched in (the caller
     signs it there, so that the release appears signed or not at all). ``on_step(name)`` is called at each
     step: ``copy:<file>`` before each file is placed, ``built``, ``finalized``, ``switched``.
+    ``pack_key`` (an Ed25519 private key, PEM): a new version gets its press pack (``v<N>/…-press-pack.zip``,
+    :mod:`publish.pack`), signed with it.
+
+    Without ``options.base_url`` the result's ``warnings`` say that the pages cannot be shared (no
+    canonical URL, no preview card) and that the feeds' links are relative.
 
     An earlier version's ``v<N>/`` copy is carried over byte for byte, never rebuilt. Publishing version N
     again with the same content only renders the latest page again (with N's own publication time);
@@ -159,11 +167,16 @@ def publish_release(site_dir: Path, release: Release, options: SiteOptions, *,
     _check_release(release)
     _mkdirs(site_dir)
     with _site_lock(site_dir):
-        return _publish_locked(site_dir, release, options, finalize, on_step or (lambda _name: None))
+        return _publish_locked(site_dir, release, options, finalize, on_step or (lambda _name: None), pack_key)
+
+
+NO_BASE_URL = ("site.base_url is not set: the pages have no canonical URL and no preview card when shared, and "
+               "the feeds' links are relative; set it to the site's public URL (e.g. https://press.gov.example/)")
 
 
 def _publish_locked(site_dir: Path, release: Release, options: SiteOptions,
-                    finalize: Callable[[Path], object] | None, on_step: Callable[[str], None]) -> PublishedRelease:
+                    finalize: Callable[[Path], object] | None, on_step: Callable[[str], None],
+                    pack_key: bytes | None = None) -> PublishedRelease:
     recover(site_dir)
     briefings = site_dir / "briefings"
     _mkdirs(briefings)
@@ -191,7 +204,8 @@ def _publish_locked(site_dir: Path, release: Release, options: SiteOptions,
     try:
         old_manifest = current.get("files", {})
         old_files = _list_files(target) if target.is_dir() else set()
-        meta = _build(staging, target if target.is_dir() else None, old_manifest, release, options, on_step)
+        meta = _build(staging, target if target.is_dir() else None, old_manifest, release, options, on_step,
+                      pack_key)
         normalize_modes(staging)
         on_step("built")
         if finalize is not None:
@@ -227,6 +241,7 @@ def _publish_locked(site_dir: Path, release: Release, options: SiteOptions,
         files=tuple(written),
         removed=tuple(sorted(prefix + rel for rel in old_files - new_files)),
         absolute_urls=absolute,
+        warnings=() if options.base_url else (NO_BASE_URL,),
     )
 
 
@@ -278,7 +293,7 @@ def _track_name(language: str) -> str:
 
 def _build(
     staging: Path, old_dir: Path | None, old_manifest: dict[str, Any], release: Release, options: SiteOptions,
-    on_step: Callable[[str], None] = lambda _name: None,
+    on_step: Callable[[str], None] = lambda _name: None, pack_key: bytes | None = None,
 ) -> dict[str, Any]:
     """Fill ``staging`` with the complete new directory of the briefing; return the release metadata."""
     manifest: dict[str, dict[str, Any]] = {}
@@ -329,13 +344,53 @@ def _build(
                 _link_or_copy(staging / manifest[role]["name"], vdir / manifest[role]["name"])
         for track in tracks:
             _link_or_copy(staging / track["name"], vdir / track["name"])
+        if pack_key is not None:
+            on_step("copy:press-pack")
+            _press_pack(staging, vdir, release, meta, manifest, tracks, pack_key)
+        _add_pack(meta, vdir, release)
         _write_json(vdir / "release.json", meta)
         (vdir / "index.html").write_text(_render_briefing(**page_context, archived=True), encoding="utf-8")
+    _add_pack(meta, vdir, release)
 
-    # 4. The latest page and its release.json.
+    # 4. The latest page and its release.json, the embeddable player and its oEmbed answer.
     _write_json(staging / "release.json", meta)
     (staging / "index.html").write_text(_render_briefing(**page_context, archived=False), encoding="utf-8")
+    from publish import share
+
+    (staging / share.EMBED_NAME).write_text(_render_embed(release=release, meta=meta, options=options),
+                                            encoding="utf-8")
+    _write_json(staging / share.OEMBED_NAME, share.oembed(meta, options))
     return meta
+
+
+def _press_pack(staging: Path, vdir: Path, release: Release, meta: dict[str, Any],
+                manifest: dict[str, dict[str, Any]], tracks: list[dict[str, Any]], key: bytes) -> None:
+    from publish import pack
+
+    files = {manifest[r]["name"]: staging / manifest[r]["name"] for r in ROLE_NAMES if r in manifest}
+    files.update({tr["name"]: staging / tr["name"] for tr in tracks})
+    rel_json = vdir.parent / ".pack-release.json"
+    _write_json(rel_json, meta)
+    files["release.json"] = rel_json
+    try:
+        pack.write_press_pack(vdir / pack.pack_name(release.id, release.version), files,
+                              metadata={k: meta.get(k) for k in ("id", "title", "date", "language", "version",
+                                                                  "published_at", "duration", "media_kind")},
+                              private_pem=key, folder=f"{release.id}-v{release.version}",
+                              published_at=release.published_at)
+    finally:
+        rel_json.unlink(missing_ok=True)
+
+
+def _add_pack(meta: dict[str, Any], vdir: Path, release: Release) -> None:
+    """``press_pack`` in the metadata: the version's ZIP, when it has one (name relative to the briefing)."""
+    from publish import pack
+
+    name = pack.pack_name(release.id, release.version)
+    path = vdir / name
+    if path.is_file():
+        digest, size = hash_file(path)
+        meta["press_pack"] = {"name": f"{vdir.name}/{name}", "sha256": digest, "size": size}
 
 
 def _metadata(
@@ -410,7 +465,7 @@ def published_metadata(site_dir: Path, release_id: str) -> dict[str, Any]:
     return meta if meta.get("id") == release_id else {}
 
 
-_NOT_CONTENT = ("versions",)
+_NOT_CONTENT = ("versions", "press_pack")
 
 
 def changes(old: dict[str, Any], new: dict[str, Any], *, ignore: Iterable[str] = ()) -> list[str]:
@@ -569,6 +624,7 @@ def rebuild_indexes(site_dir: Path, options: SiteOptions) -> list[PublishedFile]
 
 def _rebuild_locked(site_dir: Path, options: SiteOptions) -> list[PublishedFile]:
     metas = load_releases(site_dir)
+    newest = metas[: max(1, int(options.feed_size))]
     written: list[PublishedFile] = []
 
     for name, data in _static_files():
@@ -576,18 +632,79 @@ def _rebuild_locked(site_dir: Path, options: SiteOptions) -> list[PublishedFile]
 
     env = _env()
     ui = i18n.ui_language(options.language)
+    t = i18n.strings(ui)
+    common = dict(options=options, lang=ui, t=t, site_title=i18n.site_title(options.title, ui), site_lang=ui)
+    months = _archive_months(metas)
     html = env.get_template("index.html").render(
-        options=options,
-        lang=ui,
-        t=i18n.strings(ui),
-        briefings=[_index_entry(m, ui) for m in metas],
+        **common,
+        briefings=[_index_entry(m, ui) for m in newest],
+        older=len(metas) > len(newest),
+        months=months,
         root="",
     )
     written.append(_write_atomic(site_dir, "index.html", html.encode("utf-8")))
-    written.append(_write_atomic(site_dir, "feed.xml", _rss(metas, options)))
-    written.append(_write_atomic(site_dir, "atom.xml", _atom(metas, options)))
+    if not (site_dir / SEARCH_PAGE).exists():  # every header links to it; the application writes the real one
+        page = env.get_template("search_stub.html").render(**common, root="")
+        written.append(_write_atomic(site_dir, SEARCH_PAGE, page.encode("utf-8")))
+    written += _write_archive(site_dir, metas, months, common)
+    written.append(_write_atomic(site_dir, "feed.xml", _rss(newest, options)))
+    written.append(_write_atomic(site_dir, "atom.xml", _atom(newest, options)))
+    written.append(_write_atomic(site_dir, "feed.json", _json_feed(newest, options)))
     written.append(_write_atomic(site_dir, "briefings.json", _json_index(metas, options)))
+    from publish import figures, schemas
+
+    written += [_write_atomic(site_dir, rel, data) for rel, data in schemas.files()]
+    page = env.get_template("schemas.html").render(**common, root="../", schemas=schemas.listing())
+    written.append(_write_atomic(site_dir, f"{schemas.SCHEMA_DIR}/index.html", page.encode("utf-8")))
+    written += [_write_atomic(site_dir, rel, data) for rel, data in figures.site_files(metas, options, common, env)]
     normalize_modes(site_dir, skip_hidden=True)  # also what other writers left (search page, live pages)
+    return written
+
+
+ARCHIVE_DIR = "archive"
+SEARCH_PAGE = "search.html"
+
+
+def _archive_months(metas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every year-month with briefings, newest first: {"ym", "year", "month", "count", "url"}."""
+    counts: dict[str, int] = {}
+    for m in metas:
+        ym = str(m.get("date", ""))[:7]
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}", ym):
+            counts[ym] = counts.get(ym, 0) + 1
+    return [{"ym": ym, "year": ym[:4], "month": ym[5:], "count": n, "url": f"{ARCHIVE_DIR}/{ym[:4]}/{ym[5:]}/"}
+            for ym, n in sorted(counts.items(), reverse=True)]
+
+
+def _write_archive(site_dir: Path, metas: list[dict[str, Any]], months: list[dict[str, Any]],
+                   common: dict[str, Any]) -> list[PublishedFile]:
+    """archive/index.html (by year, then month) and archive/<year>/<month>/index.html (that month's
+    briefings); a month that no longer has any briefing is removed."""
+    env = _env()
+    ui = common["lang"]
+    written = []
+    years: dict[str, list[dict[str, Any]]] = {}
+    for mo in months:
+        years.setdefault(mo["year"], []).append({**mo, "name": i18n.month_name(mo["ym"], ui),
+                                                 "href": f"{mo['year']}/{mo['month']}/"})
+    page = env.get_template("archive.html").render(**common, root="../", years=sorted(years.items(), reverse=True),
+                                                   month=None, briefings=[])
+    written.append(_write_atomic(site_dir, f"{ARCHIVE_DIR}/index.html", page.encode("utf-8")))
+    keep = set()
+    for mo in months:
+        entries = [_index_entry(m, ui, root="../../../") for m in metas if str(m.get("date", ""))[:7] == mo["ym"]]
+        page = env.get_template("archive.html").render(**common, root="../../../", years=[],
+                                                       month=i18n.month_name(mo["ym"], ui), briefings=entries)
+        rel = f"{mo['url']}index.html"
+        keep.add(rel)
+        written.append(_write_atomic(site_dir, rel, page.encode("utf-8")))
+    for old in (site_dir / ARCHIVE_DIR).glob("*/*/index.html"):
+        rel = old.relative_to(site_dir).as_posix()
+        if rel not in keep:
+            old.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                old.parent.rmdir()
+                old.parent.parent.rmdir()
     return written
 
 
@@ -602,11 +719,11 @@ def load_releases(site_dir: Path) -> list[dict[str, Any]]:
     return metas
 
 
-def _index_entry(meta: dict[str, Any], ui: str) -> dict[str, Any]:
+def _index_entry(meta: dict[str, Any], ui: str, *, root: str = "") -> dict[str, Any]:
     lang = meta.get("language", "en")
     return {
         "meta": meta,
-        "url": f"briefings/{meta['id']}/",
+        "url": f"{root}briefings/{meta['id']}/",
         "date_text": i18n.format_date(meta.get("date", ""), ui),
         "duration_text": i18n.format_duration(meta.get("duration", 0), ui),
         "lang": lang,
@@ -634,18 +751,28 @@ def _media(meta: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
 
 
 def _feed_text(meta: dict[str, Any]) -> str:
+    """The entry's text: the summary, and (a corrected briefing is an update of its entry, never a new
+    entry) the latest correction's note first."""
     summary = meta.get("summary", {})
+    t = i18n.strings(meta.get("language", "en"))
     if summary.get("no_speech"):
-        return i18n.strings(meta.get("language", "en"))["no_speech"] + "."
-    text = " ".join(s.get("text", "").strip() for s in summary.get("sentences", []))
-    return text or meta.get("headline", "") or meta.get("title", "")
+        text = t["no_speech"] + "."
+    else:
+        text = " ".join(s.get("text", "").strip() for s in summary.get("sentences", []))
+        text = text or meta.get("headline", "") or meta.get("title", "")
+    corrections = meta.get("corrections") or []
+    if corrections:
+        last = corrections[-1]
+        when = i18n.format_datetime(str(last.get("date", "")), meta.get("language", "en"))
+        text = f"{t['corrected_on']} {when}: {last.get('note', '')} {text}".strip()
+    return text
 
 
 def _new_feed(metas: list[dict[str, Any]], options: SiteOptions) -> Any:
     from feedgen.feed import FeedGenerator
 
     fg = FeedGenerator()
-    fg.title(options.title)
+    fg.title(i18n.site_title(options.title, options.language))
     fg.description(options.description)
     fg.subtitle(options.description)
     fg.language(i18n.ui_language(options.language))
@@ -687,10 +814,11 @@ def _add_entries(fg: Any, metas: list[dict[str, Any]], options: SiteOptions, *, 
 
 def _rss(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
     fg = _new_feed(metas, options)
-    # RSS requires a channel link: the site root, absolute with base_url, else relative ("./").
-    fg.link(href=options.base_url or "./", rel="alternate")
+    # RSS requires a channel link, to the site: the site root, absolute with base_url, else relative
+    # ("./"). feedgen takes the channel's <link> from the last link added: the site's, after "self".
     if options.base_url:
         fg.link(href=_absolute(options.base_url, "feed.xml"), rel="self")
+    fg.link(href=options.base_url or "./", rel="alternate")
     _add_entries(fg, metas, options, atom=False)
     rss: bytes = fg.rss_str(pretty=True)
     return rss
@@ -702,7 +830,7 @@ def _atom(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
     fg.link(href=options.base_url or "./", rel="alternate")
     if options.base_url:
         fg.link(href=_absolute(options.base_url, "atom.xml"), rel="self")
-    fg.author(name=options.title)
+    fg.author(name=i18n.site_title(options.title, options.language))
     _add_entries(fg, metas, options, atom=True)
     return _fix_atom_links(fg.atom_str(pretty=True), metas, options)
 
@@ -742,6 +870,69 @@ def _fix_atom_links(xml: bytes, metas: list[dict[str, Any]], options: SiteOption
     return out
 
 
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def _json_feed(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
+    """JSON Feed 1.1 (feed.json): the newest briefings, each with its recording, captions and transcript
+    as attachments. Without base_url its URLs are relative to the site root (JSON Feed wants them
+    absolute: set base_url)."""
+    base = options.base_url
+
+    def url(rel: str) -> str:
+        return _absolute(base, rel) if base else rel
+
+    ui = i18n.ui_language(options.language)
+    items = []
+    for meta in metas:
+        page = f"briefings/{meta['id']}/"
+        files = meta.get("files", {})
+        item: dict[str, Any] = {
+            "id": f"urn:briefing:{meta['id']}",
+            "url": url(page),
+            "title": meta.get("title", meta["id"]),
+            "content_text": _feed_text(meta),
+            "summary": meta.get("headline", "") or _feed_text(meta)[:240],
+            "date_published": _to_datetime(meta.get("published_at", ""), meta.get("date", "")).isoformat(),
+            "date_modified": _to_datetime(meta.get("updated_at", ""), meta.get("date", "")).isoformat(),
+            "language": meta.get("language", "en"),
+        }
+        if meta.get("speakers"):
+            item["authors"] = [{"name": s} for s in meta["speakers"]]
+        if "poster" in files and meta.get("media_kind") == "video":
+            item["image"] = url(page + files["poster"]["name"])
+        attachments = []
+        for role in ("video", "audio", "vtt", "srt", "txt", "json"):
+            if role not in files:
+                continue
+            info = files[role]
+            a: dict[str, Any] = {"url": url(page + info["name"]),
+                                 "mime_type": MEDIA_TYPES.get(Path(info["name"]).suffix, "application/octet-stream"),
+                                 "title": i18n.strings(meta.get("language", "en"))[role],
+                                 "size_in_bytes": int(info["size"])}
+            if role in ("video", "audio"):
+                a["duration_in_seconds"] = round(float(meta.get("duration", 0)), 3)
+            attachments.append(a)
+        if "pack" in files:
+            attachments.append({"url": url(page + files["pack"]["name"]), "mime_type": "application/zip",
+                                "title": i18n.strings(meta.get("language", "en"))["press_pack"],
+                                "size_in_bytes": int(files["pack"]["size"])})
+        if attachments:
+            item["attachments"] = attachments
+        items.append(item)
+    doc: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": i18n.site_title(options.title, ui),
+        "description": options.description,
+        "language": ui,
+        "items": items,
+    }
+    if base:
+        doc["home_page_url"] = _absolute(base, "")
+        doc["feed_url"] = _absolute(base, "feed.json")
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
 def _json_index(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
     base = options.base_url
     items = []
@@ -755,10 +946,14 @@ def _json_index(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
         item["url"] = _absolute(base, page) if base else page
         item["release_json"] = _absolute(base, page + "release.json") if base else page + "release.json"
         item["files"] = _file_urls(meta, base)
+        if meta.get("press_pack"):
+            pack = meta["press_pack"]
+            item["press_pack"] = {**pack, "url": _absolute(base, page + pack["name"]) if base else page + pack["name"]}
         items.append(item)
     updated = max((m.get("updated_at", "") for m in metas), default="", key=lambda s: _to_datetime(s, "1970-01-01"))
     doc = {
-        "title": options.title,
+        "$schema": _absolute(base, "schemas/briefings.schema.json") if base else "schemas/briefings.schema.json",
+        "title": i18n.site_title(options.title, options.language),
         "description": options.description,
         "base_url": base,
         "updated_at": updated,
@@ -815,6 +1010,9 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
     for track in meta.get("tracks", []):  # a translation track is offered for download too, labelled as such
         info = files.get(f"track:{track['language']}", {})
         downloads.append({"role": "track", "label": f"{track['label']} ({t['machine_translation']}, WebVTT)",
+                          "label_main": track["label"], "label_rest": f" ({t['machine_translation']}, WebVTT)",
+                          "label_lang": track["language"] if i18n.ui_language(track["language"]) != ui
+                          or track["language"].split("-")[0] != lang.split("-")[0] else "",
                           "href": track["name"], "name": track["name"],
                           "size": i18n.format_size(info["size"], ui) if "size" in info else "",
                           "sha256": info.get("sha256", "")})
@@ -838,6 +1036,23 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
                  "published": i18n.format_datetime(v["published_at"], ui) if v["published_at"] else "",
                  "current": v["version"] == release.version} for v in meta["versions"]]
 
+    from publish import md, share
+
+    site_ui = i18n.ui_language(options.language)
+    sharing = share.page_metadata(meta, options, transcript_text=release.transcript.text, archived=archived)
+    summary_html = Markup(md.to_html(md.sentences_markdown(
+        [{"text": s.text, "start": s.start} for s in release.summary.sentences], long=long_ts))) if release.summary.sentences else ""
+    for entry in corrections:
+        entry["note_html"] = Markup(md.inline_html(str(entry["note"])))
+    embed_src = sharing["oembed"] and share.page_url(options, meta, share.EMBED_NAME)
+    embed_code = share.oembed(meta, options)["html"] if embed_src else ""
+    pack_info = meta.get("press_pack")
+    pack_href = None
+    if pack_info:
+        pack_href = pack_info["name"].split("/", 1)[1] if archived else pack_info["name"]
+        downloads.insert(0, {"role": "pack", "label": t["press_pack"], "href": pack_href,
+                             "name": pack_info["name"].rsplit("/", 1)[-1],
+                             "size": i18n.format_size(pack_info["size"], ui), "sha256": pack_info["sha256"]})
     env = _env()
     return env.get_template("briefing.html").render(
         release=release,
@@ -848,6 +1063,12 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
         ui=ui,
         root=root,
         archived=archived,
+        site_title=i18n.site_title(options.title, site_ui),
+        site_lang=site_ui,
+        share=sharing,
+        summary_html=summary_html,
+        embed_code=embed_code,
+        clip_url=sharing["canonical"],
         archived_note=t["archived_version"].format(
             version=release.version,
             date=i18n.format_datetime(release.published_at, ui) if release.published_at else i18n.format_date(release.date, ui),
@@ -871,6 +1092,27 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
         versions=versions,
         headline=meta["headline"],
     )
+
+
+def _render_embed(*, release: Release, meta: dict[str, Any], options: SiteOptions) -> str:
+    """embed.html: the player alone (captions on), for an iframe; it plays ``#t=START,END`` too."""
+    from publish import share
+
+    lang = release.language or "en"
+    ui = i18n.ui_language(lang)
+    t = i18n.strings(ui)
+    files = meta["files"]
+    kind = release.media_kind
+    tracks = [{"src": "transcript.vtt", "srclang": lang, "label": f"{t['captions']} ({_language_name(lang, ui)})",
+               "default": True}] if "vtt" in files else []
+    for track in meta.get("tracks", []):
+        tracks.append({"src": track["name"], "srclang": track["language"],
+                       "label": f"{track['label']} ({t['machine_translation']})", "default": False})
+    return _env().get_template("embed.html").render(
+        release=release, meta=meta, options=options, lang=lang, t=t, root="../../", media_kind=kind,
+        media_src=files[kind]["name"], media_type=MEDIA_TYPES[Path(files[kind]["name"]).suffix],
+        poster_src=files["poster"]["name"] if "poster" in files and kind == "video" else None, tracks=tracks,
+        canonical=share.page_url(options, meta), date_text=i18n.format_date(release.date, ui))
 
 
 _LANGUAGE_NAMES = {

@@ -43,11 +43,15 @@ MEDIA_TYPES: dict[str, str] = {
     ".js": "text/javascript; charset=utf-8",
     ".pub": "application/x-pem-file",
     ".sig": "text/plain; charset=utf-8",
+    ".zip": "application/zip",
+    ".csv": "text/csv; charset=utf-8",
+    ".svg": "image/svg+xml",
 }
 DOWNLOAD_SUFFIXES = (".srt", ".vtt", ".txt", ".md")
 DOWNLOAD_NAMES = ("transcript.json",)
 MEDIA_SUFFIXES = (".mp4", ".m4a", ".jpg")
-SITE_LAST = ("index.html", "briefings.json", "feed.xml", "atom.xml")
+SITE_LAST = ("index.html", "briefings.json", "feed.xml", "atom.xml", "feed.json")
+SITE_PAGES = ("archive", "figures", "schemas")  # site-wide pages rebuilt at each publication
 _VERSION = re.compile(r"^v[0-9]+$")
 
 
@@ -83,11 +87,15 @@ def _classify(rel: str, cache: CachePolicy) -> tuple[int, str, str | None]:
         return 0, cache.static, None  # signing-key.pub and anything else at the root
     if parts[0] == "static":
         return 0, cache.static, None
+    if parts[0] in SITE_PAGES:
+        return 3, cache.index, None
     if parts[0] == "briefings" and len(parts) >= 3:
         bid = parts[1]
         in_version = len(parts) >= 4 and (_VERSION.match(parts[2]) is not None or parts[2] == "media")
         disposition = None
-        if name.endswith(DOWNLOAD_SUFFIXES) or name in DOWNLOAD_NAMES:
+        if name.endswith(".zip"):  # the press pack: its name already says which briefing and version
+            disposition = f'attachment; filename="{name}"'
+        elif name.endswith(DOWNLOAD_SUFFIXES) or name in DOWNLOAD_NAMES:
             disposition = f'attachment; filename="{bid}-{name}"'
         elif name.endswith(MEDIA_SUFFIXES):
             disposition = f'inline; filename="{bid}-{name}"'

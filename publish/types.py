@@ -50,3 +50,5 @@ class SiteOptions:
     language: str = "en"  # language of the index page's UI strings
     description: str = "Daily press briefings: video, transcript, summary and key figures."
     extra: dict[str, str] = field(default_factory=dict)
+    feed_size: int = 50  # the newest N briefings in the feeds and on the index page (older: the archive)
+    data_license: str = ""  # the licence line of the figures' data downloads ("" = i18n's default)

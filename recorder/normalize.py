@@ -34,7 +34,8 @@ SPEECH_SAMPLE_RATE = 16_000
 WEB_VIDEO_CODEC = "h264"
 WEB_AUDIO_CODEC = "aac"
 WEB_PIX_FMT = "yuv420p"
-POSTER_MAX_OFFSET = 30.0  # seconds: the default poster frame is at 10 % of the duration, at most this
+POSTER_MAX_OFFSET = 30.0  # seconds: the fallback poster frame is at 10 % of the duration, at most this
+POSTER_WINDOW = 180.0  # seconds: the representative poster frame is chosen among the key frames of these
 SILENCE_THRESHOLD_DB = -50.0
 TRUE_PEAK_MARGIN = 3.0  # dB: how far a true peak may be above the sample peak that is skipped for it
 
@@ -55,7 +56,7 @@ class NormalizeOptions:
     crf: int = 23  # x264 quality when re-encoding
     preset: str = "veryfast"  # x264 speed/size trade-off when re-encoding
     audio_bitrate: str = "128k"  # AAC bitrate when (re-)encoding audio
-    poster_at: float | None = None  # seconds; None → 10 % of the duration, capped at 30 s
+    poster_at: float | None = None  # seconds; None → a representative frame of the first minutes
     threads: int = 0  # encoder threads; 0 = ffmpeg decides
     timeout: float | None = None  # seconds per ffmpeg run; None = no limit
     loudnorm: Loudnorm | None = None  # normalize the published audio (web audio/video); speech WAV never
@@ -374,13 +375,34 @@ def make_poster(
     info: MediaInfo | None = None,
     options: NormalizeOptions = NormalizeOptions(),
 ) -> Path:
-    """Write one JPEG frame of the video (no taller than ``options.video_height``) at ``dest``."""
+    """Write one JPEG frame of the video (no taller than ``options.video_height``) at ``dest``.
+
+    By default the frame is a representative one: among the key frames of the first
+    :data:`POSTER_WINDOW` seconds, black ones left out (``blackframe``: 95 % of the pixels dark), the one
+    closest to the average of the others (ffmpeg's ``thumbnail`` filter) — not the black or blank opening
+    of a meeting recording. Only key frames are decoded, so it costs little even for a long recording.
+    With ``options.poster_at`` (or when every key frame is black), the frame at that time is taken."""
     src, dest = Path(src), Path(dest)
     info = info or probe(src, require_audio=False)
     if not info.has_video:
         raise MediaError(f"{src} has no video track", hint="a poster is made only for video recordings",
                          path=str(src))
     width, height = _scaled_size(info, options.video_height)
+    if options.poster_at is None:
+        try:
+            with _atomic(dest) as partial:
+                stream = (
+                    ffmpeg_graph.input(str(src), skip_frame="nokey", t=f"{POSTER_WINDOW:.0f}")["v:0"]
+                    .filter("blackframe", amount=0, threshold=32)
+                    .filter("metadata", mode="select", key="lavfi.blackframe.pblack", value=95, function="less")
+                    .filter("thumbnail", n=100)
+                    .filter("scale", width, height)
+                    .output(str(partial), f="image2", vframes=1, update=1, pix_fmt="yuvj420p", **{"q:v": 3})
+                )
+                _run(stream, src, options)
+            return dest
+        except MediaError:  # no key frame that is not black: the frame at 10 % of the duration
+            pass
     last_error: MediaError | None = None
     for at in dict.fromkeys((poster_time(info, options), 0.0)):
         try:

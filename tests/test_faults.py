@@ -43,6 +43,7 @@ def briefing(home: Path, *args: str, fault: str | None = None) -> subprocess.Com
 def configure(home: Path, www: Path, bucket: str, endpoint: str) -> None:
     home.mkdir(parents=True, exist_ok=True)
     (home / "briefing.toml").write_text("\n".join([
+        "[site]", 'base_url = "https://press.example/"', "",  # a target needs it (canonical URLs, feeds)
         "[[publish.targets]]", 'name = "www"', 'type = "local"', f'path = "{www}"', "",
         "[[publish.targets]]", 'name = "cdn"', 'type = "s3"', f'bucket = "{bucket}"', 'prefix = "site"',
         f'endpoint_url = "{endpoint}"', 'region = "us-east-1"', 'addressing_style = "path"', "",

@@ -3,15 +3,26 @@
 Precedence: command-line flag > ``BRIEFING_*`` environment variable > ``briefing.toml`` in the home >
 default. Secrets are read only from the environment, or from a file named by ``<VAR>_FILE``; a secret in
 briefing.toml is refused. ``briefing settings`` shows every value and where it came from (secrets masked).
+
+Each area of the application reads its settings through a typed, frozen options class declared next to
+where the area registers them, built once per ``Settings`` (see ``Area``)::
+
+    class LiveSettings(config.Area, area="live"):
+        enabled: bool
+        wait: float
+
+    LiveSettings.of(settings).wait      # never settings["live.wait"]
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+import typing
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar, Self, cast, dataclass_transform
 
 from briefing.core.errors import ConfigError, HomeError
 from briefing.core.errors import InputError
@@ -149,6 +160,8 @@ class Settings:
     values: dict[str, Any]
     sources: dict[str, str]
     raw: dict[str, Any]  # the whole parsed briefing.toml, for structured sections (targets, channels ...)
+    # the options object of each Area class, built on first use (Area.of)
+    areas: dict[type[Area], Area] = field(default_factory=dict, repr=False, compare=False)
 
     def __getitem__(self, name: str) -> Any:
         if name not in self.values:
@@ -166,7 +179,7 @@ class Settings:
 
     @property
     def site_dir(self) -> Path:
-        d = self["site.dir"]
+        d = SiteSettings.of(self).dir
         return Path(d).expanduser() if d else self.home / "site"
 
     @property
@@ -179,7 +192,7 @@ class Settings:
 
     @property
     def cache_dir(self) -> Path:
-        d = self["cache.dir"]
+        d = CacheSettings.of(self).dir
         return Path(d).expanduser() if d else self.home / "cache"
 
     def section(self, dotted: str) -> Any:
@@ -198,6 +211,102 @@ class Settings:
             out.append({"name": s.name, "value": shown, "source": self.sources[s.name], "env": s.env,
                         "help": s.help})
         return out
+
+
+# The Area class that reads each setting (name -> class), filled as the classes are declared.
+AREAS: dict[str, type[Area]] = {}
+
+
+@dataclass_transform(frozen_default=True)
+class Area:
+    """Base of an area's typed, frozen options: one field per setting of the area, named as in the registry
+    (``area="live"`` and field ``wait`` read ``live.wait``; ``area=""`` reads a top-level setting; a trailing
+    ``_`` is dropped, so ``from_`` reads ``smtp.from``). Declaring a field that is not a registered setting,
+    or one that another Area class already reads, is a TypeError when the module is imported.
+
+    ``XSettings.of(settings)`` builds the object from a Settings once (cached on it: the same object each
+    time), every value converted by the registry's type (defaults included) and checked against the field's
+    annotation. Secrets show as ``'***'`` in its repr."""
+
+    _area: ClassVar[str]
+    _names: ClassVar[dict[str, str]]  # field -> setting name
+
+    def __init_subclass__(cls, *, area: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        names: dict[str, str] = {}
+        for attr in cls.__dict__.get("__annotations__", {}):
+            name = f"{area}.{attr.rstrip('_')}" if area else attr.rstrip("_")
+            if name not in _BY_NAME:
+                raise TypeError(f"{cls.__qualname__}.{attr}: {name} is not a registered setting "
+                                "(register it with config.register before declaring its Area)")
+            if name in AREAS:
+                raise TypeError(f"{cls.__qualname__}.{attr}: {name} is already read by {AREAS[name].__qualname__}")
+            names[attr] = name
+        if not names:
+            raise TypeError(f"{cls.__qualname__} declares no settings")
+        cls._area, cls._names = area, names
+        dataclasses.dataclass(frozen=True, repr=False)(cls)
+        for name in names.values():
+            AREAS[name] = cls
+
+    @classmethod
+    def of(cls, settings: Settings) -> Self:
+        """The options of this area in ``settings``: built on the first call, the same object afterwards."""
+        built = settings.areas.get(cls)
+        if built is None:
+            built = settings.areas[cls] = cls._build(settings)
+        return cast(Self, built)
+
+    @classmethod
+    def _build(cls, settings: Settings) -> Self:
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for attr, name in cls._names.items():
+            value = settings[name]
+            if settings.sources.get(name) == "default":  # what came from elsewhere is converted already
+                value = _BY_NAME[name].type(value)
+            values[attr] = _checked(f"{cls.__qualname__}.{attr}", hints[attr], value)
+        return cls(**values)
+
+    def __repr__(self) -> str:
+        shown = []
+        for attr, name in self._names.items():
+            value = getattr(self, attr)
+            shown.append(f"{attr}={('***' if value else '') if _BY_NAME[name].secret else value!r}")
+        return f"{type(self).__qualname__}({', '.join(shown)})"
+
+
+def _checked(where: str, hint: Any, value: Any) -> Any:
+    """``value`` if it has the annotated type (an int stands for a float); else a TypeError, a bug."""
+    origin = typing.get_origin(hint) or hint
+    if origin is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(origin, type) and not isinstance(value, origin):
+        raise TypeError(f"{where} is annotated {hint} but the registry's type gives {type(value).__name__}")
+    return value
+
+
+class SiteSettings(Area, area="site"):
+    dir: str
+    title: str
+    base_url: str
+    language: str
+
+
+class CacheSettings(Area, area="cache"):
+    dir: str
+
+
+class OrganizationSettings(Area, area="organization"):
+    name: str
+    contact: str
+
+
+class BriefingSettings(Area, area="briefing"):
+    """Defaults of a new briefing."""
+
+    title: str
+    language: str
 
 
 def _from_toml(raw: dict[str, Any], name: str) -> tuple[bool, Any]:
@@ -247,7 +356,8 @@ SECTIONS: tuple[str, ...] = ("publish.targets", "publish.channels", "publish.ema
                                "redact.patterns", "redact.disable", "redact.pad", "retention")
 # The modules that declare settings with register(): imported before briefing.toml is checked.
 DECLARING_MODULES = ("briefing.core.locks", "briefing.meeting.jitsi", "briefing.meeting.invite",
-                     "briefing.meeting.schedule", "briefing.press.distribute", "briefing.records.archive",
+                     "briefing.meeting.schedule", "briefing.press.distribute", "briefing.press.embargo",
+                     "briefing.records.archive",
                      "briefing.processing.speech", "briefing.processing.media", "briefing.processing.review",
                      "briefing.processing.live", "briefing.processing.pipeline", "briefing.recording.record",
                      "briefing.recording.daily", "briefing.cluster.conf")

@@ -174,7 +174,7 @@ def library_errors() -> tuple[tuple[type[BaseException], type[BriefingError]], .
         (transcribe.errors.AudioError, InputError),
         (transcribe.errors.TranscribeError, TranscriptionError),
         (publish.archive.ArchiveError, ArchiveError),
-        (publish.errors.PublishError, PublishError),  # site, targets, mail, notify, manifest
+        (publish.errors.PublishError, PublishError),  # site, targets, mail, notify, manifest, pack
     )
 
 

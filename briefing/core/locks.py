@@ -34,6 +34,10 @@ config.register(
 )
 
 
+class LockSettings(config.Area, area="lock"):
+    wait: float
+
+
 
 class BriefingBusy(BriefingError):
     """Another process is working on the briefing."""
@@ -109,7 +113,7 @@ def briefing_lock(settings: Settings, bid: str, *, wait: float | None = None) ->
             with _guard:
                 mine[1] -= 1
         return
-    fd = _acquire(path, bid, float(settings["lock.wait"]) if wait is None else float(wait))
+    fd = _acquire(path, bid, LockSettings.of(settings).wait if wait is None else float(wait))
     with _guard:
         _held[key] = [fd, 1]
     try:

@@ -2,7 +2,7 @@
 
 Every table of the application is created here. Numbers are never reused or edited once landed; a change
 is a new migration. Ranges by area: 1-9 core, 10-19 schedule/invitations/jitsi, 20-29 distribution,
-30-39 archive/search, 40-49 recording, 50-59 live/quality.
+30-39 archive/search, 40-49 recording, 50-59 live/quality, 60-69 review desk.
 """
 from __future__ import annotations
 
@@ -550,3 +550,52 @@ def _m041(db: sqlite3.Connection) -> None:
             if fixed != value:
                 db.execute("UPDATE stages SET info = ? WHERE briefing_id = ? AND stage = 'publish'",
                            (json.dumps(fixed, ensure_ascii=False), bid))
+
+
+@migration(60, "review desk: accounts, sessions, failed logins, draft versions and the audit trail")
+def _m060(db: sqlite3.Connection) -> None:
+    run_script(db, """
+        CREATE TABLE review_users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('reviewer', 'publisher')),
+            password_hash TEXT NOT NULL,      -- argon2id (argon2-cffi), never the password
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE review_sessions (
+            token_sha256 TEXT PRIMARY KEY,    -- the cookie holds the token; only its hash is kept
+            user TEXT NOT NULL,
+            role TEXT NOT NULL,
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at REAL NOT NULL          -- unix time
+        );
+        CREATE TABLE review_login_failures (
+            key TEXT PRIMARY KEY,             -- 'user:<name>' or 'addr:<ip>'
+            failures INTEGER NOT NULL,
+            last_at REAL NOT NULL
+        );
+        CREATE TABLE review_drafts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            briefing_id TEXT NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
+            version INTEGER,                  -- the draft version; NULL for a save refused as a conflict
+            base_version INTEGER NOT NULL,    -- the version the officer's editor was based on
+            kind TEXT NOT NULL,               -- draft | conflict | published | external
+            author TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            published_sha256 TEXT,            -- the published transcript the segments refer to
+            pending_stamp TEXT,               -- the rev of the pending correction this row makes
+            materialized INTEGER NOT NULL DEFAULT 1, -- 0: a draft saved, its pending correction not yet written
+            segments TEXT NOT NULL            -- the officer's segments (JSON)
+        );
+        CREATE INDEX review_drafts_by_briefing ON review_drafts (briefing_id, id);
+        CREATE TABLE review_audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            briefing_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            user TEXT NOT NULL,
+            role TEXT NOT NULL,
+            action TEXT NOT NULL,             -- save | conflict | publish | speaker
+            detail TEXT NOT NULL              -- JSON
+        );
+        CREATE INDEX review_audit_by_briefing ON review_audit (briefing_id, id)
+    """)

@@ -29,6 +29,7 @@ from briefing.meeting.schedule import Occurrence
 from briefing.meeting.schedule import parse_person
 from briefing.meeting import jitsi, schedule
 from briefing.meeting.schedule import to_utc
+from briefing.core.config import OrganizationSettings
 
 config.register(
     config.Setting("smtp.url", "", "SMTP server: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host",
@@ -38,6 +39,16 @@ config.register(
     config.Setting("invite.days", 7, "How many coming days a series invitation carries personal links for.", int),
 )
 
+
+class SmtpSettings(config.Area, area="smtp"):
+    url: str
+    from_: str
+    timeout: float
+
+
+class InviteSettings(config.Area, area="invite"):
+    days: int
+
 UTC = timezone.utc
 PRODID = "-//briefing//press briefings//EN"
 
@@ -45,7 +56,7 @@ PRODID = "-//briefing//press briefings//EN"
 # -- SMTP -----------------------------------------------------------------------------------------------
 def smtp_server(settings: Any) -> SmtpServer:
     """The SMTP server of ``smtp.url``, read by the project's one SMTP client (publish.mail)."""
-    url = settings["smtp.url"]
+    url = SmtpSettings.of(settings).url
     if not url:
         raise ConfigError("no SMTP server configured",
                           hint="set BRIEFING_SMTP_URL, e.g. smtp://user:pass@mail.example.org:587")
@@ -277,10 +288,10 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
     if not people:
         raise InputError(f"nobody to invite to {key_id}",
                          hint="give --to EMAIL or --press-list NAME, or a --chair with an email on the schedule")
-    sender = settings["smtp.from"] or settings["organization.contact"]
+    sender = SmtpSettings.of(settings).from_ or OrganizationSettings.of(settings).contact
     if not sender or "@" not in sender:
         raise ConfigError("no sender address for invitations", hint="set BRIEFING_SMTP_FROM")
-    organizer = {"name": settings["organization.name"], "email": sender}
+    organizer = {"name": OrganizationSettings.of(settings).name, "email": sender}
     cfg = jitsi.load(settings) if not cancel else None
     cancelled_days: list[Any] = []
 
@@ -288,7 +299,7 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
     if occ is not None:
         occs = [occ]
     else:
-        n = days if days is not None else int(settings["invite.days"])
+        n = days if days is not None else InviteSettings.of(settings).days
         # n calendar days in the series' time zone, today first: the same days whatever the hour it runs
         today = now.astimezone(series.tz).replace(hour=0, minute=0, second=0, microsecond=0)
         until = today + timedelta(days=max(n, 0))  # wall-clock midnight, whatever the offset
@@ -318,7 +329,7 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
         return result
 
     smtp = smtp_server(settings)
-    with _mail_errors(), Mailer(smtp, timeout=float(settings["smtp.timeout"])) as mailer:
+    with _mail_errors(), Mailer(smtp, timeout=SmtpSettings.of(settings).timeout) as mailer:
         for key, p in todo:
             links = []
             for o in occs:
@@ -330,7 +341,7 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
             if occ is not None and not links:
                 links = [(occ, "")]
             msg = _build(target=target, occs_with_links=links, method=method, sequence=sequence,
-                         organizer=organizer, person=p, org_name=settings["organization.name"],
+                         organizer=organizer, person=p, org_name=OrganizationSettings.of(settings).name,
                          cancelled=cancelled_days, lead_min=cfg.lead_s // 60 if cfg else 30)
             try:
                 mailer.send(msg)

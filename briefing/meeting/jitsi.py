@@ -44,6 +44,22 @@ config.register(
                    secret=True),
 )
 
+
+class JitsiSettings(config.Area, area="jitsi"):
+    url: str
+    app_id: str
+    app_secret: str
+    private_key: str
+    kid: str
+    audience: str
+    subject: str
+    lead: float
+    grace: float
+    prosody_url: str
+    domain: str
+    timeout: float
+    reservations_token: str
+
 ROLES = ("chair", "speaker", "press", "recorder")
 
 # Keys of MEET_FEATURES (jitsi-meet react/features/base/jwt/constants.ts). With a features object present,
@@ -118,7 +134,8 @@ def _loopback_host(host: str) -> bool:
 
 def load(settings: Any, *, need_signing: bool = True) -> JitsiConfig:
     """The Jitsi configuration from settings; ConfigError naming the variable to set if incomplete."""
-    url = settings["jitsi.url"]
+    o = JitsiSettings.of(settings)
+    url = o.url
     if not url:
         raise ConfigError("the Jitsi URL is not set", hint="set BRIEFING_JITSI_URL, e.g. https://meet.example.org")
     url = _check_url(url, "BRIEFING_JITSI_URL")
@@ -129,9 +146,10 @@ def load(settings: Any, *, need_signing: bool = True) -> JitsiConfig:
                                               "localhost)")
     path = urlsplit(url).path.strip("/")
     tenant = path.split("/")[-1].lower() if path else ""
-    secret, private = settings["jitsi.app_secret"], settings["jitsi.private_key"]
-    app_id = settings["jitsi.app_id"]
-    algorithm, key = "", None
+    secret, private = o.app_secret, o.private_key
+    app_id = o.app_id
+    algorithm = ""
+    key: Any = None  # a private key object, or the HS256 secret
     if need_signing:
         if not app_id:
             raise ConfigError("the Jitsi app id is not set", hint="set BRIEFING_JITSI_APP_ID (prosody app_id)")
@@ -143,7 +161,7 @@ def load(settings: Any, *, need_signing: bool = True) -> JitsiConfig:
             except (ValueError, TypeError) as exc:
                 raise ConfigError(f"the Jitsi private key is not a usable PEM key ({exc})",
                                   hint="point BRIEFING_JITSI_PRIVATE_KEY_FILE at an unencrypted RSA key") from None
-            if not settings["jitsi.kid"]:
+            if not o.kid:
                 raise ConfigError("RS256 tokens need a key id", hint="set BRIEFING_JITSI_KID")
             algorithm = "RS256"
         elif secret:
@@ -159,12 +177,12 @@ def load(settings: Any, *, need_signing: bool = True) -> JitsiConfig:
                               hint="set BRIEFING_JITSI_APP_SECRET (or BRIEFING_JITSI_PRIVATE_KEY_FILE and "
                                    "BRIEFING_JITSI_KID)")
     return JitsiConfig(
-        url=url, app_id=app_id, audience=settings["jitsi.audience"] or "jitsi",
-        subject=settings["jitsi.subject"] or tenant or (urlsplit(url).hostname or ""),
-        lead_s=int(settings["jitsi.lead"]), grace_s=int(settings["jitsi.grace"]), algorithm=algorithm, key=key,
-        kid=settings["jitsi.kid"], prosody_url=_check_url(settings["jitsi.prosody_url"], "jitsi.prosody_url"),
-        domain=settings["jitsi.domain"] or (urlsplit(url).hostname or ""), tenant=tenant,
-        timeout=float(settings["jitsi.timeout"]), reservations_token=settings["jitsi.reservations_token"])
+        url=url, app_id=app_id, audience=o.audience or "jitsi",
+        subject=o.subject or tenant or (urlsplit(url).hostname or ""),
+        lead_s=int(o.lead), grace_s=int(o.grace), algorithm=algorithm, key=key,
+        kid=o.kid, prosody_url=_check_url(o.prosody_url, "jitsi.prosody_url"),
+        domain=o.domain or (urlsplit(url).hostname or ""), tenant=tenant,
+        timeout=o.timeout, reservations_token=o.reservations_token)
 
 
 def user_id(name: str, email: str, role: str) -> str:
@@ -336,7 +354,8 @@ def occurrence_status(store: Any, settings: Any, ident: str) -> dict[str, Any]:
     cfg = load(settings, need_signing=False)
     occ = schedule.get_occurrence(store, ident)
     token = None
-    if settings["jitsi.app_id"] and (settings["jitsi.app_secret"] or settings["jitsi.private_key"]):
+    o = JitsiSettings.of(settings)
+    if o.app_id and (o.app_secret or o.private_key):
         signer = load(settings)
         now = datetime.now(timezone.utc)
         payload = claims(signer, room=occ.room, start=now, end=now, role="recorder", name="briefing status")

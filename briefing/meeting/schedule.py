@@ -31,6 +31,10 @@ config.register(
     config.Setting("schedule.timezone", "UTC", "Time zone of new schedules (IANA name, e.g. Asia/Ho_Chi_Minh)."),
 )
 
+
+class ScheduleSettings(config.Area, area="schedule"):
+    timezone: str
+
 UTC = timezone.utc
 MAX_DURATION_S = 24 * 3600
 

@@ -59,11 +59,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from briefing.core import outbox
-from briefing.core.config import Setting, Settings, duration, register
+from briefing.core import config, outbox
+from briefing.core.config import Setting, Settings, SiteSettings, duration, register
 from briefing.core.errors import ConfigError, PublishError, translated
 from briefing.core.faults import fault_point
 from briefing.core.store import Store, now_iso
+from briefing.meeting.invite import SmtpSettings
+from briefing.press import embargo
 
 register(
     Setting("signing.key", "", "Ed25519 private key (PEM) that signs release manifests; set "
@@ -74,7 +76,29 @@ register(
     Setting("channels", "", "Press channels (apprise URLs), one per line, as name=URL or URL.", secret=True),
     Setting("publish.retry_attempts", 4, "Attempts per notification before it is marked failed.", int),
     Setting("publish.retry_wait", 2.0, "First wait between attempts (doubles each time), e.g. 2s.", duration),
+    Setting("site.feed_size", 50, "How many of the newest briefings the feeds and the index page list (older "
+            "ones: the archive pages).", int),
+    Setting("site.data_license", "", "The licence line of the figures' data downloads (default: CC BY 4.0 with "
+            "attribution to the site)."),
 )
+
+
+class SigningSettings(config.Area, area="signing"):
+    key: str
+
+
+class ChannelSettings(config.Area, area=""):
+    channels: str
+
+
+class PublishSettings(config.Area, area="publish"):
+    retry_attempts: int
+    retry_wait: float
+
+
+class FeedSettings(config.Area, area="site"):
+    feed_size: int
+    data_license: str
 
 SITE_TARGET = "site"
 _generated_keys: list[Path] = []
@@ -180,7 +204,7 @@ def channels(settings: Settings) -> list[Channel]:
         if not url:
             raise ConfigError(f"channel {name} has no url (or url_env)")
         out.append(Channel(name, str(url)))
-    for n, line in enumerate(str(settings["channels"] or "").splitlines(), 1):
+    for n, line in enumerate(str(ChannelSettings.of(settings).channels or "").splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -246,7 +270,7 @@ def signing_key(settings: Settings, *, create: bool = True) -> bytes:
     """The PEM private key: BRIEFING_SIGNING_KEY(_FILE), else <home>/keys/signing-key.pem (made if missing)."""
     from publish import manifest as pm
 
-    configured = settings["signing.key"]
+    configured = SigningSettings.of(settings).key
     if configured:
         return configured.encode() if isinstance(configured, str) else configured
     path = default_key_path(settings)
@@ -374,7 +398,7 @@ def rotate_key(settings: Settings, out: Path | None = None) -> dict[str, Any]:
     signed with it still verifies. The old private key is kept, owner-only, in keys/retired/."""
     from publish import manifest as pm
 
-    configured = bool(settings["signing.key"])
+    configured = bool(SigningSettings.of(settings).key)
     if configured and out is None:
         raise ConfigError("the signing key in use comes from BRIEFING_SIGNING_KEY(_FILE), which briefing does not "
                           "change", hint="pass --out PATH for the new key, then point BRIEFING_SIGNING_KEY_FILE "
@@ -454,8 +478,8 @@ def revoke_key(settings: Settings, fp: str, *, reason: str = "") -> dict[str, An
 def list_keys(settings: Settings) -> dict[str, Any]:
     ring = load_keyring(settings)
     try:
-        in_use = key_fingerprint(settings) if (settings["signing.key"] or default_key_path(settings).exists()) \
-            else None
+        configured = SigningSettings.of(settings).key or default_key_path(settings).exists()
+        in_use = key_fingerprint(settings) if configured else None
     except ConfigError:
         in_use = None
     return {"in_use": in_use, "keys": [{k: v for k, v in e.items() if k != "public_key"} for e in ring["keys"]]}
@@ -499,12 +523,27 @@ def _read_meta(path: Path, bid: str) -> dict[str, Any]:
                            hint=f"run `briefing publish {bid}` again") from None
 
 
+def check_base_url(settings: Settings, tgts: list[Target] | None = None) -> None:
+    """Publishing to a target needs site.base_url: the pages' canonical URLs, preview cards and the feeds'
+    absolute links come from it. A bad base_url is refused either way."""
+    base = SiteSettings.of(settings).base_url or ""
+    if base and not re.match(r"^https?://[^/\s]+(/\S*)?$", base):
+        raise ConfigError(f"site.base_url {base!r} is not an http(s) URL",
+                          hint="set it to the site's public URL, e.g. base_url = \"https://press.gov.example/\"")
+    tgts = targets(settings) if tgts is None else tgts
+    if tgts and not base:
+        raise ConfigError(f"publishing to {', '.join(t.name for t in tgts)} needs site.base_url: without it the "
+                          "pages have no canonical URL or preview card and the feeds' links are relative",
+                          hint="set base_url = \"https://press.gov.example/\" under [site] in briefing.toml "
+                               "(or BRIEFING_SITE_BASE_URL)")
+
+
 def public_link(settings: Settings, bid: str, tgts: list[Target] | None = None) -> str:
     """The briefing page's URL for readers: the first target's public URL, else site.base_url."""
     for t in tgts if tgts is not None else targets(settings):
         if t.public_url:
             return t.public_url.rstrip("/") + f"/briefings/{bid}/"
-    base = settings["site.base_url"]
+    base = SiteSettings.of(settings).base_url
     if base:
         return base.rstrip("/") + f"/briefings/{bid}/"
     return (settings.site_dir / "briefings" / bid / "index.html").as_uri()
@@ -588,8 +627,8 @@ def _record_messages(store: Store, settings: Settings, bid: str, version: int, l
         key = f"email:{bid}:v{version}"
         outbox.record(store, kind="email", key=key, target=", ".join(mail.to), briefing_id=bid,
                       payload={"from": mail.sender, "to": list(mail.to), "reply_to": mail.reply_to,
-                               "subject": post.title, "body": body, "attachments": attachments, "link": link,
-                               "version": version},
+                               "subject": post.title, "body": body, "html": _email_html(meta, link, correction),
+                               "attachments": attachments, "link": link, "version": version},
                       not_before=embargo)
         keys.append(key)
     with store.tx() as db:
@@ -616,6 +655,61 @@ def _email_body(meta: dict[str, Any], link: str, correction: dict[str, Any] | No
     return "\n".join(lines)
 
 
+def record_embargoed_email(store: Store, settings: Settings, bid: str, meta: dict[str, Any], private_site: Path,
+                           mark: str, attachments_dir: Path) -> str | None:
+    """Record the press email of a held release (built in ``private_site``), marked ``mark`` (EMBARGOED
+    UNTIL …) in its subject and body, to send now; its attachments are copied to ``attachments_dir`` (the
+    private site is rebuilt while it is held). The key is the version's email key, so the email is sent
+    once: when the embargo is lifted it is not recorded again. None without [publish.email]."""
+    import shutil
+
+    from publish import notify as pn
+
+    mail = email_config(settings)
+    if mail is None:
+        return None
+    version = int(meta.get("version", 1))
+    key = f"email:{bid}:v{version}"
+    if outbox.find(store, key) is not None:
+        return key
+    link = public_link(settings, bid)
+    correction = next((c for c in meta.get("corrections", []) if c.get("version") == version), None) \
+        if version > 1 else None
+    post = pn.press_post(meta, link, correction=correction)
+    vdir = private_site / "briefings" / bid / f"v{version}"
+    names = {"txt": "transcript.txt", "srt": "transcript.srt", "vtt": "transcript.vtt",
+             "json": "transcript.json", "summary": "summary.md"}
+    attachments_dir.mkdir(parents=True, exist_ok=True)
+    attachments = []
+    for a in mail.attach:
+        if a in names and (vdir / names[a]).is_file():
+            shutil.copyfile(vdir / names[a], attachments_dir / names[a])
+            attachments.append(str(attachments_dir / names[a]))
+    notice = (f"{mark}. Not for publication or broadcast before then: the page, the feeds and the downloads "
+              "go public at that time.")
+    body = f"{notice}\n\n{_email_body(meta, link, correction)}"
+    html = _email_html(meta, link, correction).replace("<body>\n", f"<body>\n<p><strong>{mark}</strong></p>\n", 1)
+    outbox.record(store, kind="email", key=key, target=", ".join(mail.to), briefing_id=bid,
+                  payload={"from": mail.sender, "to": list(mail.to), "reply_to": mail.reply_to,
+                           "subject": f"{mark}: {post.title}", "body": body, "html": html,
+                           "attachments": attachments, "link": link, "version": version, "embargoed": True})
+    return key
+
+
+def _email_html(meta: dict[str, Any], link: str, correction: dict[str, Any] | None) -> str:
+    """The email's HTML part: the release's Markdown (summary, key figures, the change note) rendered with
+    the markdown package (raw HTML in it escaped), times linking to the moment on the page."""
+    from publish import md
+
+    with translated():
+        text = md.summary_markdown(title=meta.get("title", ""), date=meta.get("date", ""),
+                                   speakers=meta.get("speakers", []), summary=meta.get("summary", {}),
+                                   corrections=[correction] if correction else [],
+                                   language=meta.get("language", "en"), link=link)
+        text += f"\n[{md.escape(link)}]({link})\n"
+        return md.email_document(md.to_html(text), lang=meta.get("language", "en"), title=meta.get("title", ""))
+
+
 # ----------------------------------------------------------------------------------------------- sending
 
 
@@ -636,7 +730,7 @@ def _deliver(settings: Settings, m: outbox.Message, chans: dict[str, Channel]) -
                                hint="add it back to [[publish.channels]] or BRIEFING_CHANNELS")
         pn.send(ch.url, pn.Post(p["title"], p["body"], p["link"]))
         return ""
-    smtp = settings["smtp.url"]
+    smtp = SmtpSettings.of(settings).url
     if not smtp:
         raise PublishError("no SMTP server configured for the press email", hint="set BRIEFING_SMTP_URL")
     missing = [a for a in p["attachments"] if not Path(a).is_file()]
@@ -644,7 +738,7 @@ def _deliver(settings: Settings, m: outbox.Message, chans: dict[str, Channel]) -
         raise PublishError(f"the email's attachment {missing[0]} is gone", hint="publish the briefing again")
     msg = pmail.build_press_email(sender=p["from"], to=p["to"], subject=p["subject"], body=p["body"],
                                   attachments=[Path(a) for a in p["attachments"]], message_key=m.key,
-                                  reply_to=p.get("reply_to"))
+                                  reply_to=p.get("reply_to"), html=p.get("html"))
     refused = pmail.send(msg, smtp)
     return f"refused recipients: {', '.join(refused)}" if refused else ""
 
@@ -659,9 +753,9 @@ def send_due(store: Store, settings: Settings, *, briefing_id: str | None = None
 
     results: list[dict[str, Any]] = []
     chans = {c.name: c for c in channels(settings)}
-    attempts = max(1, int(settings["publish.retry_attempts"]))
-    wait = float(settings["publish.retry_wait"])
-    for m in outbox.due(store):
+    attempts = max(1, PublishSettings.of(settings).retry_attempts)
+    wait = PublishSettings.of(settings).retry_wait
+    for m in outbox.due(store, now=embargo.clock_iso()):
         if m.kind not in ("channel", "email") or (briefing_id and m.briefing_id != briefing_id):
             continue
         att = _attempt(store, m.key)
@@ -728,6 +822,7 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
     site_meta = _release_meta(site_dir, bid)
     version = int(site_meta.get("version", 1))  # what the site holds is the record
     tgts = targets(settings)
+    check_base_url(settings, tgts)
     report = Report(bid, version)
     manifest = sign_release(settings, bid)  # signed when it was switched in: this changes nothing then
     report.manifest = str(manifest)
@@ -796,8 +891,9 @@ def record_site(store: Store, settings: Settings, bid: str) -> None:
     prev = _publication(store, bid, SITE_TARGET)
     if prev and prev["version"] == version and prev["status"] == "ok" and prev["published_at"]:
         return
+    base_url = SiteSettings.of(settings).base_url
     _set_publication(store, bid, SITE_TARGET, version=version,  # a path in the home: relative to it
-                     url=settings["site.base_url"].rstrip("/") + f"/briefings/{bid}/" if settings["site.base_url"]
+                     url=base_url.rstrip("/") + f"/briefings/{bid}/" if base_url
                      else store.rel(site_dir / "briefings" / bid / "index.html"), status="ok", error=None,
                      published_at=site_meta.get("published_at") or now_iso())
 
@@ -842,9 +938,15 @@ def status(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
         state = m.status
         if m.status != "sent" and att and att["finished_at"] is None:
             state = "uncertain"
-        elif m.status == "pending" and m.not_before and m.not_before > now_iso():
+        elif m.status == "pending" and m.not_before and m.not_before > embargo.clock_iso():
             state = "embargoed"
         messages.append({"kind": m.kind, "name": m.target, "version": m.payload.get("version"),
                          "url": m.payload.get("link"), "status": state, "sent_at": m.sent_at,
                          "not_before": m.not_before, "attempts": m.attempts, "error": m.last_error})
-    return {"targets": out_targets, "messages": messages}
+    e = embargo.embargo_of(store, bid)
+    held = None
+    if e and not e.get("lifted_at"):
+        held = {"until": e["until"], "version": e.get("version"), "due": embargo.held(store, bid) is None,
+                "holds": ["page", "feeds", "index", "search", "targets", "channels"]}
+    return {"targets": out_targets, "messages": messages, "embargo": held,
+            "embargo_lifted_at": (e or {}).get("lifted_at")}

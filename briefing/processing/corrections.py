@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -161,7 +162,6 @@ def apply_cues(t: Any, cues: list[tuple[float, float, str]]) -> tuple[Any, int]:
 def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = None, text: str | None = None,
             source: str = "editor") -> dict[str, Any]:
     """Keep a corrected transcript as the briefing's pending correction; returns what changed."""
-    from transcribe import formats
 
     t = current_transcript(store, settings, bid)
     if file is not None:
@@ -186,14 +186,24 @@ def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = N
     fixed, changed = apply_cues(t, cues)
     if changed == 0:
         return {"id": bid, "changed": 0, "pending": bool(store.briefing(bid).meta.get("pending_correction"))}
+    return keep_pending(store, settings, bid, fixed, changed=changed, source=source)
+
+
+def keep_pending(store: Store, settings: Settings, bid: str, fixed: Any, *, changed: int,
+                 source: str, rev: str | None = None) -> dict[str, Any]:
+    """Keep ``fixed`` (a whole corrected Transcript) as the briefing's pending correction (the caller holds
+    the briefing's lock): what ``correct`` does with an edited text, and the review desk with a draft."""
+    from transcribe import formats
+
     out = _dir(settings, bid) / "pending"
     files = {"json": formats.to_json(fixed), "srt": formats.to_srt(fixed), "vtt": formats.to_vtt(fixed),
              "txt": formats.to_txt(fixed)}
     for role, body in files.items():
         atomic_write_text(out / ROLES[role], body)
+    rev = rev or secrets.token_hex(8)  # which pending correction this is (two may share a created_at second)
     store.update_meta(bid, pending_correction={"created_at": now_iso(), "source": source, "changed": changed,
-                                               "dir": str(out)})
-    return {"id": bid, "changed": changed, "pending": True, "dir": str(out)}
+                                               "dir": str(out), "rev": rev})
+    return {"id": bid, "changed": changed, "pending": True, "dir": str(out), "rev": rev}
 
 
 @locks.locked

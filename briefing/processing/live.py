@@ -61,6 +61,15 @@ config.register(
     Setting("live.wait", 900.0, "Seconds the transcribe stage waits for a live transcriber to finish.", float),
 )
 
+
+class LiveSettings(config.Area, area="live"):
+    enabled: bool
+    page: bool
+    min_chunk: float
+    max_chunk: float
+    media: bool
+    wait: float
+
 SR = 16_000
 
 
@@ -72,7 +81,8 @@ def _options(settings: Settings, language: str | None) -> tuple[Any, Any, str]:
     from transcribe.live import LiveOptions
 
     opts = speech.transcribe_options(settings, language)
-    lo = LiveOptions(min_chunk=float(settings["live.min_chunk"]), max_chunk=float(settings["live.max_chunk"]))
+    o = LiveSettings.of(settings)
+    lo = LiveOptions(min_chunk=o.min_chunk, max_chunk=o.max_chunk)
     _, model_id = speech.model(settings)
     g = speech.guard_options(settings)
     return opts, lo, sha256_text(json.dumps({"opts": repr(opts), "model": model_id,
@@ -124,8 +134,8 @@ class Follower:
             model_path, _ = speech.model(settings)
             transcriber = speech.transcriber(model_path, settings)
         self.transcriber = transcriber
-        self.page = settings["live.page"] if page is None else page
-        self.media = bool(settings["live.media"])
+        self.page = LiveSettings.of(settings).page if page is None else page
+        self.media = LiveSettings.of(settings).media
         self.on_chunk = on_chunk or (lambda c: None)
         self.cdir = workspace.capture_dir(settings, bid)
         self.lock = FileLock(workspace.live_lock_path(settings, bid))
@@ -306,7 +316,7 @@ class Follower:
 
 def start_follower(store: Store, settings: Settings, bid: str, **kw: Any) -> Follower | None:
     """A follower thread for the capture of ``bid`` when ``live.enabled``; None otherwise."""
-    if not settings["live.enabled"]:
+    if not LiveSettings.of(settings).enabled:
         return None
     return Follower(store, settings, bid, **kw).start()
 
@@ -316,7 +326,7 @@ def finish(store: Store, settings: Settings, bid: str, *, language: str | None =
     """Complete the live transcript of a briefing whose capture has ended (waits for a follower
     that holds the lock). True when it is complete."""
     f = Follower(store, settings, bid, language=language)
-    return f.step(final=True, timeout=float(settings["live.wait"]) if timeout is None else timeout)
+    return f.step(final=True, timeout=LiveSettings.of(settings).wait if timeout is None else timeout)
 
 
 def status(store: Store, settings: Settings, bid: str) -> dict[str, Any] | None:
@@ -327,7 +337,7 @@ def status(store: Store, settings: Settings, bid: str) -> dict[str, Any] | None:
     return {"briefing": bid, "status": row["status"], "seconds": round(row["samples"] / SR, 1),
             "chunks": len(chunks), "transcribed_to": round(chunks[-1].end_s, 1) if chunks else 0.0,
             "segments": sum(len(c.segments) for c in chunks), **row["info"],
-            "page": str(Path(settings.site_dir) / "live" / bid / "index.html") if settings["live.page"] else None}
+            "page": str(Path(settings.site_dir) / "live" / bid / "index.html") if LiveSettings.of(settings).page else None}
 
 
 # -- adoption by the transcribe stage -------------------------------------------------------------------
@@ -351,7 +361,7 @@ def adoptable(store: Store, settings: Settings, bid: str, *, source_sha: str, sp
     if row["status"] != "complete":
         if rc.running_pid(f.cdir) is not None:
             return None
-        if not f.step(final=True, timeout=float(settings["live.wait"])):
+        if not f.step(final=True, timeout=LiveSettings.of(settings).wait):
             return None
     sources = {s["name"]: s["size"] for s in _sources(store, bid)}
     on_disk = {p.name: p.stat().st_size for p in rc.segments(f.cdir)}
@@ -536,7 +546,7 @@ def adoptable_media(store: Any, settings: Settings, bid: str, *, source_sha: str
     mf = _FOLLOWERS.get((str(settings.workspace), bid))
     if mf is not None and not mf.done and not mf.off:
         lock = FileLock(workspace.live_lock_path(settings, bid))
-        if lock.acquire(float(settings["live.wait"])):
+        if lock.acquire(LiveSettings.of(settings).wait):
             try:
                 mf.step(rc.segments(cdir), final=True)
             finally:

@@ -15,11 +15,16 @@ config.register(
 )
 
 
+class MediaSettings(config.Area, area="media"):
+    video_height: int
+    loudness: str
+
+
 def loudnorm_target(settings: Settings) -> Any:
     """The EBU R128 target of the published audio from ``media.loudness`` (None when off)."""
     from recorder.normalize import Loudnorm
 
-    raw = str(settings["media.loudness"]).strip().lower()
+    raw = MediaSettings.of(settings).loudness.strip().lower()
     if raw in ("", "off", "none", "false", "0"):
         return None
     try:
@@ -35,5 +40,5 @@ def normalize_options(settings: Settings, *, nice: int = 0) -> Any:
     """How the web audio, video and poster of a briefing are made (``media.video_height``, the loudness)."""
     from recorder.normalize import NormalizeOptions
 
-    return NormalizeOptions(video_height=int(settings["media.video_height"]), loudnorm=loudnorm_target(settings),
+    return NormalizeOptions(video_height=MediaSettings.of(settings).video_height, loudnorm=loudnorm_target(settings),
                             nice=nice)

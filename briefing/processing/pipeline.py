@@ -22,15 +22,16 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from briefing.core import config, errors, locks, text, workspace
-from briefing.core.config import Setting, Settings, day
+from briefing.core.config import BriefingSettings, Setting, Settings, SiteSettings, day
 from briefing.core.errors import BriefingError, ConfigError, InputError, StageFailed
 from briefing.core.faults import checkpoint, fault_point
 from briefing.core.fsutil import atomic_copy, atomic_write_text, sha256_text
 from briefing.core.ids import briefing_id
 from briefing.core.store import Artifact, Briefing, Store, now_iso
-from briefing.press import distribute
+from briefing.press import distribute, embargo
 from briefing.processing import corrections, live, media, review, speech
 from briefing.records import search
+from briefing.processing.speech import QualitySettings
 from publish.files import sha256_file
 
 STAGES = ("ingest", "audio", "video", "transcribe", "translate", "summarize", "redact", "publish")
@@ -45,6 +46,19 @@ config.register(
     Setting("redact.country", "vn", "Which country's patterns to use (vn, us), or none for emails only; "
             "add your own in [redact.patterns]."),
 )
+
+
+class TranslateSettings(config.Area, area="translate"):
+    enabled: str
+
+
+class RedactSettings(config.Area, area="redact"):
+    enabled: bool
+    country: str
+
+
+class SummarySettings(config.Area, area="summary"):
+    sentences: int
 
 
 class Reporter(Protocol):
@@ -342,7 +356,7 @@ class Runner:
         from transcribe import formats, summary
 
         tj = self.art("json")
-        n = int(self.settings["summary.sentences"])
+        n = SummarySettings.of(self.settings).sentences
         out = workspace.summary_dir(self.settings, self.briefing.id)
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
@@ -358,8 +372,12 @@ class Runner:
 
         self.run("summarize", {"transcript": tj.sha256, "n": n, "version": 1}, work)
 
-    def publish(self, *, note: str | None = None) -> Path:
-        """Publish what the briefing's artifacts hold now. The site's version is the record: with nothing
+    def publish(self, *, note: str | None = None, into: Path | None = None) -> Path:
+        """Publish what the briefing's artifacts hold now.
+
+        ``into``: build the version that would be published (numbered against the public site, signed)
+        in that private directory instead, recording nothing: what an embargo holds (:func:`hold_release`).
+ The site's version is the record: with nothing
         changed since it, the same version (its latest page rendered again when the site's options
         changed; ``v<N>/`` is never rebuilt); with a change, version N+1 with ``note`` (or the note of the
         correction being published, or one that says what changed). ``note`` with nothing changed is
@@ -379,9 +397,11 @@ class Runner:
             if need not in files:
                 raise StageFailed("publish", f"briefing {b.id} is missing its {need} file",
                                   hint="run `briefing process` for it again")
+        distribute.check_base_url(self.settings)  # before anything is published: a target needs site.base_url
         options = site_options(self.settings)
-        site_dir = self.settings.site_dir
-        page = site_dir / "briefings" / b.id / "index.html"
+        site_dir = self.settings.site_dir  # the public site: what readers have, where versions are counted
+        out_dir = into if into is not None else site_dir
+        page = out_dir / "briefings" / b.id / "index.html"
         t = formats.from_json(files["json"].read_text(encoding="utf-8"))
         s = Summary.from_dict(json.loads(Path(arts["summary_json"].path).read_text(encoding="utf-8")))
 
@@ -399,7 +419,7 @@ class Runner:
         note = " ".join((note or "").split()) or None
         if not live:
             version, published_at, corrections = 1, (marker or {}).get("date") or now_iso(), []
-            if marker is None:
+            if marker is None and into is None:
                 self.store.update_meta(b.id, publishing={"version": 1, "note": None, "date": published_at})
         else:
             have = int(live.get("version", 1))
@@ -421,7 +441,7 @@ class Runner:
                 same = marker is not None and int(marker.get("version", 0)) == version
                 why = note or ((marker or {}).get("note") if same else None) or describe_changes(changed, live)
                 published_at = (marker or {}).get("date") if same and (marker or {}).get("date") else now_iso()
-                if not same or (marker or {}).get("note") != why:
+                if (not same or (marker or {}).get("note") != why) and into is None:
                     self.store.update_meta(b.id, publishing={"version": version, "note": why, "date": published_at})
                 corrections.append({"date": published_at, "note": why, "version": version})
         key = {"files": {r: arts[r].sha256 for r in files}, "title": b.title, "date": b.date,
@@ -430,11 +450,22 @@ class Runner:
                "summary_json": arts["summary_json"].sha256 if "summary_json" in arts else None,
                "tracks": [(lang, label, sha256_file(p)) for lang, label, p in tracks]}
 
+        # the signing writes the public key beside the release: into the private directory when held
+        signer = self.settings if into is None else replace(
+            self.settings, values={**self.settings.values, "site.dir": str(out_dir)}, sources=dict(self.settings.sources))
+
         def work() -> tuple[list[Artifact], dict[str, Any]]:
             rel = release(version, published_at, corrections)
-            result = site.publish_release(site_dir, rel, options,
-                                          finalize=lambda d: distribute.sign_release(self.settings, b.id, d),
-                                          on_step=lambda step: fault_point(f"publish:{step}"))
+            result = site.publish_release(out_dir, rel, options,
+                                          finalize=lambda d: distribute.sign_release(signer, b.id, d),
+                                          on_step=lambda step: fault_point(f"publish:{step}"),
+                                          pack_key=distribute.signing_key(self.settings))
+            for warning in result.warnings:  # said once per run, not once per briefing
+                if warning not in _WARNED:
+                    _WARNED.add(warning)
+                    self.reporter.stage("site", "warning", warning)
+            if into is not None:  # held: nothing is recorded, nothing public changed
+                return [], {"version": version, "page": str(result.page)}
             # switched in: now the store records it (a crash before this is finished by the next run)
             self.store.update_meta(b.id, corrections=corrections, publishing=None, search_stale=True,
                                    published_source=b.source_sha256 or None)
@@ -443,6 +474,8 @@ class Runner:
             return [artifact("page", page_path)], {"version": version, "page": str(page_path),
                                                    "site": str(site_dir)}
 
+        if into is not None:
+            return Path(work()[1]["page"])
         info = self.run("publish", key, work)
         now = self.store.briefing(b.id).meta
         if "publish" in self.ran or now.get("search_stale"):  # a new release: index it, refresh the search page
@@ -478,29 +511,23 @@ def describe_changes(changed: list[str], live: dict[str, Any]) -> str:
 def site_options(settings: Settings) -> Any:
     from publish.types import SiteOptions
 
-    return SiteOptions(title=settings["site.title"], base_url=settings["site.base_url"],
-                       language=settings["site.language"],
-                       extra={"signing_key_fingerprint": distribute.key_fingerprint(settings)})
+    site = SiteSettings.of(settings)
+    feeds = distribute.FeedSettings.of(settings)
+    return SiteOptions(title=site.title, base_url=site.base_url, language=site.language,
+                       extra={"signing_key_fingerprint": distribute.key_fingerprint(settings)},
+                       feed_size=max(1, feeds.feed_size), data_license=feeds.data_license)
+
+
+_WARNED: set[str] = set()  # the site's warnings already shown in this process
 
 
 def summary_markdown(b: Briefing, s: Any) -> str:
-    lines = [f"# {b.title}", "", f"*{b.date}*", ""]
-    if b.speakers:
-        lines += ["Speakers: " + ", ".join(b.speakers), ""]
-    if s.no_speech:
-        lines += ["No speech was detected in this recording.", ""]
-    else:
-        lines += ["## Summary", ""]
-        for sent in s.sentences:
-            lines.append(f"- [{_clock(sent.start)}] {sent.text}")
-        lines.append("")
-    if s.key_figures:
-        lines += ["## Key figures", "", "| Figure | What | Time |", "|---|---|---|"]
-        for k in s.key_figures:
-            said = k.said if any(ch.isdigit() for ch in k.said) else f"{k.said} ({k.value:,})"  # words: the number too
-            lines.append(f"| {said} | {k.label} | {_clock(k.start)} |")
-        lines.append("")
-    return "\n".join(lines)
+    """summary.md: the release written as Markdown (publish.md; rendered with the markdown package on the
+    page and in the press email)."""
+    from publish import md
+
+    return md.summary_markdown(title=b.title, date=b.date, speakers=b.speakers, summary=s.to_dict(),
+                               language=s.language or b.language or "en")
 
 
 def _clock(seconds: float) -> str:
@@ -547,10 +574,10 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
     the recording is checked, before the briefing is saved (to lock it)."""
     from recorder import probe as rp
 
-    title = text.check(title or settings["briefing.title"], "the title")  # before anything is done with it
+    title = text.check(title or BriefingSettings.of(settings).title, "the title")  # before anything is done with it
     speakers = tuple(text.check(s, f"the speaker name {i}", max_len=text.NAME_MAX)
                      for i, s in enumerate(speakers, 1))
-    lang = speech.check_language(language or settings["briefing.language"])
+    lang = speech.check_language(language or BriefingSettings.of(settings).language)
     path = Path(path)
     with errors.translated():
         info = rp.probe(path)
@@ -581,27 +608,31 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
 def process(store: Store, settings: Settings, path: Path, *, title: str | None = None,
             date: str | None = None, language: str | None = None, speakers: tuple[str, ...] = (),
             force: bool = False, reporter: Reporter | None = None, bid: str | None = None,
-            engine: Callable[[Any, Settings], Any] | None = None,
+            embargo_until: str | None = None, engine: Callable[[Any, Settings], Any] | None = None,
             media: Callable[[Path, Path, Any], dict[str, Path]] | None = None) -> ProcessResult:
-    """Process one recording. ``engine``: the transcriber for a model instead of this process's, ``media``:
-    what makes the web media instead of this process (the cluster's); the stages, their keys and artifacts
-    are the same."""
+    """Process a recording end to end. ``embargo_until``: publish it under embargo (the press email now,
+    marked; the page, feeds, index, search and targets at that time: :func:`hold_release`). ``engine``: the
+    transcriber for a model instead of this process's, ``media``: what makes the web media instead of this
+    process (the cluster's); the stages, their keys and artifacts are the same."""
     import contextlib
 
+    until = embargo.parse_time(embargo_until) if embargo_until else None
     with contextlib.ExitStack() as held:  # one process per briefing: locked once its id is known
         return _process(store, settings, path, title=title, date=date, language=language, speakers=speakers,
-                        force=force, reporter=reporter, bid=bid, engine=engine, media=media,
+                        force=force, reporter=reporter, bid=bid, until=until, engine=engine, media=media,
                         hold=lambda bid_: held.enter_context(locks.briefing_lock(settings, bid_)))
 
 
 def _process(store: Store, settings: Settings, path: Path, *, title: str | None, date: str | None,
              language: str | None, speakers: tuple[str, ...], force: bool, reporter: Reporter | None,
-             bid: str | None, hold: Callable[[str], None],
+             bid: str | None, hold: Callable[[str], None], until: Any = None,
              engine: Callable[[Any, Settings], Any] | None = None,
              media: Callable[[Path, Path, Any], dict[str, Path]] | None = None) -> ProcessResult:
     t0 = time.perf_counter()
     b, sha, seconds, before = register(store, settings, path, title=title, date=date, language=language,
                                speakers=speakers, bid=bid, force=force, hold=hold)
+    if until is not None and until > embargo.now():
+        embargo.request(store, b.id, until)
     replaced = (f"The recording was replaced (SHA-256 {before[:12]}… → {sha[:12]}…)."
                 if before and before != sha else None)
     runner = Runner(store, settings, b, force=force, reporter=reporter, engine=engine, media=media)
@@ -626,17 +657,23 @@ def _process(store: Store, settings: Settings, path: Path, *, title: str | None,
                 video.cancel()
             raise
     runner.redact()
-    page = runner.publish(note=replaced)
-    dist = distribute.after_publish(store, settings, b.id, reporter=reporter)
+    if embargo.held(store, b.id):
+        page, dist_dict = hold_release(store, settings, b.id, note=replaced, reporter=reporter)
+    else:
+        page = runner.publish(note=replaced)
+        dist_dict = distribute.after_publish(store, settings, b.id, reporter=reporter).to_dict()
     # The English machine translation of a non-English briefing costs about one more transcription, so
     # it comes after the press has the page; the page is then published again with the second track.
     runner.translate()
     if "translate" in runner.ran and "translation_json" in store.artifacts(b.id):
         runner.redact()
-        page = runner.publish()
-        dist = distribute.after_publish(store, settings, b.id, reporter=reporter)
+        if embargo.held(store, b.id):  # still held: the private copy gets the track (no second email)
+            page, dist_dict = hold_release(store, settings, b.id, reporter=reporter)
+        else:
+            page = runner.publish()
+            dist_dict = distribute.after_publish(store, settings, b.id, reporter=reporter).to_dict()
     return ProcessResult(store.briefing(b.id), runner.ran, runner.skipped, page, time.perf_counter() - t0,
-                         dist.to_dict())
+                         dist_dict)
 
 
 def runner_for(store: Store, settings: Settings, bid: str, *, force: bool = False,
@@ -666,17 +703,89 @@ def summarize_one(store: Store, settings: Settings, bid: str, *, force: bool = F
 @locks.locked
 def publish_one(store: Store, settings: Settings, bid: str, *, force: bool = False,
                 reporter: Reporter | None = None, note: str | None = None, notify: bool | None = None,
-                embargo: str | None = None, resend_uncertain: bool = False) -> ProcessResult:
+                embargo_until: str | None = None, send_at: str | None = None,
+                resend_uncertain: bool = False) -> ProcessResult:
+    """Publish one briefing. ``embargo_until``: hold it (see :func:`hold_release`) until then; a briefing
+    already held stays held until its time, whatever is run. ``send_at``: publish now, send the press
+    email at that time (the channels are told now)."""
+    until = embargo.parse_time(embargo_until) if embargo_until else None
+    if until is not None and until > embargo.now():
+        embargo.request(store, bid, until, notify=notify)
     corrections.prepare_publish(store, settings, bid, note)  # a note makes version N+1
     r = runner_for(store, settings, bid, force=force, reporter=reporter)
     if "summary_json" in store.artifacts(bid):
         r.summarize()  # a corrected transcript gets its summary redone (no-op otherwise)
     if "json" in store.artifacts(bid):
         r.redact()  # what the release publishes: speakers labelled, personal data out (no-op if unchanged)
+    if embargo.held(store, bid):
+        page, held_dist = hold_release(store, settings, bid, note=note, reporter=reporter, notify=notify)
+        return ProcessResult(store.briefing(bid), r.ran, r.skipped, page, distribution=held_dist)
     page = r.publish(note=note)
-    dist = distribute.after_publish(store, settings, bid, notify=notify, embargo=embargo,
+    dist = distribute.after_publish(store, settings, bid, notify=notify, embargo=send_at,
                                     resend_uncertain=resend_uncertain, reporter=reporter)
     return ProcessResult(store.briefing(bid), r.ran, r.skipped, page, distribution=dist.to_dict())
+
+
+def hold_release(store: Store, settings: Settings, bid: str, *, note: str | None = None,
+                 notify: bool | None = None, reporter: Reporter | None = None) -> tuple[Path, dict[str, Any]]:
+    """The embargo's hold: build and sign the new version in the briefing's private area of the home
+    (never the site: the page, feeds, index, search page and targets do not change), send the press
+    email now, marked EMBARGOED UNTIL <time, zone>, once, and record the hold. Returns the private page
+    and what happened (``held_until``, ``messages``, ``link``)."""
+    e = embargo.held(store, bid)
+    if e is None:
+        raise InputError(f"briefing {bid} is not under embargo")
+    until = embargo.parse_time(e["until"])
+    distribute.check_base_url(settings)  # the email's link is the page's public URL
+    area = embargo.held_dir(settings, bid)
+    private = area / "site"
+    import shutil
+
+    shutil.rmtree(private, ignore_errors=True)  # rebuilt from the artifacts each time: never public
+    page = runner_for(store, settings, bid, reporter=reporter).publish(note=note, into=private)
+    meta = json.loads((private / "briefings" / bid / "release.json").read_text(encoding="utf-8"))
+    version = int(meta.get("version", 1))
+    embargo.mark(store, bid, version=version, notify=notify if notify is not None else e.get("notify"),
+                 note=note or e.get("note"))  # the lift publishes it with the same change note
+    key = distribute.record_embargoed_email(store, settings, bid, meta, private, embargo.label(until),
+                                            area / "email")
+    messages = distribute.send_due(store, settings, briefing_id=bid) if key else []
+    sent = [m for m in messages if m["status"] == "sent"]
+    if reporter is not None:
+        reporter.stage("embargo", "done", f"held until {e['until']} (page, feeds, index, search, targets); "
+                       + ("press email sent, marked embargoed" if sent else "press email sent before" if key
+                          else "no press email configured"))
+    failed = [m for m in messages if m["status"] == "failed"]
+    link = distribute.public_link(settings, bid)
+    out = {"briefing_id": bid, "version": version, "held_until": e["until"], "link": link, "targets": [],
+           "messages": messages, "announced": False, "held": f"embargoed until {e['until']}"}
+    if failed:
+        raise errors.PublishError(f"briefing {bid} is held until {e['until']}, but the press email failed: "
+                                  f"{failed[0]['error']}", hint="fix it and run `briefing outbox send` (the "
+                                  "email is sent once)")
+    return page, out
+
+
+def lift_embargoes(store: Store, settings: Settings, *, reporter: Reporter | None = None) -> list[dict[str, Any]]:
+    """Publish, once, every held briefing whose time has come (the clock: :func:`embargo.now`): site,
+    search, targets, then the channels; the press email, sent when it was held, is not sent again. A
+    lift that fails is retried by the next call."""
+    out = []
+    for bid, e in embargo.due(store):
+        try:
+            result = publish_one(store, settings, bid, notify=e.get("notify"), note=e.get("note"),
+                                 reporter=reporter)
+        except BriefingError as exc:  # the next tick tries again; nothing is sent twice
+            out.append({"briefing_id": bid, "status": "failed", "until": e["until"], "error": str(exc)})
+            continue
+        embargo.mark(store, bid, lifted_at=embargo.iso(embargo.now()))
+        import shutil
+
+        shutil.rmtree(embargo.held_dir(settings, bid) / "site", ignore_errors=True)
+        d = result.distribution or {}
+        out.append({"briefing_id": bid, "status": "lifted", "until": e["until"], "error": None,
+                    "version": d.get("version"), "link": d.get("link")})
+    return out
 
 
 def status(store: Store, bid: str | None = None) -> list[dict[str, Any]]:
@@ -712,7 +821,7 @@ def patterns(settings: Settings) -> Any:
     from transcribe.redact import patterns_for
 
     node = settings.section("redact") or {}
-    country = str(settings["redact.country"] or "").strip().lower()
+    country = str(RedactSettings.of(settings).country or "").strip().lower()
     extra = node.get("patterns") or {}
     disable = tuple(node.get("disable") or ())
     if not isinstance(extra, dict):
@@ -727,7 +836,7 @@ def patterns(settings: Settings) -> Any:
 
 
 def wants_translation(settings: Settings, language: str) -> bool:
-    mode = str(settings["translate.enabled"]).lower()
+    mode = TranslateSettings.of(settings).enabled.lower()
     if mode in ("off", "false", "no", "0"):
         return False
     if mode not in ("auto", "on", "true", "yes", "1"):
@@ -745,7 +854,7 @@ def _translate(runner: Runner) -> None:
     if silent or not wants_translation(runner.settings, b.language):  # recorded as done with nothing to make
         reason = ("no speech" if silent else "English briefing" if b.language == "en"
                   else "translation off or language unknown")
-        runner.run("translate", {"none": b.language, "mode": str(runner.settings["translate.enabled"]),
+        runner.run("translate", {"none": b.language, "mode": TranslateSettings.of(runner.settings).enabled,
                                  **({"no_speech": True} if silent else {})},
                    lambda: ([], {"skipped": reason}))
         return
@@ -757,7 +866,7 @@ def _translate(runner: Runner) -> None:
     def work() -> tuple[list[Any], dict[str, Any]]:
         tr = runner.engine(model_path, runner.settings)
         t = tr.transcribe(Path(speech_art.path), opts, progress=runner.reporter.progress)
-        if runner.settings["quality.guards"]:
+        if QualitySettings.of(runner.settings).guards:
             from transcribe import guards
 
             t = guards.apply_guards(t).transcript
@@ -782,7 +891,7 @@ def _redact(runner: Runner) -> None:
     store, settings = runner.store, runner.settings
     b = store.briefing(runner.briefing.id)
     arts = store.artifacts(b.id)
-    enabled = bool(settings["redact.enabled"])
+    enabled = RedactSettings.of(settings).enabled
     pats = patterns(settings)
     turn_list = review.turns(store, b.id)
     inputs = {r: arts[r].sha256 for r in ("json", "summary_json", "audio", "video", "translation_json") if r in arts}

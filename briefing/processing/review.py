@@ -29,6 +29,12 @@ config.register(
 )
 
 
+class ReviewSettings(config.Area, area="quality"):
+    """The review's part of the quality settings (the recognition's part: speech.QualitySettings)."""
+
+    low_confidence: float
+
+
 @dataclass(frozen=True)
 class Turn:
     start: float
@@ -157,7 +163,7 @@ def review(store: Store, settings: Settings, bid: str, *, show_all: bool = False
 
     t = corrections.current_transcript(store, settings, bid)
     t = apply_turns(t, turns(store, bid))
-    threshold = float(settings["quality.low_confidence"])
+    threshold = ReviewSettings.of(settings).low_confidence
     items = []
     for s in t.segments:
         if not show_all and not needs_review(s, threshold):

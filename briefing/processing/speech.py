@@ -36,6 +36,26 @@ config.register(
 )
 
 
+class TranscribeSettings(config.Area, area="transcribe"):
+    """Recognition: the model, where it runs, and how it decodes."""
+
+    model: str
+    device: str
+    compute_type: str
+    beam_size: int
+    cpu_threads: int
+    streams: int
+    languages: tuple[str, ...]
+    min_speech: float
+
+
+class QualitySettings(config.Area, area="quality"):
+    """Guards against hallucinations, and the glossary's part in recognition."""
+
+    guards: bool
+    glossary_mode: str
+
+
 def _languages(value: Any) -> tuple[str, ...]:
     """``transcribe.languages`` from a list (briefing.toml) or "vi,en" (environment); () for any."""
     from transcribe.errors import TranscribeError
@@ -78,12 +98,12 @@ def transcribe_options(settings: Settings, language: str | None, *, task: str = 
     from transcribe.guards import DECODING
     from transcribe.whisper import TranscribeOptions
 
-    opts = TranscribeOptions(language=language, task=task, beam_size=int(settings["transcribe.beam_size"]),
-                             streams=int(settings["transcribe.streams"]),
-                             languages=tuple(settings["transcribe.languages"]))
-    if settings["quality.guards"]:
+    o = TranscribeSettings.of(settings)
+    opts = TranscribeOptions(language=language, task=task, beam_size=o.beam_size, streams=o.streams,
+                             languages=o.languages)
+    if QualitySettings.of(settings).guards:
         opts = replace(opts, **DECODING)
-    mode = str(settings["quality.glossary_mode"]).lower()
+    mode = QualitySettings.of(settings).glossary_mode.lower()
     if mode not in ("hotwords", "prompt", "off"):
         raise ConfigError(f"quality.glossary_mode is {mode!r}", hint="use hotwords, prompt or off")
     g = glossary(settings)
@@ -97,8 +117,8 @@ def transcribe_options(settings: Settings, language: str | None, *, task: str = 
 def postprocess_key(settings: Settings) -> str:
     from transcribe.guards import GuardOptions
 
-    return repr((QUALITY_VERSION, bool(settings["quality.guards"]), GuardOptions().key(),
-                 glossary(settings).key(), ("min_speech", float(settings["transcribe.min_speech"]))))
+    return repr((QUALITY_VERSION, QualitySettings.of(settings).guards, GuardOptions().key(),
+                 glossary(settings).key(), ("min_speech", TranscribeSettings.of(settings).min_speech)))
 
 
 def postprocess(settings: Settings, t: Any, speech: Path) -> tuple[Any, dict[str, Any]]:
@@ -117,7 +137,7 @@ def postprocess(settings: Settings, t: Any, speech: Path) -> tuple[Any, dict[str
             samples = decode_samples(speech)
         return samples
 
-    if settings["quality.guards"]:
+    if QualitySettings.of(settings).guards:
         quiet = None
         try:
             quiet = guards.quiet_spans(audio())
@@ -127,7 +147,7 @@ def postprocess(settings: Settings, t: Any, speech: Path) -> tuple[Any, dict[str
         t = g.transcript
         info["guards"] = [e.to_dict() for e in g.events]
         info["loops"] = guards.count_loops(t)
-    t, info["speech"] = too_little_speech(t, audio, float(settings["transcribe.min_speech"]))
+    t, info["speech"] = too_little_speech(t, audio, TranscribeSettings.of(settings).min_speech)
     t, fixes = tg.correct(t, glossary(settings))
     info["glossary"] = [f.to_dict() for f in fixes]
     return t, info
@@ -172,7 +192,7 @@ def guard_options(settings: Settings) -> Any:
     """The hallucination guards each live chunk passes (None when ``quality.guards`` is off)."""
     from transcribe.guards import GuardOptions
 
-    return GuardOptions() if settings["quality.guards"] else None
+    return GuardOptions() if QualitySettings.of(settings).guards else None
 
 
 # -- the model and its transcriber: loaded once per process ---------------------------------------------
@@ -184,7 +204,7 @@ def model(settings: Settings) -> tuple[Any, str]:
     """(path of the model directory, its id for stage keys): the bundled base is checked by SHA-256."""
     from transcribe import model as tm
 
-    spec = settings["transcribe.model"]
+    spec = TranscribeSettings.of(settings).model
     with errors.translated():
         path = tm.resolve_model(spec, settings.cache_dir / "models")
     if spec in ("base", "bundled"):
@@ -196,8 +216,8 @@ def transcriber(model_path: Any, settings: Settings) -> Any:
     """The one transcriber of this process for the model and device settings (loaded on first use)."""
     from transcribe.whisper import WhisperTranscriber
 
-    k = (str(model_path), settings["transcribe.device"], settings["transcribe.compute_type"],
-         int(settings["transcribe.cpu_threads"]))
+    o = TranscribeSettings.of(settings)
+    k = (str(model_path), o.device, o.compute_type, o.cpu_threads)
     with _TRANSCRIBERS_LOCK:
         if k not in _TRANSCRIBERS:
             _TRANSCRIBERS[k] = WhisperTranscriber(model_path, device=k[1], compute_type=k[2], cpu_threads=k[3])

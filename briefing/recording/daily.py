@@ -31,6 +31,10 @@ from briefing.core.errors import BriefingError, ConfigError
 from briefing.core.store import Store, now_iso
 from briefing.meeting import schedule
 from briefing.meeting import jitsi
+from briefing.recording.record import RecordSettings
+from briefing.meeting.jitsi import JitsiSettings
+from briefing.press import embargo
+from briefing.processing import pipeline
 
 UTC = timezone.utc
 
@@ -41,6 +45,12 @@ config.register(
     Setting("daily.arrival_timeout", 1800, "Give up waiting for the recording this long after the stop.",
             config.duration),
 )
+
+
+class DailySettings(config.Area, area="daily"):
+    empty_grace: float
+    recorder_occupants: int
+    arrival_timeout: float
 
 
 class Recorder(Protocol):
@@ -91,7 +101,7 @@ class CaptureRecorder:
 
 
 def default_recorder(store: Store, settings: Settings) -> Recorder | None:
-    method = str(settings["record.method"]).lower()
+    method = RecordSettings.of(settings).method.lower()
     if method == "jibri":
         return JibriRecorder(store, settings)
     if method == "capture":
@@ -104,7 +114,7 @@ def default_recorder(store: Store, settings: Settings) -> Recorder | None:
 def default_room_size(settings: Settings) -> Callable[[Any], int | None]:
     """Participants in the occurrence's room via prosody's mod_muc_size; None when unknown."""
     def size(occ: Any) -> int | None:
-        if not settings.get("jitsi.url"):
+        if not JitsiSettings.of(settings).url:
             return None
         try:
 
@@ -167,11 +177,13 @@ def run(store: Store, settings: Settings, *, day: str | None = None, now: dateti
     lock = FileLock(workspace.home_lock(settings, "daily"))
     if not lock.try_acquire():
         return {"now": now.isoformat(), "busy": True, "briefings": []}
+    occs: dict[str, Any] = {}
     try:
         rec = recorder if recorder is not None else default_recorder(store, settings)
         size = room_size or default_room_size(settings)
         out = []
         for occ in todays_occurrences(store, day=day, now=now):
+            occs[occ.id] = occ
             try:
                 state, did = _step(store, settings, occ, now, rec, size)
             except BriefingError as exc:
@@ -180,19 +192,27 @@ def run(store: Store, settings: Settings, *, day: str | None = None, now: dateti
                         "end": occ.local_end.isoformat(), "state": state, "did": did})
     finally:
         lock.release()
-    # The processing runs outside the daily lock, in the queue worker (one at a time).
+    # The processing runs outside the daily lock, in the queue worker (one at a time); with
+    # schedule.embargo its release is held until then (the press email goes at once, marked).
     for item in out:
         if item["state"] == "stopped":
+            occ = occs[item["id"]]
+            until = embargo.schedule_embargo(settings, day=occ.local_start.date().isoformat(), end=occ.local_end,
+                                             zone=occ.series.tz)
+            if until is not None and until > embargo.now() and embargo.embargo_of(store, item["id"]) is None:
+                embargo.request(store, item["id"], until)
             item["state"], item["did"] = _process(store, settings, item["id"], now, process, reporter,
                                                   item["did"])
-    return {"now": now.isoformat(), "busy": False, "briefings": out}
+    # Embargoes whose time has come: published and announced now, once.
+    lifted = pipeline.lift_embargoes(store, settings, reporter=reporter)
+    return {"now": now.isoformat(), "busy": False, "briefings": out, "embargoes": lifted}
 
 
 def _step(store: Store, settings: Settings, occ: Any, now: datetime, rec: Recorder | None,
           size: Callable[[Any], int | None]) -> tuple[str, str]:
     bid = occ.id
     state, info = _state(store, bid)
-    lead = timedelta(seconds=float(settings.get("jitsi.lead", 1800) or 0))
+    lead = timedelta(seconds=JitsiSettings.of(settings).lead or 0)
     method = rec.method if rec else "none"
 
     if state in (None, "waiting"):
@@ -239,13 +259,13 @@ def _step(store: Store, settings: Settings, occ: Any, now: datetime, rec: Record
             reason = "the scheduled end"
         else:
             n = size(occ)
-            threshold = int(settings["daily.recorder_occupants"])
+            threshold = DailySettings.of(settings).recorder_occupants
             if n is not None and n <= threshold and now >= occ.start + timedelta(minutes=1):
                 since = info.get("empty_since") or now.isoformat()
                 if info.get("empty_since") is None:
                     info["empty_since"] = since
                     _save_info(store, bid, info)
-                if now - datetime.fromisoformat(since) >= timedelta(seconds=float(settings["daily.empty_grace"])):
+                if now - datetime.fromisoformat(since) >= timedelta(seconds=DailySettings.of(settings).empty_grace):
                     reason = "the room emptied"
             elif info.get("empty_since"):
                 info.pop("empty_since")
@@ -285,7 +305,7 @@ def _process(store: Store, settings: Settings, bid: str, now: datetime, process:
         return "done", (did + "; " if did else "") + f"processed and published: {page}"
     stopped_at = info.get("stopped_at")
     if stopped_at and now - datetime.fromisoformat(stopped_at) > timedelta(
-            seconds=float(settings["daily.arrival_timeout"])):
+            seconds=DailySettings.of(settings).arrival_timeout):
         _cas(store, bid, "stopped", "failed", {**info, "error": "no recording arrived"})
         return "failed", "no recording arrived after the stop (check Jibri's finalize script)"
     return "stopped", did or "waiting for the recording (Jibri's finalize script queues it)"

@@ -23,7 +23,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from briefing.core import config, workspace
-from briefing.core.config import Setting, Settings
+from briefing.core.config import BriefingSettings, Setting, Settings
 from briefing.core.errors import BriefingError, ConfigError, InputError, JitsiError, NotFoundError, translated
 from briefing.core.ids import briefing_id as make_briefing_id
 from briefing.core.store import Briefing, Store, now_iso
@@ -32,6 +32,7 @@ from briefing.processing import live
 from briefing.recording import queue as work_queue
 from publish.files import sha256_file
 from briefing.core import text
+from briefing.meeting.jitsi import JitsiSettings
 
 config.register(
     Setting("jibri.url", "", "Jibri's external HTTP API, e.g. http://127.0.0.1:2222."),
@@ -53,6 +54,28 @@ config.register(
     Setting("capture.stall_timeout", 15.0, "Seconds without data before the capture reconnects.", float),
 )
 
+
+class JibriSettings(config.Area, area="jibri"):
+    url: str
+    sink: str
+    rtmp_url: str
+    xmpp_domain: str
+    xmpp_username: str
+    xmpp_password: str
+    meet_url: str
+    start_timeout: float
+    finalize_worker: bool
+
+
+class RecordSettings(config.Area, area="record"):
+    method: str
+
+
+class CaptureSettings(config.Area, area="capture"):
+    source: str
+    segment: str
+    stall_timeout: float
+
 RECORDING_SUFFIXES = {".mp4", ".mkv", ".webm", ".mov", ".flv", ".ts", ".m4a", ".mp3", ".wav", ".ogg", ".opus"}
 
 
@@ -71,10 +94,10 @@ def ensure_briefing(store: Store, settings: Settings, bid: str) -> Briefing:
     except ValueError:
         raise NotFoundError(f"no briefing with id {bid!r} ({m.group(1)} is not a date)") from None
     title = m.group(2).replace("-", " ").capitalize()
-    if bid == make_briefing_id(m.group(1), settings["briefing.title"]):
-        title = settings["briefing.title"]
+    if bid == make_briefing_id(m.group(1), BriefingSettings.of(settings).title):
+        title = BriefingSettings.of(settings).title
     return store.save_briefing(Briefing(id=bid, title=title, date=m.group(1),
-                                        language=settings["briefing.language"]))
+                                        language=BriefingSettings.of(settings).language))
 
 
 
@@ -283,7 +306,7 @@ def jibri_finalize(store: Store, settings: Settings, directory: Path, *, spawn_w
     if rec and rec["status"] == "recording":
         _update_recording(store, rec["id"], status="stopped", stopped_at=now_iso())
     spawned = None
-    if spawn_worker if spawn_worker is not None else settings["jibri.finalize_worker"]:
+    if spawn_worker if spawn_worker is not None else JibriSettings.of(settings).finalize_worker:
         spawned = work_queue.spawn_work(settings)
     return {"briefing": bid, "job": job["id"], "status": job["status"], "worker": spawned}
 
@@ -292,9 +315,9 @@ def jibri_finalize(store: Store, settings: Settings, directory: Path, *, spawn_w
 def jibri_client(settings: Settings) -> Any:
     from recorder.jibri import JibriClient
 
-    if not settings["jibri.url"]:
+    if not JibriSettings.of(settings).url:
         raise ConfigError("the Jibri URL is not set", hint="set BRIEFING_JIBRI_URL, e.g. http://127.0.0.1:2222")
-    return JibriClient(settings["jibri.url"])
+    return JibriClient(JibriSettings.of(settings).url)
 
 
 def jibri_call(fn: Callable[[], Any]) -> Any:
@@ -317,19 +340,20 @@ def _room_of(store: Store, b: Briefing) -> str:
 def start_request(store: Store, settings: Settings, b: Briefing, *, room: str | None = None) -> Any:
     from recorder.jibri import CallLogin, StartRequest
 
-    base = settings["jibri.meet_url"] or settings.get("jitsi.url") or ""
+    o = JibriSettings.of(settings)
+    base = o.meet_url or JitsiSettings.of(settings).url or ""
     if not base:
         raise ConfigError("no Jitsi URL for Jibri to open", hint="set BRIEFING_JITSI_URL (or BRIEFING_JIBRI_MEET_URL)")
-    domain, user, pw = settings["jibri.xmpp_domain"], settings["jibri.xmpp_username"], settings["jibri.xmpp_password"]
+    domain, user, pw = o.xmpp_domain, o.xmpp_username, o.xmpp_password
     if not domain or not pw:
         raise ConfigError("the recorder's XMPP login is incomplete",
                           hint="set BRIEFING_JIBRI_XMPP_DOMAIN and BRIEFING_JIBRI_XMPP_PASSWORD (or _FILE)")
-    sink = settings["jibri.sink"].lower()
+    sink = o.sink.lower()
     rtmp = None
     if sink == "stream":
-        if not settings["jibri.rtmp_url"]:
+        if not o.rtmp_url:
             raise ConfigError("jibri.sink is stream but no RTMP URL is set", hint="set BRIEFING_JIBRI_RTMP_URL")
-        rtmp = settings["jibri.rtmp_url"].rstrip("/") + "/" + b.id
+        rtmp = o.rtmp_url.rstrip("/") + "/" + b.id
     return StartRequest(session_id=b.id, base_url=base, call_name=room or _room_of(store, b),
                         login=CallLogin(domain, user, pw), sink=sink, rtmp_url=rtmp)
 
@@ -350,13 +374,13 @@ def record_start(store: Store, settings: Settings, bid: str, *, room: str | None
         if health.busy:
             raise JitsiError("Jibri is busy with another recording or stream",
                              hint="stop it first (`briefing record stop`) or use another Jibri")
-        rid = _open_recording(store, bid, "jibri", session_id=b.id, source=settings["jibri.url"],
+        rid = _open_recording(store, bid, "jibri", session_id=b.id, source=JibriSettings.of(settings).url,
                               status="starting", meta={"sink": req.sink, "room": req.call_name,
                                                        "rtmp_url": req.rtmp_url})
         try:
             jibri_call(lambda: client.start(req))
             if wait:
-                health = jibri_call(lambda: client.wait_for("BUSY", timeout=float(settings["jibri.start_timeout"])))
+                health = jibri_call(lambda: client.wait_for("BUSY", timeout=JibriSettings.of(settings).start_timeout))
         except BaseException as exc:
             _update_recording(store, rid, status="failed", meta={"error": str(exc)})
             raise
@@ -375,7 +399,7 @@ def record_stop(store: Store, settings: Settings, bid: str, *, method: str | Non
     if method == "capture" or (method is None and (cdir / "capture.json").exists()):
         out = capture_stop(store, settings, bid)
         out["worker"] = None
-        if settings["jibri.finalize_worker"] and work_queue.jobs(store, bid=bid, status="queued"):
+        if JibriSettings.of(settings).finalize_worker and work_queue.jobs(store, bid=bid, status="queued"):
             out["worker"] = work_queue.spawn_work(settings)
             out["log"] = str(settings.home / "work.log")
         return out
@@ -402,7 +426,7 @@ def record_status(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
         segs = rc.segments(cdir)
         out["capture"] = {"running_pid": rc.running_pid(cdir), "segments": len(segs),
                           "bytes": sum(p.stat().st_size for p in segs), "state": rc.read_state(cdir)}
-    if settings["jibri.url"]:
+    if JibriSettings.of(settings).url:
         client = jibri_client(settings)
         try:
             out["jibri"] = jibri_call(client.health).to_dict()
@@ -415,7 +439,7 @@ def record_status(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
 
 # -- live capture ----------------------------------------------------------------------------------------------
 def capture_source(settings: Settings, bid: str, source: str | None) -> str:
-    src = source or settings["capture.source"]
+    src = source or CaptureSettings.of(settings).source
     if not src:
         raise ConfigError("no live source to capture", hint="pass --source rtmp://… or set BRIEFING_CAPTURE_SOURCE")
     return src.replace("{id}", bid)
@@ -436,8 +460,8 @@ def capture(store: Store, settings: Settings, bid: str, *, source: str | None = 
         raise InputError(f"the capture of {bid} was already stopped and joined",
                          hint="use --force to record more into the same briefing")
     with translated():
-        opts = rc.CaptureOptions(segment_seconds=_segment_seconds(segment or settings["capture.segment"]),
-                                 stall_timeout=float(settings["capture.stall_timeout"]))
+        opts = rc.CaptureOptions(segment_seconds=_segment_seconds(segment or CaptureSettings.of(settings).segment),
+                                 stall_timeout=CaptureSettings.of(settings).stall_timeout)
         cap = rc.Capture(src, cdir, opts, on_event=on_event)
     rec = _latest(store, bid, "capture")
     if rec is None or rec["status"] not in ("recording", "stopped"):

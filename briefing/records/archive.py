@@ -16,6 +16,7 @@ Bag layout (under ``data/``)::
                                       and every earlier version v<N>/ (the media files are in media/)
     records/briefing.json             the store's record: briefing, stages, artifacts with their SHA-256
     records/<table>.json              schedule, reservation and invitation rows, when those tables exist
+    records/review_audit.json         who saved and published corrections in the review desk, and when
 
 Retention classes (``[retention.<class>]`` in briefing.toml) say how long the working copies (recording,
 speech audio, web media) stay in the workspace after publishing, and how long the archive is locked.
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from briefing.core import config, locks
-from briefing.core.config import Setting, Settings
+from briefing.core.config import OrganizationSettings, Setting, Settings
 from briefing.core.errors import ArchiveError, ConfigError, InputError, NotFoundError, translated
 from briefing.core.store import Store, now_iso
 from publish.files import sha256_file
@@ -57,6 +58,18 @@ config.register(
     Setting("archive.default_class", "standard", "Retention class of a briefing unless told otherwise."),
     Setting("archive.forever_years", 100, "Object Lock years used for a class kept 'forever'.", int),
 )
+
+
+class ArchiveSettings(config.Area, area="archive"):
+    dir: str
+    s3_bucket: str
+    s3_prefix: str
+    s3_endpoint_url: str
+    s3_region: str
+    lock_mode: str
+    retention_years: int
+    default_class: str
+    forever_years: int
 
 # Roles of the working copies that prune may free (the transcript, summary and page stay: they are small,
 # and search and corrections use them).
@@ -78,7 +91,7 @@ class RetentionClass:
     prune_roles: tuple[str, ...] = WORKING_ROLES
 
     def retain_until(self, start: datetime, settings: Settings) -> datetime:
-        years = self.archive_years if self.archive_years is not None else int(settings["archive.forever_years"])
+        years = self.archive_years if self.archive_years is not None else ArchiveSettings.of(settings).forever_years
         try:
             return start.replace(year=start.year + years)
         except ValueError:  # 29 February
@@ -87,7 +100,7 @@ class RetentionClass:
 
 def retention_classes(settings: Settings) -> dict[str, RetentionClass]:
     classes = {
-        "standard": RetentionClass("standard", 30, int(settings["archive.retention_years"])),
+        "standard": RetentionClass("standard", 30, ArchiveSettings.of(settings).retention_years),
         "permanent": RetentionClass("permanent", 30, None),
     }
     section = settings.section("retention") or {}
@@ -97,7 +110,7 @@ def retention_classes(settings: Settings) -> dict[str, RetentionClass]:
     for name, spec in section.items():
         if not isinstance(spec, dict):
             raise ConfigError(f"[retention.{name}] must be a table", hint="working_days = 30, archive_years = 10")
-        base = classes.get(name, RetentionClass(name, 30, int(settings["archive.retention_years"])))
+        base = classes.get(name, RetentionClass(name, 30, ArchiveSettings.of(settings).retention_years))
         try:
             days = int(spec.get("working_days", base.working_days))
             yrs = spec.get("archive_years", base.archive_years if base.archive_years is not None else "forever")
@@ -118,7 +131,7 @@ def retention_classes(settings: Settings) -> dict[str, RetentionClass]:
 
 def class_for(settings: Settings, name: str | None) -> RetentionClass:
     classes = retention_classes(settings)
-    name = name or settings["archive.default_class"]
+    name = name or ArchiveSettings.of(settings).default_class
     if name not in classes:
         raise ConfigError(f"unknown retention class {name!r}",
                           hint=f"use one of {', '.join(sorted(classes))} or declare [retention.{name}]")
@@ -182,16 +195,16 @@ def latest(store: Store, briefing_id: str) -> ArchiveRecord | None:
 
 
 def _archive_dir(settings: Settings) -> Path:
-    d = settings["archive.dir"]
+    d = ArchiveSettings.of(settings).dir
     return Path(d).expanduser() if d else settings.home / "archive"
 
 
 def _s3(settings: Settings) -> Any:
     from publish.archive import S3Archive
 
-    return S3Archive(settings["archive.s3_bucket"], prefix=settings["archive.s3_prefix"],
-                     endpoint_url=settings["archive.s3_endpoint_url"] or None,
-                     region=settings["archive.s3_region"] or None)
+    o = ArchiveSettings.of(settings)
+    return S3Archive(o.s3_bucket, prefix=o.s3_prefix, endpoint_url=o.s3_endpoint_url or None,
+                     region=o.s3_region or None)
 
 
 # -- gathering the package -------------------------------------------------------------------------------
@@ -234,7 +247,7 @@ def schedule_records(store: Store, briefing_id: str) -> dict[str, list[dict[str,
                 out["jitsi_reservations"] = _table_rows(store, "jitsi_reservations", "occurrence_id",
                                                         [briefing_id])
     for t in sorted(tables):
-        if t not in out and ("invitation" in t or t == "outbox"):
+        if t not in out and ("invitation" in t or t in ("outbox", "review_audit")):  # review_audit: the desk
             rows = _table_rows(store, t, "briefing_id", [briefing_id])
             if rows:
                 out[t] = rows
@@ -323,9 +336,9 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
 
 def _bag_info(settings: Settings, b: Any, cls: RetentionClass, until: datetime | None,
               version: int) -> dict[str, Any]:
-    contact = settings["organization.contact"]
+    contact = OrganizationSettings.of(settings).contact
     info: dict[str, Any] = {
-        "Source-Organization": settings["organization.name"],
+        "Source-Organization": OrganizationSettings.of(settings).name,
         "External-Identifier": b.id,
         "External-Description": f"{b.title} — press briefing of {b.date}",
         "Bagging-Date": date_cls.today().isoformat(),
@@ -356,7 +369,7 @@ def create(store: Store, settings: Settings, briefing_id: str, *, retention_clas
     items = _gather(store, settings, b.id)
     prev = latest(store, b.id)
     version = (prev.version + 1) if prev else 1
-    s3 = bool(settings["archive.s3_bucket"])
+    s3 = bool(ArchiveSettings.of(settings).s3_bucket)
     now = datetime.now(timezone.utc)
     # "forever" locks S3 objects for archive.forever_years (Object Lock needs a date); locally it has none
     until = cls.retain_until(now, settings) if (cls.archive_years is not None or s3) else None
@@ -396,7 +409,8 @@ def create(store: Store, settings: Settings, briefing_id: str, *, retention_clas
         if s3:
             target = _s3(settings)
             with translated():
-                objects = target.upload_bag(staging, name, retain_until=until, mode=settings["archive.lock_mode"])
+                objects = target.upload_bag(staging, name, retain_until=until,
+                                            mode=ArchiveSettings.of(settings).lock_mode)
             location = target.url(name)
         else:
             final = root / b.id / f"v{version}"
@@ -512,7 +526,7 @@ def verify(store: Store, settings: Settings, ref: str, *, version: int | None = 
                 r = target.retention(key, rec.objects.get(key))
             until = r.get("retain_until")
             retention = {"mode": r.get("mode"), "retain_until": until.isoformat() if until else None}
-            if rec.retain_until and (r.get("mode") != settings["archive.lock_mode"] or until is None):
+            if rec.retain_until and (r.get("mode") != ArchiveSettings.of(settings).lock_mode or until is None):
                 errors.append(f"Object Lock retention is missing on {key}")
             bag_path = Path(tmp)
         else:

@@ -24,6 +24,7 @@ from briefing.core import config
 from briefing.core.errors import ConfigError, InputError
 from briefing.core.store import Store, now_iso
 from briefing.core.text import fold, js_mark_class
+from briefing.core.config import SiteSettings
 
 _WORD = re.compile(r"[^\W_]+")
 _SNIPPET_WORDS = 40
@@ -397,10 +398,20 @@ _UI = {
 def _page_html(title: str, language: str) -> str:
     import html
 
+    from publish import i18n
+
     ui = _UI.get(language, _UI["en"])
     lang = language if language in _UI else "en"
     esc = {k: html.escape(v) for k, v in ui.items()}
-    return (_PAGE.replace("{{lang}}", lang).replace("{{marks}}", js_mark_class()).replace("{{title}}", html.escape(title))
+    chrome = i18n.strings(lang)
+    title = i18n.site_title(title, lang)
+    for key, name in (("{{nav}}", "site_nav"), ("{{nav_search}}", "search"), ("{{nav_figures}}", "figures_title"),
+                      ("{{nav_archive}}", "archive")):
+        esc[key] = html.escape(chrome[name])
+    page = _PAGE
+    for key in ("{{nav}}", "{{nav_search}}", "{{nav_figures}}", "{{nav_archive}}"):
+        page = page.replace(key, esc.pop(key))
+    return (page.replace("{{lang}}", lang).replace("{{marks}}", js_mark_class()).replace("{{title}}", html.escape(title))
             .replace("{{ui_json}}", json.dumps(ui, ensure_ascii=False).replace("</", "<\\/"))
             .replace("{{search}}", esc["search"]).replace("{{placeholder}}", esc["placeholder"])
             .replace("{{button}}", esc["button"]).replace("{{all}}", esc["all"])
@@ -421,11 +432,13 @@ _PAGE = """<!DOCTYPE html>
 #search-form input[type=search] { flex: 1 1 20rem; font-size: 1.1rem; padding: .4rem; }
 #results li { margin: .8rem 0; list-style: none; }
 #results mark { font-weight: bold; }
-#results .meta { font-size: .9rem; opacity: .8; }
+#results .meta { font-size: .9rem; color: var(--muted); }
 </style>
 </head>
 <body>
-<header class="site-header"><div class="wrap"><a class="site-title" href="index.html">{{title}}</a></div></header>
+<header class="site-header"><div class="wrap"><a class="site-title" href="index.html">{{title}}</a>
+<nav class="site-nav" aria-label="{{nav}}"><a href="search.html" aria-current="page">{{nav_search}}</a>
+<a href="figures/index.html">{{nav_figures}}</a> <a href="archive/index.html">{{nav_archive}}</a></nav></div></header>
 <main id="content" class="wrap">
 <h1>{{search}}</h1>
 <form id="search-form" role="search" action="search.html" method="get">
@@ -556,4 +569,5 @@ _PAGE = """<!DOCTYPE html>
 def after_publish(store: Store, settings: Any, briefing_id: str) -> None:
     """The hook to call after a briefing is published: index it, and rewrite the site's search page."""
     index_briefing(store, briefing_id)
-    write_site_search(settings.site_dir, title=settings["site.title"], language=settings["site.language"])
+    site = SiteSettings.of(settings)
+    write_site_search(settings.site_dir, title=site.title, language=site.language)

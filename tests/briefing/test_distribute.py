@@ -7,8 +7,6 @@ import signal
 import stat
 import subprocess
 import sys
-import time
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,7 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 def write_config(home: Path, *, bucket: str | None = None, endpoint: str = "", www: Path | None = None,
                  channels: list[tuple[str, str]] = (), email: bool = False) -> None:
     home.mkdir(parents=True, exist_ok=True)
-    lines = []
+    lines = ["[site]", 'base_url = "https://press.example/"', ""]  # a target needs it (canonical URLs, feeds)
     if bucket:
         lines += ["[[publish.targets]]", 'name = "cdn"', 'type = "s3"', f'bucket = "{bucket}"', 'prefix = "site"',
                   f'endpoint_url = "{endpoint}"', 'region = "us-east-1"', 'addressing_style = "path"',
@@ -79,6 +77,11 @@ def test_publish_reaches_every_target_channel_and_the_press_list(briefing_env: P
     assert sorted(box.envelopes[0].rcpt_tos) == ["press-list@press.example", "wire@press.example"]
     assert {a.get_filename() for a in msg.iter_attachments()} == {"transcript.txt", "summary.md"}
     assert f"https://cdn.press.example/briefings/{BID}/" in msg.get_body(("plain",)).get_content()
+    # multipart: text and the release's Markdown rendered as HTML (times link to the moment on the page)
+    assert msg.get_body(("plain",)).get_content_type() == "text/plain"
+    html = msg.get_body(("html",)).get_content()
+    assert "<h2>Summary</h2>" in html and "<table>" in html and "1,240" in html
+    assert f'href="https://cdn.press.example/briefings/{BID}/#t=' in html
 
     # status: per target and channel, the version, URL, when, errors
     st = distribute.status(store, settings, BID)
@@ -126,19 +129,19 @@ def test_the_cli_status_shows_targets_and_channels(briefing_env: Path, receiver)
     assert "✉ channel broken  failed v1" in out and "error:" in out
 
 
-def test_embargoed_email_is_not_sent_before_its_time(briefing_env: Path, smtp_server,
+def test_an_email_sent_at_a_time_is_not_sent_before_it(briefing_env: Path, smtp_server,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     smtp_url, box = smtp_server
     monkeypatch.setenv("BRIEFING_SMTP_URL", smtp_url)
     write_config(briefing_env, email=True)
     store, settings = make_briefing(briefing_env, BID)
-    at = (datetime.now().astimezone() + timedelta(seconds=3)).isoformat(timespec="seconds")
-    pipeline.publish_one(store, settings, BID, embargo=at)
+    monkeypatch.setenv("BRIEFING_NOW", "2026-11-25T13:59:00+07:00")  # the injectable clock, no waiting
+    pipeline.publish_one(store, settings, BID, send_at="2026-11-25T14:00:00+07:00")
     assert box.messages == []
     st = distribute.status(store, settings, BID)["messages"]
     assert st[0]["status"] == "embargoed" and st[0]["not_before"]
     assert distribute.send_due(store, settings) == []  # cron before the time: nothing
-    time.sleep(3.5)
+    monkeypatch.setenv("BRIEFING_NOW", "2026-11-25T14:00:01+07:00")
     sent = distribute.send_due(store, settings)
     assert [r["status"] for r in sent] == ["sent"] and len(box.messages) == 1
     assert distribute.send_due(store, settings) == [] and len(box.messages) == 1
@@ -229,3 +232,47 @@ def test_kill_during_publish_then_rerun_notifies_each_channel_exactly_once(brief
     third = _publish_proc(briefing_env, channels)
     third.communicate(timeout=120)
     assert (receiver.count("one"), receiver.count("two"), receiver.count("three")) == (1, 1, 1)
+
+
+def test_a_target_without_site_base_url_is_refused_before_anything_is_published(briefing_env: Path, run) -> None:
+    www = briefing_env.parent / "www"
+    briefing_env.mkdir(parents=True, exist_ok=True)
+    (briefing_env / "briefing.toml").write_text(f'[[publish.targets]]\nname = "www"\ntype = "local"\n'
+                                                f'path = "{www}"\n', encoding="utf-8")
+    store, settings = make_briefing(briefing_env, BID)
+    r = run("publish", BID)
+    errors = [x for x in r.err.splitlines() if x.startswith("error")]
+    assert r.code != 0 and "Traceback" not in r.err and len(errors) == 1, r.err
+    assert "needs site.base_url" in errors[0] and "https://press.gov.example/" in r.err
+    assert not (settings.site_dir / "briefings" / BID).exists() and not www.exists()  # nothing half-published
+
+
+def test_the_local_site_alone_warns_once_without_base_url(briefing_env: Path, run) -> None:
+    from briefing.processing import pipeline as pl
+
+    pl._WARNED.clear()
+    make_briefing(briefing_env, BID)
+    r = run("publish", BID)
+    assert r.code == 0, r.err
+    assert (r.out + r.err).count("site.base_url is not set") == 1
+    again = run("publish", BID, "--force")
+    assert again.code == 0 and "site.base_url is not set" not in again.out + again.err  # once per run
+
+
+def test_the_press_pack_of_a_published_briefing_verifies(briefing_env: Path, run, tmp_path: Path) -> None:
+    import zipfile
+
+    store, settings = make_briefing(briefing_env, BID)
+    pipeline.publish_one(store, settings, BID)
+    pack = settings.site_dir / "briefings" / BID / "v1" / f"{BID}-v1-press-pack.zip"
+    r = run("verify", str(pack))
+    assert r.code == 0 and f"AUTHENTIC: {BID} version 1" in r.out, r.out + r.err
+    with zipfile.ZipFile(pack) as z:
+        z.extractall(tmp_path)
+    unzipped = tmp_path / f"{BID}-v1"
+    r = run("verify", str(unzipped), "--key", str(unzipped / "signing-key.pub"))
+    assert r.code == 0 and "AUTHENTIC" in r.out, r.out + r.err
+    r = run("verify", str(settings.site_dir))  # the whole site, checked exactly, still authentic
+    assert r.code == 0 and "AUTHENTIC" in r.out, r.out + r.err
+    (unzipped / "summary.md").write_text("# altered\n")
+    assert run("verify", str(unzipped), "--key", str(unzipped / "signing-key.pub")).code != 0

@@ -61,6 +61,7 @@ EXPECTED: dict[str, type[BriefingError]] = {
     "publish.notify.NotifyError": PublishError,
     "publish.archive.ArchiveError": ArchiveError,
     "publish.manifest.ManifestError": PublishError,
+    "publish.pack.PackError": PublishError,
 }
 
 MESSAGE = "cannot read /srv/x.wav: it is empty"

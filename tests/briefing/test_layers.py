@@ -156,3 +156,15 @@ def test_every_module_that_declares_settings_is_imported_before_briefing_toml_is
     declaring = {module_name(p) for p in PKG.rglob("*.py")
                  if "config.register(" in p.read_text(encoding="utf-8") and p.name != "config.py"}
     assert declaring <= set(config.DECLARING_MODULES), declaring - set(config.DECLARING_MODULES)
+
+
+def test_every_room_is_packaged():
+    """A non-editable install carries every room: setuptools finds them by the include patterns."""
+    import fnmatch
+    import tomllib
+
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    patterns = conf["packages"]["find"]["include"]
+    for p in PKG.rglob("__init__.py"):
+        name = module_name(p)
+        assert any(fnmatch.fnmatchcase(name, pat) for pat in patterns), f"{name} is not packaged"

@@ -209,7 +209,8 @@ def test_every_published_file_is_readable_by_the_web_server(briefing_env: Path, 
 
     www = tmp_path / "www"
     briefing_env.mkdir(parents=True, exist_ok=True)
-    (briefing_env / "briefing.toml").write_text(f'[[publish.targets]]\nname = "www"\ntype = "local"\n'
+    (briefing_env / "briefing.toml").write_text(f'[site]\nbase_url = "https://press.example/"\n'
+                                                f'[[publish.targets]]\nname = "www"\ntype = "local"\n'
                                                 f'path = "{www}"\n', encoding="utf-8")
     old = os.umask(0o077)  # a restrictive umask: what the writers leave must not depend on it
     try:
@@ -260,7 +261,8 @@ def test_a_new_recording_leaves_each_kept_version_its_own_media(briefing_env: Pa
 
     www = tmp_path / "www"
     briefing_env.mkdir(parents=True, exist_ok=True)
-    (briefing_env / "briefing.toml").write_text(f'[[publish.targets]]\nname = "www"\ntype = "local"\n'
+    (briefing_env / "briefing.toml").write_text(f'[site]\nbase_url = "https://press.example/"\n'
+                                                f'[[publish.targets]]\nname = "www"\ntype = "local"\n'
                                                 f'path = "{www}"\n', encoding="utf-8")
     store, settings = make_briefing(briefing_env, BID, video_bytes=3000)
     pipeline.publish_one(store, settings, BID)

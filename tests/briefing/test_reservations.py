@@ -61,10 +61,12 @@ class _Running:
         from waitress import wasyncore
 
         # every dispatcher closed by the loop itself empties its map, so the loop returns
+        # the worker threads first: one finishing a request wakes the loop through its trigger, which must
+        # still be open (a closed one is an OSError in that thread)
+        self.server.task_dispatcher.shutdown(timeout=60)
         self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map, ignore_all=True))
         self.thread.join(60)
         assert not self.thread.is_alive(), "the reservation server did not stop"
-        self.server.task_dispatcher.shutdown()
 
 
 def _serve(home: Path, token: str = "", **kw):

@@ -121,3 +121,24 @@ def test_starttls_is_required_when_the_url_asks_for_it(smtp_server) -> None:
     with pytest.raises(mail.MailError, match="does not offer STARTTLS"):
         mail.send(msg, f"smtp://u:p@127.0.0.1:{port}?starttls=1")
     assert box.messages == []
+
+
+def test_the_press_email_is_multipart_text_and_html(tmp_path):
+    from publish import md
+    from publish.mail import build_press_email
+
+    (tmp_path / "summary.md").write_text("# x\n", encoding="utf-8")
+    text = md.summary_markdown(title="Daily <b>briefing</b>", date="2026-11-25", speakers=["A"],
+                               summary={"sentences": [{"text": "Cases rose to 1,240.", "start": 62}],
+                                        "key_figures": [{"said": "1,240", "label": "new cases", "start": 62,
+                                                         "value": 1240}]},
+                               link="https://press.example/briefings/x/")
+    html = md.email_document(md.to_html(text), lang="en", title="Daily briefing")
+    msg = build_press_email(sender="Press <p@gov.example>", to=["a@b.example"], subject="S", body="plain body",
+                            attachments=[tmp_path / "summary.md"], html=html)
+    assert msg.get_content_type() == "multipart/mixed"
+    assert msg.get_body(("plain",)).get_content().strip() == "plain body"
+    got = msg.get_body(("html",)).get_content()
+    assert '<a href="https://press.example/briefings/x/#t=62">00:01:02</a>' in got  # the moment, on the page
+    assert "&lt;b&gt;briefing&lt;/b&gt;" in got and "<b>" not in got and "<td>1,240</td>" in got
+    assert [a.get_filename() for a in msg.iter_attachments()] == ["summary.md"]

@@ -263,3 +263,44 @@ def test_h264_aac_in_other_containers_is_remuxed(tmp_path, clip, suffix):
     assert web.duration == pytest.approx(info.duration, abs=0.15)
     assert_faststart(out)
     assert make_web_audio(src, tmp_path / "a.m4a", info=info).stat().st_size > 0
+
+
+def _mean_luma(path) -> float:
+    import subprocess
+
+    out = subprocess.run(["ffmpeg", "-v", "info", "-i", str(path), "-vf", "signalstats,metadata=mode=print",
+                          "-f", "null", "-"], capture_output=True, text=True).stderr
+    import re
+
+    return float(re.search(r"lavfi\.signalstats\.YAVG=([0-9.]+)", out).group(1))
+
+
+def test_poster_is_a_representative_frame_not_the_black_opening(tmp_path):
+    """A meeting recording that opens on 40 s of black (then the room): the poster shows the room, not
+    the black frame at 10 % of the duration (the old choice) nor the first frame."""
+    import subprocess
+
+    src = tmp_path / "meeting.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=black:s=320x240:d=40:r=10",
+                    "-f", "lavfi", "-i", "testsrc=s=320x240:d=20:r=10", "-f", "lavfi", "-i", "sine=d=60",
+                    "-filter_complex", "[0][1]concat=n=2:v=1[v]", "-map", "[v]", "-map", "2:a",
+                    "-c:v", "libx264", "-g", "20", "-pix_fmt", "yuv420p", "-c:a", "aac", str(src)],
+                   check=True, capture_output=True)
+    info = probe(src)
+    poster = make_poster(src, tmp_path / "p.jpg", info)
+    assert _mean_luma(poster) > 60  # the test card, not black (YAVG of black: 16)
+    old = make_poster(src, tmp_path / "at.jpg", info, NormalizeOptions(poster_at=6.0))  # an explicit time: kept
+    assert _mean_luma(old) < 30
+    assert_no_partials(tmp_path)
+
+
+def test_poster_of_an_all_black_video_falls_back_to_a_frame(tmp_path):
+    import subprocess
+
+    src = tmp_path / "black.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=black:s=320x240:d=3:r=10",
+                    "-f", "lavfi", "-i", "sine=d=3", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                    "-shortest", str(src)], check=True, capture_output=True)
+    poster = make_poster(src, tmp_path / "p.jpg", probe(src))
+    assert poster.stat().st_size > 0
+    assert_no_partials(tmp_path)
