@@ -36,13 +36,27 @@ config.register(
     Setting("cluster.s3_endpoint_url", "", "S3 endpoint of the cluster storage (MinIO, Ceph); empty for AWS."),
     Setting("cluster.s3_region", "", "S3 region of the cluster storage."),
     Setting("cluster.queue", "cpu", "The queue the coordinator sends recognition to (cpu, gpu ...)."),
-    Setting("cluster.visibility_timeout", "6h", "How long a task taken by a worker that vanished waits before "
+    Setting("cluster.visibility_timeout", 6 * 3600.0, "How long a task taken by a worker that vanished waits before "
             "it is delivered again; longer than the longest task.", config.duration),
     Setting("cluster.attempts", 3, "Attempts of a failing task before it is marked failed.", int),
     Setting("cluster.ahead", 8, "Transcriptions `briefing work` queues on the cluster ahead of the job it "
             "finishes (at least the number of worker slots).", int),
 )
 config.register_section("cluster.queues")
+
+
+class ClusterSettings(config.Area, area="cluster"):
+    """The cluster: its broker, storage, the queue recognition goes to, and how tasks are retried."""
+
+    broker: str
+    broker_password: str
+    storage: str
+    s3_endpoint_url: str
+    s3_region: str
+    queue: str
+    visibility_timeout: float
+    attempts: int
+    ahead: int
 
 # what [cluster.queues.NAME] may set: the settings a kind of worker transcribes with
 QUEUE_KEYS = {"model": "transcribe.model", "device": "transcribe.device", "compute_type": "transcribe.compute_type",
@@ -51,12 +65,12 @@ QUEUE_KEYS = {"model": "transcribe.model", "device": "transcribe.device", "compu
 
 
 def configured(settings: Settings) -> bool:
-    return bool(str(settings["cluster.broker"] or "").strip())
+    return bool(ClusterSettings.of(settings).broker.strip())
 
 
 def broker_url(settings: Settings) -> str:
     """The broker URL with the password from the environment (a password in briefing.toml is refused)."""
-    raw = str(settings["cluster.broker"] or "").strip()
+    raw = ClusterSettings.of(settings).broker.strip()
     if not raw:
         raise ConfigError("no cluster is configured", hint='set [cluster] broker = "redis://host:6379/0"')
     parts = urlsplit(raw)
@@ -67,7 +81,7 @@ def broker_url(settings: Settings) -> str:
         raise ConfigError("cluster.broker in briefing.toml holds a password",
                           hint="remove it from the URL and set BRIEFING_CLUSTER_BROKER_PASSWORD "
                                "(or BRIEFING_CLUSTER_BROKER_PASSWORD_FILE) in the environment")
-    password = str(settings["cluster.broker_password"] or "")
+    password = ClusterSettings.of(settings).broker_password
     if password and not parts.password:
         user = quote(parts.username or "", safe="")
         netloc = f"{user}:{quote(password, safe='')}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
@@ -77,7 +91,7 @@ def broker_url(settings: Settings) -> str:
 
 def shown_broker(settings: Settings) -> str:
     """The broker URL without its password (for messages)."""
-    parts = urlsplit(str(settings["cluster.broker"] or "").strip())
+    parts = urlsplit(ClusterSettings.of(settings).broker.strip())
     host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=host))
 
@@ -113,7 +127,7 @@ def queue_settings(settings: Settings, queue: str) -> Settings:
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"bad {k} in [cluster.queues.{queue}]: {exc}", hint="fix the value") from None
         sources[name] = f"[cluster.queues.{queue}]"
-    return dataclasses.replace(settings, values=values, sources=sources)
+    return dataclasses.replace(settings, values=values, sources=sources, areas={})  # options built anew
 
 
 def model_sha256(settings: Settings, model_path: Any) -> str | None:

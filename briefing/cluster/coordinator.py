@@ -47,7 +47,7 @@ class Coordinator:
     def __init__(self, settings: Settings, *, say: Callable[[str], None] = _say) -> None:
         self.settings = settings
         self.say = say
-        self.queue = str(settings["cluster.queue"])
+        self.queue = conf.ClusterSettings.of(settings).queue
         self.qsettings = conf.queue_settings(settings, self.queue)
         self.identity = conf.identity(settings, self.queue)
         self.celery_queue = conf.celery_queue(self.queue, self.identity)
@@ -108,7 +108,7 @@ class Coordinator:
                 self.submit(name, job)
                 continue
             if state == "FAILURE":
-                attempts = int(self.settings["cluster.attempts"])
+                attempts = conf.ClusterSettings.of(self.settings).attempts
                 raise ClusterError(f"{job.get('what', name)} failed on the cluster ({attempts} attempts at most): "
                                    f"{type(info).__name__}: {info}",
                                    hint="see the worker's log; fix it and run `briefing work` again")

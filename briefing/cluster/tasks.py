@@ -26,7 +26,6 @@ from typing import Any
 
 from briefing.cluster import conf
 from briefing.cluster.storage import Storage, open_storage
-from briefing.core import config
 from briefing.core.config import Settings
 from briefing.core.errors import ClusterError
 from briefing.core.faults import checkpoint, fault_point
@@ -45,8 +44,8 @@ class Refused(Exception):
 
 
 def storage_for(settings: Settings) -> Storage:
-    return open_storage(str(settings["cluster.storage"]), endpoint_url=str(settings["cluster.s3_endpoint_url"] or ""),
-                        region=str(settings["cluster.s3_region"] or ""))
+    cs = conf.ClusterSettings.of(settings)
+    return open_storage(cs.storage, endpoint_url=cs.s3_endpoint_url, region=cs.s3_region)
 
 
 def make_app(settings: Settings) -> Any:
@@ -55,7 +54,7 @@ def make_app(settings: Settings) -> Any:
     from celery import Celery
 
     url = conf.broker_url(settings)
-    vt = max(int(config.duration(settings["cluster.visibility_timeout"])), 1)
+    vt = max(int(conf.ClusterSettings.of(settings).visibility_timeout), 1)
     app = Celery("briefing", set_as_current=False)
     app.conf.update(
         broker_url=url, result_backend=url,
@@ -68,7 +67,7 @@ def make_app(settings: Settings) -> Any:
         worker_hijack_root_logger=False, worker_send_task_events=True, task_send_sent_event=True,
         task_default_queue="briefing.unrouted",
     )
-    retries = max(int(settings["cluster.attempts"]), 1) - 1
+    retries = max(conf.ClusterSettings.of(settings).attempts, 1) - 1
     opts = {"bind": True, "acks_late": True, "autoretry_for": (Exception,), "dont_autoretry_for": (Refused,),
             "max_retries": retries, "default_retry_delay": 2}
     app.task(name="briefing.transcribe", **opts)(_transcribe)
@@ -126,7 +125,7 @@ def _running(task: Any, job: dict[str, Any]) -> Any:
         body = json.dumps({"what": job.get("what"), "briefing": job.get("label"), "task": task.name,
                            "started": time.time()})
         try:
-            ctx.redis.set(key, body, ex=max(int(config.duration(ctx.settings["cluster.visibility_timeout"])), 60))
+            ctx.redis.set(key, body, ex=max(int(conf.ClusterSettings.of(ctx.settings).visibility_timeout), 60))
         except broker_errors():
             pass
         try:

@@ -38,6 +38,6 @@ def view(settings: Settings) -> dict[str, Any]:
     for q in conf.queues(settings):
         want = expected.get(q)
         lengths[q] = int(client.llen(f"briefing.{q}.{want['tag']}")) if want else 0
-    return {"broker": conf.shown_broker(settings), "storage": str(settings["cluster.storage"]),
+    return {"broker": conf.shown_broker(settings), "storage": conf.ClusterSettings.of(settings).storage,
             "workers": workers, "queues": lengths,
             "expected": {q: {k: v for k, v in e.items() if k != "tag"} for q, e in expected.items()}}

@@ -51,7 +51,7 @@ def work(store: Store, settings: Settings, *, bid: str | None = None, reporter: 
         ahead: set[int] = set()
         for i, job in enumerate(todo):
             if coord is not None:
-                _prefetch(store, settings, coord, todo[i:i + max(int(settings["cluster.ahead"]), 1)], ahead)
+                _prefetch(store, settings, coord, todo[i:i + max(cluster_conf.ClusterSettings.of(settings).ahead, 1)], ahead)
             queue.set_job(store, job["id"], status="running", attempts=job["attempts"] + 1, error=None)
             try:
                 out = _run_job(store, settings, job, reporter=reporter, process=process, coord=coord)
