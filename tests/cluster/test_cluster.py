@@ -201,33 +201,48 @@ def test_the_broker_password_comes_only_from_the_environment(tmp_path: Path, mon
 @pytest.mark.whisper
 def test_a_task_that_fails_its_attempts_is_marked_failed_and_the_rest_goes_on(
         tmp_path: Path, speech_dir: Path, redis_server: Redis, s3, receiver) -> None:  # noqa: F811
+    """A backfill from a CSV: an English recording whose speech rots in the storage fails its three attempts;
+    the other, Vietnamese, is transcribed and translated on the cluster and published."""
     import hashlib
+    import shutil
 
     from recorder.normalize import extract_speech_audio
 
     client, bucket, _ = s3
     coord, homes = _homes(tmp_path, redis_server, s3, receiver, 1)
-    past = recordings(speech_dir, tmp_path / "past", 2)
+    past = tmp_path / "past"
+    past.mkdir()
+    shutil.copyfile(speech_dir / "en_ljspeech_LJ001-0041.wav", past / "a.wav")
+    shutil.copyfile(speech_dir / "vi_cv_23397238.wav", past / "b.wav")
+    listing = past / "list.csv"
+    listing.write_text("path,title,date,language,speakers\n"
+                       "a.wav,Press briefing 2025-03-01,2025-03-01,en,\n"
+                       "b.wav,Press briefing 2025-03-02,2025-03-02,vi,Người phát ngôn\n", encoding="utf-8")
     # the speech of the first recording rots in the storage (same size, wrong bytes, the right hash label)
-    wav = extract_speech_audio(sorted(past.iterdir())[0], tmp_path / "speech.wav")
+    wav = extract_speech_audio(past / "a.wav", tmp_path / "speech.wav")
     key = hashlib.sha256(wav.read_bytes()).hexdigest()
     client.put_object(Bucket=bucket, Key=f"cluster/objects/{key[:2]}/{key}", Body=b"\0" * wav.stat().st_size,
                       Metadata={"sha256": key})
     w = Worker(homes[0], "w")
     try:
         w.ready()
-        res = briefing(coord, "backfill", str(past), *BACKFILL, "--json")
+        res = briefing(coord, "backfill", str(listing), "--json")
         assert res.returncode == 1
         data = json.loads(res.stdout)
         assert len(data["work"]["done"]) == 1 and len(data["work"]["failed"]) == 1
-        bad = data["work"]["failed"][0]["briefing"]
-        assert bad == "2025-03-01-press-briefing-2025-03-01"
+        bad, good = "2025-03-01-press-briefing-2025-03-01", "2025-03-02-press-briefing-2025-03-02"
+        assert data["work"]["failed"][0]["briefing"] == bad
         st = json.loads(briefing(coord, "status", bad, "--json").stdout)[0]
         tr = next(s for s in st["stages"] if s["stage"] == "transcribe")
         assert tr["status"] == "failed" and "failed on the cluster (3 attempts at most)" in tr["error"]
         assert "damaged" in tr["error"]
         assert w.text().count(f"object {key[:12]}") >= 3  # tried three times
-        assert list(published(coord)) == ["2025-03-02-press-briefing-2025-03-02"] and receiver.count("press") == 1
+        assert list(published(coord)) == [good] and receiver.count("press") == 1
+        st = json.loads(briefing(coord, "status", good, "--json").stdout)[0]
+        assert st["speakers"] == ["Người phát ngôn"] and st["language"] == "vi"
+        tl = next(s for s in st["stages"] if s["stage"] == "translate")
+        assert tl["status"] == "done" and tl["info"]["from"] == "vi" and tl["info"]["segments"] >= 1
+        assert len([r for r in _results(s3) if r["id"].startswith("transcribe-")]) == 2  # recognition, translation
         status = json.loads(briefing(coord, "cluster", "status", "--json").stdout)
         assert (status["done"], status["failed"]) == (1, 1)
     finally:
