@@ -1008,6 +1008,96 @@ def work(c: Ctx, as_json: bool) -> None:
          ("another worker is running" if data.busy else f"{len(data.done)} done, {len(data.failed)} failed"))
 
 
+# -- the cluster (issue 21): workers, backfill, status ---------------------------------------------------
+@cli.command(name="worker")
+@click.option("--queues", default="cpu", show_default=True, metavar="cpu,gpu",
+              help="The queues to take tasks from ([cluster.queues.NAME] sets each one's model and engine).")
+@click.option("--concurrency", type=int, default=1, show_default=True, help="Tasks at once (one per core or GPU).")
+@pass_ctx
+def worker_cmd(c: Ctx, queues: str, concurrency: int) -> None:
+    """Run a cluster worker (Celery) with this machine's engine and model settings; it never opens the store."""
+    from briefing.cluster import worker as cluster_worker
+
+    settings = c.settings()
+    cluster_worker.run(settings, cluster_worker.parse_queues(queues, settings), concurrency=concurrency,
+                       loglevel="WARNING" if c.quiet else "INFO")
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path), metavar="DIR|LIST.csv")
+@click.option("--title-pattern", metavar="PATTERN",
+              help='Title from the file name: {name} (its words), {stem}, {date}, e.g. "Press briefing {date}".')
+@click.option("--date-from-name", is_flag=True, help="Take the date (YYYY-MM-DD or YYYYMMDD) from the file name.")
+@click.option("--queue-only", is_flag=True, help="Register and queue them; do not process now (`briefing work` does).")
+@click.option("--archive/--no-archive", default=True, show_default=True, help="Archive each once it is published.")
+@json_option
+@pass_ctx
+def backfill(c: Ctx, source: Path, title_pattern: str | None, date_from_name: bool, queue_only: bool,
+             archive: bool, as_json: bool) -> None:
+    """Register many past recordings at once (a directory or a CSV), queue them, and process them (on the
+    cluster when one is configured). Running it again registers nothing twice."""
+    from briefing.recording import backfill as bf
+    from briefing.recording import worker
+
+    store, settings = c.store(), c.settings()
+    res = bf.backfill(store, settings, source, title_pattern=title_pattern, date_from_name=date_from_name)
+    data: dict[str, Any] = res.to_dict()
+    if not c.quiet and not as_json:
+        click.echo(f"{len(res.registered)} registered, {len(res.already)} already registered, "
+                   f"{len(res.failed)} failed")
+        for f in res.failed:
+            click.echo(f"  {_safe(f.path)}: {_safe(f.error)}", err=True)
+    done = None
+    if not queue_only:
+        reporter = c.reporter(as_json)
+        try:
+            done = worker.work(store, settings, reporter=reporter, archive=archive, jobs=res.jobs)
+        finally:
+            reporter.close()
+        data = {**data, "work": done.to_dict()}
+    emit(data, as_json, None if c.quiet or done is None else f"{len(done.done)} done, {len(done.failed)} failed")
+    if res.failed or (done is not None and done.failed):
+        sys.exit(1)
+
+
+@cli.group(name="cluster")
+def cluster_group() -> None:
+    """The cluster of workers ([cluster] in briefing.toml)."""
+
+
+@cluster_group.command(name="status")
+@json_option
+@pass_ctx
+def cluster_status(c: Ctx, as_json: bool) -> None:
+    """Workers seen, their queues and current task, queue lengths, done / running / waiting / failed,
+    throughput and the time left."""
+    from briefing.recording import backfill as bf
+
+    data = bf.status(c.store(), c.settings())
+    if as_json:
+        emit(data.to_dict(), True)
+        return
+    cl = data.cluster
+    if cl is None:
+        click.echo("no cluster configured: `briefing work` processes in-process")
+    else:
+        click.echo(f"broker {cl.broker}, storage {cl.storage}")
+        click.echo(f"workers: {len(cl.workers)}")
+        for w in cl.workers:
+            now = "; ".join(str(t.what or t.task) for t in w.current) or "idle"
+            bad = f" REFUSED (differs from the coordinator on {', '.join(w.mismatched)})" if w.mismatched else ""
+            click.echo(f"  {_safe(w.name)} [{', '.join(w.queues)}]{bad}: {_safe(now)}")
+        click.echo("queues: " + ", ".join(f"{q} {n} waiting" for q, n in cl.queues.items()))
+    click.echo(f"{data.done} done, {data.running} running, {data.waiting} waiting, {data.failed} failed"
+               f" of {data.total}")
+    if data.per_hour:
+        left = data.seconds_left or 0
+        click.echo(f"throughput {data.per_hour} recordings/hour; about {left // 3600}h{left % 3600 // 60:02d}m left")
+    for b in data.briefings:
+        if b.status == "failed":
+            click.echo(f"  failed: {_safe(b.briefing)}: {_safe(str(b.error))}")
+
+
 @cli.command()
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="The day to run [default: today].")
 @json_option

@@ -370,7 +370,7 @@ DECLARING_MODULES = ("briefing.core.locks", "briefing.meeting.jitsi", "briefing.
                      "briefing.records.archive",
                      "briefing.processing.speech", "briefing.processing.media", "briefing.processing.review",
                      "briefing.processing.live", "briefing.processing.pipeline", "briefing.recording.record",
-                     "briefing.recording.daily")
+                     "briefing.recording.daily", "briefing.cluster.conf")
 
 
 def register_section(*dotted: str) -> None:

@@ -13,6 +13,7 @@
     ├── JitsiError                Jitsi / Jibri / reservation endpoints refused or are unreachable
     ├── StoreError                the SQLite store cannot be opened or migrated
     ├── ArchiveError              an archive package cannot be made, copied, verified or pruned
+    ├── ClusterError              the cluster's broker, storage or a worker refused or is unreachable
     └── DiskFullError             a write failed with ENOSPC: says the disk is full, and where
 
 This module is the one edge where library errors (recorder/, transcribe/, publish/, each with one base
@@ -94,6 +95,10 @@ class StoreError(BriefingError):
 
 
 class ArchiveError(BriefingError):
+    pass
+
+
+class ClusterError(BriefingError):
     pass
 
 

@@ -110,8 +110,13 @@ class Runner:
     """Runs the stages of one briefing."""
 
     def __init__(self, store: Store, settings: Settings, briefing: Briefing, *, force: bool = False,
-                 reporter: Reporter | None = None) -> None:
+                 reporter: Reporter | None = None, engine: Callable[[Any, Settings], Any] | None = None,
+                 media: Callable[[Path, Path, Any], dict[str, Path]] | None = None) -> None:
         self.store = store
+        # the transcriber for a model: this process's (speech.transcriber), or one that runs on the cluster
+        self.engine = engine or speech.transcriber
+        self.remote = engine is not None
+        self.media = media  # makes the web media (source, directory, options) -> {role: path} elsewhere (cluster)
         self.settings = settings
         self.briefing = briefing
         self.force = force
@@ -244,6 +249,13 @@ class Runner:
         def work() -> tuple[list[Artifact], dict[str, Any]]:
             for stale in ("video.mp4", "poster.jpg"):
                 (media_out / stale).unlink(missing_ok=True)
+            if self.media is not None and live_audio is None:  # made on the cluster, the same files
+                media_out.mkdir(parents=True, exist_ok=True)
+                got = self.media(Path(src.path), media_out, opts)
+                made = [artifact("audio", got["audio"])]
+                if "video" in got:
+                    made += [artifact("video", got["video"]), artifact("poster", got["poster"])]
+                return made, {"duration": info.duration, "has_video": info.has_video, "live": False}
             # the poster first: it needs only the picture, and the encoding of the sound ends with recognition
             poster = rn.make_poster(Path(src.path), media_out / "poster.jpg", info, opts) if info.has_video else None
             if live_audio is not None:  # measured and encoded during the capture: only a remux is left
@@ -269,7 +281,7 @@ class Runner:
         transcription is already done, nor when a live transcript of this briefing may be adopted. A
         failure is left to the transcription stage, which loads the model itself and reports it."""
         prev = self.store.stage(self.briefing.id, "transcribe")
-        if (not self.force and prev is not None and prev.status == "done") or live.run_row(
+        if self.remote or (not self.force and prev is not None and prev.status == "done") or live.run_row(
                 self.store, self.briefing.id) is not None:
             return
 
@@ -300,7 +312,9 @@ class Runner:
             if adopted is not None:
                 t = adopted[0]
             else:
-                t = engine.transcribe(Path(speech_art.path), opts, progress=self.reporter.progress)
+                # on the cluster, the workers choose the same engine for the language from the same settings
+                recognizer = self.engine(None, self.settings) if self.remote else engine
+                t = recognizer.transcribe(Path(speech_art.path), opts, progress=self.reporter.progress)
             t, checks = speech.postprocess(self.settings, t, Path(speech_art.path))  # guards, glossary
             if adopted is not None:  # what the guards removed from each live chunk as it came
                 checks["guards"] = list((t.options.get("live") or {}).get("guarded", ())) + checks.get("guards", [])
@@ -597,21 +611,26 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
 def process(store: Store, settings: Settings, path: Path, *, title: str | None = None,
             date: str | None = None, language: str | None = None, speakers: tuple[str, ...] = (),
             force: bool = False, reporter: Reporter | None = None, bid: str | None = None,
-            embargo_until: str | None = None) -> ProcessResult:
+            embargo_until: str | None = None, engine: Callable[[Any, Settings], Any] | None = None,
+            media: Callable[[Path, Path, Any], dict[str, Path]] | None = None) -> ProcessResult:
     """Process a recording end to end. ``embargo_until``: publish it under embargo (the press email now,
-    marked; the page, feeds, index, search and targets at that time: :func:`hold_release`)."""
+    marked; the page, feeds, index, search and targets at that time: :func:`hold_release`). ``engine``: the
+    transcriber for a model instead of this process's, ``media``: what makes the web media instead of this
+    process (the cluster's); the stages, their keys and artifacts are the same."""
     import contextlib
 
     until = embargo.parse_time(embargo_until) if embargo_until else None
     with contextlib.ExitStack() as held:  # one process per briefing: locked once its id is known
         return _process(store, settings, path, title=title, date=date, language=language, speakers=speakers,
-                        force=force, reporter=reporter, bid=bid, until=until,
+                        force=force, reporter=reporter, bid=bid, until=until, engine=engine, media=media,
                         hold=lambda bid_: held.enter_context(locks.briefing_lock(settings, bid_)))
 
 
 def _process(store: Store, settings: Settings, path: Path, *, title: str | None, date: str | None,
              language: str | None, speakers: tuple[str, ...], force: bool, reporter: Reporter | None,
-             bid: str | None, hold: Callable[[str], None], until: Any = None) -> ProcessResult:
+             bid: str | None, hold: Callable[[str], None], until: Any = None,
+             engine: Callable[[Any, Settings], Any] | None = None,
+             media: Callable[[Path, Path, Any], dict[str, Path]] | None = None) -> ProcessResult:
     t0 = time.perf_counter()
     b, sha, seconds, before = register(store, settings, path, title=title, date=date, language=language,
                                speakers=speakers, bid=bid, force=force, hold=hold)
@@ -619,7 +638,7 @@ def _process(store: Store, settings: Settings, path: Path, *, title: str | None,
         embargo.request(store, b.id, until)
     replaced = (f"The recording was replaced (SHA-256 {before[:12]}… → {sha[:12]}…)."
                 if before and before != sha else None)
-    runner = Runner(store, settings, b, force=force, reporter=reporter)
+    runner = Runner(store, settings, b, force=force, reporter=reporter, engine=engine, media=media)
     runner.ingest(Path(path), sha)
     lang = None if b.language in ("", "auto") else b.language
     # The web media is made beside recognition, on the cycles it leaves (see Runner.video); it starts
@@ -920,7 +939,7 @@ def _translate(runner: Runner) -> None:
     out = workspace.translation_dir(runner.settings, b.id)
 
     def work() -> tuple[list[Any], dict[str, Any]]:
-        tr = speech.transcriber(model_path, runner.settings)
+        tr = runner.engine(model_path, runner.settings)
         t = tr.transcribe(Path(speech_art.path), opts, progress=runner.reporter.progress)
         if QualitySettings.of(runner.settings).guards:
             from transcribe import guards

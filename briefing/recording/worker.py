@@ -1,4 +1,8 @@
-"""The worker: processes the queued recordings, one worker per home at a time (``briefing work``)."""
+"""The worker: processes the queued recordings, one worker per home at a time (``briefing work``).
+
+With a ``[cluster]`` configured, recognition runs on the cluster's workers: the transcriptions of the next
+``cluster.ahead`` jobs are queued at once (so every cluster worker has work), and each job is then finished
+here in turn, its stages recorded in the store as in-process (the coordinator is the store's one writer)."""
 
 from __future__ import annotations
 
@@ -6,13 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from briefing.cluster import conf as cluster_conf
+from briefing.cluster import coordinator
 from briefing.core import workspace
 from briefing.core.config import Settings
 from briefing.core.errors import BriefingError
 from briefing.core.locks import BriefingBusy, FileLock
-from briefing.core.results import Result
+from briefing.core.results import Result, optional
 from briefing.core.store import Store
 from briefing.processing import pipeline
+from briefing.records import archive as records_archive
 from briefing.recording import queue, record
 
 
@@ -24,6 +31,7 @@ class JobDone(Result):
     recording: str | None
     ran: list[str]
     page: str
+    archived: bool | None = optional()  # with archive=True (backfill): whether a package was made now
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,8 @@ class WorkResult(Result):
 
 
 def work(store: Store, settings: Settings, *, bid: str | None = None, reporter: Any = None,
-         process: Callable[..., Any] | None = None) -> WorkResult:
+         process: Callable[..., Any] | None = None, archive: bool = False,
+         jobs: list[int] | None = None) -> WorkResult:
     """Process queued recordings (one worker at a time; a second returns at once with busy=True).
 
     A job left ``running`` by a worker that died is picked up again: every stage is idempotent. A job
@@ -52,11 +61,20 @@ def work(store: Store, settings: Settings, *, bid: str | None = None, reporter: 
         return WorkResult(busy=True)
     result = WorkResult()
     try:
-        todo = [j for j in queue.jobs(store, bid=bid) if j.status in ("queued", "running")]
-        for job in todo:
+        todo = [j for j in queue.jobs(store, bid=bid) if j.status in ("queued", "running")
+                and (jobs is None or j.id in jobs)]
+        coord = coordinator.Coordinator(settings) if process is None and cluster_conf.configured(settings) else None
+        ahead: set[int] = set()
+        for i, job in enumerate(todo):
+            if coord is not None:
+                _prefetch(store, settings, coord, todo[i:i + max(cluster_conf.ClusterSettings.of(settings).ahead, 1)],
+                          ahead)
             queue.set_job(store, job.id, status="running", attempts=job.attempts + 1, error=None)
             try:
-                out = _run_job(store, settings, job, reporter=reporter, process=process)
+                out = _run_job(store, settings, job, reporter=reporter, process=process, coord=coord)
+                if archive:
+                    rec = records_archive.create(store, settings, job.briefing_id)
+                    out["archived"] = bool(rec.created)
             except BriefingBusy as exc:  # another command works on the briefing: left for the next worker
                 queue.set_job(store, job.id, status="queued", error=str(exc))
                 result.failed.append(JobFailed(job.id, job.briefing_id, str(exc)))
@@ -72,16 +90,42 @@ def work(store: Store, settings: Settings, *, bid: str | None = None, reporter: 
     return result
 
 
+def _prefetch(store: Store, settings: Settings, coord: coordinator.Coordinator, window: list[queue.Job],
+              ahead: set[int]) -> None:
+    """Queue on the cluster the transcriptions of the jobs in ``window`` not queued yet. A job whose
+    recording cannot be read is left to its turn, which reports it."""
+    for job in window:
+        if job.id in ahead:
+            continue
+        ahead.add(job.id)
+        try:
+            rec = record.ingest(store, settings, job.briefing_id, Path(job.path), queue=False)
+            b = store.briefing(job.briefing_id)
+            prev = store.stage(b.id, "transcribe")
+            if prev is not None and prev.status == "done" or rec.path is None:
+                continue
+            coord.prefetch(Path(rec.path), None if b.language in ("", "auto") else b.language, label=b.id)
+        except BriefingError:
+            continue
+
+
 def _run_job(store: Store, settings: Settings, job: queue.Job, *, reporter: Any,
-             process: Callable[..., Any] | None) -> dict[str, Any]:
+             process: Callable[..., Any] | None, coord: coordinator.Coordinator | None = None) -> dict[str, Any]:
     bid = job.briefing_id
     path = Path(job.path)
     rec = record.ingest(store, settings, bid, path, queue=False)
     b = store.briefing(bid)
+    lang = None if b.language in ("", "auto") else b.language
+    if coord is not None:  # recognition on the cluster, keyed by the queue's model settings
+        assert rec.path is not None
+        res = pipeline.process(store, coord.qsettings, Path(rec.path), title=b.title, date=b.date, language=lang,
+                               speakers=tuple(b.speakers), reporter=reporter, bid=bid, engine=coord.transcriber,
+                               media=lambda src, out, opts: coord.web_media(src, out, opts, label=bid))
+        return {"recording": rec.path, "ran": list(res.ran), "page": str(res.page or "")}
     run = process or pipeline.process
     assert rec.path is not None  # an ingested recording has its copy
     res = run(store, settings, Path(rec.path), title=b.title, date=b.date,
-              language=None if b.language in ("", "auto") else b.language, speakers=tuple(b.speakers),
+              language=lang, speakers=tuple(b.speakers),
               reporter=reporter, bid=bid)
     return {"recording": rec.path, "ran": list(getattr(res, "ran", [])),
             "page": str(getattr(res, "page", "") or "")}

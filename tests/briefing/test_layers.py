@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PKG = ROOT / "briefing"
 # the rooms, lowest first: a room imports only rooms before it (and itself)
-ROOMS = ("core", "meeting", "press", "records", "processing", "recording", "web", "")
+ROOMS = ("core", "meeting", "press", "records", "processing", "cluster", "recording", "web", "")
 LIBRARIES = ("recorder", "transcribe", "publish")
 
 

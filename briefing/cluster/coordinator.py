@@ -1,0 +1,191 @@
+"""The coordinator: sends the pure stage bodies to the cluster and waits for their results; the pipeline
+records them in the store exactly as it does in-process (same stage keys, same artifacts), because the
+cluster is reached through the same seam as the in-process engine: a transcriber object with
+``.transcribe(path, options, progress)`` (:class:`RemoteTranscriber`).
+
+A task's id is a hash of its inputs (content keys), options and the identity of the workers it asks for,
+so the same work asked twice is one task; its result is read from the cluster storage, where the worker
+writes it before it acknowledges the task. When the broker goes away the coordinator says so once, waits
+for it, and sends its tasks again (a worker finds their results and returns them at once).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from briefing.cluster import conf, tasks
+from briefing.core.config import Settings
+from briefing.core.errors import ClusterError
+from briefing.processing import media as media_options
+from briefing.processing import speech
+
+log = logging.getLogger(__name__)
+POLL = 0.5  # seconds between looks at a task's state (a poll for a condition, not a wait for time)
+
+
+def _job_id(kind: str, parts: dict[str, Any]) -> str:
+    return f"{kind}-" + hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:40]
+
+
+def _say(msg: str) -> None:
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+
+
+class Coordinator:
+    """The coordinator's side of the cluster of ``settings`` (raises ClusterError at once when the broker
+    cannot be reached)."""
+
+    def __init__(self, settings: Settings, *, say: Callable[[str], None] = _say) -> None:
+        self.settings = settings
+        self.say = say
+        self.queue = conf.ClusterSettings.of(settings).queue
+        self.qsettings = conf.queue_settings(settings, self.queue)
+        self.identity = conf.identity(settings, self.queue)
+        self.celery_queue = conf.celery_queue(self.queue, self.identity)
+        self.redis = tasks.check_broker(settings)
+        self.app = tasks.make_app(settings)
+        self.storage = tasks.storage_for(settings)
+        self.sent: set[str] = set()
+        self._announce()
+
+    # -- the broker --------------------------------------------------------------------------------------
+    def _announce(self) -> None:
+        """Say which identity this coordinator's tasks ask for: a worker that differs refuses to start."""
+        self.redis.set(tasks.EXPECT_KEY.format(queue=self.queue),
+                       json.dumps({**self.identity, "tag": conf.tag(self.identity)}))
+
+    def _wait_for_broker(self, exc: BaseException) -> None:
+        self.say(f"the cluster broker at {conf.shown_broker(self.settings)} is unreachable ({exc}); "
+                 "waiting for it to come back (Ctrl-C to stop)")
+        while True:
+            try:
+                self.redis.ping()
+                break
+            except tasks.broker_errors():
+                time.sleep(1.0)
+        self.say("the cluster broker is back; resuming")
+        self._announce()
+        self.sent.clear()  # what was queued may be gone with the broker: send it again (idempotent)
+
+    # -- tasks -------------------------------------------------------------------------------------------
+    def submit(self, name: str, job: dict[str, Any]) -> None:
+        """Queue the task unless it is queued by this coordinator already or its result is stored."""
+        if job["id"] in self.sent or self.storage.get_result(job["id"]) is not None:
+            return
+        while True:
+            try:
+                res = self.app.AsyncResult(job["id"])
+                if res.state == "FAILURE":  # failed in an earlier run: a new run tries again
+                    res.forget()
+                self.app.send_task(name, args=[job], task_id=job["id"], queue=self.celery_queue)
+                break
+            except tasks.broker_errors() as exc:
+                self._wait_for_broker(exc)
+        self.sent.add(job["id"])
+
+    def wait(self, name: str, job: dict[str, Any], progress: Callable[[float, float], None] | None = None
+             ) -> dict[str, Any]:
+        """The task's outputs, once a worker has stored them; ClusterError when it failed its attempts."""
+        self.submit(name, job)
+        res = self.app.AsyncResult(job["id"])
+        while True:
+            doc = self.storage.get_result(job["id"])
+            if doc is not None:
+                return doc
+            try:
+                state, info = res.state, res.info
+            except tasks.broker_errors() as exc:
+                self._wait_for_broker(exc)
+                self.submit(name, job)
+                continue
+            if state == "FAILURE":
+                attempts = conf.ClusterSettings.of(self.settings).attempts
+                raise ClusterError(f"{job.get('what', name)} failed on the cluster ({attempts} attempts at most): "
+                                   f"{type(info).__name__}: {info}",
+                                   hint="see the worker's log; fix it and run `briefing work` again")
+            if state == "PROGRESS" and progress is not None and isinstance(info, dict):
+                progress(float(info.get("done", 0)), float(info.get("total", 0)))
+            time.sleep(POLL)
+
+    # -- transcription ---------------------------------------------------------------------------------
+    def transcribe_job(self, speech_path: Path, opts: Any, *, label: str = "") -> dict[str, Any]:
+        key = self.storage.put(Path(speech_path))
+        options = dataclasses.asdict(opts)
+        expect = self.identity
+        return {"id": _job_id("transcribe", {"speech": key, "options": options, "tag": conf.tag(expect)}),
+                "queue": self.queue, "speech": key, "options": options, "expect": expect, "label": label,
+                "what": f"{opts.task} of {label or Path(speech_path).name}"}
+
+    def media_job(self, source: Path, opts: Any, *, label: str = "") -> dict[str, Any]:
+        from recorder import ffmpeg as rff
+
+        key = self.storage.put(Path(source))
+        options = dataclasses.asdict(dataclasses.replace(opts, nice=0))  # the worker's machine is its own
+        ff = rff.version()
+        return {"id": _job_id("media", {"source": key, "options": options, "ffmpeg": ff}), "queue": self.queue,
+                "source": key, "suffix": Path(source).suffix.lower(), "options": options, "ffmpeg": ff,
+                "label": label, "what": f"web media of {label or Path(source).name}"}
+
+    def web_media(self, source: Path, out_dir: Path, opts: Any, *, label: str = "") -> dict[str, Path]:
+        """The web media of ``source`` made on the cluster, into ``out_dir`` (audio.m4a, and for a video
+        video.mp4 and poster.jpg): the media seam of the pipeline's video stage."""
+        doc = self.wait("briefing.web_media", self.media_job(source, opts, label=label))
+        names = {"audio": "audio.m4a", "video": "video.mp4", "poster": "poster.jpg"}
+        got = {}
+        for role, name in names.items():
+            if role in doc:
+                dest = Path(out_dir) / name
+                self.storage.get(doc[role], dest)  # verified, then moved into place
+                got[role] = dest
+        return got
+
+    def transcriber(self, model_path: Any = None, settings: Settings | None = None) -> RemoteTranscriber:
+        """The engine seam of the pipeline (``speech.transcriber``'s signature)."""
+        return RemoteTranscriber(self)
+
+    def prefetch(self, recording: Path, language: str | None, *, label: str = "", media: bool = True) -> None:
+        """Queue the transcription (and the web media) of a recording ahead of its turn: its speech is
+        extracted here (bit-exact, the same bytes the audio stage makes, so the same task) and sent; the
+        pipeline waits for them later."""
+        from recorder import normalize as rn
+
+        if media:
+            self.submit("briefing.web_media", self.media_job(Path(recording),
+                                                             media_options.normalize_options(self.qsettings),
+                                                             label=label))
+        with tasks.scratch(self.settings) as d:
+            out = Path(d) / "speech.wav"
+            rn.extract_speech_audio(Path(recording), out)
+            self.submit("briefing.transcribe",
+                        self.transcribe_job(out, speech.transcribe_options(self.qsettings, language), label=label))
+
+
+class RemoteTranscriber:
+    """Recognition on the cluster, with the in-process transcriber's interface."""
+
+    def __init__(self, coordinator: Coordinator) -> None:
+        self.coordinator = coordinator
+
+    def preload(self, seconds: float, options: Any = None) -> None:
+        """Nothing to load here: the workers hold the model."""
+
+    def transcribe(self, audio_path: Any, options: Any = None, *,
+                   progress: Callable[[float, float], None] | None = None) -> Any:
+        from transcribe import formats
+        from transcribe.whisper import TranscribeOptions
+
+        c = self.coordinator
+        job = c.transcribe_job(Path(audio_path), options or TranscribeOptions(), label=Path(audio_path).parent.parent.name)
+        doc = c.wait("briefing.transcribe", job, progress)
+        with tasks.scratch(c.settings) as d:
+            return formats.from_json(c.storage.get(doc["transcript"], Path(d) / "transcript.json").read_text(
+                encoding="utf-8"))
