@@ -25,6 +25,7 @@ from briefing.core import config
 from briefing.core.config import Setting, Settings
 from briefing.core.errors import ConfigError
 from briefing.processing import speech
+from publish.files import sha256_file
 
 PROTOCOL = 1  # the tasks' arguments and results; part of a worker's identity
 
@@ -145,11 +146,7 @@ def model_sha256(settings: Settings, model_path: Any) -> str | None:
     except (OSError, ValueError):
         known = {}
     if tag not in known:
-        h = hashlib.sha256()
-        with open(weights, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        known[tag] = h.hexdigest()
+        known[tag] = sha256_file(weights)
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(f".{cache.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")  # several workers start at once
         tmp.write_text(json.dumps(known), encoding="utf-8")

@@ -9,7 +9,6 @@ result of a task, by the task's id) sit beside the objects under ``results/``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -19,16 +18,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from briefing.core.errors import ClusterError
+from publish.files import sha256_file
 
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def check_key(key: str) -> str:
