@@ -115,8 +115,12 @@ force_option = click.option("--force", is_flag=True, help="Redo the work even if
 
 
 @click.group(context_settings=CONTEXT)
-@click.option("--home", type=click.Path(file_okay=False), envvar="BRIEFING_HOME",
-              help="Where briefing keeps its config, store, workspace and site [env: BRIEFING_HOME].")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    envvar="BRIEFING_HOME",
+    help="Where briefing keeps its config, store, workspace and site [env: BRIEFING_HOME].",
+)
 @click.option("--debug", is_flag=True, envvar="BRIEFING_DEBUG", help="Show tracebacks on errors.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and results (for cron).")
 @click.version_option(package_name="briefing")
@@ -137,13 +141,26 @@ def cli(ctx: click.Context, home: str | None, debug: bool, quiet: bool) -> None:
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="Date of the briefing [default: the file's date].")
 @click.option("--language", metavar="CODE|auto", help="Spoken language, e.g. vi or en; auto detects it.")
 @click.option("--speaker", "speakers", multiple=True, metavar="NAME", help="A speaker's name (repeatable).")
-@click.option("--embargo", metavar="TIME", help="Hold the page, feeds, index, search and targets until TIME "
-              "(e.g. 2026-11-25T14:00+07:00); the press email goes now, marked EMBARGOED UNTIL TIME.")
+@click.option(
+    "--embargo",
+    metavar="TIME",
+    help="Hold the page, feeds, index, search and targets until TIME "
+    "(e.g. 2026-11-25T14:00+07:00); the press email goes now, marked EMBARGOED UNTIL TIME.",
+)
 @force_option
 @json_option
 @pass_ctx
-def process(c: Ctx, file: Path, title: str | None, day: str | None, language: str | None,
-            speakers: tuple[str, ...], embargo: str | None, force: bool, as_json: bool) -> None:
+def process(
+    c: Ctx,
+    file: Path,
+    title: str | None,
+    day: str | None,
+    language: str | None,
+    speakers: tuple[str, ...],
+    embargo: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Process a briefing recording: media, transcript, summary and press page.
 
     A published briefing's id with another recording is refused; --force publishes it as the next
@@ -152,8 +169,18 @@ def process(c: Ctx, file: Path, title: str | None, day: str | None, language: st
 
     reporter = c.reporter(as_json)
     try:
-        result = pipeline.process(c.store(), c.settings(), file, title=title, date=day, language=language,
-                                  speakers=speakers, force=force, reporter=reporter, embargo_until=embargo)
+        result = pipeline.process(
+            c.store(),
+            c.settings(),
+            file,
+            title=title,
+            date=day,
+            language=language,
+            speakers=speakers,
+            force=force,
+            reporter=reporter,
+            embargo_until=embargo,
+        )
     finally:
         reporter.close()
     emit(result.to_dict(), as_json, None if c.quiet and not as_json else f"{result.page}")
@@ -161,8 +188,13 @@ def process(c: Ctx, file: Path, title: str | None, day: str | None, language: st
 
 @cli.command()
 @json_option
-@click.option("--language", type=click.Choice(["en", "vi"]), default="en", show_default=True,
-              help="Language of the sample briefing.")
+@click.option(
+    "--language",
+    type=click.Choice(["en", "vi"]),
+    default="en",
+    show_default=True,
+    help="Language of the sample briefing.",
+)
 @pass_ctx
 def demo(c: Ctx, as_json: bool, language: str) -> None:
     """Make a short sample briefing recording and process it end to end; print the page's path and the
@@ -176,9 +208,14 @@ def demo(c: Ctx, as_json: bool, language: str) -> None:
     finally:
         reporter.close()
     home = shlex.quote(str(result.home))
-    emit(result.to_dict(), as_json, str(result.page) if c.quiet else
-         f"{result.page}\n\nThe demo's home is {result.home} (its model is cached in {result.model_cache}).\n"
-         f"Look at it with: briefing --home {home} status")
+    emit(
+        result.to_dict(),
+        as_json,
+        str(result.page)
+        if c.quiet
+        else f"{result.page}\n\nThe demo's home is {result.home} (its model is cached in {result.model_cache}).\n"
+        f"Look at it with: briefing --home {home} status",
+    )
 
 
 @cli.command()
@@ -214,9 +251,13 @@ def status(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
         assert dist is not None  # asked for with settings
         if dist.embargo:
             e = dist.embargo
-            click.echo(f"  ⏸ embargo   held until {e.until}" + (f" (v{e.version})" if e.version else "")
-                       + ": " + ", ".join(e.holds) + (" — due: the next `briefing outbox send` or `briefing "
-                                                      "daily` publishes it" if e.due else ""))
+            click.echo(
+                f"  ⏸ embargo   held until {e.until}"
+                + (f" (v{e.version})" if e.version else "")
+                + ": "
+                + ", ".join(e.holds)
+                + (" — due: the next `briefing outbox send` or `briefing daily` publishes it" if e.due else "")
+            )
         for t in dist.targets:
             if t.status == "never" and not briefing_id:
                 continue
@@ -240,13 +281,19 @@ def _one_stage(fn_name: str, doc: str) -> None:
 
         reporter = c.reporter(as_json)
         try:
-            result = getattr(pipeline, f"{fn_name}_one")(c.store(), c.settings(), briefing_id, force=force,
-                                                        reporter=reporter)
+            result = getattr(pipeline, f"{fn_name}_one")(
+                c.store(), c.settings(), briefing_id, force=force, reporter=reporter
+            )
         finally:
             reporter.close()
-        emit(result.to_dict(), as_json, None if c.quiet else
-             ("already done" if not result.ran else f"{fn_name}: done")
-             + (f" — {result.page}" if result.page else ""))
+        emit(
+            result.to_dict(),
+            as_json,
+            None
+            if c.quiet
+            else ("already done" if not result.ran else f"{fn_name}: done")
+            + (f" — {result.page}" if result.page else ""),
+        )
 
 
 _one_stage("transcribe", "Run the transcription stage of one briefing (as inside process).")
@@ -256,40 +303,77 @@ _one_stage("summarize", "Run the summary stage of one briefing (as inside proces
 @cli.command()
 @click.argument("briefing_id")
 @click.option("--note", help="Publish the pending correction as a new version with this note (required for one).")
-@click.option("--notify/--no-notify", default=None,
-              help="Tell the press channels and list [default: yes for version 1, no for corrections].")
-@click.option("--embargo", metavar="TIME", help="Hold the page, feeds, index, search and targets until TIME "
-              "(e.g. 2026-11-25T14:00+07:00); the press email goes now, marked EMBARGOED UNTIL TIME; "
-              "`briefing daily` or `briefing outbox send` publishes it at TIME.")
-@click.option("--send-at", metavar="TIME", help="Publish now; send the press email at TIME (the old, email-only "
-              "embargo), e.g. 2026-11-25T14:00.")
+@click.option(
+    "--notify/--no-notify",
+    default=None,
+    help="Tell the press channels and list [default: yes for version 1, no for corrections].",
+)
+@click.option(
+    "--embargo",
+    metavar="TIME",
+    help="Hold the page, feeds, index, search and targets until TIME "
+    "(e.g. 2026-11-25T14:00+07:00); the press email goes now, marked EMBARGOED UNTIL TIME; "
+    "`briefing daily` or `briefing outbox send` publishes it at TIME.",
+)
+@click.option(
+    "--send-at",
+    metavar="TIME",
+    help="Publish now; send the press email at TIME (the old, email-only embargo), e.g. 2026-11-25T14:00.",
+)
 @click.option("--resend-uncertain", is_flag=True, help="Send again messages whose earlier send was interrupted.")
 @force_option
 @json_option
 @pass_ctx
-def publish(c: Ctx, briefing_id: str, note: str | None, notify: bool | None, embargo: str | None,
-            send_at: str | None, resend_uncertain: bool, force: bool, as_json: bool) -> None:
+def publish(
+    c: Ctx,
+    briefing_id: str,
+    note: str | None,
+    notify: bool | None,
+    embargo: str | None,
+    send_at: str | None,
+    resend_uncertain: bool,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Publish one briefing: local site, signed manifest, targets, then channels and email (once)."""
     from briefing.processing import pipeline
 
     reporter = c.reporter(as_json)
     try:
-        result = pipeline.publish_one(c.store(), c.settings(), briefing_id, force=force, reporter=reporter,
-                                      note=note, notify=notify, embargo_until=embargo, send_at=send_at,
-                                      resend_uncertain=resend_uncertain)
+        result = pipeline.publish_one(
+            c.store(),
+            c.settings(),
+            briefing_id,
+            force=force,
+            reporter=reporter,
+            note=note,
+            notify=notify,
+            embargo_until=embargo,
+            send_at=send_at,
+            resend_uncertain=resend_uncertain,
+        )
     finally:
         reporter.close()
     d = result.distribution
-    emit(result.to_dict(), as_json, None if c.quiet else
-         f"publish: version {d.version if d else '?'} held until {d.held_until} — {d.link}"
-         if isinstance(d, pipeline.HeldRelease) else
-         f"publish: version {d.version if d else '?'} — {(d.link if d else '') or result.page}")
+    emit(
+        result.to_dict(),
+        as_json,
+        None
+        if c.quiet
+        else f"publish: version {d.version if d else '?'} held until {d.held_until} — {d.link}"
+        if isinstance(d, pipeline.HeldRelease)
+        else f"publish: version {d.version if d else '?'} — {(d.link if d else '') or result.page}",
+    )
 
 
 @cli.command()
 @click.argument("briefing_id")
-@click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A corrected SRT, VTT or TXT file (without it, $EDITOR opens the transcript).")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A corrected SRT, VTT or TXT file (without it, $EDITOR opens the transcript).",
+)
 @click.option("--discard", is_flag=True, help="Throw away the pending correction.")
 @json_option
 @pass_ctx
@@ -303,22 +387,31 @@ def correct(c: Ctx, briefing_id: str, file: Path | None, discard: bool, as_json:
         emit({"id": briefing_id, "discarded": done}, as_json, "discarded" if done else "no pending correction")
         return
     if file is None:
-        edited = click.edit(corrections.editable_text(store, settings, briefing_id), extension=".txt",
-                            require_save=True)
+        edited = click.edit(
+            corrections.editable_text(store, settings, briefing_id), extension=".txt", require_save=True
+        )
         if edited is None:
             emit({"id": briefing_id, "changed": 0}, as_json, "not saved: nothing changed")
             return
         result = corrections.correct(store, settings, briefing_id, text=edited)
     else:
         result = corrections.correct(store, settings, briefing_id, file=file)
-    emit(result.to_dict(), as_json, "nothing changed" if not result.changed else
-         f"{result.changed} segment(s) corrected; publish with: briefing publish {briefing_id} --note \"...\"")
+    emit(
+        result.to_dict(),
+        as_json,
+        "nothing changed"
+        if not result.changed
+        else f'{result.changed} segment(s) corrected; publish with: briefing publish {briefing_id} --note "..."',
+    )
 
 
 @cli.command()
 @click.argument("target")
-@click.option("--key", metavar="PEM|URL|FINGERPRINT",
-              help="The publisher's public key, or the fingerprint its published key must have.")
+@click.option(
+    "--key",
+    metavar="PEM|URL|FINGERPRINT",
+    help="The publisher's public key, or the fingerprint its published key must have.",
+)
 @click.option("--manifest", metavar="PATH|URL", help="The release's manifest.json, for a file downloaded elsewhere.")
 @json_option
 @pass_ctx
@@ -338,12 +431,16 @@ def verify(c: Ctx, target: str, key: str | None, manifest: str | None, as_json: 
         for p in report.problems:
             click.echo(f"FAIL {p}")
         if report.signature_ok:
-            click.echo(f"signed by key {report.key_fingerprint} ({report.key_source}) — compare it with the "
-                       "fingerprint the ministry publishes")
+            click.echo(
+                f"signed by key {report.key_fingerprint} ({report.key_source}) — compare it with the "
+                "fingerprint the ministry publishes"
+            )
         elif report.key_expected:
             click.echo(f"expected key {report.key_expected} (named by the manifest)")
-        click.echo(f"{'AUTHENTIC' if report.ok else 'NOT AUTHENTIC'}: {report.briefing_id or target}"
-                   + (f" version {report.version}" if report.version else ""))
+        click.echo(
+            f"{'AUTHENTIC' if report.ok else 'NOT AUTHENTIC'}: {report.briefing_id or target}"
+            + (f" version {report.version}" if report.version else "")
+        )
     if not report.ok:
         sys.exit(1)
 
@@ -354,8 +451,11 @@ def keys() -> None:
 
 
 @keys.command(name="generate")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the private key [default: <home>/keys/signing-key.pem].")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the private key [default: <home>/keys/signing-key.pem].",
+)
 @click.option("--force", is_flag=True, help="Replace an existing key.")
 @json_option
 @pass_ctx
@@ -364,8 +464,12 @@ def keys_generate(c: Ctx, out: Path | None, force: bool, as_json: bool) -> None:
     from briefing.press import distribute
 
     r = distribute.generate_key(c.settings(), out, force=force)
-    emit(r.to_dict(), as_json, f"{r.path}\nfingerprint {r.fingerprint}\n"
-         + ("" if out is None else f"use it with: export BRIEFING_SIGNING_KEY_FILE={r.path}"))
+    emit(
+        r.to_dict(),
+        as_json,
+        f"{r.path}\nfingerprint {r.fingerprint}\n"
+        + ("" if out is None else f"use it with: export BRIEFING_SIGNING_KEY_FILE={r.path}"),
+    )
 
 
 @keys.command(name="show")
@@ -380,8 +484,11 @@ def keys_show(c: Ctx, as_json: bool) -> None:
 
 
 @keys.command(name="rotate")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the new private key here (needed when BRIEFING_SIGNING_KEY_FILE names the key).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the new private key here (needed when BRIEFING_SIGNING_KEY_FILE names the key).",
+)
 @json_option
 @pass_ctx
 def keys_rotate(c: Ctx, out: Path | None, as_json: bool) -> None:
@@ -390,18 +497,25 @@ def keys_rotate(c: Ctx, out: Path | None, as_json: bool) -> None:
     from briefing.press import distribute
 
     r = distribute.rotate_key(c.settings(), out)
-    emit(r.to_dict(), as_json, f"new signing key {r.fingerprint} at {r.path}"
-         + (f"\nthe previous key {r.previous} stays in the keyring ({r.keyring})" if r.previous else "")
-         + (f"\nits private key was moved to {r.retired_private_key} — keep it offline or destroy it"
-            if r.retired_private_key else "")
-         + (f"\nuse it with: export BRIEFING_SIGNING_KEY_FILE={r.path}" if r.configured else "")
-         + "\npublish the new fingerprint where journalists look for it; the next `briefing publish` "
-           "puts the keyring on every target")
+    emit(
+        r.to_dict(),
+        as_json,
+        f"new signing key {r.fingerprint} at {r.path}"
+        + (f"\nthe previous key {r.previous} stays in the keyring ({r.keyring})" if r.previous else "")
+        + (
+            f"\nits private key was moved to {r.retired_private_key} — keep it offline or destroy it"
+            if r.retired_private_key
+            else ""
+        )
+        + (f"\nuse it with: export BRIEFING_SIGNING_KEY_FILE={r.path}" if r.configured else "")
+        + "\npublish the new fingerprint where journalists look for it; the next `briefing publish` "
+        "puts the keyring on every target",
+    )
 
 
 @keys.command(name="revoke")
 @click.argument("fingerprint")
-@click.option("--reason", default="", help="Why the key is withdrawn (e.g. \"compromised\"); published.")
+@click.option("--reason", default="", help='Why the key is withdrawn (e.g. "compromised"); published.')
 @json_option
 @pass_ctx
 def keys_revoke(c: Ctx, fingerprint: str, reason: str, as_json: bool) -> None:
@@ -409,9 +523,17 @@ def keys_revoke(c: Ctx, fingerprint: str, reason: str, as_json: bool) -> None:
     from briefing.press import distribute
 
     r = distribute.revoke_key(c.settings(), fingerprint, reason=reason)
-    emit(r.to_dict(), as_json, f"revoked {r.fingerprint} on {r.revoked.at if r.revoked else '?'}"
-         + (f"\n{len(r.releases)} release(s) on the site are signed with it; sign them again with the "
-            f"current key: " + "; ".join(f"briefing publish {b}" for b in r.releases) if r.releases else ""))
+    emit(
+        r.to_dict(),
+        as_json,
+        f"revoked {r.fingerprint} on {r.revoked.at if r.revoked else '?'}"
+        + (
+            f"\n{len(r.releases)} release(s) on the site are signed with it; sign them again with the "
+            f"current key: " + "; ".join(f"briefing publish {b}" for b in r.releases)
+            if r.releases
+            else ""
+        ),
+    )
 
 
 @keys.command(name="list")
@@ -431,8 +553,11 @@ def keys_list(c: Ctx, as_json: bool) -> None:
         used = f"used {e.first_used or '-'} … {e.last_used or '-'}"
         mark = " (in use)" if r.in_use and e.fingerprint == r.in_use else ""
         rev = e.revoked
-        click.echo(f"{e.fingerprint}{mark}  {used}" + (f"  retired {e.retired}" if e.retired else "")
-                   + (f"  REVOKED {rev.at} ({rev.reason})" if rev else ""))
+        click.echo(
+            f"{e.fingerprint}{mark}  {used}"
+            + (f"  retired {e.retired}" if e.retired else "")
+            + (f"  REVOKED {rev.at} ({rev.reason})" if rev else "")
+        )
 
 
 @cli.group(name="outbox")
@@ -452,12 +577,20 @@ def outbox_send(c: Ctx, resend_uncertain: bool, as_json: bool) -> None:
 
     lifted = pipeline.lift_embargoes(c.store(), c.settings())
     sent = distribute.send_due(c.store(), c.settings(), resend_uncertain=resend_uncertain)
-    rows = [("embargo", e.briefing_id, e.status, e.error) for e in lifted] + [(m.kind, m.target, m.status, m.error)
-                                                                             for m in sent]
-    emit([{"key": f"embargo:{e.briefing_id}", "kind": "embargo", "target": e.briefing_id, **e.to_dict()}
-          for e in lifted] + [m.to_dict() for m in sent], as_json, None if c.quiet else "\n".join(
-        f"{status:<9} {kind:<7} {target}" + (f": {error}" if error else "")
-        for kind, target, status, error in rows) or "nothing due")
+    rows = [("embargo", e.briefing_id, e.status, e.error) for e in lifted] + [
+        (m.kind, m.target, m.status, m.error) for m in sent
+    ]
+    emit(
+        [{"key": f"embargo:{e.briefing_id}", "kind": "embargo", "target": e.briefing_id, **e.to_dict()} for e in lifted]
+        + [m.to_dict() for m in sent],
+        as_json,
+        None
+        if c.quiet
+        else "\n".join(
+            f"{status:<9} {kind:<7} {target}" + (f": {error}" if error else "") for kind, target, status, error in rows
+        )
+        or "nothing due",
+    )
     if any(status == "failed" for _, _, status, _ in rows):
         sys.exit(1)
 
@@ -467,11 +600,11 @@ def outbox_send(c: Ctx, resend_uncertain: bool, as_json: bool) -> None:
 @pass_ctx
 def settings_cmd(c: Ctx, as_json: bool) -> None:
     """Every setting, its value and where it came from (secrets masked)."""
+    import briefing.core.locks  # noqa: F401  (declares lock.wait)
     import briefing.meeting.invite  # noqa: F401  (declares smtp.*, invite.*, and through jitsi, jitsi.*)
     import briefing.meeting.schedule  # noqa: F401  (declares schedule.*)
     import briefing.press.distribute  # noqa: F401  (declares signing.key, channels, publish.*)
     import briefing.processing.speech  # noqa: F401  (declares quality.*, translate.*, redact.*)
-    import briefing.core.locks  # noqa: F401  (declares lock.wait)
 
     rows = c.settings().describe()
     if as_json:
@@ -510,9 +643,23 @@ def schedule() -> None:
 @click.option("--press-list", metavar="NAME", help="Press list from briefing.toml to invite by default.")
 @json_option
 @pass_ctx
-def schedule_add(c: Ctx, title: str, start: str, duration: str, tz: str | None, daily: bool, weekdays: bool,
-                 rrule: str | None, until: str | None, count: int | None, language: str | None,
-                 chair: str | None, speakers: tuple[str, ...], press_list: str | None, as_json: bool) -> None:
+def schedule_add(
+    c: Ctx,
+    title: str,
+    start: str,
+    duration: str,
+    tz: str | None,
+    daily: bool,
+    weekdays: bool,
+    rrule: str | None,
+    until: str | None,
+    count: int | None,
+    language: str | None,
+    chair: str | None,
+    speakers: tuple[str, ...],
+    press_list: str | None,
+    as_json: bool,
+) -> None:
     """Add a briefing or a recurring series of briefings."""
     from briefing.core.config import BriefingSettings
     from briefing.meeting import schedule as sched
@@ -522,12 +669,27 @@ def schedule_add(c: Ctx, title: str, start: str, duration: str, tz: str | None, 
         from briefing.meeting.invite import press_list_members
 
         press_list_members(st, press_list)
-    s = sched.add_series(c.store(), title=title, start=start, duration=duration,
-                         timezone_name=tz or sched.ScheduleSettings.of(st).timezone, daily=daily, weekdays=weekdays,
-                         rrule=rrule, until=until, count=count, language=language or BriefingSettings.of(st).language,
-                         chair=chair, speakers=speakers, press_list=press_list)
-    emit(s.to_dict(), as_json, f"{s.id}: {s.title}, from {s.dtstart:%Y-%m-%d %H:%M} {s.timezone}"
-         + (f", {s.rrule}" if s.rrule else ""))
+    s = sched.add_series(
+        c.store(),
+        title=title,
+        start=start,
+        duration=duration,
+        timezone_name=tz or sched.ScheduleSettings.of(st).timezone,
+        daily=daily,
+        weekdays=weekdays,
+        rrule=rrule,
+        until=until,
+        count=count,
+        language=language or BriefingSettings.of(st).language,
+        chair=chair,
+        speakers=speakers,
+        press_list=press_list,
+    )
+    emit(
+        s.to_dict(),
+        as_json,
+        f"{s.id}: {s.title}, from {s.dtstart:%Y-%m-%d %H:%M} {s.timezone}" + (f", {s.rrule}" if s.rrule else ""),
+    )
 
 
 @schedule.command("list")
@@ -569,8 +731,7 @@ def schedule_cancel(c: Ctx, ident: str, occurrence: str | None, as_json: bool) -
 @click.option("--duration", help="New length [default: unchanged].")
 @json_option
 @pass_ctx
-def schedule_move(c: Ctx, ident: str, occurrence: str | None, start: str, duration: str | None,
-                  as_json: bool) -> None:
+def schedule_move(c: Ctx, ident: str, occurrence: str | None, start: str, duration: str | None, as_json: bool) -> None:
     """Move one briefing to another time; its id and room stay the same."""
     from briefing.meeting import schedule as sched
 
@@ -602,22 +763,30 @@ def links(c: Ctx, ident: str, role: str | None, name: str, email: str, as_json: 
 @cli.command()
 @click.argument("ident", metavar="ID")
 @click.option("--to", "to", multiple=True, metavar="EMAIL", help="Also invite this address (repeatable).")
-@click.option("--role", type=click.Choice(["chair", "speaker", "press", "recorder"]),
-              help="Role of the --to addresses [default: press].")
+@click.option(
+    "--role",
+    type=click.Choice(["chair", "speaker", "press", "recorder"]),
+    help="Role of the --to addresses [default: press].",
+)
 @click.option("--press-list", metavar="NAME", help="Invite a press list from briefing.toml.")
 @click.option("--days", type=int, help="Days of personal links in a series invitation [default: invite.days].")
 @json_option
 @pass_ctx
-def invite(c: Ctx, ident: str, to: tuple[str, ...], role: str | None, press_list: str | None,
-           days: int | None, as_json: bool) -> None:
+def invite(
+    c: Ctx, ident: str, to: tuple[str, ...], role: str | None, press_list: str | None, days: int | None, as_json: bool
+) -> None:
     """Email calendar invitations (iCalendar) with personal join links; updates and cancellations too."""
     from briefing.meeting import invite as inv
 
     r = inv.invite(c.store(), c.settings(), ident, to=to, press_list=press_list, role=role, days=days)
     what = "cancellation" if r.method == "CANCEL" else "invitation"
-    emit(r.to_dict(), as_json, f"{r.id}: {what} (sequence {r.sequence}) sent to {len(r.sent)}, "
-         f"already sent to {len(r.already_sent)}, failed for {len(r.failed)}"
-         + "".join(f"\n  failed: {f.email} ({f.error})" for f in r.failed))
+    emit(
+        r.to_dict(),
+        as_json,
+        f"{r.id}: {what} (sequence {r.sequence}) sent to {len(r.sent)}, "
+        f"already sent to {len(r.already_sent)}, failed for {len(r.failed)}"
+        + "".join(f"\n  failed: {f.email} ({f.error})" for f in r.failed),
+    )
     if r.failed:
         sys.exit(1)
 
@@ -635,10 +804,16 @@ def reservations() -> None:
 @reservations.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8090, show_default=True, type=int, help="Port to listen on.")
-@click.option("--token-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="File with the bearer token prosody sends [default: BRIEFING_JITSI_RESERVATIONS_TOKEN].")
-@click.option("--insecure-no-token", is_flag=True,
-              help="Serve without a token on a non-loopback address (logged as a warning at every start).")
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="File with the bearer token prosody sends [default: BRIEFING_JITSI_RESERVATIONS_TOKEN].",
+)
+@click.option(
+    "--insecure-no-token",
+    is_flag=True,
+    help="Serve without a token on a non-loopback address (logged as a warning at every start).",
+)
 @pass_ctx
 def reservations_serve(c: Ctx, host: str, port: int, token_file: Path | None, insecure_no_token: bool) -> None:
     """Serve POST/GET/DELETE /conference: rooms open only in their briefing's window.
@@ -652,8 +827,15 @@ def reservations_serve(c: Ctx, host: str, port: int, token_file: Path | None, in
     token = res.read_token_file(token_file) if token_file else meet.reservations_token
     res.check_exposure(host, token, insecure_no_token=insecure_no_token)
     c.store()  # migrate before serving
-    res.serve(str(st.store_path), host=host, port=port, token=token, lead_s=int(meet.lead),
-              grace_s=int(meet.grace), insecure_no_token=insecure_no_token)
+    res.serve(
+        str(st.store_path),
+        host=host,
+        port=port,
+        token=token,
+        lead_s=int(meet.lead),
+        grace_s=int(meet.grace),
+        insecure_no_token=insecure_no_token,
+    )
 
 
 @jitsi.command("status")
@@ -697,8 +879,9 @@ def archive() -> None:
 
 @archive.command(name="create")
 @click.argument("briefing_id", metavar="ID")
-@click.option("--class", "retention_class", metavar="NAME",
-              help="Retention class [default: setting archive.default_class].")
+@click.option(
+    "--class", "retention_class", metavar="NAME", help="Retention class [default: setting archive.default_class]."
+)
 @force_option
 @json_option
 @pass_ctx
@@ -708,9 +891,13 @@ def archive_create(c: Ctx, briefing_id: str, retention_class: str | None, force:
 
     rec = arc.create(c.store(), c.settings(), briefing_id, retention_class=retention_class, force=force)
     state = "archived" if rec.created else "already archived"
-    emit(rec.to_dict(), as_json, f"{state}: {rec.briefing_id} v{rec.version} → {rec.location} "
-         f"({len(rec.files)} files, {rec.retention_class}, until {rec.retain_until or 'forever'}; "
-         f"verified: {'ok' if rec.verify_ok else 'FAILED'})")
+    emit(
+        rec.to_dict(),
+        as_json,
+        f"{state}: {rec.briefing_id} v{rec.version} → {rec.location} "
+        f"({len(rec.files)} files, {rec.retention_class}, until {rec.retain_until or 'forever'}; "
+        f"verified: {'ok' if rec.verify_ok else 'FAILED'})",
+    )
 
 
 @archive.command(name="verify")
@@ -746,8 +933,12 @@ def archive_restore(c: Ctx, briefing_id: str, dest: Path, version: int | None, a
     from briefing.records import archive as arc
 
     res = arc.restore(c.store(), c.settings(), briefing_id, dest, version=version)
-    emit(res.to_dict(), as_json, f"{'restored' if res.ok else 'FAILED'}: {res.path} ({res.files} files)"
-         + "".join(f"\n  error: {e}" for e in res.errors))
+    emit(
+        res.to_dict(),
+        as_json,
+        f"{'restored' if res.ok else 'FAILED'}: {res.path} ({res.files} files)"
+        + "".join(f"\n  error: {e}" for e in res.errors),
+    )
     if not res.ok:
         sys.exit(1)
 
@@ -768,8 +959,10 @@ def archive_list(c: Ctx, briefing_id: str | None, as_json: bool) -> None:
         click.echo("No archive packages yet. Make one with: briefing archive create ID")
     for r in rows:
         ver = "never" if not r.verified_at else ("ok" if r.verify_ok else "FAILED")
-        click.echo(f"{r.briefing_id}  v{r.version}  {r.target}  {r.location}  "
-                   f"{r.retention_class} until {r.retain_until or 'forever'}  verified: {ver}")
+        click.echo(
+            f"{r.briefing_id}  v{r.version}  {r.target}  {r.location}  "
+            f"{r.retention_class} until {r.retain_until or 'forever'}  verified: {ver}"
+        )
 
 
 @cli.command()
@@ -803,8 +996,16 @@ def prune(c: Ctx, briefing_id: str | None, dry_run: bool, as_json: bool) -> None
 @click.option("--site", "write_site", is_flag=True, help="Also (re)write the site's search page and index.")
 @json_option
 @pass_ctx
-def search(c: Ctx, query: str, date_from: str | None, date_to: str | None, speaker: str | None, limit: int,
-           write_site: bool, as_json: bool) -> None:
+def search(
+    c: Ctx,
+    query: str,
+    date_from: str | None,
+    date_to: str | None,
+    speaker: str | None,
+    limit: int,
+    write_site: bool,
+    as_json: bool,
+) -> None:
     """Full-text search of every transcript; Vietnamese with or without tones. Each result links to
     that second of the video."""
     from briefing.core.config import SiteSettings
@@ -815,8 +1016,16 @@ def search(c: Ctx, query: str, date_from: str | None, date_to: str | None, speak
     srch.ensure_indexed(store)
     if write_site:
         srch.write_site_search(settings.site_dir, title=site.title, language=site.language)
-    hits = srch.search(store, query, date_from=date_from, date_to=date_to, speaker=speaker, limit=limit,
-                       base_url=site.base_url, site_dir=settings.site_dir)
+    hits = srch.search(
+        store,
+        query,
+        date_from=date_from,
+        date_to=date_to,
+        speaker=speaker,
+        limit=limit,
+        base_url=site.base_url,
+        site_dir=settings.site_dir,
+    )
     if as_json:
         emit({"query": query, "count": len(hits), "results": [h.to_dict() for h in hits]}, True)
         return
@@ -853,8 +1062,9 @@ def export() -> None:
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only briefings on or before this day.")
 @click.option("--label", help="Only figures whose label contains this.")
 @pass_ctx
-def export_figures(c: Ctx, fmt: str, out: Path | None, date_from: str | None, date_to: str | None,
-                   label: str | None) -> None:
+def export_figures(
+    c: Ctx, fmt: str, out: Path | None, date_from: str | None, date_to: str | None, label: str | None
+) -> None:
     """The key figures of all briefings as a time series (CSV or JSON)."""
     from briefing.core.config import SiteSettings
     from briefing.core.fsutil import atomic_write_text
@@ -862,8 +1072,7 @@ def export_figures(c: Ctx, fmt: str, out: Path | None, date_from: str | None, da
 
     settings = c.settings()
     site = SiteSettings.of(settings)
-    rows = exp.figures(c.store(), base_url=site.base_url, date_from=date_from, date_to=date_to,
-                       label=label)
+    rows = exp.figures(c.store(), base_url=site.base_url, date_from=date_from, date_to=date_to, label=label)
     text = exp.render(rows, fmt, title=site.title)
     if out:
         atomic_write_text(out, text)
@@ -942,8 +1151,9 @@ def record_status_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
 @force_option
 @json_option
 @pass_ctx
-def record_capture_cmd(c: Ctx, briefing_id: str, source: str | None, segment: str | None, force: bool,
-                       as_json: bool) -> None:
+def record_capture_cmd(
+    c: Ctx, briefing_id: str, source: str | None, segment: str | None, force: bool, as_json: bool
+) -> None:
     """Capture a live stream into fsynced segments until `record stop`; then join them losslessly.
 
     Killed and started again with the same command, it continues the same briefing."""
@@ -953,8 +1163,9 @@ def record_capture_cmd(c: Ctx, briefing_id: str, source: str | None, segment: st
         if not (c.quiet or as_json) and kind in ("ffmpeg-start", "ffmpeg-exit", "stalled"):
             click.echo(f"{kind}: {info}", err=True)
 
-    data = record.capture(c.store(), c.settings(), briefing_id, source=source, segment=segment,
-                             on_event=event, force=force)
+    data = record.capture(
+        c.store(), c.settings(), briefing_id, source=source, segment=segment, on_event=event, force=force
+    )
     emit(data.to_dict(), as_json, f"{data.recording or 'stopped'} ({data.segments} segments)")
 
 
@@ -1004,14 +1215,24 @@ def work(c: Ctx, as_json: bool) -> None:
         data = worker.work(c.store(), c.settings(), reporter=reporter)
     finally:
         reporter.close()
-    emit(data.to_dict(), as_json, None if c.quiet else
-         ("another worker is running" if data.busy else f"{len(data.done)} done, {len(data.failed)} failed"))
+    emit(
+        data.to_dict(),
+        as_json,
+        None
+        if c.quiet
+        else ("another worker is running" if data.busy else f"{len(data.done)} done, {len(data.failed)} failed"),
+    )
 
 
 # -- the cluster (issue 21): workers, backfill, status ---------------------------------------------------
 @cli.command(name="worker")
-@click.option("--queues", default="cpu", show_default=True, metavar="cpu,gpu",
-              help="The queues to take tasks from ([cluster.queues.NAME] sets each one's model and engine).")
+@click.option(
+    "--queues",
+    default="cpu",
+    show_default=True,
+    metavar="cpu,gpu",
+    help="The queues to take tasks from ([cluster.queues.NAME] sets each one's model and engine).",
+)
 @click.option("--concurrency", type=int, default=1, show_default=True, help="Tasks at once (one per core or GPU).")
 @pass_ctx
 def worker_cmd(c: Ctx, queues: str, concurrency: int) -> None:
@@ -1019,21 +1240,35 @@ def worker_cmd(c: Ctx, queues: str, concurrency: int) -> None:
     from briefing.cluster import worker as cluster_worker
 
     settings = c.settings()
-    cluster_worker.run(settings, cluster_worker.parse_queues(queues, settings), concurrency=concurrency,
-                       loglevel="WARNING" if c.quiet else "INFO")
+    cluster_worker.run(
+        settings,
+        cluster_worker.parse_queues(queues, settings),
+        concurrency=concurrency,
+        loglevel="WARNING" if c.quiet else "INFO",
+    )
 
 
 @cli.command()
 @click.argument("source", type=click.Path(exists=True, path_type=Path), metavar="DIR|LIST.csv")
-@click.option("--title-pattern", metavar="PATTERN",
-              help='Title from the file name: {name} (its words), {stem}, {date}, e.g. "Press briefing {date}".')
+@click.option(
+    "--title-pattern",
+    metavar="PATTERN",
+    help='Title from the file name: {name} (its words), {stem}, {date}, e.g. "Press briefing {date}".',
+)
 @click.option("--date-from-name", is_flag=True, help="Take the date (YYYY-MM-DD or YYYYMMDD) from the file name.")
 @click.option("--queue-only", is_flag=True, help="Register and queue them; do not process now (`briefing work` does).")
 @click.option("--archive/--no-archive", default=True, show_default=True, help="Archive each once it is published.")
 @json_option
 @pass_ctx
-def backfill(c: Ctx, source: Path, title_pattern: str | None, date_from_name: bool, queue_only: bool,
-             archive: bool, as_json: bool) -> None:
+def backfill(
+    c: Ctx,
+    source: Path,
+    title_pattern: str | None,
+    date_from_name: bool,
+    queue_only: bool,
+    archive: bool,
+    as_json: bool,
+) -> None:
     """Register many past recordings at once (a directory or a CSV), queue them, and process them (on the
     cluster when one is configured). Running it again registers nothing twice."""
     from briefing.recording import backfill as bf
@@ -1043,8 +1278,7 @@ def backfill(c: Ctx, source: Path, title_pattern: str | None, date_from_name: bo
     res = bf.backfill(store, settings, source, title_pattern=title_pattern, date_from_name=date_from_name)
     data: dict[str, Any] = res.to_dict()
     if not c.quiet and not as_json:
-        click.echo(f"{len(res.registered)} registered, {len(res.already)} already registered, "
-                   f"{len(res.failed)} failed")
+        click.echo(f"{len(res.registered)} registered, {len(res.already)} already registered, {len(res.failed)} failed")
         for f in res.failed:
             click.echo(f"  {_safe(f.path)}: {_safe(f.error)}", err=True)
     done = None
@@ -1088,8 +1322,9 @@ def cluster_status(c: Ctx, as_json: bool) -> None:
             bad = f" REFUSED (differs from the coordinator on {', '.join(w.mismatched)})" if w.mismatched else ""
             click.echo(f"  {_safe(w.name)} [{', '.join(w.queues)}]{bad}: {_safe(now)}")
         click.echo("queues: " + ", ".join(f"{q} {n} waiting" for q, n in cl.queues.items()))
-    click.echo(f"{data.done} done, {data.running} running, {data.waiting} waiting, {data.failed} failed"
-               f" of {data.total}")
+    click.echo(
+        f"{data.done} done, {data.running} running, {data.waiting} waiting, {data.failed} failed of {data.total}"
+    )
     if data.per_hour:
         left = data.seconds_left or 0
         click.echo(f"throughput {data.per_hour} recordings/hour; about {left // 3600}h{left % 3600 // 60:02d}m left")
@@ -1142,8 +1377,17 @@ def review_group() -> None:
 @click.option("--clear-speakers", is_flag=True, help="Forget every speaker turn of the briefing.")
 @json_option
 @pass_ctx
-def review(c: Ctx, briefing_id: str, show_all: bool, speaker: str | None, start: str | None, end: str | None,
-           new_speaker: bool, clear_speakers: bool, as_json: bool) -> None:
+def review(
+    c: Ctx,
+    briefing_id: str,
+    show_all: bool,
+    speaker: str | None,
+    start: str | None,
+    end: str | None,
+    new_speaker: bool,
+    clear_speakers: bool,
+    as_json: bool,
+) -> None:
     """List what to check in a transcript (time, text, confidence); name speakers' turns."""
     from briefing.processing import review as rv
 
@@ -1153,8 +1397,7 @@ def review(c: Ctx, briefing_id: str, show_all: bool, speaker: str | None, start:
     if speaker is not None:
         if start is None or end is None:
             raise click.UsageError("--speaker needs --from and --to")
-        rv.assign_speaker(store, briefing_id, speaker, rv.parse_time(start), rv.parse_time(end),
-                          allow_new=new_speaker)
+        rv.assign_speaker(store, briefing_id, speaker, rv.parse_time(start), rv.parse_time(end), allow_new=new_speaker)
         if not c.quiet and not as_json:
             click.echo(f"{speaker}: {start} – {end}; republish with: briefing publish {briefing_id}")
     data = rv.review(store, settings, briefing_id, show_all=show_all)
@@ -1182,8 +1425,11 @@ def review_users() -> None:
 @review_users.command(name="add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["reviewer", "publisher"]), default="reviewer", show_default=True)
-@click.option("--password-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Read the password from this file's first line [default: asked on the terminal].")
+@click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Read the password from this file's first line [default: asked on the terminal].",
+)
 @json_option
 @pass_ctx
 def review_users_add(c: Ctx, name: str, role: str, password_file: Path | None, as_json: bool) -> None:
@@ -1207,8 +1453,12 @@ def review_users_list(c: Ctx, as_json: bool) -> None:
     from briefing.web import accounts
 
     users = accounts.list_users(c.store())
-    emit([u.to_dict() for u in users], as_json, "\n".join(f"{u.name}  {u.role}  (since {u.created_at})" for u in users)
-         or "no accounts: `briefing review serve` on 127.0.0.1 prints a one-time login link")
+    emit(
+        [u.to_dict() for u in users],
+        as_json,
+        "\n".join(f"{u.name}  {u.role}  (since {u.created_at})" for u in users)
+        or "no accounts: `briefing review serve` on 127.0.0.1 prints a one-time login link",
+    )
 
 
 @review_users.command(name="remove")
@@ -1238,10 +1488,17 @@ def live_status_cmd(c: Ctx, briefing_id: str, as_json: bool) -> None:
     from briefing.processing import live
 
     data = live.status(c.store(), c.settings(), briefing_id) or live.LiveStatus.none(briefing_id)
-    emit(data.to_dict(), as_json, f"{briefing_id}: {data.status}" + (
-        f", {data.chunks} chunks, transcribed to {data.transcribed_to} s of {data.seconds} s"
-        + (f" ({data.device} {data.compute_type})" if data.device else "")
-        if data.status != "none" else " (no live transcript)"))
+    emit(
+        data.to_dict(),
+        as_json,
+        f"{briefing_id}: {data.status}"
+        + (
+            f", {data.chunks} chunks, transcribed to {data.transcribed_to} s of {data.seconds} s"
+            + (f" ({data.device} {data.compute_type})" if data.device else "")
+            if data.status != "none"
+            else " (no live transcript)"
+        ),
+    )
 
 
 @live_group.command(name="finish")
@@ -1273,14 +1530,31 @@ def _global_options(group: click.Group) -> None:
     `briefing status --home X` is `briefing --home X status`. Settings are read only when a command
     runs, after its options are parsed, so a late --home applies to everything it does."""
     for cmd in group.commands.values():
-        cmd.params.extend([
-            click.Option(["--home"], type=click.Path(file_okay=False), expose_value=False, callback=_late("home"),
-                         help="Where briefing keeps its config, store, workspace and site [env: BRIEFING_HOME]."),
-            click.Option(["--debug"], is_flag=True, expose_value=False, callback=_late("debug"),
-                         help="Show tracebacks on errors."),
-            click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_late("quiet"),
-                         help="Print only errors and results (for cron)."),
-        ])
+        cmd.params.extend(
+            [
+                click.Option(
+                    ["--home"],
+                    type=click.Path(file_okay=False),
+                    expose_value=False,
+                    callback=_late("home"),
+                    help="Where briefing keeps its config, store, workspace and site [env: BRIEFING_HOME].",
+                ),
+                click.Option(
+                    ["--debug"],
+                    is_flag=True,
+                    expose_value=False,
+                    callback=_late("debug"),
+                    help="Show tracebacks on errors.",
+                ),
+                click.Option(
+                    ["-q", "--quiet"],
+                    is_flag=True,
+                    expose_value=False,
+                    callback=_late("quiet"),
+                    help="Print only errors and results (for cron).",
+                ),
+            ]
+        )
         if isinstance(cmd, click.Group):
             _global_options(cmd)
 
@@ -1321,14 +1595,18 @@ def main(argv: list[str] | None = None) -> None:
             full = disk_full(exc, places=_places(args))
             click.echo(f"error: {_safe(str(full))}", err=True)
             sys.exit(full.exit_code)
-        click.echo(f"error: unexpected {type(exc).__name__}: {_safe(str(exc))} (run with --debug for "
-                   "details and report it)", err=True)
+        click.echo(
+            f"error: unexpected {type(exc).__name__}: {_safe(str(exc))} (run with --debug for details and report it)",
+            err=True,
+        )
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - last line of defence, traceback only with --debug
         if debug:
             raise
-        click.echo(f"error: unexpected {type(exc).__name__}: {_safe(str(exc))} (run with --debug for "
-                   "details and report it)", err=True)
+        click.echo(
+            f"error: unexpected {type(exc).__name__}: {_safe(str(exc))} (run with --debug for details and report it)",
+            err=True,
+        )
         sys.exit(1)
 
 

@@ -51,26 +51,41 @@ def make_recordings(dest: Path, count: int, seconds: float) -> list[Path]:
         uniform.append(out)
     recs = []
     for n in range(count):
-        order = uniform[n % len(uniform):] + uniform[:n % len(uniform)]
+        order = uniform[n % len(uniform) :] + uniform[: n % len(uniform)]
         listing = parts / f"list{n}.txt"
         listing.write_text("".join(f"file '{p}'\n" for p in order * 40))
         out = dest / f"2024-01-{n + 1:02d}_briefing.wav"
-        ffmpeg.run(ffmpeg.compile_graph(fg.input(str(listing), f="concat", safe=0).audio.output(
-            str(out), t=f"{seconds:.1f}", ar=16000, ac=1, acodec="pcm_s16le")))
+        ffmpeg.run(
+            ffmpeg.compile_graph(
+                fg.input(str(listing), f="concat", safe=0).audio.output(
+                    str(out), t=f"{seconds:.1f}", ar=16000, ac=1, acodec="pcm_s16le"
+                )
+            )
+        )
         recs.append(out)
     return recs
 
 
 def env(home: Path) -> dict[str, str]:
     e = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
-    e.update(BRIEFING_HOME=str(home), PYTHONPATH=str(REPO), BRIEFING_TRANSCRIBE_CPU_THREADS="1",
-             BRIEFING_CACHE_DIR=str(CACHE))
+    e.update(
+        BRIEFING_HOME=str(home),
+        PYTHONPATH=str(REPO),
+        BRIEFING_TRANSCRIBE_CPU_THREADS="1",
+        BRIEFING_CACHE_DIR=str(CACHE),
+    )
     return e
 
 
 def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "import cli; cli.main()", "-q", *args], env=env(home), cwd=REPO,
-                          capture_output=True, text=True, check=True)
+    return subprocess.run(
+        [sys.executable, "-c", "import cli; cli.main()", "-q", *args],
+        env=env(home),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
 
 
 def configure(home: Path, port: int, storage: Path) -> Path:
@@ -84,8 +99,16 @@ def start_workers(root: Path, port: int, storage: Path, n: int) -> list[subproce
     for i in range(n):
         home = configure(root / f"worker{i}", port, storage)
         log = open(root / f"worker{i}.log", "wb")  # noqa: SIM115 - closed with the process
-        procs.append(subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "worker", "--concurrency", "1"],
-                                      env=env(home), cwd=REPO, stdout=log, stderr=log, start_new_session=True))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", "import cli; cli.main()", "worker", "--concurrency", "1"],
+                env=env(home),
+                cwd=REPO,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        )
     for i in range(n):
         deadline = time.monotonic() + 300
         while " ready." not in (root / f"worker{i}.log").read_text(errors="replace"):
@@ -135,8 +158,22 @@ def main() -> None:
         root = Path(tmp)
         recs = make_recordings(root / "recs", a.count, a.seconds)
         port = free_port()
-        redis = subprocess.Popen([redis_exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                  "--appendonly", "no", "--dir", str(root)], stdout=subprocess.DEVNULL)
+        redis = subprocess.Popen(
+            [
+                redis_exe,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(root),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         try:
             from briefing.core.config import load_settings  # the bundled model joined once, before timing
             from briefing.processing import speech
@@ -157,9 +194,13 @@ def main() -> None:
     print(f"{a.count} recordings of {a.seconds:.0f} s ({audio_h * 60:.0f} min of speech), one CPU thread per worker")
     print(f"  1 worker : {one:7.1f} s   ({one / audio_h / 3600:.3f} s of wall per s of audio)")
     print(f"  2 workers: {two:7.1f} s   throughput ratio 2 vs 1 workers: {one / two:.2f}x")
-    print(f"one recording: in-process {inproc:.1f} s, on the cluster {single:.1f} s, overhead ratio {single / inproc:.2f}")
-    print(f"per hour of audio, one CPU worker (1 thread): {one / audio_h / 60:.1f} min of wall "
-          f"-> {24 / (one / audio_h / 3600):.1f} h of archive per day per worker")
+    print(
+        f"one recording: in-process {inproc:.1f} s, on the cluster {single:.1f} s, overhead ratio {single / inproc:.2f}"
+    )
+    print(
+        f"per hour of audio, one CPU worker (1 thread): {one / audio_h / 60:.1f} min of wall "
+        f"-> {24 / (one / audio_h / 3600):.1f} h of archive per day per worker"
+    )
 
 
 if __name__ == "__main__":

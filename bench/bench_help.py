@@ -17,8 +17,10 @@ def main() -> None:
         t0 = time.perf_counter()
         subprocess.run([exe, "--help"], check=True, capture_output=True)
         times.append(time.perf_counter() - t0)
-    print(f"briefing --help: median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
-          f"over {len(times)} runs (target < 500 ms)")
+    print(
+        f"briefing --help: median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
+        f"over {len(times)} runs (target < 500 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -40,15 +40,20 @@ def make_stream(dest_dir: Path, minutes: float, language: str) -> tuple[list[Pat
 
     with open(SPEECH / "manifest.tsv", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f, delimiter="\t") if r["language"] == language]
-    clips = [(SPEECH / r["audio"], (SPEECH / r["reference"]).read_text(encoding="utf-8").strip(),
-              probe(SPEECH / r["audio"]).duration) for r in rows]
+    clips = [
+        (
+            SPEECH / r["audio"],
+            (SPEECH / r["reference"]).read_text(encoding="utf-8").strip(),
+            probe(SPEECH / r["audio"]).duration,
+        )
+        for r in rows
+    ]
     norm = dest_dir / "clips"  # one format for all (the concat demuxer needs it): 48 kHz stereo PCM
     norm.mkdir()
     same = []
     for i, (path, ref, _dur) in enumerate(clips):
         out = norm / f"{i:03d}.wav"
-        ffmpeg.run(ffmpeg.compile_graph(fg.input(str(path)).audio.output(str(out), ar=48000, ac=2,
-                                                                        acodec="pcm_s16le")))
+        ffmpeg.run(ffmpeg.compile_graph(fg.input(str(path)).audio.output(str(out), ar=48000, ac=2, acodec="pcm_s16le")))
         same.append((out, ref, probe(out).duration))
     clips = same
     lines, refs, total = [], [], 0.0
@@ -64,14 +69,38 @@ def make_stream(dest_dir: Path, minutes: float, language: str) -> tuple[list[Pat
     audio = fg.input(str(listing), f="concat", safe=0).audio
     video = fg.input("color=c=0x12355b:s=320x180:r=10", f="lavfi", t=f"{total:.2f}")
     rec = dest_dir / "stream.mp4"
-    ffmpeg.run(ffmpeg.compile_graph(fg.output(video, audio, str(rec), vcodec="libx264", preset="ultrafast",
-                                              g=20, pix_fmt="yuv420p", acodec="aac", ar=48000, ac=2,
-                                              t=f"{total:.2f}")))
+    ffmpeg.run(
+        ffmpeg.compile_graph(
+            fg.output(
+                video,
+                audio,
+                str(rec),
+                vcodec="libx264",
+                preset="ultrafast",
+                g=20,
+                pix_fmt="yuv420p",
+                acodec="aac",
+                ar=48000,
+                ac=2,
+                t=f"{total:.2f}",
+            )
+        )
+    )
     segs = dest_dir / "segs"
     segs.mkdir()
-    ffmpeg.run(ffmpeg.compile_graph(fg.output(fg.input(str(rec)), str(segs / "seg-%06d.ts"), f="segment",
-                                              c="copy", segment_time=f"{SEGMENT:g}", reset_timestamps=1,
-                                              segment_format="mpegts")))
+    ffmpeg.run(
+        ffmpeg.compile_graph(
+            fg.output(
+                fg.input(str(rec)),
+                str(segs / "seg-%06d.ts"),
+                f="segment",
+                c="copy",
+                segment_time=f"{SEGMENT:g}",
+                reset_timestamps=1,
+                segment_format="mpegts",
+            )
+        )
+    )
     return sorted(segs.glob("seg-*.ts")), " ".join(refs), total
 
 
@@ -85,10 +114,10 @@ def run_one(minutes: float, speed: float, language: str, wer: bool, cache: Path)
         segments, reference, total = make_stream(tmp, minutes, language)
         os.environ["BRIEFING_HOME"] = str(tmp / "home")
         os.environ["BRIEFING_CACHE_DIR"] = str(cache)
-        from briefing.processing import live, speech
-        from briefing.recording import record, worker
         from briefing.core.config import load_settings
         from briefing.core.store import Store
+        from briefing.processing import live, speech
+        from briefing.recording import record, worker
         from recorder import capture as rc
 
         settings = load_settings(str(tmp / "home"), overrides={"briefing.language": language})
@@ -100,8 +129,7 @@ def run_one(minutes: float, speed: float, language: str, wer: bool, cache: Path)
         segdir.mkdir(parents=True)
         lock = rc._Lock(cdir)
         lock.acquire()
-        rc._write_json(cdir / rc.STATE_NAME, {"source": "rtmp://127.0.0.1/live/bench", "runs": [],
-                                             "stopped_at": None})
+        rc._write_json(cdir / rc.STATE_NAME, {"source": "rtmp://127.0.0.1/live/bench", "runs": [], "stopped_at": None})
         record._open_recording(store, bid, "capture", source="rtmp://127.0.0.1/live/bench")
         follower = live.start_follower(store, settings, bid)
         t0 = time.monotonic()
@@ -127,15 +155,24 @@ def run_one(minutes: float, speed: float, language: str, wer: bool, cache: Path)
         t = formats.from_json(Path(store.artifacts(bid)["json"].path).read_text(encoding="utf-8"))
         last_words = t.segments[-1].text.split()[-3:]
         html = page.read_text(encoding="utf-8")
-        feed = (settings.site_dir / "feed.xml").read_text(encoding="utf-8") if (
-            settings.site_dir / "feed.xml").exists() else ""
+        feed = (
+            (settings.site_dir / "feed.xml").read_text(encoding="utf-8")
+            if (settings.site_dir / "feed.xml").exists()
+            else ""
+        )
         ok = all(w.strip(".,") in html for w in last_words) and (bid in feed or not feed)
         info = store.stage(bid, "transcribe").info
-        out = {"minutes": round(total / 60, 2), "publish_s": round(t_done - t_end, 1), "page_ok": ok,
-               "adopted": info.get("live"), "behind_at_end_s": round(lag.seconds - lag.transcribed_to, 1)
-               if lag else None, "feed": bool(feed), "media_live": store.stage(bid, "video").info.get("live"),
-               "stop_join_s": round(t_stop - t_end, 1),
-               "stages": {n: store.stage(bid, n).info.get("seconds") for n in ("audio", "video", "transcribe")}}
+        out = {
+            "minutes": round(total / 60, 2),
+            "publish_s": round(t_done - t_end, 1),
+            "page_ok": ok,
+            "adopted": info.get("live"),
+            "behind_at_end_s": round(lag.seconds - lag.transcribed_to, 1) if lag else None,
+            "feed": bool(feed),
+            "media_live": store.stage(bid, "video").info.get("live"),
+            "stop_join_s": round(t_stop - t_end, 1),
+            "stages": {n: store.stage(bid, n).info.get("seconds") for n in ("audio", "video", "transcribe")},
+        }
         if wer:
             speech_wav = Path(store.artifacts(bid)["speech"].path)
             model_path, _ = speech.model(settings)
@@ -166,13 +203,17 @@ def main() -> None:
     print(f"{os.cpu_count()} CPU cores; stream at {args.speed:g}x real time; {args.language}")
     for m in args.minutes:
         r = run_one(m, args.speed, args.language, not args.no_wer and m == args.wer_minutes, cache)
-        line = (f"{r['minutes']:5.1f} min briefing: time to publish {r['publish_s']:5.1f} s (target <= 60)"
-                f"  adopted live={r['adopted']} web audio live={r['media_live']} page_ok={r['page_ok']}"
-                f" live behind at end {r['behind_at_end_s']} s; stop+join {r['stop_join_s']} s;"
-                f" stage seconds {r['stages']}")
+        line = (
+            f"{r['minutes']:5.1f} min briefing: time to publish {r['publish_s']:5.1f} s (target <= 60)"
+            f"  adopted live={r['adopted']} web audio live={r['media_live']} page_ok={r['page_ok']}"
+            f" live behind at end {r['behind_at_end_s']} s; stop+join {r['stop_join_s']} s;"
+            f" stage seconds {r['stages']}"
+        )
         if "wer_ratio" in r:
-            line += (f"\n      WER live {r['wer_live']:.4f} / offline {r['wer_offline']:.4f} = "
-                     f"{r['wer_ratio']:.3f} (target <= 1.10)")
+            line += (
+                f"\n      WER live {r['wer_live']:.4f} / offline {r['wer_offline']:.4f} = "
+                f"{r['wer_ratio']:.3f} (target <= 1.10)"
+            )
         print(line, flush=True)
     shutil.rmtree(cache, ignore_errors=True)
 

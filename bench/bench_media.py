@@ -34,9 +34,11 @@ def ensure_inputs(workdir: Path, duration: float) -> dict[str, Path]:
     speech = media.speech_clip()
     inputs = {
         "h264-aac.mp4": lambda p: media.make_video_with_speech(
-            p, speech=speech, duration=duration, size="1280x720", fps=25, x264_preset="veryfast", x264_crf=28),
+            p, speech=speech, duration=duration, size="1280x720", fps=25, x264_preset="veryfast", x264_crf=28
+        ),
         "vp9-opus.webm": lambda p: media.make_webm_vp9_opus(
-            p, speech=speech, duration=duration, size="1280x720", fps=25),
+            p, speech=speech, duration=duration, size="1280x720", fps=25
+        ),
     }
     paths = {}
     for name, make in inputs.items():

@@ -52,8 +52,9 @@ def make_recording(dest: Path, minutes: float, language: str) -> Path:
     for i, c in enumerate(clips):
         out = parts / f"{i:03d}.wav"
         if not out.exists():
-            ffmpeg.run(ffmpeg.compile_graph(fg.input(str(c)).audio.output(str(out), ar=48000, ac=2,
-                                                                              acodec="pcm_s16le")))
+            ffmpeg.run(
+                ffmpeg.compile_graph(fg.input(str(c)).audio.output(str(out), ar=48000, ac=2, acodec="pcm_s16le"))
+            )
         uniform.append((out, probe(out).duration))
     total, lines = 0.0, []
     while total < minutes * 60:
@@ -64,8 +65,19 @@ def make_recording(dest: Path, minutes: float, language: str) -> Path:
     listing.write_text("\n".join(lines) + "\n")
     audio = fg.input(str(listing), f="concat", safe=0).audio
     video = fg.input("color=c=0x12355b:s=1280x720:r=25", f="lavfi", t=f"{minutes * 60:.1f}")
-    out = fg.output(video, audio, str(dest), vcodec="libx264", preset="ultrafast", pix_fmt="yuv420p",
-                    acodec="aac", ar=48000, ac=2, t=f"{minutes * 60:.1f}", movflags="+faststart")
+    out = fg.output(
+        video,
+        audio,
+        str(dest),
+        vcodec="libx264",
+        preset="ultrafast",
+        pix_fmt="yuv420p",
+        acodec="aac",
+        ar=48000,
+        ac=2,
+        t=f"{minutes * 60:.1f}",
+        movflags="+faststart",
+    )
     ffmpeg.run(ffmpeg.compile_graph(out))
     return dest
 
@@ -85,22 +97,50 @@ print(time.perf_counter() - t0)
     return time.perf_counter() - t0
 
 
-def pipeline(recording: Path, home: Path, cache: Path, language: str, streams: int,
-             translate: bool = False) -> tuple[float, str]:
+def pipeline(
+    recording: Path, home: Path, cache: Path, language: str, streams: int, translate: bool = False
+) -> tuple[float, str]:
     """`briefing process` of the recording in a fresh home: its wall time and the engine and model of the
     transcript (the engine is chosen per language: viet-asr for Vietnamese by default). The English
     machine translation of a non-English briefing (a second, Whisper, pass) is off unless ``translate``."""
-    env = {**os.environ, "BRIEFING_HOME": str(home), "BRIEFING_CACHE_DIR": str(cache),
-           "BRIEFING_TRANSCRIBE_STREAMS": str(streams)}
+    env = {
+        **os.environ,
+        "BRIEFING_HOME": str(home),
+        "BRIEFING_CACHE_DIR": str(cache),
+        "BRIEFING_TRANSCRIBE_STREAMS": str(streams),
+    }
     if not translate:
         env["BRIEFING_TRANSLATE_ENABLED"] = "off"
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import cli; cli.main()", "-q", "process", str(recording),
-                    "--language", language, "--title", "Bench", "--date", "2026-11-25"],
-                   check=True, capture_output=True, env=env, cwd=REPO)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import cli; cli.main()",
+            "-q",
+            "process",
+            str(recording),
+            "--language",
+            language,
+            "--title",
+            "Bench",
+            "--date",
+            "2026-11-25",
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+        cwd=REPO,
+    )
     wall = time.perf_counter() - t0
-    out = subprocess.run([sys.executable, "-c", "import cli; cli.main()", "status", "--json"], check=True,
-                         capture_output=True, text=True, env=env, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-c", "import cli; cli.main()", "status", "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
     import json
 
     info = next(s["info"] for s in json.loads(out.stdout)[0]["stages"] if s["stage"] == "transcribe")
@@ -113,8 +153,12 @@ def main() -> None:
     ap.add_argument("--language", default="en")
     ap.add_argument("--repeat", type=int, default=3, help="alternating runs of each (medians reported)")
     ap.add_argument("--streams", type=int, default=0, help="transcribe.streams for process (0 = by length)")
-    ap.add_argument("--translate", action="store_true", help="include the English machine translation of a "
-                    "non-English briefing (a second pass, with Whisper) in process's time")
+    ap.add_argument(
+        "--translate",
+        action="store_true",
+        help="include the English machine translation of a "
+        "non-English briefing (a second pass, with Whisper) in process's time",
+    )
     args = ap.parse_args()
     from transcribe.model import ensure_bundled_model
 
@@ -123,21 +167,27 @@ def main() -> None:
         cache = tmp_path / "cache"
         model_dir = ensure_bundled_model(cache / "models")
         rec = make_recording(tmp_path / "recording.mp4", args.minutes, args.language)
-        print(f"recording: {args.minutes:g} min of real {args.language} speech, 720p H.264/AAC "
-              f"({rec.stat().st_size / 1e6:.1f} MB); {os.cpu_count()} CPU cores")
+        print(
+            f"recording: {args.minutes:g} min of real {args.language} speech, 720p H.264/AAC "
+            f"({rec.stat().st_size / 1e6:.1f} MB); {os.cpu_count()} CPU cores"
+        )
         bares, procs = [], []
         for i in range(args.repeat):  # alternate, so a change in the machine's load hits both alike
             bares.append(bare(rec, model_dir, args.language))
             wall, made_by = pipeline(rec, tmp_path / f"home{i}", cache, args.language, args.streams, args.translate)
             procs.append(wall)
-            print(f"  run {i + 1}: bare {bares[-1]:6.1f} s   process {procs[-1]:6.1f} s   "
-                  f"ratio {procs[-1] / bares[-1]:.3f}   transcript by {made_by}")
+            print(
+                f"  run {i + 1}: bare {bares[-1]:6.1f} s   process {procs[-1]:6.1f} s   "
+                f"ratio {procs[-1] / bares[-1]:.3f}   transcript by {made_by}"
+            )
         t_bare, t_proc = statistics.median(bares), statistics.median(procs)
         print(f"bare faster-whisper   {t_bare:7.1f} s  (median; RTF {t_bare / (args.minutes * 60):.3f})")
         print(f"briefing process      {t_proc:7.1f} s  (median; RTF {t_proc / (args.minutes * 60):.3f})")
         target = "0.80 (throughput, 10 minutes)" if args.minutes >= 10 else "1.15 (overhead)"
-        print(f"process / bare        {t_proc / t_bare:7.3f}  (medians; target <= {target}; "
-              f"streams={args.streams or 'by length'})")
+        print(
+            f"process / bare        {t_proc / t_bare:7.3f}  (medians; target <= {target}; "
+            f"streams={args.streams or 'by length'})"
+        )
 
 
 if __name__ == "__main__":

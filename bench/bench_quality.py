@@ -105,11 +105,25 @@ def worker(language: str, model_dir: str, configs: list[str], threads: int) -> N
         wall = time.perf_counter() - t0
         audio_s = sum(float(r["duration_s"]) for r in rows)
         if config in ("before", "guards"):
-            out[config] = {"hyps": hyps, "loops_raw": loops_raw, "loops": loops, "removed": removed,
-                           "fixes": 0, "wall_s": wall, "audio_s": audio_s}
+            out[config] = {
+                "hyps": hyps,
+                "loops_raw": loops_raw,
+                "loops": loops,
+                "removed": removed,
+                "fixes": 0,
+                "wall_s": wall,
+                "audio_s": audio_s,
+            }
         if config != "before":
-            out[config + "+gloss"] = {"hyps": ghyps, "loops_raw": loops_raw, "loops": gloops, "removed": removed,
-                                      "fixes": gfixes, "wall_s": wall, "audio_s": audio_s}
+            out[config + "+gloss"] = {
+                "hyps": ghyps,
+                "loops_raw": loops_raw,
+                "loops": gloops,
+                "removed": removed,
+                "fixes": gfixes,
+                "wall_s": wall,
+                "audio_s": audio_s,
+            }
     print(json.dumps(out, ensure_ascii=False))
 
 
@@ -146,9 +160,21 @@ def engine_worker(engine: str, language: str, model_dir: str, threads: int) -> N
     t0 = time.perf_counter()
     tj = e.transcribe(joined, opts)
     joined_s = time.perf_counter() - t0
-    print(json.dumps({"hyps": hyps, "joined": finish(tj, joined), "clips_s": clips_s, "joined_s": joined_s,
-                      "audio_s": sum(len(x) for x in audio.values()) / 16000, "joined_audio_s": len(joined) / 16000,
-                      "model": tj.model, "segments": len(tj.segments)}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "hyps": hyps,
+                "joined": finish(tj, joined),
+                "clips_s": clips_s,
+                "joined_s": joined_s,
+                "audio_s": sum(len(x) for x in audio.values()) / 16000,
+                "joined_audio_s": len(joined) / 16000,
+                "model": tj.model,
+                "segments": len(tj.segments),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 def engines_main(a: argparse.Namespace) -> None:
@@ -173,8 +199,12 @@ def engines_main(a: argparse.Namespace) -> None:
             caps = make_engine(name, model_path=model_dir).capabilities
             if not caps.knows(lang):
                 continue
-            p = subprocess.run([sys.executable, __file__, "--threads", str(a.threads), "--engine-worker", name, lang,
-                                str(model_dir)], capture_output=True, text=True, cwd=ROOT)
+            p = subprocess.run(
+                [sys.executable, __file__, "--threads", str(a.threads), "--engine-worker", name, lang, str(model_dir)],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
             if p.returncode:
                 sys.exit(f"{name}/{lang} failed:\n{p.stderr[-3000:]}")
             runs[name] = json.loads(p.stdout.strip().splitlines()[-1])
@@ -188,23 +218,42 @@ def engines_main(a: argparse.Namespace) -> None:
             Rj = " ".join(refs[n] for n in sorted(o["hyps"], key=lambda n: [r["audio"] for r in rows].index(n)))
             Hj = normalize(o["joined"])
             default = DEFAULT_ENGINES.get(lang, "whisper") == name
-            results.append({"language": lang, "engine": name, "default": default, "model": o["model"],
-                            "clips": len(clips), "audio_s": o["audio_s"],
-                            "wer": jiwer.wer(R, H), "cer": jiwer.cer(R, H),
-                            "wer_joined": jiwer.wer(Rj, Hj), "cer_joined": jiwer.cer(Rj, Hj),
-                            "time_clips": o["clips_s"] / base["clips_s"], "time_joined": o["joined_s"] / base["joined_s"],
-                            "rtf": o["clips_s"] / o["audio_s"], "joined": o["joined"], "hyps": o["hyps"]})
+            results.append(
+                {
+                    "language": lang,
+                    "engine": name,
+                    "default": default,
+                    "model": o["model"],
+                    "clips": len(clips),
+                    "audio_s": o["audio_s"],
+                    "wer": jiwer.wer(R, H),
+                    "cer": jiwer.cer(R, H),
+                    "wer_joined": jiwer.wer(Rj, Hj),
+                    "cer_joined": jiwer.cer(Rj, Hj),
+                    "time_clips": o["clips_s"] / base["clips_s"],
+                    "time_joined": o["joined_s"] / base["joined_s"],
+                    "rtf": o["clips_s"] / o["audio_s"],
+                    "joined": o["joined"],
+                    "hyps": o["hyps"],
+                }
+            )
             if a.show:
                 print(f"  {lang}/{name} joined:\n    ref: {Rj}\n    hyp: {Hj}")
-    print(f"\n{'lang':4} {'engine':8} {'dflt':4} {'clips':>5} {'audio s':>7}  {'WER':>6} {'CER':>6}  "
-          f"{'WER-j':>6} {'CER-j':>6}  {'time':>5} {'time-j':>6} {'RTF':>6}")
+    print(
+        f"\n{'lang':4} {'engine':8} {'dflt':4} {'clips':>5} {'audio s':>7}  {'WER':>6} {'CER':>6}  "
+        f"{'WER-j':>6} {'CER-j':>6}  {'time':>5} {'time-j':>6} {'RTF':>6}"
+    )
     for r in results:
-        print(f"{r['language']:4} {r['engine']:8} {'yes' if r['default'] else '':4} {r['clips']:5d} {r['audio_s']:7.1f}  "
-              f"{r['wer']:6.1%} {r['cer']:6.1%}  {r['wer_joined']:6.1%} {r['cer_joined']:6.1%}  "
-              f"{r['time_clips']:5.2f} {r['time_joined']:6.2f} {r['rtf']:6.3f}")
-    print(f"\nWER/CER: clips one by one (pooled); -j: the clips joined into one recording, 1 s of silence between. "
-          f"time: recognition time / Whisper base's on the same audio, this run.\ncpu: {os.cpu_count()} cores, "
-          f"load avg {os.getloadavg()[0]:.2f}; guards and glossary (bench/glossary.toml) applied, as the pipeline does")
+        print(
+            f"{r['language']:4} {r['engine']:8} {'yes' if r['default'] else '':4} {r['clips']:5d} {r['audio_s']:7.1f}  "
+            f"{r['wer']:6.1%} {r['cer']:6.1%}  {r['wer_joined']:6.1%} {r['cer_joined']:6.1%}  "
+            f"{r['time_clips']:5.2f} {r['time_joined']:6.2f} {r['rtf']:6.3f}"
+        )
+    print(
+        f"\nWER/CER: clips one by one (pooled); -j: the clips joined into one recording, 1 s of silence between. "
+        f"time: recognition time / Whisper base's on the same audio, this run.\ncpu: {os.cpu_count()} cores, "
+        f"load avg {os.getloadavg()[0]:.2f}; guards and glossary (bench/glossary.toml) applied, as the pipeline does"
+    )
     if a.json:
         a.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -248,8 +297,22 @@ def main() -> None:
     refs = {r["audio"]: (d / r["reference"]).read_text(encoding="utf-8") for r in rows}
     results = []
     for lang in langs:
-        p = subprocess.run([sys.executable, __file__, "--threads", str(a.threads), "--configs", ",".join(configs),
-                            "--worker", lang, str(model_dir)], capture_output=True, text=True, cwd=ROOT)
+        p = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--threads",
+                str(a.threads),
+                "--configs",
+                ",".join(configs),
+                "--worker",
+                lang,
+                str(model_dir),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         if p.returncode:
             sys.exit(f"{lang} failed:\n{p.stderr[-3000:]}")
         out = json.loads(p.stdout.strip().splitlines()[-1])
@@ -263,10 +326,22 @@ def main() -> None:
             for g, ns in groups.items():
                 R = [normalize(refs[n]) for n in ns]
                 H = [normalize(o["hyps"][n]) for n in ns]
-                results.append({"language": lang, "group": g, "config": config, "clips": len(ns),
-                                "wer": jiwer.wer(R, H), "cer": jiwer.cer(R, H), "loops_raw": o["loops_raw"],
-                                "loops": o["loops"], "removed": o["removed"], "fixes": o["fixes"],
-                                "rtf": o["wall_s"] / o["audio_s"], "hyps": {n: o["hyps"][n] for n in ns}})
+                results.append(
+                    {
+                        "language": lang,
+                        "group": g,
+                        "config": config,
+                        "clips": len(ns),
+                        "wer": jiwer.wer(R, H),
+                        "cer": jiwer.cer(R, H),
+                        "loops_raw": o["loops_raw"],
+                        "loops": o["loops"],
+                        "removed": o["removed"],
+                        "fixes": o["fixes"],
+                        "rtf": o["wall_s"] / o["audio_s"],
+                        "hyps": {n: o["hyps"][n] for n in ns},
+                    }
+                )
         if a.show:
             for n in sorted(out[labels[0]]["hyps"]):
                 base = normalize(out[labels[0]]["hyps"][n])
@@ -275,19 +350,28 @@ def main() -> None:
                     h = normalize(out[c]["hyps"][n])
                     if h != base:
                         print(f"    {c:15} {h}")
-    print(f"\n{'lang':4} {'group':10} {'config':14} {'clips':>5} {'WER':>7} {'CER':>7} {'loops':>9} "
-          f"{'removed':>7} {'fixes':>5} {'RTF':>6}")
+    print(
+        f"\n{'lang':4} {'group':10} {'config':14} {'clips':>5} {'WER':>7} {'CER':>7} {'loops':>9} "
+        f"{'removed':>7} {'fixes':>5} {'RTF':>6}"
+    )
     for r in results:
-        print(f"{r['language']:4} {r['group']:10} {r['config']:14} {r['clips']:5d} {r['wer']:7.1%} {r['cer']:7.1%} "
-              f"{r['loops_raw']:>3}→{r['loops']:<3}  {r['removed']:7d} {r['fixes']:5d} {r['rtf']:6.3f}")
+        print(
+            f"{r['language']:4} {r['group']:10} {r['config']:14} {r['clips']:5d} {r['wer']:7.1%} {r['cer']:7.1%} "
+            f"{r['loops_raw']:>3}→{r['loops']:<3}  {r['removed']:7d} {r['fixes']:5d} {r['rtf']:6.3f}"
+        )
     worse = []
     for r in results:
-        b = next(x for x in results if x["language"] == r["language"] and x["group"] == r["group"]
-                 and x["config"] == "before")
+        b = next(
+            x
+            for x in results
+            if x["language"] == r["language"] and x["group"] == r["group"] and x["config"] == "before"
+        )
         if r["wer"] > b["wer"] + 1e-9 or r["cer"] > b["cer"] + 1e-9 or r["loops"] > b["loops"]:
             worse.append(f"{r['language']}/{r['group']}/{r['config']}")
-    print(f"\ncpu: {os.cpu_count()} cores, load avg {os.getloadavg()[0]:.2f}; base model, int8, beam 5, VAD on, "
-          f"word timestamps. loops: in the raw output → after the guards")
+    print(
+        f"\ncpu: {os.cpu_count()} cores, load avg {os.getloadavg()[0]:.2f}; base model, int8, beam 5, VAD on, "
+        f"word timestamps. loops: in the raw output → after the guards"
+    )
     print("worse than before: " + (", ".join(worse) if worse else "none"))
     if a.json:
         a.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")

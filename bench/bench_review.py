@@ -20,17 +20,26 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 BID = "2026-11-25-daily-briefing"
-WORDS = ("the ministry recorded new cases hospital occupancy stands at percent of capacity we will take "
-         "questions now provinces flood response households evacuated spokesperson government").split()
+WORDS = (
+    "the ministry recorded new cases hospital occupancy stands at percent of capacity we will take "
+    "questions now provinces flood response households evacuated spokesperson government"
+).split()
 
 
 def make(home: Path) -> None:
-    from briefing.processing import pipeline
     from briefing.core.config import load_settings
     from briefing.core.store import Briefing, Store
+    from briefing.processing import pipeline
     from transcribe import formats
     from transcribe.types import Segment, Transcript, Word
 
@@ -42,26 +51,65 @@ def make(home: Path) -> None:
             p = rnd.choice((0.95, 0.9, 0.85, 0.4)) if j % 3 else 0.97
             words.append(Word(t + j * 0.38, t + j * 0.38 + 0.3, " " + rnd.choice(WORDS), p))
         conf = sum(w.probability for w in words) / len(words)
-        segs.append(Segment(i, t, t + 3.9, "".join(w.text for w in words), tuple(words), confidence=conf,
-                            flags=("low-confidence",) if conf < 0.75 else ()))
+        segs.append(
+            Segment(
+                i,
+                t,
+                t + 3.9,
+                "".join(w.text for w in words),
+                tuple(words),
+                confidence=conf,
+                flags=("low-confidence",) if conf < 0.75 else (),
+            )
+        )
         t += 4.0
     tr = Transcript(language="vi", duration=t, segments=tuple(segs), model="base")
     settings = load_settings(home)
     store = Store(settings.store_path)
-    store.save_briefing(Briefing(id=BID, title="Họp báo Chính phủ", date="2026-11-25", language="vi",
-                                 speakers=("Người phát ngôn",)))
+    store.save_briefing(
+        Briefing(id=BID, title="Họp báo Chính phủ", date="2026-11-25", language="vi", speakers=("Người phát ngôn",))
+    )
     d = settings.workspace / BID
     (d / "media").mkdir(parents=True, exist_ok=True)
     video = d / "media" / "video.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=d=10:s=320x240:r=25", "-f", "lavfi",
-                    "-i", "sine=d=10", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-                    "-movflags", "+faststart", str(video)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=d=10:s=320x240:r=25",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=d=10",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            "-movflags",
+            "+faststart",
+            str(video),
+        ],
+        check=True,
+        capture_output=True,
+    )
     store.stage_started(BID, "video", "k")
     store.stage_done(BID, "video", "k", [pipeline.artifact("video", video)], {})
     (d / "transcript").mkdir(parents=True, exist_ok=True)
     arts = []
-    for ext, body in {"json": formats.to_json(tr), "srt": formats.to_srt(tr), "vtt": formats.to_vtt(tr),
-                      "txt": formats.to_txt(tr)}.items():
+    for ext, body in {
+        "json": formats.to_json(tr),
+        "srt": formats.to_srt(tr),
+        "vtt": formats.to_vtt(tr),
+        "txt": formats.to_txt(tr),
+    }.items():
         p = d / "transcript" / f"transcript.{ext}"
         p.write_text(body, encoding="utf-8")
         arts.append(pipeline.artifact(ext, p))
@@ -98,14 +146,16 @@ def main() -> None:
                 page.goto(f"{url}/b/{BID}")
                 page.wait_for_selector("body[data-ready='1']")
                 ready.append(page.evaluate("() => window.deskReadyAt"))
-                sizes.append(page.evaluate("""() => {
+                sizes.append(
+                    page.evaluate("""() => {
                     const nav = performance.getEntriesByType('navigation')[0];
                     let total = nav.transferSize, body = nav.decodedBodySize;
                     for (const r of performance.getEntriesByType('resource')) {
                         if (!r.name.includes('/media')) { total += r.transferSize; body += r.decodedBodySize; }
                     }
                     return [total, body];
-                }"""))
+                }""")
+                )
             words = page.locator(".w").count()
             # a draft save's round trip, from the page, as the editor sends it (one segment edited)
             saves = page.evaluate("""async () => {
@@ -134,14 +184,20 @@ def main() -> None:
         srv.trigger.pull_trigger(lambda: wasyncore.close_all(srv._map, ignore_all=True))
         thread.join(30)
         srv.task_dispatcher.shutdown()
-    print(f"editor, 60-minute briefing ({words} words, 900 segments): interactive after "
-          f"median {statistics.median(ready):.0f} ms (min {min(ready):.0f}, max {max(ready):.0f}; target < 1000 ms)")
-    print(f"page transfer: {sizes[-1][0] / 1024:.0f} KiB over the wire ({sizes[-1][1] / 1024:.0f} KiB uncompressed; "
-          "HTML with the transcript, script, style; media not counted)")
+    print(
+        f"editor, 60-minute briefing ({words} words, 900 segments): interactive after "
+        f"median {statistics.median(ready):.0f} ms (min {min(ready):.0f}, max {max(ready):.0f}; target < 1000 ms)"
+    )
+    print(
+        f"page transfer: {sizes[-1][0] / 1024:.0f} KiB over the wire ({sizes[-1][1] / 1024:.0f} KiB uncompressed; "
+        "HTML with the transcript, script, style; media not counted)"
+    )
     spaced, burst = saves[:10], saves[10:]
-    print(f"draft save round trip: median {statistics.median(spaced):.0f} ms, max {max(spaced):.0f} ms over "
-          f"{len(spaced)} saves 1.5 s apart (target < 100 ms); back to back: median "
-          f"{statistics.median(burst):.0f} ms, max {max(burst):.0f} ms")
+    print(
+        f"draft save round trip: median {statistics.median(spaced):.0f} ms, max {max(spaced):.0f} ms over "
+        f"{len(spaced)} saves 1.5 s apart (target < 100 ms); back to back: median "
+        f"{statistics.median(burst):.0f} ms, max {max(burst):.0f} ms"
+    )
 
 
 if __name__ == "__main__":

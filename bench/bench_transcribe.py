@@ -60,8 +60,13 @@ def worker(engine: str, language: str, model_dir: str, threads: int) -> None:
         t1 = time.perf_counter()
         for r in rows:
             segments, _info = model.transcribe(
-                str(d / r["audio"]), language=language, beam_size=5, vad_filter=True, word_timestamps=True,
-                condition_on_previous_text=False)
+                str(d / r["audio"]),
+                language=language,
+                beam_size=5,
+                vad_filter=True,
+                word_timestamps=True,
+                condition_on_previous_text=False,
+            )
             hyps[r["audio"]] = " ".join(s.text.strip() for s in segments)
     else:
         from transcribe.whisper import TranscribeOptions, WhisperTranscriber
@@ -74,11 +79,18 @@ def worker(engine: str, language: str, model_dir: str, threads: int) -> None:
         for r in rows:
             hyps[r["audio"]] = tr.transcribe(d / r["audio"], opts).text
     wall = time.perf_counter() - t1
-    print(json.dumps({
-        "hyps": hyps, "wall_s": wall, "load_s": load_s,
-        "audio_s": sum(float(r["duration_s"]) for r in rows),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "hyps": hyps,
+                "wall_s": wall,
+                "load_s": load_s,
+                "audio_s": sum(float(r["duration_s"]) for r in rows),
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 def main() -> None:
@@ -107,9 +119,12 @@ def main() -> None:
     results = []
     for lang in langs:
         for engine in a.engines.split(","):
-            p = subprocess.run([sys.executable, __file__, "--threads", str(a.threads),
-                                "--worker", engine, lang, str(model_dir)],
-                               capture_output=True, text=True, cwd=ROOT)
+            p = subprocess.run(
+                [sys.executable, __file__, "--threads", str(a.threads), "--worker", engine, lang, str(model_dir)],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
             if p.returncode:
                 sys.exit(f"{engine}/{lang} failed:\n{p.stderr[-3000:]}")
             out = json.loads(p.stdout.strip().splitlines()[-1])
@@ -117,21 +132,34 @@ def main() -> None:
             R = [normalize(refs[n]) for n in names]
             H = [normalize(out["hyps"][n]) for n in names]
             res = {
-                "language": lang, "engine": engine, "clips": len(names), "audio_s": round(out["audio_s"], 1),
-                "wer": jiwer.wer(R, H), "cer": jiwer.cer(R, H), "rtf": out["wall_s"] / out["audio_s"],
-                "load_s": out["load_s"], "peak_rss_mb": out["peak_rss_mb"], "hyps": out["hyps"],
+                "language": lang,
+                "engine": engine,
+                "clips": len(names),
+                "audio_s": round(out["audio_s"], 1),
+                "wer": jiwer.wer(R, H),
+                "cer": jiwer.cer(R, H),
+                "rtf": out["wall_s"] / out["audio_s"],
+                "load_s": out["load_s"],
+                "peak_rss_mb": out["peak_rss_mb"],
+                "hyps": out["hyps"],
             }
             results.append(res)
             if a.show:
                 for n in names:
                     print(f"  {n}\n    ref: {normalize(refs[n])}\n    hyp: {normalize(out['hyps'][n])}")
-    print(f"\n{'lang':4} {'engine':6} {'clips':>5} {'audio s':>8} {'WER':>7} {'CER':>7} {'RTF':>6} "
-          f"{'load s':>6} {'peak RSS':>9}")
+    print(
+        f"\n{'lang':4} {'engine':6} {'clips':>5} {'audio s':>8} {'WER':>7} {'CER':>7} {'RTF':>6} "
+        f"{'load s':>6} {'peak RSS':>9}"
+    )
     for r in results:
-        print(f"{r['language']:4} {r['engine']:6} {r['clips']:5d} {r['audio_s']:8.1f} {r['wer']:7.1%} "
-              f"{r['cer']:7.1%} {r['rtf']:6.3f} {r['load_s']:6.2f} {r['peak_rss_mb']:7.0f} MB")
-    print(f"\ncpu: {os.cpu_count()} cores, threads={a.threads or 'default'}, load avg {os.getloadavg()[0]:.2f}; "
-          f"int8, beam 5, VAD on, word timestamps, condition_on_previous_text=False")
+        print(
+            f"{r['language']:4} {r['engine']:6} {r['clips']:5d} {r['audio_s']:8.1f} {r['wer']:7.1%} "
+            f"{r['cer']:7.1%} {r['rtf']:6.3f} {r['load_s']:6.2f} {r['peak_rss_mb']:7.0f} MB"
+        )
+    print(
+        f"\ncpu: {os.cpu_count()} cores, threads={a.threads or 'default'}, load avg {os.getloadavg()[0]:.2f}; "
+        f"int8, beam 5, VAD on, word timestamps, condition_on_previous_text=False"
+    )
     if a.json:
         a.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from briefing.core import errors
-from briefing.processing import pipeline
 from briefing.core.config import load_settings, resolve_home
 from briefing.core.store import Store
+from briefing.processing import pipeline
 
 
 class Sample(TypedDict):
@@ -97,9 +97,12 @@ def settings_for(home: str | None) -> Any:
 NO_VIETNAMESE_DEMO = (
     "there is no Vietnamese demo: briefing ships no Vietnamese speech it may redistribute, and the only "
     "Vietnamese speech synthesizer that installs offline (espeak-ng) is not understood by the recognizer "
-    "(67-88 % of its words wrong), so the page would show garbage")
-NO_VIETNAMESE_HINT = ("process a Vietnamese recording of your own: briefing process RECORDING.mp4 --language vi "
-                      "(viet-asr transcribes it); or run the English demo: briefing demo")
+    "(67-88 % of its words wrong), so the page would show garbage"
+)
+NO_VIETNAMESE_HINT = (
+    "process a Vietnamese recording of your own: briefing process RECORDING.mp4 --language vi "
+    "(viet-asr transcribes it); or run the English demo: briefing demo"
+)
 
 
 def run(home: str | None = None, *, reporter: Any = None, language: str = "en") -> DemoResult:
@@ -117,8 +120,15 @@ def run(home: str | None = None, *, reporter: Any = None, language: str = "en") 
             sample.make_sample_recording(spec["text"], recording, voice=spec["voice"])
     store = Store(settings.store_path)
     try:
-        result = pipeline.process(store, settings, recording, title=spec["title"], language=language,
-                                  speakers=spec["speakers"], reporter=reporter)
+        result = pipeline.process(
+            store,
+            settings,
+            recording,
+            title=spec["title"],
+            language=language,
+            speakers=spec["speakers"],
+            reporter=reporter,
+        )
     finally:
         store.close()
     return DemoResult(result, settings.home, settings.cache_dir / "models")

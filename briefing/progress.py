@@ -17,7 +17,7 @@ MAX_SPEED = 1000.0  # no recogniser here runs faster than this: a higher figure 
 
 
 def speed_text(done: float, elapsed: float) -> str:
-    """"25.6× real time" for ``done`` seconds of audio in ``elapsed`` seconds of the stage, or "" while
+    """ "25.6× real time" for ``done`` seconds of audio in ``elapsed`` seconds of the stage, or "" while
     the figure would be noise (nothing done, under MIN_SPEED_SECONDS) or absurd (over MAX_SPEED)."""
     if done <= 0 or elapsed < MIN_SPEED_SECONDS:
         return ""
@@ -34,8 +34,9 @@ class RichReporter:
     """Shows each stage as it ends and, for transcribe and translate, a bar of audio time done out of
     the total with the speed; the bar's clock is the stage's, from its start (model loading included)."""
 
-    def __init__(self, *, quiet: bool = False, clock: Callable[[], float] = time.perf_counter,
-                 console: Any = None) -> None:
+    def __init__(
+        self, *, quiet: bool = False, clock: Callable[[], float] = time.perf_counter, console: Any = None
+    ) -> None:
         self.quiet = quiet
         self.console = console or Console(stderr=True, highlight=False)
         self._clock = clock
@@ -70,15 +71,23 @@ class RichReporter:
             self._bar = running[-1] if running else "transcribe"
             self._started.setdefault(self._bar, self._clock())
             self._progress = Progress(
-                TextColumn(f"  {self._bar:<11}"), BarColumn(), TextColumn("{task.fields[clock]}"),
-                TextColumn("[cyan]{task.fields[speed]}"), _StageClock(self), console=self.console,
+                TextColumn(f"  {self._bar:<11}"),
+                BarColumn(),
+                TextColumn("{task.fields[clock]}"),
+                TextColumn("[cyan]{task.fields[speed]}"),
+                _StageClock(self),
+                console=self.console,
                 transient=False,
             )
             self._progress.start()
             self._task = self._progress.add_task(self._bar, total=max(total, 0.001), clock="", speed="")
-        self._progress.update(self._task, completed=min(done, total), total=max(total, 0.001),
-                              clock=f"{_mmss(done)} / {_mmss(total)} audio",
-                              speed=speed_text(done, self.elapsed()))
+        self._progress.update(
+            self._task,
+            completed=min(done, total),
+            total=max(total, 0.001),
+            clock=f"{_mmss(done)} / {_mmss(total)} audio",
+            speed=speed_text(done, self.elapsed()),
+        )
 
     def _close(self) -> None:
         if self._progress is not None:

@@ -52,14 +52,20 @@ def make_bag(staging: Path, info: dict[str, Any], *, processes: int = 1) -> BagC
 
     staging = Path(staging)
     try:
-        bagit.make_bag(str(staging), bag_info={k: v for k, v in info.items() if v not in (None, "", [])},
-                       processes=processes, checksums=["sha256"])
+        bagit.make_bag(
+            str(staging),
+            bag_info={k: v for k, v in info.items() if v not in (None, "", [])},
+            processes=processes,
+            checksums=["sha256"],
+        )
     except (bagit.BagError, OSError) as exc:
         raise ArchiveError(f"cannot make a bag in {staging}: {exc}", hint="check the disk has room") from exc
     check = validate_bag(staging)
     if not check.ok:
-        raise ArchiveError(f"the bag just written in {staging} does not validate: {'; '.join(check.errors)}",
-                           hint="check the disk and run again")
+        raise ArchiveError(
+            f"the bag just written in {staging} does not validate: {'; '.join(check.errors)}",
+            hint="check the disk and run again",
+        )
     return check
 
 
@@ -84,9 +90,11 @@ def refuse_links(path: Path) -> None:
     found = links(path)
     if found:
         more = f" and {len(found) - 5} more" if len(found) > 5 else ""
-        raise ArchiveError(f"the package {path} holds a symbolic link or special file ({', '.join(found[:5])}"
-                           f"{more}); a package holds only regular files, and links are never followed",
-                           hint="the package was tampered with: restore another version, or archive again")
+        raise ArchiveError(
+            f"the package {path} holds a symbolic link or special file ({', '.join(found[:5])}"
+            f"{more}); a package holds only regular files, and links are never followed",
+            hint="the package was tampered with: restore another version, or archive again",
+        )
 
 
 def validate_bag(path: Path, *, processes: int = 1) -> BagCheck:
@@ -98,8 +106,10 @@ def validate_bag(path: Path, *, processes: int = 1) -> BagCheck:
 
     path = Path(path)
     if not path.is_dir() or not (path / "bagit.txt").is_file():
-        raise ArchiveError(f"{path} is not a BagIt bag (no bagit.txt)",
-                           hint="give the directory of an archive package, or a briefing id")
+        raise ArchiveError(
+            f"{path} is not a BagIt bag (no bagit.txt)",
+            hint="give the directory of an archive package, or a briefing id",
+        )
     found = links(path)
     if found:
         info: dict[str, Any] = {}
@@ -108,8 +118,11 @@ def validate_bag(path: Path, *, processes: int = 1) -> BagCheck:
                 info = dict(bagit.Bag(str(path)).info)
             except (bagit.BagError, OSError):
                 info = {}
-        problems = tuple(f"{rel} is a symbolic link or special file, not a regular file (a package holds only "
-                         "regular files; it was not followed)" for rel in found)
+        problems = tuple(
+            f"{rel} is a symbolic link or special file, not a regular file (a package holds only "
+            "regular files; it was not followed)"
+            for rel in found
+        )
         return BagCheck(path, False, problems, info, {}, str(info.get("Payload-Oxum", "")))
     try:
         bag = bagit.Bag(str(path))
@@ -145,10 +158,11 @@ def safe_rel(rel: str) -> str:
     """``rel`` if it names a file strictly inside a directory (no absolute path, no ``..``, no empty or
     ``.`` part, no backslash or NUL); else ArchiveError."""
     parts = rel.split("/")
-    if (not rel or rel.startswith("/") or "\\" in rel or "\0" in rel
-            or any(p in ("", ".", "..") for p in parts)):
-        raise ArchiveError(f"the package holds a file named {rel!r}, which would be written outside the "
-                           "destination", hint="the package was tampered with: nothing was written outside")
+    if not rel or rel.startswith("/") or "\\" in rel or "\0" in rel or any(p in ("", ".", "..") for p in parts):
+        raise ArchiveError(
+            f"the package holds a file named {rel!r}, which would be written outside the destination",
+            hint="the package was tampered with: nothing was written outside",
+        )
     return rel
 
 
@@ -167,8 +181,10 @@ def _open_new(dest: Path, rel: str) -> Any:
     try:
         fd = os.open(target, flags, 0o644)
     except FileExistsError:
-        raise ArchiveError(f"{target} already exists (two objects of the package have one name)",
-                           hint="restore into a new or empty directory") from None
+        raise ArchiveError(
+            f"{target} already exists (two objects of the package have one name)",
+            hint="restore into a new or empty directory",
+        ) from None
     return os.fdopen(fd, "wb")
 
 
@@ -216,8 +232,9 @@ class S3Archive:
             "AccessDenied": "check the S3 credentials (boto3's chain) and the bucket policy",
             "InvalidAccessKeyId": "check the S3 credentials (boto3's chain)",
         }.get(code, "check archive.s3_endpoint_url, the network and the credentials")
-        return ArchiveError(f"S3 {what} failed for bucket {self.bucket}: {code or type(exc).__name__}: {exc}",
-                            hint=hint)
+        return ArchiveError(
+            f"S3 {what} failed for bucket {self.bucket}: {code or type(exc).__name__}: {exc}", hint=hint
+        )
 
     def check_bucket(self) -> dict[str, str]:
         """The bucket must keep versions and have Object Lock on. Returns what it found."""
@@ -235,11 +252,15 @@ class S3Archive:
             else:
                 raise self._fail("Object Lock check", exc) from exc
         if ver != "Enabled":
-            raise ArchiveError(f"bucket {self.bucket} does not keep versions (versioning: {ver or 'off'})",
-                               hint="enable versioning (and Object Lock) on the archive bucket")
+            raise ArchiveError(
+                f"bucket {self.bucket} does not keep versions (versioning: {ver or 'off'})",
+                hint="enable versioning (and Object Lock) on the archive bucket",
+            )
         if lock_on != "Enabled":
-            raise ArchiveError(f"bucket {self.bucket} has no Object Lock",
-                               hint="archive buckets must be created with Object Lock enabled")
+            raise ArchiveError(
+                f"bucket {self.bucket} has no Object Lock",
+                hint="archive buckets must be created with Object Lock enabled",
+            )
         return {"versioning": ver, "object_lock": lock_on}
 
     def exists(self, name: str) -> bool:
@@ -249,8 +270,9 @@ class S3Archive:
             raise self._fail("listing", exc) from exc
         return bool(r.get("KeyCount", 0))
 
-    def upload_bag(self, local: Path, name: str, *, retain_until: datetime | None,
-                   mode: str = "COMPLIANCE") -> dict[str, str]:
+    def upload_bag(
+        self, local: Path, name: str, *, retain_until: datetime | None, mode: str = "COMPLIANCE"
+    ) -> dict[str, str]:
         """Upload every file of the bag; returns {key: version id}. Tag files go last (a bag is complete
         only when its bagit.txt is there)."""
         self.check_bucket()
@@ -266,8 +288,7 @@ class S3Archive:
                 extra = {"ObjectLockMode": mode, "ObjectLockRetainUntilDate": retain_until}
             try:
                 with open(Path(local) / rel, "rb") as f:
-                    r = self.client.put_object(Bucket=self.bucket, Key=key, Body=f, ChecksumAlgorithm="SHA256",
-                                               **extra)
+                    r = self.client.put_object(Bucket=self.bucket, Key=key, Body=f, ChecksumAlgorithm="SHA256", **extra)
             except vendor_errors() as exc:
                 raise self._fail(f"upload of {key}", exc) from exc
             out[key] = r.get("VersionId", "")
@@ -299,9 +320,11 @@ class S3Archive:
         rels = []
         for key in keys:  # every name is checked before anything is written
             if not key.startswith(pre):
-                raise ArchiveError(f"the package {self.url(name)} names an object outside it: {key!r}",
-                                   hint="the archive record was tampered with: nothing was written")
-            rels.append(safe_rel(key[len(pre):]))
+                raise ArchiveError(
+                    f"the package {self.url(name)} names an object outside it: {key!r}",
+                    hint="the archive record was tampered with: nothing was written",
+                )
+            rels.append(safe_rel(key[len(pre) :]))
         got = []
         for key, rel in zip(keys, rels, strict=True):
             kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
@@ -362,5 +385,8 @@ class S3Archive:
 
     def retention(self, key: str, version_id: str | None = None) -> dict[str, Any]:
         h = self._head(key, version_id)
-        return {"mode": h.get("ObjectLockMode"), "retain_until": h.get("ObjectLockRetainUntilDate"),
-                "version_id": h.get("VersionId")}
+        return {
+            "mode": h.get("ObjectLockMode"),
+            "retain_until": h.get("ObjectLockRetainUntilDate"),
+            "version_id": h.get("VersionId"),
+        }

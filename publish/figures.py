@@ -37,7 +37,8 @@ def slug(label: str) -> str:
 def license_line(options: SiteOptions) -> str:
     ui = i18n.ui_language(options.language)
     return options.data_license or DEFAULT_LICENSE[ui if ui in DEFAULT_LICENSE else "en"].format(
-        title=i18n.site_title(options.title, ui))
+        title=i18n.site_title(options.title, ui)
+    )
 
 
 def series(metas: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -53,13 +54,28 @@ def series(metas: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if not label:
                 continue
             key = label.lower()
-            entry = by.setdefault(key, {"label": label, "slug": "", "unit": str(k.get("unit", "") or ""),
-                                        "language": meta.get("language", "en"), "points": []})
+            entry = by.setdefault(
+                key,
+                {
+                    "label": label,
+                    "slug": "",
+                    "unit": str(k.get("unit", "") or ""),
+                    "language": meta.get("language", "en"),
+                    "points": [],
+                },
+            )
             start = float(k.get("start", 0.0))
-            entry["points"].append({"briefing_id": meta["id"], "date": meta.get("date", ""),
-                                    "title": meta.get("title", meta["id"]), "value": value,
-                                    "said": str(k.get("said", "")), "start": round(start, 2),
-                                    "url": f"briefings/{meta['id']}/#t={int(start)}"})
+            entry["points"].append(
+                {
+                    "briefing_id": meta["id"],
+                    "date": meta.get("date", ""),
+                    "title": meta.get("title", meta["id"]),
+                    "value": value,
+                    "said": str(k.get("said", "")),
+                    "start": round(start, 2),
+                    "url": f"briefings/{meta['id']}/#t={int(start)}",
+                }
+            )
     out = sorted(by.values(), key=lambda e: e["label"].lower())
     used: set[str] = set()
     for e in out:
@@ -95,22 +111,54 @@ def chart_svg(entry: dict[str, Any], *, ui: str, title: str) -> str:
     pygal = _pygal()
     from pygal.style import Style
 
-    style = Style(background="transparent", plot_background="transparent", foreground="#1f2328",
-                  foreground_strong="#1f2328", foreground_subtle="#57606a", colors=("#0b5cad",),
-                  font_family="system-ui, sans-serif", label_font_size=12, major_label_font_size=12,
-                  value_font_size=12, tooltip_font_size=12, title_font_size=14)
-    chart = pygal.Line(js=[], disable_xml_declaration=True, style=style, show_legend=False, width=720,
-                       height=300, explicit_size=False, x_label_rotation=0, truncate_label=-1,
-                       dots_size=5, show_y_guides=True, title=None, print_values=False,
-                       value_formatter=lambda v: _number(v, ui), margin=16)
+    style = Style(
+        background="transparent",
+        plot_background="transparent",
+        foreground="#1f2328",
+        foreground_strong="#1f2328",
+        foreground_subtle="#57606a",
+        colors=("#0b5cad",),
+        font_family="system-ui, sans-serif",
+        label_font_size=12,
+        major_label_font_size=12,
+        value_font_size=12,
+        tooltip_font_size=12,
+        title_font_size=14,
+    )
+    chart = pygal.Line(
+        js=[],
+        disable_xml_declaration=True,
+        style=style,
+        show_legend=False,
+        width=720,
+        height=300,
+        explicit_size=False,
+        x_label_rotation=0,
+        truncate_label=-1,
+        dots_size=5,
+        show_y_guides=True,
+        title=None,
+        print_values=False,
+        value_formatter=lambda v: _number(v, ui),
+        margin=16,
+    )
     points = entry["points"]
     labels = [i18n.format_date(p["date"], ui) if len(points) <= 8 else p["date"] for p in points]
     chart.x_labels = labels
     if len(points) > 8:
         chart.x_labels_major_every = max(1, len(points) // 6)
         chart.show_minor_x_labels = False
-    chart.add(entry["label"], [{"value": p["value"], "label": f"{p['said']} ({p['title']})",
-                                "xlink": {"href": "../" + p["url"], "target": "_top"}} for p in points])
+    chart.add(
+        entry["label"],
+        [
+            {
+                "value": p["value"],
+                "label": f"{p['said']} ({p['title']})",
+                "xlink": {"href": "../" + p["url"], "target": "_top"},
+            }
+            for p in points
+        ],
+    )
     svg: str = chart.render(is_unicode=True)
     # pygal names each chart with a random UUID: the chart's slug instead, so that the same figures give
     # the same page (and an upload target sends nothing again)
@@ -124,8 +172,9 @@ def chart_svg(entry: dict[str, Any], *, ui: str, title: str) -> str:
     return svg
 
 
-def site_files(metas: list[dict[str, Any]], options: SiteOptions, common: dict[str, Any], env: Any
-               ) -> list[tuple[str, bytes]]:
+def site_files(
+    metas: list[dict[str, Any]], options: SiteOptions, common: dict[str, Any], env: Any
+) -> list[tuple[str, bytes]]:
     """(path, bytes) of figures/index.html, figures/figures.csv and figures/figures.json."""
     ui = common["lang"]
     t = common["t"]
@@ -134,10 +183,23 @@ def site_files(metas: list[dict[str, Any]], options: SiteOptions, common: dict[s
     charts = []
     for e in data:
         title = t["chart_of"].format(label=e["label"])
-        charts.append({**e, "svg": Markup(chart_svg(e, ui=ui, title=title)), "chart_title": title,
-                       "rows": [{**p, "date_text": i18n.format_date(p["date"], ui), "href": "../" + p["url"],
-                                 "value_text": _number(p["value"], ui), "ts": i18n.format_timestamp(p["start"])}
-                                for p in e["points"]]})
+        charts.append(
+            {
+                **e,
+                "svg": Markup(chart_svg(e, ui=ui, title=title)),
+                "chart_title": title,
+                "rows": [
+                    {
+                        **p,
+                        "date_text": i18n.format_date(p["date"], ui),
+                        "href": "../" + p["url"],
+                        "value_text": _number(p["value"], ui),
+                        "ts": i18n.format_timestamp(p["start"]),
+                    }
+                    for p in e["points"]
+                ],
+            }
+        )
     page = env.get_template("figures.html").render(**common, root="../", charts=charts, licence=licence)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
@@ -145,15 +207,32 @@ def site_files(metas: list[dict[str, Any]], options: SiteOptions, common: dict[s
     base = options.base_url.rstrip("/") + "/" if options.base_url else ""
     for e in data:
         for p in e["points"]:
-            w.writerow([e["label"], p["date"], p["briefing_id"], _number_csv(p["value"]), p["said"], p["start"],
-                        base + p["url"]])
-    doc = {"$schema": (base or "../") + "schemas/figures.schema.json",
-           "title": t["figures_title"], "license": licence, "generated_from": (base or "") + "briefings.json",
-           "figures": [{**e, "points": [{**p, "url": base + p["url"] if base else "../" + p["url"]}
-                                        for p in e["points"]]} for e in data]}
-    return [(f"{FIGURES_DIR}/index.html", page.encode("utf-8")),
-            (f"{FIGURES_DIR}/figures.csv", buf.getvalue().encode("utf-8")),
-            (f"{FIGURES_DIR}/figures.json", (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))]
+            w.writerow(
+                [
+                    e["label"],
+                    p["date"],
+                    p["briefing_id"],
+                    _number_csv(p["value"]),
+                    p["said"],
+                    p["start"],
+                    base + p["url"],
+                ]
+            )
+    doc = {
+        "$schema": (base or "../") + "schemas/figures.schema.json",
+        "title": t["figures_title"],
+        "license": licence,
+        "generated_from": (base or "") + "briefings.json",
+        "figures": [
+            {**e, "points": [{**p, "url": base + p["url"] if base else "../" + p["url"]} for p in e["points"]]}
+            for e in data
+        ],
+    }
+    return [
+        (f"{FIGURES_DIR}/index.html", page.encode("utf-8")),
+        (f"{FIGURES_DIR}/figures.csv", buf.getvalue().encode("utf-8")),
+        (f"{FIGURES_DIR}/figures.json", (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")),
+    ]
 
 
 def _number_csv(value: float) -> str:

@@ -108,21 +108,21 @@ class SmtpServer:
         starttls = not tls and (said in _YES if said is not None else port == 587)
         username = unquote(parts.username) if parts.username else None
         password = unquote(parts.password) if parts.password else None
-        server = cls(host=parts.hostname, port=port, username=username, password=password, tls=tls,
-                     starttls=starttls)
+        server = cls(host=parts.hostname, port=port, username=username, password=password, tls=tls, starttls=starttls)
         if (username or password) and server.mode == "plain" and not _is_loopback(server.host):
             raise MailUrlError(
                 f"the SMTP URL would send the password in clear text to {server.host}:{port}",
                 hint="put smtps://… or smtp://…:587 (STARTTLS) in BRIEFING_SMTP_URL; a server without TLS "
-                     "only on this machine")
+                "only on this machine",
+            )
         return server
 
 
 class Mailer:
     """One SMTP connection (TLS or STARTTLS as the URL says) for a batch of messages::
 
-        with Mailer(SmtpServer.from_url(url)) as m:
-            refused = m.send(msg)
+    with Mailer(SmtpServer.from_url(url)) as m:
+        refused = m.send(msg)
     """
 
     def __init__(self, server: SmtpServer, *, timeout: float = 30.0) -> None:
@@ -134,15 +134,16 @@ class Mailer:
         s = self.server
         try:
             if s.tls:
-                self.conn = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout,
-                                             context=ssl.create_default_context())
+                self.conn = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=ssl.create_default_context())
             else:
                 self.conn = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
             self.conn.ehlo()
             if s.starttls:
                 if not self.conn.has_extn("starttls"):
-                    raise MailError(f"the SMTP server {s.describe()} does not offer STARTTLS",
-                                    hint="use smtps://, or add ?starttls=0 for a server on this machine")
+                    raise MailError(
+                        f"the SMTP server {s.describe()} does not offer STARTTLS",
+                        hint="use smtps://, or add ?starttls=0 for a server on this machine",
+                    )
                 self.conn.starttls(context=ssl.create_default_context())
                 self.conn.ehlo()
             if s.username or s.password:
@@ -152,14 +153,17 @@ class Mailer:
             raise
         except smtplib.SMTPAuthenticationError:
             self._quit()
-            raise MailLoginError(f"the SMTP server {s.describe()} refused the login of {s.username!r}",
-                                 hint="check the user and password in BRIEFING_SMTP_URL") from None
+            raise MailLoginError(
+                f"the SMTP server {s.describe()} refused the login of {s.username!r}",
+                hint="check the user and password in BRIEFING_SMTP_URL",
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             self._quit()
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            raise MailError(f"cannot reach the SMTP server {s.describe()}: {why}",
-                            hint="check BRIEFING_SMTP_URL and that the server is reachable; run again "
-                                 "to send what is left") from None
+            raise MailError(
+                f"cannot reach the SMTP server {s.describe()}: {why}",
+                hint="check BRIEFING_SMTP_URL and that the server is reachable; run again to send what is left",
+            ) from None
         return self
 
     def _login(self, user: str, password: str) -> None:
@@ -167,16 +171,20 @@ class Mailer:
         conn = self.conn
         assert conn is not None
         if not conn.has_extn("auth"):
-            raise MailLoginError(f"the SMTP server {self.server.describe()} offers no login",
-                                 hint="drop user:password from BRIEFING_SMTP_URL, or use port 587 / smtps://")
+            raise MailLoginError(
+                f"the SMTP server {self.server.describe()} offers no login",
+                hint="drop user:password from BRIEFING_SMTP_URL, or use port 587 / smtps://",
+            )
         offered = conn.esmtp_features["auth"].upper().split()
         for mech in ("CRAM-MD5", "PLAIN", "LOGIN"):
             if mech in offered:
                 conn.user, conn.password = user, password
                 conn.auth(mech, getattr(conn, "auth_" + mech.lower().replace("-", "_")))
                 return
-        raise MailLoginError(f"the SMTP server {self.server.describe()} offers no login method we know "
-                             f"({' '.join(offered)})", hint="use a server that offers PLAIN or LOGIN over TLS")
+        raise MailLoginError(
+            f"the SMTP server {self.server.describe()} offers no login method we know ({' '.join(offered)})",
+            hint="use a server that offers PLAIN or LOGIN over TLS",
+        )
 
     def send(self, msg: EmailMessage) -> list[str]:
         """Send one message; return the recipients the server refused (the others got it, so it is not an
@@ -187,13 +195,14 @@ class Mailer:
             refused = self.conn.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:
             rcpts = sorted(exc.recipients)
-            raise MailRecipientsRefused(f"the SMTP server {s.describe()} refused {', '.join(rcpts)}",
-                                        rcpts) from None
+            raise MailRecipientsRefused(f"the SMTP server {s.describe()} refused {', '.join(rcpts)}", rcpts) from None
         except smtplib.SMTPException as exc:
             raise MailError(f"the SMTP server {s.describe()} refused the email: {exc}") from None
         except OSError as exc:
-            raise MailError(f"the connection to the SMTP server {s.describe()} failed: {exc.strerror or exc}",
-                            hint="run again to send what is left") from None
+            raise MailError(
+                f"the connection to the SMTP server {s.describe()} failed: {exc.strerror or exc}",
+                hint="run again to send what is left",
+            ) from None
         return sorted(refused or {})
 
     def _quit(self) -> None:
@@ -208,9 +217,17 @@ class Mailer:
         self._quit()
 
 
-def build_press_email(*, sender: str, to: list[str], subject: str, body: str,
-                      attachments: Sequence[Path] = (), message_key: str = "",
-                      reply_to: str | None = None, html: str | None = None) -> EmailMessage:
+def build_press_email(
+    *,
+    sender: str,
+    to: list[str],
+    subject: str,
+    body: str,
+    attachments: Sequence[Path] = (),
+    message_key: str = "",
+    reply_to: str | None = None,
+    html: str | None = None,
+) -> EmailMessage:
     """The press email: ``body`` as text/plain and, with ``html``, a text/html alternative (multipart/
     alternative), then the attachments (multipart/mixed around both)."""
     msg = EmailMessage()

@@ -36,9 +36,10 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from publish.errors import PublishError
 from publish.files import hash_file, write_atomic
@@ -73,8 +74,9 @@ def generate_private_key() -> bytes:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     key = Ed25519PrivateKey.generate()
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def write_private_key(path: Path, pem: bytes) -> Path:
@@ -92,8 +94,9 @@ def _private(pem: bytes | str) -> Any:
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
-        raise ManifestError(f"the signing key is not a readable PEM private key ({exc})",
-                            hint="make one with `briefing keys generate`") from None
+        raise ManifestError(
+            f"the signing key is not a readable PEM private key ({exc})", hint="make one with `briefing keys generate`"
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise ManifestError("the signing key is not an Ed25519 key", hint="make one with `briefing keys generate`")
     return key
@@ -116,8 +119,11 @@ def _public(pem: bytes | str) -> Any:
 def public_key_pem(private_pem: bytes | str) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
-    pem: bytes = _private(private_pem).public_key().public_bytes(serialization.Encoding.PEM,
-                                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem: bytes = (
+        _private(private_pem)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     return pem
 
 
@@ -127,7 +133,7 @@ def fingerprint(public_pem: bytes | str) -> str:
 
     raw = _public(public_pem).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     digest = hashlib.sha256(raw).hexdigest()
-    return "SHA256:" + " ".join(digest[i:i + 4] for i in range(0, len(digest), 4))
+    return "SHA256:" + " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
 
 
 def _norm_fp(fp: str) -> str:
@@ -178,8 +184,6 @@ def check_signature(data: bytes, signature: str, public_pem: bytes | str) -> boo
     except InvalidSignature:
         return False
     return True
-
-
 
 
 def write_signed_manifest(briefing_dir: Path, *, metadata: dict[str, Any], private_pem: bytes | str) -> Path:
@@ -255,8 +259,17 @@ def add_key(ring: dict[str, Any], public_pem: bytes | str, **fields: Any) -> dic
     fp = fingerprint(pem)
     entry = find_key(ring, fp)
     if entry is None:
-        entry = {"fingerprint": fp, "algorithm": "Ed25519", "public_key": pem, "file": key_file(fp),
-                 "created": None, "first_used": None, "last_used": None, "retired": None, "revoked": None}
+        entry = {
+            "fingerprint": fp,
+            "algorithm": "Ed25519",
+            "public_key": pem,
+            "file": key_file(fp),
+            "created": None,
+            "first_used": None,
+            "last_used": None,
+            "retired": None,
+            "revoked": None,
+        }
         ring.setdefault("keys", []).append(entry)
     for k, v in fields.items():
         if entry.get(k) in (None, "") and v not in (None, ""):
@@ -311,11 +324,18 @@ class VerifyReport:
     problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "ok": self.ok, "signature_ok": self.signature_ok,
-                "key_fingerprint": self.key_fingerprint, "key_source": self.key_source,
-                "key_expected": self.key_expected,
-                "briefing_id": self.briefing_id, "version": self.version,
-                "files": [vars(f) for f in self.files], "problems": self.problems}
+        return {
+            "source": self.source,
+            "ok": self.ok,
+            "signature_ok": self.signature_ok,
+            "key_fingerprint": self.key_fingerprint,
+            "key_source": self.key_source,
+            "key_expected": self.key_expected,
+            "briefing_id": self.briefing_id,
+            "version": self.version,
+            "files": [vars(f) for f in self.files],
+            "problems": self.problems,
+        }
 
 
 def _is_url(s: str) -> bool:
@@ -424,8 +444,9 @@ def _revocation(site_root: str, fp: str, fetcher: _Fetcher) -> dict[str, Any] | 
     return (entry or {}).get("revoked") or None
 
 
-def _check_manifest(report: VerifyReport, manifest_loc: str, key: str | None, site_root: str,
-                    fetcher: _Fetcher) -> dict[str, Any] | None:
+def _check_manifest(
+    report: VerifyReport, manifest_loc: str, key: str | None, site_root: str, fetcher: _Fetcher
+) -> dict[str, Any] | None:
     data = _read(manifest_loc, fetcher)
     if data is None:
         report.problems.append(f"no signed manifest at {manifest_loc}")
@@ -445,13 +466,16 @@ def _check_manifest(report: VerifyReport, manifest_loc: str, key: str | None, si
     entry = None
     if key and _is_fingerprint(key):  # a pinned fingerprint: the release must name it, the site must have it
         if named and not same_key(named, key):
-            report.problems.append(f"the release was signed with key {named}, which is not the expected key {key} "
-                                   "(pinned with --key)")
+            report.problems.append(
+                f"the release was signed with key {named}, which is not the expected key {key} (pinned with --key)"
+            )
             return None
         pem, key_source, entry = _keyring_key(site_root, key, fetcher)
         if pem is None:
-            report.problems.append(f"the pinned key {key} is not in the site's keyring ({key_source}) nor its "
-                                   f"{PUBLIC_KEY_NAME}; pass its public key file with --key")
+            report.problems.append(
+                f"the pinned key {key} is not in the site's keyring ({key_source}) nor its "
+                f"{PUBLIC_KEY_NAME}; pass its public key file with --key"
+            )
             return None
     elif key:
         pem, key_source = _read(key, fetcher), key
@@ -461,9 +485,11 @@ def _check_manifest(report: VerifyReport, manifest_loc: str, key: str | None, si
     elif named:
         pem, key_source, entry = _keyring_key(site_root, named, fetcher)
         if pem is None:
-            report.problems.append(f"the release was signed with key {named}, which is not in the site's keyring "
-                                   f"({key_source}) nor its {PUBLIC_KEY_NAME}; pass that key's public key file "
-                                   "with --key")
+            report.problems.append(
+                f"the release was signed with key {named}, which is not in the site's keyring "
+                f"({key_source}) nor its {PUBLIC_KEY_NAME}; pass that key's public key file "
+                "with --key"
+            )
             return None
     else:  # a manifest that names no key: the site's current key
         key_source = _join(site_root, PUBLIC_KEY_NAME)
@@ -477,13 +503,17 @@ def _check_manifest(report: VerifyReport, manifest_loc: str, key: str | None, si
         report.problems.append(f"the published key {report.key_fingerprint} is not the expected key {key}")
         return None
     if named and not same_key(named, report.key_fingerprint):
-        report.problems.append(f"the release was signed with key {named}, but the key given ({key_source}) is "
-                               f"{report.key_fingerprint}; pass the key {named} (see the site's {KEYRING_NAME})")
+        report.problems.append(
+            f"the release was signed with key {named}, but the key given ({key_source}) is "
+            f"{report.key_fingerprint}; pass the key {named} (see the site's {KEYRING_NAME})"
+        )
         return None
     if not check_signature(data, sig.decode("ascii", "replace"), pem):
-        report.problems.append(f"the manifest's signature is not valid for key {report.key_fingerprint} "
-                               f"({key_source}), the key it names: the manifest was altered or signed by "
-                               "someone else")
+        report.problems.append(
+            f"the manifest's signature is not valid for key {report.key_fingerprint} "
+            f"({key_source}), the key it names: the manifest was altered or signed by "
+            "someone else"
+        )
         return None
     report.signature_ok = True
     try:
@@ -493,14 +523,18 @@ def _check_manifest(report: VerifyReport, manifest_loc: str, key: str | None, si
         return None
     report.briefing_id = manifest.get("id", "")
     report.version = int(manifest.get("version", 0))
-    revoked = (entry or {}).get("revoked") if entry is not None else _revocation(site_root, report.key_fingerprint,
-                                                                                 fetcher)
+    revoked = (
+        (entry or {}).get("revoked") if entry is not None else _revocation(site_root, report.key_fingerprint, fetcher)
+    )
     if revoked:
         when = revoked.get("at", "?") if isinstance(revoked, dict) else str(revoked)
         why = revoked.get("reason", "") if isinstance(revoked, dict) else ""
-        report.problems.append(f"key {report.key_fingerprint} was revoked by the publisher on {when}"
-                               + (f" ({why})" if why else "") + ": a release signed with it is not trusted; ask "
-                               "for the release signed with the current key")
+        report.problems.append(
+            f"key {report.key_fingerprint} was revoked by the publisher on {when}"
+            + (f" ({why})" if why else "")
+            + ": a release signed with it is not trusted; ask "
+            "for the release signed with the current key"
+        )
         report.signature_ok = False
         return None
     return manifest
@@ -509,22 +543,31 @@ def _check_manifest(report: VerifyReport, manifest_loc: str, key: str | None, si
 MEDIA_DIR = "media"  # briefings/<id>/media/<sha256>.<ext>: the media each version plays, kept by content
 
 
-def _match(manifest: dict[str, Any], name: str, digest: str, size: int,
-           media_versions: Callable[[str], list[int]] | None = None) -> FileCheck:
+def _match(
+    manifest: dict[str, Any],
+    name: str,
+    digest: str,
+    size: int,
+    media_versions: Callable[[str], list[int]] | None = None,
+) -> FileCheck:
     entries = manifest.get("files", [])
     same = [e for e in entries if e["sha256"] == digest and e["size"] == size]
     if same:
         # the file of that name; else the latest version's (or a kept version's) file; else the media kept
         # by content for an earlier version
-        by_name = [e for e in same if e["path"] == name] or \
-            sorted(same, key=lambda e: e["path"].startswith(MEDIA_DIR + "/"))
+        by_name = [e for e in same if e["path"] == name] or sorted(
+            same, key=lambda e: e["path"].startswith(MEDIA_DIR + "/")
+        )
         e = by_name[0]
         where = e["path"]
         m = where.split("/", 1)[0]
         if m == MEDIA_DIR and "/" in where:
             used = media_versions(digest) if media_versions is not None else []
-            version = (("version " if len(used) == 1 else "versions ") + ", ".join(map(str, used))) if used \
+            version = (
+                (("version " if len(used) == 1 else "versions ") + ", ".join(map(str, used)))
+                if used
                 else "the media of a published version"
+            )
         elif m.startswith("v") and m[1:].isdigit() and "/" in where:
             version = f"version {m[1:]}"
         else:
@@ -532,8 +575,13 @@ def _match(manifest: dict[str, Any], name: str, digest: str, size: int,
         return FileCheck(name, True, f"matches {where} ({version}) of the signed manifest", digest)
     named = [e for e in entries if e["path"] == name or e["path"].rsplit("/", 1)[-1] == name.rsplit("/", 1)[-1]]
     if named:
-        return FileCheck(name, False, f"differs from {named[0]['path']} in the signed manifest "
-                                      f"(SHA-256 {digest[:16]}…, expected {named[0]['sha256'][:16]}…)", digest)
+        return FileCheck(
+            name,
+            False,
+            f"differs from {named[0]['path']} in the signed manifest "
+            f"(SHA-256 {digest[:16]}…, expected {named[0]['sha256'][:16]}…)",
+            digest,
+        )
     return FileCheck(name, False, "not a file of this release (its SHA-256 is not in the signed manifest)", digest)
 
 
@@ -562,8 +610,10 @@ def _played_media(m: dict[str, Any], prefix: str, read: Callable[[str], bytes | 
         digest = info.get("sha256") if isinstance(info, dict) else None
         if not digest or digest in inside:
             continue
-        outside = sorted((e for e in entries if e["sha256"] == digest and not e["path"].startswith(prefix)),
-                         key=lambda e: not e["path"].startswith(MEDIA_DIR + "/"))
+        outside = sorted(
+            (e for e in entries if e["sha256"] == digest and not e["path"].startswith(prefix)),
+            key=lambda e: not e["path"].startswith(MEDIA_DIR + "/"),
+        )
         if outside and outside[0] not in out:
             out.append(outside[0])
     return out
@@ -589,6 +639,7 @@ def _local_reader(root: Path) -> Callable[[str], bytes | None]:
             return None if p.is_symlink() else p.read_bytes()
         except OSError:
             return None
+
     return read
 
 
@@ -642,21 +693,31 @@ def _check_dir(report: VerifyReport, m: dict[str, Any], root: Path, prefix: str,
     for e in entries:
         p = root / e["path"]
         if p.is_symlink() or not p.is_file():
-            report.files.append(FileCheck(e["path"], False, "missing" if not p.is_symlink() else
-                                          "is a symbolic link, not the published file"))
+            report.files.append(
+                FileCheck(
+                    e["path"], False, "missing" if not p.is_symlink() else "is a symbolic link, not the published file"
+                )
+            )
             continue
         digest, size = hash_file(p)
         ok = digest == e["sha256"] and size == e["size"]
-        report.files.append(FileCheck(e["path"], ok, "matches the signed manifest" if ok else
-                                      "SHA-256 differs from the signed manifest", digest))
+        report.files.append(
+            FileCheck(
+                e["path"],
+                ok,
+                "matches the signed manifest" if ok else "SHA-256 differs from the signed manifest",
+                digest,
+            )
+        )
     top = root / prefix if prefix else root
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         for name in sorted(filenames) + sorted(d for d in dirnames if (Path(dirpath) / d).is_symlink()):
             rel = (Path(dirpath) / name).relative_to(root).as_posix()
             if rel in listed or (not prefix and rel in _SKIP):
                 continue
-            report.files.append(FileCheck(rel, False, "is not listed in the signed manifest: it is not part of "
-                                                      "this release"))
+            report.files.append(
+                FileCheck(rel, False, "is not listed in the signed manifest: it is not part of this release")
+            )
     if prefix:
         v = _kept_version(prefix)
         if v is not None:
@@ -669,8 +730,16 @@ def _check_dir(report: VerifyReport, m: dict[str, Any], root: Path, prefix: str,
                     continue
                 digest, size = hash_file(p)
                 ok = digest == e["sha256"] and size == e["size"]
-                report.files.append(FileCheck(e["path"], ok, f"matches the signed manifest (the media {prefix} plays)"
-                                              if ok else "SHA-256 differs from the signed manifest", digest))
+                report.files.append(
+                    FileCheck(
+                        e["path"],
+                        ok,
+                        f"matches the signed manifest (the media {prefix} plays)"
+                        if ok
+                        else "SHA-256 differs from the signed manifest",
+                        digest,
+                    )
+                )
 
 
 def _verify_path(path: Path, *, key: str | None, manifest: str | None, fetcher: _Fetcher) -> VerifyReport:
@@ -683,7 +752,9 @@ def _verify_path(path: Path, *, key: str | None, manifest: str | None, fetcher: 
             sub = _verify_path(d, key=key, manifest=None, fetcher=fetcher)
             report.files += [FileCheck(f"{d.name}/{f.name}", f.ok, f.detail, f.sha256) for f in sub.files]
             report.problems += [f"{d.name}: {p}" for p in sub.problems]
-            report.signature_ok = sub.signature_ok if not report.key_fingerprint else (report.signature_ok and sub.signature_ok)
+            report.signature_ok = (
+                sub.signature_ok if not report.key_fingerprint else (report.signature_ok and sub.signature_ok)
+            )
             report.key_fingerprint, report.key_source = sub.key_fingerprint, sub.key_source
         return _finish(report)
     if manifest is not None:
@@ -693,8 +764,10 @@ def _verify_path(path: Path, *, key: str | None, manifest: str | None, fetcher: 
     else:
         found = _find_manifest_dir(path)
         if found is None:
-            report.problems.append(f"no {MANIFEST_NAME} found beside or above {path}; pass --manifest with the "
-                                   "manifest's path or URL (e.g. https://<site>/briefings/<id>/manifest.json)")
+            report.problems.append(
+                f"no {MANIFEST_NAME} found beside or above {path}; pass --manifest with the "
+                "manifest's path or URL (e.g. https://<site>/briefings/<id>/manifest.json)"
+            )
             return _finish(report)
         base_dir = found
         mloc, base = str(found / MANIFEST_NAME), str(found)
@@ -740,7 +813,7 @@ def _verify_url(url: str, *, key: str | None, manifest: str | None, fetcher: _Fe
     m = _check_manifest(report, mloc, key, _join(base, "../../"), fetcher)
     if m is None:
         return _finish(report)
-    prefix = url[len(base):] if url.startswith(base) else None
+    prefix = url[len(base) :] if url.startswith(base) else None
     if is_page and url.endswith("/") and prefix is not None:
         # the briefing's page directory (prefix ""), or a kept version below it ("v1/"): every file listed there
         entries = [e for e in m.get("files", []) if e["path"].startswith(prefix)]
@@ -752,8 +825,14 @@ def _verify_url(url: str, *, key: str | None, manifest: str | None, fetcher: _Fe
                 report.files.append(FileCheck(e["path"], False, "missing on the site"))
                 continue
             ok = got == (e["sha256"], e["size"])
-            report.files.append(FileCheck(e["path"], ok, "matches the signed manifest" if ok else
-                                          "SHA-256 differs from the signed manifest", got[0]))
+            report.files.append(
+                FileCheck(
+                    e["path"],
+                    ok,
+                    "matches the signed manifest" if ok else "SHA-256 differs from the signed manifest",
+                    got[0],
+                )
+            )
         if prefix and _kept_version(prefix) is not None:
             report.version = _kept_version(prefix) or report.version
             for e in _played_media(m, prefix, lambda rel: fetcher.get(_join(base, rel))):
@@ -762,17 +841,26 @@ def _verify_url(url: str, *, key: str | None, manifest: str | None, fetcher: _Fe
                     report.files.append(FileCheck(e["path"], False, f"missing on the site (the media {prefix} plays)"))
                     continue
                 ok = got == (e["sha256"], e["size"])
-                report.files.append(FileCheck(e["path"], ok, f"matches the signed manifest (the media {prefix} plays)"
-                                              if ok else "SHA-256 differs from the signed manifest", got[0]))
+                report.files.append(
+                    FileCheck(
+                        e["path"],
+                        ok,
+                        f"matches the signed manifest (the media {prefix} plays)"
+                        if ok
+                        else "SHA-256 differs from the signed manifest",
+                        got[0],
+                    )
+                )
     else:
         got = fetcher.hash(url)
         if got is None:
             raise ManifestError(f"{url} was not found (HTTP 404)", hint="check the URL")
-        name = url[len(base):] if url.startswith(base) else url.rsplit("/", 1)[-1]
+        name = url[len(base) :] if url.startswith(base) else url.rsplit("/", 1)[-1]
         if name.endswith("/") or name == "":
             name += "index.html"
-        report.files.append(_match(m, name, *got,
-                                   lambda d: _versions_using(m, d, lambda rel: fetcher.get(_join(base, rel)))))
+        report.files.append(
+            _match(m, name, *got, lambda d: _versions_using(m, d, lambda rel: fetcher.get(_join(base, rel))))
+        )
     return _finish(report)
 
 

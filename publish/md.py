@@ -33,8 +33,16 @@ def clock(seconds: float) -> str:
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def summary_markdown(*, title: str, date: str, speakers: Sequence[str], summary: Mapping[str, Any],
-                     corrections: Iterable[Mapping[str, Any]] = (), language: str = "en", link: str = "") -> str:
+def summary_markdown(
+    *,
+    title: str,
+    date: str,
+    speakers: Sequence[str],
+    summary: Mapping[str, Any],
+    corrections: Iterable[Mapping[str, Any]] = (),
+    language: str = "en",
+    link: str = "",
+) -> str:
     """The release in Markdown: title, date, speakers, the timed summary, the key figures, change notes.
 
     ``summary``: a Summary's ``to_dict()`` (sentences with start, key_figures with said/label/start).
@@ -47,8 +55,10 @@ def summary_markdown(*, title: str, date: str, speakers: Sequence[str], summary:
     if notes:
         lines += [f"## {t['corrections']}", ""]
         for c in notes:
-            lines.append(f"- **{escape(i18n.format_datetime(str(c.get('date', '')), language))}** "
-                         f"(v{int(c.get('version', 0) or 0)}): {escape(str(c['note']))}")
+            lines.append(
+                f"- **{escape(i18n.format_datetime(str(c.get('date', '')), language))}** "
+                f"(v{int(c.get('version', 0) or 0)}): {escape(str(c['note']))}"
+            )
         lines.append("")
     if summary.get("no_speech"):
         lines += [t["no_speech"] + ".", ""]
@@ -66,8 +76,9 @@ def summary_markdown(*, title: str, date: str, speakers: Sequence[str], summary:
             if not any(ch.isdigit() for ch in said) and k.get("value") is not None:
                 said = f"{said} ({k['value']:,})"  # a number said in words: the number too
             start = float(k.get("start", 0.0))
-            lines.append(f"| {escape(said)} | {escape(str(k.get('label', '')))} | "
-                         f"[{clock(start)}]({link}#t={int(start)}) |")
+            lines.append(
+                f"| {escape(said)} | {escape(str(k.get('label', '')))} | [{clock(start)}]({link}#t={int(start)}) |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -128,5 +139,7 @@ def email_document(body_html: str, *, lang: str, title: str) -> str:
     """A complete, small HTML document around rendered Markdown (for the press email's HTML part)."""
     from html import escape as _esc
 
-    return (f'<!DOCTYPE html>\n<html lang="{_esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
-            f"<title>{_esc(title)}</title>\n</head>\n<body>\n{body_html}\n</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{_esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{_esc(title)}</title>\n</head>\n<body>\n{body_html}\n</body>\n</html>\n"
+    )

@@ -87,8 +87,10 @@ def send(url: str, post: Post, *, timeout: float = 30.0) -> None:
     ap = apprise.Apprise()
     asset_ok = ap.add(url)
     if not asset_ok:
-        raise NotifyError(f"{mask_url(url)} is not a URL apprise understands",
-                          hint="see https://github.com/caronc/apprise/wiki for the URL of each service")
+        raise NotifyError(
+            f"{mask_url(url)} is not a URL apprise understands",
+            hint="see https://github.com/caronc/apprise/wiki for the URL of each service",
+        )
     for server in ap:
         for attr in ("socket_read_timeout", "socket_connect_timeout"):
             if hasattr(server, attr):

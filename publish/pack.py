@@ -39,8 +39,15 @@ def pack_name(release_id: str, version: int) -> str:
     return f"{release_id}-v{int(version)}-press-pack.zip"
 
 
-def write_press_pack(dest: Path, files: Mapping[str, Path], *, metadata: dict[str, object],
-                     private_pem: bytes, folder: str, published_at: str = "") -> Path:
+def write_press_pack(
+    dest: Path,
+    files: Mapping[str, Path],
+    *,
+    metadata: dict[str, object],
+    private_pem: bytes,
+    folder: str,
+    published_at: str = "",
+) -> Path:
     """Write the ZIP at ``dest`` from ``files`` ({name in the pack: file on disk}), with a signed manifest
     of them and the public key. Atomic: a temporary name, then renamed."""
     dest = Path(dest)

@@ -12,13 +12,13 @@ role); none are passed here.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from publish.files import sha256_file
-from publish.targets import (CachePolicy, Hook, PlannedFile, SyncResult, TargetError, plan,
-                             stale)
+from publish.targets import CachePolicy, Hook, PlannedFile, SyncResult, TargetError, plan, stale
 
 MiB = 1024 * 1024
 
@@ -73,10 +73,11 @@ def client_for(target: S3Target) -> Any:
     from botocore.config import Config
 
     session = boto3.session.Session(profile_name=target.profile) if target.profile else boto3.session.Session()
-    cfg = Config(retries={"max_attempts": 5, "mode": "standard"},
-                 s3={"addressing_style": target.addressing_style} if target.addressing_style else None)
-    return session.client("s3", endpoint_url=target.endpoint_url or None, region_name=target.region or None,
-                          config=cfg)
+    cfg = Config(
+        retries={"max_attempts": 5, "mode": "standard"},
+        s3={"addressing_style": target.addressing_style} if target.addressing_style else None,
+    )
+    return session.client("s3", endpoint_url=target.endpoint_url or None, region_name=target.region or None, config=cfg)
 
 
 def _part_size(target: S3Target, size: int) -> int:
@@ -124,16 +125,16 @@ def remote_objects(client: Any, target: S3Target) -> dict[str, tuple[int, str]]:
 
 def abort_stale_uploads(client: Any, target: S3Target) -> int:
     n = 0
-    for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=target.bucket,
-                                                                        Prefix=target.key_prefix):
+    for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=target.bucket, Prefix=target.key_prefix):
         for up in page.get("Uploads", []):
             client.abort_multipart_upload(Bucket=target.bucket, Key=up["Key"], UploadId=up["UploadId"])
             n += 1
     return n
 
 
-def _unchanged(client: Any, target: S3Target, f: PlannedFile, remote: dict[str, tuple[int, str]],
-               local_sha: str) -> bool:
+def _unchanged(
+    client: Any, target: S3Target, f: PlannedFile, remote: dict[str, tuple[int, str]], local_sha: str
+) -> bool:
     key = target.key(f.rel)
     if key not in remote:
         return False
@@ -146,23 +147,33 @@ def _unchanged(client: Any, target: S3Target, f: PlannedFile, remote: dict[str, 
     return bool(head.get("Metadata", {}).get("sha256") == local_sha)
 
 
-def _copy(client: Any, target: S3Target, source_key: str, f: PlannedFile, extra: dict[str, Any],
-          config: Any) -> bool:
+def _copy(client: Any, target: S3Target, source_key: str, f: PlannedFile, extra: dict[str, Any], config: Any) -> bool:
     """Copy an object the bucket already holds with these bytes to ``f``'s key (its own headers); False
     where the store cannot (the file is then uploaded)."""
     from botocore.exceptions import ClientError
 
     try:
-        client.copy({"Bucket": target.bucket, "Key": source_key}, target.bucket, target.key(f.rel),
-                    ExtraArgs={**extra, "MetadataDirective": "REPLACE"}, Config=config)
+        client.copy(
+            {"Bucket": target.bucket, "Key": source_key},
+            target.bucket,
+            target.key(f.rel),
+            ExtraArgs={**extra, "MetadataDirective": "REPLACE"},
+            Config=config,
+        )
     except ClientError:
         return False
     return True
 
 
-def sync_s3(site_dir: Path, target: S3Target, *, client: Any = None, before: Hook | None = None,
-            on_bytes: Callable[[PlannedFile, int], None] | None = None,
-            cache: CachePolicy | None = None) -> SyncResult:
+def sync_s3(
+    site_dir: Path,
+    target: S3Target,
+    *,
+    client: Any = None,
+    before: Hook | None = None,
+    on_bytes: Callable[[PlannedFile, int], None] | None = None,
+    cache: CachePolicy | None = None,
+) -> SyncResult:
     """Upload the site to the bucket in plan order, skipping objects that are already there unchanged. A
     file that is one file on the site under two names (a briefing's ``video.mp4`` and its
     ``media/<sha256>.mp4``) is sent once: the second object is copied inside the bucket."""
@@ -176,9 +187,12 @@ def sync_s3(site_dir: Path, target: S3Target, *, client: Any = None, before: Hoo
         client = client or client_for(target)
         result.aborted_uploads = abort_stale_uploads(client, target)
         remote = remote_objects(client, target)
-        config = TransferConfig(multipart_threshold=target.multipart_threshold,
-                                multipart_chunksize=target.multipart_chunksize,
-                                max_concurrency=target.max_concurrency, use_threads=target.max_concurrency > 1)
+        config = TransferConfig(
+            multipart_threshold=target.multipart_threshold,
+            multipart_chunksize=target.multipart_chunksize,
+            max_concurrency=target.max_concurrency,
+            use_threads=target.max_concurrency > 1,
+        )
         planned = plan(site_dir, cache=cache)
         sent: dict[tuple[int, int, str], str] = {}  # a site file (device, inode, SHA-256) -> its object's key
         for f in planned:
@@ -192,8 +206,7 @@ def sync_s3(site_dir: Path, target: S3Target, *, client: Any = None, before: Hoo
                 continue
             if before is not None:
                 before(f)
-            extra = {"ContentType": f.content_type, "CacheControl": f.cache_control,
-                     "Metadata": {"sha256": local_sha}}
+            extra = {"ContentType": f.content_type, "CacheControl": f.cache_control, "Metadata": {"sha256": local_sha}}
             if f.content_disposition:
                 extra["ContentDisposition"] = f.content_disposition
             callback = (lambda n, _f=f: on_bytes(_f, n)) if on_bytes is not None else None
@@ -201,21 +214,24 @@ def sync_s3(site_dir: Path, target: S3Target, *, client: Any = None, before: Hoo
             if twin is not None and _copy(client, target, twin, f, extra, config):
                 result.copied.append(f.rel)
             else:
-                client.upload_file(str(f.path), target.bucket, target.key(f.rel), ExtraArgs=extra, Config=config,
-                                   Callback=callback)
+                client.upload_file(
+                    str(f.path), target.bucket, target.key(f.rel), ExtraArgs=extra, Config=config, Callback=callback
+                )
             sent.setdefault(same, target.key(f.rel))
             result.uploaded.append(f.rel)
         prefix = target.key_prefix
-        present = [k[len(prefix):] for k in remote if k.startswith(prefix)]
+        present = [k[len(prefix) :] for k in remote if k.startswith(prefix)]
         for rel in stale(planned, present):
             current = rel
             client.delete_object(Bucket=target.bucket, Key=target.key(rel))
             result.removed.append(rel)
     except (BotoCoreError, ClientError, Boto3Error) as exc:
         where = f" at {current}" if current else ""
-        raise TargetError(f"S3 target {target.name} (bucket {target.bucket}){where}: {_explain(exc, target)}",
-                          result=result) from None
+        raise TargetError(
+            f"S3 target {target.name} (bucket {target.bucket}){where}: {_explain(exc, target)}", result=result
+        ) from None
     except OSError as exc:
-        raise TargetError(f"S3 target {target.name} (bucket {target.bucket}) at {current}: "
-                          f"{exc.strerror or exc}", result=result) from None
+        raise TargetError(
+            f"S3 target {target.name} (bucket {target.bucket}) at {current}: {exc.strerror or exc}", result=result
+        ) from None
     return result

@@ -56,8 +56,9 @@ def site_name(options: SiteOptions) -> str:
     return i18n.site_title(options.title, options.language)
 
 
-def page_metadata(meta: dict[str, Any], options: SiteOptions, *, transcript_text: str,
-                  archived: bool) -> dict[str, Any]:
+def page_metadata(
+    meta: dict[str, Any], options: SiteOptions, *, transcript_text: str, archived: bool
+) -> dict[str, Any]:
     """The sharing metadata of a briefing page: ``canonical``, ``og`` and ``twitter`` ((name, content)
     pairs), ``jsonld`` (the JSON text, safe inside a <script>) and ``oembed`` (the discovery link)."""
     files = meta.get("files", {})
@@ -73,8 +74,13 @@ def page_metadata(meta: dict[str, Any], options: SiteOptions, *, transcript_text
     lang = meta.get("language", "en")
     locale = {"vi": "vi_VN", "en": "en_GB"}.get(lang.split("-")[0], lang)
 
-    og: list[tuple[str, str]] = [("og:type", "article"), ("og:title", title), ("og:description", desc),
-                                 ("og:site_name", site_name(options)), ("og:locale", locale)]
+    og: list[tuple[str, str]] = [
+        ("og:type", "article"),
+        ("og:title", title),
+        ("og:description", desc),
+        ("og:site_name", site_name(options)),
+        ("og:locale", locale),
+    ]
     if canonical:
         og.append(("og:url", canonical))
     if poster_url:
@@ -90,20 +96,30 @@ def page_metadata(meta: dict[str, Any], options: SiteOptions, *, transcript_text
 
     twitter: list[tuple[str, str]] = [("twitter:title", title), ("twitter:description", desc)]
     if embed_url and kind == "video":
-        twitter = [("twitter:card", "player"), *twitter, ("twitter:player", embed_url),
-                   ("twitter:player:width", str(EMBED_WIDTH)), ("twitter:player:height", str(EMBED_HEIGHT))]
+        twitter = [
+            ("twitter:card", "player"),
+            *twitter,
+            ("twitter:player", embed_url),
+            ("twitter:player:width", str(EMBED_WIDTH)),
+            ("twitter:player:height", str(EMBED_HEIGHT)),
+        ]
     else:
         twitter = [("twitter:card", "summary_large_image" if poster_url else "summary"), *twitter]
     if poster_url:
         twitter.append(("twitter:image", poster_url))
 
-    return {"canonical": canonical, "og": og, "twitter": twitter,
-            "jsonld": jsonld_text(json_ld(meta, options, transcript_text=transcript_text, archived=archived)),
-            "oembed": page_url(options, meta, OEMBED_NAME)}
+    return {
+        "canonical": canonical,
+        "og": og,
+        "twitter": twitter,
+        "jsonld": jsonld_text(json_ld(meta, options, transcript_text=transcript_text, archived=archived)),
+        "oembed": page_url(options, meta, OEMBED_NAME),
+    }
 
 
-def json_ld(meta: dict[str, Any], options: SiteOptions, *, transcript_text: str, archived: bool = False
-            ) -> dict[str, Any]:
+def json_ld(
+    meta: dict[str, Any], options: SiteOptions, *, transcript_text: str, archived: bool = False
+) -> dict[str, Any]:
     """schema.org NewsArticle with its VideoObject (or AudioObject), transcript and Clip key moments."""
     files = meta.get("files", {})
     kind = meta.get("media_kind", "video")
@@ -132,8 +148,12 @@ def json_ld(meta: dict[str, Any], options: SiteOptions, *, transcript_text: str,
     sentences = (meta.get("summary") or {}).get("sentences", [])
     for s in sentences:
         start, end = float(s.get("start", 0)), float(s.get("end", s.get("start", 0)))
-        clip: dict[str, Any] = {"@type": "Clip", "name": " ".join(str(s.get("text", "")).split()),
-                                "startOffset": int(start), "endOffset": max(int(start) + 1, int(round(end)))}
+        clip: dict[str, Any] = {
+            "@type": "Clip",
+            "name": " ".join(str(s.get("text", "")).split()),
+            "startOffset": int(start),
+            "endOffset": max(int(start) + 1, int(round(end))),
+        }
         if canonical:
             clip["url"] = f"{canonical}#t={int(start)}"
         clips.append(clip)
@@ -162,8 +182,12 @@ def json_ld(meta: dict[str, Any], options: SiteOptions, *, transcript_text: str,
 
 def jsonld_text(doc: dict[str, Any]) -> str:
     """JSON for a <script type="application/ld+json">: no "</script>" can end it early."""
-    return (json.dumps(doc, ensure_ascii=False, indent=1).replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("&", "\\u0026"))
+    return (
+        json.dumps(doc, ensure_ascii=False, indent=1)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
 
 
 def oembed(meta: dict[str, Any], options: SiteOptions) -> dict[str, Any]:
@@ -172,15 +196,26 @@ def oembed(meta: dict[str, Any], options: SiteOptions) -> dict[str, Any]:
     src = page_url(options, meta, EMBED_NAME) or EMBED_NAME
     height = EMBED_HEIGHT if kind == "video" else 120
     title = meta.get("title", meta.get("id", ""))
-    iframe = (f'<iframe src="{html.escape(src)}" width="{EMBED_WIDTH}" height="{height}" '
-              f'title="{html.escape(title)}" allow="fullscreen" loading="lazy"></iframe>')
-    out: dict[str, Any] = {"version": "1.0", "type": "video" if kind == "video" else "rich", "title": title,
-                           "provider_name": site_name(options), "html": iframe, "width": EMBED_WIDTH,
-                           "height": height}
+    iframe = (
+        f'<iframe src="{html.escape(src)}" width="{EMBED_WIDTH}" height="{height}" '
+        f'title="{html.escape(title)}" allow="fullscreen" loading="lazy"></iframe>'
+    )
+    out: dict[str, Any] = {
+        "version": "1.0",
+        "type": "video" if kind == "video" else "rich",
+        "title": title,
+        "provider_name": site_name(options),
+        "html": iframe,
+        "width": EMBED_WIDTH,
+        "height": height,
+    }
     if options.base_url:
         out["provider_url"] = options.base_url
     files = meta.get("files", {})
     if "poster" in files and options.base_url and kind == "video":
-        out.update(thumbnail_url=page_url(options, meta, files["poster"]["name"]), thumbnail_width=EMBED_WIDTH,
-                   thumbnail_height=EMBED_HEIGHT)
+        out.update(
+            thumbnail_url=page_url(options, meta, files["poster"]["name"]),
+            thumbnail_width=EMBED_WIDTH,
+            thumbnail_height=EMBED_HEIGHT,
+        )
     return out

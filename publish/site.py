@@ -53,19 +53,21 @@ import shutil
 import stat
 import sys
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from dataclasses import replace as _replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from publish import i18n
 from publish.errors import PublishError
-from publish.files import hash_file, make_dirs as _mkdirs, write_atomic
+from publish.files import hash_file, write_atomic
+from publish.files import make_dirs as _mkdirs
 from publish.types import Release, SiteOptions
 
 # The name each role's file gets on the site.
@@ -140,10 +142,15 @@ class PublishedRelease:
 # --------------------------------------------------------------------------------------------- publishing
 
 
-def publish_release(site_dir: Path, release: Release, options: SiteOptions, *,
-                    finalize: Callable[[Path], object] | None = None,
-                    on_step: Callable[[str], None] | None = None,
-                    pack_key: bytes | None = None) -> PublishedRelease:
+def publish_release(
+    site_dir: Path,
+    release: Release,
+    options: SiteOptions,
+    *,
+    finalize: Callable[[Path], object] | None = None,
+    on_step: Callable[[str], None] | None = None,
+    pack_key: bytes | None = None,
+) -> PublishedRelease:
     """Write (or replace) one briefing's directory atomically, then regenerate the indexes and feeds.
 
     ``finalize(directory)`` is called on the complete new directory before it is switched in (the caller
@@ -170,13 +177,20 @@ def publish_release(site_dir: Path, release: Release, options: SiteOptions, *,
         return _publish_locked(site_dir, release, options, finalize, on_step or (lambda _name: None), pack_key)
 
 
-NO_BASE_URL = ("site.base_url is not set: the pages have no canonical URL and no preview card when shared, and "
-               "the feeds' links are relative; set it to the site's public URL (e.g. https://press.gov.example/)")
+NO_BASE_URL = (
+    "site.base_url is not set: the pages have no canonical URL and no preview card when shared, and "
+    "the feeds' links are relative; set it to the site's public URL (e.g. https://press.gov.example/)"
+)
 
 
-def _publish_locked(site_dir: Path, release: Release, options: SiteOptions,
-                    finalize: Callable[[Path], object] | None, on_step: Callable[[str], None],
-                    pack_key: bytes | None = None) -> PublishedRelease:
+def _publish_locked(
+    site_dir: Path,
+    release: Release,
+    options: SiteOptions,
+    finalize: Callable[[Path], object] | None,
+    on_step: Callable[[str], None],
+    pack_key: bytes | None = None,
+) -> PublishedRelease:
     recover(site_dir)
     briefings = site_dir / "briefings"
     _mkdirs(briefings)
@@ -195,7 +209,8 @@ def _publish_locked(site_dir: Path, release: Release, options: SiteOptions,
             raise SiteError(
                 f"release {release.id} version {release.version} is already published with other content "
                 f"({', '.join(differ)}); a published version never changes",
-                hint=f"publish the change as version {int(current.get('version', release.version) or 0) + 1}")
+                hint=f"publish the change as version {int(current.get('version', release.version) or 0) + 1}",
+            )
         if kept.get("published_at") and kept["published_at"] != release.published_at:
             release = _replace(release, published_at=kept["published_at"])
     staging_root = site_dir / STAGING
@@ -204,8 +219,7 @@ def _publish_locked(site_dir: Path, release: Release, options: SiteOptions,
     try:
         old_manifest = current.get("files", {})
         old_files = _list_files(target) if target.is_dir() else set()
-        meta = _build(staging, target if target.is_dir() else None, old_manifest, release, options, on_step,
-                      pack_key)
+        meta = _build(staging, target if target.is_dir() else None, old_manifest, release, options, on_step, pack_key)
         normalize_modes(staging)
         on_step("built")
         if finalize is not None:
@@ -298,7 +312,7 @@ def has_cue_text(path: Path) -> bool:
         lines = [x.strip() for x in block.split("\n")]
         for i, line in enumerate(lines):
             if "-->" in line:
-                if any(rest for rest in lines[i + 1:]):
+                if any(rest for rest in lines[i + 1 :]):
                     return True
                 break
     return False
@@ -320,8 +334,13 @@ def _track_name(language: str) -> str:
 
 
 def _build(
-    staging: Path, old_dir: Path | None, old_manifest: dict[str, Any], release: Release, options: SiteOptions,
-    on_step: Callable[[str], None] = lambda _name: None, pack_key: bytes | None = None,
+    staging: Path,
+    old_dir: Path | None,
+    old_manifest: dict[str, Any],
+    release: Release,
+    options: SiteOptions,
+    on_step: Callable[[str], None] = lambda _name: None,
+    pack_key: bytes | None = None,
 ) -> dict[str, Any]:
     """Fill ``staging`` with the complete new directory of the briefing; return the release metadata."""
     manifest: dict[str, dict[str, Any]] = {}
@@ -386,14 +405,22 @@ def _build(
     (staging / "index.html").write_text(_render_briefing(**page_context, archived=False), encoding="utf-8")
     from publish import share
 
-    (staging / share.EMBED_NAME).write_text(_render_embed(release=release, meta=meta, options=options),
-                                            encoding="utf-8")
+    (staging / share.EMBED_NAME).write_text(
+        _render_embed(release=release, meta=meta, options=options), encoding="utf-8"
+    )
     _write_json(staging / share.OEMBED_NAME, share.oembed(meta, options))
     return meta
 
 
-def _press_pack(staging: Path, vdir: Path, release: Release, meta: dict[str, Any],
-                manifest: dict[str, dict[str, Any]], tracks: list[dict[str, Any]], key: bytes) -> None:
+def _press_pack(
+    staging: Path,
+    vdir: Path,
+    release: Release,
+    meta: dict[str, Any],
+    manifest: dict[str, dict[str, Any]],
+    tracks: list[dict[str, Any]],
+    key: bytes,
+) -> None:
     from publish import pack
 
     files = {manifest[r]["name"]: staging / manifest[r]["name"] for r in ROLE_NAMES if r in manifest}
@@ -402,11 +429,17 @@ def _press_pack(staging: Path, vdir: Path, release: Release, meta: dict[str, Any
     _write_json(rel_json, meta)
     files["release.json"] = rel_json
     try:
-        pack.write_press_pack(vdir / pack.pack_name(release.id, release.version), files,
-                              metadata={k: meta.get(k) for k in ("id", "title", "date", "language", "version",
-                                                                  "published_at", "duration", "media_kind")},
-                              private_pem=key, folder=f"{release.id}-v{release.version}",
-                              published_at=release.published_at)
+        pack.write_press_pack(
+            vdir / pack.pack_name(release.id, release.version),
+            files,
+            metadata={
+                k: meta.get(k)
+                for k in ("id", "title", "date", "language", "version", "published_at", "duration", "media_kind")
+            },
+            private_pem=key,
+            folder=f"{release.id}-v{release.version}",
+            published_at=release.published_at,
+        )
     finally:
         rel_json.unlink(missing_ok=True)
 
@@ -423,7 +456,10 @@ def _add_pack(meta: dict[str, Any], vdir: Path, release: Release) -> None:
 
 
 def _metadata(
-    release: Release, manifest: dict[str, dict[str, Any]], tracks: list[dict[str, Any]], versions: list[dict[str, Any]],
+    release: Release,
+    manifest: dict[str, dict[str, Any]],
+    tracks: list[dict[str, Any]],
+    versions: list[dict[str, Any]],
     withheld: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     summary = release.summary.to_dict()
@@ -548,8 +584,13 @@ def media_path(info: dict[str, Any]) -> str:
     return f"{MEDIA_DIR}/{info['sha256']}{Path(info['name']).suffix}"
 
 
-def _keep_media(staging: Path, old_dir: Path | None, old_manifest: dict[str, Any],
-                manifest: dict[str, dict[str, Any]], on_step: Callable[[str], None]) -> None:
+def _keep_media(
+    staging: Path,
+    old_dir: Path | None,
+    old_manifest: dict[str, Any],
+    manifest: dict[str, dict[str, Any]],
+    on_step: Callable[[str], None],
+) -> None:
     """Fill ``staging/media/``: every media file kept there before (byte for byte), the previous version's
     media (a site from before media/ existed kept them only one level up), and this version's; each a hard
     link of a file already placed, never a second copy."""
@@ -704,12 +745,15 @@ def _archive_months(metas: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ym = str(m.get("date", ""))[:7]
         if re.fullmatch(r"[0-9]{4}-[0-9]{2}", ym):
             counts[ym] = counts.get(ym, 0) + 1
-    return [{"ym": ym, "year": ym[:4], "month": ym[5:], "count": n, "url": f"{ARCHIVE_DIR}/{ym[:4]}/{ym[5:]}/"}
-            for ym, n in sorted(counts.items(), reverse=True)]
+    return [
+        {"ym": ym, "year": ym[:4], "month": ym[5:], "count": n, "url": f"{ARCHIVE_DIR}/{ym[:4]}/{ym[5:]}/"}
+        for ym, n in sorted(counts.items(), reverse=True)
+    ]
 
 
-def _write_archive(site_dir: Path, metas: list[dict[str, Any]], months: list[dict[str, Any]],
-                   common: dict[str, Any]) -> list[PublishedFile]:
+def _write_archive(
+    site_dir: Path, metas: list[dict[str, Any]], months: list[dict[str, Any]], common: dict[str, Any]
+) -> list[PublishedFile]:
     """archive/index.html (by year, then month) and archive/<year>/<month>/index.html (that month's
     briefings); a month that no longer has any briefing is removed."""
     env = _env()
@@ -717,16 +761,19 @@ def _write_archive(site_dir: Path, metas: list[dict[str, Any]], months: list[dic
     written = []
     years: dict[str, list[dict[str, Any]]] = {}
     for mo in months:
-        years.setdefault(mo["year"], []).append({**mo, "name": i18n.month_name(mo["ym"], ui),
-                                                 "href": f"{mo['year']}/{mo['month']}/"})
-    page = env.get_template("archive.html").render(**common, root="../", years=sorted(years.items(), reverse=True),
-                                                   month=None, briefings=[])
+        years.setdefault(mo["year"], []).append(
+            {**mo, "name": i18n.month_name(mo["ym"], ui), "href": f"{mo['year']}/{mo['month']}/"}
+        )
+    page = env.get_template("archive.html").render(
+        **common, root="../", years=sorted(years.items(), reverse=True), month=None, briefings=[]
+    )
     written.append(_write_atomic(site_dir, f"{ARCHIVE_DIR}/index.html", page.encode("utf-8")))
     keep = set()
     for mo in months:
         entries = [_index_entry(m, ui, root="../../../") for m in metas if str(m.get("date", ""))[:7] == mo["ym"]]
-        page = env.get_template("archive.html").render(**common, root="../../../", years=[],
-                                                       month=i18n.month_name(mo["ym"], ui), briefings=entries)
+        page = env.get_template("archive.html").render(
+            **common, root="../../../", years=[], month=i18n.month_name(mo["ym"], ui), briefings=entries
+        )
         rel = f"{mo['url']}index.html"
         keep.add(rel)
         written.append(_write_atomic(site_dir, rel, page.encode("utf-8")))
@@ -747,7 +794,9 @@ def load_releases(site_dir: Path) -> list[dict[str, Any]]:
         meta = _read_json(path)
         if meta.get("id") == path.parent.name:
             metas.append(meta)
-    metas.sort(key=lambda m: (m.get("date", ""), _to_datetime(m.get("published_at", ""), m.get("date", ""))), reverse=True)
+    metas.sort(
+        key=lambda m: (m.get("date", ""), _to_datetime(m.get("published_at", ""), m.get("date", ""))), reverse=True
+    )
     return metas
 
 
@@ -769,8 +818,11 @@ def _file_urls(meta: dict[str, Any], base_url: str) -> dict[str, dict[str, Any]]
     out = {}
     for role, info in meta.get("files", {}).items():
         url = prefix + info["name"]
-        out[role] = {**info, "url": _absolute(base_url, url) if base_url else url,
-                     "type": MEDIA_TYPES.get(Path(info["name"]).suffix, "application/octet-stream")}
+        out[role] = {
+            **info,
+            "url": _absolute(base_url, url) if base_url else url,
+            "type": MEDIA_TYPES.get(Path(info["name"]).suffix, "application/octet-stream"),
+        }
     return out
 
 
@@ -810,7 +862,7 @@ def _new_feed(metas: list[dict[str, Any]], options: SiteOptions) -> Any:
     fg.language(i18n.ui_language(options.language))
     fg.generator("briefing")
     updated = max((_to_datetime(m.get("updated_at", ""), m.get("date", "")) for m in metas), default=None)
-    updated = updated or datetime(1970, 1, 1, tzinfo=timezone.utc)
+    updated = updated or datetime(1970, 1, 1, tzinfo=UTC)
     fg.updated(updated)
     fg.lastBuildDate(updated)
     return fg
@@ -840,8 +892,11 @@ def _add_entries(fg: Any, metas: list[dict[str, Any]], options: SiteOptions, *, 
         if media:
             role, info = media
             url = page + info["name"]
-            fe.enclosure(_absolute(base, url) if base else url, str(info["size"]),
-                         MEDIA_TYPES.get(Path(info["name"]).suffix, "application/octet-stream"))
+            fe.enclosure(
+                _absolute(base, url) if base else url,
+                str(info["size"]),
+                MEDIA_TYPES.get(Path(info["name"]).suffix, "application/octet-stream"),
+            )
 
 
 def _rss(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
@@ -881,16 +936,23 @@ def _fix_atom_links(xml: bytes, metas: list[dict[str, Any]], options: SiteOption
         for link in entry.findall(f"{{{ns}}}link"):
             entry.remove(link)
         page = f"briefings/{meta['id']}/"
+
         def url(rel: str) -> str:
             return _absolute(options.base_url, rel) if options.base_url else rel
+
         anchor = entry.find(f"{{{ns}}}summary")
         links = [{"href": url(page), "rel": "alternate", "type": "text/html"}]
         media = _media(meta)
         if media:
             info = media[1]
-            links.append({"href": url(page + info["name"]), "rel": "enclosure",
-                          "type": MEDIA_TYPES.get(Path(info["name"]).suffix, "application/octet-stream"),
-                          "length": str(info["size"])})
+            links.append(
+                {
+                    "href": url(page + info["name"]),
+                    "rel": "enclosure",
+                    "type": MEDIA_TYPES.get(Path(info["name"]).suffix, "application/octet-stream"),
+                    "length": str(info["size"]),
+                }
+            )
         for attrs in links:
             el = etree.Element(f"{{{ns}}}link", attrs)
             if anchor is not None:
@@ -938,17 +1000,24 @@ def _json_feed(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
             if role not in files:
                 continue
             info = files[role]
-            a: dict[str, Any] = {"url": url(page + info["name"]),
-                                 "mime_type": MEDIA_TYPES.get(Path(info["name"]).suffix, "application/octet-stream"),
-                                 "title": i18n.strings(meta.get("language", "en"))[role],
-                                 "size_in_bytes": int(info["size"])}
+            a: dict[str, Any] = {
+                "url": url(page + info["name"]),
+                "mime_type": MEDIA_TYPES.get(Path(info["name"]).suffix, "application/octet-stream"),
+                "title": i18n.strings(meta.get("language", "en"))[role],
+                "size_in_bytes": int(info["size"]),
+            }
             if role in ("video", "audio"):
                 a["duration_in_seconds"] = round(float(meta.get("duration", 0)), 3)
             attachments.append(a)
         if "pack" in files:
-            attachments.append({"url": url(page + files["pack"]["name"]), "mime_type": "application/zip",
-                                "title": i18n.strings(meta.get("language", "en"))["press_pack"],
-                                "size_in_bytes": int(files["pack"]["size"])})
+            attachments.append(
+                {
+                    "url": url(page + files["pack"]["name"]),
+                    "mime_type": "application/zip",
+                    "title": i18n.strings(meta.get("language", "en"))["press_pack"],
+                    "size_in_bytes": int(files["pack"]["size"]),
+                }
+            )
         if attachments:
             item["attachments"] = attachments
         items.append(item)
@@ -970,11 +1039,28 @@ def _json_index(metas: list[dict[str, Any]], options: SiteOptions) -> bytes:
     items = []
     for meta in metas:
         page = f"briefings/{meta['id']}/"
-        item = {k: meta.get(k) for k in (
-            "id", "title", "date", "language", "speakers", "version", "published_at", "updated_at",
-            "corrections", "duration", "media_kind", "headline", "summary", "key_figures", "tracks", "versions",
-            "transcript",
-        )}
+        item = {
+            k: meta.get(k)
+            for k in (
+                "id",
+                "title",
+                "date",
+                "language",
+                "speakers",
+                "version",
+                "published_at",
+                "updated_at",
+                "corrections",
+                "duration",
+                "media_kind",
+                "headline",
+                "summary",
+                "key_figures",
+                "tracks",
+                "versions",
+                "transcript",
+            )
+        }
         item["url"] = _absolute(base, page) if base else page
         item["release_json"] = _absolute(base, page + "release.json") if base else page + "release.json"
         item["files"] = _file_urls(meta, base)
@@ -1016,6 +1102,7 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
     ui = i18n.ui_language(lang)
     t = i18n.strings(ui)
     long_ts = release.duration >= 3600
+
     # A version's own page (v<N>/) plays its media where no later version replaces them: ../media/<sha256>.
     def media_href(info: dict[str, Any]) -> str:
         return "../" + media_path(info) if archived else info["name"]
@@ -1037,43 +1124,104 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
             info = files[role]
             href = info["name"] if role in TEXT_ROLES else media_href(info)
             label = t["summary_file"] if role == "summary" else t[role]
-            downloads.append({"role": role, "label": label, "href": href, "name": info["name"],
-                              "size": i18n.format_size(info["size"], ui), "sha256": info["sha256"]})
+            downloads.append(
+                {
+                    "role": role,
+                    "label": label,
+                    "href": href,
+                    "name": info["name"],
+                    "size": i18n.format_size(info["size"], ui),
+                    "sha256": info["sha256"],
+                }
+            )
     for track in meta.get("tracks", []):  # a translation track is offered for download too, labelled as such
         info = files.get(f"track:{track['language']}", {})
-        downloads.append({"role": "track", "label": f"{track['label']} ({t['machine_translation']}, WebVTT)",
-                          "label_main": track["label"], "label_rest": f" ({t['machine_translation']}, WebVTT)",
-                          "label_lang": track["language"] if i18n.ui_language(track["language"]) != ui
-                          or track["language"].split("-")[0] != lang.split("-")[0] else "",
-                          "href": track["name"], "name": track["name"],
-                          "size": i18n.format_size(info["size"], ui) if "size" in info else "",
-                          "sha256": info.get("sha256", "")})
-    downloads.append({"role": "release", "label": t["release_json"], "href": "release.json", "name": "release.json",
-                      "size": "", "sha256": ""})
+        downloads.append(
+            {
+                "role": "track",
+                "label": f"{track['label']} ({t['machine_translation']}, WebVTT)",
+                "label_main": track["label"],
+                "label_rest": f" ({t['machine_translation']}, WebVTT)",
+                "label_lang": track["language"]
+                if i18n.ui_language(track["language"]) != ui or track["language"].split("-")[0] != lang.split("-")[0]
+                else "",
+                "href": track["name"],
+                "name": track["name"],
+                "size": i18n.format_size(info["size"], ui) if "size" in info else "",
+                "sha256": info.get("sha256", ""),
+            }
+        )
+    downloads.append(
+        {
+            "role": "release",
+            "label": t["release_json"],
+            "href": "release.json",
+            "name": "release.json",
+            "size": "",
+            "sha256": "",
+        }
+    )
 
-    tracks = [{"src": "transcript.vtt", "srclang": lang, "label": f"{t['captions']} ({_language_name(lang, ui)})",
-               "default": True}] if "vtt" in files else []
+    tracks = (
+        [
+            {
+                "src": "transcript.vtt",
+                "srclang": lang,
+                "label": f"{t['captions']} ({_language_name(lang, ui)})",
+                "default": True,
+            }
+        ]
+        if "vtt" in files
+        else []
+    )
     for track in meta.get("tracks", []):
-        tracks.append({"src": track["name"], "srclang": track["language"],
-                       "label": f"{track['label']} ({t['machine_translation']})", "default": False})
+        tracks.append(
+            {
+                "src": track["name"],
+                "srclang": track["language"],
+                "label": f"{track['label']} ({t['machine_translation']})",
+                "default": False,
+            }
+        )
 
     corrections = []
     available = {v["version"] for v in meta["versions"]}
     for c in sorted(release.corrections, key=lambda c: (c.version, c.date)):
         prev = c.version - 1
-        corrections.append({"date": i18n.format_datetime(c.date, ui), "iso": c.date, "note": c.note,
-                            "version": c.version,
-                            "previous": (f"{'../' if archived else ''}v{prev}/" if prev in available else None)})
-    versions = [{"version": v["version"], "href": f"{'../' if archived else ''}v{v['version']}/",
-                 "published": i18n.format_datetime(v["published_at"], ui) if v["published_at"] else "",
-                 "current": v["version"] == release.version} for v in meta["versions"]]
+        corrections.append(
+            {
+                "date": i18n.format_datetime(c.date, ui),
+                "iso": c.date,
+                "note": c.note,
+                "version": c.version,
+                "previous": (f"{'../' if archived else ''}v{prev}/" if prev in available else None),
+            }
+        )
+    versions = [
+        {
+            "version": v["version"],
+            "href": f"{'../' if archived else ''}v{v['version']}/",
+            "published": i18n.format_datetime(v["published_at"], ui) if v["published_at"] else "",
+            "current": v["version"] == release.version,
+        }
+        for v in meta["versions"]
+    ]
 
     from publish import md, share
 
     site_ui = i18n.ui_language(options.language)
     sharing = share.page_metadata(meta, options, transcript_text=release.transcript.text, archived=archived)
-    summary_html = Markup(md.to_html(md.sentences_markdown(
-        [{"text": s.text, "start": s.start} for s in release.summary.sentences], long=long_ts))) if release.summary.sentences else ""
+    summary_html = (
+        Markup(
+            md.to_html(
+                md.sentences_markdown(
+                    [{"text": s.text, "start": s.start} for s in release.summary.sentences], long=long_ts
+                )
+            )
+        )
+        if release.summary.sentences
+        else ""
+    )
     for entry in corrections:
         entry["note_html"] = Markup(md.inline_html(str(entry["note"])))
     embed_src = sharing["oembed"] and share.page_url(options, meta, share.EMBED_NAME)
@@ -1082,9 +1230,17 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
     pack_href = None
     if pack_info:
         pack_href = pack_info["name"].split("/", 1)[1] if archived else pack_info["name"]
-        downloads.insert(0, {"role": "pack", "label": t["press_pack"], "href": pack_href,
-                             "name": pack_info["name"].rsplit("/", 1)[-1],
-                             "size": i18n.format_size(pack_info["size"], ui), "sha256": pack_info["sha256"]})
+        downloads.insert(
+            0,
+            {
+                "role": "pack",
+                "label": t["press_pack"],
+                "href": pack_href,
+                "name": pack_info["name"].rsplit("/", 1)[-1],
+                "size": i18n.format_size(pack_info["size"], ui),
+                "sha256": pack_info["sha256"],
+            },
+        )
     env = _env()
     return env.get_template("briefing.html").render(
         release=release,
@@ -1103,7 +1259,9 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
         clip_url=sharing["canonical"],
         archived_note=t["archived_version"].format(
             version=release.version,
-            date=i18n.format_datetime(release.published_at, ui) if release.published_at else i18n.format_date(release.date, ui),
+            date=i18n.format_datetime(release.published_at, ui)
+            if release.published_at
+            else i18n.format_date(release.date, ui),
         ),
         date_text=i18n.format_date(release.date, ui),
         duration_text=i18n.format_duration(release.duration, ui),
@@ -1114,8 +1272,12 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
         poster="poster" in files and release.media_kind == "video",
         poster_src=media_href(files["poster"]) if "poster" in files else None,
         tracks=tracks,
-        sentences=[{"s": s, "ts": ts(s.start), "t": _t(s.start), "href": int(s.start)} for s in release.summary.sentences],
-        figures=[{"f": f, "ts": ts(f.start), "t": _t(f.start), "href": int(f.start)} for f in release.summary.key_figures],
+        sentences=[
+            {"s": s, "ts": ts(s.start), "t": _t(s.start), "href": int(s.start)} for s in release.summary.sentences
+        ],
+        figures=[
+            {"f": f, "ts": ts(f.start), "t": _t(f.start), "href": int(f.start)} for f in release.summary.key_figures
+        ],
         segments=segments,
         any_low=any(s["low"] for s in segments),
         confidence_pct=round(release.transcript.confidence * 100),
@@ -1147,22 +1309,58 @@ def _render_embed(*, release: Release, meta: dict[str, Any], options: SiteOption
     t = i18n.strings(ui)
     files = meta["files"]
     kind = release.media_kind
-    tracks = [{"src": "transcript.vtt", "srclang": lang, "label": f"{t['captions']} ({_language_name(lang, ui)})",
-               "default": True}] if "vtt" in files else []
+    tracks = (
+        [
+            {
+                "src": "transcript.vtt",
+                "srclang": lang,
+                "label": f"{t['captions']} ({_language_name(lang, ui)})",
+                "default": True,
+            }
+        ]
+        if "vtt" in files
+        else []
+    )
     for track in meta.get("tracks", []):
-        tracks.append({"src": track["name"], "srclang": track["language"],
-                       "label": f"{track['label']} ({t['machine_translation']})", "default": False})
-    return _env().get_template("embed.html").render(
-        release=release, meta=meta, options=options, lang=lang, t=t, root="../../", media_kind=kind,
-        media_src=files[kind]["name"], media_type=MEDIA_TYPES[Path(files[kind]["name"]).suffix],
-        poster_src=files["poster"]["name"] if "poster" in files and kind == "video" else None, tracks=tracks,
-        canonical=share.page_url(options, meta), date_text=i18n.format_date(release.date, ui))
+        tracks.append(
+            {
+                "src": track["name"],
+                "srclang": track["language"],
+                "label": f"{track['label']} ({t['machine_translation']})",
+                "default": False,
+            }
+        )
+    return (
+        _env()
+        .get_template("embed.html")
+        .render(
+            release=release,
+            meta=meta,
+            options=options,
+            lang=lang,
+            t=t,
+            root="../../",
+            media_kind=kind,
+            media_src=files[kind]["name"],
+            media_type=MEDIA_TYPES[Path(files[kind]["name"]).suffix],
+            poster_src=files["poster"]["name"] if "poster" in files and kind == "video" else None,
+            tracks=tracks,
+            canonical=share.page_url(options, meta),
+            date_text=i18n.format_date(release.date, ui),
+        )
+    )
 
 
 _LANGUAGE_NAMES = {
     "en": {"en": "English", "vi": "Vietnamese", "fr": "French", "zh": "Chinese", "ko": "Korean", "ja": "Japanese"},
-    "vi": {"en": "tiếng Anh", "vi": "tiếng Việt", "fr": "tiếng Pháp", "zh": "tiếng Trung", "ko": "tiếng Hàn",
-           "ja": "tiếng Nhật"},
+    "vi": {
+        "en": "tiếng Anh",
+        "vi": "tiếng Việt",
+        "fr": "tiếng Pháp",
+        "zh": "tiếng Trung",
+        "ko": "tiếng Hàn",
+        "ja": "tiếng Nhật",
+    },
 }
 
 
@@ -1210,8 +1408,8 @@ def _to_datetime(value: str, fallback_date: str) -> datetime:
             dt = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
         except ValueError:
             continue
-        return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-    return datetime(1970, 1, 1, tzinfo=timezone.utc)
+        return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    return datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -21,9 +21,10 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from publish.errors import PublishError
 from publish.files import make_dirs, sha256_file
@@ -157,8 +158,13 @@ class SyncResult:
     aborted_uploads: int = 0  # leftover multipart uploads of an interrupted run, cleaned up
 
     def to_dict(self) -> dict[str, object]:
-        return {"target": self.target, "uploaded": len(self.uploaded), "skipped": len(self.skipped),
-                "removed": len(self.removed), "aborted_uploads": self.aborted_uploads}
+        return {
+            "target": self.target,
+            "uploaded": len(self.uploaded),
+            "skipped": len(self.skipped),
+            "removed": len(self.removed),
+            "aborted_uploads": self.aborted_uploads,
+        }
 
 
 class TargetError(PublishError):
@@ -193,8 +199,9 @@ class LocalTarget:
     public_url: str = ""
 
 
-def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = None,
-               cache: CachePolicy | None = None) -> SyncResult:
+def sync_local(
+    site_dir: Path, target: LocalTarget, *, before: Hook | None = None, cache: CachePolicy | None = None
+) -> SyncResult:
     """Copy the site into another directory (a web server's root), in plan order; unchanged files
     (same size and SHA-256) are left alone. Each file is written to a temporary name and renamed. Files
     that are one file on the site (hard links: a briefing's ``video.mp4`` and ``media/<sha256>.mp4``) are
@@ -209,8 +216,12 @@ def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = Non
         return hashes[p]
 
     def same_bytes(dest: Path, f: PlannedFile) -> bool:
-        return dest.is_file() and not dest.is_symlink() and dest.stat().st_size == f.path.stat().st_size and \
-            digest(dest) == digest(f.path)
+        return (
+            dest.is_file()
+            and not dest.is_symlink()
+            and dest.stat().st_size == f.path.stat().st_size
+            and digest(dest) == digest(f.path)
+        )
 
     try:
         make_dirs(dest_root)
@@ -235,8 +246,14 @@ def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = Non
             if not dest.parent.is_dir():
                 make_dirs(dest.parent)
             st = f.path.stat()
-            twin = next((dest_root / o.rel for o in names.get((st.st_dev, st.st_ino), ())
-                         if o.rel != f.rel and same_bytes(dest_root / o.rel, f)), None)
+            twin = next(
+                (
+                    dest_root / o.rel
+                    for o in names.get((st.st_dev, st.st_ino), ())
+                    if o.rel != f.rel and same_bytes(dest_root / o.rel, f)
+                ),
+                None,
+            )
             fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
             os.close(fd)
             try:
@@ -249,12 +266,18 @@ def sync_local(site_dir: Path, target: LocalTarget, *, before: Hook | None = Non
                 raise
             hashes.pop(dest, None)
             result.uploaded.append(f.rel)
-        present = [p.relative_to(dest_root).as_posix() for p in (dest_root / "briefings").rglob("*")
-                   if p.is_file()] if (dest_root / "briefings").is_dir() else []
+        present = (
+            [p.relative_to(dest_root).as_posix() for p in (dest_root / "briefings").rglob("*") if p.is_file()]
+            if (dest_root / "briefings").is_dir()
+            else []
+        )
         for rel in stale(planned, present):
             (dest_root / rel).unlink()
             result.removed.append(rel)
     except OSError as exc:
-        raise TargetError(f"cannot write to {dest_root}: {exc.strerror or exc}", result=result,
-                          hint="check the directory exists and is writable") from None
+        raise TargetError(
+            f"cannot write to {dest_root}: {exc.strerror or exc}",
+            result=result,
+            hint="check the directory exists and is writable",
+        ) from None
     return result

@@ -15,7 +15,8 @@ Only :mod:`recorder.ffmpeg` runs subprocesses.
 """
 
 from recorder.errors import FFmpegError, MediaError, RecorderError, ToolNotFound
-from recorder.ffmpeg import find_tool, version as ffmpeg_version
+from recorder.ffmpeg import find_tool
+from recorder.ffmpeg import version as ffmpeg_version
 from recorder.normalize import (
     Loudness,
     Loudnorm,

@@ -46,17 +46,27 @@ def _clean(spans: list[tuple[float, float]], duration: float) -> list[tuple[floa
     return out
 
 
-def build(src: Path, dest: Path, spans: list[tuple[float, float]], *, duration: float, has_video: bool,
-          sample_rate: int = 48000, audio_bitrate: str = "128k", frequency: int = TONE_HZ,
-          level: float = TONE_LEVEL) -> Any:
+def build(
+    src: Path,
+    dest: Path,
+    spans: list[tuple[float, float]],
+    *,
+    duration: float,
+    has_video: bool,
+    sample_rate: int = 48000,
+    audio_bitrate: str = "128k",
+    frequency: int = TONE_HZ,
+    level: float = TONE_LEVEL,
+) -> Any:
     """The ffmpeg-python output graph that writes ``dest`` with the spans bleeped."""
     expr = spans_expression(spans)
     inp = ffmpeg_graph.input(str(src))
     muted = inp["a:0"].filter("volume", volume=0, enable=expr)
-    tone = (ffmpeg_graph.input(f"sine=frequency={frequency}:sample_rate={sample_rate}:duration={duration:.3f}",
-                               f="lavfi")
-            .filter("volume", volume=level * 8)  # the sine source's own amplitude is 1/8
-            .filter("volume", volume=0, enable=f"not({expr})"))
+    tone = (
+        ffmpeg_graph.input(f"sine=frequency={frequency}:sample_rate={sample_rate}:duration={duration:.3f}", f="lavfi")
+        .filter("volume", volume=level * 8)  # the sine source's own amplitude is 1/8
+        .filter("volume", volume=0, enable=f"not({expr})")
+    )
     mixed = ffmpeg_graph.filter([muted, tone], "amix", inputs=2, duration="first", normalize=0)
     args = {"acodec": "aac", "audio_bitrate": audio_bitrate, "ar": sample_rate, "movflags": "+faststart"}
     if has_video:
@@ -77,8 +87,15 @@ def bleep(src: Path, dest: Path, spans: list[tuple[float, float]], *, audio_bitr
     sample_rate = int(getattr(info, "sample_rate", 0) or 48000)
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(f".{dest.stem}.partial{dest.suffix}")
-    graph = build(src, partial, spans, duration=duration or 1.0, has_video=bool(info.has_video),
-                  sample_rate=sample_rate, audio_bitrate=audio_bitrate)
+    graph = build(
+        src,
+        partial,
+        spans,
+        duration=duration or 1.0,
+        has_video=bool(info.has_video),
+        sample_rate=sample_rate,
+        audio_bitrate=audio_bitrate,
+    )
     try:
         ffmpeg.run(ffmpeg.compile_graph(graph), path_for_errors=src)
         os.replace(partial, dest)

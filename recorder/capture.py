@@ -26,12 +26,12 @@ import os
 import re
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import ffmpeg as ffmpeg_graph  # ffmpeg-python builds the command; recorder.ffmpeg runs it
 
@@ -54,8 +54,11 @@ class CaptureBusy(CaptureError):
 
     def __init__(self, out_dir: Path, pid: int | None) -> None:
         self.pid = pid
-        super().__init__(f"a capture is already running in {out_dir}" + (f" (pid {pid})" if pid else ""),
-                         hint="stop it with `briefing record stop`, or wait for it to end", path=str(out_dir))
+        super().__init__(
+            f"a capture is already running in {out_dir}" + (f" (pid {pid})" if pid else ""),
+            hint="stop it with `briefing record stop`, or wait for it to end",
+            path=str(out_dir),
+        )
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class CaptureResult:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _fsync_path(path: Path, *, directory: bool = False) -> None:
@@ -135,8 +138,7 @@ def next_segment_number(out_dir: Path) -> int:
 def check_source(source: str) -> str:
     s = source.strip()
     if not s.lower().startswith(SUPPORTED):
-        raise CaptureError(f"unsupported live source {source!r}",
-                           hint="use rtmp://…, srt://… or https://….m3u8")
+        raise CaptureError(f"unsupported live source {source!r}", hint="use rtmp://…, srt://… or https://….m3u8")
     return s
 
 
@@ -225,14 +227,22 @@ def request_stop(out_dir: Path, *, wait: float = 30.0) -> bool:
         if running_pid(out_dir) is None:
             return True
         time.sleep(0.1)
-    raise CaptureError(f"the capture in {out_dir} (pid {pid}) did not stop within {wait:g} s",
-                       hint=f"kill it (kill {pid}); its finished segments are kept")
+    raise CaptureError(
+        f"the capture in {out_dir} (pid {pid}) did not stop within {wait:g} s",
+        hint=f"kill it (kill {pid}); its finished segments are kept",
+    )
 
 
 # -- the capture loop ---------------------------------------------------------------------------------
 class Capture:
-    def __init__(self, source: str, out_dir: Path, options: CaptureOptions = CaptureOptions(), *,
-                 on_event: Callable[[str, dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        out_dir: Path,
+        options: CaptureOptions = CaptureOptions(),
+        *,
+        on_event: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
         self.source = check_source(source)
         self.out_dir = Path(out_dir)
         self.options = options
@@ -253,17 +263,29 @@ class Capture:
         src = self.source.lower()
         in_args: dict[str, Any] = {"rw_timeout": int(o.stall_timeout * 1_000_000)}
         if src.startswith(("http://", "https://")):
-            in_args.update(reconnect=1, reconnect_streamed=1, reconnect_on_network_error=1,
-                           reconnect_delay_max=int(max(2, o.reconnect_delay * 2)))
+            in_args.update(
+                reconnect=1,
+                reconnect_streamed=1,
+                reconnect_on_network_error=1,
+                reconnect_delay_max=int(max(2, o.reconnect_delay * 2)),
+            )
             if ".m3u8" in src:
                 in_args["live_start_index"] = -1
         inp = ffmpeg_graph.input(self.source, **in_args)
         pattern = segment_dir(self.out_dir) / "seg-%06d.ts"
         out = ffmpeg_graph.output(
-            inp["v?"], inp["a?"], str(pattern), f="segment", c="copy", segment_format="mpegts",
-            segment_time=f"{o.segment_seconds:g}", reset_timestamps=1, segment_start_number=start_number,
+            inp["v?"],
+            inp["a?"],
+            str(pattern),
+            f="segment",
+            c="copy",
+            segment_format="mpegts",
+            segment_time=f"{o.segment_seconds:g}",
+            reset_timestamps=1,
+            segment_start_number=start_number,
             segment_format_options="flush_packets=1",  # every packet reaches the file at once
-            max_muxing_queue_size=4096)
+            max_muxing_queue_size=4096,
+        )
         return ffmpeg.compile_graph(out, loglevel="warning", overwrite=False)
 
     def _sync_finished(self, *, all_done: bool) -> list[Path]:
@@ -424,8 +446,9 @@ def _write_probed(path: Path, data: dict[str, Any]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def join_segments(paths: list[Path], dest: Path, *, timeout: float | None = 600,
-                  cache: Path | None = None) -> tuple[Path, list[Path]]:
+def join_segments(
+    paths: list[Path], dest: Path, *, timeout: float | None = 600, cache: Path | None = None
+) -> tuple[Path, list[Path]]:
     """Join segments losslessly (concat demuxer, stream copy) into an MP4 with faststart.
 
     Unusable segments (empty, or nothing decodable: a crash right at a segment start) are skipped and
@@ -434,8 +457,11 @@ def join_segments(paths: list[Path], dest: Path, *, timeout: float | None = 600,
     dest = Path(dest)
     good, bad = usable_segments(list(paths), cache=cache)
     if not good:
-        raise CaptureError(f"no usable segments to join into {dest}",
-                           hint="the capture received nothing: check the source is live", path=str(dest))
+        raise CaptureError(
+            f"no usable segments to join into {dest}",
+            hint="the capture received nothing: check the source is live",
+            path=str(dest),
+        )
     dest.parent.mkdir(parents=True, exist_ok=True)
     listing = dest.with_name(f".{dest.stem}.concat.txt")
     lines = []
@@ -446,8 +472,15 @@ def join_segments(paths: list[Path], dest: Path, *, timeout: float | None = 600,
     partial = dest.with_name(f"{dest.stem}.partial-{os.getpid()}{dest.suffix}")
     try:
         stream = ffmpeg_graph.input(str(listing), f="concat", safe=0)
-        out = ffmpeg_graph.output(stream["v?"], stream["a?"], str(partial), c="copy", f="mp4",
-                                  movflags="+faststart", max_muxing_queue_size=4096)
+        out = ffmpeg_graph.output(
+            stream["v?"],
+            stream["a?"],
+            str(partial),
+            c="copy",
+            f="mp4",
+            movflags="+faststart",
+            max_muxing_queue_size=4096,
+        )
         ffmpeg.run(ffmpeg.compile_graph(out), path_for_errors=dest, timeout=timeout)
         with open(partial, "rb+") as f:
             os.fsync(f.fileno())

@@ -28,8 +28,9 @@ class RecorderError(Exception):
 class ToolNotFound(RecorderError):
     """ffmpeg or ffprobe is not installed (or the configured path does not exist)."""
 
-    def __init__(self, tool: str, *, configured: str | None = None, env_var: str | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, tool: str, *, configured: str | None = None, env_var: str | None = None, hint: str | None = None
+    ) -> None:
         self.tool = tool
         if hint is not None:
             message = f"{tool} not found"

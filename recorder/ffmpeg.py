@@ -227,8 +227,13 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec (Linu
         pass
 
 
-def spawn(argv: Sequence[str], *, log_path: str | os.PathLike[str] | None = None,
-          die_with_parent: bool = True, stdin_pipe: bool = False) -> subprocess.Popen[bytes]:
+def spawn(
+    argv: Sequence[str],
+    *,
+    log_path: str | os.PathLike[str] | None = None,
+    die_with_parent: bool = True,
+    stdin_pipe: bool = False,
+) -> subprocess.Popen[bytes]:
     """Start a long-running ffmpeg (live capture) and return the process; stderr goes to ``log_path``.
 
     With ``die_with_parent`` the child gets SIGTERM when the calling process dies (even by SIGKILL),
@@ -241,7 +246,9 @@ def spawn(argv: Sequence[str], *, log_path: str | os.PathLike[str] | None = None
     log = open(log_path, "ab") if log_path is not None else subprocess.DEVNULL
     try:
         return subprocess.Popen(  # the long-running counterpart of run()
-            argv, stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            argv,
+            stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
             stderr=log,
             preexec_fn=_die_with_parent if die_with_parent and os.name == "posix" else None,
         )

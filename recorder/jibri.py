@@ -86,7 +86,7 @@ class JibriHealth:
         return self.health_status == "HEALTHY"
 
     @classmethod
-    def from_json(cls, data: Any) -> "JibriHealth":
+    def from_json(cls, data: Any) -> JibriHealth:
         try:
             status = data["status"]
             busy = str(status["busyStatus"]).upper()
@@ -97,18 +97,25 @@ class JibriHealth:
                 for name, d in (health.get("details") or {}).items()
             )
         except (KeyError, TypeError, AttributeError):
-            raise JibriError(f"Jibri health answer has an unknown shape: {str(data)[:200]}",
-                             hint="check the URL points at Jibri's external API (port 2222)") from None
+            raise JibriError(
+                f"Jibri health answer has an unknown shape: {str(data)[:200]}",
+                hint="check the URL points at Jibri's external API (port 2222)",
+            ) from None
         if busy not in ("IDLE", "BUSY", "EXPIRED"):
-            raise JibriError(f"Jibri reported an unknown busyStatus {busy!r}",
-                             hint="check the Jibri version against the documented API")
+            raise JibriError(
+                f"Jibri reported an unknown busyStatus {busy!r}",
+                hint="check the Jibri version against the documented API",
+            )
         env = (data.get("environmentContext") or {}).get("name") if isinstance(data, dict) else None
         return cls(busy, hstatus, details, env, raw=data)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"busy_status": self.busy_status, "health_status": self.health_status,
-                "details": {c.name: {"health_status": c.health_status, "detail": c.detail} for c in self.details},
-                "environment": self.environment}
+        return {
+            "busy_status": self.busy_status,
+            "health_status": self.health_status,
+            "details": {c.name: {"health_status": c.health_status, "detail": c.detail} for c in self.details},
+            "environment": self.environment,
+        }
 
 
 @dataclass(frozen=True)
@@ -150,12 +157,18 @@ class StartRequest:
         call: dict[str, Any] = {"callUrlInfo": url_info}
         if self.display_name:
             call["displayName"] = self.display_name
-        body: dict[str, Any] = {"sessionId": self.session_id, "callParams": call,
-                                "callLoginParams": self.login.to_json(), "sinkType": sink}
+        body: dict[str, Any] = {
+            "sessionId": self.session_id,
+            "callParams": call,
+            "callLoginParams": self.login.to_json(),
+            "sinkType": sink,
+        }
         if sink == "stream":
             if not self.rtmp_url or not self.rtmp_url.lower().startswith(("rtmp://", "rtmps://")):
-                raise JibriError(f"the stream sink needs a full rtmp:// or rtmps:// URL, got {self.rtmp_url!r}",
-                                 hint="Jibri's HTTP API uses youTubeStreamKey verbatim as the RTMP URL")
+                raise JibriError(
+                    f"the stream sink needs a full rtmp:// or rtmps:// URL, got {self.rtmp_url!r}",
+                    hint="Jibri's HTTP API uses youTubeStreamKey verbatim as the RTMP URL",
+                )
             body["youTubeStreamKey"] = self.rtmp_url
         return body
 
@@ -163,8 +176,9 @@ class StartRequest:
 class JibriClient:
     """``JibriClient("http://127.0.0.1:2222")``; pass ``transport=`` or ``client=`` to customise httpx."""
 
-    def __init__(self, url: str, *, timeout: float = 10.0, stop_timeout: float = 600.0,
-                 client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, url: str, *, timeout: float = 10.0, stop_timeout: float = 600.0, client: httpx.Client | None = None
+    ) -> None:
         if not url:
             raise JibriError("no Jibri URL configured", hint="set BRIEFING_JIBRI_URL, e.g. http://127.0.0.1:2222")
         base = url.rstrip("/")
@@ -180,7 +194,7 @@ class JibriClient:
         if self._own:
             self._client.close()
 
-    def __enter__(self) -> "JibriClient":
+    def __enter__(self) -> JibriClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -192,25 +206,34 @@ class JibriClient:
         try:
             return self._client.request(method, url, json=json, timeout=timeout or self.timeout)
         except httpx.TimeoutException:
-            raise JibriUnreachable(f"Jibri at {url} did not answer within {timeout or self.timeout:g} s",
-                                   hint="check Jibri is running and not stuck") from None
+            raise JibriUnreachable(
+                f"Jibri at {url} did not answer within {timeout or self.timeout:g} s",
+                hint="check Jibri is running and not stuck",
+            ) from None
         except httpx.HTTPError as exc:
             raise JibriUnreachable(
                 f"cannot reach Jibri at {url}: {exc}",
                 hint="check BRIEFING_JIBRI_URL; since 2026-05 Jibri binds 127.0.0.1 unless "
-                     "jibri.api.http.external-api-host is set") from None
+                "jibri.api.http.external-api-host is set",
+            ) from None
 
     # -- API -----------------------------------------------------------------------------------------
     def health(self) -> JibriHealth:
         r = self._request("GET", "/health")
         if r.status_code != 200:
-            raise JibriServerError(f"Jibri health answered HTTP {r.status_code}", status_code=r.status_code,
-                                   body=r.text[:500], hint="check the URL points at Jibri's external API")
+            raise JibriServerError(
+                f"Jibri health answered HTTP {r.status_code}",
+                status_code=r.status_code,
+                body=r.text[:500],
+                hint="check the URL points at Jibri's external API",
+            )
         try:
             data = r.json()
         except ValueError:
-            raise JibriError(f"Jibri health answer is not JSON: {r.text[:200]!r}",
-                             hint="check the URL points at Jibri's external API (port 2222)") from None
+            raise JibriError(
+                f"Jibri health answer is not JSON: {r.text[:200]!r}",
+                hint="check the URL points at Jibri's external API (port 2222)",
+            ) from None
         return JibriHealth.from_json(data)
 
     def start(self, request: StartRequest) -> None:
@@ -221,27 +244,42 @@ class JibriClient:
         text = r.text.strip()
         if r.status_code == 412:
             if BUSY_TEXT.lower() in text.lower():
-                raise JibriBusy("Jibri is currently busy with another recording or stream",
-                                hint="stop it first (`briefing record stop`), or point BRIEFING_JIBRI_URL at an "
-                                     "idle Jibri", status_code=412, body=text)
-            raise JibriRejected(f"Jibri refused the start: {text or 'precondition failed'}",
-                                hint="check the recorder XMPP login (BRIEFING_JIBRI_XMPP_*) and the RTMP URL",
-                                status_code=412, body=text)
+                raise JibriBusy(
+                    "Jibri is currently busy with another recording or stream",
+                    hint="stop it first (`briefing record stop`), or point BRIEFING_JIBRI_URL at an idle Jibri",
+                    status_code=412,
+                    body=text,
+                )
+            raise JibriRejected(
+                f"Jibri refused the start: {text or 'precondition failed'}",
+                hint="check the recorder XMPP login (BRIEFING_JIBRI_XMPP_*) and the RTMP URL",
+                status_code=412,
+                body=text,
+            )
         if r.status_code == 500:
             raise JibriServerError(
                 f"Jibri failed to start the session (HTTP 500{': ' + text[:200] if text else ''})",
                 hint="read Jibri's log (journalctl -u jibri); a malformed or unknown field also gives 500",
-                status_code=500, body=text)
-        raise JibriError(f"Jibri answered HTTP {r.status_code} to startService: {text[:200]}",
-                         status_code=r.status_code, body=text, hint="check the Jibri version")
+                status_code=500,
+                body=text,
+            )
+        raise JibriError(
+            f"Jibri answered HTTP {r.status_code} to startService: {text[:200]}",
+            status_code=r.status_code,
+            body=text,
+            hint="check the Jibri version",
+        )
 
     def stop(self) -> None:
         """Stop the session; blocks until Jibri (and its finalize script) is done."""
         r = self._request("POST", "/stopService", timeout=self.stop_timeout)
         if r.status_code != 200:
-            raise JibriServerError(f"Jibri answered HTTP {r.status_code} to stopService: {r.text[:200]}",
-                                   status_code=r.status_code, body=r.text,
-                                   hint="read Jibri's log (journalctl -u jibri)")
+            raise JibriServerError(
+                f"Jibri answered HTTP {r.status_code} to stopService: {r.text[:200]}",
+                status_code=r.status_code,
+                body=r.text,
+                hint="read Jibri's log (journalctl -u jibri)",
+            )
 
     def wait_for(self, *states: str, timeout: float = 30.0, interval: float = 0.5) -> JibriHealth:
         """Poll health until busyStatus is one of ``states``; raise :class:`JibriError` on timeout."""
@@ -254,5 +292,6 @@ class JibriClient:
             if time.monotonic() >= deadline:
                 raise JibriError(
                     f"Jibri stayed {h.busy_status} for {timeout:g} s (expected {' or '.join(sorted(wanted))})",
-                    hint="read Jibri's log: the session may have failed to join the room")
+                    hint="read Jibri's log: the session may have failed to join the room",
+                )
             time.sleep(interval)

@@ -113,8 +113,11 @@ def _atomic(dest: Path) -> Iterator[Path]:
     try:
         yield partial
         if not partial.is_file() or partial.stat().st_size == 0:
-            raise MediaError(f"ffmpeg wrote nothing for {dest}",
-                             hint="the input may hold no decodable frames; check it plays", path=str(dest))
+            raise MediaError(
+                f"ffmpeg wrote nothing for {dest}",
+                hint="the input may hold no decodable frames; check it plays",
+                path=str(dest),
+            )
         with open(partial, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(partial, dest)
@@ -128,8 +131,9 @@ def _atomic(dest: Path) -> Iterator[Path]:
 
 def _run(stream: Any, src: Path, options: NormalizeOptions | None = None, *, loglevel: str = "error") -> Any:
     argv = ffmpeg.compile_graph(stream, loglevel=loglevel)
-    return ffmpeg.run(argv, path_for_errors=src, timeout=options.timeout if options else None,
-                      nice=options.nice if options else 0)
+    return ffmpeg.run(
+        argv, path_for_errors=src, timeout=options.timeout if options else None, nice=options.nice if options else 0
+    )
 
 
 def _even(n: float) -> int:
@@ -138,8 +142,11 @@ def _even(n: float) -> int:
 
 def _scaled_size(info: MediaInfo, max_height: int) -> tuple[int, int]:
     if not info.width or not info.height:
-        raise MediaError(f"{info.path} has a video stream of unknown size",
-                         hint="re-export the recording with a standard codec", path=str(info.path))
+        raise MediaError(
+            f"{info.path} has a video stream of unknown size",
+            hint="re-export the recording with a standard codec",
+            path=str(info.path),
+        )
     height = _even(min(info.height, max_height))
     width = _even(round(info.width * height / info.height / 2) * 2)
     return width, height
@@ -181,8 +188,7 @@ def plan_web_video(info: MediaInfo, options: NormalizeOptions = NormalizeOptions
     ``options.video_height``; audio when it is already AAC with at most two channels at ≤ 48 kHz.
     """
     if not info.has_video:
-        raise MediaError(f"{info.path} has no video track", hint="make a web audio file instead",
-                         path=str(info.path))
+        raise MediaError(f"{info.path} has no video track", hint="make a web audio file instead", path=str(info.path))
     reasons = []
     if info.video_codec != WEB_VIDEO_CODEC:
         reasons.append(f"video codec is {info.video_codec}")
@@ -211,8 +217,12 @@ def plan_web_video(info: MediaInfo, options: NormalizeOptions = NormalizeOptions
 def _audio_encode_args(info: MediaInfo, options: NormalizeOptions) -> dict[str, Any]:
     # ffmpeg's AAC encoder with its "fast" coder: half the CPU time of the default two-loop search, no
     # audible difference for speech at 128 kb/s; this runs beside recognition on the same cores.
-    args = {"acodec": "aac", "aac_coder": "fast", "audio_bitrate": options.audio_bitrate,
-            "ac": min(info.channels or 2, 2)}
+    args = {
+        "acodec": "aac",
+        "aac_coder": "fast",
+        "audio_bitrate": options.audio_bitrate,
+        "ac": min(info.channels or 2, 2),
+    }
     if info.sample_rate and info.sample_rate > 48_000:
         args["ar"] = 48_000
     return args
@@ -244,8 +254,14 @@ def make_web_video(
         args["vcodec"] = "copy"
     else:
         video = video.filter("scale", plan.width, plan.height)
-        args.update(vcodec="libx264", pix_fmt=WEB_PIX_FMT, crf=options.crf, preset=options.preset,
-                    threads=options.threads, **{"profile:v": "high"})
+        args.update(
+            vcodec="libx264",
+            pix_fmt=WEB_PIX_FMT,
+            crf=options.crf,
+            preset=options.preset,
+            threads=options.threads,
+            **{"profile:v": "high"},
+        )
     streams = [video]
     if audio_from is not None:
         streams.append(ffmpeg_graph.input(str(audio_from))["a:0"])
@@ -278,8 +294,12 @@ def make_web_audio(
     info = info or probe(src)
     args: dict[str, Any] = {"f": "ipod", "movflags": "+faststart"}
     audio, norm_args, normalized = _loudnorm_audio(src, ffmpeg_graph.input(str(src)), info, options)
-    if (not normalized and info.audio_codec == WEB_AUDIO_CODEC and (info.channels or 0) <= 2
-            and (info.sample_rate or 0) <= 48_000):
+    if (
+        not normalized
+        and info.audio_codec == WEB_AUDIO_CODEC
+        and (info.channels or 0) <= 2
+        and (info.sample_rate or 0) <= 48_000
+    ):
         args["acodec"] = "copy"
     else:
         args.update(_audio_encode_args(info, options), **norm_args)
@@ -291,8 +311,10 @@ def make_web_audio(
 # ---------------------------------------------------------------------------------------------
 # loudness normalization (EBU R128, two passes)
 
-def measure_loudnorm(src: Path, target: Loudnorm = Loudnorm(), *,
-                     options: NormalizeOptions | None = None, true_peak: bool = True) -> dict[str, float]:
+
+def measure_loudnorm(
+    src: Path, target: Loudnorm = Loudnorm(), *, options: NormalizeOptions | None = None, true_peak: bool = True
+) -> dict[str, float]:
     """Pass 1: EBU R128 measurement of the first audio track (integrated loudness, true peak, range,
     gate threshold), in the form loudnorm's pass 2 takes (``input_i``, ``input_tp`` ...).
 
@@ -304,20 +326,25 @@ def measure_loudnorm(src: Path, target: Loudnorm = Loudnorm(), *,
     src = Path(src)
     # ebur128's true-peak meter needs 48 kHz or more (it fails on 16 kHz input); per-frame lines are
     # logged at verbose level so only the summary reaches stderr.
-    stream = (ffmpeg_graph.input(str(src))["a:0"].filter("aresample", 48000)
-              .filter("ebur128", peak="true" if true_peak else "sample", framelog="verbose")
-              .output("-", f="null"))
+    stream = (
+        ffmpeg_graph.input(str(src))["a:0"]
+        .filter("aresample", 48000)
+        .filter("ebur128", peak="true" if true_peak else "sample", framelog="verbose")
+        .output("-", f="null")
+    )
     proc = _run(stream, src, options, loglevel="info")
     text = proc.stderr.decode("utf-8", "replace")
-    summary = text[text.rfind("Summary:"):] if "Summary:" in text else ""
+    summary = text[text.rfind("Summary:") :] if "Summary:" in text else ""
 
     def value(label: str, after: str) -> float:
-        part = summary[summary.find(after):] if after in summary else ""
+        part = summary[summary.find(after) :] if after in summary else ""
         match = re.search(rf"{label}:\s*(-?inf|-?[0-9.]+)", part)
         if not match:
-            raise MediaError(f"could not measure the loudness of {src}",
-                             hint="check the audio track decodes (ffmpeg ebur128 printed no summary)",
-                             path=str(src))
+            raise MediaError(
+                f"could not measure the loudness of {src}",
+                hint="check the audio track decodes (ffmpeg ebur128 printed no summary)",
+                path=str(src),
+            )
         return float(match.group(1))
 
     return {
@@ -329,8 +356,9 @@ def measure_loudnorm(src: Path, target: Loudnorm = Loudnorm(), *,
     }
 
 
-def _loudnorm_audio(src: Path, inp: Any, info: MediaInfo,
-                    options: NormalizeOptions) -> tuple[Any, dict[str, Any], bool]:
+def _loudnorm_audio(
+    src: Path, inp: Any, info: MediaInfo, options: NormalizeOptions
+) -> tuple[Any, dict[str, Any], bool]:
     """The audio stream for the web files: pass 2 of loudnorm with pass 1's measurement, or as is.
 
     Returns (stream, extra output args, whether the stream is filtered and so must be encoded)."""
@@ -342,8 +370,11 @@ def _loudnorm_audio(src: Path, inp: Any, info: MediaInfo,
     # music practically never TRUE_PEAK_MARGIN above it) does not reach the target's either, and the
     # 4x-oversampling pass is not needed.
     m = measure_loudnorm(src, target, options=options, true_peak=False)
-    if (not math.isfinite(m["input_i"]) or m["input_i"] <= -70.0  # the gate's floor: digital silence
-            or not math.isfinite(m["input_tp"])):  # no peak at all: nothing to normalize
+    if (
+        not math.isfinite(m["input_i"])
+        or m["input_i"] <= -70.0  # the gate's floor: digital silence
+        or not math.isfinite(m["input_tp"])
+    ):  # no peak at all: nothing to normalize
         return audio, {}, False
     gain = target.integrated - m["input_i"]
     if m["input_tp"] + gain > target.true_peak - TRUE_PEAK_MARGIN:
@@ -353,9 +384,18 @@ def _loudnorm_audio(src: Path, inp: Any, info: MediaInfo,
         # applies it at the source rate, without loudnorm's 192 kHz round trip (several times faster).
         return audio.filter("volume", f"{gain:.2f}dB"), {"ar": target.sample_rate}, True
     audio = audio.filter(
-        "loudnorm", I=target.integrated, TP=target.true_peak, LRA=target.lra,
-        measured_I=m["input_i"], measured_TP=m["input_tp"], measured_LRA=m["input_lra"],
-        measured_thresh=m["input_thresh"], offset=m["target_offset"], linear="true", print_format="none")
+        "loudnorm",
+        I=target.integrated,
+        TP=target.true_peak,
+        LRA=target.lra,
+        measured_I=m["input_i"],
+        measured_TP=m["input_tp"],
+        measured_LRA=m["input_lra"],
+        measured_thresh=m["input_thresh"],
+        offset=m["target_offset"],
+        linear="true",
+        print_format="none",
+    )
     return audio, {"ar": target.sample_rate}, True
 
 
@@ -385,8 +425,7 @@ def make_poster(
     src, dest = Path(src), Path(dest)
     info = info or probe(src, require_audio=False)
     if not info.has_video:
-        raise MediaError(f"{src} has no video track", hint="a poster is made only for video recordings",
-                         path=str(src))
+        raise MediaError(f"{src} has no video track", hint="a poster is made only for video recordings", path=str(src))
     width, height = _scaled_size(info, options.video_height)
     if options.poster_at is None:
         try:
@@ -410,8 +449,7 @@ def make_poster(
                 stream = (
                     ffmpeg_graph.input(str(src), ss=f"{at:.3f}")["v:0"]
                     .filter("scale", width, height)
-                    .output(str(partial), f="image2", vframes=1, update=1, pix_fmt="yuvj420p",
-                            **{"q:v": 3})
+                    .output(str(partial), f="image2", vframes=1, update=1, pix_fmt="yuvj420p", **{"q:v": 3})
                 )
                 _run(stream, src, options)
             return dest
@@ -438,8 +476,9 @@ def normalize(src: Path, out_dir: Path, *, options: NormalizeOptions = Normalize
         plan = plan_web_video(info, options)
         web_video = make_web_video(src, out_dir / "video.mp4", info, options)
         poster = make_poster(src, out_dir / "poster.jpg", info, options)
-    return NormalizedMedia(info=info, speech_wav=speech, web_audio=web_audio, web_video=web_video,
-                           poster=poster, video_plan=plan)
+    return NormalizedMedia(
+        info=info, speech_wav=speech, web_audio=web_audio, web_video=web_video, poster=poster, video_plan=plan
+    )
 
 
 # ---------------------------------------------------------------------------------------------

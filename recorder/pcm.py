@@ -21,6 +21,5 @@ def decode_pcm(src: Path, *, sample_rate: int = SAMPLE_RATE, timeout: float | No
     Raises :class:`~recorder.errors.FFmpegError` when ffmpeg cannot decode it (empty or damaged file).
     """
     src = Path(src)
-    stream = ffmpeg_graph.input(str(src))["a:0"].output("pipe:", f="f32le", acodec="pcm_f32le", ac=1,
-                                                        ar=sample_rate)
+    stream = ffmpeg_graph.input(str(src))["a:0"].output("pipe:", f="f32le", acodec="pcm_f32le", ac=1, ar=sample_rate)
     return ffmpeg.run(ffmpeg.compile_graph(stream), path_for_errors=src, timeout=timeout).stdout

@@ -120,8 +120,9 @@ def _rotation(stream: dict[str, Any]) -> int:
 
 def _fail(path: Path, message: str, hint: str, exc: FFmpegError | None = None) -> MediaError:
     if exc is not None:
-        return FFmpegError(message, hint=hint, path=str(path), stderr_tail=exc.stderr_tail,
-                           returncode=exc.returncode, argv=exc.argv)
+        return FFmpegError(
+            message, hint=hint, path=str(path), stderr_tail=exc.stderr_tail, returncode=exc.returncode, argv=exc.argv
+        )
     return MediaError(message, hint=hint, path=str(path))
 
 
@@ -132,37 +133,63 @@ def probe(path: Path | str, *, require_audio: bool = True, timeout: float | None
     if not path.exists():
         raise MediaError(f"no such file: {path}", hint="check the path", path=str(path))
     if not path.is_file():
-        raise MediaError(f"{path} is not a file", hint="give the path of a recording, not a directory",
-                         path=str(path))
+        raise MediaError(f"{path} is not a file", hint="give the path of a recording, not a directory", path=str(path))
     size = path.stat().st_size
     if size == 0:
-        raise MediaError(f"{path} is empty (0 bytes)",
-                         hint="the recording was not saved; record again or pick another file", path=str(path))
+        raise MediaError(
+            f"{path} is empty (0 bytes)",
+            hint="the recording was not saved; record again or pick another file",
+            path=str(path),
+        )
 
-    argv = ["ffprobe", "-hide_banner", "-v", "error", "-print_format", "json",
-            "-show_format", "-show_streams", "-i", str(path)]
+    argv = [
+        "ffprobe",
+        "-hide_banner",
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        "-i",
+        str(path),
+    ]
     try:
         proc = ffmpeg.run(argv, path_for_errors=path, timeout=timeout)
     except FFmpegError as exc:
         text = " ".join(exc.stderr_tail).lower()
         if _looks_like_mp4(path) and ("moov atom not found" in text or "invalid data" in text):
-            raise _fail(path, f"{path} is truncated or corrupt (moov atom not found)",
-                        "the recording was probably interrupted before it was finished; "
-                        "use the recorder's complete file or record again", exc) from None
+            raise _fail(
+                path,
+                f"{path} is truncated or corrupt (moov atom not found)",
+                "the recording was probably interrupted before it was finished; "
+                "use the recorder's complete file or record again",
+                exc,
+            ) from None
         if "invalid data" in text or "could not find codec" in text or "unknown format" in text:
-            raise _fail(path, f"{path} is not a media file ffmpeg can read",
-                        "check you picked the recording (a video or audio file)", exc) from None
+            raise _fail(
+                path,
+                f"{path} is not a media file ffmpeg can read",
+                "check you picked the recording (a video or audio file)",
+                exc,
+            ) from None
         if "permission denied" in text:
-            raise _fail(path, f"{path} cannot be read (permission denied)",
-                        "fix the file's permissions", exc) from None
-        raise _fail(path, f"{path} could not be read: {exc.stderr_tail[-1] if exc.stderr_tail else 'ffprobe failed'}",
-                    "check the file plays in a media player; re-export or re-record it if not", exc) from None
+            raise _fail(path, f"{path} cannot be read (permission denied)", "fix the file's permissions", exc) from None
+        raise _fail(
+            path,
+            f"{path} could not be read: {exc.stderr_tail[-1] if exc.stderr_tail else 'ffprobe failed'}",
+            "check the file plays in a media player; re-export or re-record it if not",
+            exc,
+        ) from None
 
     try:
         data = json.loads(proc.stdout.decode("utf-8", "replace") or "{}")
     except json.JSONDecodeError:
-        raise MediaError(f"{path} could not be read (ffprobe gave no description)",
-                         hint="check the file plays in a media player", path=str(path)) from None
+        raise MediaError(
+            f"{path} could not be read (ffprobe gave no description)",
+            hint="check the file plays in a media player",
+            path=str(path),
+        ) from None
 
     fmt = data.get("format") or {}
     streams = data.get("streams") or []
@@ -170,20 +197,27 @@ def probe(path: Path | str, *, require_audio: bool = True, timeout: float | None
 
     if "mp4" in format_name or "mov" in format_name:
         if _mp4_truncated(path, size):
-            raise MediaError(f"{path} is truncated (the file ends inside its media data)",
-                             hint="the recording was probably interrupted or only partly copied; "
-                                  "copy it again or record again", path=str(path))
+            raise MediaError(
+                f"{path} is truncated (the file ends inside its media data)",
+                hint="the recording was probably interrupted or only partly copied; copy it again or record again",
+                path=str(path),
+            )
 
-    videos = [s for s in streams if s.get("codec_type") == "video"
-              and not (s.get("disposition") or {}).get("attached_pic")]
+    videos = [
+        s for s in streams if s.get("codec_type") == "video" and not (s.get("disposition") or {}).get("attached_pic")
+    ]
     audios = [s for s in streams if s.get("codec_type") == "audio"]
 
     if not videos and not audios:
-        raise MediaError(f"{path} has no audio or video streams",
-                         hint="check you picked the recording (a video or audio file)", path=str(path))
+        raise MediaError(
+            f"{path} has no audio or video streams",
+            hint="check you picked the recording (a video or audio file)",
+            path=str(path),
+        )
     if not audios and require_audio:
-        raise MediaError(f"{path} has no audio track",
-                         hint="a briefing needs sound; check the recording settings", path=str(path))
+        raise MediaError(
+            f"{path} has no audio track", hint="a briefing needs sound; check the recording settings", path=str(path)
+        )
 
     v = videos[0] if videos else None
     a = audios[0] if audios else None
@@ -193,9 +227,11 @@ def probe(path: Path | str, *, require_audio: bool = True, timeout: float | None
         candidates = [_float(s.get("duration")) for s in (a, v) if s]
         duration = max((c for c in candidates if c), default=None)
     if not duration or duration <= 0:
-        raise MediaError(f"{path} has no duration (0 s or unknown)",
-                         hint="the recording is empty or was not finalised; record again or re-export it",
-                         path=str(path))
+        raise MediaError(
+            f"{path} has no duration (0 s or unknown)",
+            hint="the recording is empty or was not finalised; record again or re-export it",
+            path=str(path),
+        )
 
     width = height = None
     rotation = 0

@@ -58,8 +58,11 @@ def measure_loudness(paths: list[Path], *, timeout: float | None = 120) -> tuple
     ``paths`` played one after the other (ffmpeg's concat protocol: their bytes joined)."""
     if not paths:
         raise ValueError("no segments to measure")
-    stream = (ffmpeg_graph.input(_concat_url(paths), f="mpegts")["a:0"]
-              .filter("ebur128", peak="true", framelog="verbose").output("-", f="null"))
+    stream = (
+        ffmpeg_graph.input(_concat_url(paths), f="mpegts")["a:0"]
+        .filter("ebur128", peak="true", framelog="verbose")
+        .output("-", f="null")
+    )
     proc = ffmpeg.run(ffmpeg.compile_graph(stream, loglevel="info"), path_for_errors=paths[0], timeout=timeout)
     return _summary(proc.stderr.decode("utf-8", "replace"))
 
@@ -84,33 +87,39 @@ class ProgressiveResult:
 
     def within(self, target: Loudnorm, tolerance: float = 0.5) -> bool:
         """The output is at the target (± ``tolerance`` LU) and its true peak under the target's."""
-        return (math.isfinite(self.integrated) and abs(self.output_integrated - target.integrated) <= tolerance
-                and self.true_peak + self.gain_db <= target.true_peak)
+        return (
+            math.isfinite(self.integrated)
+            and abs(self.output_integrated - target.integrated) <= tolerance
+            and self.true_peak + self.gain_db <= target.true_peak
+        )
 
 
 class ProgressiveAudio:
     """One long-running ffmpeg fed with the bytes of TS segments; see the module docstring."""
 
-    def __init__(self, dest: Path, gain_db: float, *, channels: int = 2, bitrate: str = "128k",
-                 sample_rate: int = 48_000) -> None:
+    def __init__(
+        self, dest: Path, gain_db: float, *, channels: int = 2, bitrate: str = "128k", sample_rate: int = 48_000
+    ) -> None:
         self.dest = Path(dest)
         self.gain_db, self.channels = gain_db, channels
         self.log = self.dest.with_suffix(".log")
         self.dest.parent.mkdir(parents=True, exist_ok=True)
         self.dest.unlink(missing_ok=True)
         self.log.unlink(missing_ok=True)
-        audio = (ffmpeg_graph.input("pipe:0", f="mpegts")["a:0"]
-                 .filter("asetpts", "N/SR/TB")  # the segments restart their clocks: count samples instead
-                 .filter("ebur128", peak="true")  # a line per 100 ms: the running integrated loudness
-                 .filter("volume", f"{gain_db:.2f}dB"))
-        stream = audio.output(str(self.dest), f="mp4", acodec="aac", audio_bitrate=bitrate,
-                              ac=max(1, min(channels, 2)), ar=sample_rate)
-        self.proc = ffmpeg.spawn(ffmpeg.compile_graph(stream, loglevel="info"), log_path=self.log,
-                                 stdin_pipe=True)
+        audio = (
+            ffmpeg_graph.input("pipe:0", f="mpegts")["a:0"]
+            .filter("asetpts", "N/SR/TB")  # the segments restart their clocks: count samples instead
+            .filter("ebur128", peak="true")  # a line per 100 ms: the running integrated loudness
+            .filter("volume", f"{gain_db:.2f}dB")
+        )
+        stream = audio.output(
+            str(self.dest), f="mp4", acodec="aac", audio_bitrate=bitrate, ac=max(1, min(channels, 2)), ar=sample_rate
+        )
+        self.proc = ffmpeg.spawn(ffmpeg.compile_graph(stream, loglevel="info"), log_path=self.log, stdin_pipe=True)
         self.fed: list[Path] = []
 
     @classmethod
-    def start(cls, dest: Path, first: list[Path], target: Loudnorm, **kw: Any) -> "ProgressiveAudio | None":
+    def start(cls, dest: Path, first: list[Path], target: Loudnorm, **kw: Any) -> ProgressiveAudio | None:
         """Measure ``first`` (the first segments), start the encoder with the gain to the target and
         feed them. None when they are digitally silent (nothing to normalize)."""
         integrated, _ = measure_loudness(first)
@@ -132,8 +141,7 @@ class ProgressiveAudio:
                     self.proc.stdin.write(block)
             self.proc.stdin.flush()
         except BrokenPipeError:
-            raise MediaError(f"the progressive audio encoder stopped ({self._tail()})",
-                             path=str(segment)) from None
+            raise MediaError(f"the progressive audio encoder stopped ({self._tail()})", path=str(segment)) from None
         self.fed.append(Path(segment))
 
     def running(self) -> float | None:
@@ -180,7 +188,8 @@ def faststart(src: Path, dest: Path, *, timeout: float | None = 600) -> Path:
     """Remux the AAC of ``src`` (stream copy) into an ``.m4a`` with ``+faststart`` at ``dest``, atomically."""
     src, dest = Path(src), Path(dest)
     with _atomic(dest) as partial:
-        stream = ffmpeg_graph.input(str(src))["a:0"].output(str(partial), f="ipod", acodec="copy",
-                                                              movflags="+faststart")
+        stream = ffmpeg_graph.input(str(src))["a:0"].output(
+            str(partial), f="ipod", acodec="copy", movflags="+faststart"
+        )
         ffmpeg.run(ffmpeg.compile_graph(stream), path_for_errors=src, timeout=timeout)
     return dest

@@ -23,7 +23,7 @@ def find_espeak() -> str:
     raise RecorderError(
         "espeak-ng not found: the demo needs it to speak its sample briefing",
         hint="install it (Debian/Ubuntu: sudo apt-get install espeak-ng; macOS: brew install espeak-ng),"
-             " or process a recording of your own with `briefing process FILE`",
+        " or process a recording of your own with `briefing process FILE`",
     )
 
 
@@ -33,22 +33,26 @@ def speak(text: str, dest: Path, *, voice: str = "en", words_per_minute: int = 1
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.stem + ".partial.wav")
     try:  # recorder.ffmpeg.run is the package's one subprocess call (argv list, no shell)
-        ffmpeg.run([espeak, "-v", voice, "-s", str(words_per_minute), "-w", str(tmp), text],
-                   path_for_errors=dest)
+        ffmpeg.run([espeak, "-v", voice, "-s", str(words_per_minute), "-w", str(tmp), text], path_for_errors=dest)
     except RecorderError as exc:
         tmp.unlink(missing_ok=True)
-        raise RecorderError(f"espeak-ng could not speak the sample ({exc.message})",
-                            hint="check the espeak-ng installation and its voice for this language") from exc
+        raise RecorderError(
+            f"espeak-ng could not speak the sample ({exc.message})",
+            hint="check the espeak-ng installation and its voice for this language",
+        ) from exc
     if not tmp.exists() or tmp.stat().st_size == 0:
         tmp.unlink(missing_ok=True)
-        raise RecorderError("espeak-ng could not speak the sample (it wrote nothing)",
-                            hint="check the espeak-ng installation and its voice for this language")
+        raise RecorderError(
+            "espeak-ng could not speak the sample (it wrote nothing)",
+            hint="check the espeak-ng installation and its voice for this language",
+        )
     os.replace(tmp, dest)
     return dest
 
 
-def make_sample_recording(text: str, dest: Path, *, voice: str = "en", width: int = 1280,
-                          height: int = 720, color: str = "0x12355b") -> Path:
+def make_sample_recording(
+    text: str, dest: Path, *, voice: str = "en", width: int = 1280, height: int = 720, color: str = "0x12355b"
+) -> Path:
     """A 720p H.264/AAC MP4 (faststart) with a plain backdrop and the spoken ``text``."""
     wav = dest.with_name(dest.stem + ".speech.wav")
     speak(text, wav, voice=voice)
@@ -56,8 +60,18 @@ def make_sample_recording(text: str, dest: Path, *, voice: str = "en", width: in
     video = ffmpeg_graph.input(f"color=c={color}:s={width}x{height}:r=25", f="lavfi")
     audio = ffmpeg_graph.input(str(wav))
     out = ffmpeg_graph.output(
-        video, audio, str(tmp), vcodec="libx264", pix_fmt="yuv420p", preset="veryfast", tune="stillimage",
-        acodec="aac", ar=48000, ac=2, shortest=None, movflags="+faststart",
+        video,
+        audio,
+        str(tmp),
+        vcodec="libx264",
+        pix_fmt="yuv420p",
+        preset="veryfast",
+        tune="stillimage",
+        acodec="aac",
+        ar=48000,
+        ac=2,
+        shortest=None,
+        movflags="+faststart",
     )
     try:
         ffmpeg.run(ffmpeg.compile_graph(out), path_for_errors=dest)

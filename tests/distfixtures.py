@@ -16,8 +16,6 @@ import pytest
 from tests.net import QuietHTTPServer, free_port
 
 
-
-
 # ------------------------------------------------------------------------------------------------ S3
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Any:

@@ -19,31 +19,68 @@ from transcribe.types import Summary, Transcript
 BID = "2026-11-25-daily-briefing"
 
 # A Vietnamese briefing as the ministry holds them (the archive and search tests): pass **PROCESSED_VI.
-VI_TEXTS: list[tuple[float, str, str | None]] = [(0.0, "Xin chào các nhà báo.", None),
-                                                 (12.5, "Hôm nay Bộ Y tế báo cáo về tiêm chủng.", None)]
-PROCESSED_VI: dict[str, Any] = {"language": "vi", "title": "Họp báo Chính phủ", "speakers": ("Người phát ngôn",),
-                                "texts": VI_TEXTS, "media": "full", "publish": True}
+VI_TEXTS: list[tuple[float, str, str | None]] = [
+    (0.0, "Xin chào các nhà báo.", None),
+    (12.5, "Hôm nay Bộ Y tế báo cáo về tiêm chủng.", None),
+]
+PROCESSED_VI: dict[str, Any] = {
+    "language": "vi",
+    "title": "Họp báo Chính phủ",
+    "speakers": ("Người phát ngôn",),
+    "texts": VI_TEXTS,
+    "media": "full",
+    "publish": True,
+}
 
 
 def seg(i: int, start: float, text: str, speaker: str | None = None) -> dict[str, Any]:
-    return {"id": i, "start": start, "end": start + 4.0, "text": " " + text, "words": [], "confidence": 0.9,
-            "avg_logprob": -0.2, "no_speech_prob": 0.01, "compression_ratio": 1.2, "speaker": speaker,
-            "flags": []}
+    return {
+        "id": i,
+        "start": start,
+        "end": start + 4.0,
+        "text": " " + text,
+        "words": [],
+        "confidence": 0.9,
+        "avg_logprob": -0.2,
+        "no_speech_prob": 0.01,
+        "compression_ratio": 1.2,
+        "speaker": speaker,
+        "flags": [],
+    }
 
 
 def transcript_dict(texts: list[tuple[float, str, str | None]], language: str = "vi") -> dict[str, Any]:
     """A transcript of 4-second segments at the given starts: (start, text, speaker) each."""
     segs = [seg(i, s, t, spk) for i, (s, t, spk) in enumerate(texts)]
-    return {"language": language, "duration": (segs[-1]["end"] if segs else 0.0), "segments": segs,
-            "language_probability": 0.99, "model": "test", "engine": "test", "options": {},
-            "text": " ".join(s["text"].strip() for s in segs), "confidence": 0.9}
+    return {
+        "language": language,
+        "duration": (segs[-1]["end"] if segs else 0.0),
+        "segments": segs,
+        "language_probability": 0.99,
+        "model": "test",
+        "engine": "test",
+        "options": {},
+        "text": " ".join(s["text"].strip() for s in segs),
+        "confidence": 0.9,
+    }
 
 
-def make_briefing(home: Path | None = None, bid: str = BID, *, settings: Settings | None = None,
-                  store: Store | None = None, date: str = "2026-11-25", title: str = "Daily press briefing",
-                  language: str = "en", speakers: tuple[str, ...] = ("Spokesperson",),
-                  texts: list[tuple[float, str, str | None]] | None = None, figures: list[dict] | None = None,
-                  media: str = "audio", video_bytes: int = 0, publish: bool = False) -> tuple[Store, Settings]:
+def make_briefing(
+    home: Path | None = None,
+    bid: str = BID,
+    *,
+    settings: Settings | None = None,
+    store: Store | None = None,
+    date: str = "2026-11-25",
+    title: str = "Daily press briefing",
+    language: str = "en",
+    speakers: tuple[str, ...] = ("Spokesperson",),
+    texts: list[tuple[float, str, str | None]] | None = None,
+    figures: list[dict] | None = None,
+    media: str = "audio",
+    video_bytes: int = 0,
+    publish: bool = False,
+) -> tuple[Store, Settings]:
     """A briefing with its media, transcript (4 formats) and summary stages done; returns (store, settings).
 
     home / settings / store: where (the settings of ``home``, or the ones given; their store unless given).
@@ -58,8 +95,9 @@ def make_briefing(home: Path | None = None, bid: str = BID, *, settings: Setting
     if texts is None and figures is None:
         summary = make_summary(t)
     else:
-        summary = Summary.from_dict({"language": language, "sentences": [], "no_speech": False,
-                                     "key_figures": figures or []})
+        summary = Summary.from_dict(
+            {"language": language, "sentences": [], "no_speech": False, "key_figures": figures or []}
+        )
     store.save_briefing(Briefing(id=bid, title=title, date=date, language=language, speakers=speakers))
     ws = settings.workspace / bid
 
@@ -81,26 +119,56 @@ def make_briefing(home: Path | None = None, bid: str = BID, *, settings: Setting
             arts.append(art("video", write("media/video.mp4", (chunk * (video_bytes // len(chunk) + 1))[:video_bytes])))
         done("video", arts)
     elif media == "full":
-        done("ingest", [art("source", write("source/original.mp4", b"\x00\x00\x00\x18ftypmp42"
-                                            + bytes(range(256)) * 40 + bid.encode()))])
+        done(
+            "ingest",
+            [
+                art(
+                    "source",
+                    write("source/original.mp4", b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40 + bid.encode()),
+                )
+            ],
+        )
         done("audio", [art("speech", write("media/speech.wav", b"RIFF" + b"\x01" * 5000))])
-        done("video", [art("audio", write("media/audio.m4a", b"m4a" + b"\x02" * 3000)),
-                       art("video", write("media/video.mp4", b"mp4" + b"\x03" * 7000)),
-                       art("poster", write("media/poster.jpg", b"\xff\xd8" + b"\x04" * 500))])
+        done(
+            "video",
+            [
+                art("audio", write("media/audio.m4a", b"m4a" + b"\x02" * 3000)),
+                art("video", write("media/video.mp4", b"mp4" + b"\x03" * 7000)),
+                art("poster", write("media/poster.jpg", b"\xff\xd8" + b"\x04" * 500)),
+            ],
+        )
     elif media != "none":
         raise ValueError(f"media is audio, full or none, not {media!r}")
-    done("transcribe", [art(ext, write(f"transcript/transcript.{ext}", text)) for ext, text in {
-        "json": formats.to_json(t), "srt": formats.to_srt(t), "vtt": formats.to_vtt(t), "txt": formats.to_txt(t)}.items()])
+    done(
+        "transcribe",
+        [
+            art(ext, write(f"transcript/transcript.{ext}", text))
+            for ext, text in {
+                "json": formats.to_json(t),
+                "srt": formats.to_srt(t),
+                "vtt": formats.to_vtt(t),
+                "txt": formats.to_txt(t),
+            }.items()
+        ],
+    )
     b = store.briefing(bid)
-    done("summarize", [art("summary_json", write("summary/summary.json", json.dumps(summary.to_dict(), ensure_ascii=False))),
-                       art("summary", write("summary/summary.md", pipeline.summary_markdown(b, summary)))])
+    done(
+        "summarize",
+        [
+            art("summary_json", write("summary/summary.json", json.dumps(summary.to_dict(), ensure_ascii=False))),
+            art("summary", write("summary/summary.md", pipeline.summary_markdown(b, summary))),
+        ],
+    )
     if publish:
         site = settings.site_dir / "briefings" / bid
         site.mkdir(parents=True, exist_ok=True)
         (site / "index.html").write_text(f"<html><body>{title}</body></html>", encoding="utf-8")
-        (site / "release.json").write_text(json.dumps({"id": bid, "title": title, "date": date,
-                                                        "speakers": list(speakers), "version": 1},
-                                                       ensure_ascii=False), encoding="utf-8")
+        (site / "release.json").write_text(
+            json.dumps(
+                {"id": bid, "title": title, "date": date, "speakers": list(speakers), "version": 1}, ensure_ascii=False
+            ),
+            encoding="utf-8",
+        )
         (site / "transcript.json").write_text(formats.to_json(t), encoding="utf-8")
         done("publish", [art("page", site / "index.html")])
     return store, settings
@@ -137,8 +205,11 @@ def published_with_source(home: Path, bid: str = BID, *, source_path: bool = Fal
 def home_snapshot(root: Path, *, store: bool = True) -> dict[str, str]:
     """Every file and directory of a home, with its bytes' SHA-256; the store's files too unless ``store``
     is False."""
-    return {p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
-            for p in sorted(root.rglob("*")) if store or not p.name.startswith("briefing.db")}
+    return {
+        p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
+        for p in sorted(root.rglob("*"))
+        if store or not p.name.startswith("briefing.db")
+    }
 
 
 def moved_before_migration(store: Store, home: Path, dest: Path, migration: int) -> Store:

@@ -30,15 +30,21 @@ def units(tmp_path: Path) -> Path:
 
 
 def test_every_expected_unit_is_there():
-    assert {"briefing-daily.service", "briefing-daily.timer", "briefing-work.service", "briefing-capture@.service",
-            "briefing-reservations.service"} <= set(UNITS)
+    assert {
+        "briefing-daily.service",
+        "briefing-daily.timer",
+        "briefing-work.service",
+        "briefing-capture@.service",
+        "briefing-reservations.service",
+    } <= set(UNITS)
     text = (DEPLOY / "briefing-reservations.service").read_text()
     assert re.search(r"^ExecStart=\S+/briefing .*jitsi reservations serve", text, re.M)
 
 
 def test_systemd_analyze_verify_accepts_every_unit_without_a_warning(units: Path):
-    r = subprocess.run([ANALYZE, "verify", "--man=no", *[str(units / n) for n in UNITS]],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [ANALYZE, "verify", "--man=no", *[str(units / n) for n in UNITS]], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0 and not r.stdout.strip() and not r.stderr.strip(), r.stdout + r.stderr
 
 
@@ -51,8 +57,12 @@ def test_systemd_analyze_verify_would_catch_a_mistake(units: Path):
 
 @pytest.mark.parametrize("name", [n for n in UNITS if n.endswith(".service")])
 def test_every_service_is_hardened(units: Path, name: str):
-    r = subprocess.run([ANALYZE, "security", "--offline=yes", "--threshold=50", str(units / name)],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [ANALYZE, "security", "--offline=yes", "--threshold=50", str(units / name)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     m = re.search(r"Overall exposure level for \S+: ([0-9.]+) (\w+)", r.stdout)
     assert m, r.stdout + r.stderr
     score, word = float(m.group(1)), m.group(2)

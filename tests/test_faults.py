@@ -25,8 +25,8 @@ import feedparser
 import pytest
 
 from briefing.core.faults import EXIT_STATUS
-from tests.factory import make_briefing
 from tests.distfixtures import s3, s3_endpoint  # noqa: F401
+from tests.factory import make_briefing
 
 REPO = Path(__file__).resolve().parents[1]
 BID = "2026-11-25-daily-briefing"
@@ -37,18 +37,46 @@ def briefing(home: Path, *args: str, fault: str | None = None) -> subprocess.Com
     env.update(BRIEFING_HOME=str(home), PYTHONPATH=str(REPO), BRIEFING_CACHE_DIR=os.environ["BRIEFING_CACHE_DIR"])
     if fault:
         env["BRIEFING_FAULT"] = fault
-    return subprocess.run([sys.executable, "-c", "import cli; cli.main()", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-c", "import cli; cli.main()", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def configure(home: Path, www: Path, bucket: str, endpoint: str) -> None:
     home.mkdir(parents=True, exist_ok=True)
-    (home / "briefing.toml").write_text("\n".join([
-        "[site]", 'base_url = "https://press.example/"', "",  # a target needs it (canonical URLs, feeds)
-        "[[publish.targets]]", 'name = "www"', 'type = "local"', f'path = "{www}"', "",
-        "[[publish.targets]]", 'name = "cdn"', 'type = "s3"', f'bucket = "{bucket}"', 'prefix = "site"',
-        f'endpoint_url = "{endpoint}"', 'region = "us-east-1"', 'addressing_style = "path"', "",
-        "[publish]", "retry_attempts = 1", 'retry_wait = "0"', ""]), encoding="utf-8")
+    (home / "briefing.toml").write_text(
+        "\n".join(
+            [
+                "[site]",
+                'base_url = "https://press.example/"',
+                "",  # a target needs it (canonical URLs, feeds)
+                "[[publish.targets]]",
+                'name = "www"',
+                'type = "local"',
+                f'path = "{www}"',
+                "",
+                "[[publish.targets]]",
+                'name = "cdn"',
+                'type = "s3"',
+                f'bucket = "{bucket}"',
+                'prefix = "site"',
+                f'endpoint_url = "{endpoint}"',
+                'region = "us-east-1"',
+                'addressing_style = "path"',
+                "",
+                "[publish]",
+                "retry_attempts = 1",
+                'retry_wait = "0"',
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
 
 
 def sha(p: Path) -> str:
@@ -98,8 +126,9 @@ def check_feeds(root: Path, version: int) -> None:
         assert not parsed.bozo, feed
         ids = [e.get("id", "") for e in parsed.entries]
         assert sum(1 for i in ids if i.endswith(BID)) == 1, (feed, ids)
-    listed = [b for b in json.loads((root / "briefings.json").read_text(encoding="utf-8"))["briefings"]
-              if b["id"] == BID]
+    listed = [
+        b for b in json.loads((root / "briefings.json").read_text(encoding="utf-8"))["briefings"] if b["id"] == BID
+    ]
     assert len(listed) == 1 and listed[0]["version"] == version
 
 
@@ -107,14 +136,13 @@ def mirror(client: Any, bucket: str, dest: Path) -> Path:
     """The S3 target's objects, as files (to check them as a reader who downloads them would)."""
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="site/"):
         for obj in page.get("Contents", []):
-            p = dest / obj["Key"][len("site/"):]
+            p = dest / obj["Key"][len("site/") :]
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_bytes(client.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
     return dest
 
 
-def check_all(home: Path, www: Path, s3c: Any, bucket: str, frozen: dict[str, dict[str, str]],
-              tmp: Path) -> int:
+def check_all(home: Path, www: Path, s3c: Any, bucket: str, frozen: dict[str, dict[str, str]], tmp: Path) -> int:
     site = home / "site"
     bdir = site / "briefings" / BID
     freeze(frozen, bdir)
@@ -149,15 +177,29 @@ def check_after_kill(home: Path, frozen: dict[str, dict[str, str]], versions: tu
 
 
 # ---------------------------------------------------------------------------------- publish --note
-POINTS = ["after:correct", "after:summarize", "after:redact", "publish:copy:*@1", "publish:copy:*@4",
-          "publish:copy:media/*", "publish:copy:v1/", "publish:built", "publish:finalized", "publish:switched",
-          "after:publish", "distribute:recorded", "target:www:*@1", "target:www:*@5", "target:cdn:*@1", "target:cdn:*@5",
-          "distribute:targets"]
+POINTS = [
+    "after:correct",
+    "after:summarize",
+    "after:redact",
+    "publish:copy:*@1",
+    "publish:copy:*@4",
+    "publish:copy:media/*",
+    "publish:copy:v1/",
+    "publish:built",
+    "publish:finalized",
+    "publish:switched",
+    "after:publish",
+    "distribute:recorded",
+    "target:www:*@1",
+    "target:www:*@5",
+    "target:cdn:*@1",
+    "target:cdn:*@5",
+    "distribute:targets",
+]
 
 
 @pytest.mark.parametrize("point", POINTS)
-def test_publish_note_killed_then_the_same_command_finishes(point: str, briefing_env: Path, tmp_path: Path,
-                                                            s3) -> None:
+def test_publish_note_killed_then_the_same_command_finishes(point: str, briefing_env: Path, tmp_path: Path, s3) -> None:
     from briefing.processing import corrections, pipeline
 
     client, bucket, endpoint = s3
@@ -184,8 +226,18 @@ def test_publish_note_killed_then_the_same_command_finishes(point: str, briefing
 
 
 # ---------------------------------------------------------------------------------------- process
-STAGE_POINTS = ["after:ingest", "after:audio", "after:video", "after:transcribe", "after:summarize",
-                "after:redact", "publish:finalized", "publish:switched", "after:publish", "after:translate"]
+STAGE_POINTS = [
+    "after:ingest",
+    "after:audio",
+    "after:video",
+    "after:transcribe",
+    "after:summarize",
+    "after:redact",
+    "publish:finalized",
+    "publish:switched",
+    "after:publish",
+    "after:translate",
+]
 
 
 def forget(home: Path, stage: str) -> None:

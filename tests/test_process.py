@@ -25,8 +25,14 @@ BRIEFING = [sys.executable, "-c", "import cli; cli.main()"]
 
 
 def run(*args: str, check: bool = True, timeout: float = 600, **kw) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([*BRIEFING, *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=Path(__file__).resolve().parents[1], **kw)
+    proc = subprocess.run(
+        [*BRIEFING, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=Path(__file__).resolve().parents[1],
+        **kw,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"briefing {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     return proc
@@ -80,8 +86,11 @@ def leftovers(*roots: Path) -> list[Path]:
     bad = []
     for root in roots:
         if root.exists():
-            bad += [p for p in root.rglob("*") if ".partial" in p.name or p.name.endswith(".tmp")
-                    or ".staging" in p.parts and p.is_file()]
+            bad += [
+                p
+                for p in root.rglob("*")
+                if ".partial" in p.name or p.name.endswith(".tmp") or ".staging" in p.parts and p.is_file()
+            ]
     return bad
 
 
@@ -93,13 +102,32 @@ def test_process_video_end_to_end(tmp_path: Path, briefing_env: Path) -> None:
     home = briefing_env
     clip = media.require_speech("en_jfk.flac")
     video = media.make_video_with_speech(tmp_path / "briefing.mp4", speech=clip)
-    out = run("process", str(video), "--title", "Daily briefing <Health> & \"Co\"", "--date", "2026-11-25",
-              "--language", "en", "--speaker", "Jane Doe", "--json")
+    out = run(
+        "process",
+        str(video),
+        "--title",
+        'Daily briefing <Health> & "Co"',
+        "--date",
+        "2026-11-25",
+        "--language",
+        "en",
+        "--speaker",
+        "Jane Doe",
+        "--json",
+    )
     result = json.loads(out.stdout)
     bid = result["id"]
     assert bid == "2026-11-25-daily-briefing-health-co"
-    assert set(result["ran"]) == {"ingest", "audio", "video", "transcribe", "translate", "summarize", "redact",
-                                  "publish"}
+    assert set(result["ran"]) == {
+        "ingest",
+        "audio",
+        "video",
+        "transcribe",
+        "translate",
+        "summarize",
+        "redact",
+        "publish",
+    }
     assert "Traceback" not in out.stderr
 
     # transcript: the expected words, in every format
@@ -141,19 +169,34 @@ def test_process_video_end_to_end(tmp_path: Path, briefing_env: Path) -> None:
     assert [b["id"] for b in listed] == [bid]
 
     # web video is H.264/AAC with faststart
-    assert media.mp4_box_order(page.parent / "video.mp4").index("moov") < \
-        media.mp4_box_order(page.parent / "video.mp4").index("mdat")
+    assert media.mp4_box_order(page.parent / "video.mp4").index("moov") < media.mp4_box_order(
+        page.parent / "video.mp4"
+    ).index("mdat")
 
     # status shows every stage done with its artifacts
     st = json.loads(run("status", bid, "--json").stdout)[0]
     assert {s["stage"]: s["status"] for s in st["stages"]} == dict.fromkeys(
-        ["ingest", "audio", "video", "transcribe", "translate", "summarize", "redact", "publish"], "done")
+        ["ingest", "audio", "video", "transcribe", "translate", "summarize", "redact", "publish"], "done"
+    )
     assert st["stages"][3]["artifacts"]["json"].endswith("transcript.json")
 
     # re-run: nothing redone, no duplicate feed item
     before = (work / "transcript.json").stat().st_mtime_ns
-    again = json.loads(run("process", str(video), "--title", "Daily briefing <Health> & \"Co\"", "--date",
-                           "2026-11-25", "--language", "en", "--speaker", "Jane Doe", "--json").stdout)
+    again = json.loads(
+        run(
+            "process",
+            str(video),
+            "--title",
+            'Daily briefing <Health> & "Co"',
+            "--date",
+            "2026-11-25",
+            "--language",
+            "en",
+            "--speaker",
+            "Jane Doe",
+            "--json",
+        ).stdout
+    )
     assert again["ran"] == [] and len(again["skipped"]) == 8
     assert (work / "transcript.json").stat().st_mtime_ns == before
     assert len(feedparser.parse((home / "site" / "feed.xml").read_bytes()).entries) == 1
@@ -179,8 +222,9 @@ def test_audio_only_gives_an_audio_page(tmp_path: Path, briefing_env: Path) -> N
 @pytest.mark.whisper
 def test_silence_is_published_with_a_notice(tmp_path: Path, briefing_env: Path) -> None:
     silent = media.make_silence(tmp_path / "silent.wav", duration=4.0)
-    result = json.loads(run("process", str(silent), "--title", "Quiet", "--date", "2026-11-21",
-                            "--language", "en", "--json").stdout)
+    result = json.loads(
+        run("process", str(silent), "--title", "Quiet", "--date", "2026-11-21", "--language", "en", "--json").stdout
+    )
     html = Path(result["page"]).read_text()
     assert "No speech detected" in html
     t = json.loads((briefing_env / "briefings" / result["id"] / "transcript" / "transcript.json").read_text())
@@ -228,10 +272,15 @@ def test_rerun_after_a_detected_language_does_nothing_again(tmp_path: Path, brie
     # held inside a forced transcription (then killed): the row shows no time or device of the run before
     from briefing.core import faults
 
-    held = subprocess.Popen([*BRIEFING, "transcribe", first["id"], "--force"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).resolve().parents[1],
-                            env={**os.environ, faults.PAUSE_ENV: "stage:transcribe"})
+    held = subprocess.Popen(
+        [*BRIEFING, "transcribe", first["id"], "--force"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, faults.PAUSE_ENV: "stage:transcribe"},
+    )
     assert held.stderr is not None
     for line in held.stderr:
         if line.startswith("paused at stage:transcribe"):
@@ -343,12 +392,18 @@ def test_threads_of_a_command_share_one_heap(tmp_path: Path, briefing_env: Path)
     a thread heap (64 MB at most) maps them afresh every window (1.6 million page faults in a 10-minute
     `process`). glibc gives a thread its heap at its first allocation, so the CLI must set this up before
     a command starts any thread, not when the model loads."""
+
     def heaps(*args: str) -> int:
         out = tmp_path / f"heaps-{len(args)}.xml"
         env = {k: v for k, v in os.environ.items() if k not in ("MALLOC_ARENA_MAX", "GLIBC_TUNABLES")}
-        proc = subprocess.run([sys.executable, "-c", _HEAPS, *args], capture_output=True, text=True,
-                              env={**env, "HEAPS_OUT": str(out)}, cwd=Path(__file__).resolve().parents[1],
-                              timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-c", _HEAPS, *args],
+            capture_output=True,
+            text=True,
+            env={**env, "HEAPS_OUT": str(out)},
+            cwd=Path(__file__).resolve().parents[1],
+            timeout=60,
+        )
         assert proc.returncode == 0, proc.stderr
         return out.read_text().count("<heap nr=")
 
@@ -361,13 +416,25 @@ def test_threads_of_a_command_share_one_heap(tmp_path: Path, briefing_env: Path)
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
 def test_killed_mid_transcription_then_rerun_completes(how: int, tmp_path: Path, briefing_env: Path) -> None:
     home = briefing_env
-    clips = [media.require_speech(n) for n in ("en_jfk.flac", "en_ljspeech_LJ001-0025.wav",
-                                                "en_ljspeech_LJ001-0030.wav", "en_ljspeech_LJ001-0042.wav")]
+    clips = [
+        media.require_speech(n)
+        for n in (
+            "en_jfk.flac",
+            "en_ljspeech_LJ001-0025.wav",
+            "en_ljspeech_LJ001-0030.wav",
+            "en_ljspeech_LJ001-0042.wav",
+        )
+    ]
     wav = tmp_path / "long.wav"
     media.concat_audio(wav, clips) if hasattr(media, "concat_audio") else _concat(wav, clips)
     args = ["process", str(wav), "--title", "Crash", "--date", "2026-11-22", "--language", "en", "--json"]
-    proc = subprocess.Popen([*BRIEFING, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).resolve().parents[1])
+    proc = subprocess.Popen(
+        [*BRIEFING, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     deadline = time.time() + 120
     while time.time() < deadline and stage_status(home).get("transcribe") != "running":
         time.sleep(0.05)
@@ -393,8 +460,9 @@ def _concat(dest: Path, clips: list[Path]) -> Path:
 
     from recorder import ffmpeg
 
-    streams = [fg.input(str(c)).audio.filter("aresample", 16000).filter("aformat", channel_layouts="mono")
-               for c in clips]
+    streams = [
+        fg.input(str(c)).audio.filter("aresample", 16000).filter("aformat", channel_layouts="mono") for c in clips
+    ]
     ffmpeg.run(ffmpeg.compile_graph(fg.concat(*streams, v=0, a=1).output(str(dest), ar=16000, ac=1)))
     return dest
 
@@ -408,11 +476,20 @@ def test_kill_9_of_process_leaves_no_ffmpeg_behind(tmp_path: Path, briefing_env:
     from briefing.core import faults
 
     tone = media.make_sine(tmp_path / "long.flac", duration=600, sample_rate=16_000)  # 10 minutes
-    env = {**os.environ, faults.PAUSE_ENV: "stage:audio",
-           "BRIEFING_TRANSCRIBE_MODEL": str(tmp_path / "no-model")}  # the kill comes before any transcription
-    proc = subprocess.Popen([*BRIEFING, "process", str(tone), "--title", "Orphans", "--date", "2026-11-25",
-                             "--language", "en"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1], env=env)
+    env = {
+        **os.environ,
+        faults.PAUSE_ENV: "stage:audio",
+        "BRIEFING_TRANSCRIBE_MODEL": str(tmp_path / "no-model"),
+    }  # the kill comes before any transcription
+    proc = subprocess.Popen(
+        [*BRIEFING, "process", str(tone), "--title", "Orphans", "--date", "2026-11-25", "--language", "en"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+    )
     encoder = None
     try:
         assert proc.stderr is not None

@@ -42,13 +42,19 @@ class Capabilities:
         return self.languages is None or (language is not None and language in self.languages)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"languages": sorted(self.languages) if self.languages is not None else "any",
-                "word_times": self.word_times, "confidence": self.confidence,
-                "punctuation": self.punctuation, "translate": self.translate, "streaming": self.streaming}
+        return {
+            "languages": sorted(self.languages) if self.languages is not None else "any",
+            "word_times": self.word_times,
+            "confidence": self.confidence,
+            "punctuation": self.punctuation,
+            "translate": self.translate,
+            "streaming": self.streaming,
+        }
 
 
-WHISPER_CAPABILITIES = Capabilities(languages=None, word_times="measured", confidence="engine",
-                                    punctuation="model", translate=True, streaming=True)
+WHISPER_CAPABILITIES = Capabilities(
+    languages=None, word_times="measured", confidence="engine", punctuation="model", translate=True, streaming=True
+)
 
 
 @runtime_checkable
@@ -66,8 +72,9 @@ class Engine(Protocol):
 
     def engine(self) -> str: ...
 
-    def transcribe(self, audio_path: Any, options: Any = None, *,
-                   progress: Callable[[float, float], None] | None = None) -> Transcript: ...
+    def transcribe(
+        self, audio_path: Any, options: Any = None, *, progress: Callable[[float, float], None] | None = None
+    ) -> Transcript: ...
 
 
 def check_name(name: str) -> str:
@@ -85,13 +92,12 @@ def parse_engines(node: Any) -> dict[str, str]:
     if node is None:
         return {}
     if not isinstance(node, Mapping):
-        raise EngineError("transcribe.engines must be a table such as { vi = \"vietasr\", en = \"whisper\" }")
+        raise EngineError('transcribe.engines must be a table such as { vi = "vietasr", en = "whisper" }')
     out: dict[str, str] = {}
     for key, value in node.items():
         lang = "default" if str(key).strip().lower() == "default" else validate_language(str(key))
         if lang is None:
-            raise EngineError(f"transcribe.engines: '{key}' is not a language: use a code such as vi or en, "
-                              "or default")
+            raise EngineError(f"transcribe.engines: '{key}' is not a language: use a code such as vi or en, or default")
         if not isinstance(value, str):
             raise EngineError(f"transcribe.engines.{key} must be an engine name ({' or '.join(ENGINE_NAMES)})")
         out[lang] = check_name(value)
@@ -110,14 +116,23 @@ def engine_for(language: str | None, table: Mapping[str, str] | None = None) -> 
     if name == "vietasr" and language != "vi":
         if language not in table:  # from "default": viet-asr only for Vietnamese
             return "whisper"
-        raise EngineError(f"the vietasr engine knows only Vietnamese, not '{language}'",
-                          hint=f"set transcribe.engines.{language} = \"whisper\"")
+        raise EngineError(
+            f"the vietasr engine knows only Vietnamese, not '{language}'",
+            hint=f'set transcribe.engines.{language} = "whisper"',
+        )
     return name
 
 
-def make_engine(name: str, *, model_path: Path | str | None = None, device: str = "auto",
-                compute_type: str = "auto", cpu_threads: int = 0, download_root: Path | None = None,
-                library: Path | None = None) -> Engine:
+def make_engine(
+    name: str,
+    *,
+    model_path: Path | str | None = None,
+    device: str = "auto",
+    compute_type: str = "auto",
+    cpu_threads: int = 0,
+    download_root: Path | None = None,
+    library: Path | None = None,
+) -> Engine:
     """An engine by name. ``model_path`` (whisper): any CTranslate2 Whisper directory or a hub name;
     ``library`` (vietasr): the native library to load instead of the package's own (it must still match
     the pinned checksum)."""
@@ -127,8 +142,9 @@ def make_engine(name: str, *, model_path: Path | str | None = None, device: str 
 
         if model_path is None:
             raise EngineError("the whisper engine needs a model directory", hint="use the bundled base model")
-        return WhisperTranscriber(model_path, device=device, compute_type=compute_type, cpu_threads=cpu_threads,
-                                  download_root=download_root)
+        return WhisperTranscriber(
+            model_path, device=device, compute_type=compute_type, cpu_threads=cpu_threads, download_root=download_root
+        )
     from transcribe.vietasr import VietAsrEngine
 
     return VietAsrEngine(library=library)

@@ -25,6 +25,7 @@ Cue = tuple[float, float, str]
 
 # ---------------------------------------------------------------- timestamps
 
+
 def format_timestamp(seconds: float, *, sep: str = ".", millis: bool = True) -> str:
     """``HH:MM:SS.mmm`` (``sep=","`` for SRT; ``millis=False`` for ``HH:MM:SS``)."""
     ms_total = max(0, int(round(float(seconds) * 1000)))
@@ -43,14 +44,16 @@ def parse_timestamp(text: str) -> float:
     """Parse ``HH:MM:SS.mmm``, ``HH:MM:SS,mmm``, ``MM:SS.mmm`` or ``HH:MM:SS`` into seconds."""
     m = _TS.match(text.strip())
     if not m:
-        raise TranscribeError(f"not a timestamp: '{text.strip()}'",
-                              hint="timestamps look like 00:01:02.500 (or 00:01:02,500 in SRT)")
+        raise TranscribeError(
+            f"not a timestamp: '{text.strip()}'", hint="timestamps look like 00:01:02.500 (or 00:01:02,500 in SRT)"
+        )
     h, mi, s, frac = m.groups()
     ms = int((frac or "0").ljust(3, "0"))
     return int(h or 0) * 3600 + int(mi) * 60 + int(s) + ms / 1000.0
 
 
 # ---------------------------------------------------------------- cues
+
 
 @dataclass
 class _Piece:
@@ -84,11 +87,12 @@ def wrap_lines(text: str, width: int = LINE_CHARS) -> list[str]:
     mid = len(text) / 2
     spaces = [i for i, c in enumerate(text) if c == " "]
     best = min(spaces, key=lambda i: (max(i, len(text) - i - 1) > width, abs(i - mid)))
-    return [text[:best], text[best + 1:]]
+    return [text[:best], text[best + 1 :]]
 
 
-def caption_cues(t: Transcript, *, line_chars: int = LINE_CHARS, max_lines: int = MAX_LINES,
-                 max_seconds: float = MAX_CUE_SECONDS) -> list[Cue]:
+def caption_cues(
+    t: Transcript, *, line_chars: int = LINE_CHARS, max_lines: int = MAX_LINES, max_seconds: float = MAX_CUE_SECONDS
+) -> list[Cue]:
     """Cut the transcript into caption cues (start, end, text) that respect the size limits."""
     max_chars = line_chars * max_lines
     cues: list[Cue] = []
@@ -131,11 +135,14 @@ def caption_cues(t: Transcript, *, line_chars: int = LINE_CHARS, max_lines: int 
 
 # ---------------------------------------------------------------- writers
 
+
 def to_srt(t: Transcript) -> str:
     blocks = []
     for i, (start, end, text) in enumerate(caption_cues(t), 1):
-        blocks.append(f"{i}\n{format_timestamp(start, sep=',')} --> {format_timestamp(end, sep=',')}\n"
-                      + "\n".join(wrap_lines(text)))
+        blocks.append(
+            f"{i}\n{format_timestamp(start, sep=',')} --> {format_timestamp(end, sep=',')}\n"
+            + "\n".join(wrap_lines(text))
+        )
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 
@@ -185,8 +192,9 @@ def from_json(s: str) -> Transcript:
     try:
         return Transcript.from_dict(json.loads(s))
     except (ValueError, KeyError, TypeError) as e:
-        raise TranscribeError(f"not a transcript JSON document: {e}",
-                              hint="pass the transcript .json written by briefing, unedited") from e
+        raise TranscribeError(
+            f"not a transcript JSON document: {e}", hint="pass the transcript .json written by briefing, unedited"
+        ) from e
 
 
 # ---------------------------------------------------------------- parsers
@@ -209,9 +217,11 @@ def parse_srt(text: str) -> list[Cue]:
             continue
         m = _ARROW.match(lines[idx])
         if not m:
-            raise TranscribeError(f"bad SRT timing line: '{lines[idx].strip()}'",
-                                  hint="timing lines look like 00:00:01,000 --> 00:00:03,500")
-        body = " ".join(_SRT_TAG.sub("", ln).strip() for ln in lines[idx + 1:] if ln.strip())
+            raise TranscribeError(
+                f"bad SRT timing line: '{lines[idx].strip()}'",
+                hint="timing lines look like 00:00:01,000 --> 00:00:03,500",
+            )
+        body = " ".join(_SRT_TAG.sub("", ln).strip() for ln in lines[idx + 1 :] if ln.strip())
         cues.append((parse_timestamp(m.group(1)), parse_timestamp(m.group(2)), " ".join(body.split())))
     return cues
 
@@ -223,17 +233,20 @@ def parse_vtt(text: str) -> list[Cue]:
     cues: list[Cue] = []
     for lines in blocks:
         first = lines[0].strip()
-        if first.startswith(("NOTE", "STYLE", "REGION")) or (first.startswith("WEBVTT") and len(cues) == 0
-                                                              and not any("-->" in ln for ln in lines)):
+        if first.startswith(("NOTE", "STYLE", "REGION")) or (
+            first.startswith("WEBVTT") and len(cues) == 0 and not any("-->" in ln for ln in lines)
+        ):
             continue
         idx = next((i for i, ln in enumerate(lines) if "-->" in ln), None)
         if idx is None:
             continue
         m = _ARROW.match(lines[idx])
         if not m:
-            raise TranscribeError(f"bad WebVTT timing line: '{lines[idx].strip()}'",
-                                  hint="timing lines look like 00:00:01.000 --> 00:00:03.500")
-        body = " ".join(html.unescape(_TAG.sub("", ln)).strip() for ln in lines[idx + 1:] if ln.strip())
+            raise TranscribeError(
+                f"bad WebVTT timing line: '{lines[idx].strip()}'",
+                hint="timing lines look like 00:00:01.000 --> 00:00:03.500",
+            )
+        body = " ".join(html.unescape(_TAG.sub("", ln)).strip() for ln in lines[idx + 1 :] if ln.strip())
         cues.append((parse_timestamp(m.group(1)), parse_timestamp(m.group(2)), " ".join(body.split())))
     return cues
 
@@ -257,8 +270,9 @@ def parse_timed_txt(text: str, *, duration: float | None = None) -> list[Cue]:
             s, prev = starts[-1]
             starts[-1] = (s, (prev + " " + " ".join(para.split())).strip())
         else:
-            raise TranscribeError("timed text must start with a [HH:MM:SS] stamp",
-                                  hint="keep the [HH:MM:SS] prefix of each paragraph")
+            raise TranscribeError(
+                "timed text must start with a [HH:MM:SS] stamp", hint="keep the [HH:MM:SS] prefix of each paragraph"
+            )
     cues: list[Cue] = []
     for i, (s, body) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else (max(duration, s) if duration is not None else s)

@@ -48,8 +48,14 @@ class Fix:
     score: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"segment_id": self.segment_id, "start": self.start, "end": self.end, "heard": self.heard,
-                "term": self.term, "score": round(self.score, 3)}
+        return {
+            "segment_id": self.segment_id,
+            "start": self.start,
+            "end": self.end,
+            "heard": self.heard,
+            "term": self.term,
+            "score": round(self.score, 3),
+        }
 
 
 def prompt(glossary: Glossary, *, max_chars: int = 600) -> str | None:
@@ -71,8 +77,9 @@ def hotwords(glossary: Glossary, *, max_chars: int = 400) -> str | None:
 
 
 def fold(text: str) -> str:
-    return " ".join("".join(ch for ch in unicodedata.normalize("NFC", text).lower()
-                            if ch.isalnum() or ch.isspace()).split())
+    return " ".join(
+        "".join(ch for ch in unicodedata.normalize("NFC", text).lower() if ch.isalnum() or ch.isspace()).split()
+    )
 
 
 def strip_marks(text: str) -> str:
@@ -99,7 +106,7 @@ def _replace_window(tok: list[str], i: int, n: int, term: str) -> list[str]:
     """Put ``term`` in place of tokens i..i+n, keeping the leading space and punctuation around them."""
     first = _EDGE.match(tok[i].lstrip())
     last = _EDGE.match(tok[i + n - 1])
-    lead = tok[i][:len(tok[i]) - len(tok[i].lstrip())] + (first.group(1) if first else "")
+    lead = tok[i][: len(tok[i]) - len(tok[i].lstrip())] + (first.group(1) if first else "")
     trail = last.group(3) if last else ""
     parts = term.split()
     if len(parts) == n:
@@ -109,8 +116,9 @@ def _replace_window(tok: list[str], i: int, n: int, term: str) -> list[str]:
     return out
 
 
-def correct(t: Transcript, glossary: Glossary, *,
-            written_form: bool | None = None) -> tuple[Transcript, tuple[Fix, ...]]:
+def correct(
+    t: Transcript, glossary: Glossary, *, written_form: bool | None = None
+) -> tuple[Transcript, tuple[Fix, ...]]:
     """Put glossary terms in place of their near misses; segments changed get the flag ``glossary``.
     ``written_form``: also put a term heard exactly but all in lower case in its written form ("bộ y tế"
     → "Bộ Y tế"); None: where the transcript's casing and punctuation were restored by rule (its
@@ -118,8 +126,11 @@ def correct(t: Transcript, glossary: Glossary, *,
     if not glossary:
         return t, ()
     written = t.options.get("punctuation") == "rule" if written_form is None else written_form
-    terms = [(term, len(term.split()), fold(term)) for term in glossary.terms
-             if len(fold(term).replace(" ", "")) >= glossary.min_chars]
+    terms = [
+        (term, len(term.split()), fold(term))
+        for term in glossary.terms
+        if len(fold(term).replace(" ", "")) >= glossary.min_chars
+    ]
     aliases = {fold(k): v for k, v in glossary.aliases.items() if fold(k)}
     fixes: list[Fix] = []
     segs = []
@@ -132,18 +143,18 @@ def correct(t: Transcript, glossary: Glossary, *,
             best: tuple[float, int, str] | None = None
             for phrase, term in aliases.items():
                 n = len(phrase.split())
-                if " ".join(norm[i:i + n]) == phrase:
+                if " ".join(norm[i : i + n]) == phrase:
                     best = (1.0, n, term)
                     break
             if best is None:
                 for term, n, fterm in terms:
-                    if i + n > len(tok) or not all(norm[i:i + n]):
+                    if i + n > len(tok) or not all(norm[i : i + n]):
                         continue
-                    heard = " ".join(norm[i:i + n])
+                    heard = " ".join(norm[i : i + n])
                     if heard == fterm:
                         # already right: do not "correct" it into a neighbour; but from an engine that
                         # writes no capitals (viet-asr), give a term heard in lower case its written form
-                        said = "".join(tok[i:i + n])
+                        said = "".join(tok[i : i + n])
                         best = (1.0, n, term) if written and said == said.lower() != term else None
                         break
                     score = similarity(heard, fterm)
@@ -153,7 +164,7 @@ def correct(t: Transcript, glossary: Glossary, *,
                 i += 1
                 continue
             score, n, term = best
-            heard = "".join(tok[i:i + n]).strip()
+            heard = "".join(tok[i : i + n]).strip()
             if fold(heard) == fold(term) and heard.strip(" .,") == term:
                 i += n
                 continue
@@ -162,8 +173,8 @@ def correct(t: Transcript, glossary: Glossary, *,
             w0 = seg.words[i] if seg.words else None
             w1 = seg.words[i + n - 1] if seg.words else None
             fixes.append(Fix(seg.id, w0.start if w0 else seg.start, w1.end if w1 else seg.end, heard, term, score))
-            tok[i:i + n] = new
-            norm[i:i + n] = [fold(x) for x in new]
+            tok[i : i + n] = new
+            norm[i : i + n] = [fold(x) for x in new]
             if seg.words:
                 ws = list(words)
                 for k in range(n):
@@ -181,8 +192,9 @@ def correct(t: Transcript, glossary: Glossary, *,
                         merged.append(w)
                     elif merged:
                         merged[-1] = replace(merged[-1], end=w.end)
-                seg = replace(seg, words=tuple(merged) if len(merged) == len(kept) else kept,
-                              text="".join(w.text for w in merged))
+                seg = replace(
+                    seg, words=tuple(merged) if len(merged) == len(kept) else kept, text="".join(w.text for w in merged)
+                )
             else:
                 seg = replace(seg, text="".join(x for x in tok if x))
             if "glossary" not in seg.flags:

@@ -136,12 +136,12 @@ def find_loops(tokens: list[str], *, min_repeats: int = 3, max_n: int = 6) -> li
         need = min_repeats + (1 if n == 1 else 0)
         i = 0
         while i + n * need <= len(norm):
-            gram = norm[i:i + n]
-            if not all(gram) or any(covered[i:i + n]) or (n == 1 and gram[0].isdigit()):
+            gram = norm[i : i + n]
+            if not all(gram) or any(covered[i : i + n]) or (n == 1 and gram[0].isdigit()):
                 i += 1
                 continue
             k = 1
-            while norm[i + k * n:i + (k + 1) * n] == gram:
+            while norm[i + k * n : i + (k + 1) * n] == gram:
                 k += 1
             if k >= need:
                 runs.append((i, n, k))
@@ -185,16 +185,26 @@ def _collapse(seg: Segment, opts: GuardOptions) -> tuple[Segment, list[str]]:
         kept = [w for j, w in enumerate(seg.words) if j not in drop]
         # the loop's time goes to the last word kept before it, so captions stay continuous
         text = "".join(w.text for w in kept)
-        seg = replace(seg, words=tuple(kept), text=text,
-                      confidence=round(sum(w.probability for w in kept) / len(kept), 4) if kept else seg.confidence)
+        seg = replace(
+            seg,
+            words=tuple(kept),
+            text=text,
+            confidence=round(sum(w.probability for w in kept) / len(kept), 4) if kept else seg.confidence,
+        )
     else:
         seg = replace(seg, text=" " + " ".join(t for j, t in enumerate(tokens) if j not in drop))
     return seg, cut
 
 
 # -- silence -----------------------------------------------------------------------------------------
-def quiet_spans(samples: Any, sample_rate: int = 16000, *, threshold_db: float = -45.0,
-                min_duration: float = 0.6, frame: float = 0.05) -> list[tuple[float, float]]:
+def quiet_spans(
+    samples: Any,
+    sample_rate: int = 16000,
+    *,
+    threshold_db: float = -45.0,
+    min_duration: float = 0.6,
+    frame: float = 0.05,
+) -> list[tuple[float, float]]:
     """Stretches of at least ``min_duration`` seconds where the audio stays below ``threshold_db`` dBFS
     (50 ms frames, RMS). ``samples``: mono float samples in -1..1 (a numpy array)."""
     import numpy as np
@@ -204,7 +214,7 @@ def quiet_spans(samples: Any, sample_rate: int = 16000, *, threshold_db: float =
     n = len(x) // hop
     if n == 0:
         return []
-    rms = np.sqrt(np.mean(np.square(x[:n * hop].reshape(n, hop), dtype=np.float64), axis=1) + 1e-12)
+    rms = np.sqrt(np.mean(np.square(x[: n * hop].reshape(n, hop), dtype=np.float64), axis=1) + 1e-12)
     quiet = 20 * np.log10(rms) < threshold_db
     spans = []
     start = None
@@ -269,8 +279,9 @@ def _cut_artefact(seg: Segment) -> tuple[Segment, str]:
     return replace(seg, text=" " + kept_text, words=words), cut
 
 
-def apply_guards(t: Transcript, *, quiet: list[tuple[float, float]] | None = None,
-                 options: GuardOptions | None = None) -> GuardResult:
+def apply_guards(
+    t: Transcript, *, quiet: list[tuple[float, float]] | None = None, options: GuardOptions | None = None
+) -> GuardResult:
     """Remove what is certainly invented, flag what may be. ``quiet``: spans of silent audio
     (:func:`quiet_spans`), when the audio is at hand."""
     o = options or GuardOptions()
@@ -312,8 +323,15 @@ def apply_guards(t: Transcript, *, quiet: list[tuple[float, float]] | None = Non
             continue
         prev_fold = f
         if "repetition" in seg.flags or "maybe-no-speech" in seg.flags:
-            events.append(GuardEvent("repetition" if "repetition" in seg.flags else "no-speech", "flagged",
-                                     seg.start, seg.end, seg.text.strip()))
+            events.append(
+                GuardEvent(
+                    "repetition" if "repetition" in seg.flags else "no-speech",
+                    "flagged",
+                    seg.start,
+                    seg.end,
+                    seg.text.strip(),
+                )
+            )
         out.append(seg)
     segs = tuple(replace(s, id=i) for i, s in enumerate(out))
     return GuardResult(replace(t, segments=segs), tuple(events))
@@ -327,5 +345,8 @@ def needs_review(seg: Segment, threshold: float = 0.5) -> bool:
     """A segment a press officer should look at: low confidence, a word the model was unsure of, or a flag."""
     if "corrected" in seg.flags:
         return False
-    return (seg.confidence < threshold or bool(low_confidence_words(seg, threshold))
-            or any(f in seg.flags for f in ("low-confidence", "repetition", "maybe-no-speech", "artefact")))
+    return (
+        seg.confidence < threshold
+        or bool(low_confidence_words(seg, threshold))
+        or any(f in seg.flags for f in ("low-confidence", "repetition", "maybe-no-speech", "artefact"))
+    )

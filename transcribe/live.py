@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from transcribe.types import Segment, Transcript, Word
 
@@ -88,7 +89,7 @@ class Chunk:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Chunk":
+    def from_dict(cls, d: dict[str, Any]) -> Chunk:
         d = dict(d)
         d["segments"] = tuple(Segment.from_dict(s) for s in d.get("segments", ()))
         d["guarded"] = tuple(dict(e) for e in d.get("guarded", ()))
@@ -142,7 +143,7 @@ class LiveTranscriber:
             if start > self.total:  # a hole (a segment that could not be decoded): keep time right
                 pcm = np.concatenate([np.zeros(start - self.total, dtype=np.float32), pcm])
             else:
-                pcm = pcm[self.total - start:]
+                pcm = pcm[self.total - start :]
         if len(pcm):
             self._buf = np.concatenate([self._buf, pcm])
         return self._drain(final=False)
@@ -198,7 +199,7 @@ class LiveTranscriber:
             a, b = max(short, key=lambda g: g[1] - g[0])
             return (a + b) // 2, True
         frame = sr // 50
-        seg = self._buf[int(hi / 2): int(hi)]
+        seg = self._buf[int(hi / 2) : int(hi)]
         k = len(seg) // frame
         energy = (seg[: k * frame].reshape(k, frame) ** 2).mean(axis=1)
         return int(hi / 2) + int(energy.argmin()) * frame + frame // 2, True
@@ -220,7 +221,7 @@ class LiveTranscriber:
     # -- transcribing --------------------------------------------------------------------------------
     def _prompt(self) -> str | None:
         tail = " ".join(c.text for c in self.chunks[-3:] if c.segments).strip()
-        tail = tail[-self.live.prompt_chars:]
+        tail = tail[-self.live.prompt_chars :]
         if " " in tail and len(tail) == self.live.prompt_chars:
             tail = tail.split(" ", 1)[1]  # not half a word
         own = (self.options.initial_prompt or "").strip()
@@ -243,8 +244,18 @@ class LiveTranscriber:
         guarded: tuple[dict[str, Any], ...] = ()
         if self.guards is not None and segments:
             segments, guarded = self._guard(segments, audio, start / SAMPLE_RATE)
-        chunk = Chunk(index, start, end, tuple(segments), t.language, float(t.language_probability),
-                      round(time.perf_counter() - t0, 3), dropped, forced, guarded)
+        chunk = Chunk(
+            index,
+            start,
+            end,
+            tuple(segments),
+            t.language,
+            float(t.language_probability),
+            round(time.perf_counter() - t0, 3),
+            dropped,
+            forced,
+            guarded,
+        )
         self.chunks.append(chunk)
         self.engine, self.model = t.engine, t.model
         self.decoded_with = t.options
@@ -255,8 +266,9 @@ class LiveTranscriber:
         from transcribe import guards
 
         quiet = [(round(a + offset, 3), round(b + offset, 3)) for a, b in guards.quiet_spans(audio)]
-        g = guards.apply_guards(Transcript(language="", duration=0.0, segments=tuple(segments)),
-                                quiet=quiet, options=self.guards)
+        g = guards.apply_guards(
+            Transcript(language="", duration=0.0, segments=tuple(segments)), quiet=quiet, options=self.guards
+        )
         base = segments[0].id
         kept = [dataclasses.replace(s, id=base + i) for i, s in enumerate(g.transcript.segments)]
         return kept, tuple(e.to_dict() for e in g.events)
@@ -307,17 +319,21 @@ class LiveTranscriber:
                 continue
             st = words[0].start if words else round(min(s.start + offset, limit), 3)
             en = words[-1].end if words else round(min(s.end + offset, limit), 3)
-            out.append(dataclasses.replace(s, id=base + len(out), start=st, end=max(en, st), text=text,
-                                           words=tuple(words)))
+            out.append(
+                dataclasses.replace(s, id=base + len(out), start=st, end=max(en, st), text=text, words=tuple(words))
+            )
         return out, dropped
 
     # -- output -------------------------------------------------------------------------------------
     def transcript(self, *, duration: float | None = None) -> Transcript:
         """Everything transcribed so far (all of it after :meth:`finish`)."""
-        return assemble(self.chunks, duration=self.total / SAMPLE_RATE if duration is None else duration,
-                        model=getattr(self, "model", "") or getattr(self.transcriber, "model_name", ""),
-                        engine=getattr(self, "engine", ""),
-                        options=self.options.to_dict() | engine_options(self.transcriber))
+        return assemble(
+            self.chunks,
+            duration=self.total / SAMPLE_RATE if duration is None else duration,
+            model=getattr(self, "model", "") or getattr(self.transcriber, "model_name", ""),
+            engine=getattr(self, "engine", ""),
+            options=self.options.to_dict() | engine_options(self.transcriber),
+        )
 
 
 def engine_options(transcriber: Any) -> dict[str, Any]:
@@ -328,12 +344,22 @@ def engine_options(transcriber: Any) -> dict[str, Any]:
     name = getattr(transcriber, "name", "whisper")
     if caps is None or name == "whisper":
         return {}
-    return {"engine": name, "word_times": caps.word_times, "confidence": caps.confidence,
-            "punctuation": caps.punctuation}
+    return {
+        "engine": name,
+        "word_times": caps.word_times,
+        "confidence": caps.confidence,
+        "punctuation": caps.punctuation,
+    }
 
 
-def assemble(chunks: Iterable[Chunk], *, duration: float, model: str = "", engine: str = "",
-             options: dict[str, Any] | None = None) -> Transcript:
+def assemble(
+    chunks: Iterable[Chunk],
+    *,
+    duration: float,
+    model: str = "",
+    engine: str = "",
+    options: dict[str, Any] | None = None,
+) -> Transcript:
     """One Transcript of finished chunks (in order), segments numbered from 0."""
     chunks = list(chunks)
     segments: list[Segment] = []
@@ -344,8 +370,18 @@ def assemble(chunks: Iterable[Chunk], *, duration: float, model: str = "", engin
     language = spoken[0].language if spoken else (chunks[0].language if chunks else "")
     prob = max((c.language_probability for c in spoken), default=0.0)
     opts = dict(options or {})
-    opts["live"] = {"chunks": len(chunks), "forced_cuts": sum(c.forced for c in chunks),
-                    "dropped_words": sum(c.dropped for c in chunks),
-                    "guarded": [e for c in chunks for e in c.guarded]}
-    return Transcript(language=language, duration=round(duration, 3), segments=tuple(segments),
-                      language_probability=prob, model=model, engine=engine, options=opts)
+    opts["live"] = {
+        "chunks": len(chunks),
+        "forced_cuts": sum(c.forced for c in chunks),
+        "dropped_words": sum(c.dropped for c in chunks),
+        "guarded": [e for c in chunks for e in c.guarded],
+    }
+    return Transcript(
+        language=language,
+        duration=round(duration, 3),
+        segments=tuple(segments),
+        language_probability=prob,
+        model=model,
+        engine=engine,
+        options=opts,
+    )

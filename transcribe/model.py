@@ -15,8 +15,8 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from transcribe.errors import ModelError
 
@@ -37,12 +37,15 @@ _REINSTALL_HINT = (
 def _write_error(e: OSError, where: Path) -> ModelError:
     """A failed write into the model cache: a full disk says so (and where), never "reinstall"."""
     if e.errno == errno.ENOSPC:
-        return ModelError(f"the disk is full: no space left to write the speech model ({BUNDLED_MODEL_SIZE:,} "
-                          f"bytes) into {where}",
-                          hint=f"free space on the disk holding {where} (df -h {where}), or point "
-                               "BRIEFING_CACHE_DIR at a disk with room")
-    return ModelError(f"cannot write the model cache {where}: {e.strerror or e}",
-                      hint="free disk space or choose a writable cache directory")
+        return ModelError(
+            f"the disk is full: no space left to write the speech model ({BUNDLED_MODEL_SIZE:,} bytes) into {where}",
+            hint=f"free space on the disk holding {where} (df -h {where}), or point "
+            "BRIEFING_CACHE_DIR at a disk with room",
+        )
+    return ModelError(
+        f"cannot write the model cache {where}: {e.strerror or e}",
+        hint="free disk space or choose a writable cache directory",
+    )
 
 
 def _write(out: Any, chunk: bytes, where: Path) -> None:
@@ -69,7 +72,9 @@ def bundled_model_files() -> dict[str, Path]:
         try:
             dist = metadata.distribution(package)
         except metadata.PackageNotFoundError:
-            raise ModelError(f"the bundled speech model package {package} is not installed", hint=_REINSTALL_HINT) from None
+            raise ModelError(
+                f"the bundled speech model package {package} is not installed", hint=_REINSTALL_HINT
+            ) from None
         for f in dist.files or ():
             name = f.name
             if f.parent.name == "data" and (name.startswith("model.bin.part") or name in _SIDE_FILES):
@@ -81,9 +86,14 @@ def bundled_model_files() -> dict[str, Path]:
     return {n: found[n] for n in wanted}
 
 
-def join_model(parts: list[Path] | tuple[Path, ...], dest: Path, *,
-               expected_sha256: str = BUNDLED_MODEL_SHA256,
-               expected_size: int | None = BUNDLED_MODEL_SIZE, where: Path | None = None) -> str:
+def join_model(
+    parts: list[Path] | tuple[Path, ...],
+    dest: Path,
+    *,
+    expected_sha256: str = BUNDLED_MODEL_SHA256,
+    expected_size: int | None = BUNDLED_MODEL_SIZE,
+    where: Path | None = None,
+) -> str:
     """Concatenate ``parts`` into ``dest`` (via a temporary file and ``os.replace``), hashing on the way.
 
     Raises ModelError, and leaves nothing at ``dest``, if the size or SHA-256 do not match.
@@ -106,8 +116,9 @@ def join_model(parts: list[Path] | tuple[Path, ...], dest: Path, *,
                         try:
                             chunk = src.read(_CHUNK)
                         except OSError as e:
-                            raise ModelError(f"cannot read model part {part}: {e.strerror or e}",
-                                             hint=_REINSTALL_HINT) from e
+                            raise ModelError(
+                                f"cannot read model part {part}: {e.strerror or e}", hint=_REINSTALL_HINT
+                            ) from e
                         if not chunk:
                             break
                         h.update(chunk)
@@ -122,11 +133,14 @@ def join_model(parts: list[Path] | tuple[Path, ...], dest: Path, *,
         if expected_size is not None and size != expected_size:
             raise ModelError(
                 f"the joined speech model has {size:,} bytes, expected {expected_size:,}: the model packages are damaged",
-                hint=_REINSTALL_HINT)
+                hint=_REINSTALL_HINT,
+            )
         if digest != expected_sha256:
             raise ModelError(
                 f"the joined speech model has SHA-256 {digest[:16]}…, expected {expected_sha256[:16]}…: "
-                "the model packages are damaged or not the pinned version", hint=_REINSTALL_HINT)
+                "the model packages are damaged or not the pinned version",
+                hint=_REINSTALL_HINT,
+            )
         os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, dest)
         return digest
@@ -176,8 +190,7 @@ def _locked(lock_path: Path) -> Iterator[None]:
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
-def ensure_bundled_model(cache_dir: Path, *, verify: bool = False,
-                         files: Mapping[str, Path] | None = None) -> Path:
+def ensure_bundled_model(cache_dir: Path, *, verify: bool = False, files: Mapping[str, Path] | None = None) -> Path:
     """Return the directory of the joined, verified bundled model, building it in ``cache_dir`` if needed.
 
     The directory is ``cache_dir/whisper-base-<sha[:12]>``. A finished directory holds a marker recording
@@ -195,8 +208,9 @@ def ensure_bundled_model(cache_dir: Path, *, verify: bool = False,
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise ModelError(f"cannot create the model cache {cache_dir}: {e.strerror or e}",
-                         hint="choose a writable cache directory") from e
+        raise ModelError(
+            f"cannot create the model cache {cache_dir}: {e.strerror or e}", hint="choose a writable cache directory"
+        ) from e
     with _locked(cache_dir / f".{bundled_model_dirname()}.lock"):
         if _cache_is_valid(target, verify=verify):  # another process finished it while we waited
             return target
@@ -232,17 +246,20 @@ def resolve_model(spec: str, cache_dir: Path) -> Path | str:
     """
     spec = (spec or "").strip()
     if not spec:
-        raise ModelError("no speech model given", hint="use base (the bundled model), a model directory, or a model name")
+        raise ModelError(
+            "no speech model given", hint="use base (the bundled model), a model directory, or a model name"
+        )
     if spec.lower() in ("base", "bundled"):
         return ensure_bundled_model(cache_dir)
     p = Path(spec).expanduser()
     if p.is_dir():
         if not (p / "model.bin").is_file():
-            raise ModelError(f"{p} is not a CTranslate2 Whisper model directory (no model.bin)",
-                             hint="point to a directory made by ct2-transformers-converter, or use base")
+            raise ModelError(
+                f"{p} is not a CTranslate2 Whisper model directory (no model.bin)",
+                hint="point to a directory made by ct2-transformers-converter, or use base",
+            )
         return p
     looks_like_path = spec.startswith((".", "/", "~")) or os.sep in spec and spec.count("/") != 1 or p.exists()
     if looks_like_path:
-        raise ModelError(f"model directory {spec} not found",
-                         hint="check the path, or use base for the bundled model")
+        raise ModelError(f"model directory {spec} not found", hint="check the path, or use base for the bundled model")
     return spec

@@ -19,8 +19,8 @@ and dates are left alone.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from transcribe.types import Segment, Summary, Transcript, Word
@@ -46,9 +46,30 @@ COUNTRY_PATTERNS: dict[str, dict[str, str]] = {
 }
 
 _DIGIT_WORDS = {
-    "không": "0", "một": "1", "hai": "2", "ba": "3", "bốn": "4", "tư": "4", "năm": "5", "lăm": "5",
-    "sáu": "6", "bảy": "7", "bẩy": "7", "tám": "8", "chín": "9", "zero": "0", "oh": "0", "one": "1",
-    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    "không": "0",
+    "một": "1",
+    "hai": "2",
+    "ba": "3",
+    "bốn": "4",
+    "tư": "4",
+    "năm": "5",
+    "lăm": "5",
+    "sáu": "6",
+    "bảy": "7",
+    "bẩy": "7",
+    "tám": "8",
+    "chín": "9",
+    "zero": "0",
+    "oh": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
 }
 _NUMERIC_TOKEN = re.compile(r"[+(]?\d[\d.,\-\u2013)]*[,.;:]?")
 
@@ -59,9 +80,12 @@ _RUN = re.compile(r"(?<![\w])\+?\d(?:(?:[ \t]*[.,\-\u2013][ \t]*|[ \t]+)?\d)*")
 _ANNOUNCE = re.compile(
     r"(?:\b(?:call(?:s|ing)?|ring|phone|telephone|mobile|cell|hotline|helpline|dial(?:l?ing)?|fax|text|"
     r"whats\s?app|zalo|contact|reach|ext(?:ension)?|(?P<weak>numbers?(?!\s+of\b)))\b"
-    r"|gọi|điện thoại|đường dây|liên hệ|liên lạc|số máy|nhắn tin|di động|tổng đài)", re.IGNORECASE)
-_ANNOUNCE_AFTER = re.compile(r"\W{0,3}(?:is (?:my|our|the|his|her) (?:phone |mobile |contact )?number|là số)",
-                             re.IGNORECASE)
+    r"|gọi|điện thoại|đường dây|liên hệ|liên lạc|số máy|nhắn tin|di động|tổng đài)",
+    re.IGNORECASE,
+)
+_ANNOUNCE_AFTER = re.compile(
+    r"\W{0,3}(?:is (?:my|our|the|his|her) (?:phone |mobile |contact )?number|là số)", re.IGNORECASE
+)
 _FIGURE = re.compile(r"[1-9]\d{0,2}(?:([.,])\d{3})(?:\1\d{3})*(?:[.,]\d{1,2})?|\d+[.,]\d{1,2}")  # 1,234,567; 3,5
 _DATE = re.compile(r"(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})")
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
@@ -89,8 +113,9 @@ class Patterns:
         return repr((self.patterns, self.pad, self.runs, "v2"))
 
 
-def patterns_for(country: str | None = None, *, extra: dict[str, str] | None = None,
-                 disable: tuple[str, ...] = (), pad: float = 0.15) -> Patterns:
+def patterns_for(
+    country: str | None = None, *, extra: dict[str, str] | None = None, disable: tuple[str, ...] = (), pad: float = 0.15
+) -> Patterns:
     """The patterns of a country (``vn``, ``us``; ``None``: only the common ones), plus ``extra``
     (kind → regex, replacing a kind of the same name), minus the kinds in ``disable`` (``number_runs``
     turns off the digit runs of :func:`number_runs`)."""
@@ -98,12 +123,13 @@ def patterns_for(country: str | None = None, *, extra: dict[str, str] | None = N
     if country:
         c = country.lower()
         if c not in COUNTRY_PATTERNS:
-            raise ValueError(f"no redaction patterns for country {country!r}: use one of "
-                             f"{', '.join(sorted(COUNTRY_PATTERNS))}, or give your own patterns")
+            raise ValueError(
+                f"no redaction patterns for country {country!r}: use one of "
+                f"{', '.join(sorted(COUNTRY_PATTERNS))}, or give your own patterns"
+            )
         d.update(COUNTRY_PATTERNS[c])
     d.update(extra or {})
-    return Patterns(tuple((k, v) for k, v in d.items() if k not in disable), pad=pad,
-                    runs="number_runs" not in disable)
+    return Patterns(tuple((k, v) for k, v in d.items() if k not in disable), pad=pad, runs="number_runs" not in disable)
 
 
 @dataclass(frozen=True)
@@ -164,8 +190,12 @@ def _spoken_digits(text: str) -> tuple[str, list[int]]:
         spoken = sum(1 for k in range(i, j) if word(k) is not None)
         numbers = [re.sub(r"\D", "", tokens[k].group()) for k in range(i, j) if word(k) is None]
         written = sum(len(x) for x in numbers)
-        mixed = (spoken >= 2 and written and spoken + written >= RUN_MIN_ANNOUNCED
-                 and not all(_YEAR.fullmatch(x) for x in numbers))  # not "hai năm 2021, 2022" (two years)
+        mixed = (
+            spoken >= 2
+            and written
+            and spoken + written >= RUN_MIN_ANNOUNCED
+            and not all(_YEAR.fullmatch(x) for x in numbers)
+        )  # not "hai năm 2021, 2022" (two years)
         if spoken >= 3 or mixed:
             start = tokens[i].start()
             for k in range(pos, start):
@@ -206,7 +236,7 @@ def number_runs(text: str) -> list[tuple[int, int, str]]:
         groups = re.split(r"[^\d]+", raw.lstrip("+"))
         if len(groups) > 1 and all(_YEAR.fullmatch(g) for g in groups):
             continue  # 2020, 2021, 2022
-        before = [a for a in _ANNOUNCE.finditer(text[max(0, m.start() - 60):m.start()])]
+        before = [a for a in _ANNOUNCE.finditer(text[max(0, m.start() - 60) : m.start()])]
         after = _ANNOUNCE_AFTER.match(text, m.end())
         announced = bool(before or after)
         listed = bool(re.search(r",\s", raw)) and not raw.startswith(("0", "+"))
@@ -257,8 +287,9 @@ def redact_text(text: str, patterns: Patterns) -> tuple[str, list[str]]:
     return text, [k for _, _, k in ms]
 
 
-def _redact_segment(seg: Segment, compiled: list[tuple[str, re.Pattern[str]]], pad: float,
-                    duration: float, runs: bool = False) -> tuple[Segment, list[Hit]]:
+def _redact_segment(
+    seg: Segment, compiled: list[tuple[str, re.Pattern[str]]], pad: float, duration: float, runs: bool = False
+) -> tuple[Segment, list[Hit]]:
     text = "".join(w.text for w in seg.words) if seg.words else seg.text
     ms = _matches(text, compiled, runs)
     if not ms:
@@ -278,21 +309,33 @@ def _redact_segment(seg: Segment, compiled: list[tuple[str, re.Pattern[str]]], p
                 continue
             i0, i1 = idx[0], idx[-1]
             w0, w1 = seg.words[i0], seg.words[i1]
-            lead_chars = text[offsets[i0][0]:a]
-            trail_chars = text[b:offsets[i1][1]]
-            words[i0] = Word(start=w0.start, end=w1.end, text=f"{lead_chars}[{kind}]{trail_chars}",
-                             probability=min(w.probability for w in seg.words[i0:i1 + 1]))
+            lead_chars = text[offsets[i0][0] : a]
+            trail_chars = text[b : offsets[i1][1]]
+            words[i0] = Word(
+                start=w0.start,
+                end=w1.end,
+                text=f"{lead_chars}[{kind}]{trail_chars}",
+                probability=min(w.probability for w in seg.words[i0 : i1 + 1]),
+            )
             drop.update(range(i0 + 1, i1 + 1))
-            hits.append(Hit(kind, seg.id, round(max(0.0, w0.start - pad), 3),
-                            round(min(duration or w1.end + pad, w1.end + pad), 3), text[a:b].strip()))
+            hits.append(
+                Hit(
+                    kind,
+                    seg.id,
+                    round(max(0.0, w0.start - pad), 3),
+                    round(min(duration or w1.end + pad, w1.end + pad), 3),
+                    text[a:b].strip(),
+                )
+            )
         new_words = tuple(w for i, w in enumerate(words) if i not in drop)
         seg = replace(seg, words=new_words, text="".join(w.text for w in new_words))
     else:
         new = text
         for a, b, kind in reversed(ms):
             new = new[:a] + f"[{kind}]" + new[b:]
-            hits.append(Hit(kind, seg.id, round(max(0.0, seg.start - pad), 3),
-                            round(seg.end + pad, 3), text[a:b].strip()))
+            hits.append(
+                Hit(kind, seg.id, round(max(0.0, seg.start - pad), 3), round(seg.end + pad, 3), text[a:b].strip())
+            )
         hits.reverse()
         seg = replace(seg, text=new)
     if "redacted" not in seg.flags:
@@ -323,11 +366,9 @@ def redact_summary(s: Summary, patterns: Patterns, spans: Sequence[tuple[float, 
         if redact_text(k.said, patterns)[1]:
             continue
         at = k.context.find(k.said)
-        if at >= 0 and any(a < at + len(k.said) and b > at
-                           for a, b, _ in _matches(k.context, compiled, patterns.runs)):
+        if at >= 0 and any(a < at + len(k.said) and b > at for a, b, _ in _matches(k.context, compiled, patterns.runs)):
             continue
         if any(k.start < b and k.end > a for a, b in spans):
             continue
-        figures.append(replace(k, context=redact_text(k.context, patterns)[0],
-                               label=redact_text(k.label, patterns)[0]))
+        figures.append(replace(k, context=redact_text(k.context, patterns)[0], label=redact_text(k.label, patterns)[0]))
     return replace(s, sentences=sentences, key_figures=tuple(figures))

@@ -70,8 +70,7 @@ def cut_points(samples: np.ndarray, parts: int, sr: int = SAMPLE_RATE) -> list[i
         return [0, n]
     hop = sr // 100  # 10 ms frames
     frames = n // hop
-    energy = np.sqrt(np.mean(np.square(samples[:frames * hop].reshape(frames, hop), dtype=np.float64),
-                             axis=1) + 1e-12)
+    energy = np.sqrt(np.mean(np.square(samples[: frames * hop].reshape(frames, hop), dtype=np.float64), axis=1) + 1e-12)
     smooth = np.convolve(energy, np.ones(30) / 30, mode="same")
     quiet = smooth <= 0.1 * np.median(smooth)
     reach = max(1, frames // (4 * parts))
@@ -167,16 +166,19 @@ class Batcher:
         out: list[Any] = self._submit(_Request("generate", key, (encoder_output, prompts, kw), len(prompts)))
         return out
 
-    def align(self, encoder_output: Any, start_sequence: list[int], text_tokens: list[list[int]],
-              num_frames: Any, **kw: Any) -> list[Any]:
+    def align(
+        self, encoder_output: Any, start_sequence: list[int], text_tokens: list[list[int]], num_frames: Any, **kw: Any
+    ) -> list[Any]:
         key = ("align", tuple(start_sequence), _options_key(kw))
-        out: list[Any] = self._submit(_Request("align", key, (encoder_output, start_sequence, text_tokens,
-                                                              num_frames, kw), len(text_tokens)))
+        out: list[Any] = self._submit(
+            _Request("align", key, (encoder_output, start_sequence, text_tokens, num_frames, kw), len(text_tokens))
+        )
         return out
 
     def detect_language(self, encoder_output: Any, **kw: Any) -> list[Any]:
-        out: list[Any] = self._submit(_Request("detect_language", ("detect_language", _options_key(kw)),
-                                               (encoder_output, kw), 0))
+        out: list[Any] = self._submit(
+            _Request("detect_language", ("detect_language", _options_key(kw)), (encoder_output, kw), 0)
+        )
         return out
 
     # the meeting
@@ -238,7 +240,8 @@ class Batcher:
         while True:
             with self._cv:
                 while not self._cancelled and not (
-                        self._pending and not self._waiting and len(self._pending) >= len(self._joined)):
+                    self._pending and not self._waiting and len(self._pending) >= len(self._joined)
+                ):
                     if not self._joined and not self._waiting:
                         return
                     self._cv.wait()
@@ -271,13 +274,21 @@ class Batcher:
         to_cpu = group[0].key[1]
         if getattr(self._model, "device", "cpu") == "cpu":
             outs = [self._model.encode(r.args[0], to_cpu=to_cpu) for r in group]
-            out = outs[0] if len(outs) == 1 else ctranslate2.StorageView.from_array(
-                np.ascontiguousarray(np.concatenate([np.asarray(o) for o in outs])))
+            out = (
+                outs[0]
+                if len(outs) == 1
+                else ctranslate2.StorageView.from_array(
+                    np.ascontiguousarray(np.concatenate([np.asarray(o) for o in outs]))
+                )
+            )
             sizes = [o.shape[0] for o in outs]
         else:
             arrays = [np.asarray(r.args[0]) for r in group]
-            features = group[0].args[0] if len(group) == 1 else ctranslate2.StorageView.from_array(
-                np.ascontiguousarray(np.concatenate(arrays)))
+            features = (
+                group[0].args[0]
+                if len(group) == 1
+                else ctranslate2.StorageView.from_array(np.ascontiguousarray(np.concatenate(arrays)))
+            )
             out = self._model.encode(features, to_cpu=to_cpu)
             sizes = [a.shape[0] for a in arrays]
         row = 0
@@ -292,8 +303,7 @@ class Batcher:
 
         parts = [_encoded(r.args[0]) for r in group]
         first = parts[0].batch
-        if all(p.batch is first for p in parts) and [i for p in parts for i in p.rows] == list(
-                range(first.shape[0])):
+        if all(p.batch is first for p in parts) and [i for p in parts for i in p.rows] == list(range(first.shape[0])):
             return first
         arrays = []
         for p in parts:
@@ -307,7 +317,7 @@ class Batcher:
     def _split(group: list[_Request], results: list[Any], sizes: list[int]) -> None:
         row = 0
         for r, n in zip(group, sizes, strict=True):
-            r.result = results[row:row + n]
+            r.result = results[row : row + n]
             row += n
 
     def _run_generate(self, group: list[_Request]) -> None:
@@ -330,10 +340,16 @@ class Batcher:
         self._split(group, results, sizes)
 
 
-def transcribe_parts(model: Any, samples: np.ndarray, parts: int, kwargs: dict[str, Any],
-                     on_segment: Callable[[int, float, Any], None] | None = None,
-                     stats: dict[str, Any] | None = None, lanes: int = 1,
-                     before_part: Callable[[int], None] | None = None) -> list[Any]:
+def transcribe_parts(
+    model: Any,
+    samples: np.ndarray,
+    parts: int,
+    kwargs: dict[str, Any],
+    on_segment: Callable[[int, float, Any], None] | None = None,
+    stats: dict[str, Any] | None = None,
+    lanes: int = 1,
+    before_part: Callable[[int], None] | None = None,
+) -> list[Any]:
     """Transcribe ``samples`` (16 kHz mono float32) as ``parts`` parts decoded side by side with one
     ``faster_whisper.WhisperModel``; returns faster-whisper's segments with times in the whole audio.
 
@@ -380,7 +396,7 @@ def transcribe_parts(model: Any, samples: np.ndarray, parts: int, kwargs: dict[s
             try:
                 if batcher.cancelled:  # stopped while this part waited its turn
                     raise Cancelled()
-                segments, _ = worker_models[j % lanes].transcribe(samples[points[j]:points[j + 1]], **kwargs)
+                segments, _ = worker_models[j % lanes].transcribe(samples[points[j] : points[j + 1]], **kwargs)
             finally:
                 with gate:
                     turn[0] += 1
@@ -393,10 +409,10 @@ def transcribe_parts(model: Any, samples: np.ndarray, parts: int, kwargs: dict[s
             batcher.leave()
             events.put((j, None, StopIteration()))
 
-    threads = [threading.Thread(target=work, args=(j,), name=f"whisper-part-{j}", daemon=True)
-               for j in range(parts)]
-    threads += [threading.Thread(target=b.serve, name=f"whisper-batcher-{i}", daemon=True)
-                for i, b in enumerate(batchers)]
+    threads = [threading.Thread(target=work, args=(j,), name=f"whisper-part-{j}", daemon=True) for j in range(parts)]
+    threads += [
+        threading.Thread(target=b.serve, name=f"whisper-batcher-{i}", daemon=True) for i, b in enumerate(batchers)
+    ]
     for t in threads:
         t.start()
     running, error = parts, None
@@ -427,8 +443,13 @@ def transcribe_parts(model: Any, samples: np.ndarray, parts: int, kwargs: dict[s
     for t in threads:
         t.join()
     if stats is not None:
-        stats.update(parts=parts, lanes=lanes, calls=sum(b.calls for b in batchers),
-                     batches=sum(b.batches for b in batchers), schedule=[b.log for b in batchers])
+        stats.update(
+            parts=parts,
+            lanes=lanes,
+            calls=sum(b.calls for b in batchers),
+            batches=sum(b.batches for b in batchers),
+            schedule=[b.log for b in batchers],
+        )
     if error is not None:
         raise error
     return [s for part in results for s in part]

@@ -19,7 +19,8 @@ ESTIMATED_TIMES = "estimated-times"  # the segment flag of word times an engine 
 
 # ---------------------------------------------------------------- text pieces
 
-STOPWORDS_EN = frozenset("""
+STOPWORDS_EN = frozenset(
+    """
 a about above after again against all also am an and any are aren't as at be because been before being
 below between both but by can can't could couldn't did didn't do does doesn't doing don't down during each
 few for from further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers
@@ -31,15 +32,18 @@ to too under until up very was wasn't we we'd we'll we're we've were weren't wha
 where where's which while who who's whom why why's will with won't would wouldn't you you'd you'll you're
 you've your yours yourself yourselves yes okay ok well so um uh oh like really thank thanks please today
 yesterday said say says going get got also just very much many
-""".split())
+""".split()
+)
 
-STOPWORDS_VI = frozenset("""
+STOPWORDS_VI = frozenset(
+    """
 và là của có được cho các những này đó thì mà với trong khi đã đang sẽ không một như để từ đến tại ở
 cũng rất vì nên nhưng hoặc hay nếu theo về do bị lại ra vào lên xuống còn đều chỉ thế vậy nào gì ai
 đây kia ấy họ chúng tôi ta mình bạn anh chị em ông bà chúng ta rồi nữa thêm vẫn chưa mới hơn nhất
 sau trước trên dưới giữa cùng bởi nhiều ít mọi mỗi từng việc điều cái con người ạ à ừ ơi nhé nhỉ
 thưa xin cảm ơn hôm nay
-""".split())
+""".split()
+)
 
 STOPWORDS = STOPWORDS_EN | STOPWORDS_VI
 
@@ -67,8 +71,16 @@ def _tokens(text: str) -> list[_Tok]:
         kind = (m.lastgroup or "") if m.lastgroup != "pct" else "num"  # every alternative is a named group
         if m.group("num") is not None:
             kind = "num"
-        out.append(_Tok(kind, m.group(0), unicodedata.normalize("NFC", m.group(0)).lower(),
-                        m.start(), m.end(), pct=bool(m.group("pct"))))
+        out.append(
+            _Tok(
+                kind,
+                m.group(0),
+                unicodedata.normalize("NFC", m.group(0)).lower(),
+                m.start(),
+                m.end(),
+                pct=bool(m.group("pct")),
+            )
+        )
     return out
 
 
@@ -76,7 +88,7 @@ def _split_sentences(text: str) -> list[tuple[int, int]]:
     """Char spans of the sentences of ``text`` (a segment's text)."""
     spans, pos = [], 0
     for m in _SENTENCE_END.finditer(text):
-        if text[pos:m.start()].strip():
+        if text[pos : m.start()].strip():
             spans.append((pos, m.start()))
         pos = m.end()
     if text[pos:].strip():
@@ -99,8 +111,9 @@ def _word_spans(seg: Segment, text: str) -> list[tuple[int, int, float, float]]:
     return spans
 
 
-def _times(seg: Segment, text: str, a: int, b: int,
-           spans: list[tuple[int, int, float, float]] | None = None) -> tuple[float, float]:
+def _times(
+    seg: Segment, text: str, a: int, b: int, spans: list[tuple[int, int, float, float]] | None = None
+) -> tuple[float, float]:
     """Start and end time of characters [a, b) of a segment's text. Where the word times are estimated
     (flag ``estimated-times``: an engine that gives none), a moment in the segment is its start."""
     if ESTIMATED_TIMES in seg.flags:
@@ -115,6 +128,7 @@ def _times(seg: Segment, text: str, a: int, b: int,
 
 
 # ---------------------------------------------------------------- summary
+
 
 @dataclass(frozen=True)
 class _Sentence:
@@ -138,8 +152,17 @@ def _sentences(t: Transcript) -> list[_Sentence]:
             toks = _tokens(text[a:b])
             terms = tuple(x.low for x in toks if x.kind == "word" and x.low not in STOPWORDS and len(x.low) > 1)
             start, end = _times(seg, text, a, b, spans)
-            out.append(_Sentence(text[a:b].strip(), start, end, seg.id, seg.confidence, terms,
-                                 any(x.kind == "num" for x in toks) or bool(_find_figures(toks, t.language))))
+            out.append(
+                _Sentence(
+                    text[a:b].strip(),
+                    start,
+                    end,
+                    seg.id,
+                    seg.confidence,
+                    terms,
+                    any(x.kind == "num" for x in toks) or bool(_find_figures(toks, t.language)),
+                )
+            )
     return out
 
 
@@ -185,8 +208,10 @@ def summarize(t: Transcript, *, max_sentences: int = 5) -> Summary:
     chosen.sort()
     return Summary(
         language=t.language,
-        sentences=tuple(SummarySentence(sentences[i].text, sentences[i].start, sentences[i].end,
-                                        sentences[i].segment_id) for i in chosen),
+        sentences=tuple(
+            SummarySentence(sentences[i].text, sentences[i].start, sentences[i].end, sentences[i].segment_id)
+            for i in chosen
+        ),
         key_figures=key_figures(t),
         no_speech=False,
     )
@@ -198,17 +223,51 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 # ---------------------------------------------------------------- numbers
 
-EN_UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-            "eight": 8, "nine": 9}
-EN_TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-            "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
-EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-           "eighty": 80, "ninety": 90}
+EN_UNITS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+}
+EN_TEENS = {
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 EN_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
 EN_WORDS = set(EN_UNITS) | set(EN_TEENS) | set(EN_TENS) | set(EN_SCALES) | {"hundred"}
 
-VI_UNITS = {"không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5,
-            "nhăm": 5, "sáu": 6, "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9}
+VI_UNITS = {
+    "không": 0,
+    "một": 1,
+    "mốt": 1,
+    "hai": 2,
+    "ba": 3,
+    "bốn": 4,
+    "tư": 4,
+    "năm": 5,
+    "lăm": 5,
+    "nhăm": 5,
+    "sáu": 6,
+    "bảy": 7,
+    "bẩy": 7,
+    "tám": 8,
+    "chín": 9,
+}
 VI_SCALES = {"nghìn": 1_000, "ngàn": 1_000, "triệu": 1_000_000, "tỷ": 1_000_000_000, "tỉ": 1_000_000_000}
 VI_WORDS = set(VI_UNITS) | set(VI_SCALES) | {"mười", "mươi", "trăm", "lẻ", "linh"}
 # words that are numbers only next to other number words ("một" is also "a", "năm" also "year" …)
@@ -233,7 +292,9 @@ def _digits_value(s: str, language: str) -> float:
     sep = seps[0]
     thousands_shape = len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
     if len(seps) > 1:
-        return float(s.replace(sep, "")) if thousands_shape else float(s.replace(sep, "", len(seps) - 1).replace(sep, "."))
+        return (
+            float(s.replace(sep, "")) if thousands_shape else float(s.replace(sep, "", len(seps) - 1).replace(sep, "."))
+        )
     vi = language == "vi"
     thousands_mark = "." if vi else ","
     if thousands_shape and sep == thousands_mark:
@@ -276,8 +337,12 @@ def _parse_en(words: list[str]) -> tuple[float, int] | None:
             current = 0
             max_scale = EN_SCALES[w]
             last = "scale"
-        elif w == "and" and last in ("hundred", "scale") and k + 1 < len(words) and (
-                words[k + 1] in EN_UNITS or words[k + 1] in EN_TEENS or words[k + 1] in EN_TENS):
+        elif (
+            w == "and"
+            and last in ("hundred", "scale")
+            and k + 1 < len(words)
+            and (words[k + 1] in EN_UNITS or words[k + 1] in EN_TEENS or words[k + 1] in EN_TENS)
+        ):
             last = "and"
             k += 1
             continue
@@ -314,8 +379,11 @@ def _parse_vi(words: list[str]) -> tuple[float, int] | None:
                 current += u
                 last = "tail"
             elif last in (None, "trăm", "lẻ", "scale") and pending is None:
-                if w in ("mốt", "tư", "lăm", "nhăm") and last in ("trăm", "scale") and not (
-                        k + 1 < len(words) and (words[k + 1] in VI_WORDS)):
+                if (
+                    w in ("mốt", "tư", "lăm", "nhăm")
+                    and last in ("trăm", "scale")
+                    and not (k + 1 < len(words) and (words[k + 1] in VI_WORDS))
+                ):
                     # the spoken short form: "hai trăm mốt" 210, "hai nghìn tư" 2400
                     if last == "trăm":
                         current += u * 10
@@ -344,8 +412,12 @@ def _parse_vi(words: list[str]) -> tuple[float, int] | None:
         elif w in ("lẻ", "linh") and last in ("trăm", "scale") and k + 1 < len(words) and words[k + 1] in VI_UNITS:
             last = "lẻ"
             continue
-        elif w in VI_SCALES and (last in ("unit", "tail", "mười", "mươi", "trăm") and VI_SCALES[w] != max_scale
-                                 or last == "scale" and VI_SCALES[w] > max_scale):
+        elif w in VI_SCALES and (
+            last in ("unit", "tail", "mười", "mươi", "trăm")
+            and VI_SCALES[w] != max_scale
+            or last == "scale"
+            and VI_SCALES[w] > max_scale
+        ):
             group = current + (pending or 0)
             scale = VI_SCALES[w]
             if scale > max_scale:  # "mười nghìn tỷ": the scale multiplies everything before it
@@ -401,7 +473,7 @@ def _find_figures(toks: list[_Tok], language: str) -> list[_Figure]:
             end = k + 1
             unit = "%" if tok.pct else ""
             if not unit:
-                mult, n = _scale_after(words[end:end + 2], language)
+                mult, n = _scale_after(words[end : end + 2], language)
                 value *= mult
                 end += n
             fig = _Figure(k, end, value, unit)
@@ -418,7 +490,7 @@ def _find_figures(toks: list[_Tok], language: str) -> list[_Figure]:
             continue
         if not fig.unit:
             for pw in PERCENT_WORDS:
-                if tuple(words[fig.j:fig.j + len(pw)]) == pw:
+                if tuple(words[fig.j : fig.j + len(pw)]) == pw:
                     fig.j += len(pw)
                     fig.unit = "%"
                     break
@@ -428,16 +500,113 @@ def _find_figures(toks: list[_Tok], language: str) -> list[_Figure]:
 
 
 _LABEL_STOP_EN = {
-    "and", "or", "but", "in", "on", "at", "to", "for", "with", "from", "by", "that", "which", "who", "were",
-    "was", "is", "are", "have", "has", "had", "been", "be", "will", "would", "this", "these", "those",
-    "than", "as", "while", "since", "today", "yesterday", "so", "because", "across", "over", "during",
-    "per", "compared", "it", "they", "we", "he", "she", "there", "more", "less", "fewer", "according",
+    "and",
+    "or",
+    "but",
+    "in",
+    "on",
+    "at",
+    "to",
+    "for",
+    "with",
+    "from",
+    "by",
+    "that",
+    "which",
+    "who",
+    "were",
+    "was",
+    "is",
+    "are",
+    "have",
+    "has",
+    "had",
+    "been",
+    "be",
+    "will",
+    "would",
+    "this",
+    "these",
+    "those",
+    "than",
+    "as",
+    "while",
+    "since",
+    "today",
+    "yesterday",
+    "so",
+    "because",
+    "across",
+    "over",
+    "during",
+    "per",
+    "compared",
+    "it",
+    "they",
+    "we",
+    "he",
+    "she",
+    "there",
+    "more",
+    "less",
+    "fewer",
+    "according",
 }
 _LABEL_STOP_VI = {
-    "và", "hoặc", "nhưng", "trong", "tại", "ở", "với", "từ", "đến", "là", "được", "đã", "đang", "sẽ",
-    "này", "đó", "cho", "theo", "so", "do", "vì", "khi", "thì", "mà", "còn", "hôm", "nay", "qua", "trên",
-    "dưới", "tăng", "giảm", "bị", "có", "vừa", "vẫn", "đều", "rồi", "cũng", "chỉ", "nữa", "hơn", "nhất",
-    "như", "nên", "nếu", "để", "gồm", "thuộc", "về", "ra", "vào", "lên", "xuống",
+    "và",
+    "hoặc",
+    "nhưng",
+    "trong",
+    "tại",
+    "ở",
+    "với",
+    "từ",
+    "đến",
+    "là",
+    "được",
+    "đã",
+    "đang",
+    "sẽ",
+    "này",
+    "đó",
+    "cho",
+    "theo",
+    "so",
+    "do",
+    "vì",
+    "khi",
+    "thì",
+    "mà",
+    "còn",
+    "hôm",
+    "nay",
+    "qua",
+    "trên",
+    "dưới",
+    "tăng",
+    "giảm",
+    "bị",
+    "có",
+    "vừa",
+    "vẫn",
+    "đều",
+    "rồi",
+    "cũng",
+    "chỉ",
+    "nữa",
+    "hơn",
+    "nhất",
+    "như",
+    "nên",
+    "nếu",
+    "để",
+    "gồm",
+    "thuộc",
+    "về",
+    "ra",
+    "vào",
+    "lên",
+    "xuống",
 }
 _LABEL_MAX = 4
 
@@ -485,16 +654,18 @@ def key_figures(t: Transcript) -> tuple[KeyFigure, ...]:
                     continue
                 start, end = _times(seg, text, ca, cb, spans)
                 value = fig.value
-                out.append(KeyFigure(
-                    value=int(value) if float(value).is_integer() else value,
-                    said=said,
-                    label=_label(toks, fig.j, language),
-                    start=start,
-                    end=end,
-                    segment_id=seg.id,
-                    context=sentence,
-                    unit=fig.unit,
-                ))
+                out.append(
+                    KeyFigure(
+                        value=int(value) if float(value).is_integer() else value,
+                        said=said,
+                        label=_label(toks, fig.j, language),
+                        start=start,
+                        end=end,
+                        segment_id=seg.id,
+                        context=sentence,
+                        unit=fig.unit,
+                    )
+                )
     return tuple(out)
 
 

@@ -33,7 +33,7 @@ class Segment:
     flags: tuple[str, ...] = ()  # e.g. "low-confidence", "repetition"
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Segment":
+    def from_dict(cls, d: dict[str, Any]) -> Segment:
         d = dict(d)
         d["words"] = tuple(Word(**w) for w in d.get("words", ()))
         d["flags"] = tuple(d.get("flags", ()))
@@ -69,7 +69,7 @@ class Transcript:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Transcript":
+    def from_dict(cls, d: dict[str, Any]) -> Transcript:
         return cls(
             language=d["language"],
             duration=float(d["duration"]),
@@ -112,7 +112,7 @@ class Summary:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Summary":
+    def from_dict(cls, d: dict[str, Any]) -> Summary:
         return cls(
             language=d["language"],
             sentences=tuple(SummarySentence(**s) for s in d.get("sentences", ())),

@@ -63,8 +63,14 @@ REINSTALL = f"pip install --force-reinstall viet-asr=={VIETASR_VERSION}"
 ESTIMATED = ESTIMATED_TIMES  # the segment flag: its word times are estimated, not measured
 LOW_CONFIDENCE = 0.5  # as transcribe.whisper: segments below this are flagged "low-confidence"
 
-CAPABILITIES = Capabilities(languages=frozenset({"vi"}), word_times="estimated", confidence="derived",
-                            punctuation="rule", translate=False, streaming=True)
+CAPABILITIES = Capabilities(
+    languages=frozenset({"vi"}),
+    word_times="estimated",
+    confidence="derived",
+    punctuation="rule",
+    translate=False,
+    streaming=True,
+)
 
 
 @dataclass(frozen=True)
@@ -101,8 +107,10 @@ def library_path() -> Path:
         return Path(override)
     spec = importlib.util.find_spec("vietasr")
     if spec is None or not spec.submodule_search_locations:
-        raise EngineError("the vietasr engine is not installed (no Python package vietasr)",
-                          hint=f"{REINSTALL}, or set transcribe.engines.vi = \"whisper\"")
+        raise EngineError(
+            "the vietasr engine is not installed (no Python package vietasr)",
+            hint=f'{REINSTALL}, or set transcribe.engines.vi = "whisper"',
+        )
     return Path(list(spec.submodule_search_locations)[0]) / "_native" / "libvietasr.so"
 
 
@@ -112,12 +120,12 @@ def verify_library(path: Path, expected: tuple[str, ...] = tuple(LIBVIETASR_SHA2
     try:
         digest = sha256_file(path)
     except OSError as e:
-        raise EngineError(f"cannot read viet-asr's native library {path}: {e.strerror or e}",
-                          hint=REINSTALL) from e
+        raise EngineError(f"cannot read viet-asr's native library {path}: {e.strerror or e}", hint=REINSTALL) from e
     if digest not in expected:
         raise LibraryChecksumError(
             f"viet-asr's native library {path} has SHA-256 {digest[:16]}…, not that of any viet-asr "
-            f"{VIETASR_VERSION} wheel (e.g. {expected[0][:16]}…): refusing to load it")
+            f"{VIETASR_VERSION} wheel (e.g. {expected[0][:16]}…): refusing to load it"
+        )
     return digest
 
 
@@ -135,8 +143,11 @@ def speech_spans(samples: Any, opts: VietAsrOptions) -> list[tuple[int, int]]:
     """Stretches of speech (sample offsets, padded) by Silero VAD, none longer than a chunk."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    vad = VadOptions(min_silence_duration_ms=int(opts.min_silence * 1000), speech_pad_ms=int(opts.speech_pad * 1000),
-                     max_speech_duration_s=opts.chunk_seconds - 2 * opts.speech_pad)
+    vad = VadOptions(
+        min_silence_duration_ms=int(opts.min_silence * 1000),
+        speech_pad_ms=int(opts.speech_pad * 1000),
+        max_speech_duration_s=opts.chunk_seconds - 2 * opts.speech_pad,
+    )
     return [(int(t["start"]), int(t["end"])) for t in get_speech_timestamps(samples, vad)]
 
 
@@ -194,7 +205,7 @@ def punctuate(segments: list[Segment], opts: VietAsrOptions) -> list[Segment]:
         if words and capital:
             w = words[0]
             core = w.text.lstrip()
-            words[0] = replace(w, text=w.text[:len(w.text) - len(core)] + core[:1].upper() + core[1:])
+            words[0] = replace(w, text=w.text[: len(w.text) - len(core)] + core[:1].upper() + core[1:])
         if words and stop:
             words[-1] = replace(words[-1], text=words[-1].text + ".")
         capital = stop
@@ -236,8 +247,10 @@ class VietAsrEngine:
             if "vietasr.ffi" in sys.modules:  # loaded before: it must be the file just checked
                 loaded = Path(sys.modules["vietasr.ffi"].NativeLibrary.resolve_library_path())
                 if loaded.resolve() != path.resolve():
-                    raise EngineError(f"viet-asr is already loaded from {loaded}, not {path}",
-                                      hint="use one viet-asr library per process")
+                    raise EngineError(
+                        f"viet-asr is already loaded from {loaded}, not {path}",
+                        hint="use one viet-asr library per process",
+                    )
             elif self.library is not None:
                 os.environ["VIETASR_LIBRARY_PATH"] = str(path)  # what vietasr's own loader reads
             try:
@@ -248,8 +261,9 @@ class VietAsrEngine:
                 pipeline = vietasr.Pipeline.preset("transcribe")
                 self._native_version = native.ffi.string(native.lib.vietasr_version()).decode("utf-8")
             except (OSError, RuntimeError) as e:  # dlopen failed; vietasr.pipeline.PipelineError
-                raise EngineError(f"cannot load viet-asr: {str(e).splitlines()[0] if str(e) else type(e).__name__}",
-                                  hint=REINSTALL) from e
+                raise EngineError(
+                    f"cannot load viet-asr: {str(e).splitlines()[0] if str(e) else type(e).__name__}", hint=REINSTALL
+                ) from e
             self._pipeline = pipeline
             # vietasr frees its native objects in __del__, which at interpreter exit runs after cffi is torn
             # down ("Exception ignored ... TypeError" on stderr): free it while everything is still there
@@ -277,7 +291,7 @@ class VietAsrEngine:
         seen: list[list[str]] = []
         with self._call_lock, self.load().stream(float(SAMPLE_RATE)) as session:
             for i in range(0, len(pcm), step):
-                session.accept(pcm[i:i + step])
+                session.accept(pcm[i : i + step])
                 seen.append(session.partial().text.split())
             final = session.final().text.split()
         return final, _emissions(seen, final, step / SAMPLE_RATE, len(pcm) / SAMPLE_RATE)
@@ -286,8 +300,9 @@ class VietAsrEngine:
         with self._call_lock:
             return str(self.load().transcribe(pcm, float(SAMPLE_RATE)).text).split()
 
-    def transcribe(self, audio_path: Any, options: Any = None, *,
-                   progress: Callable[[float, float], None] | None = None) -> Transcript:
+    def transcribe(
+        self, audio_path: Any, options: Any = None, *, progress: Callable[[float, float], None] | None = None
+    ) -> Transcript:
         """Transcribe a file or 16 kHz mono float32 samples (see :meth:`WhisperTranscriber.transcribe`).
         ``options`` (:class:`~transcribe.whisper.TranscribeOptions`): its language must be vi (or
         detection), its task transcribe; its decoding options are Whisper's and are not used."""
@@ -297,11 +312,14 @@ class VietAsrEngine:
 
         options = options or TranscribeOptions(language="vi")
         if options.language not in (None, "vi"):
-            raise EngineError(f"the vietasr engine knows only Vietnamese, not '{options.language}'",
-                              hint=f"use the whisper engine for {options.language}")
+            raise EngineError(
+                f"the vietasr engine knows only Vietnamese, not '{options.language}'",
+                hint=f"use the whisper engine for {options.language}",
+            )
         if options.task != "transcribe":
-            raise EngineError("the vietasr engine cannot translate",
-                              hint="translate with the whisper engine (transcribe.engines)")
+            raise EngineError(
+                "the vietasr engine cannot translate", hint="translate with the whisper engine (transcribe.engines)"
+            )
         self.load()
         if isinstance(audio_path, (str, Path)):
             path = Path(audio_path)
@@ -332,25 +350,38 @@ class VietAsrEngine:
                 raise TranscribeError("out of memory transcribing with viet-asr") from e
             except Exception as e:  # the native library's errors (vietasr.pipeline.PipelineError)
                 text = str(e).splitlines()[0] if str(e) else ""
-                raise TranscribeError(f"viet-asr failed: {type(e).__name__}: {text}",
-                                      hint="run again with --debug and report the error") from e
+                raise TranscribeError(
+                    f"viet-asr failed: {type(e).__name__}: {text}", hint="run again with --debug and report the error"
+                ) from e
             if progress is not None:  # the caller's exceptions pass through unchanged
                 progress(group[-1][1] / SAMPLE_RATE, total)
         if progress is not None:
             progress(total, total)
         segments = [replace(s, id=i) for i, s in enumerate(punctuate(raw, o))]
         return Transcript(
-            language="vi", duration=round(total, 3), segments=tuple(segments), language_probability=1.0,
-            model=self.model_name, engine=self.engine(),
-            options={"engine": self.name, "language": "vi", "task": "transcribe", "device": "cpu",
-                     "compute_type": "int8",
-                     "word_times": "estimated",
-                     "confidence": "agreement of two passes" if o.confidence_pass else "none",
-                     "punctuation": "rule", "capabilities": CAPABILITIES.to_dict(), "vietasr": asdict(o)},
+            language="vi",
+            duration=round(total, 3),
+            segments=tuple(segments),
+            language_probability=1.0,
+            model=self.model_name,
+            engine=self.engine(),
+            options={
+                "engine": self.name,
+                "language": "vi",
+                "task": "transcribe",
+                "device": "cpu",
+                "compute_type": "int8",
+                "word_times": "estimated",
+                "confidence": "agreement of two passes" if o.confidence_pass else "none",
+                "punctuation": "rule",
+                "capabilities": CAPABILITIES.to_dict(),
+                "vietasr": asdict(o),
+            },
         )
 
-    def _chunk(self, samples: Any, group: list[tuple[int, int]], first_id: int,
-               bounds: tuple[int, int] | None = None) -> list[Segment]:
+    def _chunk(
+        self, samples: Any, group: list[tuple[int, int]], first_id: int, bounds: tuple[int, int] | None = None
+    ) -> list[Segment]:
         """The segments of one chunk (``group``: its stretches of speech, sample offsets; ``bounds``: the
         audio given to the engine, the stretches and the pauses around them)."""
         import numpy as np
@@ -392,13 +423,14 @@ class VietAsrEngine:
                     cut += 1
             cuts.append(len(idx))
             for p in range(len(cuts) - 1):
-                run = idx[cuts[p]:cuts[p + 1]]
+                run = idx[cuts[p] : cuts[p + 1]]
                 if not run:
                     continue
                 ps = s + p * size
                 pe = s + (p + 1) * size if p < len(cuts) - 2 else e
-                out.append(self._segment(first_id + len(out), ps, pe, [words[i] for i in run],
-                                         [agreed[i] for i in run]))
+                out.append(
+                    self._segment(first_id + len(out), ps, pe, [words[i] for i in run], [agreed[i] for i in run])
+                )
         return out
 
     def _bounds(self, groups: list[list[tuple[int, int]]], n: int, total: int) -> tuple[int, int]:
@@ -422,5 +454,12 @@ class VietAsrEngine:
             t += d
         confidence = sum(agreed) / len(agreed)
         flags = [ESTIMATED] + (["low-confidence"] if confidence < LOW_CONFIDENCE else [])
-        return Segment(id=index, start=round(start, 3), end=round(end, 3), text="".join(w.text for w in out),
-                       words=tuple(out), confidence=round(confidence, 4), flags=tuple(flags))
+        return Segment(
+            id=index,
+            start=round(start, 3),
+            end=round(end, 3),
+            text="".join(w.text for w in out),
+            words=tuple(out),
+            confidence=round(confidence, 4),
+            flags=tuple(flags),
+        )

@@ -18,14 +18,110 @@ from transcribe.types import Segment, Transcript, Word
 
 # faster_whisper.tokenizer._LANGUAGE_CODES (faster-whisper 1.2.1), copied so that validating a code
 # does not import faster-whisper. tests/transcribe checks the copy against the installed library.
-LANGUAGE_CODES = frozenset((
-    "af", "am", "ar", "as", "az", "ba", "be", "bg", "bn", "bo", "br", "bs", "ca", "cs", "cy", "da", "de",
-    "el", "en", "es", "et", "eu", "fa", "fi", "fo", "fr", "gl", "gu", "ha", "haw", "he", "hi", "hr", "ht",
-    "hu", "hy", "id", "is", "it", "ja", "jw", "ka", "kk", "km", "kn", "ko", "la", "lb", "ln", "lo", "lt",
-    "lv", "mg", "mi", "mk", "ml", "mn", "mr", "ms", "mt", "my", "ne", "nl", "nn", "no", "oc", "pa", "pl",
-    "ps", "pt", "ro", "ru", "sa", "sd", "si", "sk", "sl", "sn", "so", "sq", "sr", "su", "sv", "sw", "ta",
-    "te", "tg", "th", "tk", "tl", "tr", "tt", "uk", "ur", "uz", "vi", "yi", "yo", "yue", "zh",
-))
+LANGUAGE_CODES = frozenset(
+    (
+        "af",
+        "am",
+        "ar",
+        "as",
+        "az",
+        "ba",
+        "be",
+        "bg",
+        "bn",
+        "bo",
+        "br",
+        "bs",
+        "ca",
+        "cs",
+        "cy",
+        "da",
+        "de",
+        "el",
+        "en",
+        "es",
+        "et",
+        "eu",
+        "fa",
+        "fi",
+        "fo",
+        "fr",
+        "gl",
+        "gu",
+        "ha",
+        "haw",
+        "he",
+        "hi",
+        "hr",
+        "ht",
+        "hu",
+        "hy",
+        "id",
+        "is",
+        "it",
+        "ja",
+        "jw",
+        "ka",
+        "kk",
+        "km",
+        "kn",
+        "ko",
+        "la",
+        "lb",
+        "ln",
+        "lo",
+        "lt",
+        "lv",
+        "mg",
+        "mi",
+        "mk",
+        "ml",
+        "mn",
+        "mr",
+        "ms",
+        "mt",
+        "my",
+        "ne",
+        "nl",
+        "nn",
+        "no",
+        "oc",
+        "pa",
+        "pl",
+        "ps",
+        "pt",
+        "ro",
+        "ru",
+        "sa",
+        "sd",
+        "si",
+        "sk",
+        "sl",
+        "sn",
+        "so",
+        "sq",
+        "sr",
+        "su",
+        "sv",
+        "sw",
+        "ta",
+        "te",
+        "tg",
+        "th",
+        "tk",
+        "tl",
+        "tr",
+        "tt",
+        "uk",
+        "ur",
+        "uz",
+        "vi",
+        "yi",
+        "yo",
+        "yue",
+        "zh",
+    )
+)
 
 LOW_CONFIDENCE = 0.5  # segments below this mean word probability are flagged "low-confidence"
 
@@ -79,10 +175,17 @@ class TranscribeOptions:
     def __post_init__(self) -> None:
         object.__setattr__(self, "language", validate_language(self.language))
         langs = (self.languages,) if isinstance(self.languages, str) else tuple(self.languages or ())
-        object.__setattr__(self, "languages", tuple(dict.fromkeys(
-            c for c in (validate_language(x) for x in langs) if c)))
-        object.__setattr__(self, "temperature", tuple(float(t) for t in (
-            self.temperature if isinstance(self.temperature, (tuple, list)) else (self.temperature,))))
+        object.__setattr__(
+            self, "languages", tuple(dict.fromkeys(c for c in (validate_language(x) for x in langs) if c))
+        )
+        object.__setattr__(
+            self,
+            "temperature",
+            tuple(
+                float(t)
+                for t in (self.temperature if isinstance(self.temperature, (tuple, list)) else (self.temperature,))
+            ),
+        )
         if self.task not in ("transcribe", "translate"):
             raise TranscribeError(f"unknown task '{self.task}': use transcribe or translate")
         if self.beam_size < 1:
@@ -112,8 +215,7 @@ class TranscribeOptions:
             no_speech_threshold=self.no_speech_threshold,
             compression_ratio_threshold=self.compression_ratio_threshold,
             log_prob_threshold=self.log_prob_threshold,
-            hallucination_silence_threshold=(
-                self.hallucination_silence_threshold if self.word_timestamps else None),
+            hallucination_silence_threshold=(self.hallucination_silence_threshold if self.word_timestamps else None),
             repetition_penalty=self.repetition_penalty,
             no_repeat_ngram_size=self.no_repeat_ngram_size,
         )
@@ -233,8 +335,15 @@ class WhisperTranscriber:
     name = "whisper"
     capabilities = WHISPER_CAPABILITIES
 
-    def __init__(self, model_path: Path | str, *, device: str = "auto", compute_type: str = "auto",
-                 cpu_threads: int = 0, download_root: Path | None = None) -> None:
+    def __init__(
+        self,
+        model_path: Path | str,
+        *,
+        device: str = "auto",
+        compute_type: str = "auto",
+        cpu_threads: int = 0,
+        download_root: Path | None = None,
+    ) -> None:
         self.model_path = model_path
         self._device_req = device
         self._compute_req = compute_type
@@ -298,16 +407,22 @@ class WhisperTranscriber:
             if lanes > 1:
                 threads = max(1, self.threads() // lanes)
             if isinstance(self.model_path, Path) and not (self.model_path / "model.bin").is_file():
-                raise ModelError(f"no model.bin in {self.model_path}",
-                                 hint="use base for the bundled model, or a CTranslate2 model directory")
+                raise ModelError(
+                    f"no model.bin in {self.model_path}",
+                    hint="use base for the bundled model, or a CTranslate2 model directory",
+                )
             fallback = ""
             try:
                 from faster_whisper import WhisperModel
 
                 try:
                     model = WhisperModel(
-                        str(self.model_path), device=device, compute_type=ct, cpu_threads=threads,
-                        num_workers=lanes, download_root=str(self.download_root) if self.download_root else None,
+                        str(self.model_path),
+                        device=device,
+                        compute_type=ct,
+                        cpu_threads=threads,
+                        num_workers=lanes,
+                        download_root=str(self.download_root) if self.download_root else None,
                     )
                 except (RuntimeError, ValueError, OSError) as e:
                     if device != "cuda" or (self._device_req or "auto").lower() != "auto":
@@ -316,21 +431,29 @@ class WhisperTranscriber:
                     fallback = (str(e).splitlines() or [type(e).__name__])[0]
                     device, ct = choose_device("cpu", "auto")
                     model = WhisperModel(
-                        str(self.model_path), device=device, compute_type=ct, cpu_threads=threads,
-                        num_workers=lanes, download_root=str(self.download_root) if self.download_root else None,
+                        str(self.model_path),
+                        device=device,
+                        compute_type=ct,
+                        cpu_threads=threads,
+                        num_workers=lanes,
+                        download_root=str(self.download_root) if self.download_root else None,
                     )
             except ModelError:
                 raise
             except ValueError as e:  # e.g. unsupported compute type
-                raise ModelError(f"cannot load speech model {self.model_name} on {device} as {ct}: {e}",
-                                 hint="use compute type auto (or int8 on CPU, float16 on GPU)") from e
+                raise ModelError(
+                    f"cannot load speech model {self.model_name} on {device} as {ct}: {e}",
+                    hint="use compute type auto (or int8 on CPU, float16 on GPU)",
+                ) from e
             except Exception as e:  # RuntimeError from CTranslate2, hub/network errors from a download
                 msg = str(e).splitlines()[0] if str(e) else type(e).__name__
                 if isinstance(self.model_path, Path) or Path(str(self.model_path)).is_dir():
                     hint = "the model directory is damaged: rebuild it, or use base for the bundled model"
                 else:
-                    hint = ("a named model is downloaded from the Hugging Face hub, which needs a network; "
-                            "offline, use base (bundled) or a local model directory")
+                    hint = (
+                        "a named model is downloaded from the Hugging Face hub, which needs a network; "
+                        "offline, use base (bundled) or a local model directory"
+                    )
                 raise ModelError(f"cannot load speech model {self.model_name}: {msg}", hint=hint) from e
             inner = getattr(model, "model", None)
             self._info = DeviceInfo(
@@ -373,8 +496,13 @@ class WhisperTranscriber:
         as they would be there."""
         self.load(self._plan(seconds, options or TranscribeOptions())[1])
 
-    def transcribe(self, audio_path: Any, options: TranscribeOptions | None = None, *,
-                   progress: Callable[[float, float], None] | None = None) -> Transcript:
+    def transcribe(
+        self,
+        audio_path: Any,
+        options: TranscribeOptions | None = None,
+        *,
+        progress: Callable[[float, float], None] | None = None,
+    ) -> Transcript:
         """Transcribe one audio (or video) file, or 16 kHz mono float32 samples (a numpy array).
         Silence gives a Transcript with no segments."""
         options = options or TranscribeOptions()
@@ -407,8 +535,7 @@ class WhisperTranscriber:
             detected = self._detect_language(model, samples, options)
             kwargs = kwargs | {"language": detected[0]}
         if parts > 1:
-            return self._transcribe_parts(model, samples, parts, options, kwargs, audio_path, progress, lanes,
-                                          detected)
+            return self._transcribe_parts(model, samples, parts, options, kwargs, audio_path, progress, lanes, detected)
         try:
             segments_iter, info = model.transcribe(str(audio_path) if samples is None else samples, **kwargs)
         except Exception as e:
@@ -462,10 +589,18 @@ class WhisperTranscriber:
             return options.languages[0], 0.0
         return max(allowed, key=lambda x: x[1])
 
-    def _transcribe_parts(self, model: Any, samples: Any, parts: int, options: TranscribeOptions,
-                          kwargs: dict[str, Any], audio_path: Path,
-                          progress: Callable[[float, float], None] | None, lanes: int = 1,
-                          detected: tuple[str, float] | None = None) -> Transcript:
+    def _transcribe_parts(
+        self,
+        model: Any,
+        samples: Any,
+        parts: int,
+        options: TranscribeOptions,
+        kwargs: dict[str, Any],
+        audio_path: Path,
+        progress: Callable[[float, float], None] | None,
+        lanes: int = 1,
+        detected: tuple[str, float] | None = None,
+    ) -> Transcript:
         """A long recording as several parts decoded side by side (:mod:`transcribe.streams`)."""
         from transcribe import streams
 
@@ -476,8 +611,7 @@ class WhisperTranscriber:
         theirs: list[BaseException] = []
         try:
             if language is None:  # once for the whole recording, so that every part has the same
-                language, probability, _ = model.detect_language(
-                    audio=samples, vad_filter=options.vad_filter)
+                language, probability, _ = model.detect_language(audio=samples, vad_filter=options.vad_filter)
             kwargs = kwargs | {"language": language}
             done: dict[int, float] = {}
 
@@ -508,8 +642,14 @@ class WhisperTranscriber:
             progress(total, total)
         return self._result(language, probability, total, segments, options)
 
-    def _result(self, language: str | None, probability: float | None, total: float,
-                segments: list[Segment], options: TranscribeOptions) -> Transcript:
+    def _result(
+        self,
+        language: str | None,
+        probability: float | None,
+        total: float,
+        segments: list[Segment],
+        options: TranscribeOptions,
+    ) -> Transcript:
         return Transcript(
             language=str(language or options.language or ""),
             duration=total,
@@ -517,8 +657,8 @@ class WhisperTranscriber:
             language_probability=float(probability or 0.0),
             model=self.model_name,
             engine=self.engine(),
-            options=options.to_dict() | {"device": self.device_info().device,
-                                         "compute_type": self.device_info().compute_type},
+            options=options.to_dict()
+            | {"device": self.device_info().device, "compute_type": self.device_info().compute_type},
         )
 
 
@@ -528,8 +668,8 @@ def is_repetitive(text: str, *, min_repeats: int = 3, max_n: int = 4) -> bool:
     words = text.lower().split()
     for n in range(1, max_n + 1):
         for i in range(0, len(words) - n * min_repeats + 1):
-            gram = words[i:i + n]
-            if all(words[i + k * n:i + (k + 1) * n] == gram for k in range(1, min_repeats)):
+            gram = words[i : i + n]
+            if all(words[i + k * n : i + (k + 1) * n] == gram for k in range(1, min_repeats)):
                 if n == 1 and gram[0].isdigit():
                     continue
                 return True
@@ -567,10 +707,14 @@ def _convert(e: Exception, audio_path: Path) -> TranscribeError:
     if isinstance(e, ValueError) and "language code" in text:
         return LanguageError(f"unknown language code: {text.split(' (')[0]}")
     if isinstance(e, MemoryError):
-        return TranscribeError(f"out of memory transcribing {audio_path.name}",
-                               hint="use a smaller model, compute type int8, or fewer cpu threads")
-    return TranscribeError(f"speech recognition failed on {audio_path.name}: {type(e).__name__}: {text}",
-                           hint="run again with --debug and report the error")
+        return TranscribeError(
+            f"out of memory transcribing {audio_path.name}",
+            hint="use a smaller model, compute type int8, or fewer cpu threads",
+        )
+    return TranscribeError(
+        f"speech recognition failed on {audio_path.name}: {type(e).__name__}: {text}",
+        hint="run again with --debug and report the error",
+    )
 
 
 def _segment(index: int, s: Any, options: TranscribeOptions) -> Segment | None:
@@ -578,8 +722,12 @@ def _segment(index: int, s: Any, options: TranscribeOptions) -> Segment | None:
     if not text:
         return None
     words = tuple(
-        Word(start=round(float(w.start), 3), end=round(float(w.end), 3), text=str(w.word),
-             probability=round(float(w.probability), 4))
+        Word(
+            start=round(float(w.start), 3),
+            end=round(float(w.end), 3),
+            text=str(w.word),
+            probability=round(float(w.probability), 4),
+        )
         for w in (s.words or ())
     )
     if words:

@@ -30,18 +30,32 @@ from publish.files import sha256_file
 PROTOCOL = 1  # the tasks' arguments and results; part of a worker's identity
 
 config.register(
-    Setting("cluster.broker", "", "The cluster's Redis broker, e.g. redis://queue.gov.example:6379/0 or "
-            "rediss://… for TLS (empty: everything runs in-process, no cluster)."),
+    Setting(
+        "cluster.broker",
+        "",
+        "The cluster's Redis broker, e.g. redis://queue.gov.example:6379/0 or "
+        "rediss://… for TLS (empty: everything runs in-process, no cluster).",
+    ),
     Setting("cluster.broker_password", "", "The broker's password (environment or _FILE only).", secret=True),
     Setting("cluster.storage", "", "Storage every worker reads: s3://bucket/prefix or a shared directory."),
     Setting("cluster.s3_endpoint_url", "", "S3 endpoint of the cluster storage (MinIO, Ceph); empty for AWS."),
     Setting("cluster.s3_region", "", "S3 region of the cluster storage."),
     Setting("cluster.queue", "cpu", "The queue the coordinator sends recognition to (cpu, gpu ...)."),
-    Setting("cluster.visibility_timeout", 6 * 3600.0, "How long a task taken by a worker that vanished waits before "
-            "it is delivered again; longer than the longest task.", config.duration),
+    Setting(
+        "cluster.visibility_timeout",
+        6 * 3600.0,
+        "How long a task taken by a worker that vanished waits before "
+        "it is delivered again; longer than the longest task.",
+        config.duration,
+    ),
     Setting("cluster.attempts", 3, "Attempts of a failing task before it is marked failed.", int),
-    Setting("cluster.ahead", 8, "Transcriptions `briefing work` queues on the cluster ahead of the job it "
-            "finishes (at least the number of worker slots).", int),
+    Setting(
+        "cluster.ahead",
+        8,
+        "Transcriptions `briefing work` queues on the cluster ahead of the job it "
+        "finishes (at least the number of worker slots).",
+        int,
+    ),
 )
 config.register_section("cluster.queues")
 
@@ -59,10 +73,16 @@ class ClusterSettings(config.Area, area="cluster"):
     attempts: int
     ahead: int
 
+
 # what [cluster.queues.NAME] may set: the settings a kind of worker transcribes with
-QUEUE_KEYS = {"model": "transcribe.model", "device": "transcribe.device", "compute_type": "transcribe.compute_type",
-              "cpu_threads": "transcribe.cpu_threads", "beam_size": "transcribe.beam_size",
-              "streams": "transcribe.streams"}
+QUEUE_KEYS = {
+    "model": "transcribe.model",
+    "device": "transcribe.device",
+    "compute_type": "transcribe.compute_type",
+    "cpu_threads": "transcribe.cpu_threads",
+    "beam_size": "transcribe.beam_size",
+    "streams": "transcribe.streams",
+}
 
 
 def configured(settings: Settings) -> bool:
@@ -76,12 +96,16 @@ def broker_url(settings: Settings) -> str:
         raise ConfigError("no cluster is configured", hint='set [cluster] broker = "redis://host:6379/0"')
     parts = urlsplit(raw)
     if parts.scheme not in ("redis", "rediss"):
-        raise ConfigError(f"cluster.broker {raw!r} is not a Redis URL",
-                          hint="use redis://host:6379/0, or rediss://host:6380/0 for TLS")
+        raise ConfigError(
+            f"cluster.broker {raw!r} is not a Redis URL",
+            hint="use redis://host:6379/0, or rediss://host:6380/0 for TLS",
+        )
     if parts.password and settings.sources.get("cluster.broker") == "briefing.toml":
-        raise ConfigError("cluster.broker in briefing.toml holds a password",
-                          hint="remove it from the URL and set BRIEFING_CLUSTER_BROKER_PASSWORD "
-                               "(or BRIEFING_CLUSTER_BROKER_PASSWORD_FILE) in the environment")
+        raise ConfigError(
+            "cluster.broker in briefing.toml holds a password",
+            hint="remove it from the URL and set BRIEFING_CLUSTER_BROKER_PASSWORD "
+            "(or BRIEFING_CLUSTER_BROKER_PASSWORD_FILE) in the environment",
+        )
     password = ClusterSettings.of(settings).broker_password
     if password and not parts.password:
         user = quote(parts.username or "", safe="")
@@ -100,14 +124,18 @@ def shown_broker(settings: Settings) -> str:
 def queues(settings: Settings) -> dict[str, dict[str, Any]]:
     node = settings.section("cluster.queues") or {}
     if not isinstance(node, dict) or not all(isinstance(v, dict) for v in node.values()):
-        raise ConfigError("[cluster.queues] must hold one table per queue",
-                          hint='e.g. [cluster.queues.gpu]\nmodel = "large-v3"\ndevice = "cuda"')
+        raise ConfigError(
+            "[cluster.queues] must hold one table per queue",
+            hint='e.g. [cluster.queues.gpu]\nmodel = "large-v3"\ndevice = "cuda"',
+        )
     out = {"cpu": {}, **{str(k): dict(v) for k, v in node.items()}}
     for name, table in out.items():
         bad = sorted(set(table) - set(QUEUE_KEYS) - {"model_sha256"})
         if bad:
-            raise ConfigError(f"unknown setting {bad[0]!r} in [cluster.queues.{name}]",
-                              hint="a queue sets " + ", ".join(sorted([*QUEUE_KEYS, "model_sha256"])))
+            raise ConfigError(
+                f"unknown setting {bad[0]!r} in [cluster.queues.{name}]",
+                hint="a queue sets " + ", ".join(sorted([*QUEUE_KEYS, "model_sha256"])),
+            )
     return out
 
 
@@ -161,8 +189,12 @@ def identity(settings: Settings, queue: str) -> dict[str, Any]:
     qsettings = queue_settings(settings, queue)
     model_path, model_id = speech.model(qsettings)
     declared = queues(settings)[queue].get("model_sha256")
-    return {"model": model_id, "model_sha256": model_sha256(qsettings, model_path) or declared,
-            "engine": speech.engine_version(), "protocol": PROTOCOL}
+    return {
+        "model": model_id,
+        "model_sha256": model_sha256(qsettings, model_path) or declared,
+        "engine": speech.engine_version(),
+        "protocol": PROTOCOL,
+    }
 
 
 def tag(ident: dict[str, Any]) -> str:
@@ -178,8 +210,12 @@ def celery_queue(queue: str, ident: dict[str, Any]) -> str:
 
 def differences(mine: dict[str, Any], theirs: dict[str, Any]) -> list[str]:
     out = []
-    for k, what in (("model", "model"), ("model_sha256", "model weights (SHA-256)"), ("engine", "engine"),
-                    ("protocol", "task protocol")):
+    for k, what in (
+        ("model", "model"),
+        ("model_sha256", "model weights (SHA-256)"),
+        ("engine", "engine"),
+        ("protocol", "task protocol"),
+    ):
         if mine.get(k) != theirs.get(k):
             out.append(f"{what} {str(mine.get(k))[:40]} here, {str(theirs.get(k))[:40]} on the coordinator")
     return out

@@ -60,12 +60,15 @@ class Coordinator:
     # -- the broker --------------------------------------------------------------------------------------
     def _announce(self) -> None:
         """Say which identity this coordinator's tasks ask for: a worker that differs refuses to start."""
-        self.redis.set(tasks.EXPECT_KEY.format(queue=self.queue),
-                       json.dumps({**self.identity, "tag": conf.tag(self.identity)}))
+        self.redis.set(
+            tasks.EXPECT_KEY.format(queue=self.queue), json.dumps({**self.identity, "tag": conf.tag(self.identity)})
+        )
 
     def _wait_for_broker(self, exc: BaseException) -> None:
-        self.say(f"the cluster broker at {conf.shown_broker(self.settings)} is unreachable ({exc}); "
-                 "waiting for it to come back (Ctrl-C to stop)")
+        self.say(
+            f"the cluster broker at {conf.shown_broker(self.settings)} is unreachable ({exc}); "
+            "waiting for it to come back (Ctrl-C to stop)"
+        )
         while True:
             try:
                 self.redis.ping()
@@ -92,8 +95,9 @@ class Coordinator:
                 self._wait_for_broker(exc)
         self.sent.add(job["id"])
 
-    def wait(self, name: str, job: dict[str, Any], progress: Callable[[float, float], None] | None = None
-             ) -> dict[str, Any]:
+    def wait(
+        self, name: str, job: dict[str, Any], progress: Callable[[float, float], None] | None = None
+    ) -> dict[str, Any]:
         """The task's outputs, once a worker has stored them; ClusterError when it failed its attempts."""
         self.submit(name, job)
         res = self.app.AsyncResult(job["id"])
@@ -109,9 +113,11 @@ class Coordinator:
                 continue
             if state == "FAILURE":
                 attempts = conf.ClusterSettings.of(self.settings).attempts
-                raise ClusterError(f"{job.get('what', name)} failed on the cluster ({attempts} attempts at most): "
-                                   f"{type(info).__name__}: {info}",
-                                   hint="see the worker's log; fix it and run `briefing work` again")
+                raise ClusterError(
+                    f"{job.get('what', name)} failed on the cluster ({attempts} attempts at most): "
+                    f"{type(info).__name__}: {info}",
+                    hint="see the worker's log; fix it and run `briefing work` again",
+                )
             if state == "PROGRESS" and progress is not None and isinstance(info, dict):
                 progress(float(info.get("done", 0)), float(info.get("total", 0)))
             time.sleep(POLL)
@@ -121,9 +127,15 @@ class Coordinator:
         key = self.storage.put(Path(speech_path))
         options = dataclasses.asdict(opts)
         expect = self.identity
-        return {"id": _job_id("transcribe", {"speech": key, "options": options, "tag": conf.tag(expect)}),
-                "queue": self.queue, "speech": key, "options": options, "expect": expect, "label": label,
-                "what": f"{opts.task} of {label or Path(speech_path).name}"}
+        return {
+            "id": _job_id("transcribe", {"speech": key, "options": options, "tag": conf.tag(expect)}),
+            "queue": self.queue,
+            "speech": key,
+            "options": options,
+            "expect": expect,
+            "label": label,
+            "what": f"{opts.task} of {label or Path(speech_path).name}",
+        }
 
     def media_job(self, source: Path, opts: Any, *, label: str = "") -> dict[str, Any]:
         from recorder import ffmpeg as rff
@@ -131,9 +143,16 @@ class Coordinator:
         key = self.storage.put(Path(source))
         options = dataclasses.asdict(dataclasses.replace(opts, nice=0))  # the worker's machine is its own
         ff = rff.version()
-        return {"id": _job_id("media", {"source": key, "options": options, "ffmpeg": ff}), "queue": self.queue,
-                "source": key, "suffix": Path(source).suffix.lower(), "options": options, "ffmpeg": ff,
-                "label": label, "what": f"web media of {label or Path(source).name}"}
+        return {
+            "id": _job_id("media", {"source": key, "options": options, "ffmpeg": ff}),
+            "queue": self.queue,
+            "source": key,
+            "suffix": Path(source).suffix.lower(),
+            "options": options,
+            "ffmpeg": ff,
+            "label": label,
+            "what": f"web media of {label or Path(source).name}",
+        }
 
     def web_media(self, source: Path, out_dir: Path, opts: Any, *, label: str = "") -> dict[str, Path]:
         """The web media of ``source`` made on the cluster, into ``out_dir`` (audio.m4a, and for a video
@@ -159,14 +178,17 @@ class Coordinator:
         from recorder import normalize as rn
 
         if media:
-            self.submit("briefing.web_media", self.media_job(Path(recording),
-                                                             media_options.normalize_options(self.qsettings),
-                                                             label=label))
+            self.submit(
+                "briefing.web_media",
+                self.media_job(Path(recording), media_options.normalize_options(self.qsettings), label=label),
+            )
         with tasks.scratch(self.settings) as d:
             out = Path(d) / "speech.wav"
             rn.extract_speech_audio(Path(recording), out)
-            self.submit("briefing.transcribe",
-                        self.transcribe_job(out, speech.transcribe_options(self.qsettings, language), label=label))
+            self.submit(
+                "briefing.transcribe",
+                self.transcribe_job(out, speech.transcribe_options(self.qsettings, language), label=label),
+            )
 
 
 class RemoteTranscriber:
@@ -178,14 +200,18 @@ class RemoteTranscriber:
     def preload(self, seconds: float, options: Any = None) -> None:
         """Nothing to load here: the workers hold the model."""
 
-    def transcribe(self, audio_path: Any, options: Any = None, *,
-                   progress: Callable[[float, float], None] | None = None) -> Any:
+    def transcribe(
+        self, audio_path: Any, options: Any = None, *, progress: Callable[[float, float], None] | None = None
+    ) -> Any:
         from transcribe import formats
         from transcribe.whisper import TranscribeOptions
 
         c = self.coordinator
-        job = c.transcribe_job(Path(audio_path), options or TranscribeOptions(), label=Path(audio_path).parent.parent.name)
+        job = c.transcribe_job(
+            Path(audio_path), options or TranscribeOptions(), label=Path(audio_path).parent.parent.name
+        )
         doc = c.wait("briefing.transcribe", job, progress)
         with tasks.scratch(c.settings) as d:
-            return formats.from_json(c.storage.get(doc["transcript"], Path(d) / "transcript.json").read_text(
-                encoding="utf-8"))
+            return formats.from_json(
+                c.storage.get(doc["transcript"], Path(d) / "transcript.json").read_text(encoding="utf-8")
+            )

@@ -23,7 +23,6 @@ from publish.files import sha256_file
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
-
 def check_key(key: str) -> str:
     if not isinstance(key, str) or not _HEX.match(key):
         raise ClusterError(f"not a content key: {str(key)[:80]!r}", hint="keys are SHA-256 hex digests")
@@ -59,8 +58,10 @@ def _verified(tmp: Path, key: str, dest: Path, where: str) -> Path:
     got = sha256_file(tmp)
     if got != key:
         tmp.unlink(missing_ok=True)
-        raise ClusterError(f"object {key[:12]}… from {where} has SHA-256 {got[:12]}… (damaged in storage or on "
-                           "the way)", hint="remove the damaged object from the storage and run again")
+        raise ClusterError(
+            f"object {key[:12]}… from {where} has SHA-256 {got[:12]}… (damaged in storage or on the way)",
+            hint="remove the damaged object from the storage and run again",
+        )
     os.replace(tmp, dest)
     return dest
 
@@ -99,15 +100,19 @@ class DirStorage:
             _verified(tmp, key, dest, str(self.root))
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise ClusterError(f"cannot write {dest}: {exc.strerror or exc}",
-                               hint="check that the shared cluster storage is mounted and writable") from None
+            raise ClusterError(
+                f"cannot write {dest}: {exc.strerror or exc}",
+                hint="check that the shared cluster storage is mounted and writable",
+            ) from None
         return key
 
     def get(self, key: str, dest: Path) -> Path:
         src = self._path(_object_rel(key))
         if not src.is_file():
-            raise ClusterError(f"object {key[:12]}… is not in {self.root}",
-                               hint="every machine of the cluster must see the same cluster.storage")
+            raise ClusterError(
+                f"object {key[:12]}… is not in {self.root}",
+                hint="every machine of the cluster must see the same cluster.storage",
+            )
         tmp = _tmp_beside(dest)
         with open(src, "rb") as f, open(tmp, "wb") as out:
             for block in iter(lambda: f.read(1 << 20), b""):
@@ -144,8 +149,10 @@ class S3Storage:
         return f"{self.prefix.strip('/')}/{rel}" if self.prefix.strip("/") else rel
 
     def _fail(self, what: str, exc: BaseException) -> ClusterError:
-        return ClusterError(f"cluster storage {self.url}: cannot {what}: {exc}",
-                            hint="check cluster.storage, the S3 endpoint and the AWS_* credentials")
+        return ClusterError(
+            f"cluster storage {self.url}: cannot {what}: {exc}",
+            hint="check cluster.storage, the S3 endpoint and the AWS_* credentials",
+        )
 
     def _errors(self) -> tuple[type[Exception], ...]:
         from publish.s3 import vendor_errors
@@ -171,8 +178,11 @@ class S3Storage:
         key = sha256_file(path)
         k = self._key(_object_rel(key))
         head = self._head(k)
-        if (head is not None and int(head.get("ContentLength", -1)) == path.stat().st_size
-                and (head.get("Metadata") or {}).get("sha256") == key):
+        if (
+            head is not None
+            and int(head.get("ContentLength", -1)) == path.stat().st_size
+            and (head.get("Metadata") or {}).get("sha256") == key
+        ):
             return key  # already there (put by us, with its hash): content-addressed, nothing to upload
         try:
             self.client.upload_file(str(path), self.bucket, k, ExtraArgs={"Metadata": {"sha256": key}})
@@ -193,8 +203,9 @@ class S3Storage:
     def put_result(self, name: str, doc: dict[str, Any]) -> None:
         body = json.dumps(doc, sort_keys=True).encode()
         try:
-            self.client.put_object(Bucket=self.bucket, Key=self._key(_result_rel(name)), Body=body,
-                                   ContentType="application/json")
+            self.client.put_object(
+                Bucket=self.bucket, Key=self._key(_result_rel(name)), Body=body, ContentType="application/json"
+            )
         except self._errors() as exc:
             raise self._fail(f"write result {name}", exc) from None
 
@@ -216,18 +227,27 @@ def open_storage(url: str, *, endpoint_url: str | None = None, region: str | Non
     """The storage of ``cluster.storage``: ``s3://bucket/prefix`` or a directory path."""
     url = (url or "").strip()
     if not url:
-        raise ClusterError("cluster.storage is not set",
-                           hint='set [cluster] storage = "s3://bucket/prefix" or a shared directory path')
+        raise ClusterError(
+            "cluster.storage is not set", hint='set [cluster] storage = "s3://bucket/prefix" or a shared directory path'
+        )
     if url.startswith("s3://"):
         bucket, _, prefix = url[5:].partition("/")
         if not bucket:
             raise ClusterError(f"cluster.storage {url!r} names no bucket", hint="use s3://bucket/prefix")
         from publish.s3 import S3Target, client_for
 
-        client = client_for(S3Target(bucket=bucket, endpoint_url=endpoint_url or None, region=region or None,
-                                     addressing_style="path" if endpoint_url else None))
+        client = client_for(
+            S3Target(
+                bucket=bucket,
+                endpoint_url=endpoint_url or None,
+                region=region or None,
+                addressing_style="path" if endpoint_url else None,
+            )
+        )
         return S3Storage(bucket, prefix, client)
     if "://" in url:
-        raise ClusterError(f"cluster.storage {url!r}: only s3:// or a directory path",
-                           hint="use s3://bucket/prefix, or a directory every machine mounts")
+        raise ClusterError(
+            f"cluster.storage {url!r}: only s3:// or a directory path",
+            hint="use s3://bucket/prefix, or a directory every machine mounts",
+        )
     return DirStorage(Path(url).expanduser())

@@ -57,19 +57,34 @@ def make_app(settings: Settings) -> Any:
     vt = max(int(conf.ClusterSettings.of(settings).visibility_timeout), 1)
     app = Celery("briefing", set_as_current=False)
     app.conf.update(
-        broker_url=url, result_backend=url,
+        broker_url=url,
+        result_backend=url,
         broker_transport_options={"visibility_timeout": vt},
         result_backend_transport_options={"visibility_timeout": vt},
         broker_connection_retry_on_startup=True,
-        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
-        task_track_started=True, result_extended=True, result_expires=7 * 86400,
-        task_serializer="json", result_serializer="json", accept_content=["json"],
-        worker_hijack_root_logger=False, worker_send_task_events=True, task_send_sent_event=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_track_started=True,
+        result_extended=True,
+        result_expires=7 * 86400,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        worker_hijack_root_logger=False,
+        worker_send_task_events=True,
+        task_send_sent_event=True,
         task_default_queue="briefing.unrouted",
     )
     retries = max(conf.ClusterSettings.of(settings).attempts, 1) - 1
-    opts = {"bind": True, "acks_late": True, "autoretry_for": (Exception,), "dont_autoretry_for": (Refused,),
-            "max_retries": retries, "default_retry_delay": 2}
+    opts = {
+        "bind": True,
+        "acks_late": True,
+        "autoretry_for": (Exception,),
+        "dont_autoretry_for": (Refused,),
+        "max_retries": retries,
+        "default_retry_delay": 2,
+    }
     app.task(name="briefing.transcribe", **opts)(_transcribe)
     app.task(name="briefing.web_media", **opts)(_web_media)
     return app
@@ -122,8 +137,9 @@ def _running(task: Any, job: dict[str, Any]) -> Any:
     def held() -> Any:
         ctx = _ctx()
         key = CURRENT_KEY.format(name=str(getattr(task.request, "hostname", "") or "?"), pid=os.getpid())
-        body = json.dumps({"what": job.get("what"), "briefing": job.get("label"), "task": task.name,
-                           "started": time.time()})
+        body = json.dumps(
+            {"what": job.get("what"), "briefing": job.get("label"), "task": task.name, "started": time.time()}
+        )
         try:
             ctx.redis.set(key, body, ex=max(int(conf.ClusterSettings.of(ctx.settings).visibility_timeout), 60))
         except broker_errors():
@@ -221,8 +237,9 @@ def _transcribe(task: Any, job: dict[str, Any]) -> dict[str, Any]:
         audio = ctx.storage.get(job["speech"], Path(tmp) / "speech.wav")
         # the engine the coordinator's settings choose for the language (viet-asr for Vietnamese by default);
         # Whisper for a translation
-        engine = speech.recognizer(qs, opts.language)[0] if opts.task == "transcribe" else speech.transcriber(
-            model_path, qs)
+        engine = (
+            speech.recognizer(qs, opts.language)[0] if opts.task == "transcribe" else speech.transcriber(model_path, qs)
+        )
         t = engine.transcribe(audio, opts, progress=progress)
         out = Path(tmp) / "transcript.json"
         out.write_text(formats.to_json(t), encoding="utf-8")
@@ -240,8 +257,13 @@ def broker_errors() -> tuple[type[Exception], ...]:
     import kombu.exceptions
     import redis
 
-    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, kombu.exceptions.OperationalError,
-            ConnectionError, OSError)
+    return (
+        redis.exceptions.ConnectionError,
+        redis.exceptions.TimeoutError,
+        kombu.exceptions.OperationalError,
+        ConnectionError,
+        OSError,
+    )
 
 
 def check_broker(settings: Settings) -> Any:
@@ -252,11 +274,13 @@ def check_broker(settings: Settings) -> Any:
     try:
         client.ping()
     except redis.exceptions.AuthenticationError:
-        raise ClusterError(f"the cluster broker at {conf.shown_broker(settings)} refused the password",
-                           hint="set BRIEFING_CLUSTER_BROKER_PASSWORD (or _FILE) to the broker's password") from None
+        raise ClusterError(
+            f"the cluster broker at {conf.shown_broker(settings)} refused the password",
+            hint="set BRIEFING_CLUSTER_BROKER_PASSWORD (or _FILE) to the broker's password",
+        ) from None
     except broker_errors() as exc:
-        raise ClusterError(f"cannot reach the cluster broker at {conf.shown_broker(settings)} ({exc})",
-                           hint="start redis-server there, or fix cluster.broker") from None
+        raise ClusterError(
+            f"cannot reach the cluster broker at {conf.shown_broker(settings)} ({exc})",
+            hint="start redis-server there, or fix cluster.broker",
+        ) from None
     return client
-
-

@@ -16,6 +16,7 @@ from briefing.core.results import Result
 @dataclass(frozen=True)
 class CurrentTask(Result):
     """A task a worker runs now, as its worker reports it (``what``: the briefing or file it is for)."""
+
     task: str
     what: str | None
     seconds: int
@@ -56,20 +57,33 @@ def view(settings: Settings) -> ClusterView:
         if not raw:
             continue
         w = json.loads(raw)
-        refused = [q for q, n in zip(w["queues"], w["listening"], strict=True)
-                   if q in expected and expected[q].get("tag") != n.rsplit(".", 1)[-1]]
+        refused = [
+            q
+            for q, n in zip(w["queues"], w["listening"], strict=True)
+            if q in expected and expected[q].get("tag") != n.rsplit(".", 1)[-1]
+        ]
         current = []
         for ck in client.scan_iter(match=tasks.CURRENT_KEY.format(name=w["name"], pid="*"), count=200):
             c = client.get(ck)
             if c:
                 cur = json.loads(c)
-                current.append(CurrentTask(str(cur.get("task", "")), cur.get("what"),
-                                           round(time.time() - float(cur.get("started", time.time()))),
-                                           {k: v for k, v in cur.items() if k not in ("task", "what", "seconds")}))
+                current.append(
+                    CurrentTask(
+                        str(cur.get("task", "")),
+                        cur.get("what"),
+                        round(time.time() - float(cur.get("started", time.time()))),
+                        {k: v for k, v in cur.items() if k not in ("task", "what", "seconds")},
+                    )
+                )
         workers.append(WorkerView(w["name"], list(w["queues"]), int(w.get("concurrency", 1)), refused, current))
     lengths = {}
     for q in conf.queues(settings):
         want = expected.get(q)
         lengths[q] = int(client.llen(f"briefing.{q}.{want['tag']}")) if want else 0
-    return ClusterView(conf.shown_broker(settings), conf.ClusterSettings.of(settings).storage, workers, lengths,
-                       {q: {k: v for k, v in e.items() if k != "tag"} for q, e in expected.items()})
+    return ClusterView(
+        conf.shown_broker(settings),
+        conf.ClusterSettings.of(settings).storage,
+        workers,
+        lengths,
+        {q: {k: v for k, v in e.items() if k != "tag"} for q, e in expected.items()},
+    )

@@ -25,8 +25,10 @@ def parse_queues(value: str, settings: Settings) -> list[str]:
         raise ConfigError("no queue given", hint="use --queues cpu, or --queues cpu,gpu")
     for q in names:
         if q not in known:
-            raise ConfigError(f"no queue {q!r}", hint="queues: " + ", ".join(sorted(known)) +
-                              " (add others as [cluster.queues.NAME] in briefing.toml)")
+            raise ConfigError(
+                f"no queue {q!r}",
+                hint="queues: " + ", ".join(sorted(known)) + " (add others as [cluster.queues.NAME] in briefing.toml)",
+            )
     return list(dict.fromkeys(names))
 
 
@@ -39,16 +41,19 @@ def check_identity(settings: Settings, client: Any, identities: dict[str, dict[s
         theirs = json.loads(raw)
         diff = conf.differences(mine, theirs)
         if diff:
-            raise ClusterError(f"this worker is refused on queue {q}: " + "; ".join(diff),
-                               hint=f"install the coordinator's model and versions here (or set [cluster.queues.{q}] "
-                                    "model to the same model), then start the worker again")
+            raise ClusterError(
+                f"this worker is refused on queue {q}: " + "; ".join(diff),
+                hint=f"install the coordinator's model and versions here (or set [cluster.queues.{q}] "
+                "model to the same model), then start the worker again",
+            )
 
 
 def prepare(settings: Settings, queues: list[str]) -> tuple[Any, list[str]]:
     """The Celery app and the queue names to listen on, after the checks (broker, identity)."""
     if not conf.configured(settings):
-        raise ConfigError("no cluster is configured",
-                          hint='set [cluster] broker = "redis://host:6379/0" and storage in briefing.toml')
+        raise ConfigError(
+            "no cluster is configured", hint='set [cluster] broker = "redis://host:6379/0" and storage in briefing.toml'
+        )
     client = tasks.check_broker(settings)
     ctx = tasks.start_worker_context(settings, queues)
     check_identity(settings, client, ctx.identities)
@@ -60,8 +65,9 @@ def _heartbeat(settings: Settings, name: str, queues: list[str], names: list[str
     """Tell the broker every few seconds that this worker lives, and what it listens on (a busy worker
     answers no remote-control call: its record is how `briefing cluster status` sees it)."""
     client = tasks.redis_client(settings)
-    body = json.dumps({"name": name, "queues": queues, "listening": names, "concurrency": concurrency,
-                       "started": time.time()})
+    body = json.dumps(
+        {"name": name, "queues": queues, "listening": names, "concurrency": concurrency, "started": time.time()}
+    )
     key = tasks.WORKER_KEY.format(name=name)
 
     def beat() -> None:
@@ -82,6 +88,21 @@ def run(settings: Settings, queues: list[str], *, concurrency: int = 1, loglevel
     app, names = prepare(settings, queues)
     name = f"briefing-{'+'.join(queues)}-{os.getpid()}@{socket.gethostname()}"
     _heartbeat(settings, name, queues, names, concurrency)
-    app.worker_main(["worker", "-Q", ",".join(names), "-c", str(concurrency),
-                     "-P", "solo" if concurrency == 1 else "prefork", "-n", name, "-l", loglevel,
-                     "--without-gossip", "--without-mingle", "-E"])
+    app.worker_main(
+        [
+            "worker",
+            "-Q",
+            ",".join(names),
+            "-c",
+            str(concurrency),
+            "-P",
+            "solo" if concurrency == 1 else "prefork",
+            "-n",
+            name,
+            "-l",
+            loglevel,
+            "--without-gossip",
+            "--without-mingle",
+            "-E",
+        ]
+    )

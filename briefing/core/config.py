@@ -13,6 +13,7 @@ where the area registers them, built once per ``Settings`` (see ``Area``)::
 
     LiveSettings.of(settings).wait      # never settings["live.wait"]
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,12 +21,12 @@ import os
 import re
 import tomllib
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Self, cast, dataclass_transform
+from typing import Any, ClassVar, Self, cast, dataclass_transform
 
-from briefing.core.errors import ConfigError, HomeError
-from briefing.core.errors import InputError
+from briefing.core.errors import ConfigError, HomeError, InputError
 from briefing.core.results import Result
 from briefing.core.text import check
 
@@ -112,8 +113,12 @@ SETTINGS: list[Setting] = [
     Setting("transcribe.compute_type", "auto", "auto (float16 on CUDA, int8 on CPU), int8, float16, float32."),
     Setting("transcribe.beam_size", 5, "Beam size for decoding.", int),
     Setting("transcribe.cpu_threads", 0, "CPU threads for recognition (0 = all cores).", int),
-    Setting("transcribe.streams", 0, "Parts of a long recording decoded side by side in batches "
-            "(0 = by length, 1 = one after another).", int),
+    Setting(
+        "transcribe.streams",
+        0,
+        "Parts of a long recording decoded side by side in batches (0 = by length, 1 = one after another).",
+        int,
+    ),
     Setting("summary.sentences", 5, "How many sentences the extractive summary keeps.", int),
     Setting("media.video_height", 720, "Maximum height of the published video.", int),
 ]
@@ -216,6 +221,7 @@ class Settings:
 @dataclass(frozen=True)
 class SettingRow(Result):
     """A setting as `briefing settings` shows it: its value (a secret masked), where it came from."""
+
     name: str
     value: Any
     source: str
@@ -247,8 +253,10 @@ class Area:
         for attr in cls.__dict__.get("__annotations__", {}):
             name = f"{area}.{attr.rstrip('_')}" if area else attr.rstrip("_")
             if name not in _BY_NAME:
-                raise TypeError(f"{cls.__qualname__}.{attr}: {name} is not a registered setting "
-                                "(register it with config.register before declaring its Area)")
+                raise TypeError(
+                    f"{cls.__qualname__}.{attr}: {name} is not a registered setting "
+                    "(register it with config.register before declaring its Area)"
+                )
             if name in AREAS:
                 raise TypeError(f"{cls.__qualname__}.{attr}: {name} is already read by {AREAS[name].__qualname__}")
             names[attr] = name
@@ -344,11 +352,12 @@ def _lookup(s: Setting, raw: dict[str, Any], overrides: dict[str, Any]) -> tuple
         try:
             text = path.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read {s.env}_FILE {path}: {getattr(exc, 'strerror', None) or exc}",
-                              hint="point it at a readable UTF-8 file") from None
+            raise ConfigError(
+                f"cannot read {s.env}_FILE {path}: {getattr(exc, 'strerror', None) or exc}",
+                hint="point it at a readable UTF-8 file",
+            ) from None
         if not text:  # an empty secret file is a mistake: never fall back to "no secret" silently
-            raise ConfigError(f"{s.env}_FILE {path} is empty",
-                              hint=f"write the secret into it, or unset {s.env}_FILE")
+            raise ConfigError(f"{s.env}_FILE {path} is empty", hint=f"write the secret into it, or unset {s.env}_FILE")
         return conv(text, str(path)), "file"
     found, v = _from_toml(raw, s.name)
     if found:
@@ -362,15 +371,35 @@ def _lookup(s: Setting, raw: dict[str, Any], overrides: dict[str, Any]) -> tuple
 
 
 # Tables of briefing.toml read as a whole by the module named, not as single settings.
-SECTIONS: tuple[str, ...] = ("publish.targets", "publish.channels", "publish.email", "press_lists", "glossary",
-                               "redact.patterns", "redact.disable", "redact.pad", "retention")
+SECTIONS: tuple[str, ...] = (
+    "publish.targets",
+    "publish.channels",
+    "publish.email",
+    "press_lists",
+    "glossary",
+    "redact.patterns",
+    "redact.disable",
+    "redact.pad",
+    "retention",
+)
 # The modules that declare settings with register(): imported before briefing.toml is checked.
-DECLARING_MODULES = ("briefing.core.locks", "briefing.meeting.jitsi", "briefing.meeting.invite",
-                     "briefing.meeting.schedule", "briefing.press.distribute", "briefing.press.embargo",
-                     "briefing.records.archive",
-                     "briefing.processing.speech", "briefing.processing.media", "briefing.processing.review",
-                     "briefing.processing.live", "briefing.processing.pipeline", "briefing.recording.record",
-                     "briefing.recording.daily", "briefing.cluster.conf")
+DECLARING_MODULES = (
+    "briefing.core.locks",
+    "briefing.meeting.jitsi",
+    "briefing.meeting.invite",
+    "briefing.meeting.schedule",
+    "briefing.press.distribute",
+    "briefing.press.embargo",
+    "briefing.records.archive",
+    "briefing.processing.speech",
+    "briefing.processing.media",
+    "briefing.processing.review",
+    "briefing.processing.live",
+    "briefing.processing.pipeline",
+    "briefing.recording.record",
+    "briefing.recording.daily",
+    "briefing.cluster.conf",
+)
 
 
 def register_section(*dotted: str) -> None:
@@ -435,8 +464,9 @@ def check_toml(raw: dict[str, Any], cfg: Path) -> None:
     walk(raw, "")
 
 
-def load_settings(home: str | os.PathLike[str] | None = None, *, overrides: dict[str, Any] | None = None,
-                  create: bool = True) -> Settings:
+def load_settings(
+    home: str | os.PathLike[str] | None = None, *, overrides: dict[str, Any] | None = None, create: bool = True
+) -> Settings:
     home_path = resolve_home(home)
     if create:
         ensure_home(home_path)

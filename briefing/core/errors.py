@@ -129,9 +129,10 @@ def disk_full(exc: OSError, *, places: Iterable[os.PathLike[str] | str] = ()) ->
     target = exc.filename2 or exc.filename  # shutil.copyfile: filename2 is the destination
     if target:
         folder = os.path.dirname(os.path.abspath(os.fsdecode(target)))
-        return DiskFullError(f"the disk is full: cannot write {os.fsdecode(target)} ({NO_SPACE})",
-                             hint=f"free space on the disk holding {folder} (df -h {folder}) and run the same "
-                                  "command again")
+        return DiskFullError(
+            f"the disk is full: cannot write {os.fsdecode(target)} ({NO_SPACE})",
+            hint=f"free space on the disk holding {folder} (df -h {folder}) and run the same command again",
+        )
     best: tuple[int, str] | None = None
     for p in places:
         d = os.fspath(p)
@@ -148,11 +149,14 @@ def disk_full(exc: OSError, *, places: Iterable[os.PathLike[str] | str] = ()) ->
             best = (free, d)
     if best is None or best[0] > 64 << 20:  # none of the places is the full one
         checked = ", ".join(os.fspath(p) for p in places)
-        return DiskFullError(f"the disk is full ({NO_SPACE})" + (f"; not the one holding {checked}" if checked else ""),
-                             hint="find the full disk with df -h, free space on it and run the same command again")
-    return DiskFullError(f"the disk is full ({NO_SPACE}): {best[1]} has {best[0]:,} bytes free",
-                         hint=f"free space on the disk holding {best[1]} (df -h {best[1]}) and run the same "
-                              "command again")
+        return DiskFullError(
+            f"the disk is full ({NO_SPACE})" + (f"; not the one holding {checked}" if checked else ""),
+            hint="find the full disk with df -h, free space on it and run the same command again",
+        )
+    return DiskFullError(
+        f"the disk is full ({NO_SPACE}): {best[1]} has {best[0]:,} bytes free",
+        hint=f"free space on the disk holding {best[1]} (df -h {best[1]}) and run the same command again",
+    )
 
 
 def library_errors() -> tuple[tuple[type[BaseException], type[BriefingError]], ...]:

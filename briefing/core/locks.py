@@ -29,14 +29,18 @@ from briefing.core.errors import BriefingError
 from briefing.core.faults import checkpoint
 
 config.register(
-    Setting("lock.wait", 30.0, "Seconds a command waits for another process working on the same briefing "
-            "before it gives up (0: give up at once).", float),
+    Setting(
+        "lock.wait",
+        30.0,
+        "Seconds a command waits for another process working on the same briefing "
+        "before it gives up (0: give up at once).",
+        float,
+    ),
 )
 
 
 class LockSettings(config.Area, area="lock"):
     wait: float
-
 
 
 class BriefingBusy(BriefingError):
@@ -142,8 +146,10 @@ def _acquire(path: Path, bid: str, wait: float) -> int:
                 pid = holder(path)
                 who = f"pid {pid}" if pid else "another process"
                 if time.monotonic() >= deadline:
-                    raise BriefingBusy(f"briefing {bid} is being processed ({who})",
-                                       hint="wait until it has finished, then run the command again") from None
+                    raise BriefingBusy(
+                        f"briefing {bid} is being processed ({who})",
+                        hint="wait until it has finished, then run the command again",
+                    ) from None
                 if not said:
                     sys.stderr.write(f"waiting: briefing {bid} is being processed ({who})\n")
                     sys.stderr.flush()

@@ -4,12 +4,14 @@ Every table of the application is created here. Numbers are never reused or edit
 is a new migration. Ranges by area: 1-9 core, 10-19 schedule/invitations/jitsi, 20-29 distribution,
 30-39 archive/search, 40-49 recording, 50-59 live/quality, 60-69 review desk.
 """
+
 from __future__ import annotations
 
 import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+
 from briefing.core.text import NAME_MAX, TITLE_MAX, is_clean, strip
 
 Migration = tuple[int, str, Callable[[sqlite3.Connection], None]]
@@ -42,7 +44,8 @@ def run_script(db: sqlite3.Connection, sql: str) -> None:
 
 @migration(1, "briefings and stages")
 def _m001(db: sqlite3.Connection) -> None:
-    run_script(db,
+    run_script(
+        db,
         """
         CREATE TABLE briefings (
             id TEXT PRIMARY KEY,
@@ -78,15 +81,15 @@ def _m001(db: sqlite3.Connection) -> None:
             PRIMARY KEY (briefing_id, role)
         );
         CREATE INDEX briefings_date ON briefings(date);
-        """
+        """,
     )
-
-
 
 
 @migration(2, "outbox")
 def _m002(db: sqlite3.Connection) -> None:
-    run_script(db, """
+    run_script(
+        db,
+        """
         CREATE TABLE outbox (
             id INTEGER PRIMARY KEY,
             kind TEXT NOT NULL,            -- invitation, email, channel, upload ...
@@ -103,13 +106,13 @@ def _m002(db: sqlite3.Connection) -> None:
         );
         CREATE INDEX outbox_briefing ON outbox(briefing_id);
         CREATE INDEX outbox_status ON outbox(status)
-    """)
+    """,
+    )
 
 
 @migration(9, "people's text stored before it was checked: control characters and direction overrides out")
 def _m009(db: sqlite3.Connection) -> None:
     import json
-
 
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
@@ -126,8 +129,14 @@ def _m009(db: sqlite3.Connection) -> None:
             return raw
         if isinstance(value, list):
             value = [strip(v, max_len=NAME_MAX) if isinstance(v, str) else v for v in value]
-            value = [({**v, "name": strip(v["name"], max_len=NAME_MAX)} if isinstance(v, dict)
-                      and isinstance(v.get("name"), str) else v) for v in value]
+            value = [
+                (
+                    {**v, "name": strip(v["name"], max_len=NAME_MAX)}
+                    if isinstance(v, dict) and isinstance(v.get("name"), str)
+                    else v
+                )
+                for v in value
+            ]
         elif isinstance(value, dict) and isinstance(value.get("name"), str):
             value = {**value, "name": strip(value["name"], max_len=NAME_MAX)}
         return json.dumps(value, ensure_ascii=False)
@@ -159,7 +168,9 @@ def _m009(db: sqlite3.Connection) -> None:
 
 @migration(10, "schedule: series, occurrences, reservations")
 def _m010(db: sqlite3.Connection) -> None:
-    run_script(db, """
+    run_script(
+        db,
+        """
         CREATE TABLE schedule_series (
             id TEXT PRIMARY KEY,              -- slug of the title, e.g. daily-press-briefing
             title TEXT NOT NULL,
@@ -205,12 +216,15 @@ def _m010(db: sqlite3.Connection) -> None:
             ended_at TEXT
         );
         CREATE INDEX jitsi_reservations_occurrence ON jitsi_reservations(occurrence_id)
-    """)
+    """,
+    )
 
 
 @migration(30, "archive: packages and pruned working copies")
 def _m030(db: sqlite3.Connection) -> None:
-    run_script(db, """
+    run_script(
+        db,
+        """
         CREATE TABLE archives (
             id INTEGER PRIMARY KEY,
             briefing_id TEXT NOT NULL,        -- no foreign key: the record of an archive outlives the briefing
@@ -240,12 +254,15 @@ def _m030(db: sqlite3.Connection) -> None:
             pruned_at TEXT NOT NULL,
             PRIMARY KEY (briefing_id, role, sha256)
         )
-    """)
+    """,
+    )
 
 
 @migration(31, "search: transcript passages and their FTS5 index")
 def _m031(db: sqlite3.Connection) -> None:
-    run_script(db, """
+    run_script(
+        db,
+        """
         CREATE TABLE search_segments (
             id INTEGER PRIMARY KEY,
             briefing_id TEXT NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
@@ -266,12 +283,15 @@ def _m031(db: sqlite3.Connection) -> None:
             segments INTEGER NOT NULL,
             indexed_at TEXT NOT NULL
         )
-    """)
+    """,
+    )
 
 
 @migration(20, "distribution: publications per target, announcements, delivery attempts")
 def _m020(db: sqlite3.Connection) -> None:
-    run_script(db, """
+    run_script(
+        db,
+        """
         CREATE TABLE publications (
             briefing_id TEXT NOT NULL,
             target TEXT NOT NULL,             -- the target's name from [[publish.targets]] ("site" = local site)
@@ -299,12 +319,15 @@ def _m020(db: sqlite3.Connection) -> None:
             started_at TEXT NOT NULL,         -- a send began ...
             finished_at TEXT                  -- ... and came back (NULL: interrupted, outcome unknown)
         )
-    """)
+    """,
+    )
 
 
 @migration(40, "recordings, recording jobs and the daily run state")
 def _m040(db: sqlite3.Connection) -> None:
-    run_script(db, """
+    run_script(
+        db,
+        """
         CREATE TABLE recordings (
             id INTEGER PRIMARY KEY,
             briefing_id TEXT NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
@@ -341,12 +364,15 @@ def _m040(db: sqlite3.Connection) -> None:
             info TEXT NOT NULL DEFAULT '{}',
             updated_at TEXT NOT NULL
         )
-    """)
+    """,
+    )
 
 
 @migration(50, "live transcription: runs, the capture segments consumed, the transcribed chunks")
 def _m050(db: sqlite3.Connection) -> None:
-    run_script(db, """
+    run_script(
+        db,
+        """
         CREATE TABLE live_runs (
             briefing_id TEXT PRIMARY KEY REFERENCES briefings(id) ON DELETE CASCADE,
             status TEXT NOT NULL CHECK (status IN ('running', 'complete')),
@@ -374,12 +400,15 @@ def _m050(db: sqlite3.Connection) -> None:
             data TEXT NOT NULL,               -- transcribe.live.Chunk as JSON
             PRIMARY KEY (briefing_id, idx)
         )
-    """)
+    """,
+    )
 
 
 @migration(55, "speaker turns named by the chair during review")
 def _m055(db: sqlite3.Connection) -> None:
-    run_script(db, """
+    run_script(
+        db,
+        """
         CREATE TABLE speaker_turns (
             briefing_id TEXT NOT NULL REFERENCES briefings(id) ON DELETE CASCADE,
             start REAL NOT NULL,              -- seconds
@@ -388,7 +417,8 @@ def _m055(db: sqlite3.Connection) -> None:
             created_at TEXT NOT NULL,
             PRIMARY KEY (briefing_id, start)
         )
-    """)
+    """,
+    )
 
 
 def home_relative(path: object, home: Path | None) -> str:
@@ -512,8 +542,9 @@ def _m041(db: sqlite3.Connection) -> None:
         if isinstance(m, dict) and isinstance(m.get("original"), str) and rel(m["original"]) != m["original"]:
             cols["meta"] = json.dumps({**m, "original": rel(m["original"])}, ensure_ascii=False)
         if cols:
-            db.execute(f"UPDATE recordings SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
-                       (*cols.values(), rid))
+            db.execute(
+                f"UPDATE recordings SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?", (*cols.values(), rid)
+            )
     for jid, bid, key, path, result in jobs:
         cols = {}
         new = rel(path)
@@ -532,8 +563,9 @@ def _m041(db: sqlite3.Connection) -> None:
             if fixed != res:
                 cols["result"] = json.dumps(fixed, ensure_ascii=False)
         if cols:
-            db.execute(f"UPDATE recording_jobs SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
-                       (*cols.values(), jid))
+            db.execute(
+                f"UPDATE recording_jobs SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?", (*cols.values(), jid)
+            )
     for bid, target, url in pubs:
         if url and "://" not in url and rel(url) != url:
             db.execute("UPDATE publications SET url = ? WHERE briefing_id = ? AND target = ?", (rel(url), bid, target))
@@ -548,13 +580,17 @@ def _m041(db: sqlite3.Connection) -> None:
         if isinstance(value, dict):
             fixed = {k: (rel(v) if k in ("page", "site") else v) for k, v in value.items()}
             if fixed != value:
-                db.execute("UPDATE stages SET info = ? WHERE briefing_id = ? AND stage = 'publish'",
-                           (json.dumps(fixed, ensure_ascii=False), bid))
+                db.execute(
+                    "UPDATE stages SET info = ? WHERE briefing_id = ? AND stage = 'publish'",
+                    (json.dumps(fixed, ensure_ascii=False), bid),
+                )
 
 
 @migration(60, "review desk: accounts, sessions, failed logins, draft versions and the audit trail")
 def _m060(db: sqlite3.Connection) -> None:
-    run_script(db, """
+    run_script(
+        db,
+        """
         CREATE TABLE review_users (
             name TEXT PRIMARY KEY,
             role TEXT NOT NULL CHECK (role IN ('reviewer', 'publisher')),
@@ -598,4 +634,5 @@ def _m060(db: sqlite3.Connection) -> None:
             detail TEXT NOT NULL              -- JSON
         );
         CREATE INDEX review_audit_by_briefing ON review_audit (briefing_id, id)
-    """)
+    """,
+    )

@@ -30,19 +30,38 @@ class Message:
 
 
 def _row(r: Any) -> Message:
-    return Message(r["id"], r["kind"], r["key"], r["briefing_id"], r["target"], json.loads(r["payload"]),
-                   r["status"], r["attempts"], r["not_before"], r["last_error"], r["created_at"], r["sent_at"])
+    return Message(
+        r["id"],
+        r["kind"],
+        r["key"],
+        r["briefing_id"],
+        r["target"],
+        json.loads(r["payload"]),
+        r["status"],
+        r["attempts"],
+        r["not_before"],
+        r["last_error"],
+        r["created_at"],
+        r["sent_at"],
+    )
 
 
-def record(store: Store, *, kind: str, key: str, target: str, briefing_id: str | None = None,
-           payload: dict[str, Any] | None = None, not_before: str | None = None) -> Message:
+def record(
+    store: Store,
+    *,
+    kind: str,
+    key: str,
+    target: str,
+    briefing_id: str | None = None,
+    payload: dict[str, Any] | None = None,
+    not_before: str | None = None,
+) -> Message:
     """Record a message to send (or return the one already recorded under ``key``)."""
     with store.tx() as db:
         db.execute(
             """INSERT INTO outbox (kind, key, briefing_id, target, payload, status, not_before, created_at)
                VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT(key) DO NOTHING""",
-            (kind, key, briefing_id, target, json.dumps(payload or {}, ensure_ascii=False), not_before,
-             now_iso()),
+            (kind, key, briefing_id, target, json.dumps(payload or {}, ensure_ascii=False), not_before, now_iso()),
         )
     return get(store, key)
 
@@ -58,18 +77,20 @@ def find(store: Store, key: str) -> Message | None:
 
 def mark_sent(store: Store, key: str) -> None:
     with store.tx() as db:
-        db.execute("UPDATE outbox SET status='sent', sent_at=?, attempts=attempts+1, last_error=NULL"
-                   " WHERE key=?", (now_iso(), key))
+        db.execute(
+            "UPDATE outbox SET status='sent', sent_at=?, attempts=attempts+1, last_error=NULL WHERE key=?",
+            (now_iso(), key),
+        )
 
 
 def mark_failed(store: Store, key: str, error: str) -> None:
     with store.tx() as db:
-        db.execute("UPDATE outbox SET status='failed', attempts=attempts+1, last_error=? WHERE key=?",
-                   (error, key))
+        db.execute("UPDATE outbox SET status='failed', attempts=attempts+1, last_error=? WHERE key=?", (error, key))
 
 
-def messages(store: Store, *, briefing_id: str | None = None, kind: str | None = None,
-             status: str | None = None) -> list[Message]:
+def messages(
+    store: Store, *, briefing_id: str | None = None, kind: str | None = None, status: str | None = None
+) -> list[Message]:
     sql, params = "SELECT * FROM outbox WHERE 1=1", []
     for col, val in (("briefing_id", briefing_id), ("kind", kind), ("status", status)):
         if val is not None:

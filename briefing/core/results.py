@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 R = TypeVar("R", bound="Result")
 
+
 class Absent:
     """The value of a field that is not part of this result at all (left out of ``to_dict()``, unlike
     None, which is written as null). False, so that ``if result.field:`` reads naturally."""

@@ -12,16 +12,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from briefing.core.errors import NotFoundError, StoreError
-
 from briefing.core.migrations import MIGRATIONS, home_relative
 
+
 def now_iso() -> str:
-    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,18 @@ class Briefing:
     updated_at: str = ""
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Briefing":
+    def from_row(cls, row: sqlite3.Row) -> Briefing:
         return cls(
-            id=row["id"], title=row["title"], date=row["date"], language=row["language"],
-            speakers=tuple(json.loads(row["speakers"])), source_path=row["source_path"],
-            source_sha256=row["source_sha256"], meta=json.loads(row["meta"]),
-            created_at=row["created_at"], updated_at=row["updated_at"],
+            id=row["id"],
+            title=row["title"],
+            date=row["date"],
+            language=row["language"],
+            speakers=tuple(json.loads(row["speakers"])),
+            source_path=row["source_path"],
+            source_sha256=row["source_sha256"],
+            meta=json.loads(row["meta"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
         )
 
 
@@ -85,8 +91,7 @@ class Store:
             self.home = Path(self.path).absolute().parent
         self._lock = threading.RLock()
         try:
-            self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=30,
-                                      isolation_level=None)
+            self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA busy_timeout = 30000")
             if self.path != ":memory:":
@@ -95,11 +100,13 @@ class Store:
             self.db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the store {self.path}: {exc}",
-                             hint="check the file is a briefing database and the disk is writable") from None
+            raise StoreError(
+                f"cannot open the store {self.path}: {exc}",
+                hint="check the file is a briefing database and the disk is writable",
+            ) from None
 
     @classmethod
-    def memory(cls) -> "Store":
+    def memory(cls) -> Store:
         return cls(":memory:")
 
     # -- paths ----------------------------------------------------------------------------------
@@ -135,8 +142,9 @@ class Store:
 
     def _migrate(self) -> None:
         with self.tx() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS _migrations (number INTEGER PRIMARY KEY, name TEXT,"
-                       " applied_at TEXT)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations (number INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)"
+            )
             done = {r[0] for r in db.execute("SELECT number FROM _migrations")}
             for number, name, fn in MIGRATIONS:
                 if number not in done:
@@ -158,18 +166,27 @@ class Store:
                      language=excluded.language, speakers=excluded.speakers,
                      source_path=excluded.source_path, source_sha256=excluded.source_sha256,
                      meta=excluded.meta, updated_at=excluded.updated_at""",
-                (b.id, b.title, b.date, b.language, json.dumps(list(b.speakers), ensure_ascii=False),
-                 self.rel(b.source_path) if b.source_path else b.source_path, b.source_sha256,
-                 json.dumps(b.meta, ensure_ascii=False),
-                 b.created_at or ts, ts),
+                (
+                    b.id,
+                    b.title,
+                    b.date,
+                    b.language,
+                    json.dumps(list(b.speakers), ensure_ascii=False),
+                    self.rel(b.source_path) if b.source_path else b.source_path,
+                    b.source_sha256,
+                    json.dumps(b.meta, ensure_ascii=False),
+                    b.created_at or ts,
+                    ts,
+                ),
             )
         return self.briefing(b.id)
 
     def briefing(self, briefing_id: str) -> Briefing:
         rows = self.query("SELECT * FROM briefings WHERE id = ?", (briefing_id,))
         if not rows:
-            raise NotFoundError(f"no briefing with id {briefing_id!r}",
-                                hint="run `briefing status` to list the briefings")
+            raise NotFoundError(
+                f"no briefing with id {briefing_id!r}", hint="run `briefing status` to list the briefings"
+            )
         return self._briefing(rows[0])
 
     def find_briefing(self, briefing_id: str) -> Briefing | None:
@@ -177,8 +194,7 @@ class Store:
         return self._briefing(rows[0]) if rows else None
 
     def briefings(self) -> list[Briefing]:
-        return [self._briefing(r) for r in
-                self.query("SELECT * FROM briefings ORDER BY date DESC, created_at DESC")]
+        return [self._briefing(r) for r in self.query("SELECT * FROM briefings ORDER BY date DESC, created_at DESC")]
 
     def _briefing(self, row: sqlite3.Row) -> Briefing:
         b = Briefing.from_row(row)
@@ -191,14 +207,17 @@ class Store:
         meta = dict(b.meta)
         meta.update(changes)
         with self.tx() as db:
-            db.execute("UPDATE briefings SET meta = ?, updated_at = ? WHERE id = ?",
-                       (json.dumps(meta, ensure_ascii=False), now_iso(), briefing_id))
+            db.execute(
+                "UPDATE briefings SET meta = ?, updated_at = ? WHERE id = ?",
+                (json.dumps(meta, ensure_ascii=False), now_iso(), briefing_id),
+            )
         return self.briefing(briefing_id)
 
     def set_language(self, briefing_id: str, language: str) -> None:
         with self.tx() as db:
-            db.execute("UPDATE briefings SET language = ?, updated_at = ? WHERE id = ?",
-                       (language, now_iso(), briefing_id))
+            db.execute(
+                "UPDATE briefings SET language = ?, updated_at = ? WHERE id = ?", (language, now_iso(), briefing_id)
+            )
 
     # -- stages ---------------------------------------------------------------------------------
     def stage(self, briefing_id: str, stage: str) -> StageRun | None:
@@ -206,14 +225,30 @@ class Store:
         if not rows:
             return None
         r = rows[0]
-        return StageRun(r["briefing_id"], r["stage"], r["status"], r["inputs_key"], self._info(r["info"]),
-                        r["error"], r["started_at"], r["finished_at"])
+        return StageRun(
+            r["briefing_id"],
+            r["stage"],
+            r["status"],
+            r["inputs_key"],
+            self._info(r["info"]),
+            r["error"],
+            r["started_at"],
+            r["finished_at"],
+        )
 
     def stages(self, briefing_id: str) -> dict[str, StageRun]:
         out = {}
         for r in self.query("SELECT * FROM stages WHERE briefing_id = ?", (briefing_id,)):
-            out[r["stage"]] = StageRun(r["briefing_id"], r["stage"], r["status"], r["inputs_key"],
-                                       self._info(r["info"]), r["error"], r["started_at"], r["finished_at"])
+            out[r["stage"]] = StageRun(
+                r["briefing_id"],
+                r["stage"],
+                r["status"],
+                r["inputs_key"],
+                self._info(r["info"]),
+                r["error"],
+                r["started_at"],
+                r["finished_at"],
+            )
         return out
 
     def _info(self, raw: str) -> dict[str, Any]:
@@ -236,8 +271,14 @@ class Store:
                 (briefing_id, stage, inputs_key, now_iso()),
             )
 
-    def stage_done(self, briefing_id: str, stage: str, inputs_key: str, artifacts: list[Artifact],
-                   info: dict[str, Any] | None = None) -> None:
+    def stage_done(
+        self,
+        briefing_id: str,
+        stage: str,
+        inputs_key: str,
+        artifacts: list[Artifact],
+        info: dict[str, Any] | None = None,
+    ) -> None:
         ts = now_iso()
         with self.tx() as db:
             db.execute("DELETE FROM artifacts WHERE briefing_id = ? AND stage = ?", (briefing_id, stage))
@@ -249,9 +290,19 @@ class Store:
             db.execute(
                 """UPDATE stages SET status='done', inputs_key=?, info=?, error=NULL, finished_at=?
                    WHERE briefing_id=? AND stage=?""",
-                (inputs_key, json.dumps({k: (self.rel(v) if k in INFO_PATHS and isinstance(v, str) else v)
-                                         for k, v in (info or {}).items()}, ensure_ascii=False),
-                 ts, briefing_id, stage),
+                (
+                    inputs_key,
+                    json.dumps(
+                        {
+                            k: (self.rel(v) if k in INFO_PATHS and isinstance(v, str) else v)
+                            for k, v in (info or {}).items()
+                        },
+                        ensure_ascii=False,
+                    ),
+                    ts,
+                    briefing_id,
+                    stage,
+                ),
             )
 
     def stage_failed(self, briefing_id: str, stage: str, error: str) -> None:
@@ -275,5 +326,7 @@ class Store:
         if stage:
             sql += " AND stage = ?"
             params += (stage,)
-        return {r["role"]: Artifact(r["role"], self.abs(r["path"]), r["sha256"], r["size"], r["stage"])
-                for r in self.query(sql + " ORDER BY stage, role", params)}
+        return {
+            r["role"]: Artifact(r["role"], self.abs(r["path"]), r["sha256"], r["size"], r["stage"])
+            for r in self.query(sql + " ORDER BY stage, role", params)
+        }

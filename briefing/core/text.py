@@ -26,8 +26,18 @@ NAME_MAX = 120
 NOTE_MAX = 2000
 TERM_MAX = 200
 
-_NAMES = {0x1b: "ESC", 0x07: "BEL", 0x0d: "CR", 0x0a: "newline", 0x09: "tab", 0x08: "BS", 0x00: "NUL",
-          0x7f: "DEL", 0x202e: "RIGHT-TO-LEFT OVERRIDE", 0x202d: "LEFT-TO-RIGHT OVERRIDE"}
+_NAMES = {
+    0x1B: "ESC",
+    0x07: "BEL",
+    0x0D: "CR",
+    0x0A: "newline",
+    0x09: "tab",
+    0x08: "BS",
+    0x00: "NUL",
+    0x7F: "DEL",
+    0x202E: "RIGHT-TO-LEFT OVERRIDE",
+    0x202D: "LEFT-TO-RIGHT OVERRIDE",
+}
 
 
 def _describe(ch: str) -> str:
@@ -42,11 +52,12 @@ def check(value: str | None, what: str, *, max_len: int = TITLE_MAX, multiline: 
     text = unicodedata.normalize("NFC", str(value or "")).strip()
     m = (_UNSAFE_MULTILINE if multiline else _UNSAFE).search(text)
     if m:
-        raise InputError(f"{what} contains {_describe(m.group())} at character {m.start() + 1}",
-                         hint="remove control characters and direction overrides; use plain text")
+        raise InputError(
+            f"{what} contains {_describe(m.group())} at character {m.start() + 1}",
+            hint="remove control characters and direction overrides; use plain text",
+        )
     if len(text) > max_len:
-        raise InputError(f"{what} is {len(text):,} characters long (at most {max_len:,})",
-                         hint="shorten it")
+        raise InputError(f"{what} is {len(text):,} characters long (at most {max_len:,})", hint="shorten it")
     return text
 
 

@@ -29,15 +29,17 @@ def is_loopback(host: str) -> bool:
 
 def cannot_listen(host: str, port: int, exc: OSError) -> ConfigError:
     reason = exc.strerror or str(exc)
-    return ConfigError(f"cannot listen on {host}:{port} ({reason})",
-                       hint="choose another --port, or stop what listens there; --host must be an address "
-                            "of this machine")
+    return ConfigError(
+        f"cannot listen on {host}:{port} ({reason})",
+        hint="choose another --port, or stop what listens there; --host must be an address of this machine",
+    )
 
 
 def _probe(host: str, port: int) -> None:
     try:
-        family, kind, proto, _name, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                                              flags=socket.AI_PASSIVE)[0]
+        family, kind, proto, _name, addr = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
         with socket.socket(family, kind, proto) as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress binds
             s.bind(addr)

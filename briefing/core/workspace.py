@@ -1,20 +1,20 @@
 """Every path of a briefing's workspace, and of the home's own lock files, in one place.
 
-    <home>/briefings/<id>/              briefing_dir: one briefing's workspace (private files, mode 0600)
-        .lock                           lock_path: held by the one process working on the briefing
-        source/original.<ext>           source: the recording as ingested (stage ingest)
-        recording/<name>                recording_dir: a file or Jibri session copied in, verified
-        capture/                        capture_dir: segments of a live capture (recorder.capture)
-        live/                           live_dir: the live transcript and web audio made while it records
-            live.lock  media.json  audio.stream.m4a  transcript.json
-        media/                          media_dir: speech.wav, audio.m4a, video.mp4, poster.jpg
-        transcript/                     transcript_dir: transcript.{json,srt,vtt,txt}
-        translation/                    translation_dir: translation.en.{json,vtt}
-        summary/                        summary_dir: summary.{json,md}
-        published/                      published_dir: the redacted copies a release is made of
-        corrections/                    corrections_dir: drafts and saved corrections
-    <home>/locks/work.lock, daily.lock  home_lock: one worker, one daily run at a time
-    <home>/briefings/.archive-staging   archive_staging: archive packages being built for S3
+<home>/briefings/<id>/              briefing_dir: one briefing's workspace (private files, mode 0600)
+    .lock                           lock_path: held by the one process working on the briefing
+    source/original.<ext>           source: the recording as ingested (stage ingest)
+    recording/<name>                recording_dir: a file or Jibri session copied in, verified
+    capture/                        capture_dir: segments of a live capture (recorder.capture)
+    live/                           live_dir: the live transcript and web audio made while it records
+        live.lock  media.json  audio.stream.m4a  transcript.json
+    media/                          media_dir: speech.wav, audio.m4a, video.mp4, poster.jpg
+    transcript/                     transcript_dir: transcript.{json,srt,vtt,txt}
+    translation/                    translation_dir: translation.en.{json,vtt}
+    summary/                        summary_dir: summary.{json,md}
+    published/                      published_dir: the redacted copies a release is made of
+    corrections/                    corrections_dir: drafts and saved corrections
+<home>/locks/work.lock, daily.lock  home_lock: one worker, one daily run at a time
+<home>/briefings/.archive-staging   archive_staging: archive packages being built for S3
 """
 
 from __future__ import annotations

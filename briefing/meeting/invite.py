@@ -11,31 +11,31 @@
 - SMTP from ``BRIEFING_SMTP_URL``, read and spoken by the project's one SMTP client (publish.mail):
   ``smtp://user:pass@host:587`` (STARTTLS) or ``smtps://user:pass@host``.
 """
+
 from __future__ import annotations
 
 import contextlib
 import html
-from dataclasses import dataclass, field
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
 
 from briefing.core import config, outbox
-from briefing.meeting import jitsi as _jitsi  # noqa: F401  (jitsi declares the jitsi.* settings)
+from briefing.core.config import OrganizationSettings
 from briefing.core.errors import ConfigError, InputError, PublishError
 from briefing.core.results import Result
-from publish.mail import Mailer, MailError, MailLoginError, MailRecipientsRefused, SmtpServer
-from briefing.meeting.schedule import Occurrence
-from briefing.meeting.schedule import parse_person
 from briefing.meeting import jitsi, schedule
-from briefing.meeting.schedule import to_utc
-from briefing.core.config import OrganizationSettings
+from briefing.meeting import jitsi as _jitsi  # noqa: F401  (jitsi declares the jitsi.* settings)
+from briefing.meeting.schedule import Occurrence, parse_person, to_utc
+from publish.mail import Mailer, MailError, MailLoginError, MailRecipientsRefused, SmtpServer
 
 config.register(
-    config.Setting("smtp.url", "", "SMTP server: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host",
-                   secret=True),
+    config.Setting(
+        "smtp.url", "", "SMTP server: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host", secret=True
+    ),
     config.Setting("smtp.from", "", "Sender and organizer of invitations (default: organization.contact)."),
     config.Setting("smtp.timeout", 30.0, "Seconds to wait for the SMTP server.", float),
     config.Setting("invite.days", 7, "How many coming days a series invitation carries personal links for.", int),
@@ -51,7 +51,8 @@ class SmtpSettings(config.Area, area="smtp"):
 class InviteSettings(config.Area, area="invite"):
     days: int
 
-UTC = timezone.utc
+
+UTC = UTC
 PRODID = "-//briefing//press briefings//EN"
 
 
@@ -60,8 +61,9 @@ def smtp_server(settings: Any) -> SmtpServer:
     """The SMTP server of ``smtp.url``, read by the project's one SMTP client (publish.mail)."""
     url = SmtpSettings.of(settings).url
     if not url:
-        raise ConfigError("no SMTP server configured",
-                          hint="set BRIEFING_SMTP_URL, e.g. smtp://user:pass@mail.example.org:587")
+        raise ConfigError(
+            "no SMTP server configured", hint="set BRIEFING_SMTP_URL, e.g. smtp://user:pass@mail.example.org:587"
+        )
     try:
         return SmtpServer.from_url(url)
     except MailError as exc:
@@ -80,10 +82,22 @@ def _mail_errors() -> Iterator[None]:
 
 
 # -- calendar ---------------------------------------------------------------------------------------------
-def _event(*, uid: str, sequence: int, start: datetime, end: datetime, title: str, organizer: dict[str, str],
-           attendee: dict[str, str], url: str | None, description: str, status: str,
-           recurrence_id: datetime | None = None, rrule: str | None = None,
-           exdates: list[datetime] | None = None) -> Any:
+def _event(
+    *,
+    uid: str,
+    sequence: int,
+    start: datetime,
+    end: datetime,
+    title: str,
+    organizer: dict[str, str],
+    attendee: dict[str, str],
+    url: str | None,
+    description: str,
+    status: str,
+    recurrence_id: datetime | None = None,
+    rrule: str | None = None,
+    exdates: list[datetime] | None = None,
+) -> Any:
     from icalendar import Event, vCalAddress, vRecur, vText
 
     ev = Event()
@@ -139,14 +153,14 @@ def _calendar(method: str, events: list[Any], first: datetime, last: datetime) -
     cal.add("calscale", "GREGORIAN")
     for ev in events:
         cal.add_component(ev)
-    cal.add_missing_timezones(first_date=(first - timedelta(days=366)).date(),
-                              last_date=(last + timedelta(days=366)).date())
+    cal.add_missing_timezones(
+        first_date=(first - timedelta(days=366)).date(), last_date=(last + timedelta(days=366)).date()
+    )
     return cal.to_ical()
 
 
 # -- the invitation of one recipient ----------------------------------------------------------------------
-ROLE_TEXT = {"chair": "chair", "speaker": "speaker", "press": "press (you join muted)",
-             "recorder": "recorder"}
+ROLE_TEXT = {"chair": "chair", "speaker": "speaker", "press": "press (you join muted)", "recorder": "recorder"}
 
 
 def _when(occ: Any) -> str:
@@ -154,9 +168,18 @@ def _when(occ: Any) -> str:
     return f"{s:%A %d %B %Y, %H:%M}–{e:%H:%M} ({occ.series.timezone}, UTC{s:%z})"
 
 
-def _build(*, target: Any, occs_with_links: list[tuple[Any, str]], method: str, sequence: int,
-           organizer: dict[str, str], person: dict[str, str], org_name: str,
-           cancelled: Sequence[Any] = (), lead_min: int = 30) -> EmailMessage:
+def _build(
+    *,
+    target: Any,
+    occs_with_links: list[tuple[Any, str]],
+    method: str,
+    sequence: int,
+    organizer: dict[str, str],
+    person: dict[str, str],
+    org_name: str,
+    cancelled: Sequence[Any] = (),
+    lead_min: int = 30,
+) -> EmailMessage:
 
     is_occ = isinstance(target, Occurrence)
     series = target.series if is_occ else target
@@ -167,53 +190,99 @@ def _build(*, target: Any, occs_with_links: list[tuple[Any, str]], method: str, 
     html_items: list[str] = []
     for occ, link in occs_with_links:
         lines.append(f"- {_when(occ)}" + (f"\n  Join: {link}" if link else ""))
-        html_items.append(f"<li>{html.escape(_when(occ))}" + (
-            f'<br><a href="{html.escape(link)}">Join the briefing</a>' if link else "") + "</li>")
-    intro = (f"The briefing “{title}” is cancelled." if method == "CANCEL"
-             else f"You are invited to “{title}” as {ROLE_TEXT[person['role']]}.")
-    note = "" if method == "CANCEL" else (
-        f"The link is personal: do not forward it. It works from {lead_min} minutes before the start.")
+        html_items.append(
+            f"<li>{html.escape(_when(occ))}"
+            + (f'<br><a href="{html.escape(link)}">Join the briefing</a>' if link else "")
+            + "</li>"
+        )
+    intro = (
+        f"The briefing “{title}” is cancelled."
+        if method == "CANCEL"
+        else f"You are invited to “{title}” as {ROLE_TEXT[person['role']]}."
+    )
+    note = (
+        ""
+        if method == "CANCEL"
+        else (f"The link is personal: do not forward it. It works from {lead_min} minutes before the start.")
+    )
     description = "\n".join([intro, *lines, note]).strip()
 
     if is_occ:
         occ, link = occs_with_links[0]
         rid = occ.original_start.replace(tzinfo=series.tz) if series.rrule else None
-        events.append(_event(uid=series.uid, sequence=sequence, start=occ.local_start, end=occ.local_end,
-                             title=title, organizer=organizer, attendee=person, url=link or None,
-                             description=description, status=status, recurrence_id=rid))
+        events.append(
+            _event(
+                uid=series.uid,
+                sequence=sequence,
+                start=occ.local_start,
+                end=occ.local_end,
+                title=title,
+                organizer=organizer,
+                attendee=person,
+                url=link or None,
+                description=description,
+                status=status,
+                recurrence_id=rid,
+            )
+        )
         first = last = occ.start
     else:
-
         start = series.dtstart.replace(tzinfo=series.tz)
         end = start + timedelta(seconds=series.duration_s)
-        master = _event(uid=series.uid, sequence=sequence, start=start, end=end, title=title,
-                        organizer=organizer, attendee=person, url=None, description=description, status=status,
-                        rrule=_ical_rrule(series) if series.rrule else None,
-                        exdates=[o.original_start.replace(tzinfo=series.tz) for o in cancelled] or None)
+        master = _event(
+            uid=series.uid,
+            sequence=sequence,
+            start=start,
+            end=end,
+            title=title,
+            organizer=organizer,
+            attendee=person,
+            url=None,
+            description=description,
+            status=status,
+            rrule=_ical_rrule(series) if series.rrule else None,
+            exdates=[o.original_start.replace(tzinfo=series.tz) for o in cancelled] or None,
+        )
         events.append(master)
         if method != "CANCEL":
             for occ, link in occs_with_links:
-                events.append(_event(
-                    uid=series.uid, sequence=occ.sequence, start=occ.local_start, end=occ.local_end, title=title,
-                    organizer=organizer, attendee=person, url=link or None,
-                    description=f"{intro}\n{_when(occ)}\nJoin: {link}\n{note}".strip(), status=status,
-                    recurrence_id=occ.original_start.replace(tzinfo=series.tz)))
+                events.append(
+                    _event(
+                        uid=series.uid,
+                        sequence=occ.sequence,
+                        start=occ.local_start,
+                        end=occ.local_end,
+                        title=title,
+                        organizer=organizer,
+                        attendee=person,
+                        url=link or None,
+                        description=f"{intro}\n{_when(occ)}\nJoin: {link}\n{note}".strip(),
+                        status=status,
+                        recurrence_id=occ.original_start.replace(tzinfo=series.tz),
+                    )
+                )
         first = to_utc(series.dtstart, series.tz)
         last = max([first] + [o.end for o, _ in occs_with_links])
     ics = _calendar(method, events, first, last)
 
     msg = EmailMessage()
     prefix = "Cancelled: " if method == "CANCEL" else ("Updated invitation: " if sequence else "Invitation: ")
-    when = _when(occs_with_links[0][0]) if occs_with_links and is_occ else (
-        f"from {series.dtstart:%d %B %Y %H:%M} ({series.timezone})")
+    when = (
+        _when(occs_with_links[0][0])
+        if occs_with_links and is_occ
+        else (f"from {series.dtstart:%d %B %Y %H:%M} ({series.timezone})")
+    )
     msg["Subject"] = f"{prefix}{title} — {when}"
     msg["From"] = formataddr((org_name, organizer["email"]))
     msg["To"] = formataddr((person.get("name", ""), person["email"]))
     msg["Message-ID"] = make_msgid(domain=organizer["email"].split("@")[-1])
     body = description + f"\n\n— {org_name}\n"
     msg.set_content(body)
-    html_body = (f"<p>{html.escape(intro)}</p><ul>{''.join(html_items)}</ul>"
-                 + (f"<p>{html.escape(note)}</p>" if note else "") + f"<p>— {html.escape(org_name)}</p>")
+    html_body = (
+        f"<p>{html.escape(intro)}</p><ul>{''.join(html_items)}</ul>"
+        + (f"<p>{html.escape(note)}</p>" if note else "")
+        + f"<p>— {html.escape(org_name)}</p>"
+    )
     msg.add_alternative(f"<!doctype html><html><body>{html_body}</body></html>", subtype="html")
     msg.add_alternative(ics.decode("utf-8"), subtype="calendar", params={"method": method})
     return msg
@@ -228,20 +297,31 @@ def press_list_members(settings: Any, name: str) -> list[str]:
     if members is None:
         known = sorted(k for k in (settings.section("press_lists") or {}) if isinstance(k, str))
         near = difflib.get_close_matches(name, known, n=1)
-        raise ConfigError(f"no press list {name!r} in briefing.toml"
-                          + (f" (it has: {', '.join(known)})" if known else ""),
-                          hint=(f"did you mean {near[0]!r}? " if near else "")
-                          + f"add [press_lists] {name} = [\"Name <a@b.org>\", ...] to briefing.toml")
+        raise ConfigError(
+            f"no press list {name!r} in briefing.toml" + (f" (it has: {', '.join(known)})" if known else ""),
+            hint=(f"did you mean {near[0]!r}? " if near else "")
+            + f'add [press_lists] {name} = ["Name <a@b.org>", ...] to briefing.toml',
+        )
     if isinstance(members, str):
         members = [m for m in members.replace(";", ",").split(",") if m.strip()]
     if not isinstance(members, list):
-        raise ConfigError(f"[press_lists] {name} must be a list of addresses",
-                          hint=f'write {name} = ["Name <a@b.org>", ...]')
+        raise ConfigError(
+            f"[press_lists] {name} must be a list of addresses", hint=f'write {name} = ["Name <a@b.org>", ...]'
+        )
     return [str(m) for m in members]
 
 
-def _recipients(settings: Any, store: Any, target: Any, *, to: tuple[str, ...], press_list: str | None,
-                role: str | None, cancel: bool, key_id: str) -> list[dict[str, str]]:
+def _recipients(
+    settings: Any,
+    store: Any,
+    target: Any,
+    *,
+    to: tuple[str, ...],
+    press_list: str | None,
+    role: str | None,
+    cancel: bool,
+    key_id: str,
+) -> list[dict[str, str]]:
 
     series = target.series if isinstance(target, Occurrence) else target
     people: list[dict[str, str]] = []
@@ -262,8 +342,13 @@ def _recipients(settings: Any, store: Any, target: Any, *, to: tuple[str, ...], 
     if cancel:  # everyone who was invited hears of the cancellation
         for sent in outbox.messages(store, briefing_id=key_id, kind="invitation"):
             if sent.key.startswith("invite:") and sent.status == "sent":
-                people.append({"name": sent.payload.get("name", ""), "email": sent.target,
-                               "role": sent.payload.get("role", "press")})
+                people.append(
+                    {
+                        "name": sent.payload.get("name", ""),
+                        "email": sent.target,
+                        "role": sent.payload.get("role", "press"),
+                    }
+                )
     seen: dict[str, dict[str, str]] = {}
     for p in people:
         seen.setdefault(p["email"].lower(), {**p, "email": p["email"].lower()})
@@ -279,6 +364,7 @@ class FailedInvitation(Result):
 @dataclass(frozen=True)
 class Invitation(Result):
     """What `briefing invite` did: the addresses sent to now, sent to before, and refused."""
+
     id: str
     title: str
     method: str  # REQUEST | CANCEL
@@ -288,8 +374,17 @@ class Invitation(Result):
     failed: list[FailedInvitation] = field(default_factory=list)
 
 
-def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), press_list: str | None = None,
-           role: str | None = None, days: int | None = None, now: datetime | None = None) -> Invitation:
+def invite(
+    store: Any,
+    settings: Any,
+    ident: str,
+    *,
+    to: tuple[str, ...] = (),
+    press_list: str | None = None,
+    role: str | None = None,
+    days: int | None = None,
+    now: datetime | None = None,
+) -> Invitation:
     """Send (or update, or cancel) the invitations of a series or one briefing; never the same one twice."""
     if role is not None and role not in jitsi.ROLES:
         raise InputError(f"unknown role {role!r}", hint="use one of " + ", ".join(jitsi.ROLES))
@@ -303,11 +398,12 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
     method = "CANCEL" if cancel else "REQUEST"
     sequence = target.sequence
     key_id = target.id
-    people = _recipients(settings, store, target, to=to, press_list=press_list, role=role, cancel=cancel,
-                         key_id=key_id)
+    people = _recipients(settings, store, target, to=to, press_list=press_list, role=role, cancel=cancel, key_id=key_id)
     if not people:
-        raise InputError(f"nobody to invite to {key_id}",
-                         hint="give --to EMAIL or --press-list NAME, or a --chair with an email on the schedule")
+        raise InputError(
+            f"nobody to invite to {key_id}",
+            hint="give --to EMAIL or --press-list NAME, or a --chair with an email on the schedule",
+        )
     sender = SmtpSettings.of(settings).from_ or OrganizationSettings.of(settings).contact
     if not sender or "@" not in sender:
         raise ConfigError("no sender address for invitations", hint="set BRIEFING_SMTP_FROM")
@@ -323,8 +419,7 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
         # n calendar days in the series' time zone, today first: the same days whatever the hour it runs
         today = now.astimezone(series.tz).replace(hour=0, minute=0, second=0, microsecond=0)
         until = today + timedelta(days=max(n, 0))  # wall-clock midnight, whatever the offset
-        all_occs = schedule.occurrences(store, now - timedelta(days=1), until.astimezone(UTC),
-                                        series_id=series.id)
+        all_occs = schedule.occurrences(store, now - timedelta(days=1), until.astimezone(UTC), series_id=series.id)
         occs = [o for o in all_occs if not o.cancelled and o.end > now]
         changed = schedule.exceptions(store, series)
         cancelled_days = [o for o in changed if o.status == "cancelled"]
@@ -340,9 +435,14 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
         if existing is not None and existing.status == "sent":
             result.already_sent.append(p["email"])
             continue
-        outbox.record(store, kind="invitation", key=key, target=p["email"], briefing_id=key_id,
-                      payload={"name": p.get("name", ""), "role": p["role"], "method": method,
-                               "sequence": sequence})
+        outbox.record(
+            store,
+            kind="invitation",
+            key=key,
+            target=p["email"],
+            briefing_id=key_id,
+            payload={"name": p.get("name", ""), "role": p["role"], "method": method, "sequence": sequence},
+        )
         todo.append((key, p))
     if not todo:
         return result
@@ -354,14 +454,29 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
             for o in occs:
                 link = ""
                 if cfg is not None and not o.cancelled:
-                    link = jitsi.join_link(cfg, room=o.room, start=o.start, end=o.end, role=p["role"],
-                                           name=p.get("name", ""), email=p["email"]).url
+                    link = jitsi.join_link(
+                        cfg,
+                        room=o.room,
+                        start=o.start,
+                        end=o.end,
+                        role=p["role"],
+                        name=p.get("name", ""),
+                        email=p["email"],
+                    ).url
                 links.append((o, link))
             if occ is not None and not links:
                 links = [(occ, "")]
-            msg = _build(target=target, occs_with_links=links, method=method, sequence=sequence,
-                         organizer=organizer, person=p, org_name=OrganizationSettings.of(settings).name,
-                         cancelled=cancelled_days, lead_min=cfg.lead_s // 60 if cfg else 30)
+            msg = _build(
+                target=target,
+                occs_with_links=links,
+                method=method,
+                sequence=sequence,
+                organizer=organizer,
+                person=p,
+                org_name=OrganizationSettings.of(settings).name,
+                cancelled=cancelled_days,
+                lead_min=cfg.lead_s // 60 if cfg else 30,
+            )
             try:
                 mailer.send(msg)
             except MailRecipientsRefused as exc:
@@ -370,8 +485,9 @@ def invite(store: Any, settings: Any, ident: str, *, to: tuple[str, ...] = (), p
                 continue
             except MailError as exc:
                 outbox.mark_failed(store, key, exc.message)
-                raise PublishError(f"sending to {p['email']} failed: {exc.message}",
-                                   hint="run the same command again to send the rest") from None
+                raise PublishError(
+                    f"sending to {p['email']} failed: {exc.message}", hint="run the same command again to send the rest"
+                ) from None
             outbox.mark_sent(store, key)
             result.sent.append(p["email"])
     return result

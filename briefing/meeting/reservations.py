@@ -16,22 +16,23 @@ Built on Flask, served by waitress. Every decision is logged on the ``briefing.m
 Idle and half-open connections are closed after ``IDLE_TIMEOUT_S`` and up to ``CONNECTION_LIMIT`` are
 accepted, so a client holding many connections open cannot starve prosody.
 """
+
 from __future__ import annotations
 
 import hmac
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from briefing.meeting import jitsi as _jitsi  # noqa: F401  (declares the jitsi.* settings this service reads)
 from briefing.core import webserver
 from briefing.core.errors import ConfigError
 from briefing.core.store import Store, now_iso
+from briefing.meeting import jitsi as _jitsi  # noqa: F401  (declares the jitsi.* settings this service reads)
 from briefing.meeting import schedule
 
 log = logging.getLogger("briefing.meeting.reservations")
-UTC = timezone.utc
+UTC = UTC
 MAX_BODY = 16 * 1024  # a real request is ~150 bytes
 IDLE_TIMEOUT_S = 10  # a connection with no complete request in this long is closed (prosody sends at once)
 CONNECTION_LIMIT = 500  # open connections accepted at once (waitress's default, 100, is easy to fill)
@@ -57,7 +58,6 @@ def create_app(store_path: str, *, token: str = "", lead_s: int = 1800, grace_s:
     """The WSGI app. ``lead_s``/``grace_s``: how long before start / after end a room may be opened."""
     from flask import Flask, Response, jsonify, request
 
-
     app = Flask("briefing.meeting.reservations")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     store = Store(store_path)
@@ -68,8 +68,13 @@ def create_app(store_path: str, *, token: str = "", lead_s: int = 1800, grace_s:
         return resp
 
     def body_of(row: Any) -> dict[str, Any]:
-        return {"id": row["id"], "name": row["name"], "mail_owner": row["mail_owner"],
-                "start_time": row["start_time"], "duration": row["duration_s"]}
+        return {
+            "id": row["id"],
+            "name": row["name"],
+            "mail_owner": row["mail_owner"],
+            "start_time": row["start_time"],
+            "duration": row["duration_s"],
+        }
 
     @app.before_request
     def _auth() -> Response | None:
@@ -77,8 +82,12 @@ def create_app(store_path: str, *, token: str = "", lead_s: int = 1800, grace_s:
             return None
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-            log.warning("refused %s %s from %s: missing or wrong bearer token", request.method, request.path,
-                        request.remote_addr)
+            log.warning(
+                "refused %s %s from %s: missing or wrong bearer token",
+                request.method,
+                request.path,
+                request.remote_addr,
+            )
             return reply(401, {"message": "Missing or wrong bearer token"})
         return None
 
@@ -134,36 +143,52 @@ def create_app(store_path: str, *, token: str = "", lead_s: int = 1800, grace_s:
             return reply(403, {"message": "This room is not a scheduled briefing"})
         if occ.cancelled:
             log.info("403 %s (%s): the briefing is cancelled", name, occ.id)
-            return reply(403, {"message": f"The briefing {occ.title!r} of {occ.local_start:%Y-%m-%d} "
-                                          "was cancelled"})
+            return reply(403, {"message": f"The briefing {occ.title!r} of {occ.local_start:%Y-%m-%d} was cancelled"})
         opens, closes = occ.start - timedelta(seconds=lead_s), occ.end + timedelta(seconds=grace_s)
         if now < opens:
             local = opens.astimezone(occ.series.tz)
             log.info("403 %s (%s): too early, opens at %s", name, occ.id, local.isoformat())
-            return reply(403, {"message": f"This briefing room opens at {local:%Y-%m-%d %H:%M} "
-                                          f"({occ.series.timezone}, {_fmt(opens)})",
-                               "opens_at": _fmt(opens)})
+            return reply(
+                403,
+                {
+                    "message": f"This briefing room opens at {local:%Y-%m-%d %H:%M} "
+                    f"({occ.series.timezone}, {_fmt(opens)})",
+                    "opens_at": _fmt(opens),
+                },
+            )
         if now >= closes:
             local = closes.astimezone(occ.series.tz)
             log.info("403 %s (%s): too late, closed at %s", name, occ.id, local.isoformat())
-            return reply(403, {"message": f"This briefing room closed at {local:%Y-%m-%d %H:%M} "
-                                          f"({occ.series.timezone})"})
+            return reply(
+                403, {"message": f"This briefing room closed at {local:%Y-%m-%d %H:%M} ({occ.series.timezone})"}
+            )
         with store.tx() as db:
-            active = db.execute("SELECT id FROM jitsi_reservations WHERE occurrence_id = ? AND ended_at IS NULL"
-                                " ORDER BY id DESC LIMIT 1", (occ.id,)).fetchone()
+            active = db.execute(
+                "SELECT id FROM jitsi_reservations WHERE occurrence_id = ? AND ended_at IS NULL"
+                " ORDER BY id DESC LIMIT 1",
+                (occ.id,),
+            ).fetchone()
             if active is None:
                 duration = max(1, int((closes - now).total_seconds()))
                 cur = db.execute(
                     """INSERT INTO jitsi_reservations (occurrence_id, name, mail_owner, start_time, duration_s,
                          created_at) VALUES (?, ?, ?, ?, ?, ?)""",
-                    (occ.id, name, owner, _fmt(now), duration, now_iso()))
+                    (occ.id, name, owner, _fmt(now), duration, now_iso()),
+                )
                 rid = cur.lastrowid
         if active is not None:
             log.info("409 %s (%s): already running as reservation %s", name, occ.id, active["id"])
             return reply(409, {"conflict_id": active["id"]})
         row = store.query("SELECT * FROM jitsi_reservations WHERE id = ?", (rid,))[0]
-        log.info("200 %s (%s) for %s: reservation %s, %d s until %s", name, occ.id, owner, rid,
-                 row["duration_s"], _fmt(closes))
+        log.info(
+            "200 %s (%s) for %s: reservation %s, %d s until %s",
+            name,
+            occ.id,
+            owner,
+            rid,
+            row["duration_s"],
+            _fmt(closes),
+        )
         return reply(200, body_of(row))
 
     def _lookup(rid: str) -> Any:
@@ -189,8 +214,7 @@ def create_app(store_path: str, *, token: str = "", lead_s: int = 1800, grace_s:
             return reply(404, {"message": f"No reservation {rid}"})
         ts = now_iso()
         with store.tx() as db:
-            db.execute("UPDATE jitsi_reservations SET ended_at = COALESCE(ended_at, ?) WHERE id = ?",
-                       (ts, row["id"]))
+            db.execute("UPDATE jitsi_reservations SET ended_at = COALESCE(ended_at, ?) WHERE id = ?", (ts, row["id"]))
             db.execute("UPDATE schedule_occurrences SET ended_at = ? WHERE id = ?", (ts, row["occurrence_id"]))
         log.info("200 DELETE reservation %s (%s): room ended", rid, row["name"])
         return reply(200, {})
@@ -198,16 +222,31 @@ def create_app(store_path: str, *, token: str = "", lead_s: int = 1800, grace_s:
     return app
 
 
-def make_server(store_path: str, *, host: str = "127.0.0.1", port: int = 8090, token: str = "",
-                lead_s: int = 1800, grace_s: int = 1800, idle_timeout_s: int = IDLE_TIMEOUT_S) -> Any:
+def make_server(
+    store_path: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8090,
+    token: str = "",
+    lead_s: int = 1800,
+    grace_s: int = 1800,
+    idle_timeout_s: int = IDLE_TIMEOUT_S,
+) -> Any:
     """A waitress server (call .run(); .close() to stop). Port 0 picks a free port (see .effective_port)."""
     app = create_app(store_path, token=token, lead_s=lead_s, grace_s=grace_s)
     idle = max(1, int(idle_timeout_s))
-    return webserver.make_server(app, host=host, port=port, threads=8, max_request_body_size=1 << 20,
-                         ident="briefing-reservations", clear_untrusted_proxy_headers=True,
-                         connection_limit=CONNECTION_LIMIT, channel_timeout=idle,
-                         cleanup_interval=max(1, min(2, idle)))
-
+    return webserver.make_server(
+        app,
+        host=host,
+        port=port,
+        threads=8,
+        max_request_body_size=1 << 20,
+        ident="briefing-reservations",
+        clear_untrusted_proxy_headers=True,
+        connection_limit=CONNECTION_LIMIT,
+        channel_timeout=idle,
+        cleanup_interval=max(1, min(2, idle)),
+    )
 
 
 def read_token_file(path: Any) -> str:
@@ -216,15 +255,19 @@ def read_token_file(path: Any) -> str:
         token = open(path, encoding="utf-8").read().strip()  # noqa: SIM115
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
-        raise ConfigError(f"cannot read the token file {path} ({reason})",
-                          hint="point --token-file at a readable UTF-8 file holding the token") from None
+        raise ConfigError(
+            f"cannot read the token file {path} ({reason})",
+            hint="point --token-file at a readable UTF-8 file holding the token",
+        ) from None
     if not token:
-        raise ConfigError(f"the token file {path} is empty",
-                          hint="write the token prosody sends (reservations_api_headers) into it, "
-                               "e.g. openssl rand -hex 32")
+        raise ConfigError(
+            f"the token file {path} is empty",
+            hint="write the token prosody sends (reservations_api_headers) into it, e.g. openssl rand -hex 32",
+        )
     if any(ch.isspace() for ch in token) or not token.isprintable():
-        raise ConfigError(f"the token in {path} holds spaces or control characters",
-                          hint="use one word, e.g. openssl rand -hex 32")
+        raise ConfigError(
+            f"the token in {path} holds spaces or control characters", hint="use one word, e.g. openssl rand -hex 32"
+        )
     return token
 
 
@@ -232,14 +275,17 @@ def check_exposure(host: str, token: str, *, insecure_no_token: bool = False) ->
     """Refuse to serve without a token anywhere but on loopback, unless the operator insists."""
     if token or webserver.is_loopback(host) or insecure_no_token:
         return
-    raise ConfigError(f"refusing to serve reservations on {host} without a bearer token: anyone who can "
-                      "reach it could open briefing rooms",
-                      hint="set BRIEFING_JITSI_RESERVATIONS_TOKEN (or --token-file), listen on 127.0.0.1, "
-                           "or pass --insecure-no-token")
+    raise ConfigError(
+        f"refusing to serve reservations on {host} without a bearer token: anyone who can "
+        "reach it could open briefing rooms",
+        hint="set BRIEFING_JITSI_RESERVATIONS_TOKEN (or --token-file), listen on 127.0.0.1, "
+        "or pass --insecure-no-token",
+    )
 
 
-def serve(store_path: str, *, host: str, port: int, token: str, lead_s: int, grace_s: int,
-          insecure_no_token: bool = False) -> None:
+def serve(
+    store_path: str, *, host: str, port: int, token: str, lead_s: int, grace_s: int, insecure_no_token: bool = False
+) -> None:
     """Serve until interrupted; Ctrl-C (SIGINT) ends it with KeyboardInterrupt, as any command."""
     check_exposure(host, token, insecure_no_token=insecure_no_token)
     if not logging.getLogger().handlers:
@@ -247,9 +293,16 @@ def serve(store_path: str, *, host: str, port: int, token: str, lead_s: int, gra
     log.setLevel(logging.INFO)
     server = make_server(store_path, host=host, port=port, token=token, lead_s=lead_s, grace_s=grace_s)
     if not token and insecure_no_token:
-        log.warning("INSECURE: serving on %s without a bearer token (--insecure-no-token): anyone who can reach "
-                    "port %s can open briefing rooms; set BRIEFING_JITSI_RESERVATIONS_TOKEN", host,
-                    server.effective_port)
-    log.info("listening on http://%s:%s/conference (bearer token %s)", host, server.effective_port,
-             "required" if token else "not required: loopback only" if webserver.is_loopback(host) else "NOT required")
+        log.warning(
+            "INSECURE: serving on %s without a bearer token (--insecure-no-token): anyone who can reach "
+            "port %s can open briefing rooms; set BRIEFING_JITSI_RESERVATIONS_TOKEN",
+            host,
+            server.effective_port,
+        )
+    log.info(
+        "listening on http://%s:%s/conference (bearer token %s)",
+        host,
+        server.effective_port,
+        "required" if token else "not required: loopback only" if webserver.is_loopback(host) else "NOT required",
+    )
     webserver.run_until_interrupted(server)

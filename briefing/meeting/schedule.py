@@ -6,6 +6,7 @@ range someone asks about) into ``schedule_occurrences`` and the ``briefings`` ta
 (cancelled, moved, ended) lives in the row, so exceptions survive re-expansion. The id of an occurrence is
 ``<original date>-<series id>`` and never changes, even when the occurrence is moved to another day.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,17 +16,16 @@ import re
 import secrets
 from base64 import b32encode
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import formataddr, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from briefing.core import config
+from briefing.core import config, text
 from briefing.core.errors import ConfigError, InputError, NotFoundError
 from briefing.core.ids import slugify
 from briefing.core.store import Briefing, Store, now_iso
 from briefing.core.text import NAME_MAX, check
-from briefing.core import text
 
 config.register(
     config.Setting("schedule.timezone", "UTC", "Time zone of new schedules (IANA name, e.g. Asia/Ho_Chi_Minh)."),
@@ -35,7 +35,8 @@ config.register(
 class ScheduleSettings(config.Area, area="schedule"):
     timezone: str
 
-UTC = timezone.utc
+
+UTC = UTC
 MAX_DURATION_S = 24 * 3600
 
 
@@ -46,8 +47,9 @@ def parse_zone(name: str) -> ZoneInfo:
             raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"unknown time zone {name!r}",
-                          hint="use an IANA name such as Asia/Ho_Chi_Minh, Europe/Berlin or UTC") from None
+        raise ConfigError(
+            f"unknown time zone {name!r}", hint="use an IANA name such as Asia/Ho_Chi_Minh, Europe/Berlin or UTC"
+        ) from None
 
 
 def parse_start(text: str, tz: ZoneInfo) -> datetime:
@@ -96,8 +98,10 @@ def parse_person(text: str, what: str = "person") -> dict[str, str]:
         name, email = parseaddr(text)
         if not email or "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
             raise InputError(f"bad {what} {text!r}", hint='use "Name <email@example.org>"')
-        return {"name": check(name, f"the name in {what}", max_len=NAME_MAX) or email.split("@")[0],
-                "email": check(email, f"the address in {what}", max_len=254).lower()}
+        return {
+            "name": check(name, f"the name in {what}", max_len=NAME_MAX) or email.split("@")[0],
+            "email": check(email, f"the address in {what}", max_len=254).lower(),
+        }
     return {"name": check(text, what, max_len=NAME_MAX), "email": ""}
 
 
@@ -130,11 +134,25 @@ class Series:
         return ZoneInfo(self.timezone)
 
     @classmethod
-    def from_row(cls, r: Any) -> "Series":
-        return cls(r["id"], r["title"], r["timezone"], datetime.fromisoformat(r["dtstart"]), r["duration_s"],
-                   r["rrule"], r["language"], json.loads(r["chair"]),
-                   tuple(json.loads(r["speakers"])), r["press_list"], r["uid"], r["secret"], r["sequence"],
-                   r["status"], r["created_at"], r["updated_at"])
+    def from_row(cls, r: Any) -> Series:
+        return cls(
+            r["id"],
+            r["title"],
+            r["timezone"],
+            datetime.fromisoformat(r["dtstart"]),
+            r["duration_s"],
+            r["rrule"],
+            r["language"],
+            json.loads(r["chair"]),
+            tuple(json.loads(r["speakers"])),
+            r["press_list"],
+            r["uid"],
+            r["secret"],
+            r["sequence"],
+            r["status"],
+            r["created_at"],
+            r["updated_at"],
+        )
 
     def rule(self) -> Any:
         from dateutil.rrule import rrulestr
@@ -147,16 +165,25 @@ class Series:
         lo_l = lo.astimezone(self.tz).replace(tzinfo=None) - timedelta(days=1)
         hi_l = hi.astimezone(self.tz).replace(tzinfo=None) + timedelta(days=1)
         rule = self.rule()
-        cands = rule.between(lo_l, hi_l, inc=True) if rule else (
-            [self.dtstart] if lo_l <= self.dtstart <= hi_l else [])
+        cands = rule.between(lo_l, hi_l, inc=True) if rule else ([self.dtstart] if lo_l <= self.dtstart <= hi_l else [])
         return [c for c in cands if lo <= to_utc(c, self.tz) <= hi]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "timezone": self.timezone,
-                "start": self.dtstart.isoformat(timespec="minutes"), "duration_s": self.duration_s,
-                "rrule": self.rrule, "language": self.language, "chair": self.chair,
-                "speakers": list(self.speakers), "press_list": self.press_list, "uid": self.uid,
-                "sequence": self.sequence, "status": self.status}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "timezone": self.timezone,
+            "start": self.dtstart.isoformat(timespec="minutes"),
+            "duration_s": self.duration_s,
+            "rrule": self.rrule,
+            "language": self.language,
+            "chair": self.chair,
+            "speakers": list(self.speakers),
+            "press_list": self.press_list,
+            "uid": self.uid,
+            "sequence": self.sequence,
+            "status": self.status,
+        }
 
 
 def to_utc(local: datetime, tz: ZoneInfo) -> datetime:
@@ -164,8 +191,9 @@ def to_utc(local: datetime, tz: ZoneInfo) -> datetime:
     return local.replace(tzinfo=tz).astimezone(UTC)
 
 
-def _rule_text(*, daily: bool, weekdays: bool, rrule: str | None, until: date | None, count: int | None,
-               start: datetime) -> str | None:
+def _rule_text(
+    *, daily: bool, weekdays: bool, rrule: str | None, until: date | None, count: int | None, start: datetime
+) -> str | None:
     from dateutil.rrule import rrulestr
 
     picked = [x for x in (daily, weekdays, bool(rrule)) if x]
@@ -184,8 +212,7 @@ def _rule_text(*, daily: bool, weekdays: bool, rrule: str | None, until: date | 
             raise InputError(f"bad --rrule {rrule!r}", hint="give only the rule, e.g. FREQ=WEEKLY;BYDAY=MO,WE")
     else:
         if until or count:
-            raise InputError("--until and --count need a recurrence",
-                             hint="add --daily, --weekdays or --rrule")
+            raise InputError("--until and --count need a recurrence", hint="add --daily, --weekdays or --rrule")
         return None
     parts = [p for p in rule.split(";") if p]
     keys = {p.split("=", 1)[0] for p in parts}
@@ -216,10 +243,23 @@ def _rule_text(*, daily: bool, weekdays: bool, rrule: str | None, until: date | 
     return rule
 
 
-def add_series(store: Store, *, title: str, start: str, duration: str | int, timezone_name: str,
-               daily: bool = False, weekdays: bool = False, rrule: str | None = None,
-               until: str | None = None, count: int | None = None, language: str = "auto",
-               chair: str | None = None, speakers: tuple[str, ...] = (), press_list: str | None = None) -> Series:
+def add_series(
+    store: Store,
+    *,
+    title: str,
+    start: str,
+    duration: str | int,
+    timezone_name: str,
+    daily: bool = False,
+    weekdays: bool = False,
+    rrule: str | None = None,
+    until: str | None = None,
+    count: int | None = None,
+    language: str = "auto",
+    chair: str | None = None,
+    speakers: tuple[str, ...] = (),
+    press_list: str | None = None,
+) -> Series:
 
     title = text.check(title, "--title")
     if not title:
@@ -244,9 +284,23 @@ def add_series(store: Store, *, title: str, start: str, duration: str | int, tim
             """INSERT INTO schedule_series (id, title, timezone, dtstart, duration_s, rrule, language, chair,
                  speakers, press_list, uid, secret, sequence, status, created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'active', ?, ?)""",
-            (sid, title, timezone_name, dtstart.isoformat(), duration_s, rule, language or "auto",
-             json.dumps(chair_p, ensure_ascii=False), json.dumps(speaker_ps, ensure_ascii=False), press_list,
-             uid, secrets.token_hex(32), ts, ts))
+            (
+                sid,
+                title,
+                timezone_name,
+                dtstart.isoformat(),
+                duration_s,
+                rule,
+                language or "auto",
+                json.dumps(chair_p, ensure_ascii=False),
+                json.dumps(speaker_ps, ensure_ascii=False),
+                press_list,
+                uid,
+                secrets.token_hex(32),
+                ts,
+                ts,
+            ),
+        )
     s = get_series(store, sid)
     # The first occurrences exist at once, so `briefing links` / `invite` work right away.
     first = s.rule().after(dtstart, inc=True) if s.rule() else dtstart
@@ -297,12 +351,21 @@ class Occurrence:
         return self.series.title
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "series": self.series.id, "title": self.title,
-                "start": self.local_start.isoformat(), "end": self.local_end.isoformat(),
-                "start_utc": self.start.isoformat(), "timezone": self.series.timezone,
-                "original_start": self.original_start.isoformat(timespec="minutes"), "room": self.room,
-                "status": "cancelled" if self.cancelled else "scheduled", "moved": self.moved,
-                "sequence": self.sequence, "ended_at": self.ended_at}
+        return {
+            "id": self.id,
+            "series": self.series.id,
+            "title": self.title,
+            "start": self.local_start.isoformat(),
+            "end": self.local_end.isoformat(),
+            "start_utc": self.start.isoformat(),
+            "timezone": self.series.timezone,
+            "original_start": self.original_start.isoformat(timespec="minutes"),
+            "room": self.room,
+            "status": "cancelled" if self.cancelled else "scheduled",
+            "moved": self.moved,
+            "sequence": self.sequence,
+            "ended_at": self.ended_at,
+        }
 
 
 def occurrence_id(series_id: str, original_start: datetime) -> str:
@@ -311,30 +374,54 @@ def occurrence_id(series_id: str, original_start: datetime) -> str:
 
 def room_name(series: Series, original_start: datetime) -> str:
     """Lowercase, [a-z0-9-], stable per occurrence, unguessable: a keyed hash under the series' secret."""
-    mac = hmac.new(bytes.fromhex(series.secret), f"{series.id}|{original_start.isoformat()}".encode(),
-                   hashlib.sha256).digest()
+    mac = hmac.new(
+        bytes.fromhex(series.secret), f"{series.id}|{original_start.isoformat()}".encode(), hashlib.sha256
+    ).digest()
     token = b32encode(mac).decode("ascii").lower().rstrip("=")[:20]  # 100 bits
     prefix = re.sub(r"[^a-z0-9]+", "-", series.id)[:24].strip("-")
     return f"{prefix}-{token}" if prefix else token
 
 
 def _occ_from_row(r: Any, series: Series) -> Occurrence:
-    return Occurrence(r["id"], series, datetime.fromisoformat(r["original_start"]),
-                      datetime.fromisoformat(r["start_utc"]), datetime.fromisoformat(r["end_utc"]), r["room"],
-                      r["sequence"], r["status"], bool(r["moved"]), r["ended_at"])
+    return Occurrence(
+        r["id"],
+        series,
+        datetime.fromisoformat(r["original_start"]),
+        datetime.fromisoformat(r["start_utc"]),
+        datetime.fromisoformat(r["end_utc"]),
+        r["room"],
+        r["sequence"],
+        r["status"],
+        bool(r["moved"]),
+        r["ended_at"],
+    )
 
 
 def _sync_briefing(store: Store, occ: Occurrence) -> None:
     """Create or update the briefing row of an occurrence, keeping what other stages wrote."""
     s = occ.series
     speakers = tuple(p["name"] for p in ([s.chair] if s.chair else []) + list(s.speakers) if p.get("name"))
-    sched = {"series": s.id, "room": occ.room, "start": occ.local_start.isoformat(),
-             "end": occ.local_end.isoformat(), "timezone": s.timezone,
-             "status": "cancelled" if occ.cancelled else "scheduled", "moved": occ.moved}
+    sched = {
+        "series": s.id,
+        "room": occ.room,
+        "start": occ.local_start.isoformat(),
+        "end": occ.local_end.isoformat(),
+        "timezone": s.timezone,
+        "status": "cancelled" if occ.cancelled else "scheduled",
+        "moved": occ.moved,
+    }
     existing = store.find_briefing(occ.id)
     if existing is None:
-        store.save_briefing(Briefing(id=occ.id, title=s.title, date=occ.local_start.date().isoformat(),
-                                     language=s.language, speakers=speakers, meta={"schedule": sched}))
+        store.save_briefing(
+            Briefing(
+                id=occ.id,
+                title=s.title,
+                date=occ.local_start.date().isoformat(),
+                language=s.language,
+                speakers=speakers,
+                meta={"schedule": sched},
+            )
+        )
         return
     meta = dict(existing.meta)
     meta["schedule"] = sched
@@ -354,8 +441,17 @@ def _ensure(store: Store, series: Series, original: datetime) -> Occurrence:
             """INSERT INTO schedule_occurrences (id, series_id, original_start, start_utc, end_utc, room,
                  sequence, status, moved, created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, ?, 0, 'scheduled', 0, ?, ?) ON CONFLICT(id) DO NOTHING""",
-            (oid, series.id, original.isoformat(), start.isoformat(), end.isoformat(),
-             room_name(series, original), ts, ts))
+            (
+                oid,
+                series.id,
+                original.isoformat(),
+                start.isoformat(),
+                end.isoformat(),
+                room_name(series, original),
+                ts,
+                ts,
+            ),
+        )
     occ = _occ_from_row(store.query("SELECT * FROM schedule_occurrences WHERE id = ?", (oid,))[0], series)
     _sync_briefing(store, occ)
     return occ
@@ -368,8 +464,9 @@ def materialize(store: Store, lo: datetime, hi: datetime, *, series: list[Series
             _ensure(store, s, original)
 
 
-def occurrences(store: Store, lo: datetime, hi: datetime, *, series_id: str | None = None,
-                include_cancelled: bool = True) -> list[Occurrence]:
+def occurrences(
+    store: Store, lo: datetime, hi: datetime, *, series_id: str | None = None, include_cancelled: bool = True
+) -> list[Occurrence]:
     """Occurrences whose actual start (moves applied) lies in [lo, hi], in time order."""
     chosen = [get_series(store, series_id)] if series_id else all_series(store)
     # A moved occurrence may come from a rule date outside the range: widen the expansion window.
@@ -391,8 +488,7 @@ def get_occurrence(store: Store, oid: str) -> Occurrence:
         m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})-(.+)", oid or "")
         if m and store.query("SELECT 1 FROM schedule_series WHERE id = ?", (m.group(2),)):
             return find_occurrence(store, m.group(2), m.group(1))
-        raise NotFoundError(f"no scheduled briefing {oid!r}",
-                            hint="run `briefing schedule list` to see the ids")
+        raise NotFoundError(f"no scheduled briefing {oid!r}", hint="run `briefing schedule list` to see the ids")
     return _occ_from_row(rows[0], get_series(store, rows[0]["series_id"]))
 
 
@@ -402,16 +498,16 @@ def find_occurrence(store: Store, series_id: str, day: str) -> Occurrence:
     d = parse_date(day, "--occurrence")
     rule = s.rule()
     lo, hi = datetime.combine(d, time.min), datetime.combine(d, time.max)
-    originals = (rule.between(lo, hi, inc=True) if rule else
-                 ([s.dtstart] if s.dtstart.date() == d else []))
+    originals = rule.between(lo, hi, inc=True) if rule else ([s.dtstart] if s.dtstart.date() == d else [])
     if originals:
         return _ensure(store, s, originals[0])
     for r in store.query("SELECT * FROM schedule_occurrences WHERE series_id = ?", (s.id,)):
         o = _occ_from_row(r, s)
         if o.local_start.date() == d:
             return o
-    raise NotFoundError(f"schedule {s.id!r} has no briefing on {d}",
-                        hint=f"run `briefing schedule list` to see the dates of {s.id}")
+    raise NotFoundError(
+        f"schedule {s.id!r} has no briefing on {d}", hint=f"run `briefing schedule list` to see the dates of {s.id}"
+    )
 
 
 def resolve(store: Store, ident: str) -> Series | Occurrence:
@@ -424,8 +520,11 @@ def resolve(store: Store, ident: str) -> Series | Occurrence:
 
 def exceptions(store: Store, series: Series) -> list[Occurrence]:
     """The occurrences of a series that were cancelled or moved."""
-    rows = store.query("SELECT * FROM schedule_occurrences WHERE series_id = ? AND (status = 'cancelled'"
-                       " OR moved = 1) ORDER BY original_start", (series.id,))
+    rows = store.query(
+        "SELECT * FROM schedule_occurrences WHERE series_id = ? AND (status = 'cancelled'"
+        " OR moved = 1) ORDER BY original_start",
+        (series.id,),
+    )
     return [_occ_from_row(r, series) for r in rows]
 
 
@@ -441,10 +540,13 @@ def occurrence_by_room(store: Store, room: str, *, now: datetime | None = None) 
 
 def _bump(db: Any, occ: Occurrence, **cols: Any) -> None:
     sets = ", ".join(f"{k} = ?" for k in cols)
-    db.execute(f"UPDATE schedule_occurrences SET {sets}, sequence = sequence + 1, updated_at = ? WHERE id = ?",
-               (*cols.values(), now_iso(), occ.id))
-    db.execute("UPDATE schedule_series SET sequence = sequence + 1, updated_at = ? WHERE id = ?",
-               (now_iso(), occ.series.id))
+    db.execute(
+        f"UPDATE schedule_occurrences SET {sets}, sequence = sequence + 1, updated_at = ? WHERE id = ?",
+        (*cols.values(), now_iso(), occ.id),
+    )
+    db.execute(
+        "UPDATE schedule_series SET sequence = sequence + 1, updated_at = ? WHERE id = ?", (now_iso(), occ.series.id)
+    )
 
 
 def cancel(store: Store, ident: str, *, occurrence: str | None = None) -> Series | Occurrence:
@@ -457,8 +559,11 @@ def cancel(store: Store, ident: str, *, occurrence: str | None = None) -> Series
     if isinstance(target, Series):
         if target.status != "cancelled":
             with store.tx() as db:
-                db.execute("UPDATE schedule_series SET status = 'cancelled', sequence = sequence + 1,"
-                           " updated_at = ? WHERE id = ?", (now_iso(), target.id))
+                db.execute(
+                    "UPDATE schedule_series SET status = 'cancelled', sequence = sequence + 1,"
+                    " updated_at = ? WHERE id = ?",
+                    (now_iso(), target.id),
+                )
         s = get_series(store, target.id)
         for r in store.query("SELECT * FROM schedule_occurrences WHERE series_id = ?", (s.id,)):
             _sync_briefing(store, _occ_from_row(r, s))
@@ -471,8 +576,9 @@ def cancel(store: Store, ident: str, *, occurrence: str | None = None) -> Series
     return occ
 
 
-def move(store: Store, ident: str, *, occurrence: str | None, start: str,
-         duration: str | int | None = None) -> Occurrence:
+def move(
+    store: Store, ident: str, *, occurrence: str | None, start: str, duration: str | int | None = None
+) -> Occurrence:
     """Move one occurrence to another start (local time in the series' zone); its id and room stay."""
     target = resolve(store, ident)
     if isinstance(target, Series):
@@ -489,15 +595,22 @@ def move(store: Store, ident: str, *, occurrence: str | None, start: str,
     if new_start == target.start and new_end == target.end and target.status != "cancelled":
         return target
     with store.tx() as db:
-        _bump(db, target, start_utc=new_start.isoformat(), end_utc=new_end.isoformat(), status="scheduled",
-              moved=int(local != target.original_start or length != s.duration_s))
+        _bump(
+            db,
+            target,
+            start_utc=new_start.isoformat(),
+            end_utc=new_end.isoformat(),
+            status="scheduled",
+            moved=int(local != target.original_start or length != s.duration_s),
+        )
     occ = get_occurrence(store, target.id)
     _sync_briefing(store, occ)
     return occ
 
 
-def list_range(store: Store, *, start: str | None = None, end: str | None = None,
-               days: int = 30) -> tuple[datetime, datetime, list[Occurrence]]:
+def list_range(
+    store: Store, *, start: str | None = None, end: str | None = None, days: int = 30
+) -> tuple[datetime, datetime, list[Occurrence]]:
     d0 = parse_date(start, "--from") if start else datetime.now(UTC).date()
     d1 = parse_date(end, "--to") if end else d0 + timedelta(days=days)
     if d1 < d0:

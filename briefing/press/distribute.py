@@ -61,26 +61,37 @@ from typing import Any
 
 from briefing.core import config, outbox
 from briefing.core.config import Setting, Settings, SiteSettings, duration, register
-from briefing.core.results import Result, optional
 from briefing.core.errors import ConfigError, PublishError, translated
 from briefing.core.faults import fault_point
+from briefing.core.results import Result, optional
 from briefing.core.store import Store, now_iso
 from briefing.meeting.invite import SmtpSettings
 from briefing.press import embargo
 
 register(
-    Setting("signing.key", "", "Ed25519 private key (PEM) that signs release manifests; set "
-            "BRIEFING_SIGNING_KEY_FILE to its file (default: <home>/keys/signing-key.pem, made on first "
-            "publish).", secret=True),
-    Setting("smtp.url", "", "SMTP server: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host",
-            secret=True),
+    Setting(
+        "signing.key",
+        "",
+        "Ed25519 private key (PEM) that signs release manifests; set "
+        "BRIEFING_SIGNING_KEY_FILE to its file (default: <home>/keys/signing-key.pem, made on first "
+        "publish).",
+        secret=True,
+    ),
+    Setting("smtp.url", "", "SMTP server: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host", secret=True),
     Setting("channels", "", "Press channels (apprise URLs), one per line, as name=URL or URL.", secret=True),
     Setting("publish.retry_attempts", 4, "Attempts per notification before it is marked failed.", int),
     Setting("publish.retry_wait", 2.0, "First wait between attempts (doubles each time), e.g. 2s.", duration),
-    Setting("site.feed_size", 50, "How many of the newest briefings the feeds and the index page list (older "
-            "ones: the archive pages).", int),
-    Setting("site.data_license", "", "The licence line of the figures' data downloads (default: CC BY 4.0 with "
-            "attribution to the site)."),
+    Setting(
+        "site.feed_size",
+        50,
+        "How many of the newest briefings the feeds and the index page list (older ones: the archive pages).",
+        int,
+    ),
+    Setting(
+        "site.data_license",
+        "",
+        "The licence line of the figures' data downloads (default: CC BY 4.0 with attribution to the site).",
+    ),
 )
 
 
@@ -100,6 +111,7 @@ class PublishSettings(config.Area, area="publish"):
 class FeedSettings(config.Area, area="site"):
     feed_size: int
     data_license: str
+
 
 SITE_TARGET = "site"
 _generated_keys: list[Path] = []
@@ -139,7 +151,7 @@ def _size(v: Any, what: str) -> int:
     m = _SIZE.match(str(v))
     if not m:
         raise ConfigError(f"bad size for {what}: {v!r}", hint="use bytes or e.g. 8MiB, 64MB")
-    mult = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}[(m.group(2) or "")[:1].lower()]
+    mult = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[(m.group(2) or "")[:1].lower()]
     return int(float(m.group(1)) * mult)
 
 
@@ -148,8 +160,9 @@ def _list(settings: Settings, dotted: str) -> list[dict[str, Any]]:
     if node is None:
         return []
     if not isinstance(node, list) or not all(isinstance(x, dict) for x in node):
-        raise ConfigError(f"[[{dotted}]] in briefing.toml must be a list of tables",
-                          hint=f"write each one as a [[{dotted}]] block")
+        raise ConfigError(
+            f"[[{dotted}]] in briefing.toml must be a list of tables", hint=f"write each one as a [[{dotted}]] block"
+        )
     return node
 
 
@@ -164,31 +177,46 @@ def targets(settings: Settings) -> list[Target]:
         public = str(t.get("public_url", "") or "")
         if kind == "local":
             if not t.get("path"):
-                raise ConfigError(f"publish target {name}: a local target needs path = \"/var/www/press\"")
+                raise ConfigError(f'publish target {name}: a local target needs path = "/var/www/press"')
             out.append(Target(name, kind, LocalTarget(Path(str(t["path"])).expanduser(), name, public), public))
         elif kind == "s3":
             if not t.get("bucket"):
-                raise ConfigError(f"publish target {name}: an s3 target needs bucket = \"...\"")
+                raise ConfigError(f'publish target {name}: an s3 target needs bucket = "..."')
             for secret in ("aws_secret_access_key", "secret_key", "secret_access_key"):
                 if secret in t:
-                    raise ConfigError(f"publish target {name}: S3 keys must not be written in briefing.toml",
-                                      hint="use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role")
+                    raise ConfigError(
+                        f"publish target {name}: S3 keys must not be written in briefing.toml",
+                        hint="use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role",
+                    )
             kw: dict[str, Any] = {}
             for key in ("multipart_threshold", "multipart_chunksize"):
                 if key in t:
                     kw[key] = _size(t[key], f"{name}.{key}")
             if "max_concurrency" in t:
                 kw["max_concurrency"] = int(t["max_concurrency"])
-            out.append(Target(name, kind, S3Target(
-                bucket=str(t["bucket"]), name=name, prefix=str(t.get("prefix", "")),
-                endpoint_url=t.get("endpoint_url") or None, region=t.get("region") or None,
-                public_url=public, addressing_style=t.get("addressing_style") or None,
-                profile=t.get("profile") or None, **kw), public))
+            out.append(
+                Target(
+                    name,
+                    kind,
+                    S3Target(
+                        bucket=str(t["bucket"]),
+                        name=name,
+                        prefix=str(t.get("prefix", "")),
+                        endpoint_url=t.get("endpoint_url") or None,
+                        region=t.get("region") or None,
+                        public_url=public,
+                        addressing_style=t.get("addressing_style") or None,
+                        profile=t.get("profile") or None,
+                        **kw,
+                    ),
+                    public,
+                )
+            )
         else:
             raise ConfigError(f"publish target {name}: unknown type {kind!r}", hint='use type = "local" or "s3"')
     names = [t.name for t in out]
     if len(set(names)) != len(names) or SITE_TARGET in names:
-        raise ConfigError("publish targets need distinct names (and not \"site\", the local site)")
+        raise ConfigError('publish targets need distinct names (and not "site", the local site)')
     return out
 
 
@@ -200,8 +228,10 @@ def channels(settings: Settings) -> list[Channel]:
         if c.get("url_env"):
             url = os.environ.get(str(c["url_env"]))
             if not url:
-                raise ConfigError(f"channel {name}: the environment variable {c['url_env']} is not set",
-                                  hint="set it to the channel's apprise URL")
+                raise ConfigError(
+                    f"channel {name}: the environment variable {c['url_env']} is not set",
+                    hint="set it to the channel's apprise URL",
+                )
         if not url:
             raise ConfigError(f"channel {name} has no url (or url_env)")
         out.append(Channel(name, str(url)))
@@ -214,7 +244,10 @@ def channels(settings: Settings) -> list[Channel]:
         else:
             from publish.notify import mask_url
 
-            name, url = re.sub(r"[^a-z0-9]+", "-", mask_url(line).split("://")[-1].lower()).strip("-") or f"env-{n}", line
+            name, url = (
+                re.sub(r"[^a-z0-9]+", "-", mask_url(line).split("://")[-1].lower()).strip("-") or f"env-{n}",
+                line,
+            )
         out.append(Channel(name.strip(), url.strip()))
     names = [c.name for c in out]
     dupes = {n for n in names if names.count(n) > 1}
@@ -230,9 +263,13 @@ def email_config(settings: Settings) -> EmailConfig | None:
     to = node.get("to", [])
     to = [to] if isinstance(to, str) else list(to)
     if not node.get("from") or not to:
-        raise ConfigError("[publish.email] needs from = \"...\" and to = [\"...\"]")
-    return EmailConfig(sender=str(node["from"]), to=tuple(str(x) for x in to), reply_to=node.get("reply_to"),
-                       attach=tuple(node.get("attach", ("txt", "summary"))))
+        raise ConfigError('[publish.email] needs from = "..." and to = ["..."]')
+    return EmailConfig(
+        sender=str(node["from"]),
+        to=tuple(str(x) for x in to),
+        reply_to=node.get("reply_to"),
+        attach=tuple(node.get("attach", ("txt", "summary"))),
+    )
 
 
 # ------------------------------------------------------------------------------------------- signing key
@@ -278,6 +315,7 @@ class RevokedKey(Result):
 @dataclass(frozen=True)
 class KeyEntry(Result):
     """A key of the keyring, without its public key."""
+
     fingerprint: str
     algorithm: str | None = None
     file: str | None = None
@@ -289,8 +327,16 @@ class KeyEntry(Result):
 
     @classmethod
     def of(cls, e: dict[str, Any]) -> KeyEntry:
-        return cls(e["fingerprint"], e.get("algorithm"), e.get("file"), e.get("created"), e.get("first_used"),
-                   e.get("last_used"), e.get("retired"), Revocation.of(e.get("revoked")))
+        return cls(
+            e["fingerprint"],
+            e.get("algorithm"),
+            e.get("file"),
+            e.get("created"),
+            e.get("first_used"),
+            e.get("last_used"),
+            e.get("retired"),
+            Revocation.of(e.get("revoked")),
+        )
 
 
 @dataclass(frozen=True)
@@ -305,8 +351,10 @@ def generate_key(settings: Settings, out: Path | None = None, *, force: bool = F
 
     path = Path(out) if out else default_key_path(settings)
     if path.exists() and not force:
-        raise ConfigError(f"{path} already exists", hint="pass --force to replace it (old releases stay signed "
-                                                          "with the old key), or --out to write elsewhere")
+        raise ConfigError(
+            f"{path} already exists",
+            hint="pass --force to replace it (old releases stay signed with the old key), or --out to write elsewhere",
+        )
     if path.exists() and path == default_key_path(settings):  # the replaced key's releases stay verifiable
         ring = load_keyring(settings)
         with translated():
@@ -435,9 +483,11 @@ def publish_keys(settings: Settings, site_dir: Path, private_pem: bytes) -> dict
         public = pm.public_key_pem(private_pem)
         entry = pm.add_key(ring, public, created=_today(), first_used=_today())
         if entry.get("revoked"):
-            raise ConfigError(f"the signing key {entry['fingerprint']} was revoked on "
-                              f"{entry['revoked'].get('at', '?')}", hint="sign with another key: run "
-                              "`briefing keys rotate`, or point BRIEFING_SIGNING_KEY_FILE at the current key")
+            raise ConfigError(
+                f"the signing key {entry['fingerprint']} was revoked on {entry['revoked'].get('at', '?')}",
+                hint="sign with another key: run "
+                "`briefing keys rotate`, or point BRIEFING_SIGNING_KEY_FILE at the current key",
+            )
         entry["last_used"] = max(str(entry.get("last_used") or ""), _today())
         ring["current"] = entry["fingerprint"]
         data = pm.keyring_bytes(ring)
@@ -458,9 +508,10 @@ def rotate_key(settings: Settings, out: Path | None = None) -> RotatedKey:
 
     configured = bool(SigningSettings.of(settings).key)
     if configured and out is None:
-        raise ConfigError("the signing key in use comes from BRIEFING_SIGNING_KEY(_FILE), which briefing does not "
-                          "change", hint="pass --out PATH for the new key, then point BRIEFING_SIGNING_KEY_FILE "
-                                         "at it")
+        raise ConfigError(
+            "the signing key in use comes from BRIEFING_SIGNING_KEY(_FILE), which briefing does not change",
+            hint="pass --out PATH for the new key, then point BRIEFING_SIGNING_KEY_FILE at it",
+        )
     default = default_key_path(settings)
     target = Path(out) if out else default
     if out is not None and target.exists():
@@ -493,9 +544,14 @@ def rotate_key(settings: Settings, out: Path | None = None) -> RotatedKey:
     if site_has and not configured and out is None:
         with translated():
             pm.write_public_key(settings.site_dir, new_pem)
-    return RotatedKey(str(target), new_fp, old_fp, str(retired_path) if retired_path else None,
-                      str(settings.site_dir / pm.KEYRING_NAME) if site_has else str(keyring_path(settings)),
-                      configured or out is not None)
+    return RotatedKey(
+        str(target),
+        new_fp,
+        old_fp,
+        str(retired_path) if retired_path else None,
+        str(settings.site_dir / pm.KEYRING_NAME) if site_has else str(keyring_path(settings)),
+        configured or out is not None,
+    )
 
 
 def revoke_key(settings: Settings, fp: str, *, reason: str = "") -> RevokedKey:
@@ -505,19 +561,26 @@ def revoke_key(settings: Settings, fp: str, *, reason: str = "") -> RevokedKey:
 
     ring = load_keyring(settings)
     want = "".join(fp.replace("SHA256:", "").split()).lower()
-    hits = [e for e in ring["keys"] if "".join(e["fingerprint"].replace("SHA256:", "").split()).lower()
-            .startswith(want)] if len(want) >= 8 else []
+    hits = (
+        [e for e in ring["keys"] if "".join(e["fingerprint"].replace("SHA256:", "").split()).lower().startswith(want)]
+        if len(want) >= 8
+        else []
+    )
     if len(hits) != 1:
-        raise ConfigError(f"no {'single ' if hits else ''}key in the keyring matches {fp!r}",
-                          hint="run `briefing keys list` and give the fingerprint (at least 8 hex digits)")
+        raise ConfigError(
+            f"no {'single ' if hits else ''}key in the keyring matches {fp!r}",
+            hint="run `briefing keys list` and give the fingerprint (at least 8 hex digits)",
+        )
     entry = hits[0]
     try:
         in_use = key_fingerprint(settings)
     except ConfigError:
         in_use = None
     if pm.same_key(entry["fingerprint"], in_use):
-        raise ConfigError(f"key {entry['fingerprint']} is the key in use",
-                          hint="run `briefing keys rotate` first, then revoke the old key")
+        raise ConfigError(
+            f"key {entry['fingerprint']} is the key in use",
+            hint="run `briefing keys rotate` first, then revoke the old key",
+        )
     if not entry.get("revoked"):
         entry["revoked"] = {"at": _today(), "reason": reason or "withdrawn"}
     save_keyring(settings, ring, site=settings.site_dir.is_dir())
@@ -550,12 +613,25 @@ def _release_meta(site_dir: Path, bid: str) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise PublishError(f"briefing {bid} is not on the local site ({path} is missing)",
-                           hint=f"run `briefing publish {bid}` first") from None
+        raise PublishError(
+            f"briefing {bid} is not on the local site ({path} is missing)", hint=f"run `briefing publish {bid}` first"
+        ) from None
 
 
-_MANIFEST_META = ("id", "title", "date", "language", "speakers", "version", "published_at", "updated_at",
-                  "corrections", "duration", "media_kind", "transcript")
+_MANIFEST_META = (
+    "id",
+    "title",
+    "date",
+    "language",
+    "speakers",
+    "version",
+    "published_at",
+    "updated_at",
+    "corrections",
+    "duration",
+    "media_kind",
+    "transcript",
+)
 
 
 def sign_release(settings: Settings, bid: str, directory: Path | None = None) -> Path:
@@ -576,8 +652,10 @@ def _read_meta(path: Path, bid: str) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise PublishError(f"the new version of briefing {bid} has no release.json ({path})",
-                           hint=f"run `briefing publish {bid}` again") from None
+        raise PublishError(
+            f"the new version of briefing {bid} has no release.json ({path})",
+            hint=f"run `briefing publish {bid}` again",
+        ) from None
 
 
 def check_base_url(settings: Settings, tgts: list[Target] | None = None) -> None:
@@ -585,14 +663,18 @@ def check_base_url(settings: Settings, tgts: list[Target] | None = None) -> None
     absolute links come from it. A bad base_url is refused either way."""
     base = SiteSettings.of(settings).base_url or ""
     if base and not re.match(r"^https?://[^/\s]+(/\S*)?$", base):
-        raise ConfigError(f"site.base_url {base!r} is not an http(s) URL",
-                          hint="set it to the site's public URL, e.g. base_url = \"https://press.gov.example/\"")
+        raise ConfigError(
+            f"site.base_url {base!r} is not an http(s) URL",
+            hint='set it to the site\'s public URL, e.g. base_url = "https://press.gov.example/"',
+        )
     tgts = targets(settings) if tgts is None else tgts
     if tgts and not base:
-        raise ConfigError(f"publishing to {', '.join(t.name for t in tgts)} needs site.base_url: without it the "
-                          "pages have no canonical URL or preview card and the feeds' links are relative",
-                          hint="set base_url = \"https://press.gov.example/\" under [site] in briefing.toml "
-                               "(or BRIEFING_SITE_BASE_URL)")
+        raise ConfigError(
+            f"publishing to {', '.join(t.name for t in tgts)} needs site.base_url: without it the "
+            "pages have no canonical URL or preview card and the feeds' links are relative",
+            hint='set base_url = "https://press.gov.example/" under [site] in briefing.toml '
+            "(or BRIEFING_SITE_BASE_URL)",
+        )
 
 
 def public_link(settings: Settings, bid: str, tgts: list[Target] | None = None) -> str:
@@ -620,8 +702,11 @@ def _set_publication(store: Store, bid: str, target: str, **cols: Any) -> None:
     marks = ", ".join("?" for _ in cols)
     updates = ", ".join(f"{k}=excluded.{k}" for k in cols)
     with store.tx() as db:
-        db.execute(f"INSERT INTO publications (briefing_id, target, {names}) VALUES (?, ?, {marks})"
-                   f" ON CONFLICT(briefing_id, target) DO UPDATE SET {updates}", (bid, target, *cols.values()))
+        db.execute(
+            f"INSERT INTO publications (briefing_id, target, {names}) VALUES (?, ?, {marks})"
+            f" ON CONFLICT(briefing_id, target) DO UPDATE SET {updates}",
+            (bid, target, *cols.values()),
+        )
 
 
 def _announcement(store: Store, bid: str, version: int) -> dict[str, Any] | None:
@@ -637,12 +722,17 @@ def _decide(store: Store, bid: str, version: int, notify: bool | None, embargo: 
         if notify is None and version > 1:
             return None
         with store.tx() as db:
-            db.execute("INSERT OR IGNORE INTO announcements (briefing_id, version, notify, embargo, requested_at)"
-                       " VALUES (?, ?, ?, ?, ?)", (bid, version, int(want), embargo, now_iso()))
+            db.execute(
+                "INSERT OR IGNORE INTO announcements (briefing_id, version, notify, embargo, requested_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (bid, version, int(want), embargo, now_iso()),
+            )
     elif notify and not row["notify"]:
         with store.tx() as db:  # asked later: announce after all (nothing was recorded for it)
-            db.execute("UPDATE announcements SET notify=1, embargo=?, recorded_at=NULL WHERE briefing_id=?"
-                       " AND version=?", (embargo, bid, version))
+            db.execute(
+                "UPDATE announcements SET notify=1, embargo=?, recorded_at=NULL WHERE briefing_id=? AND version=?",
+                (embargo, bid, version),
+            )
     return _announcement(store, bid, version)
 
 
@@ -653,13 +743,16 @@ def parse_embargo(value: str | None) -> str | None:
     try:
         dt = datetime.fromisoformat(value.strip().replace(" ", "T").replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"bad embargo time {value!r}", hint="use e.g. 2026-11-25T14:00 or 2026-11-25T14:00+07:00") from None
+        raise ConfigError(
+            f"bad embargo time {value!r}", hint="use e.g. 2026-11-25T14:00 or 2026-11-25T14:00+07:00"
+        ) from None
     # the outbox compares times as text: write it the way the store writes "now" (local time, offset)
     return dt.astimezone().isoformat(timespec="seconds")
 
 
-def _record_messages(store: Store, settings: Settings, bid: str, version: int, link: str,
-                     embargo: str | None) -> list[str]:
+def _record_messages(
+    store: Store, settings: Settings, bid: str, version: int, link: str, embargo: str | None
+) -> list[str]:
     from publish import notify as pn
 
     meta = _release_meta(settings.site_dir, bid)
@@ -670,27 +763,52 @@ def _record_messages(store: Store, settings: Settings, bid: str, version: int, l
     keys = []
     for ch in channels(settings):
         key = f"channel:{bid}:v{version}:{ch.name}"
-        outbox.record(store, kind="channel", key=key, target=ch.name, briefing_id=bid,
-                      payload={"channel": ch.name, "title": post.title, "body": post.body, "link": link,
-                               "version": version})
+        outbox.record(
+            store,
+            kind="channel",
+            key=key,
+            target=ch.name,
+            briefing_id=bid,
+            payload={"channel": ch.name, "title": post.title, "body": post.body, "link": link, "version": version},
+        )
         keys.append(key)
     mail = email_config(settings)
     if mail is not None:
         vdir = settings.site_dir / "briefings" / bid / f"v{version}"
-        names = {"txt": "transcript.txt", "srt": "transcript.srt", "vtt": "transcript.vtt",
-                 "json": "transcript.json", "summary": "summary.md"}
+        names = {
+            "txt": "transcript.txt",
+            "srt": "transcript.srt",
+            "vtt": "transcript.vtt",
+            "json": "transcript.json",
+            "summary": "summary.md",
+        }
         attachments = [str(vdir / names[a]) for a in mail.attach if a in names and (vdir / names[a]).is_file()]
         body = _email_body(meta, link, correction)
         key = f"email:{bid}:v{version}"
-        outbox.record(store, kind="email", key=key, target=", ".join(mail.to), briefing_id=bid,
-                      payload={"from": mail.sender, "to": list(mail.to), "reply_to": mail.reply_to,
-                               "subject": post.title, "body": body, "html": _email_html(meta, link, correction),
-                               "attachments": attachments, "link": link, "version": version},
-                      not_before=embargo)
+        outbox.record(
+            store,
+            kind="email",
+            key=key,
+            target=", ".join(mail.to),
+            briefing_id=bid,
+            payload={
+                "from": mail.sender,
+                "to": list(mail.to),
+                "reply_to": mail.reply_to,
+                "subject": post.title,
+                "body": body,
+                "html": _email_html(meta, link, correction),
+                "attachments": attachments,
+                "link": link,
+                "version": version,
+            },
+            not_before=embargo,
+        )
         keys.append(key)
     with store.tx() as db:
-        db.execute("UPDATE announcements SET recorded_at=? WHERE briefing_id=? AND version=?",
-                   (now_iso(), bid, version))
+        db.execute(
+            "UPDATE announcements SET recorded_at=? WHERE briefing_id=? AND version=?", (now_iso(), bid, version)
+        )
     return keys
 
 
@@ -706,14 +824,24 @@ def _email_body(meta: dict[str, Any], link: str, correction: dict[str, Any] | No
     figures = pn.figure_lines(meta, limit=20)
     if figures:
         lines += ["Key figures:", ""] + [f"- {f}" for f in figures] + [""]
-    lines += [f"Video, transcript and captions: {link}", "",
-              "Attached: the transcript and the summary. Every published file is listed with its SHA-256 in "
-              "the release's signed manifest (manifest.json); check a file with `briefing verify`."]
+    lines += [
+        f"Video, transcript and captions: {link}",
+        "",
+        "Attached: the transcript and the summary. Every published file is listed with its SHA-256 in "
+        "the release's signed manifest (manifest.json); check a file with `briefing verify`.",
+    ]
     return "\n".join(lines)
 
 
-def record_embargoed_email(store: Store, settings: Settings, bid: str, meta: dict[str, Any], private_site: Path,
-                           mark: str, attachments_dir: Path) -> str | None:
+def record_embargoed_email(
+    store: Store,
+    settings: Settings,
+    bid: str,
+    meta: dict[str, Any],
+    private_site: Path,
+    mark: str,
+    attachments_dir: Path,
+) -> str | None:
     """Record the press email of a held release (built in ``private_site``), marked ``mark`` (EMBARGOED
     UNTIL …) in its subject and body, to send now; its attachments are copied to ``attachments_dir`` (the
     private site is rebuilt while it is held). The key is the version's email key, so the email is sent
@@ -730,26 +858,49 @@ def record_embargoed_email(store: Store, settings: Settings, bid: str, meta: dic
     if outbox.find(store, key) is not None:
         return key
     link = public_link(settings, bid)
-    correction = next((c for c in meta.get("corrections", []) if c.get("version") == version), None) \
-        if version > 1 else None
+    correction = (
+        next((c for c in meta.get("corrections", []) if c.get("version") == version), None) if version > 1 else None
+    )
     post = pn.press_post(meta, link, correction=correction)
     vdir = private_site / "briefings" / bid / f"v{version}"
-    names = {"txt": "transcript.txt", "srt": "transcript.srt", "vtt": "transcript.vtt",
-             "json": "transcript.json", "summary": "summary.md"}
+    names = {
+        "txt": "transcript.txt",
+        "srt": "transcript.srt",
+        "vtt": "transcript.vtt",
+        "json": "transcript.json",
+        "summary": "summary.md",
+    }
     attachments_dir.mkdir(parents=True, exist_ok=True)
     attachments = []
     for a in mail.attach:
         if a in names and (vdir / names[a]).is_file():
             shutil.copyfile(vdir / names[a], attachments_dir / names[a])
             attachments.append(str(attachments_dir / names[a]))
-    notice = (f"{mark}. Not for publication or broadcast before then: the page, the feeds and the downloads "
-              "go public at that time.")
+    notice = (
+        f"{mark}. Not for publication or broadcast before then: the page, the feeds and the downloads "
+        "go public at that time."
+    )
     body = f"{notice}\n\n{_email_body(meta, link, correction)}"
     html = _email_html(meta, link, correction).replace("<body>\n", f"<body>\n<p><strong>{mark}</strong></p>\n", 1)
-    outbox.record(store, kind="email", key=key, target=", ".join(mail.to), briefing_id=bid,
-                  payload={"from": mail.sender, "to": list(mail.to), "reply_to": mail.reply_to,
-                           "subject": f"{mark}: {post.title}", "body": body, "html": html,
-                           "attachments": attachments, "link": link, "version": version, "embargoed": True})
+    outbox.record(
+        store,
+        kind="email",
+        key=key,
+        target=", ".join(mail.to),
+        briefing_id=bid,
+        payload={
+            "from": mail.sender,
+            "to": list(mail.to),
+            "reply_to": mail.reply_to,
+            "subject": f"{mark}: {post.title}",
+            "body": body,
+            "html": html,
+            "attachments": attachments,
+            "link": link,
+            "version": version,
+            "embargoed": True,
+        },
+    )
     return key
 
 
@@ -759,10 +910,15 @@ def _email_html(meta: dict[str, Any], link: str, correction: dict[str, Any] | No
     from publish import md
 
     with translated():
-        text = md.summary_markdown(title=meta.get("title", ""), date=meta.get("date", ""),
-                                   speakers=meta.get("speakers", []), summary=meta.get("summary", {}),
-                                   corrections=[correction] if correction else [],
-                                   language=meta.get("language", "en"), link=link)
+        text = md.summary_markdown(
+            title=meta.get("title", ""),
+            date=meta.get("date", ""),
+            speakers=meta.get("speakers", []),
+            summary=meta.get("summary", {}),
+            corrections=[correction] if correction else [],
+            language=meta.get("language", "en"),
+            link=link,
+        )
         text += f"\n[{md.escape(link)}]({link})\n"
         return md.email_document(md.to_html(text), lang=meta.get("language", "en"), title=meta.get("title", ""))
 
@@ -783,8 +939,10 @@ def _deliver(settings: Settings, m: outbox.Message, chans: dict[str, Channel]) -
     if m.kind == "channel":
         ch = chans.get(p["channel"])
         if ch is None:
-            raise PublishError(f"channel {p['channel']} is no longer configured",
-                               hint="add it back to [[publish.channels]] or BRIEFING_CHANNELS")
+            raise PublishError(
+                f"channel {p['channel']} is no longer configured",
+                hint="add it back to [[publish.channels]] or BRIEFING_CHANNELS",
+            )
         pn.send(ch.url, pn.Post(p["title"], p["body"], p["link"]))
         return ""
     smtp = SmtpSettings.of(settings).url
@@ -793,9 +951,16 @@ def _deliver(settings: Settings, m: outbox.Message, chans: dict[str, Channel]) -
     missing = [a for a in p["attachments"] if not Path(a).is_file()]
     if missing:
         raise PublishError(f"the email's attachment {missing[0]} is gone", hint="publish the briefing again")
-    msg = pmail.build_press_email(sender=p["from"], to=p["to"], subject=p["subject"], body=p["body"],
-                                  attachments=[Path(a) for a in p["attachments"]], message_key=m.key,
-                                  reply_to=p.get("reply_to"), html=p.get("html"))
+    msg = pmail.build_press_email(
+        sender=p["from"],
+        to=p["to"],
+        subject=p["subject"],
+        body=p["body"],
+        attachments=[Path(a) for a in p["attachments"]],
+        message_key=m.key,
+        reply_to=p.get("reply_to"),
+        html=p.get("html"),
+    )
     refused = pmail.send(msg, smtp)
     return f"refused recipients: {', '.join(refused)}" if refused else ""
 
@@ -803,6 +968,7 @@ def _deliver(settings: Settings, m: outbox.Message, chans: dict[str, Channel]) -
 @dataclass(frozen=True)
 class Delivery(Result):
     """What happened to one message of the outbox in a send."""
+
     key: str
     kind: str
     target: str
@@ -810,8 +976,9 @@ class Delivery(Result):
     error: str | None
 
 
-def send_due(store: Store, settings: Settings, *, briefing_id: str | None = None,
-             resend_uncertain: bool = False) -> list[Delivery]:
+def send_due(
+    store: Store, settings: Settings, *, briefing_id: str | None = None, resend_uncertain: bool = False
+) -> list[Delivery]:
     """Send every due channel post and press email (of one briefing, or all); return what happened."""
     import tenacity
 
@@ -827,16 +994,24 @@ def send_due(store: Store, settings: Settings, *, briefing_id: str | None = None
             continue
         att = _attempt(store, m.key)
         if att and att["finished_at"] is None and not resend_uncertain:
-            results.append(Delivery(m.key, m.kind, m.target, "uncertain",
-                                    "an earlier send was interrupted; it may have arrived"))
+            results.append(
+                Delivery(m.key, m.kind, m.target, "uncertain", "an earlier send was interrupted; it may have arrived")
+            )
             continue
         with store.tx() as db:
-            db.execute("INSERT INTO delivery_attempts (key, started_at) VALUES (?, ?) ON CONFLICT(key) DO UPDATE"
-                       " SET started_at=excluded.started_at, finished_at=NULL", (m.key, now_iso()))
+            db.execute(
+                "INSERT INTO delivery_attempts (key, started_at) VALUES (?, ?) ON CONFLICT(key) DO UPDATE"
+                " SET started_at=excluded.started_at, finished_at=NULL",
+                (m.key, now_iso()),
+            )
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(attempts),
-            wait=tenacity.wait_exponential(multiplier=wait, max=max(wait * 16, 0.0)) if wait > 0 else tenacity.wait_none(),
-            retry=tenacity.retry_if_exception_type((NotifyError, MailError)), reraise=True)
+            wait=tenacity.wait_exponential(multiplier=wait, max=max(wait * 16, 0.0))
+            if wait > 0
+            else tenacity.wait_none(),
+            retry=tenacity.retry_if_exception_type((NotifyError, MailError)),
+            reraise=True,
+        )
         error: str | None
         try:
             note = retrying(_deliver, settings, m, chans)
@@ -859,6 +1034,7 @@ def send_due(store: Store, settings: Settings, *, briefing_id: str | None = None
 @dataclass(frozen=True)
 class TargetResult(Result):
     """One publish target in a publish: its version now, and what went up."""
+
     name: str
     status: str  # ok | failed
     error: str | None
@@ -887,9 +1063,17 @@ class Report(Result):
         return out
 
 
-def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | None = None,
-                  embargo: str | None = None, resend_uncertain: bool = False, reporter: Any = None,
-                  raise_on_failure: bool = True) -> Report:
+def after_publish(
+    store: Store,
+    settings: Settings,
+    bid: str,
+    *,
+    notify: bool | None = None,
+    embargo: str | None = None,
+    resend_uncertain: bool = False,
+    reporter: Any = None,
+    raise_on_failure: bool = True,
+) -> Report:
     """Sign the release, copy the site to every target, then announce it (once) and send what is due."""
     from publish.s3 import sync_s3
     from publish.targets import sync_local
@@ -913,28 +1097,46 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
 
     all_ok = True
     for t in tgts:
-        url = (t.public_url.rstrip("/") + f"/briefings/{bid}/") if t.public_url else (
-            t.spec.url(f"briefings/{bid}/") if t.kind == "s3" else str(Path(t.spec.path) / "briefings" / bid))
+        url = (
+            (t.public_url.rstrip("/") + f"/briefings/{bid}/")
+            if t.public_url
+            else (t.spec.url(f"briefings/{bid}/") if t.kind == "s3" else str(Path(t.spec.path) / "briefings" / bid))
+        )
         prev = _publication(store, bid, t.name)
         _set_publication(store, bid, t.name, status="running", error=None)
         try:
+
             def hook(f: Any, _n: str = t.name) -> None:
                 fault_point(f"target:{_n}:{f.rel}")
+
             with translated():
-                res = sync_local(site_dir, t.spec, before=hook) if t.kind == "local" else \
-                    sync_s3(site_dir, t.spec, before=hook)
+                res = (
+                    sync_local(site_dir, t.spec, before=hook)
+                    if t.kind == "local"
+                    else sync_s3(site_dir, t.spec, before=hook)
+                )
         except PublishError as exc:
             all_ok = False
             partial = getattr(exc.__cause__, "result", None)
-            _set_publication(store, bid, t.name, status="failed", error=str(exc),
-                             uploaded=len(partial.uploaded) if partial else 0)
+            _set_publication(
+                store, bid, t.name, status="failed", error=str(exc), uploaded=len(partial.uploaded) if partial else 0
+            )
             report.targets.append(TargetResult(t.name, "failed", str(exc), url, prev["version"] if prev else None))
             _stage(reporter, f"→ {t.name}", "failed", str(exc))
             continue
         kept = prev and prev["version"] == version and prev["status"] == "ok" and prev["published_at"]
-        _set_publication(store, bid, t.name, status="ok", error=None, version=version, url=store.rel(url),
-                         uploaded=len(res.uploaded), skipped=len(res.skipped),
-                         published_at=prev["published_at"] if prev and kept else now_iso())
+        _set_publication(
+            store,
+            bid,
+            t.name,
+            status="ok",
+            error=None,
+            version=version,
+            url=store.rel(url),
+            uploaded=len(res.uploaded),
+            skipped=len(res.skipped),
+            published_at=prev["published_at"] if prev and kept else now_iso(),
+        )
         report.targets.append(TargetResult(t.name, "ok", None, url, version, len(res.uploaded), len(res.skipped)))
         _stage(reporter, f"→ {t.name}", "done", f"{len(res.uploaded)} sent, {len(res.skipped)} unchanged")
 
@@ -948,12 +1150,18 @@ def after_publish(store: Store, settings: Settings, bid: str, *, notify: bool | 
     if all_ok:
         report.messages = send_due(store, settings, briefing_id=bid, resend_uncertain=resend_uncertain)
         for m in report.messages:
-            _stage(reporter, f"→ {m.target}", "done" if m.status == "sent" else "failed",
-                   m.status if m.status == "sent" else f"{m.status}: {m.error}")
+            _stage(
+                reporter,
+                f"→ {m.target}",
+                "done" if m.status == "sent" else "failed",
+                m.status if m.status == "sent" else f"{m.status}: {m.error}",
+            )
     if raise_on_failure and report.failures:
-        raise PublishError(f"briefing {bid} v{version} is on the local site, but: " + "; ".join(report.failures),
-                           hint=f"fix it and run `briefing publish {bid}` again (nothing is sent twice); "
-                                f"`briefing status {bid}` shows the details")
+        raise PublishError(
+            f"briefing {bid} v{version} is on the local site, but: " + "; ".join(report.failures),
+            hint=f"fix it and run `briefing publish {bid}` again (nothing is sent twice); "
+            f"`briefing status {bid}` shows the details",
+        )
     return report
 
 
@@ -966,10 +1174,18 @@ def record_site(store: Store, settings: Settings, bid: str) -> None:
     if prev and prev["version"] == version and prev["status"] == "ok" and prev["published_at"]:
         return
     base_url = SiteSettings.of(settings).base_url
-    _set_publication(store, bid, SITE_TARGET, version=version,  # a path in the home: relative to it
-                     url=base_url.rstrip("/") + f"/briefings/{bid}/" if base_url
-                     else store.rel(site_dir / "briefings" / bid / "index.html"), status="ok", error=None,
-                     published_at=site_meta.get("published_at") or now_iso())
+    _set_publication(
+        store,
+        bid,
+        SITE_TARGET,
+        version=version,  # a path in the home: relative to it
+        url=base_url.rstrip("/") + f"/briefings/{bid}/"
+        if base_url
+        else store.rel(site_dir / "briefings" / bid / "index.html"),
+        status="ok",
+        error=None,
+        published_at=site_meta.get("published_at") or now_iso(),
+    )
 
 
 def _stage(reporter: Any, name: str, status: str, detail: str) -> None:
@@ -983,6 +1199,7 @@ def _stage(reporter: Any, name: str, status: str, detail: str) -> None:
 @dataclass(frozen=True)
 class TargetState(Result):
     """A target as `briefing status` shows it: the version it holds, where, when, and any error."""
+
     name: str
     version: int | None
     url: str | None
@@ -994,6 +1211,7 @@ class TargetState(Result):
 @dataclass(frozen=True)
 class MessageState(Result):
     """A press message (channel post, email) of a briefing and its state."""
+
     kind: str
     name: str
     version: int | None
@@ -1008,6 +1226,7 @@ class MessageState(Result):
 @dataclass(frozen=True)
 class EmbargoHold(Result):
     """A release held by its embargo: until when, which version, whether the lift is due, what it holds."""
+
     until: str
     version: int | None
     due: bool
@@ -1037,15 +1256,27 @@ def status(store: Store, settings: Settings, bid: str) -> DistributionStatus:
 
     live = published_metadata(settings.site_dir, bid)  # the site itself: switched in whole, signed
     if live and (rows.get(SITE_TARGET) or {}).get("version") != live.get("version"):
-        rows[SITE_TARGET] = {**(rows.get(SITE_TARGET) or {}), "version": live.get("version"), "status": "ok",
-                             "error": None, "url": (rows.get(SITE_TARGET) or {}).get("url")
-                             or str(settings.site_dir / "briefings" / bid / "index.html"),
-                             "published_at": live.get("published_at")}
+        rows[SITE_TARGET] = {
+            **(rows.get(SITE_TARGET) or {}),
+            "version": live.get("version"),
+            "status": "ok",
+            "error": None,
+            "url": (rows.get(SITE_TARGET) or {}).get("url")
+            or str(settings.site_dir / "briefings" / bid / "index.html"),
+            "published_at": live.get("published_at"),
+        }
     for name in [SITE_TARGET, *configured, *[n for n in rows if n not in configured and n != SITE_TARGET]]:
         row = rows.get(name)
-        out_targets.append(TargetState(name, row["version"] if row else None, row["url"] if row else None,
-                                       row["published_at"] if row else None, row["status"] if row else "never",
-                                       row["error"] if row else None))
+        out_targets.append(
+            TargetState(
+                name,
+                row["version"] if row else None,
+                row["url"] if row else None,
+                row["published_at"] if row else None,
+                row["status"] if row else "never",
+                row["error"] if row else None,
+            )
+        )
     messages: list[MessageState] = []
     for m in outbox.messages(store, briefing_id=bid):
         if m.kind not in ("channel", "email"):
@@ -1056,11 +1287,26 @@ def status(store: Store, settings: Settings, bid: str) -> DistributionStatus:
             state = "uncertain"
         elif m.status == "pending" and m.not_before and m.not_before > embargo.clock_iso():
             state = "embargoed"
-        messages.append(MessageState(m.kind, m.target, m.payload.get("version"), m.payload.get("link"), state,
-                                     m.sent_at, m.not_before, m.attempts, m.last_error))
+        messages.append(
+            MessageState(
+                m.kind,
+                m.target,
+                m.payload.get("version"),
+                m.payload.get("link"),
+                state,
+                m.sent_at,
+                m.not_before,
+                m.attempts,
+                m.last_error,
+            )
+        )
     e = embargo.embargo_of(store, bid)
     held = None
     if e and not e.get("lifted_at"):
-        held = EmbargoHold(e["until"], e.get("version"), embargo.held(store, bid) is None,
-                           ["page", "feeds", "index", "search", "targets", "channels"])
+        held = EmbargoHold(
+            e["until"],
+            e.get("version"),
+            embargo.held(store, bid) is None,
+            ["page", "feeds", "index", "search", "targets", "channels"],
+        )
     return DistributionStatus(out_targets, messages, held, (e or {}).get("lifted_at"))

@@ -25,7 +25,7 @@ wait. ``--send-at TIME`` is the older, email-only behaviour: the page is public 
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,12 @@ from publish.i18n import format_date
 CLOCK_ENV = "BRIEFING_NOW"
 
 register(
-    Setting("schedule.embargo", "", "Embargo of what `briefing daily` publishes: HH:MM (that day, in the "
-            "schedule's time zone) or +DURATION after the briefing's end (e.g. +2h); empty = none."),
+    Setting(
+        "schedule.embargo",
+        "",
+        "Embargo of what `briefing daily` publishes: HH:MM (that day, in the "
+        "schedule's time zone) or +DURATION after the briefing's end (e.g. +2h); empty = none.",
+    ),
 )
 
 
@@ -52,7 +56,7 @@ def now() -> datetime:
     value = os.environ.get(CLOCK_ENV, "").strip()
     if value:
         return parse_time(value, what=CLOCK_ENV)
-    return datetime.now(timezone.utc).astimezone()
+    return datetime.now(UTC).astimezone()
 
 
 def clock_iso() -> str:
@@ -66,8 +70,7 @@ def parse_time(value: str, *, what: str = "embargo time") -> datetime:
     try:
         dt = datetime.fromisoformat(str(value).strip().replace(" ", "T").replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"bad {what} {value!r}",
-                          hint="use e.g. 2026-11-25T14:00 or 2026-11-25T14:00+07:00") from None
+        raise ConfigError(f"bad {what} {value!r}", hint="use e.g. 2026-11-25T14:00 or 2026-11-25T14:00+07:00") from None
     return dt if dt.tzinfo else dt.astimezone()
 
 
@@ -79,7 +82,9 @@ def label(until: datetime) -> str:
     """``EMBARGOED UNTIL 14:00 UTC+07:00, 25 November 2026``: the time and its zone, as newsrooms read it."""
     offset = until.utcoffset() or timedelta(0)
     minutes = int(offset.total_seconds() // 60)
-    zone = "UTC" if minutes == 0 else f"UTC{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    zone = (
+        "UTC" if minutes == 0 else f"UTC{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    )
     name = until.tzname()
     if name and not name.startswith(("UTC", "+", "-")):
         zone = f"{name}, {zone}"
@@ -116,14 +121,18 @@ def schedule_embargo(settings: Settings, *, day: str, end: datetime, zone: Any) 
         try:
             return end + timedelta(seconds=float(duration(spec[1:])))
         except ValueError:
-            raise ConfigError(f"bad schedule.embargo {spec!r}", hint="use HH:MM (e.g. 14:00) or +DURATION "
-                              "after the briefing's end (e.g. +2h)") from None
+            raise ConfigError(
+                f"bad schedule.embargo {spec!r}",
+                hint="use HH:MM (e.g. 14:00) or +DURATION after the briefing's end (e.g. +2h)",
+            ) from None
     try:
         hh, mm = (int(x) for x in spec.split(":", 1))
         return datetime.fromisoformat(f"{day}T{hh:02d}:{mm:02d}").replace(tzinfo=zone)
     except ValueError:
-        raise ConfigError(f"bad schedule.embargo {spec!r}", hint="use HH:MM (e.g. 14:00) or +DURATION "
-                          "after the briefing's end (e.g. +2h)") from None
+        raise ConfigError(
+            f"bad schedule.embargo {spec!r}",
+            hint="use HH:MM (e.g. 14:00) or +DURATION after the briefing's end (e.g. +2h)",
+        ) from None
 
 
 def request(store: Store, bid: str, until: datetime, *, notify: bool | None = None) -> dict[str, Any]:
@@ -131,9 +140,13 @@ def request(store: Store, bid: str, until: datetime, *, notify: bool | None = No
     process or publish before the time holds it again, never publishes it)."""
     before = embargo_of(store, bid) or {}
     same = not before.get("lifted_at") and before.get("until") == iso(until)
-    record = {"until": iso(until), "version": before.get("version") if same else None,
-              "notify": notify if notify is not None else before.get("notify") if same else None,
-              "lifted_at": None, "requested_at": before.get("requested_at") if same else iso(now())}
+    record = {
+        "until": iso(until),
+        "version": before.get("version") if same else None,
+        "notify": notify if notify is not None else before.get("notify") if same else None,
+        "lifted_at": None,
+        "requested_at": before.get("requested_at") if same else iso(now()),
+    }
     store.update_meta(bid, embargo=record)
     return record
 

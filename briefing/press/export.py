@@ -42,8 +42,14 @@ def _day(value: str | None, name: str) -> str | None:
     return config.day(value, f"{name} date") if value else None
 
 
-def figures(store: Store, *, base_url: str = "", date_from: str | None = None,
-            date_to: str | None = None, label: str | None = None) -> list[FigureRow]:
+def figures(
+    store: Store,
+    *,
+    base_url: str = "",
+    date_from: str | None = None,
+    date_to: str | None = None,
+    label: str | None = None,
+) -> list[FigureRow]:
     """Every key figure of every summarized briefing, oldest first."""
     d_from, d_to = _day(date_from, "--from"), _day(date_to, "--to")
     rows: list[FigureRow] = []
@@ -62,11 +68,20 @@ def figures(store: Store, *, base_url: str = "", date_from: str | None = None,
                 continue
             start = float(k.get("start", 0.0))
             page = f"briefings/{b.id}/#t={int(start)}"
-            rows.append(FigureRow(
-                date=b.date, briefing_id=b.id, title=b.title, label=str(k.get("label", "")),
-                value=float(k.get("value", 0.0)), unit=str(k.get("unit", "") or ""), said=str(k.get("said", "")),
-                start=start, end=float(k.get("end", start)),
-                url=(base_url.rstrip("/") + "/" + page) if base_url else page))
+            rows.append(
+                FigureRow(
+                    date=b.date,
+                    briefing_id=b.id,
+                    title=b.title,
+                    label=str(k.get("label", "")),
+                    value=float(k.get("value", 0.0)),
+                    unit=str(k.get("unit", "") or ""),
+                    said=str(k.get("said", "")),
+                    start=start,
+                    end=float(k.get("end", start)),
+                    url=(base_url.rstrip("/") + "/" + page) if base_url else page,
+                )
+            )
     return rows
 
 
@@ -84,8 +99,16 @@ def to_csv(rows: list[FigureRow]) -> str:
 def to_json(rows: list[FigureRow], *, title: str = "") -> str:
     series: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
-        series.setdefault(r.label, []).append({"date": r.date, "value": _num(r.value), "unit": r.unit,
-                                               "said": r.said, "briefing_id": r.briefing_id, "url": r.url})
+        series.setdefault(r.label, []).append(
+            {
+                "date": r.date,
+                "value": _num(r.value),
+                "unit": r.unit,
+                "said": r.said,
+                "briefing_id": r.briefing_id,
+                "url": r.url,
+            }
+        )
     doc = {
         "title": title or "Key figures of the press briefings",
         "generated_at": now_iso(),

@@ -15,6 +15,7 @@ Applying is crash-safe: the correction is first recorded in the briefing's metad
 files become the transcript's artifacts, then the mark is cleared; a run that finds the mark finishes the job.
 The new version is recorded in the briefing's corrections only once the site holds it (``Runner.publish``).
 """
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from briefing.core import errors, locks
+from briefing.core import errors, locks, text
+from briefing.core import text as txt
 from briefing.core.config import Settings
 from briefing.core.errors import ConfigError, InputError
 from briefing.core.faults import fault_point
@@ -33,13 +35,11 @@ from briefing.core.fsutil import atomic_write_text
 from briefing.core.results import ABSENT, Absent, Result, optional
 from briefing.core.store import Artifact, Store, now_iso
 from publish.files import sha256_file
-from briefing.core import text as txt
-from briefing.core import text
 
 HEADER = (
     "# Correct the words below. Keep each [HH:MM:SS.mmm] stamp at the start of its paragraph;\n"
     "# delete a paragraph to remove it. Lines starting with # are ignored.\n"
-    "# Save and close the editor to keep the correction; publish it with: briefing publish {id} --note \"...\"\n"
+    '# Save and close the editor to keep the correction; publish it with: briefing publish {id} --note "..."\n'
 )
 ROLES = {"json": "transcript.json", "srt": "transcript.srt", "vtt": "transcript.vtt", "txt": "transcript.txt"}
 
@@ -95,18 +95,22 @@ def check_cues(cues: list[tuple[float, float, str]], duration: float) -> None:
     """Refuse a correction whose cues go past the recording, or whose text holds control characters."""
     from transcribe.formats import format_timestamp
 
-
     for start, end, words in cues:
         if duration > 0 and (start >= duration or end > duration + END_SLACK_S):
-            raise InputError(f"the correction has a cue at {format_timestamp(start)}–{format_timestamp(end)}, "
-                             f"beyond the end of the recording ({format_timestamp(duration)})",
-                             hint="is it the correction of another briefing? Keep the timestamps of this one")
+            raise InputError(
+                f"the correction has a cue at {format_timestamp(start)}–{format_timestamp(end)}, "
+                f"beyond the end of the recording ({format_timestamp(duration)})",
+                hint="is it the correction of another briefing? Keep the timestamps of this one",
+            )
         if not txt.is_clean(words, multiline=True):
-            raise InputError(f"the correction's cue at {format_timestamp(start)} holds a control character "
-                             "or a direction override", hint="remove it; use plain text")
+            raise InputError(
+                f"the correction's cue at {format_timestamp(start)} holds a control character or a direction override",
+                hint="remove it; use plain text",
+            )
         if end < start:
-            raise InputError(f"the correction's cue at {format_timestamp(start)} ends before it starts",
-                             hint="fix its timestamps")
+            raise InputError(
+                f"the correction's cue at {format_timestamp(start)} ends before it starts", hint="fix its timestamps"
+            )
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -134,8 +138,11 @@ def apply_cues(t: Any, cues: list[tuple[float, float, str]]) -> tuple[Any, int]:
             near = [i for i, s in enumerate(segs) if abs(s.start - start) < 0.5 or s.start <= start < s.end]
             best = near[0] if near else None
         if best is None:
-            new.append(Segment(id=-1, start=start, end=max(end, start + 0.5), text=" " + said, confidence=1.0,
-                               flags=("corrected",)))
+            new.append(
+                Segment(
+                    id=-1, start=start, end=max(end, start + 0.5), text=" " + said, confidence=1.0, flags=("corrected",)
+                )
+            )
         else:
             assigned.setdefault(best, []).append(said)
     changed = len(new)
@@ -146,7 +153,7 @@ def apply_cues(t: Any, cues: list[tuple[float, float, str]]) -> tuple[Any, int]:
             continue
         said = " ".join(" ".join(assigned[i]).split())
         if s.speaker and said.startswith(f"{s.speaker}: "):  # the TXT labels speaker changes: not the words
-            said = said[len(s.speaker) + 2:]
+            said = said[len(s.speaker) + 2 :]
         if said == " ".join(s.text.split()):
             out.append(s)
             continue
@@ -162,6 +169,7 @@ def apply_cues(t: Any, cues: list[tuple[float, float, str]]) -> tuple[Any, int]:
 @dataclass(frozen=True)
 class Correction(Result):
     """What a correction changed: segments changed, whether one is pending now, and where it is."""
+
     id: str
     changed: int
     pending: bool
@@ -170,8 +178,15 @@ class Correction(Result):
 
 
 @locks.locked
-def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = None, text: str | None = None,
-            source: str = "editor") -> Correction:
+def correct(
+    store: Store,
+    settings: Settings,
+    bid: str,
+    *,
+    file: Path | None = None,
+    text: str | None = None,
+    source: str = "editor",
+) -> Correction:
     """Keep a corrected transcript as the briefing's pending correction; returns what changed."""
 
     t = current_transcript(store, settings, bid)
@@ -191,8 +206,9 @@ def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = N
         raise InputError("no corrected text given")
     cues = parse(text, kind, t.duration)
     if not cues:
-        raise InputError("no timed text found in the correction",
-                         hint="keep the timestamps ([HH:MM:SS] paragraphs, or SRT/VTT cues)")
+        raise InputError(
+            "no timed text found in the correction", hint="keep the timestamps ([HH:MM:SS] paragraphs, or SRT/VTT cues)"
+        )
     check_cues(cues, t.duration)
     fixed, changed = apply_cues(t, cues)
     if changed == 0:
@@ -200,20 +216,27 @@ def correct(store: Store, settings: Settings, bid: str, *, file: Path | None = N
     return keep_pending(store, settings, bid, fixed, changed=changed, source=source)
 
 
-def keep_pending(store: Store, settings: Settings, bid: str, fixed: Any, *, changed: int,
-                 source: str, rev: str | None = None) -> Correction:
+def keep_pending(
+    store: Store, settings: Settings, bid: str, fixed: Any, *, changed: int, source: str, rev: str | None = None
+) -> Correction:
     """Keep ``fixed`` (a whole corrected Transcript) as the briefing's pending correction (the caller holds
     the briefing's lock): what ``correct`` does with an edited text, and the review desk with a draft."""
     from transcribe import formats
 
     out = _dir(settings, bid) / "pending"
-    files = {"json": formats.to_json(fixed), "srt": formats.to_srt(fixed), "vtt": formats.to_vtt(fixed),
-             "txt": formats.to_txt(fixed)}
+    files = {
+        "json": formats.to_json(fixed),
+        "srt": formats.to_srt(fixed),
+        "vtt": formats.to_vtt(fixed),
+        "txt": formats.to_txt(fixed),
+    }
     for role, body in files.items():
         atomic_write_text(out / ROLES[role], body)
     rev = rev or secrets.token_hex(8)  # which pending correction this is (two may share a created_at second)
-    store.update_meta(bid, pending_correction={"created_at": now_iso(), "source": source, "changed": changed,
-                                               "dir": str(out), "rev": rev})
+    store.update_meta(
+        bid,
+        pending_correction={"created_at": now_iso(), "source": source, "changed": changed, "dir": str(out), "rev": rev},
+    )
     return Correction(bid, changed, True, str(out), rev)
 
 
@@ -245,20 +268,26 @@ def prepare_publish(store: Store, settings: Settings, bid: str, note: str | None
     note = text.check(note, "the note", max_len=text.NOTE_MAX, multiline=True) or None
     if note is None:
         if pending:
-            raise ConfigError(f"briefing {bid} has a correction waiting to be published",
-                              hint=f'publish it as a new version with: briefing publish {bid} --note "what was '
-                                   f'corrected"')
+            raise ConfigError(
+                f"briefing {bid} has a correction waiting to be published",
+                hint=f'publish it as a new version with: briefing publish {bid} --note "what was corrected"',
+            )
         return None
     live = published_metadata(settings.site_dir, bid)
     if not live:
-        raise InputError(f"briefing {bid} has not been published yet, so there is nothing to correct",
-                         hint=f"publish it first with: briefing publish {bid}")
+        raise InputError(
+            f"briefing {bid} has not been published yet, so there is nothing to correct",
+            hint=f"publish it first with: briefing publish {bid}",
+        )
     if not pending:
         return None
     version = int(live.get("version", 1)) + 1
     pending = {**pending, "applying": True, "version": version}
-    store.update_meta(bid, pending_correction=pending, publishing={"version": version, "note": " ".join(note.split()),
-                                                                   "date": now_iso()})
+    store.update_meta(
+        bid,
+        pending_correction=pending,
+        publishing={"version": version, "note": " ".join(note.split()), "date": now_iso()},
+    )
     _finish(store, settings, bid, pending)
     return version
 
@@ -271,13 +300,22 @@ def _finish(store: Store, settings: Settings, bid: str, pending: dict[str, Any])
             shutil.rmtree(dest)
         os.rename(src, dest)
     if not (dest / ROLES["json"]).is_file():
-        raise InputError(f"the correction's files are gone from {dest}",
-                         hint=f"make the correction again with `briefing correct {bid}`")
-    arts = [Artifact(role, str(dest / name), sha256_file(dest / name), (dest / name).stat().st_size)
-            for role, name in ROLES.items()]
+        raise InputError(
+            f"the correction's files are gone from {dest}",
+            hint=f"make the correction again with `briefing correct {bid}`",
+        )
+    arts = [
+        Artifact(role, str(dest / name), sha256_file(dest / name), (dest / name).stat().st_size)
+        for role, name in ROLES.items()
+    ]
     key = json.dumps({a.role: a.sha256 for a in arts}, sort_keys=True)
     store.stage_started(bid, "correct", key)
-    store.stage_done(bid, "correct", key, arts, {"version": pending["version"], "changed": pending.get("changed"),
-                                                 "source": pending.get("source")})
+    store.stage_done(
+        bid,
+        "correct",
+        key,
+        arts,
+        {"version": pending["version"], "changed": pending.get("changed"), "source": pending.get("source")},
+    )
     fault_point("after:correct")
     store.update_meta(bid, pending_correction=None)

@@ -37,28 +37,42 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from briefing.core import config, workspace
 from briefing.core.config import Setting, Settings
 from briefing.core.errors import translated
-from briefing.core.locks import FileLock
 from briefing.core.fsutil import atomic_write_text, sha256_text
+from briefing.core.locks import FileLock
 from briefing.core.results import ABSENT, Absent, Result
 from briefing.core.store import Store, now_iso
 from briefing.processing import media, speech
 
 config.register(
-    Setting("live.enabled", True, "Transcribe a live capture while it is recorded (publish within a minute "
-                                  "of the end).", config.boolean),
-    Setting("live.page", False, "Publish a live page (<site>/live/ID/, marked live, unverified) while the "
-                                "briefing runs.", config.boolean),
+    Setting(
+        "live.enabled",
+        True,
+        "Transcribe a live capture while it is recorded (publish within a minute of the end).",
+        config.boolean,
+    ),
+    Setting(
+        "live.page",
+        False,
+        "Publish a live page (<site>/live/ID/, marked live, unverified) while the briefing runs.",
+        config.boolean,
+    ),
     Setting("live.min_chunk", 20.0, "Seconds of audio before a live chunk may be cut at a pause.", float),
     Setting("live.max_chunk", 30.0, "Longest live chunk in seconds (cut at the longest short pause).", float),
-    Setting("live.media", True, "Make the loudness-normalized web audio while a capture records (the video "
-                                "stage adopts it when it matches the joined recording).", config.boolean),
+    Setting(
+        "live.media",
+        True,
+        "Make the loudness-normalized web audio while a capture records (the video "
+        "stage adopts it when it matches the joined recording).",
+        config.boolean,
+    ),
     Setting("live.wait", 900.0, "Seconds the transcribe stage waits for a live transcriber to finish.", float),
 )
 
@@ -70,6 +84,7 @@ class LiveSettings(config.Area, area="live"):
     max_chunk: float
     media: bool
     wait: float
+
 
 SR = 16_000
 
@@ -86,8 +101,11 @@ def _options(settings: Settings, language: str | None) -> tuple[Any, Any, str]:
     lo = LiveOptions(min_chunk=o.min_chunk, max_chunk=o.max_chunk)
     _, model_id, _ = speech.recognizer(settings, language)  # the engine of this language
     g = speech.guard_options(settings)
-    return opts, lo, sha256_text(json.dumps({"opts": repr(opts), "model": model_id,
-                                             "guards": g.key() if g is not None else None}))
+    return (
+        opts,
+        lo,
+        sha256_text(json.dumps({"opts": repr(opts), "model": model_id, "guards": g.key() if g is not None else None})),
+    )
 
 
 # -- store rows -------------------------------------------------------------------------------------
@@ -101,15 +119,19 @@ def run_row(store: Store, bid: str) -> dict[str, Any] | None:
 
 
 def _sources(store: Store, bid: str) -> list[dict[str, Any]]:
-    return [dict(r) for r in store.query(
-        "SELECT * FROM live_sources WHERE briefing_id = ? ORDER BY start_sample, name", (bid,))]
+    return [
+        dict(r)
+        for r in store.query("SELECT * FROM live_sources WHERE briefing_id = ? ORDER BY start_sample, name", (bid,))
+    ]
 
 
 def _chunks(store: Store, bid: str) -> list[Any]:
     from transcribe.live import Chunk
 
-    return [Chunk.from_dict(json.loads(r["data"])) for r in store.query(
-        "SELECT data FROM live_chunks WHERE briefing_id = ? ORDER BY idx", (bid,))]
+    return [
+        Chunk.from_dict(json.loads(r["data"]))
+        for r in store.query("SELECT data FROM live_chunks WHERE briefing_id = ? ORDER BY idx", (bid,))
+    ]
 
 
 def reset(store: Store, bid: str) -> None:
@@ -123,9 +145,17 @@ def reset(store: Store, bid: str) -> None:
 class Follower:
     """Follows the capture segments of one briefing. :meth:`step` does what is ready; :meth:`run` loops."""
 
-    def __init__(self, store: Store, settings: Settings, bid: str, *, language: str | None = None,
-                 transcriber: Any = None, page: bool | None = None,
-                 on_chunk: Callable[[Any], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        bid: str,
+        *,
+        language: str | None = None,
+        transcriber: Any = None,
+        page: bool | None = None,
+        on_chunk: Callable[[Any], None] | None = None,
+    ) -> None:
         self.store, self.settings, self.bid = store, settings, bid
         b = store.briefing(bid)
         lang = language if language is not None else (None if b.language in ("", "auto") else b.language)
@@ -154,9 +184,11 @@ class Follower:
         if row is None:
             ts = now_iso()
             with self.store.tx() as db:
-                db.execute("INSERT OR IGNORE INTO live_runs (briefing_id, status, language, options_key, "
-                           "started_at, updated_at) VALUES (?, 'running', ?, ?, ?, ?)",
-                           (self.bid, self.language, self.key, ts, ts))
+                db.execute(
+                    "INSERT OR IGNORE INTO live_runs (briefing_id, status, language, options_key, "
+                    "started_at, updated_at) VALUES (?, 'running', ?, ?, ?, ?)",
+                    (self.bid, self.language, self.key, ts, ts),
+                )
             row = run_row(self.store, self.bid)
         assert row is not None
         return row
@@ -178,8 +210,13 @@ class Follower:
         n = self.store.query("SELECT COUNT(*) AS n FROM live_chunks WHERE briefing_id = ?", (self.bid,))[0]["n"]
         if self._lt is not None and len(self._lt.chunks) == n and self._nsrc == len(sources):
             return self._lt  # nobody else stepped since: the one in memory is current
-        lt = LiveTranscriber(self.transcriber, self.opts, self.live_opts, chunks=_chunks(self.store, self.bid),
-                             guards=speech.guard_options(self.settings))
+        lt = LiveTranscriber(
+            self.transcriber,
+            self.opts,
+            self.live_opts,
+            chunks=_chunks(self.store, self.bid),
+            guards=speech.guard_options(self.settings),
+        )
         self._lt, self._nsrc = lt, len(sources)
         for s in sources:  # audio received after the last chunk: decode it again
             if s["start_sample"] + s["samples"] > lt.cursor and s["samples"]:
@@ -190,20 +227,25 @@ class Follower:
     def _store(self, chunks: list[Any], source: dict[str, Any] | None, lt: Any) -> None:
         with self.store.tx() as db:
             if source is not None:
-                db.execute("INSERT INTO live_sources (briefing_id, name, size, start_sample, samples) "
-                           "VALUES (?, ?, ?, ?, ?)", (self.bid, source["name"], source["size"],
-                                                      source["start_sample"], source["samples"]))
+                db.execute(
+                    "INSERT INTO live_sources (briefing_id, name, size, start_sample, samples) VALUES (?, ?, ?, ?, ?)",
+                    (self.bid, source["name"], source["size"], source["start_sample"], source["samples"]),
+                )
             for c in chunks:
-                db.execute("INSERT OR REPLACE INTO live_chunks (briefing_id, idx, start_sample, end_sample, data) "
-                           "VALUES (?, ?, ?, ?, ?)", (self.bid, c.index, c.start, c.end,
-                                                      json.dumps(c.to_dict(), ensure_ascii=False)))
+                db.execute(
+                    "INSERT OR REPLACE INTO live_chunks (briefing_id, idx, start_sample, end_sample, data) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (self.bid, c.index, c.start, c.end, json.dumps(c.to_dict(), ensure_ascii=False)),
+                )
             info = {}
             if getattr(self.transcriber, "_model", None) is not None or getattr(self.transcriber, "loaded", False):
                 d = self.transcriber.device_info()
                 info = {"engine": self.transcriber.engine(), "device": d.device, "compute_type": d.compute_type}
-            db.execute("UPDATE live_runs SET samples = ?, updated_at = ?, "
-                       "info = CASE WHEN ? = '{}' THEN info ELSE ? END WHERE briefing_id = ?",
-                       (lt.total, now_iso(), json.dumps(info), json.dumps(info), self.bid))
+            db.execute(
+                "UPDATE live_runs SET samples = ?, updated_at = ?, "
+                "info = CASE WHEN ? = '{}' THEN info ELSE ? END WHERE briefing_id = ?",
+                (lt.total, now_iso(), json.dumps(info), json.dumps(info), self.bid),
+            )
         self._nsrc += 1 if source is not None else 0
         for c in chunks:
             self.on_chunk(c)
@@ -216,8 +258,10 @@ class Follower:
             return False
         if (self.cdir / rc.STOP_NAME).exists() or rc.read_state(self.cdir).get("stopped_at"):
             return True
-        rows = self.store.query("SELECT status FROM recordings WHERE briefing_id = ? AND method = 'capture' "
-                                "ORDER BY id DESC LIMIT 1", (self.bid,))
+        rows = self.store.query(
+            "SELECT status FROM recordings WHERE briefing_id = ? AND method = 'capture' ORDER BY id DESC LIMIT 1",
+            (self.bid,),
+        )
         return bool(rows) and rows[0]["status"] == "ingested"
 
     def step(self, *, final: bool = False, timeout: float = 0.0) -> bool:
@@ -258,8 +302,11 @@ class Follower:
                 produced = lt.finish()
                 self._store(produced, None, lt)
                 with self.store.tx() as db:
-                    db.execute("UPDATE live_runs SET status = 'complete', completed_at = ?, updated_at = ? "
-                               "WHERE briefing_id = ?", (now_iso(), now_iso(), self.bid))
+                    db.execute(
+                        "UPDATE live_runs SET status = 'complete', completed_at = ?, updated_at = ? "
+                        "WHERE briefing_id = ?",
+                        (now_iso(), now_iso(), self.bid),
+                    )
                 changed = True
             if changed:
                 self._write_outputs(ended=final)
@@ -274,10 +321,15 @@ class Follower:
         info = row.get("info") or {}
         from transcribe.live import engine_options
 
-        return assemble(_chunks(self.store, self.bid), duration=(row.get("samples") or 0) / SR,
-                        model=getattr(self.transcriber, "model_name", ""), engine=info.get("engine", ""),
-                        options=self.opts.to_dict() | {k: info[k] for k in ("device", "compute_type") if k in info}
-                        | engine_options(self.transcriber))
+        return assemble(
+            _chunks(self.store, self.bid),
+            duration=(row.get("samples") or 0) / SR,
+            model=getattr(self.transcriber, "model_name", ""),
+            engine=info.get("engine", ""),
+            options=self.opts.to_dict()
+            | {k: info[k] for k in ("device", "compute_type") if k in info}
+            | engine_options(self.transcriber),
+        )
 
     def _write_outputs(self, *, ended: bool) -> None:
         from transcribe import formats
@@ -289,8 +341,15 @@ class Follower:
 
             b = self.store.briefing(self.bid)
             with translated():
-                write_live_page(self.settings.site_dir, briefing_id=self.bid, title=b.title, date=b.date,
-                                transcript=t, updated_at=now_iso(), ended=ended)
+                write_live_page(
+                    self.settings.site_dir,
+                    briefing_id=self.bid,
+                    title=b.title,
+                    date=b.date,
+                    transcript=t,
+                    updated_at=now_iso(),
+                    ended=ended,
+                )
 
     # the loop
     def run(self, *, poll: float = 1.0) -> None:
@@ -303,7 +362,7 @@ class Follower:
         except BaseException as exc:  # the capture goes on; the pipeline transcribes offline instead
             self.error = exc
 
-    def start(self) -> "Follower":
+    def start(self) -> Follower:
         self.thread = threading.Thread(target=self.run, name=f"live-{self.bid}", daemon=True)
         self.thread.start()
         return self
@@ -324,8 +383,9 @@ def start_follower(store: Store, settings: Settings, bid: str, **kw: Any) -> Fol
     return Follower(store, settings, bid, **kw).start()
 
 
-def finish(store: Store, settings: Settings, bid: str, *, language: str | None = None,
-           timeout: float | None = None) -> bool:
+def finish(
+    store: Store, settings: Settings, bid: str, *, language: str | None = None, timeout: float | None = None
+) -> bool:
     """Complete the live transcript of a briefing whose capture has ended (waits for a follower
     that holds the lock). True when it is complete."""
     f = Follower(store, settings, bid, language=language)
@@ -335,6 +395,7 @@ def finish(store: Store, settings: Settings, bid: str, *, language: str | None =
 @dataclass(frozen=True)
 class LiveStatus(Result):
     """How far the live transcript of a capture has got; :meth:`none` for a briefing without one."""
+
     briefing: str
     status: str  # none (no live transcript) | running | complete ...
     seconds: float | Absent = ABSENT  # of audio captured
@@ -370,15 +431,22 @@ def status(store: Store, settings: Settings, bid: str) -> LiveStatus | None:
     if row is None:
         return None
     chunks = _chunks(store, bid)
-    return LiveStatus(bid, row["status"], round(row["samples"] / SR, 1), len(chunks),
-                      round(chunks[-1].end_s, 1) if chunks else 0.0, sum(len(c.segments) for c in chunks),
-                      dict(row["info"]),
-                      str(Path(settings.site_dir) / "live" / bid / "index.html") if LiveSettings.of(settings).page else None)
+    return LiveStatus(
+        bid,
+        row["status"],
+        round(row["samples"] / SR, 1),
+        len(chunks),
+        round(chunks[-1].end_s, 1) if chunks else 0.0,
+        sum(len(c.segments) for c in chunks),
+        dict(row["info"]),
+        str(Path(settings.site_dir) / "live" / bid / "index.html") if LiveSettings.of(settings).page else None,
+    )
 
 
 # -- adoption by the transcribe stage -------------------------------------------------------------------
-def adoptable(store: Store, settings: Settings, bid: str, *, source_sha: str, speech_path: Path,
-              language: str | None) -> tuple[Any, str] | None:
+def adoptable(
+    store: Store, settings: Settings, bid: str, *, source_sha: str, speech_path: Path, language: str | None
+) -> tuple[Any, str] | None:
     """The complete live transcript of this briefing when it is of the same recording (the capture's
     joined file is the source; the same segments; the same duration; the same options and model);
     finishes it first when the capture has ended. Returns (Transcript, key) or None."""
@@ -387,8 +455,11 @@ def adoptable(store: Store, settings: Settings, bid: str, *, source_sha: str, sp
     row = run_row(store, bid)
     if row is None:
         return None
-    rec = store.query("SELECT sha256 FROM recordings WHERE briefing_id = ? AND method = 'capture' "
-                      "AND status = 'ingested' ORDER BY id DESC LIMIT 1", (bid,))
+    rec = store.query(
+        "SELECT sha256 FROM recordings WHERE briefing_id = ? AND method = 'capture' "
+        "AND status = 'ingested' ORDER BY id DESC LIMIT 1",
+        (bid,),
+    )
     if not rec or rec[0]["sha256"] != source_sha:
         return None
     f = Follower(store, settings, bid, language=language)
@@ -449,8 +520,10 @@ class MediaFollower:
         self.restarts = 0
 
     def _write(self, **info: Any) -> None:
-        atomic_write_text(state_path(self.settings, self.bid), json.dumps(
-            {"segments": self.fed, "options_key": _options_key(self.target), **info}, indent=1))
+        atomic_write_text(
+            state_path(self.settings, self.bid),
+            json.dumps({"segments": self.fed, "options_key": _options_key(self.target), **info}, indent=1),
+        )
 
     def step(self, ready: list[Path], *, final: bool) -> None:
         if self.off or self.done:
@@ -476,8 +549,9 @@ class MediaFollower:
                 self.pending_s += probe(p).duration
             if self.pending and (self.pending_s >= LEAD or final):
                 channels = probe(self.pending[0]).channels or 2
-                self.enc = ProgressiveAudio.start(self.dest, self.pending, self.target, channels=channels,
-                                                  bitrate=BITRATE)
+                self.enc = ProgressiveAudio.start(
+                    self.dest, self.pending, self.target, channels=channels, bitrate=BITRATE
+                )
                 if self.enc is None:  # digital silence: nothing to normalize
                     self.off = True
                     return
@@ -496,23 +570,33 @@ class MediaFollower:
         if final and self.enc is not None:
             r = self.enc.finish()
             gain = gain_for(r.integrated, self.target)
-            if not r.within(self.target, TOLERANCE) and gain is not None and r.true_peak + gain <= self.target.true_peak:
+            if (
+                not r.within(self.target, TOLERANCE)
+                and gain is not None
+                and r.true_peak + gain <= self.target.true_peak
+            ):
                 self._restart(gain)  # the last segments moved it: once more with the exact gain
                 r = self.enc.finish()
             self.done = True
-            self._write(status="complete", restarts=self.restarts, gain_db=r.gain_db, integrated=r.integrated,
-                        true_peak=r.true_peak, path=_rel_to(r.path, workspace.live_dir(self.settings, self.bid)))
+            self._write(
+                status="complete",
+                restarts=self.restarts,
+                gain_db=r.gain_db,
+                integrated=r.integrated,
+                true_peak=r.true_peak,
+                path=_rel_to(r.path, workspace.live_dir(self.settings, self.bid)),
+            )
 
     def _restart(self, gain: float) -> None:
         from recorder.progressive import ProgressiveAudio
 
-        log.info("progressive web audio of %s: gain %.2f → %.2f dB, encoding again", self.bid, self.enc.gain_db,
-                 gain)
+        log.info("progressive web audio of %s: gain %.2f → %.2f dB, encoding again", self.bid, self.enc.gain_db, gain)
         self.enc.abort()
         self.restarts += 1
         channels, seg = self.enc.channels, rc_segment_dir(self.settings, self.bid)
-        self.enc = ProgressiveAudio(self.dest, gain, channels=channels, bitrate=BITRATE,
-                                    sample_rate=self.target.sample_rate)
+        self.enc = ProgressiveAudio(
+            self.dest, gain, channels=channels, bitrate=BITRATE, sample_rate=self.target.sample_rate
+        )
         for name, _ in self.fed:
             self.enc.feed(seg / name)
         self._write(status="encoding", gain_db=gain, restarts=self.restarts)
@@ -557,12 +641,14 @@ def _no(bid: str, why: str) -> Adopted | None:  # None: what the caller returns
 
 def media_involved(settings: Settings, bid: str) -> bool:
     """Whether a live capture of this briefing made (or is making) its web audio."""
-    return media.loudnorm_target(settings) is not None and (state_path(settings, bid).exists()
-                                              or (str(settings.workspace), bid) in _FOLLOWERS)
+    return media.loudnorm_target(settings) is not None and (
+        state_path(settings, bid).exists() or (str(settings.workspace), bid) in _FOLLOWERS
+    )
 
 
-def adoptable_media(store: Any, settings: Settings, bid: str, *, source_sha: str,
-                   source_duration: float) -> Adopted | None:
+def adoptable_media(
+    store: Any, settings: Settings, bid: str, *, source_sha: str, source_duration: float
+) -> Adopted | None:
     """The progressive web audio of this briefing when it may stand for the ordinary one; None otherwise.
     Finishes it first (under the live lock) when a follower of this process has fed all but the end."""
     from recorder import capture as rc
@@ -572,8 +658,11 @@ def adoptable_media(store: Any, settings: Settings, bid: str, *, source_sha: str
     if not media_involved(settings, bid):
         return None
     target = media.loudnorm_target(settings)
-    rec = store.query("SELECT sha256 FROM recordings WHERE briefing_id = ? AND method = 'capture' "
-                      "AND status = 'ingested' ORDER BY id DESC LIMIT 1", (bid,))
+    rec = store.query(
+        "SELECT sha256 FROM recordings WHERE briefing_id = ? AND method = 'capture' "
+        "AND status = 'ingested' ORDER BY id DESC LIMIT 1",
+        (bid,),
+    )
     if not rec or rec[0]["sha256"] != source_sha:
         return _no(bid, "the source is not the capture's joined recording")
     cdir = workspace.capture_dir(settings, bid)
@@ -596,8 +685,12 @@ def adoptable_media(store: Any, settings: Settings, bid: str, *, source_sha: str
     on_disk = [[p.name, p.stat().st_size] for p in rc.segments(cdir)]
     if [list(s) for s in st["segments"]] != on_disk:
         return _no(bid, "other segments on disk")
-    r = ProgressiveResult(workspace.live_dir(settings, bid) / st["path"], float(st["gain_db"]), float(st["integrated"]),
-                          float(st["true_peak"]))  # relative to the live dir: a moved home uses its own file
+    r = ProgressiveResult(
+        workspace.live_dir(settings, bid) / st["path"],
+        float(st["gain_db"]),
+        float(st["integrated"]),
+        float(st["true_peak"]),
+    )  # relative to the live dir: a moved home uses its own file
     if not r.path.is_file() or not r.within(target, TOLERANCE):
         return _no(bid, f"off target (gain {r.gain_db} dB, {r.integrated} LUFS, peak {r.true_peak} dBFS)")
     try:

@@ -10,8 +10,7 @@ from briefing.core.config import Setting, Settings
 from briefing.core.errors import ConfigError
 
 config.register(
-    Setting("media.loudness", "-23", "Loudness of the published audio in LUFS (EBU R128: -23), or off.",
-            str),
+    Setting("media.loudness", "-23", "Loudness of the published audio in LUFS (EBU R128: -23), or off.", str),
 )
 
 
@@ -40,5 +39,6 @@ def normalize_options(settings: Settings, *, nice: int = 0) -> Any:
     """How the web audio, video and poster of a briefing are made (``media.video_height``, the loudness)."""
     from recorder.normalize import NormalizeOptions
 
-    return NormalizeOptions(video_height=MediaSettings.of(settings).video_height, loudnorm=loudnorm_target(settings),
-                            nice=nice)
+    return NormalizeOptions(
+        video_height=MediaSettings.of(settings).video_height, loudnorm=loudnorm_target(settings), nice=nice
+    )

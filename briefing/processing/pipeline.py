@@ -31,8 +31,8 @@ from briefing.core.results import ABSENT, Absent, Result, optional
 from briefing.core.store import Artifact, Briefing, Store, now_iso
 from briefing.press import distribute, embargo
 from briefing.processing import corrections, live, media, review, speech
-from briefing.records import search
 from briefing.processing.speech import QualitySettings
+from briefing.records import search
 from publish.files import sha256_file
 
 STAGES = ("ingest", "audio", "video", "transcribe", "translate", "summarize", "redact", "publish")
@@ -40,12 +40,15 @@ PIPELINE_VERSION = 1
 log = logging.getLogger(__name__)
 
 config.register(
-    Setting("translate.enabled", "auto", "English machine-translation track: auto (for non-English "
-            "briefings), off."),
-    Setting("redact.enabled", True, "Redact personal data from what is published (the archive keeps it).",
-            config.boolean),
-    Setting("redact.country", "vn", "Which country's patterns to use (vn, us), or none for emails only; "
-            "add your own in [redact.patterns]."),
+    Setting("translate.enabled", "auto", "English machine-translation track: auto (for non-English briefings), off."),
+    Setting(
+        "redact.enabled", True, "Redact personal data from what is published (the archive keeps it).", config.boolean
+    ),
+    Setting(
+        "redact.country",
+        "vn",
+        "Which country's patterns to use (vn, us), or none for emails only; add your own in [redact.patterns].",
+    ),
 )
 
 
@@ -86,10 +89,17 @@ class ProcessResult:
     distribution: distribute.Report | HeldRelease | None = None  # targets, channels, email; or the hold
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.briefing.id, "title": self.briefing.title, "date": self.briefing.date,
-                "language": self.briefing.language, "ran": self.ran, "skipped": self.skipped,
-                "page": str(self.page) if self.page else None, "seconds": round(self.seconds, 2),
-                "distribution": self.distribution.to_dict() if self.distribution else None}
+        return {
+            "id": self.briefing.id,
+            "title": self.briefing.title,
+            "date": self.briefing.date,
+            "language": self.briefing.language,
+            "ran": self.ran,
+            "skipped": self.skipped,
+            "page": str(self.page) if self.page else None,
+            "seconds": round(self.seconds, 2),
+            "distribution": self.distribution.to_dict() if self.distribution else None,
+        }
 
 
 def _key(parts: dict[str, Any]) -> str:
@@ -101,7 +111,7 @@ def artifact(role: str, path: Path, sha: str | None = None) -> Artifact:
 
 
 def _not_needed(info: dict[str, Any]) -> str:
-    """"not needed: REASON" for a stage recorded as done with nothing to make (info "skipped": REASON)."""
+    """ "not needed: REASON" for a stage recorded as done with nothing to make (info "skipped": REASON)."""
     reason = info.get("skipped")
     return f"not needed: {reason}" if isinstance(reason, str) and reason else ""
 
@@ -109,9 +119,17 @@ def _not_needed(info: dict[str, Any]) -> str:
 class Runner:
     """Runs the stages of one briefing."""
 
-    def __init__(self, store: Store, settings: Settings, briefing: Briefing, *, force: bool = False,
-                 reporter: Reporter | None = None, engine: Callable[[Any, Settings], Any] | None = None,
-                 media: Callable[[Path, Path, Any], dict[str, Path]] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        briefing: Briefing,
+        *,
+        force: bool = False,
+        reporter: Reporter | None = None,
+        engine: Callable[[Any, Settings], Any] | None = None,
+        media: Callable[[Path, Path, Any], dict[str, Path]] | None = None,
+    ) -> None:
         self.store = store
         # the transcriber for a model: this process's (speech.transcriber), or one that runs on the cluster
         self.engine = engine or speech.transcriber
@@ -133,10 +151,14 @@ class Runner:
                 return False
         return True
 
-    def run(self, stage: str, key_parts: dict[str, Any],
-            fn: Callable[[], tuple[list[Artifact], dict[str, Any]]], *,
-            same: tuple[Callable[[], dict[str, Any]], Callable[[dict[str, Any]], bool]] | None = None,
-            ) -> dict[str, Any]:
+    def run(
+        self,
+        stage: str,
+        key_parts: dict[str, Any],
+        fn: Callable[[], tuple[list[Artifact], dict[str, Any]]],
+        *,
+        same: tuple[Callable[[], dict[str, Any]], Callable[[dict[str, Any]], bool]] | None = None,
+    ) -> dict[str, Any]:
         """Run ``fn`` unless the stage is done from the same inputs. ``same``: (other key parts, made
         when needed; a test of the finished run's info): inputs that are the same when the test passes
         (a transcription with the language detected is the one asked for in the language it found)."""
@@ -147,8 +169,13 @@ class Runner:
             other = _key({"stage": stage, "pipeline": PIPELINE_VERSION, **same[0]()})
             if prev.inputs_key == other and same[1](prev.info):
                 key = other
-        if (not self.force and prev is not None and prev.status == "done" and prev.inputs_key == key
-                and self._intact(stage)):
+        if (
+            not self.force
+            and prev is not None
+            and prev.status == "done"
+            and prev.inputs_key == key
+            and self._intact(stage)
+        ):
             self.skipped.append(stage)
             self.reporter.stage(stage, "skipped", _not_needed(prev.info))
             return prev.info
@@ -184,8 +211,9 @@ class Runner:
     def art(self, role: str) -> Artifact:
         arts = self.store.artifacts(self.briefing.id)
         if role not in arts:
-            raise StageFailed(role, f"briefing {self.briefing.id} has no {role} yet",
-                              hint="run `briefing process` for it first")
+            raise StageFailed(
+                role, f"briefing {self.briefing.id} has no {role} yet", hint="run `briefing process` for it first"
+            )
         return arts[role]
 
     def path(self, role: str) -> Path:
@@ -204,8 +232,10 @@ class Runner:
             got = sha256_file(dest)
             if got != source_sha:
                 dest.unlink()
-                raise InputError(f"{source} changed while it was being copied in",
-                                 hint="wait until the recording is complete, then run again")
+                raise InputError(
+                    f"{source} changed while it was being copied in",
+                    hint="wait until the recording is complete, then run again",
+                )
             return [artifact("source", dest, got)], {"name": source.name}
 
         self.run("ingest", {"source": source_sha, "name": source.suffix.lower()}, work)
@@ -243,8 +273,9 @@ class Runner:
             info = rp.probe(Path(src.path))
         have = self.store.artifacts(self.briefing.id)  # its length: the decoded speech (16 kHz s16 mono WAV)
         seconds = (Path(have["speech"].path).stat().st_size - 44) / 32_000 if "speech" in have else info.duration
-        live_audio = live.adoptable_media(self.store, self.settings, self.briefing.id, source_sha=src.sha256,
-                                    source_duration=seconds)
+        live_audio = live.adoptable_media(
+            self.store, self.settings, self.briefing.id, source_sha=src.sha256, source_duration=seconds
+        )
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
             for stale in ("video.mp4", "poster.jpg"):
@@ -266,14 +297,31 @@ class Runner:
                 audio = rn.make_web_audio(Path(src.path), media_out / "audio.m4a", opts, info=info)
             arts = [artifact("audio", audio)]
             if poster is not None:  # the sound is measured and encoded once, then copied in beside the picture
-                arts.append(artifact("video", rn.make_web_video(Path(src.path), media_out / "video.mp4", info, opts,
-                                                                audio_from=audio)))
+                arts.append(
+                    artifact(
+                        "video",
+                        rn.make_web_video(Path(src.path), media_out / "video.mp4", info, opts, audio_from=audio),
+                    )
+                )
                 arts.append(artifact("poster", poster))
-            return arts, {"duration": info.duration, "has_video": info.has_video, "live": live_audio is not None,
-                          **({"gain_db": live_audio.gain_db, "lufs": live_audio.output_lufs} if live_audio else {})}
+            return arts, {
+                "duration": info.duration,
+                "has_video": info.has_video,
+                "live": live_audio is not None,
+                **({"gain_db": live_audio.gain_db, "lufs": live_audio.output_lufs} if live_audio else {}),
+            }
 
-        self.run("video", {"source": src.sha256, "ffmpeg": rff.version(), "opts": repr(opts), "v": 2,
-                           **({"live": live_audio.key} if live_audio else {})}, work)
+        self.run(
+            "video",
+            {
+                "source": src.sha256,
+                "ffmpeg": rff.version(),
+                "opts": repr(opts),
+                "v": 2,
+                **({"live": live_audio.key} if live_audio else {}),
+            },
+            work,
+        )
 
     def preload_model(self, language: str | None, seconds: float) -> None:
         """Load the speech model in the background, for a source of ``seconds``, while the speech is
@@ -281,8 +329,11 @@ class Runner:
         transcription is already done, nor when a live transcript of this briefing may be adopted. A
         failure is left to the transcription stage, which loads the model itself and reports it."""
         prev = self.store.stage(self.briefing.id, "transcribe")
-        if self.remote or (not self.force and prev is not None and prev.status == "done") or live.run_row(
-                self.store, self.briefing.id) is not None:
+        if (
+            self.remote
+            or (not self.force and prev is not None and prev.status == "done")
+            or live.run_row(self.store, self.briefing.id) is not None
+        ):
             return
 
         def load() -> None:
@@ -305,8 +356,14 @@ class Runner:
         out = workspace.transcript_dir(self.settings, self.briefing.id)
         # a live transcript of the same capture is adopted: only its last chunk was left
 
-        adopted = live.adoptable(self.store, self.settings, self.briefing.id, source_sha=self.art("source").sha256,
-                                 speech_path=Path(speech_art.path), language=language)
+        adopted = live.adoptable(
+            self.store,
+            self.settings,
+            self.briefing.id,
+            source_sha=self.art("source").sha256,
+            speech_path=Path(speech_art.path),
+            language=language,
+        )
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
             if adopted is not None:
@@ -319,7 +376,9 @@ class Runner:
             if adopted is not None:  # what the guards removed from each live chunk as it came
                 checks["guards"] = list((t.options.get("live") or {}).get("guarded", ())) + checks.get("guards", [])
             files = {
-                "json": formats.to_json(t), "srt": formats.to_srt(t), "vtt": formats.to_vtt(t),
+                "json": formats.to_json(t),
+                "srt": formats.to_srt(t),
+                "vtt": formats.to_vtt(t),
                 "txt": formats.to_txt(t),
             }
             arts = []
@@ -328,20 +387,46 @@ class Runner:
                 arts.append(artifact(ext, p))
             if self.briefing.language != t.language:
                 self.store.set_language(self.briefing.id, t.language)
-            return arts, {"language": t.language, "segments": len(t.segments), "engine": t.engine, "model": t.model,
-                          "duration": t.duration, "confidence": round(t.confidence, 3),
-                          "device": t.options.get("device"), "compute_type": t.options.get("compute_type"),
-                          "live": adopted is not None, "quality": checks}
+            return arts, {
+                "language": t.language,
+                "segments": len(t.segments),
+                "engine": t.engine,
+                "model": t.model,
+                "duration": t.duration,
+                "confidence": round(t.confidence, 3),
+                "device": t.options.get("device"),
+                "compute_type": t.options.get("compute_type"),
+                "live": adopted is not None,
+                "quality": checks,
+            }
 
-        parts = {"speech": speech_art.sha256, "model": model_id, "opts": repr(opts), "engine": engine_version,
-                 "live": adopted[1] if adopted else None, "quality": speech.postprocess_key(self.settings)}
+        parts = {
+            "speech": speech_art.sha256,
+            "model": model_id,
+            "opts": repr(opts),
+            "engine": engine_version,
+            "live": adopted[1] if adopted else None,
+            "quality": speech.postprocess_key(self.settings),
+        }
 
         def detected() -> dict[str, Any]:  # the key of the same transcription with the language detected
-            auto = None if adopted is not None else live.adoptable(
-                self.store, self.settings, self.briefing.id, source_sha=self.art("source").sha256,
-                speech_path=Path(speech_art.path), language=None)
-            return {**parts, "opts": repr(speech.transcribe_options(self.settings, None)),
-                    "live": auto[1] if auto else parts["live"]}
+            auto = (
+                None
+                if adopted is not None
+                else live.adoptable(
+                    self.store,
+                    self.settings,
+                    self.briefing.id,
+                    source_sha=self.art("source").sha256,
+                    speech_path=Path(speech_art.path),
+                    language=None,
+                )
+            )
+            return {
+                **parts,
+                "opts": repr(speech.transcribe_options(self.settings, None)),
+                "live": auto[1] if auto else parts["live"],
+            }
 
         # A rerun asks for the language the first run detected (it is the briefing's language now): the
         # transcription is the same when that run found this language.
@@ -367,25 +452,27 @@ class Runner:
             s = summary.summarize(t, max_sentences=n)
             figures = summary.key_figures(t)
             s = type(s)(language=s.language, sentences=s.sentences, key_figures=figures, no_speech=s.no_speech)
-            pj = atomic_write_text(out / "summary.json",
-                                   json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
+            pj = atomic_write_text(out / "summary.json", json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
             pm = atomic_write_text(out / "summary.md", summary_markdown(self.briefing, s))
             return [artifact("summary_json", pj), artifact("summary", pm)], {
-                "sentences": len(s.sentences), "key_figures": len(s.key_figures), "no_speech": s.no_speech}
+                "sentences": len(s.sentences),
+                "key_figures": len(s.key_figures),
+                "no_speech": s.no_speech,
+            }
 
         self.run("summarize", {"transcript": tj.sha256, "n": n, "version": 1}, work)
 
     def publish(self, *, note: str | None = None, into: Path | None = None) -> Path:
         """Publish what the briefing's artifacts hold now.
 
-        ``into``: build the version that would be published (numbered against the public site, signed)
-        in that private directory instead, recording nothing: what an embargo holds (:func:`hold_release`).
- The site's version is the record: with nothing
-        changed since it, the same version (its latest page rendered again when the site's options
-        changed; ``v<N>/`` is never rebuilt); with a change, version N+1 with ``note`` (or the note of the
-        correction being published, or one that says what changed). ``note`` with nothing changed is
-        refused. The new version is built and signed beside the live one and switched in as one step; the
-        store records it after the switch, so a re-run after a crash at any point finishes the work."""
+               ``into``: build the version that would be published (numbered against the public site, signed)
+               in that private directory instead, recording nothing: what an embargo holds (:func:`hold_release`).
+        The site's version is the record: with nothing
+               changed since it, the same version (its latest page rendered again when the site's options
+               changed; ``v<N>/`` is never rebuilt); with a change, version N+1 with ``note`` (or the note of the
+               correction being published, or one that says what changed). ``note`` with nothing changed is
+               refused. The new version is built and signed beside the live one and switched in as one step; the
+               store records it after the switch, so a re-run after a crash at any point finishes the work."""
         from publish import site
         from publish.types import Release
         from transcribe import formats
@@ -398,8 +485,9 @@ class Runner:
         files = {r: Path(arts[r].path) for r in roles if r in arts}
         for need in ("audio", "vtt", "json", "summary"):
             if need not in files:
-                raise StageFailed("publish", f"briefing {b.id} is missing its {need} file",
-                                  hint="run `briefing process` for it again")
+                raise StageFailed(
+                    "publish", f"briefing {b.id} is missing its {need} file", hint="run `briefing process` for it again"
+                )
         distribute.check_base_url(self.settings)  # before anything is published: a target needs site.base_url
         options = site_options(self.settings)
         site_dir = self.settings.site_dir  # the public site: what readers have, where versions are counted
@@ -412,10 +500,20 @@ class Runner:
             from publish.types import Correction
 
             return Release(
-                id=b.id, title=b.title, date=b.date, language=t.language or b.language,
-                speakers=tuple(b.speakers), transcript=t, summary=s, files=files, duration=t.duration,
-                version=version, published_at=published_at,
-                corrections=tuple(Correction(**c) for c in corrections), extra_tracks=tracks)
+                id=b.id,
+                title=b.title,
+                date=b.date,
+                language=t.language or b.language,
+                speakers=tuple(b.speakers),
+                transcript=t,
+                summary=s,
+                files=files,
+                duration=t.duration,
+                version=version,
+                published_at=published_at,
+                corrections=tuple(Correction(**c) for c in corrections),
+                extra_tracks=tracks,
+            )
 
         live = site.published_metadata(site_dir, b.id)  # what readers have now
         marker = b.meta.get("publishing") or None  # a new version begun and not yet recorded
@@ -428,16 +526,20 @@ class Runner:
             have = int(live.get("version", 1))
             corrections = [dict(c) for c in live.get("corrections", [])]
             with errors.translated():
-                changed = site.changes(live, site.release_metadata(release(have, live.get("published_at", ""),
-                                                                            corrections)),
-                                       ignore=("version", "published_at", "updated_at", "corrections"))
+                changed = site.changes(
+                    live,
+                    site.release_metadata(release(have, live.get("published_at", ""), corrections)),
+                    ignore=("version", "published_at", "updated_at", "corrections"),
+                )
             finishing = marker is not None and int(marker.get("version", 0)) == have  # switched, not recorded
             same_note = bool(corrections) and note == " ".join(str(corrections[-1].get("note", "")).split())
             if not changed:
                 if note and not finishing and not same_note:  # (the same note again: a re-run, to finish)
-                    raise InputError(f"nothing changed in briefing {b.id} since version {have}, so there is no "
-                                     f"new version to publish",
-                                     hint=f"correct it first (`briefing correct {b.id}`), or publish without --note")
+                    raise InputError(
+                        f"nothing changed in briefing {b.id} since version {have}, so there is no "
+                        f"new version to publish",
+                        hint=f"correct it first (`briefing correct {b.id}`), or publish without --note",
+                    )
                 version, published_at = have, live.get("published_at", "")
             else:
                 version = have + 1
@@ -447,22 +549,41 @@ class Runner:
                 if (not same or (marker or {}).get("note") != why) and into is None:
                     self.store.update_meta(b.id, publishing={"version": version, "note": why, "date": published_at})
                 corrections.append({"date": published_at, "note": why, "version": version})
-        key = {"files": {r: arts[r].sha256 for r in files}, "title": b.title, "date": b.date,
-               "speakers": b.speakers, "language": b.language, "site": repr(options),
-               "site_dir": str(site_dir), "version": version, "corrections": corrections,
-               "summary_json": arts["summary_json"].sha256 if "summary_json" in arts else None,
-               "tracks": [(lang, label, sha256_file(p)) for lang, label, p in tracks]}
+        key = {
+            "files": {r: arts[r].sha256 for r in files},
+            "title": b.title,
+            "date": b.date,
+            "speakers": b.speakers,
+            "language": b.language,
+            "site": repr(options),
+            "site_dir": str(site_dir),
+            "version": version,
+            "corrections": corrections,
+            "summary_json": arts["summary_json"].sha256 if "summary_json" in arts else None,
+            "tracks": [(lang, label, sha256_file(p)) for lang, label, p in tracks],
+        }
 
         # the signing writes the public key beside the release: into the private directory when held
-        signer = self.settings if into is None else replace(
-            self.settings, values={**self.settings.values, "site.dir": str(out_dir)}, sources=dict(self.settings.sources))
+        signer = (
+            self.settings
+            if into is None
+            else replace(
+                self.settings,
+                values={**self.settings.values, "site.dir": str(out_dir)},
+                sources=dict(self.settings.sources),
+            )
+        )
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
             rel = release(version, published_at, corrections)
-            result = site.publish_release(out_dir, rel, options,
-                                          finalize=lambda d: distribute.sign_release(signer, b.id, d),
-                                          on_step=lambda step: fault_point(f"publish:{step}"),
-                                          pack_key=distribute.signing_key(self.settings))
+            result = site.publish_release(
+                out_dir,
+                rel,
+                options,
+                finalize=lambda d: distribute.sign_release(signer, b.id, d),
+                on_step=lambda step: fault_point(f"publish:{step}"),
+                pack_key=distribute.signing_key(self.settings),
+            )
             for warning in result.warnings:  # said once per run, not once per briefing
                 if warning not in _WARNED:
                     _WARNED.add(warning)
@@ -470,12 +591,16 @@ class Runner:
             if into is not None:  # held: nothing is recorded, nothing public changed
                 return [], {"version": version, "page": str(result.page)}
             # switched in: now the store records it (a crash before this is finished by the next run)
-            self.store.update_meta(b.id, corrections=corrections, publishing=None, search_stale=True,
-                                   published_source=b.source_sha256 or None)
+            self.store.update_meta(
+                b.id,
+                corrections=corrections,
+                publishing=None,
+                search_stale=True,
+                published_source=b.source_sha256 or None,
+            )
             distribute.record_site(self.store, self.settings, b.id)
             page_path = Path(result.page)
-            return [artifact("page", page_path)], {"version": version, "page": str(page_path),
-                                                   "site": str(site_dir)}
+            return [artifact("page", page_path)], {"version": version, "page": str(page_path), "site": str(site_dir)}
 
         if into is not None:
             return Path(work()[1]["page"])
@@ -501,8 +626,10 @@ def describe_changes(changed: list[str], live: dict[str, Any]) -> str:
         parts.append("media replaced")
     if any(c in changed for c in ("files:json", "files:srt", "files:vtt", "files:txt", "transcript")):
         parts.append("transcript updated")
-    if any(c in changed for c in ("files:summary", "summary", "key_figures", "headline")) and \
-            "transcript updated" not in parts:
+    if (
+        any(c in changed for c in ("files:summary", "summary", "key_figures", "headline"))
+        and "transcript updated" not in parts
+    ):
         parts.append("summary updated")
     for field_name in ("title", "date", "speakers", "language"):
         if field_name in changed:
@@ -516,9 +643,14 @@ def site_options(settings: Settings) -> Any:
 
     site = SiteSettings.of(settings)
     feeds = distribute.FeedSettings.of(settings)
-    return SiteOptions(title=site.title, base_url=site.base_url, language=site.language,
-                       extra={"signing_key_fingerprint": distribute.key_fingerprint(settings)},
-                       feed_size=max(1, feeds.feed_size), data_license=feeds.data_license)
+    return SiteOptions(
+        title=site.title,
+        base_url=site.base_url,
+        language=site.language,
+        extra={"signing_key_fingerprint": distribute.key_fingerprint(settings)},
+        feed_size=max(1, feeds.feed_size),
+        data_license=feeds.data_license,
+    )
 
 
 _WARNED: set[str] = set()  # the site's warnings already shown in this process
@@ -529,8 +661,9 @@ def summary_markdown(b: Briefing, s: Any) -> str:
     page and in the press email)."""
     from publish import md
 
-    return md.summary_markdown(title=b.title, date=b.date, speakers=b.speakers, summary=s.to_dict(),
-                               language=s.language or b.language or "en")
+    return md.summary_markdown(
+        title=b.title, date=b.date, speakers=b.speakers, summary=s.to_dict(), language=s.language or b.language or "en"
+    )
 
 
 def _clock(seconds: float) -> str:
@@ -564,10 +697,19 @@ class Registered(NamedTuple):
     published_source: str | None  # the SHA-256 of the recording the site's version was made from
 
 
-def register(store: Store, settings: Settings, path: Path, *, title: str | None = None,
-             date: str | None = None, language: str | None = None,
-             speakers: tuple[str, ...] = (), bid: str | None = None,
-             force: bool = False, hold: Callable[[str], None] | None = None) -> Registered:
+def register(
+    store: Store,
+    settings: Settings,
+    path: Path,
+    *,
+    title: str | None = None,
+    date: str | None = None,
+    language: str | None = None,
+    speakers: tuple[str, ...] = (),
+    bid: str | None = None,
+    force: bool = False,
+    hold: Callable[[str], None] | None = None,
+) -> Registered:
     """Check the recording and register (or update) its briefing. Returns it, the source hash, the
     recording's length in seconds and the hash of the recording its published version was made from.
 
@@ -578,8 +720,7 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
     from recorder import probe as rp
 
     title = text.check(title or BriefingSettings.of(settings).title, "the title")  # before anything is done with it
-    speakers = tuple(text.check(s, f"the speaker name {i}", max_len=text.NAME_MAX)
-                     for i, s in enumerate(speakers, 1))
+    speakers = tuple(text.check(s, f"the speaker name {i}", max_len=text.NAME_MAX) for i, s in enumerate(speakers, 1))
     lang = speech.check_language(language or BriefingSettings.of(settings).language)
     path = Path(path)
     with errors.translated():
@@ -594,25 +735,41 @@ def register(store: Store, settings: Settings, path: Path, *, title: str | None 
     before = published_source(store, settings, bid)
     if before and before != sha and not force:
         raise InputError(
-            f"briefing {bid} is already published from another recording (SHA-256 {before}); this one is "
-            f"SHA-256 {sha}", hint="give it a different --title or --date, or pass --force to publish it as the "
-                                   "next version with a change note (the published version stays as it was)")
+            f"briefing {bid} is already published from another recording (SHA-256 {before}); this one is SHA-256 {sha}",
+            hint="give it a different --title or --date, or pass --force to publish it as the "
+            "next version with a change note (the published version stays as it was)",
+        )
     existing = store.find_briefing(bid)
     b = Briefing(
-        id=bid, title=title, date=when, language=lang or (existing.language if existing else "auto"),
+        id=bid,
+        title=title,
+        date=when,
+        language=lang or (existing.language if existing else "auto"),
         speakers=tuple(speakers) or (existing.speakers if existing else ()),
-        source_path=str(path.resolve()), source_sha256=sha,
+        source_path=str(path.resolve()),
+        source_sha256=sha,
         meta={**(existing.meta if existing else {}), **({"published_source": before} if before else {})},
         created_at=existing.created_at if existing else "",
     )
     return Registered(store.save_briefing(b), sha, info.duration, before)
 
 
-def process(store: Store, settings: Settings, path: Path, *, title: str | None = None,
-            date: str | None = None, language: str | None = None, speakers: tuple[str, ...] = (),
-            force: bool = False, reporter: Reporter | None = None, bid: str | None = None,
-            embargo_until: str | None = None, engine: Callable[[Any, Settings], Any] | None = None,
-            media: Callable[[Path, Path, Any], dict[str, Path]] | None = None) -> ProcessResult:
+def process(
+    store: Store,
+    settings: Settings,
+    path: Path,
+    *,
+    title: str | None = None,
+    date: str | None = None,
+    language: str | None = None,
+    speakers: tuple[str, ...] = (),
+    force: bool = False,
+    reporter: Reporter | None = None,
+    bid: str | None = None,
+    embargo_until: str | None = None,
+    engine: Callable[[Any, Settings], Any] | None = None,
+    media: Callable[[Path, Path, Any], dict[str, Path]] | None = None,
+) -> ProcessResult:
     """Process a recording end to end. ``embargo_until``: publish it under embargo (the press email now,
     marked; the page, feeds, index, search and targets at that time: :func:`hold_release`). ``engine``: the
     transcriber for a model instead of this process's, ``media``: what makes the web media instead of this
@@ -621,23 +778,59 @@ def process(store: Store, settings: Settings, path: Path, *, title: str | None =
 
     until = embargo.parse_time(embargo_until) if embargo_until else None
     with contextlib.ExitStack() as held:  # one process per briefing: locked once its id is known
-        return _process(store, settings, path, title=title, date=date, language=language, speakers=speakers,
-                        force=force, reporter=reporter, bid=bid, until=until, engine=engine, media=media,
-                        hold=lambda bid_: held.enter_context(locks.briefing_lock(settings, bid_)))
+        return _process(
+            store,
+            settings,
+            path,
+            title=title,
+            date=date,
+            language=language,
+            speakers=speakers,
+            force=force,
+            reporter=reporter,
+            bid=bid,
+            until=until,
+            engine=engine,
+            media=media,
+            hold=lambda bid_: held.enter_context(locks.briefing_lock(settings, bid_)),
+        )
 
 
-def _process(store: Store, settings: Settings, path: Path, *, title: str | None, date: str | None,
-             language: str | None, speakers: tuple[str, ...], force: bool, reporter: Reporter | None,
-             bid: str | None, hold: Callable[[str], None], until: Any = None,
-             engine: Callable[[Any, Settings], Any] | None = None,
-             media: Callable[[Path, Path, Any], dict[str, Path]] | None = None) -> ProcessResult:
+def _process(
+    store: Store,
+    settings: Settings,
+    path: Path,
+    *,
+    title: str | None,
+    date: str | None,
+    language: str | None,
+    speakers: tuple[str, ...],
+    force: bool,
+    reporter: Reporter | None,
+    bid: str | None,
+    hold: Callable[[str], None],
+    until: Any = None,
+    engine: Callable[[Any, Settings], Any] | None = None,
+    media: Callable[[Path, Path, Any], dict[str, Path]] | None = None,
+) -> ProcessResult:
     t0 = time.perf_counter()
-    b, sha, seconds, before = register(store, settings, path, title=title, date=date, language=language,
-                               speakers=speakers, bid=bid, force=force, hold=hold)
+    b, sha, seconds, before = register(
+        store,
+        settings,
+        path,
+        title=title,
+        date=date,
+        language=language,
+        speakers=speakers,
+        bid=bid,
+        force=force,
+        hold=hold,
+    )
     if until is not None and until > embargo.now():
         embargo.request(store, b.id, until)
-    replaced = (f"The recording was replaced (SHA-256 {before[:12]}… → {sha[:12]}…)."
-                if before and before != sha else None)
+    replaced = (
+        f"The recording was replaced (SHA-256 {before[:12]}… → {sha[:12]}…)." if before and before != sha else None
+    )
     runner = Runner(store, settings, b, force=force, reporter=reporter, engine=engine, media=media)
     runner.ingest(Path(path), sha)
     lang = None if b.language in ("", "auto") else b.language
@@ -679,35 +872,56 @@ def _process(store: Store, settings: Settings, path: Path, *, title: str | None,
     return ProcessResult(store.briefing(b.id), runner.ran, runner.skipped, page, time.perf_counter() - t0, dist)
 
 
-def runner_for(store: Store, settings: Settings, bid: str, *, force: bool = False,
-               reporter: Reporter | None = None) -> Runner:
+def runner_for(
+    store: Store, settings: Settings, bid: str, *, force: bool = False, reporter: Reporter | None = None
+) -> Runner:
     return Runner(store, settings, store.briefing(bid), force=force, reporter=reporter)
 
 
 @locks.locked
-def transcribe_one(store: Store, settings: Settings, bid: str, *, language: str | None = None,
-                   force: bool = False, reporter: Reporter | None = None) -> ProcessResult:
+def transcribe_one(
+    store: Store,
+    settings: Settings,
+    bid: str,
+    *,
+    language: str | None = None,
+    force: bool = False,
+    reporter: Reporter | None = None,
+) -> ProcessResult:
     r = runner_for(store, settings, bid, force=force, reporter=reporter)
-    lang = speech.check_language(language) if language else (
-        None if r.briefing.language in ("", "auto") else r.briefing.language)
+    lang = (
+        speech.check_language(language)
+        if language
+        else (None if r.briefing.language in ("", "auto") else r.briefing.language)
+    )
     r.art("speech")
     r.transcribe(lang)
     return ProcessResult(store.briefing(bid), r.ran, r.skipped)
 
 
 @locks.locked
-def summarize_one(store: Store, settings: Settings, bid: str, *, force: bool = False,
-                  reporter: Reporter | None = None) -> ProcessResult:
+def summarize_one(
+    store: Store, settings: Settings, bid: str, *, force: bool = False, reporter: Reporter | None = None
+) -> ProcessResult:
     r = runner_for(store, settings, bid, force=force, reporter=reporter)
     r.summarize()
     return ProcessResult(store.briefing(bid), r.ran, r.skipped)
 
 
 @locks.locked
-def publish_one(store: Store, settings: Settings, bid: str, *, force: bool = False,
-                reporter: Reporter | None = None, note: str | None = None, notify: bool | None = None,
-                embargo_until: str | None = None, send_at: str | None = None,
-                resend_uncertain: bool = False) -> ProcessResult:
+def publish_one(
+    store: Store,
+    settings: Settings,
+    bid: str,
+    *,
+    force: bool = False,
+    reporter: Reporter | None = None,
+    note: str | None = None,
+    notify: bool | None = None,
+    embargo_until: str | None = None,
+    send_at: str | None = None,
+    resend_uncertain: bool = False,
+) -> ProcessResult:
     """Publish one briefing. ``embargo_until``: hold it (see :func:`hold_release`) until then; a briefing
     already held stays held until its time, whatever is run. ``send_at``: publish now, send the press
     email at that time (the channels are told now)."""
@@ -724,8 +938,9 @@ def publish_one(store: Store, settings: Settings, bid: str, *, force: bool = Fal
         page, held_dist = hold_release(store, settings, bid, note=note, reporter=reporter, notify=notify)
         return ProcessResult(store.briefing(bid), r.ran, r.skipped, page, distribution=held_dist)
     page = r.publish(note=note)
-    dist = distribute.after_publish(store, settings, bid, notify=notify, embargo=send_at,
-                                    resend_uncertain=resend_uncertain, reporter=reporter)
+    dist = distribute.after_publish(
+        store, settings, bid, notify=notify, embargo=send_at, resend_uncertain=resend_uncertain, reporter=reporter
+    )
     return ProcessResult(store.briefing(bid), r.ran, r.skipped, page, distribution=dist)
 
 
@@ -733,6 +948,7 @@ def publish_one(store: Store, settings: Settings, bid: str, *, force: bool = Fal
 class HeldRelease(Result):
     """A publish held by its embargo: the version built in the private area, until when, the press email
     sent now (marked embargoed); nothing went to the site or a target."""
+
     briefing_id: str
     version: int
     held_until: str
@@ -743,14 +959,22 @@ class HeldRelease(Result):
     announced: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"briefing_id": self.briefing_id, "version": self.version, "held_until": self.held_until,
-                "link": self.link, "targets": [t.to_dict() for t in self.targets],
-                "messages": [m.to_dict() for m in self.messages], "announced": self.announced, "held": self.held}
+        return {
+            "briefing_id": self.briefing_id,
+            "version": self.version,
+            "held_until": self.held_until,
+            "link": self.link,
+            "targets": [t.to_dict() for t in self.targets],
+            "messages": [m.to_dict() for m in self.messages],
+            "announced": self.announced,
+            "held": self.held,
+        }
 
 
 @dataclass(frozen=True)
 class Lift(Result):
     """An embargo the clock lifted (published now, once), or whose lift failed (tried again next time)."""
+
     briefing_id: str
     status: str  # lifted | failed
     until: str
@@ -759,8 +983,15 @@ class Lift(Result):
     link: str | None | Absent = ABSENT
 
 
-def hold_release(store: Store, settings: Settings, bid: str, *, note: str | None = None,
-                 notify: bool | None = None, reporter: Reporter | None = None) -> tuple[Path, HeldRelease]:
+def hold_release(
+    store: Store,
+    settings: Settings,
+    bid: str,
+    *,
+    note: str | None = None,
+    notify: bool | None = None,
+    reporter: Reporter | None = None,
+) -> tuple[Path, HeldRelease]:
     """The embargo's hold: build and sign the new version in the briefing's private area of the home
     (never the site: the page, feeds, index, search page and targets do not change), send the press
     email now, marked EMBARGOED UNTIL <time, zone>, once, and record the hold. Returns the private page
@@ -778,23 +1009,37 @@ def hold_release(store: Store, settings: Settings, bid: str, *, note: str | None
     page = runner_for(store, settings, bid, reporter=reporter).publish(note=note, into=private)
     meta = json.loads((private / "briefings" / bid / "release.json").read_text(encoding="utf-8"))
     version = int(meta.get("version", 1))
-    embargo.mark(store, bid, version=version, notify=notify if notify is not None else e.get("notify"),
-                 note=note or e.get("note"))  # the lift publishes it with the same change note
-    key = distribute.record_embargoed_email(store, settings, bid, meta, private, embargo.label(until),
-                                            area / "email")
+    embargo.mark(
+        store,
+        bid,
+        version=version,
+        notify=notify if notify is not None else e.get("notify"),
+        note=note or e.get("note"),
+    )  # the lift publishes it with the same change note
+    key = distribute.record_embargoed_email(store, settings, bid, meta, private, embargo.label(until), area / "email")
     messages = distribute.send_due(store, settings, briefing_id=bid) if key else []
     sent = [m for m in messages if m.status == "sent"]
     if reporter is not None:
-        reporter.stage("embargo", "done", f"held until {e['until']} (page, feeds, index, search, targets); "
-                       + ("press email sent, marked embargoed" if sent else "press email sent before" if key
-                          else "no press email configured"))
+        reporter.stage(
+            "embargo",
+            "done",
+            f"held until {e['until']} (page, feeds, index, search, targets); "
+            + (
+                "press email sent, marked embargoed"
+                if sent
+                else "press email sent before"
+                if key
+                else "no press email configured"
+            ),
+        )
     failed = [m for m in messages if m.status == "failed"]
     link = distribute.public_link(settings, bid)
     out = HeldRelease(bid, version, e["until"], link, messages, f"embargoed until {e['until']}")
     if failed:
-        raise errors.PublishError(f"briefing {bid} is held until {e['until']}, but the press email failed: "
-                                  f"{failed[0].error}", hint="fix it and run `briefing outbox send` (the "
-                                  "email is sent once)")
+        raise errors.PublishError(
+            f"briefing {bid} is held until {e['until']}, but the press email failed: {failed[0].error}",
+            hint="fix it and run `briefing outbox send` (the email is sent once)",
+        )
     return page, out
 
 
@@ -805,8 +1050,7 @@ def lift_embargoes(store: Store, settings: Settings, *, reporter: Reporter | Non
     out: list[Lift] = []
     for bid, e in embargo.due(store):
         try:
-            result = publish_one(store, settings, bid, notify=e.get("notify"), note=e.get("note"),
-                                 reporter=reporter)
+            result = publish_one(store, settings, bid, notify=e.get("notify"), note=e.get("note"), reporter=reporter)
         except BriefingError as exc:  # the next tick tries again; nothing is sent twice
             out.append(Lift(bid, "failed", e["until"], str(exc)))
             continue
@@ -822,6 +1066,7 @@ def lift_embargoes(store: Store, settings: Settings, *, reporter: Reporter | Non
 @dataclass(frozen=True)
 class StageStatus(Result):
     """One stage of a briefing: its state, error, when it finished, its run's info and its artifacts."""
+
     stage: str
     status: str  # pending | running | done | failed | interrupted ...
     error: str | None
@@ -856,6 +1101,7 @@ class StageStatus(Result):
 @dataclass(frozen=True)
 class BriefingStatus(Result):
     """A briefing and the state of each stage (``briefing status``); ``distribution`` where asked for."""
+
     id: str
     title: str
     date: str
@@ -878,18 +1124,40 @@ def status(store: Store, bid: str | None = None, *, settings: Settings | None = 
             state = "pending" if run is None else run.status
             if run is not None and run.status == "running":
                 state = "interrupted"
-            stages.append(StageStatus(name, state, run.error if run else None, run.finished_at if run else None,
-                                      run.info if run else {},
-                                      {a.role: a.path for a in arts.values() if a.stage == name}))
-        out.append(BriefingStatus(b.id, b.title, b.date, b.language, list(b.speakers), stages,
-                                  distribute.status(store, settings, b.id) if settings is not None else None))
+            stages.append(
+                StageStatus(
+                    name,
+                    state,
+                    run.error if run else None,
+                    run.finished_at if run else None,
+                    run.info if run else {},
+                    {a.role: a.path for a in arts.values() if a.stage == name},
+                )
+            )
+        out.append(
+            BriefingStatus(
+                b.id,
+                b.title,
+                b.date,
+                b.language,
+                list(b.speakers),
+                stages,
+                distribute.status(store, settings, b.id) if settings is not None else None,
+            )
+        )
     return out
 
 
 # -- the translate and redact stages -----------------------------------------------------------------------
-REDACTED_ROLES = {"json": "transcript.json", "srt": "transcript.srt", "vtt": "transcript.vtt",
-                  "txt": "transcript.txt", "summary_json": "summary.json", "summary": "summary.md",
-                  "translation_vtt": "translation.en.vtt"}
+REDACTED_ROLES = {
+    "json": "transcript.json",
+    "srt": "transcript.srt",
+    "vtt": "transcript.vtt",
+    "txt": "transcript.txt",
+    "summary_json": "summary.json",
+    "summary": "summary.md",
+    "translation_vtt": "translation.en.vtt",
+}
 
 
 def patterns(settings: Settings) -> Any:
@@ -900,12 +1168,17 @@ def patterns(settings: Settings) -> Any:
     extra = node.get("patterns") or {}
     disable = tuple(node.get("disable") or ())
     if not isinstance(extra, dict):
-        raise ConfigError("[redact.patterns] must be a table of name = \"regular expression\"",
-                          hint='e.g. [redact.patterns]\npassport = "\\\\b[A-Z]\\\\d{7}\\\\b"')
+        raise ConfigError(
+            '[redact.patterns] must be a table of name = "regular expression"',
+            hint='e.g. [redact.patterns]\npassport = "\\\\b[A-Z]\\\\d{7}\\\\b"',
+        )
     try:
-        return patterns_for(None if country in ("", "none") else country,
-                            extra={str(k): str(v) for k, v in extra.items()}, disable=disable,
-                            pad=float(node.get("pad", 0.15)))
+        return patterns_for(
+            None if country in ("", "none") else country,
+            extra={str(k): str(v) for k, v in extra.items()},
+            disable=disable,
+            pad=float(node.get("pad", 0.15)),
+        )
     except ValueError as exc:
         raise ConfigError(f"bad [redact] settings: {exc}", hint="fix the pattern or the country") from None
 
@@ -927,11 +1200,22 @@ def _translate(runner: Runner) -> None:
     heard = runner.store.stage(b.id, "transcribe")
     silent = heard is not None and heard.status == "done" and heard.info.get("segments") == 0
     if silent or not wants_translation(runner.settings, b.language):  # recorded as done with nothing to make
-        reason = ("no speech" if silent else "English briefing" if b.language == "en"
-                  else "translation off or language unknown")
-        runner.run("translate", {"none": b.language, "mode": TranslateSettings.of(runner.settings).enabled,
-                                 **({"no_speech": True} if silent else {})},
-                   lambda: ([], {"skipped": reason}))
+        reason = (
+            "no speech"
+            if silent
+            else "English briefing"
+            if b.language == "en"
+            else "translation off or language unknown"
+        )
+        runner.run(
+            "translate",
+            {
+                "none": b.language,
+                "mode": TranslateSettings.of(runner.settings).enabled,
+                **({"no_speech": True} if silent else {}),
+            },
+            lambda: ([], {"skipped": reason}),
+        )
         return
     speech_art = runner.art("speech")
     model_path, model_id = speech.model(runner.settings)
@@ -949,10 +1233,21 @@ def _translate(runner: Runner) -> None:
         pj = atomic_write_text(out / "translation.en.json", formats.to_json(t))
         pv = atomic_write_text(out / "translation.en.vtt", formats.to_vtt(t))
         return [artifact("translation_json", pj), artifact("translation_vtt", pv)], {
-            "segments": len(t.segments), "from": b.language}
+            "segments": len(t.segments),
+            "from": b.language,
+        }
 
-    runner.run("translate", {"speech": speech_art.sha256, "model": model_id, "opts": repr(opts),
-                             "engine": speech.engine_version(), "quality": speech.QUALITY_VERSION}, work)
+    runner.run(
+        "translate",
+        {
+            "speech": speech_art.sha256,
+            "model": model_id,
+            "opts": repr(opts),
+            "engine": speech.engine_version(),
+            "quality": speech.QUALITY_VERSION,
+        },
+        work,
+    )
 
 
 def _redact(runner: Runner) -> None:
@@ -970,9 +1265,17 @@ def _redact(runner: Runner) -> None:
     pats = patterns(settings)
     turn_list = review.turns(store, b.id)
     inputs = {r: arts[r].sha256 for r in ("json", "summary_json", "audio", "video", "translation_json") if r in arts}
-    key = {"inputs": inputs, "enabled": enabled, "patterns": pats.key() if enabled else None,
-           "turns": [t.to_dict() for t in turn_list], "title": b.title, "date": b.date,
-           "speakers": list(b.speakers), "ffmpeg": rff.version(), "version": speech.QUALITY_VERSION}
+    key = {
+        "inputs": inputs,
+        "enabled": enabled,
+        "patterns": pats.key() if enabled else None,
+        "turns": [t.to_dict() for t in turn_list],
+        "title": b.title,
+        "date": b.date,
+        "speakers": list(b.speakers),
+        "ffmpeg": rff.version(),
+        "version": speech.QUALITY_VERSION,
+    }
     out = workspace.published_dir(settings, b.id)
 
     def work() -> tuple[list[Any], dict[str, Any]]:
@@ -982,8 +1285,12 @@ def _redact(runner: Runner) -> None:
         if enabled:
             red = tr.redact(t, pats)
             t, hits = red.transcript, list(red.hits)
-        files = {"json": formats.to_json(t), "srt": formats.to_srt(t), "vtt": formats.to_vtt(t),
-                 "txt": formats.to_txt(t)}
+        files = {
+            "json": formats.to_json(t),
+            "srt": formats.to_srt(t),
+            "vtt": formats.to_vtt(t),
+            "txt": formats.to_txt(t),
+        }
         if "summary_json" in arts:
             s = Summary.from_dict(json.loads(Path(arts["summary_json"].path).read_text(encoding="utf-8")))
             if enabled:
@@ -1028,7 +1335,7 @@ def release_artifacts(store: Any, bid: str, arts: dict[str, Any]) -> dict[str, A
     out = dict(arts)
     for role, a in arts.items():
         if role.startswith("redacted_") and role != "redacted_translation_vtt":
-            out[role[len("redacted_"):]] = a
+            out[role[len("redacted_") :]] = a
     return out
 
 

@@ -25,8 +25,7 @@ from briefing.core.store import Store, now_iso
 from briefing.processing import corrections
 
 config.register(
-    Setting("quality.low_confidence", 0.5, "Words and segments below this confidence are listed for review.",
-            float),
+    Setting("quality.low_confidence", 0.5, "Words and segments below this confidence are listed for review.", float),
 )
 
 
@@ -39,6 +38,7 @@ class ReviewSettings(config.Area, area="quality"):
 @dataclass(frozen=True)
 class Turn(Result):
     """A speaker's turn: who spoke from ``start`` to ``end`` (seconds)."""
+
     start: float
     end: float
     name: str
@@ -54,6 +54,7 @@ class LowWord(Result):
 @dataclass(frozen=True)
 class ReviewItem(Result):
     """A segment worth a look: its time, text, confidence, flags, speaker and least certain words."""
+
     segment_id: int
     start: float
     end: float
@@ -69,6 +70,7 @@ class ReviewItem(Result):
 class Review(Result):
     """What to check in a transcript (``briefing review``), with the guards', glossary's and redaction's
     records of the stages (as they stored them) and the speakers' turns."""
+
     id: str
     language: str
     segments: int
@@ -102,8 +104,10 @@ def roster(store: Store, bid: str) -> list[str]:
 
 
 def turns(store: Store, bid: str) -> list[Turn]:
-    return [Turn(r["start"], r["end"], r["name"]) for r in
-            store.query("SELECT start, end, name FROM speaker_turns WHERE briefing_id = ? ORDER BY start", (bid,))]
+    return [
+        Turn(r["start"], r["end"], r["name"])
+        for r in store.query("SELECT start, end, name FROM speaker_turns WHERE briefing_id = ? ORDER BY start", (bid,))
+    ]
 
 
 def parse_time(value: str | float | int) -> float:
@@ -123,8 +127,9 @@ def parse_time(value: str | float | int) -> float:
     return total
 
 
-def assign_speaker(store: Store, bid: str, name: str, start: float, end: float, *,
-                   allow_new: bool = False) -> list[Turn]:
+def assign_speaker(
+    store: Store, bid: str, name: str, start: float, end: float, *, allow_new: bool = False
+) -> list[Turn]:
     """Name the speaker of [start, end); earlier turns overlapping it are cut back. Returns all turns."""
 
     name = " ".join(text.check(name, "the speaker name", max_len=text.NAME_MAX).split())
@@ -134,8 +139,10 @@ def assign_speaker(store: Store, bid: str, name: str, start: float, end: float, 
         raise InputError(f"the turn ends ({end:g} s) before it starts ({start:g} s)", hint="check --from and --to")
     known = roster(store, bid)
     if not allow_new and known and name not in known:
-        raise InputError(f"{name!r} is not on the roster of {bid} ({', '.join(known)})",
-                         hint="use a name from the roster, or add --new-speaker to name someone else")
+        raise InputError(
+            f"{name!r} is not on the roster of {bid} ({', '.join(known)})",
+            hint="use a name from the roster, or add --new-speaker to name someone else",
+        )
     old = turns(store, bid)
     keep: list[Turn] = []
     for t in old:
@@ -162,8 +169,10 @@ def _save(store: Store, bid: str, new: list[Turn]) -> None:
     with store.tx() as db:
         db.execute("DELETE FROM speaker_turns WHERE briefing_id = ?", (bid,))
         for t in new:
-            db.execute("INSERT INTO speaker_turns (briefing_id, start, end, name, created_at) VALUES (?, ?, ?, ?, ?)",
-                       (bid, round(t.start, 3), round(t.end, 3), t.name, ts))
+            db.execute(
+                "INSERT INTO speaker_turns (briefing_id, start, end, name, created_at) VALUES (?, ?, ?, ?, ?)",
+                (bid, round(t.start, 3), round(t.end, 3), t.name, ts),
+            )
 
 
 def apply_turns(t: Any, turn_list: list[Turn]) -> Any:
@@ -207,13 +216,34 @@ def review(store: Store, settings: Settings, bid: str, *, show_all: bool = False
         if not show_all and not needs_review(s, threshold):
             continue
         low = low_confidence_words(s, threshold)
-        items.append(ReviewItem(s.id, s.start, s.end, _clock(s.start), s.text.strip(), round(s.confidence, 3),
-                                list(s.flags), s.speaker,
-                                [LowWord(w.text.strip(), w.start, round(w.probability, 3)) for w in low]))
+        items.append(
+            ReviewItem(
+                s.id,
+                s.start,
+                s.end,
+                _clock(s.start),
+                s.text.strip(),
+                round(s.confidence, 3),
+                list(s.flags),
+                s.speaker,
+                [LowWord(w.text.strip(), w.start, round(w.probability, 3)) for w in low],
+            )
+        )
     info = quality_info(store, bid)
-    return Review(bid, t.language, len(t.segments), len(items), round(t.confidence, 3), threshold, items,
-                  info.get("guards", []), info.get("glossary", []), info.get("redactions", []),
-                  list(turns(store, bid)), roster(store, bid))
+    return Review(
+        bid,
+        t.language,
+        len(t.segments),
+        len(items),
+        round(t.confidence, 3),
+        threshold,
+        items,
+        info.get("guards", []),
+        info.get("glossary", []),
+        info.get("redactions", []),
+        list(turns(store, bid)),
+        roster(store, bid),
+    )
 
 
 def _clock(seconds: float) -> str:
@@ -223,15 +253,18 @@ def _clock(seconds: float) -> str:
 
 def render(data: Review) -> str:
     """The review list as text for the terminal."""
-    lines = [f"{data.id}: {data.to_review} of {data.segments} segments to review "
-             f"(confidence {data.confidence:.0%}, threshold {data.threshold:.0%})"]
+    lines = [
+        f"{data.id}: {data.to_review} of {data.segments} segments to review "
+        f"(confidence {data.confidence:.0%}, threshold {data.threshold:.0%})"
+    ]
     for it in data.items:
         who = f" {it.speaker}:" if it.speaker else ""
         flags = f" [{', '.join(it.flags)}]" if it.flags else ""
         lines.append(f"  {it.time}  {it.confidence:4.0%}{flags}{who} {it.text}")
         if it.low_words:
-            lines.append("            unsure: " + ", ".join(f"{w.text} ({w.probability:.0%})"
-                                                          for w in it.low_words[:8]))
+            lines.append(
+                "            unsure: " + ", ".join(f"{w.text} ({w.probability:.0%})" for w in it.low_words[:8])
+            )
     for g in data.guards:
         lines.append(f"  {_clock(g['start'])}  guard: {g['kind']} {g['action']}: {g['text'][:80]}")
     for f in data.glossary:

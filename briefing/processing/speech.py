@@ -25,19 +25,38 @@ from briefing.core.config import Setting, Settings
 from briefing.core.errors import ConfigError, InputError
 
 config.register(
-    Setting("quality.guards", True, "Hallucination guards: decoding options and checks after recognition.",
-            config.boolean),
-    Setting("quality.glossary_mode", "off",
-            "Also feed the [glossary] to recognition: hotwords, prompt (initial prompt), or off (only correct "
-            "near misses afterwards; bench/bench_quality.py shows why off is the default for base)."),
-    Setting("transcribe.languages", ("vi", "en"), "The languages automatic detection may choose from (the "
-            "most probable of them); any for every language Whisper knows.", lambda v: _languages(v)),
-    Setting("transcribe.engines", {}, "The recognition engine of each language: a table such as { vi = "
-            "\"vietasr\", en = \"whisper\" } (default: vietasr for Vietnamese, whisper for every other "
-            "language and for detection; the key default covers the languages not listed). In the "
-            "environment: vi=whisper,en=whisper.", lambda v: _engines(v)),
-    Setting("transcribe.min_speech", 1.0, "Seconds of speech (by VAD) a recording needs for its words to be "
-            "published; with less it is published as 'No speech detected' (0: off).", float),
+    Setting(
+        "quality.guards", True, "Hallucination guards: decoding options and checks after recognition.", config.boolean
+    ),
+    Setting(
+        "quality.glossary_mode",
+        "off",
+        "Also feed the [glossary] to recognition: hotwords, prompt (initial prompt), or off (only correct "
+        "near misses afterwards; bench/bench_quality.py shows why off is the default for base).",
+    ),
+    Setting(
+        "transcribe.languages",
+        ("vi", "en"),
+        "The languages automatic detection may choose from (the "
+        "most probable of them); any for every language Whisper knows.",
+        lambda v: _languages(v),
+    ),
+    Setting(
+        "transcribe.engines",
+        {},
+        "The recognition engine of each language: a table such as { vi = "
+        '"vietasr", en = "whisper" } (default: vietasr for Vietnamese, whisper for every other '
+        "language and for detection; the key default covers the languages not listed). In the "
+        "environment: vi=whisper,en=whisper.",
+        lambda v: _engines(v),
+    ),
+    Setting(
+        "transcribe.min_speech",
+        1.0,
+        "Seconds of speech (by VAD) a recording needs for its words to be "
+        "published; with less it is published as 'No speech detected' (0: off).",
+        float,
+    ),
 )
 
 
@@ -87,7 +106,7 @@ def _engines(value: Any) -> dict[str, str]:
     if isinstance(value, str):
         pairs = [x.split("=", 1) for x in re.split(r"[,\s]+", value) if x]
         if any(len(p) != 2 for p in pairs):
-            raise ValueError('write it as vi=vietasr,en=whisper')
+            raise ValueError("write it as vi=vietasr,en=whisper")
         value = {k.strip(): v.strip() for k, v in pairs}
     try:
         return parse_engines(value)
@@ -105,8 +124,9 @@ def glossary(settings: Settings) -> Any:
     try:
         g = from_config(settings.section("glossary"))
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"bad [glossary] in briefing.toml: {exc}",
-                          hint='write terms = ["Bộ Y tế", "Nguyễn Thanh Long", ...]') from None
+        raise ConfigError(
+            f"bad [glossary] in briefing.toml: {exc}", hint='write terms = ["Bộ Y tế", "Nguyễn Thanh Long", ...]'
+        ) from None
     try:
         for term in (*g.terms, *g.aliases, *g.aliases.values()):
             text.check(term, f"the [glossary] entry {term[:40]!r}", max_len=text.TERM_MAX)
@@ -122,8 +142,9 @@ def transcribe_options(settings: Settings, language: str | None, *, task: str = 
     from transcribe.whisper import TranscribeOptions
 
     o = TranscribeSettings.of(settings)
-    opts = TranscribeOptions(language=language, task=task, beam_size=o.beam_size, streams=o.streams,
-                             languages=o.languages)
+    opts = TranscribeOptions(
+        language=language, task=task, beam_size=o.beam_size, streams=o.streams, languages=o.languages
+    )
     if QualitySettings.of(settings).guards:
         opts = replace(opts, **DECODING)
     mode = QualitySettings.of(settings).glossary_mode.lower()
@@ -140,8 +161,15 @@ def transcribe_options(settings: Settings, language: str | None, *, task: str = 
 def postprocess_key(settings: Settings) -> str:
     from transcribe.guards import GuardOptions
 
-    return repr((QUALITY_VERSION, QualitySettings.of(settings).guards, GuardOptions().key(),
-                 glossary(settings).key(), ("min_speech", TranscribeSettings.of(settings).min_speech)))
+    return repr(
+        (
+            QUALITY_VERSION,
+            QualitySettings.of(settings).guards,
+            GuardOptions().key(),
+            glossary(settings).key(),
+            ("min_speech", TranscribeSettings.of(settings).min_speech),
+        )
+    )
 
 
 def postprocess(settings: Settings, t: Any, speech: Path) -> tuple[Any, dict[str, Any]]:
@@ -288,7 +316,8 @@ def detect_for_engine(settings: Settings, speech_path: Path) -> str | None:
         path, _ = model(settings)
         samples = decode_samples(speech_path)
         code, _p = transcriber(path, settings).detect_language(
-            samples[:30 * 16000], transcribe_options(settings, None))
+            samples[: 30 * 16000], transcribe_options(settings, None)
+        )
     except Exception:  # noqa: BLE001 - Whisper transcribes (and detects) itself, and reports what is wrong there
         log.debug("language not detected before choosing the engine", exc_info=True)
         return None

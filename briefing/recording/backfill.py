@@ -40,6 +40,7 @@ class Entry:
 @dataclass(frozen=True)
 class Registered(Result):
     """A recording registered (now or by an earlier run) and its job in the queue."""
+
     path: str
     briefing: str
     job: int
@@ -75,6 +76,7 @@ class JobState(Result):
 @dataclass(frozen=True)
 class QueueStatus(Result):
     """The queue (per briefing), its throughput and the time left; the cluster's view when configured."""
+
     done: int
     running: int
     waiting: int
@@ -103,8 +105,10 @@ def _title(pattern: str | None, path: Path, date: str | None) -> str | None:
     try:
         return pattern.format(name=words or path.stem, stem=path.stem, date=date or "")
     except (KeyError, IndexError, ValueError) as exc:
-        raise InputError(f"bad --title-pattern {pattern!r} ({exc})",
-                         hint='use the fields {name}, {stem} and {date}, e.g. "Press briefing {date}"') from None
+        raise InputError(
+            f"bad --title-pattern {pattern!r} ({exc})",
+            hint='use the fields {name}, {stem} and {date}, e.g. "Press briefing {date}"',
+        ) from None
 
 
 def entries(source: Path, *, title_pattern: str | None = None, date_from_name: bool = False) -> list[Entry]:
@@ -112,22 +116,28 @@ def entries(source: Path, *, title_pattern: str | None = None, date_from_name: b
     if source.is_dir():
         files = sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in MEDIA)
         if not files:
-            raise InputError(f"{source} holds no recordings",
-                             hint="give a directory of media files (" + ", ".join(sorted(MEDIA)) + ") or a CSV")
+            raise InputError(
+                f"{source} holds no recordings",
+                hint="give a directory of media files (" + ", ".join(sorted(MEDIA)) + ") or a CSV",
+            )
         out = []
         for p in files:
             d = date_in_name(p.name) if date_from_name else None
             if date_from_name and d is None:
-                raise InputError(f"no date (YYYY-MM-DD or YYYYMMDD) in the name of {p}",
-                                 hint="rename it, or leave out --date-from-name to take the file's date")
+                raise InputError(
+                    f"no date (YYYY-MM-DD or YYYYMMDD) in the name of {p}",
+                    hint="rename it, or leave out --date-from-name to take the file's date",
+                )
             out.append(Entry(p, title=_title(title_pattern, p, d), date=d))
         return out
     if source.is_file() and source.suffix.lower() == ".csv":
         with open(source, newline="", encoding="utf-8-sig") as f:
             rows = list(csv.DictReader(f))
         if not rows or "path" not in rows[0]:
-            raise InputError(f"{source} has no path column",
-                             hint="the first line must name the columns: path,title,date,language,speakers")
+            raise InputError(
+                f"{source} has no path column",
+                hint="the first line must name the columns: path,title,date,language,speakers",
+            )
         out = []
         for n, r in enumerate(rows, 2):
             raw = (r.get("path") or "").strip()
@@ -136,22 +146,33 @@ def entries(source: Path, *, title_pattern: str | None = None, date_from_name: b
             p = Path(raw) if Path(raw).is_absolute() else source.parent / raw
             d = (r.get("date") or "").strip() or (date_in_name(p.name) if date_from_name else None)
             title = (r.get("title") or "").strip() or _title(title_pattern, p, d)
-            out.append(Entry(p, title=title or None, date=d or None, language=(r.get("language") or "").strip() or None,
-                             speakers=tuple(s.strip() for s in (r.get("speakers") or "").split(";") if s.strip())))
+            out.append(
+                Entry(
+                    p,
+                    title=title or None,
+                    date=d or None,
+                    language=(r.get("language") or "").strip() or None,
+                    speakers=tuple(s.strip() for s in (r.get("speakers") or "").split(";") if s.strip()),
+                )
+            )
         return out
-    raise InputError(f"{source} is neither a directory nor a .csv file",
-                     hint="give a directory of recordings, or a CSV with path,title,date,language,speakers")
+    raise InputError(
+        f"{source} is neither a directory nor a .csv file",
+        hint="give a directory of recordings, or a CSV with path,title,date,language,speakers",
+    )
 
 
-def backfill(store: Store, settings: Settings, source: Path, *, title_pattern: str | None = None,
-             date_from_name: bool = False) -> BackfillResult:
+def backfill(
+    store: Store, settings: Settings, source: Path, *, title_pattern: str | None = None, date_from_name: bool = False
+) -> BackfillResult:
     """Register and queue every recording of ``source``; one that cannot be registered is reported and the
     others go on."""
     result = BackfillResult()
     for e in entries(source, title_pattern=title_pattern, date_from_name=date_from_name):
         try:
-            reg = pipeline.register(store, settings, e.path, title=e.title, date=e.date, language=e.language,
-                                    speakers=e.speakers)
+            reg = pipeline.register(
+                store, settings, e.path, title=e.title, date=e.date, language=e.language, speakers=e.speakers
+            )
             bid = reg.briefing.id
             key = f"{bid}:{reg.sha256}"
             before = store.query("SELECT id FROM recording_jobs WHERE key = ?", (key,))
@@ -184,5 +205,11 @@ def status(store: Store, settings: Settings) -> QueueStatus:
         throughput = round(len(done) / hours, 2)  # recordings per hour
         remaining = counts["waiting"] + counts["running"]
         left = round(remaining / throughput * 3600) if remaining else 0
-    return QueueStatus(**counts, total=len(jobs), per_hour=throughput, seconds_left=left, briefings=per,
-                       cluster=cluster_view.view(settings) if cluster_conf.configured(settings) else None)
+    return QueueStatus(
+        **counts,
+        total=len(jobs),
+        per_hour=throughput,
+        seconds_left=left,
+        briefings=per,
+        cluster=cluster_view.view(settings) if cluster_conf.configured(settings) else None,
+    )

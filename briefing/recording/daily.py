@@ -14,37 +14,42 @@ never holds up the next minute's run.
 The reservation window itself is enforced by the reservation service (``briefing jitsi reservations
 serve``) from the schedule: ``open`` records that the room may now be created.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from datetime import date as date_cls
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
-from briefing.core import config
-from briefing.recording import queue, record, worker
-from briefing.core import workspace
-from briefing.core.locks import FileLock
-from briefing.core.results import ABSENT, Absent, Result, plain
+from briefing.core import config, workspace
 from briefing.core.config import Setting, Settings
 from briefing.core.errors import BriefingError, ConfigError
+from briefing.core.locks import FileLock
+from briefing.core.results import ABSENT, Absent, Result, plain
 from briefing.core.store import Store, now_iso
-from briefing.meeting import schedule
-from briefing.meeting import jitsi
-from briefing.recording.record import RecordSettings
+from briefing.meeting import jitsi, schedule
 from briefing.meeting.jitsi import JitsiSettings
 from briefing.press import embargo
 from briefing.processing import pipeline
+from briefing.recording import queue, record, worker
+from briefing.recording.record import RecordSettings
 
-UTC = timezone.utc
+UTC = UTC
 
 config.register(
     Setting("daily.empty_grace", 120, "Stop recording when the room has been empty this long.", config.duration),
-    Setting("daily.recorder_occupants", 1, "Room occupants that are the recorder itself (Jibri); the room counts "
-                                           "as empty at or below this.", int),
-    Setting("daily.arrival_timeout", 1800, "Give up waiting for the recording this long after the stop.",
-            config.duration),
+    Setting(
+        "daily.recorder_occupants",
+        1,
+        "Room occupants that are the recorder itself (Jibri); the room counts as empty at or below this.",
+        int,
+    ),
+    Setting(
+        "daily.arrival_timeout", 1800, "Give up waiting for the recording this long after the stop.", config.duration
+    ),
 )
 
 
@@ -72,6 +77,7 @@ class CaptureStarted(Result):
 @dataclass(frozen=True)
 class BriefingStep(Result):
     """One of the day's briefings after a daily step: its state and what the step did."""
+
     id: str
     room: str
     start: str
@@ -137,11 +143,11 @@ def default_recorder(store: Store, settings: Settings) -> Recorder | None:
 
 def default_room_size(settings: Settings) -> Callable[[Any], int | None]:
     """Participants in the occurrence's room via prosody's mod_muc_size; None when unknown."""
+
     def size(occ: Any) -> int | None:
         if not JitsiSettings.of(settings).url:
             return None
         try:
-
             return int(jitsi.room_status(jitsi.load(settings, need_signing=False), occ.room).participants)
         except (BriefingError, ImportError, KeyError, TypeError, ValueError):
             return None
@@ -164,18 +170,25 @@ def _cas(store: Store, bid: str, old: str | None, new: str, info: dict[str, Any]
             return False
         payload = json.dumps(info, ensure_ascii=False, default=str)
         if rows:
-            db.execute("UPDATE daily_runs SET state = ?, info = ?, method = COALESCE(?, method), updated_at = ? "
-                       "WHERE briefing_id = ?", (new, payload, method, now_iso(), bid))
+            db.execute(
+                "UPDATE daily_runs SET state = ?, info = ?, method = COALESCE(?, method), updated_at = ? "
+                "WHERE briefing_id = ?",
+                (new, payload, method, now_iso(), bid),
+            )
         else:
-            db.execute("INSERT INTO daily_runs (briefing_id, state, method, info, updated_at) VALUES (?, ?, ?, ?, ?)",
-                       (bid, new, method, payload, now_iso()))
+            db.execute(
+                "INSERT INTO daily_runs (briefing_id, state, method, info, updated_at) VALUES (?, ?, ?, ?, ?)",
+                (bid, new, method, payload, now_iso()),
+            )
     return True
 
 
 def _save_info(store: Store, bid: str, info: dict[str, Any]) -> None:
     with store.tx() as db:
-        db.execute("UPDATE daily_runs SET info = ?, updated_at = ? WHERE briefing_id = ?",
-                   (json.dumps(info, ensure_ascii=False, default=str), now_iso(), bid))
+        db.execute(
+            "UPDATE daily_runs SET info = ?, updated_at = ? WHERE briefing_id = ?",
+            (json.dumps(info, ensure_ascii=False, default=str), now_iso(), bid),
+        )
 
 
 # -- the run ---------------------------------------------------------------------------------------------------
@@ -192,9 +205,17 @@ def todays_occurrences(store: Store, *, day: str | None, now: datetime) -> list[
     return [o for o in occs if o.local_start.date() == now.astimezone(o.series.tz).date()]
 
 
-def run(store: Store, settings: Settings, *, day: str | None = None, now: datetime | None = None,
-        recorder: Recorder | None = None, room_size: Callable[[Any], int | None] | None = None,
-        process: Callable[..., Any] | None = None, reporter: Any = None) -> DailyRun:
+def run(
+    store: Store,
+    settings: Settings,
+    *,
+    day: str | None = None,
+    now: datetime | None = None,
+    recorder: Recorder | None = None,
+    room_size: Callable[[Any], int | None] | None = None,
+    process: Callable[..., Any] | None = None,
+    reporter: Any = None,
+) -> DailyRun:
     """One step for each of the day's briefings. ``now``, ``recorder``, ``room_size`` and ``process``
     are injectable (tests run a simulated day)."""
     now = now or datetime.now(UTC)
@@ -212,8 +233,9 @@ def run(store: Store, settings: Settings, *, day: str | None = None, now: dateti
                 state, did = _step(store, settings, occ, now, rec, size)
             except BriefingError as exc:
                 state, did = _state(store, occ.id)[0] or "waiting", f"error: {exc}"
-            out.append(BriefingStep(occ.id, occ.room, occ.local_start.isoformat(), occ.local_end.isoformat(),
-                                    state, did))
+            out.append(
+                BriefingStep(occ.id, occ.room, occ.local_start.isoformat(), occ.local_end.isoformat(), state, did)
+            )
     finally:
         lock.release()
     # The processing runs outside the daily lock, in the queue worker (one at a time); with
@@ -221,8 +243,9 @@ def run(store: Store, settings: Settings, *, day: str | None = None, now: dateti
     for i, item in enumerate(out):
         if item.state == "stopped":
             occ = occs[item.id]
-            until = embargo.schedule_embargo(settings, day=occ.local_start.date().isoformat(), end=occ.local_end,
-                                             zone=occ.series.tz)
+            until = embargo.schedule_embargo(
+                settings, day=occ.local_start.date().isoformat(), end=occ.local_end, zone=occ.series.tz
+            )
             if until is not None and until > embargo.now() and embargo.embargo_of(store, item.id) is None:
                 embargo.request(store, item.id, until)
             state, did = _process(store, settings, item.id, now, process, reporter, item.did)
@@ -232,8 +255,9 @@ def run(store: Store, settings: Settings, *, day: str | None = None, now: dateti
     return DailyRun(now.isoformat(), False, out, lifted)
 
 
-def _step(store: Store, settings: Settings, occ: Any, now: datetime, rec: Recorder | None,
-          size: Callable[[Any], int | None]) -> tuple[str, str]:
+def _step(
+    store: Store, settings: Settings, occ: Any, now: datetime, rec: Recorder | None, size: Callable[[Any], int | None]
+) -> tuple[str, str]:
     bid = occ.id
     state, info = _state(store, bid)
     lead = timedelta(seconds=JitsiSettings.of(settings).lead or 0)
@@ -309,8 +333,9 @@ def _step(store: Store, settings: Settings, occ: Any, now: datetime, rec: Record
     return state or "waiting", ""
 
 
-def _process(store: Store, settings: Settings, bid: str, now: datetime, process: Any, reporter: Any,
-             did: str) -> tuple[str, str]:
+def _process(
+    store: Store, settings: Settings, bid: str, now: datetime, process: Any, reporter: Any, did: str
+) -> tuple[str, str]:
     state, info = _state(store, bid)
     if state != "stopped":
         return state or "stopped", did
@@ -329,7 +354,8 @@ def _process(store: Store, settings: Settings, bid: str, now: datetime, process:
         return "done", (did + "; " if did else "") + f"processed and published: {page}"
     stopped_at = info.get("stopped_at")
     if stopped_at and now - datetime.fromisoformat(stopped_at) > timedelta(
-            seconds=DailySettings.of(settings).arrival_timeout):
+        seconds=DailySettings.of(settings).arrival_timeout
+    ):
         _cas(store, bid, "stopped", "failed", {**info, "error": "no recording arrived"})
         return "failed", "no recording arrived after the stop (check Jibri's finalize script)"
     return "stopped", did or "waiting for the recording (Jibri's finalize script queues it)"

@@ -55,11 +55,11 @@ def row(store: Store, r: Any) -> dict[str, Any]:
     return d
 
 
-
 # -- the queue -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Job(Result):
     """A queued recording (a row of ``recording_jobs``), paths absolute in this home."""
+
     id: int
     briefing_id: str
     key: str
@@ -78,8 +78,11 @@ def enqueue(store: Store, bid: str, path: Path | str, *, key: str | None = None)
     key = key or f"{bid}:{path}"
     ts = now_iso()
     with store.tx() as db:
-        db.execute("""INSERT INTO recording_jobs (briefing_id, key, path, status, created_at, updated_at)
-                      VALUES (?, ?, ?, 'queued', ?, ?) ON CONFLICT(key) DO NOTHING""", (bid, key, path, ts, ts))
+        db.execute(
+            """INSERT INTO recording_jobs (briefing_id, key, path, status, created_at, updated_at)
+                      VALUES (?, ?, ?, 'queued', ?, ?) ON CONFLICT(key) DO NOTHING""",
+            (bid, key, path, ts, ts),
+        )
     return Job.from_row(row(store, store.query("SELECT * FROM recording_jobs WHERE key = ?", (key,))[0]))
 
 
@@ -112,8 +115,10 @@ def briefing_command() -> list[str]:
     beside = Path(sys.executable).with_name("briefing")
     found = str(beside) if beside.is_file() else shutil.which("briefing")
     if not found:
-        raise ConfigError("the `briefing` command is not installed beside this Python",
-                          hint="install the project (pip install -e .) in the environment that runs briefing")
+        raise ConfigError(
+            "the `briefing` command is not installed beside this Python",
+            hint="install the project (pip install -e .) in the environment that runs briefing",
+        )
     return [found]
 
 
@@ -122,11 +127,11 @@ def spawn(settings: Settings, args: list[str], log_path: Path) -> subprocess.Pop
     argv = [*briefing_command(), "--home", str(settings.home), "-q", *args]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
-        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                                cwd=str(settings.home))
+        return subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, cwd=str(settings.home)
+        )
 
 
 def spawn_work(settings: Settings) -> int:
     """Start `briefing work` detached (own session, no terminal), so the caller can return at once."""
     return spawn(settings, ["work"], settings.home / "work.log").pid
-

@@ -8,6 +8,7 @@
 Each recording is a row of ``recordings``; what to process is queued in :mod:`briefing.recording.queue`
 and processed by :mod:`briefing.recording.worker` (``briefing work``).
 """
+
 from __future__ import annotations
 
 import json
@@ -16,41 +17,50 @@ import re
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date as date_cls
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-from briefing.core import config, workspace
+from briefing.core import config, text, workspace
 from briefing.core.config import BriefingSettings, Setting, Settings
 from briefing.core.errors import BriefingError, ConfigError, InputError, JitsiError, NotFoundError, translated
 from briefing.core.ids import briefing_id as make_briefing_id
 from briefing.core.results import ABSENT, Absent, Result, optional
 from briefing.core.store import Briefing, Store, now_iso
 from briefing.meeting import schedule
+from briefing.meeting.jitsi import JitsiSettings
 from briefing.processing import live
 from briefing.recording import queue as work_queue
 from publish.files import sha256_file
-from briefing.core import text
-from briefing.meeting.jitsi import JitsiSettings
 
 config.register(
     Setting("jibri.url", "", "Jibri's external HTTP API, e.g. http://127.0.0.1:2222."),
     Setting("jibri.sink", "file", "What Jibri makes: file (a recording) or stream (RTMP to jibri.rtmp_url)."),
-    Setting("jibri.rtmp_url", "", "RTMP base URL Jibri streams to (the ministry's nginx-rtmp); the briefing id "
-                                  "is appended as the stream key."),
+    Setting(
+        "jibri.rtmp_url",
+        "",
+        "RTMP base URL Jibri streams to (the ministry's nginx-rtmp); the briefing id is appended as the stream key.",
+    ),
     Setting("jibri.xmpp_domain", "", "XMPP domain of the hidden recorder account, e.g. recorder.meet.example.org."),
     Setting("jibri.xmpp_username", "recorder", "XMPP user of the recorder account."),
     Setting("jibri.xmpp_password", "", "XMPP password of the recorder account.", secret=True),
     Setting("jibri.meet_url", "", "Base URL Jibri opens (default: jitsi.url)."),
     Setting("jibri.start_timeout", 60.0, "Seconds to wait for Jibri to report BUSY after a start.", float),
-    Setting("jibri.finalize_worker", True, "jibri-finalize and `record stop` of a capture also start "
-            "`briefing work` in the background.",
-            config.boolean),
+    Setting(
+        "jibri.finalize_worker",
+        True,
+        "jibri-finalize and `record stop` of a capture also start `briefing work` in the background.",
+        config.boolean,
+    ),
     Setting("record.method", "jibri", "How `briefing daily` records: jibri, capture or none."),
-    Setting("capture.source", "", "Live source for `record capture` and daily capture, e.g. "
-                                  "rtmp://127.0.0.1/live/{id} ({id} = the briefing id)."),
+    Setting(
+        "capture.source",
+        "",
+        "Live source for `record capture` and daily capture, e.g. rtmp://127.0.0.1/live/{id} ({id} = the briefing id).",
+    ),
     Setting("capture.segment", "10s", "Length of a capture segment."),
     Setting("capture.stall_timeout", 15.0, "Seconds without data before the capture reconnects.", float),
 )
@@ -77,6 +87,7 @@ class CaptureSettings(config.Area, area="capture"):
     segment: str
     stall_timeout: float
 
+
 RECORDING_SUFFIXES = {".mp4", ".mkv", ".webm", ".mov", ".flv", ".ts", ".m4a", ".mp3", ".wav", ".ogg", ".opus"}
 
 
@@ -88,8 +99,10 @@ def ensure_briefing(store: Store, settings: Settings, bid: str) -> Briefing:
         return b
     m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})-([a-z0-9-]+)", bid or "")
     if not m:
-        raise NotFoundError(f"no briefing with id {bid!r}",
-                            hint="use a scheduled briefing's id (`briefing schedule list`) or YYYY-MM-DD-title")
+        raise NotFoundError(
+            f"no briefing with id {bid!r}",
+            hint="use a scheduled briefing's id (`briefing schedule list`) or YYYY-MM-DD-title",
+        )
     try:
         date_cls.fromisoformat(m.group(1))
     except ValueError:
@@ -97,15 +110,15 @@ def ensure_briefing(store: Store, settings: Settings, bid: str) -> Briefing:
     title = m.group(2).replace("-", " ").capitalize()
     if bid == make_briefing_id(m.group(1), BriefingSettings.of(settings).title):
         title = BriefingSettings.of(settings).title
-    return store.save_briefing(Briefing(id=bid, title=title, date=m.group(1),
-                                        language=BriefingSettings.of(settings).language))
-
-
+    return store.save_briefing(
+        Briefing(id=bid, title=title, date=m.group(1), language=BriefingSettings.of(settings).language)
+    )
 
 
 @dataclass(frozen=True)
 class Recording(Result):
     """A recording of a briefing (a row of ``recordings``), paths absolute in this home."""
+
     id: int
     briefing_id: str
     method: str  # jibri | capture | file
@@ -124,6 +137,7 @@ class Recording(Result):
 @dataclass(frozen=True)
 class JibriState(Result):
     """Jibri's health as `record start/stop/status` report it, or why it could not be asked."""
+
     busy_status: str = ""
     health_status: str = ""
     details: dict[str, Any] = field(default_factory=dict)
@@ -138,8 +152,12 @@ class JibriState(Result):
     def to_dict(self) -> dict[str, Any]:
         if self.error is not None:
             return {"error": self.error}
-        return {"busy_status": self.busy_status, "health_status": self.health_status, "details": self.details,
-                "environment": self.environment}
+        return {
+            "busy_status": self.busy_status,
+            "health_status": self.health_status,
+            "details": self.details,
+            "environment": self.environment,
+        }
 
 
 @dataclass(frozen=True)
@@ -163,6 +181,7 @@ class JibriStopped(Result):
 class CaptureResult(Result):
     """What a capture (or its stop) did: joined into ``recording`` and queued, or not stopped yet. The
     fields that a step does not report are ABSENT (left out of the JSON)."""
+
     briefing: str
     stopped: bool
     was_running: bool | Absent = ABSENT  # `record stop`: the capture process was alive
@@ -195,6 +214,7 @@ class RecordStatus(Result):
 @dataclass(frozen=True)
 class Finalized(Result):
     """jibri-finalize: the job queued, and the worker started (its pid) or None."""
+
     briefing: str
     job: int
     status: str
@@ -202,12 +222,22 @@ class Finalized(Result):
 
 
 def recordings(store: Store, bid: str) -> list[Recording]:
-    return [Recording.from_row(work_queue.row(store, r)) for r in
-            store.query("SELECT * FROM recordings WHERE briefing_id = ? ORDER BY id", (bid,))]
+    return [
+        Recording.from_row(work_queue.row(store, r))
+        for r in store.query("SELECT * FROM recordings WHERE briefing_id = ? ORDER BY id", (bid,))
+    ]
 
 
-def _open_recording(store: Store, bid: str, method: str, *, session_id: str | None = None,
-                    source: str | None = None, status: str = "recording", meta: dict | None = None) -> int:
+def _open_recording(
+    store: Store,
+    bid: str,
+    method: str,
+    *,
+    session_id: str | None = None,
+    source: str | None = None,
+    status: str = "recording",
+    meta: dict | None = None,
+) -> int:
     ts = now_iso()
     if method != "capture":  # the ingested file or session directory (a capture's source is a URL)
         source = work_queue.stored(store, source)
@@ -215,7 +245,8 @@ def _open_recording(store: Store, bid: str, method: str, *, session_id: str | No
         cur = db.execute(
             """INSERT INTO recordings (briefing_id, method, session_id, source, status, meta, started_at,
                                        created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (bid, method, session_id, source, status, json.dumps(meta or {}, ensure_ascii=False), ts, ts, ts))
+            (bid, method, session_id, source, status, json.dumps(meta or {}, ensure_ascii=False), ts, ts, ts),
+        )
         assert cur.lastrowid is not None  # an INSERT sets it
         return cur.lastrowid
 
@@ -235,16 +266,17 @@ def _update_recording(store: Store, rid: int, **cols: Any) -> None:
 
 
 def _latest(store: Store, bid: str, method: str) -> Recording | None:
-    rows = store.query("SELECT * FROM recordings WHERE briefing_id = ? AND method = ? ORDER BY id DESC LIMIT 1",
-                       (bid, method))
+    rows = store.query(
+        "SELECT * FROM recordings WHERE briefing_id = ? AND method = ? ORDER BY id DESC LIMIT 1", (bid, method)
+    )
     return Recording.from_row(work_queue.row(store, rows[0])) if rows else None
-
 
 
 # -- ingest ------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SessionDir:
     """A Jibri recording directory: ``<recordings-dir>/<sessionId>/`` with the media and metadata.json."""
+
     path: Path
     session_id: str
     media: Path
@@ -269,8 +301,11 @@ def read_session_dir(path: Path) -> SessionDir:
     path = Path(path)
     if not path.is_dir():
         raise InputError(f"{path} is not a directory", hint="pass Jibri's per-session recording directory")
-    media = [p for p in path.iterdir() if p.is_file() and p.suffix.lower() in RECORDING_SUFFIXES
-             and not p.name.startswith(".")]
+    media = [
+        p
+        for p in path.iterdir()
+        if p.is_file() and p.suffix.lower() in RECORDING_SUFFIXES and not p.name.startswith(".")
+    ]
     if not media:
         raise InputError(f"no recording in {path}", hint="Jibri writes <room>_<timestamp>.mp4 there; wait for it")
     main = max(media, key=lambda p: (p.stat().st_size, p.name))
@@ -280,8 +315,10 @@ def read_session_dir(path: Path) -> SessionDir:
         try:
             metadata = json.loads(meta_path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
-            raise InputError(f"{meta_path} is not valid JSON: {exc}",
-                             hint="fix or remove it; the recording can be ingested without it") from None
+            raise InputError(
+                f"{meta_path} is not valid JSON: {exc}",
+                hint="fix or remove it; the recording can be ingested without it",
+            ) from None
     url = metadata.get("meeting_url") if isinstance(metadata.get("meeting_url"), str) else None
     room = None
     if url:
@@ -303,8 +340,9 @@ def link_briefing(store: Store, *, session_id: str | None, room: str | None) -> 
     return None
 
 
-def ingest(store: Store, settings: Settings, bid: str | None, path: Path, *, queue: bool = True,
-           move: bool = False) -> Recording:
+def ingest(
+    store: Store, settings: Settings, bid: str | None, path: Path, *, queue: bool = True, move: bool = False
+) -> Recording:
     """Copy a recording (file, or Jibri session directory) into the briefing's workspace, verified by
     SHA-256; take meeting URL and participants from metadata.json; queue its processing. ``move``: the
     file is the application's own (a joined capture): renamed into place when on the same file system."""
@@ -314,11 +352,13 @@ def ingest(store: Store, settings: Settings, bid: str | None, path: Path, *, que
     session: SessionDir | None = read_session_dir(path) if path.is_dir() else None
     media = session.media if session else path
     if not bid or bid == "-":
-        bid = link_briefing(store, session_id=session.session_id if session else None,
-                            room=session.room if session else None)
+        bid = link_briefing(
+            store, session_id=session.session_id if session else None, room=session.room if session else None
+        )
         if bid is None:
-            raise NotFoundError(f"cannot tell which briefing {path} belongs to",
-                                hint="name it: `briefing ingest ID PATH`")
+            raise NotFoundError(
+                f"cannot tell which briefing {path} belongs to", hint="name it: `briefing ingest ID PATH`"
+            )
     b = ensure_briefing(store, settings, bid)
     if media.stat().st_size == 0:
         raise InputError(f"{media} is empty", hint="the recorder wrote nothing; check Jibri's log")
@@ -333,22 +373,32 @@ def ingest(store: Store, settings: Settings, bid: str | None, path: Path, *, que
     if not (move and _move_into(media, dest)):
         _copy_verified(media, dest, sha)
     if session:
-        meta.update(meeting_url=session.meeting_url, room=session.room, session_id=session.session_id,
-                    participants=list(session.participants))
+        meta.update(
+            meeting_url=session.meeting_url,
+            room=session.room,
+            session_id=session.session_id,
+            participants=list(session.participants),
+        )
         names = session.speaker_names
         if names:
             speakers = tuple(dict.fromkeys((*b.speakers, *names)))
             store.save_briefing(replace(b, speakers=speakers))
-    existing = [r for r in recordings(store, bid) if r.method in ("jibri", "capture")
-                and r.status in ("recording", "stopped")]
+    existing = [
+        r for r in recordings(store, bid) if r.method in ("jibri", "capture") and r.status in ("recording", "stopped")
+    ]
     if existing:
         rid = existing[-1].id
         meta = {**existing[-1].meta, **meta}
     else:
-        rid = _open_recording(store, bid, "jibri" if session else "file", source=str(path.absolute()),
-                              status="stopped", session_id=session.session_id if session else None)
-    _update_recording(store, rid, status="ingested", path=str(dest), sha256=sha, meta=meta,
-                      stopped_at=now_iso())
+        rid = _open_recording(
+            store,
+            bid,
+            "jibri" if session else "file",
+            source=str(path.absolute()),
+            status="stopped",
+            session_id=session.session_id if session else None,
+        )
+    _update_recording(store, rid, status="ingested", path=str(dest), sha256=sha, meta=meta, stopped_at=now_iso())
     if queue:
         work_queue.enqueue(store, bid, dest, key=f"{bid}:{sha}")
     return Recording.from_row(work_queue.row(store, store.query("SELECT * FROM recordings WHERE id = ?", (rid,))[0]))
@@ -382,16 +432,17 @@ def _copy_verified(src: Path, dest: Path, sha: str) -> None:
             os.fsync(fout.fileno())
         got = sha256_file(tmp)
         if got != sha:
-            raise InputError(f"{src} changed while it was copied in (checksum mismatch)",
-                             hint="wait until the recording is complete, then run again")
+            raise InputError(
+                f"{src} changed while it was copied in (checksum mismatch)",
+                hint="wait until the recording is complete, then run again",
+            )
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
 
 
 # -- Jibri's finalize script ---------------------------------------------------------------------------
-def jibri_finalize(store: Store, settings: Settings, directory: Path, *,
-                   spawn_worker: bool | None = None) -> Finalized:
+def jibri_finalize(store: Store, settings: Settings, directory: Path, *, spawn_worker: bool | None = None) -> Finalized:
     """Called by Jibri with the session directory: queue it and return at once (Jibri stays BUSY until
     this exits). The copy-in and the processing happen in `briefing work` (started here in the
     background, and run by the daily timer anyway)."""
@@ -399,8 +450,10 @@ def jibri_finalize(store: Store, settings: Settings, directory: Path, *,
     session = read_session_dir(directory)
     bid = link_briefing(store, session_id=session.session_id, room=session.room)
     if bid is None:
-        raise NotFoundError(f"no briefing for Jibri session {session.session_id!r} (room {session.room!r})",
-                            hint=f"ingest it by hand: briefing ingest ID {directory}")
+        raise NotFoundError(
+            f"no briefing for Jibri session {session.session_id!r} (room {session.room!r})",
+            hint=f"ingest it by hand: briefing ingest ID {directory}",
+        )
     job = work_queue.enqueue(store, bid, directory, key=f"{bid}:jibri:{session.session_id}:{session.media.name}")
     rec = _latest(store, bid, "jibri")
     if rec and rec.status == "recording":
@@ -431,7 +484,6 @@ def _room_of(store: Store, b: Briefing) -> str:
     if room:
         return room
     try:
-
         return schedule.get_occurrence(store, b.id).room
     except (ImportError, BriefingError):
         raise InputError(f"briefing {b.id} has no Jitsi room", hint="schedule it first, or pass --room") from None
@@ -446,20 +498,29 @@ def start_request(store: Store, settings: Settings, b: Briefing, *, room: str | 
         raise ConfigError("no Jitsi URL for Jibri to open", hint="set BRIEFING_JITSI_URL (or BRIEFING_JIBRI_MEET_URL)")
     domain, user, pw = o.xmpp_domain, o.xmpp_username, o.xmpp_password
     if not domain or not pw:
-        raise ConfigError("the recorder's XMPP login is incomplete",
-                          hint="set BRIEFING_JIBRI_XMPP_DOMAIN and BRIEFING_JIBRI_XMPP_PASSWORD (or _FILE)")
+        raise ConfigError(
+            "the recorder's XMPP login is incomplete",
+            hint="set BRIEFING_JIBRI_XMPP_DOMAIN and BRIEFING_JIBRI_XMPP_PASSWORD (or _FILE)",
+        )
     sink = o.sink.lower()
     rtmp = None
     if sink == "stream":
         if not o.rtmp_url:
             raise ConfigError("jibri.sink is stream but no RTMP URL is set", hint="set BRIEFING_JIBRI_RTMP_URL")
         rtmp = o.rtmp_url.rstrip("/") + "/" + b.id
-    return StartRequest(session_id=b.id, base_url=base, call_name=room or _room_of(store, b),
-                        login=CallLogin(domain, user, pw), sink=sink, rtmp_url=rtmp)
+    return StartRequest(
+        session_id=b.id,
+        base_url=base,
+        call_name=room or _room_of(store, b),
+        login=CallLogin(domain, user, pw),
+        sink=sink,
+        rtmp_url=rtmp,
+    )
 
 
-def record_start(store: Store, settings: Settings, bid: str, *, room: str | None = None,
-                 wait: bool = True) -> RecordStarted:
+def record_start(
+    store: Store, settings: Settings, bid: str, *, room: str | None = None, wait: bool = True
+) -> RecordStarted:
     """Start Jibri for the briefing (sessionId = briefing id) and wait until it reports BUSY."""
     b = ensure_briefing(store, settings, bid)
     req = start_request(store, settings, b, room=room)
@@ -467,16 +528,26 @@ def record_start(store: Store, settings: Settings, bid: str, *, room: str | None
     try:
         health = jibri_call(client.health)
         if health.expired:
-            raise JitsiError("Jibri is EXPIRED (single-use mode): it must be restarted before it records again",
-                             hint="restart the Jibri service, or point BRIEFING_JIBRI_URL at another Jibri")
+            raise JitsiError(
+                "Jibri is EXPIRED (single-use mode): it must be restarted before it records again",
+                hint="restart the Jibri service, or point BRIEFING_JIBRI_URL at another Jibri",
+            )
         if not health.healthy:
             raise JitsiError("Jibri reports UNHEALTHY", hint="read Jibri's log and restart it")
         if health.busy:
-            raise JitsiError("Jibri is busy with another recording or stream",
-                             hint="stop it first (`briefing record stop`) or use another Jibri")
-        rid = _open_recording(store, bid, "jibri", session_id=b.id, source=JibriSettings.of(settings).url,
-                              status="starting", meta={"sink": req.sink, "room": req.call_name,
-                                                       "rtmp_url": req.rtmp_url})
+            raise JitsiError(
+                "Jibri is busy with another recording or stream",
+                hint="stop it first (`briefing record stop`) or use another Jibri",
+            )
+        rid = _open_recording(
+            store,
+            bid,
+            "jibri",
+            session_id=b.id,
+            source=JibriSettings.of(settings).url,
+            status="starting",
+            meta={"sink": req.sink, "room": req.call_name, "rtmp_url": req.rtmp_url},
+        )
         try:
             jibri_call(lambda: client.start(req))
             if wait:
@@ -490,8 +561,9 @@ def record_start(store: Store, settings: Settings, bid: str, *, room: str | None
     return RecordStarted(bid, b.id, req.sink, req.call_name, JibriState.of(health))
 
 
-def record_stop(store: Store, settings: Settings, bid: str, *,
-                method: str | None = None) -> CaptureResult | JibriStopped:
+def record_stop(
+    store: Store, settings: Settings, bid: str, *, method: str | None = None
+) -> CaptureResult | JibriStopped:
     """Stop the briefing's recording: a running capture (cleanly, then joined), else Jibri. A joined
     capture is processed at once in the background (`briefing work`, as jibri-finalize starts it; the
     same setting, jibri.finalize_worker); ``worker`` is its pid (None when nothing was started)."""
@@ -522,8 +594,9 @@ def record_status(store: Store, settings: Settings, bid: str) -> RecordStatus:
     cdir = workspace.capture_dir(settings, bid)
     if (cdir / "capture.json").exists():
         segs = rc.segments(cdir)
-        capture_state = CaptureState(rc.running_pid(cdir), len(segs), sum(p.stat().st_size for p in segs),
-                                     rc.read_state(cdir))
+        capture_state = CaptureState(
+            rc.running_pid(cdir), len(segs), sum(p.stat().st_size for p in segs), rc.read_state(cdir)
+        )
     jibri = None
     if JibriSettings.of(settings).url:
         client = jibri_client(settings)
@@ -544,8 +617,16 @@ def capture_source(settings: Settings, bid: str, source: str | None) -> str:
     return src.replace("{id}", bid)
 
 
-def capture(store: Store, settings: Settings, bid: str, *, source: str | None = None, segment: str | None = None,
-            on_event: Callable[[str, dict[str, Any]], None] | None = None, force: bool = False) -> CaptureResult:
+def capture(
+    store: Store,
+    settings: Settings,
+    bid: str,
+    *,
+    source: str | None = None,
+    segment: str | None = None,
+    on_event: Callable[[str, dict[str, Any]], None] | None = None,
+    force: bool = False,
+) -> CaptureResult:
     """Run the live capture of a briefing until `record stop` (blocking). Started again after a crash with
     the same arguments, it continues in the same directory. At the clean end the segments are joined
     into the recording, which is ingested and queued for processing."""
@@ -556,11 +637,15 @@ def capture(store: Store, settings: Settings, bid: str, *, source: str | None = 
     cdir = workspace.capture_dir(settings, bid)
     done = _latest(store, bid, "capture")
     if done and done.status == "ingested" and not force:
-        raise InputError(f"the capture of {bid} was already stopped and joined",
-                         hint="use --force to record more into the same briefing")
+        raise InputError(
+            f"the capture of {bid} was already stopped and joined",
+            hint="use --force to record more into the same briefing",
+        )
     with translated():
-        opts = rc.CaptureOptions(segment_seconds=_segment_seconds(segment or CaptureSettings.of(settings).segment),
-                                 stall_timeout=CaptureSettings.of(settings).stall_timeout)
+        opts = rc.CaptureOptions(
+            segment_seconds=_segment_seconds(segment or CaptureSettings.of(settings).segment),
+            stall_timeout=CaptureSettings.of(settings).stall_timeout,
+        )
         cap = rc.Capture(src, cdir, opts, on_event=on_event)
     rec = _latest(store, bid, "capture")
     if rec is None or rec.status not in ("recording", "stopped"):
@@ -602,9 +687,15 @@ def _finish_capture(store: Store, settings: Settings, bid: str, rid: int) -> Cap
     with translated(), rc.holding_lock(workspace.capture_dir(settings, bid)):
         rec = _latest(store, bid, "capture")
         if rec and rec.status == "ingested":
-            return CaptureResult(bid, True, recording=rec.path, segments=rec.meta.get("segments"),
-                                 skipped=rec.meta.get("skipped_segments", []), runs=rec.meta.get("runs"),
-                                 queued=[j.id for j in work_queue.jobs(store, bid=bid)])
+            return CaptureResult(
+                bid,
+                True,
+                recording=rec.path,
+                segments=rec.meta.get("segments"),
+                skipped=rec.meta.get("skipped_segments", []),
+                runs=rec.meta.get("runs"),
+                queued=[j.id for j in work_queue.jobs(store, bid=bid)],
+            )
         return _join_and_ingest(store, settings, bid, rid)
 
 
@@ -617,16 +708,25 @@ def _join_and_ingest(store: Store, settings: Settings, bid: str, rid: int) -> Ca
         dest, skipped = rc.join_segments(segs, cdir / "recording.mp4", cache=cdir / rc.PROBED_NAME)
     state = rc.read_state(cdir)
     rec = ingest(store, settings, bid, dest, queue=True, move=True)  # ours: moved in, not copied
-    meta = {**rec.meta, "segments": len(segs), "skipped_segments": [p.name for p in skipped],
-            "runs": len(state.get("runs", []))}
-    _update_recording(store, rid, status="ingested", path=rec.path, sha256=rec.sha256, meta=meta,
-                      stopped_at=now_iso())
+    meta = {
+        **rec.meta,
+        "segments": len(segs),
+        "skipped_segments": [p.name for p in skipped],
+        "runs": len(state.get("runs", [])),
+    }
+    _update_recording(store, rid, status="ingested", path=rec.path, sha256=rec.sha256, meta=meta, stopped_at=now_iso())
     if rec.id != rid:  # ingest made a row of its own for the file: keep the capture's row only
         with store.tx() as db:
             db.execute("DELETE FROM recordings WHERE id = ?", (rec.id,))
-    return CaptureResult(bid, True, recording=rec.path, segments=len(segs), skipped=[p.name for p in skipped],
-                         runs=len(state.get("runs", [])),
-                         queued=[j.id for j in work_queue.jobs(store, bid=bid, status="queued")])
+    return CaptureResult(
+        bid,
+        True,
+        recording=rec.path,
+        segments=len(segs),
+        skipped=[p.name for p in skipped],
+        runs=len(state.get("runs", [])),
+        queued=[j.id for j in work_queue.jobs(store, bid=bid, status="queued")],
+    )
 
 
 def capture_stop(store: Store, settings: Settings, bid: str, *, wait: float = 30.0) -> CaptureResult:
@@ -641,8 +741,14 @@ def capture_stop(store: Store, settings: Settings, bid: str, *, wait: float = 30
         was_running = rc.request_stop(cdir, wait=wait)
     rec = _latest(store, bid, "capture")
     if rec and rec.status == "ingested":
-        return CaptureResult(bid, True, was_running=was_running, recording=rec.path,
-                             segments=rec.meta.get("segments"), queued=[j.id for j in work_queue.jobs(store, bid=bid)])
+        return CaptureResult(
+            bid,
+            True,
+            was_running=was_running,
+            recording=rec.path,
+            segments=rec.meta.get("segments"),
+            queued=[j.id for j in work_queue.jobs(store, bid=bid)],
+        )
     rid = rec.id if rec else _open_recording(store, bid, "capture", source=rc.read_state(cdir).get("source"))
     return replace(_finish_capture(store, settings, bid, rid), was_running=was_running)
 
@@ -656,8 +762,9 @@ def capture_running(settings: Settings, bid: str) -> int | None:
 def spawn_capture(settings: Settings, bid: str, *, source: str | None = None) -> int:
     """Start `briefing record capture ID` detached (used by `briefing daily`)."""
     d = workspace.capture_dir(settings, bid)
-    proc = work_queue.spawn(settings, ["record", "capture", bid, *(["--source", source] if source else [])],
-                       d / "capture.log")
+    proc = work_queue.spawn(
+        settings, ["record", "capture", bid, *(["--source", source] if source else [])], d / "capture.log"
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and capture_running(settings, bid) is None and proc.poll() is None:
         time.sleep(0.1)

@@ -6,9 +6,10 @@ here in turn, its stages recorded in the store as in-process (the coordinator is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from briefing.cluster import conf as cluster_conf
 from briefing.cluster import coordinator
@@ -19,13 +20,14 @@ from briefing.core.locks import BriefingBusy, FileLock
 from briefing.core.results import Result, optional
 from briefing.core.store import Store
 from briefing.processing import pipeline
-from briefing.records import archive as records_archive
 from briefing.recording import queue, record
+from briefing.records import archive as records_archive
 
 
 @dataclass(frozen=True)
 class JobDone(Result):
     """A job the worker processed: the recording copied in, the stages that ran, the page."""
+
     id: int
     briefing: str
     recording: str | None
@@ -48,9 +50,16 @@ class WorkResult(Result):
     busy: bool = False  # another worker holds the queue
 
 
-def work(store: Store, settings: Settings, *, bid: str | None = None, reporter: Any = None,
-         process: Callable[..., Any] | None = None, archive: bool = False,
-         jobs: list[int] | None = None) -> WorkResult:
+def work(
+    store: Store,
+    settings: Settings,
+    *,
+    bid: str | None = None,
+    reporter: Any = None,
+    process: Callable[..., Any] | None = None,
+    archive: bool = False,
+    jobs: list[int] | None = None,
+) -> WorkResult:
     """Process queued recordings (one worker at a time; a second returns at once with busy=True).
 
     A job left ``running`` by a worker that died is picked up again: every stage is idempotent. A job
@@ -61,14 +70,18 @@ def work(store: Store, settings: Settings, *, bid: str | None = None, reporter: 
         return WorkResult(busy=True)
     result = WorkResult()
     try:
-        todo = [j for j in queue.jobs(store, bid=bid) if j.status in ("queued", "running")
-                and (jobs is None or j.id in jobs)]
+        todo = [
+            j
+            for j in queue.jobs(store, bid=bid)
+            if j.status in ("queued", "running") and (jobs is None or j.id in jobs)
+        ]
         coord = coordinator.Coordinator(settings) if process is None and cluster_conf.configured(settings) else None
         ahead: set[int] = set()
         for i, job in enumerate(todo):
             if coord is not None:
-                _prefetch(store, settings, coord, todo[i:i + max(cluster_conf.ClusterSettings.of(settings).ahead, 1)],
-                          ahead)
+                _prefetch(
+                    store, settings, coord, todo[i : i + max(cluster_conf.ClusterSettings.of(settings).ahead, 1)], ahead
+                )
             queue.set_job(store, job.id, status="running", attempts=job.attempts + 1, error=None)
             try:
                 out = _run_job(store, settings, job, reporter=reporter, process=process, coord=coord)
@@ -90,8 +103,9 @@ def work(store: Store, settings: Settings, *, bid: str | None = None, reporter: 
     return result
 
 
-def _prefetch(store: Store, settings: Settings, coord: coordinator.Coordinator, window: list[queue.Job],
-              ahead: set[int]) -> None:
+def _prefetch(
+    store: Store, settings: Settings, coord: coordinator.Coordinator, window: list[queue.Job], ahead: set[int]
+) -> None:
     """Queue on the cluster the transcriptions of the jobs in ``window`` not queued yet. A job whose
     recording cannot be read is left to its turn, which reports it."""
     for job in window:
@@ -109,8 +123,15 @@ def _prefetch(store: Store, settings: Settings, coord: coordinator.Coordinator, 
             continue
 
 
-def _run_job(store: Store, settings: Settings, job: queue.Job, *, reporter: Any,
-             process: Callable[..., Any] | None, coord: coordinator.Coordinator | None = None) -> dict[str, Any]:
+def _run_job(
+    store: Store,
+    settings: Settings,
+    job: queue.Job,
+    *,
+    reporter: Any,
+    process: Callable[..., Any] | None,
+    coord: coordinator.Coordinator | None = None,
+) -> dict[str, Any]:
     bid = job.briefing_id
     path = Path(job.path)
     rec = record.ingest(store, settings, bid, path, queue=False)
@@ -118,15 +139,31 @@ def _run_job(store: Store, settings: Settings, job: queue.Job, *, reporter: Any,
     lang = None if b.language in ("", "auto") else b.language
     if coord is not None:  # recognition on the cluster, keyed by the queue's model settings
         assert rec.path is not None
-        res = pipeline.process(store, coord.qsettings, Path(rec.path), title=b.title, date=b.date, language=lang,
-                               speakers=tuple(b.speakers), reporter=reporter, bid=bid, engine=coord.transcriber,
-                               media=lambda src, out, opts: coord.web_media(src, out, opts, label=bid))
+        res = pipeline.process(
+            store,
+            coord.qsettings,
+            Path(rec.path),
+            title=b.title,
+            date=b.date,
+            language=lang,
+            speakers=tuple(b.speakers),
+            reporter=reporter,
+            bid=bid,
+            engine=coord.transcriber,
+            media=lambda src, out, opts: coord.web_media(src, out, opts, label=bid),
+        )
         return {"recording": rec.path, "ran": list(res.ran), "page": str(res.page or "")}
     run = process or pipeline.process
     assert rec.path is not None  # an ingested recording has its copy
-    res = run(store, settings, Path(rec.path), title=b.title, date=b.date,
-              language=lang, speakers=tuple(b.speakers),
-              reporter=reporter, bid=bid)
-    return {"recording": rec.path, "ran": list(getattr(res, "ran", [])),
-            "page": str(getattr(res, "page", "") or "")}
-
+    res = run(
+        store,
+        settings,
+        Path(rec.path),
+        title=b.title,
+        date=b.date,
+        language=lang,
+        speakers=tuple(b.speakers),
+        reporter=reporter,
+        bid=bid,
+    )
+    return {"recording": rec.path, "ran": list(getattr(res, "ran", [])), "page": str(getattr(res, "page", "") or "")}

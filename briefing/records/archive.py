@@ -36,8 +36,8 @@ import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from datetime import date as date_cls
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -72,12 +72,23 @@ class ArchiveSettings(config.Area, area="archive"):
     default_class: str
     forever_years: int
 
+
 # Roles of the working copies that prune may free (the transcript, summary and page stay: they are small,
 # and search and corrections use them).
 WORKING_ROLES = ("source", "speech", "video", "audio", "poster")
-ROLE_DIRS = {"source": "recording", "speech": "media", "video": "media", "audio": "media", "poster": "media",
-             "json": "transcript", "srt": "transcript", "vtt": "transcript", "txt": "transcript",
-             "summary": "summary", "summary_json": "summary"}
+ROLE_DIRS = {
+    "source": "recording",
+    "speech": "media",
+    "video": "media",
+    "audio": "media",
+    "poster": "media",
+    "json": "transcript",
+    "srt": "transcript",
+    "vtt": "transcript",
+    "txt": "transcript",
+    "summary": "summary",
+    "summary_json": "summary",
+}
 MEDIA_SUFFIXES = {".mp4", ".m4a", ".jpg", ".jpeg", ".webm", ".mp3", ".wav", ".ogg", ".opus", ".png"}
 SECRET_WORDS = ("secret", "token", "password", "jwt", "key")
 RECORD_TABLES = ("schedule_occurrences", "schedule_series", "jitsi_reservations", "invitations", "outbox")
@@ -106,8 +117,10 @@ def retention_classes(settings: Settings) -> dict[str, RetentionClass]:
     }
     section = settings.section("retention") or {}
     if not isinstance(section, dict):
-        raise ConfigError("[retention] in briefing.toml must be a table of classes",
-                          hint="e.g. [retention.standard] working_days = 30, archive_years = 10")
+        raise ConfigError(
+            "[retention] in briefing.toml must be a table of classes",
+            hint="e.g. [retention.standard] working_days = 30, archive_years = 10",
+        )
     for name, spec in section.items():
         if not isinstance(spec, dict):
             raise ConfigError(f"[retention.{name}] must be a table", hint="working_days = 30, archive_years = 10")
@@ -118,14 +131,18 @@ def retention_classes(settings: Settings) -> dict[str, RetentionClass]:
             years = None if str(yrs).lower() == "forever" else int(yrs)
             roles = tuple(spec.get("prune_roles", base.prune_roles))
         except (TypeError, ValueError) as exc:
-            raise ConfigError(f"bad [retention.{name}]: {exc}",
-                              hint="working_days is a number of days; archive_years a number or \"forever\"") from exc
+            raise ConfigError(
+                f"bad [retention.{name}]: {exc}",
+                hint='working_days is a number of days; archive_years a number or "forever"',
+            ) from exc
         if days < 0 or (years is not None and years < 1):
             raise ConfigError(f"bad [retention.{name}]: days and years must be positive")
         bad = [r for r in roles if r not in WORKING_ROLES]
         if bad:
-            raise ConfigError(f"[retention.{name}] prune_roles {bad} are not working copies",
-                              hint=f"choose among {', '.join(WORKING_ROLES)}")
+            raise ConfigError(
+                f"[retention.{name}] prune_roles {bad} are not working copies",
+                hint=f"choose among {', '.join(WORKING_ROLES)}",
+            )
         classes[name] = RetentionClass(name, days, years, roles)
     return classes
 
@@ -134,8 +151,10 @@ def class_for(settings: Settings, name: str | None) -> RetentionClass:
     classes = retention_classes(settings)
     name = name or ArchiveSettings.of(settings).default_class
     if name not in classes:
-        raise ConfigError(f"unknown retention class {name!r}",
-                          hint=f"use one of {', '.join(sorted(classes))} or declare [retention.{name}]")
+        raise ConfigError(
+            f"unknown retention class {name!r}",
+            hint=f"use one of {', '.join(sorted(classes))} or declare [retention.{name}]",
+        )
     return classes[name]
 
 
@@ -160,11 +179,25 @@ class ArchiveRecord:
     created: bool = True  # False when create found the same package already archived
 
     @classmethod
-    def from_row(cls, r: Any) -> "ArchiveRecord":
-        return cls(r["id"], r["briefing_id"], r["version"], r["target"], r["location"], r["bag_name"],
-                   r["retention_class"], r["retain_until"], r["payload_oxum"], json.loads(r["files"]),
-                   json.loads(r["objects"]), r["created_at"], r["verified_at"],
-                   None if r["verify_ok"] is None else bool(r["verify_ok"]), r["verify_error"], True)
+    def from_row(cls, r: Any) -> ArchiveRecord:
+        return cls(
+            r["id"],
+            r["briefing_id"],
+            r["version"],
+            r["target"],
+            r["location"],
+            r["bag_name"],
+            r["retention_class"],
+            r["retain_until"],
+            r["payload_oxum"],
+            json.loads(r["files"]),
+            json.loads(r["objects"]),
+            r["created_at"],
+            r["verified_at"],
+            None if r["verify_ok"] is None else bool(r["verify_ok"]),
+            r["verify_error"],
+            True,
+        )
 
     def to_dict(self, *, files: bool = False) -> dict[str, Any]:
         d = asdict(self)
@@ -204,16 +237,16 @@ def _s3(settings: Settings) -> Any:
     from publish.archive import S3Archive
 
     o = ArchiveSettings.of(settings)
-    return S3Archive(o.s3_bucket, prefix=o.s3_prefix, endpoint_url=o.s3_endpoint_url or None,
-                     region=o.s3_region or None)
+    return S3Archive(
+        o.s3_bucket, prefix=o.s3_prefix, endpoint_url=o.s3_endpoint_url or None, region=o.s3_region or None
+    )
 
 
 # -- gathering the package -------------------------------------------------------------------------------
 def _safe(value: Any) -> Any:
     """Drop secrets (keys named like secret/token/password) from records that go into the archive."""
     if isinstance(value, dict):
-        return {k: ("<removed>" if any(w in k.lower() for w in SECRET_WORDS) else _safe(v))
-                for k, v in value.items()}
+        return {k: ("<removed>" if any(w in k.lower() for w in SECRET_WORDS) else _safe(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [_safe(v) for v in value]
     if isinstance(value, str) and value[:1] in "{[":
@@ -229,8 +262,7 @@ def _table_rows(store: Store, table: str, column: str, values: list[Any]) -> lis
     if column not in cols or not values:
         return []
     marks = ",".join("?" * len(values))
-    return [_safe(dict(r)) for r in store.query(f"SELECT * FROM {table} WHERE {column} IN ({marks})",
-                                                tuple(values))]
+    return [_safe(dict(r)) for r in store.query(f"SELECT * FROM {table} WHERE {column} IN ({marks})", tuple(values))]
 
 
 def schedule_records(store: Store, briefing_id: str) -> dict[str, list[dict[str, Any]]]:
@@ -242,11 +274,11 @@ def schedule_records(store: Store, briefing_id: str) -> dict[str, list[dict[str,
         if occ:
             out["schedule_occurrences"] = occ
             if "schedule_series" in tables:
-                out["schedule_series"] = _table_rows(store, "schedule_series", "id",
-                                                     sorted({o.get("series_id") for o in occ} - {None}))
+                out["schedule_series"] = _table_rows(
+                    store, "schedule_series", "id", sorted({o.get("series_id") for o in occ} - {None})
+                )
             if "jitsi_reservations" in tables:
-                out["jitsi_reservations"] = _table_rows(store, "jitsi_reservations", "occurrence_id",
-                                                        [briefing_id])
+                out["jitsi_reservations"] = _table_rows(store, "jitsi_reservations", "occurrence_id", [briefing_id])
     for t in sorted(tables):
         if t not in out and ("invitation" in t or t in ("outbox", "review_audit")):  # review_audit: the desk
             rows = _table_rows(store, t, "briefing_id", [briefing_id])
@@ -257,8 +289,10 @@ def schedule_records(store: Store, briefing_id: str) -> dict[str, list[dict[str,
 
 def _no_link(p: Path) -> None:
     if p.is_symlink():
-        raise ArchiveError(f"{p} is a symbolic link; a package holds only regular files and links are never "
-                           "followed", hint="replace the link with the file itself, or remove it, and archive again")
+        raise ArchiveError(
+            f"{p} is a symbolic link; a package holds only regular files and links are never followed",
+            hint="replace the link with the file itself, or remove it, and archive again",
+        )
 
 
 @dataclass
@@ -275,8 +309,10 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
     arts = store.artifacts(bid)
     missing = [r for r in ("source", "json") if r not in arts]
     if missing:
-        raise ArchiveError(f"briefing {bid} is not processed yet (no {' or '.join(missing)})",
-                           hint="run `briefing process` for it first; a package holds the whole record")
+        raise ArchiveError(
+            f"briefing {bid} is not processed yet (no {' or '.join(missing)})",
+            hint="run `briefing process` for it first; a package holds the whole record",
+        )
     items: dict[str, _Item] = {}
     for role, a in arts.items():
         if role == "page":
@@ -284,10 +320,14 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
         p = Path(a.path)
         _no_link(p)
         if not p.is_file():
-            pruned = store.query("SELECT 1 FROM pruned WHERE briefing_id = ? AND role = ? AND sha256 = ?",
-                                 (bid, role, a.sha256))
-            hint = ("it was pruned after an earlier package; that package keeps it" if pruned
-                    else f"run `briefing process` again for {bid} to remake it")
+            pruned = store.query(
+                "SELECT 1 FROM pruned WHERE briefing_id = ? AND role = ? AND sha256 = ?", (bid, role, a.sha256)
+            )
+            hint = (
+                "it was pruned after an earlier package; that package keeps it"
+                if pruned
+                else f"run `briefing process` again for {bid} to remake it"
+            )
             raise ArchiveError(f"the {role} file of {bid} is missing: {p}", hint=hint)
         rel = f"{ROLE_DIRS.get(role, 'other/' + role)}/{p.name}"
         items[rel] = _Item(rel, src=p, role=role, sha256=a.sha256)
@@ -303,9 +343,17 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
     if "summary_json" in arts:
         try:
             s = json.loads(Path(arts["summary_json"].path).read_text(encoding="utf-8"))
-            items["summary/key-figures.json"] = _Item("summary/key-figures.json", data=(json.dumps(
-                {"briefing_id": bid, "date": b.date, "key_figures": s.get("key_figures", [])},
-                ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+            items["summary/key-figures.json"] = _Item(
+                "summary/key-figures.json",
+                data=(
+                    json.dumps(
+                        {"briefing_id": bid, "date": b.date, "key_figures": s.get("key_figures", [])},
+                        ensure_ascii=False,
+                        indent=2,
+                    )
+                    + "\n"
+                ).encode("utf-8"),
+            )
         except (OSError, ValueError):
             pass
     site = settings.site_dir / "briefings" / bid
@@ -316,27 +364,46 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
                 rel = f"site/{p.relative_to(site).as_posix()}"
                 items[rel] = _Item(rel, src=p)
     record = {
-        "briefing": {"id": b.id, "title": b.title, "date": b.date, "language": b.language,
-                     "speakers": list(b.speakers), "source_path": b.source_path,
-                     "source_sha256": b.source_sha256, "meta": _safe(b.meta), "created_at": b.created_at,
-                     "updated_at": b.updated_at},
-        "stages": {k: {"status": v.status, "inputs_key": v.inputs_key, "info": v.info, "error": v.error,
-                       "started_at": v.started_at, "finished_at": v.finished_at}
-                   for k, v in store.stages(bid).items()},
-        "artifacts": {r: {"path": a.path, "sha256": a.sha256, "size": a.size, "stage": a.stage}
-                      for r, a in arts.items()},
+        "briefing": {
+            "id": b.id,
+            "title": b.title,
+            "date": b.date,
+            "language": b.language,
+            "speakers": list(b.speakers),
+            "source_path": b.source_path,
+            "source_sha256": b.source_sha256,
+            "meta": _safe(b.meta),
+            "created_at": b.created_at,
+            "updated_at": b.updated_at,
+        },
+        "stages": {
+            k: {
+                "status": v.status,
+                "inputs_key": v.inputs_key,
+                "info": v.info,
+                "error": v.error,
+                "started_at": v.started_at,
+                "finished_at": v.finished_at,
+            }
+            for k, v in store.stages(bid).items()
+        },
+        "artifacts": {
+            r: {"path": a.path, "sha256": a.sha256, "size": a.size, "stage": a.stage} for r, a in arts.items()
+        },
     }
-    items["records/briefing.json"] = _Item("records/briefing.json", data=(json.dumps(
-        record, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8"))
+    items["records/briefing.json"] = _Item(
+        "records/briefing.json",
+        data=(json.dumps(record, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8"),
+    )
     for table, rows in schedule_records(store, bid).items():
         rel = f"records/{table}.json"
-        items[rel] = _Item(rel, data=(json.dumps(rows, ensure_ascii=False, indent=2, default=str)
-                                      + "\n").encode("utf-8"))
+        items[rel] = _Item(
+            rel, data=(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
+        )
     return [items[k] for k in sorted(items)]
 
 
-def _bag_info(settings: Settings, b: Any, cls: RetentionClass, until: datetime | None,
-              version: int) -> dict[str, Any]:
+def _bag_info(settings: Settings, b: Any, cls: RetentionClass, until: datetime | None, version: int) -> dict[str, Any]:
     contact = OrganizationSettings.of(settings).contact
     info: dict[str, Any] = {
         "Source-Organization": OrganizationSettings.of(settings).name,
@@ -359,8 +426,9 @@ def _bag_info(settings: Settings, b: Any, cls: RetentionClass, until: datetime |
 
 # -- create ---------------------------------------------------------------------------------------------
 @locks.locked  # one process per briefing: not packaged while another command changes its files
-def create(store: Store, settings: Settings, briefing_id: str, *, retention_class: str | None = None,
-           force: bool = False) -> ArchiveRecord:
+def create(
+    store: Store, settings: Settings, briefing_id: str, *, retention_class: str | None = None, force: bool = False
+) -> ArchiveRecord:
     """Package, validate and store the record of one briefing. Idempotent: the same contents → no new one.
     Waits for another process working on the briefing (``lock.wait``), then says who holds it."""
     from publish import archive as lib
@@ -371,7 +439,7 @@ def create(store: Store, settings: Settings, briefing_id: str, *, retention_clas
     prev = latest(store, b.id)
     version = (prev.version + 1) if prev else 1
     s3 = bool(ArchiveSettings.of(settings).s3_bucket)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # "forever" locks S3 objects for archive.forever_years (Object Lock needs a date); locally it has none
     until = cls.retain_until(now, settings) if (cls.archive_years is not None or s3) else None
     shown_until = until if cls.archive_years is not None else None
@@ -399,10 +467,16 @@ def create(store: Store, settings: Settings, briefing_id: str, *, retention_clas
                 bad.append(f"{it.role} ({it.src}): store has {it.sha256[:12]}…, file is {got[:12]}…")
             files[rel] = {"sha256": got, "size": (staging / rel).stat().st_size, "role": it.role}
         if bad:
-            raise ArchiveError(f"working files of {b.id} differ from the checksums in the store: {'; '.join(bad)}",
-                               hint=f"the workspace was changed; run `briefing process --force` for {b.id}")
-        if prev and not force and {k: v["sha256"] for k, v in prev.files.items() if not k.startswith(
-                "data/records/")} == {k: v["sha256"] for k, v in files.items() if not k.startswith("data/records/")}:
+            raise ArchiveError(
+                f"working files of {b.id} differ from the checksums in the store: {'; '.join(bad)}",
+                hint=f"the workspace was changed; run `briefing process --force` for {b.id}",
+            )
+        if (
+            prev
+            and not force
+            and {k: v["sha256"] for k, v in prev.files.items() if not k.startswith("data/records/")}
+            == {k: v["sha256"] for k, v in files.items() if not k.startswith("data/records/")}
+        ):
             prev.created = False
             return prev
         name = f"{b.id}/v{version}"
@@ -410,14 +484,18 @@ def create(store: Store, settings: Settings, briefing_id: str, *, retention_clas
         if s3:
             target = _s3(settings)
             with translated():
-                objects = target.upload_bag(staging, name, retain_until=until,
-                                            mode=ArchiveSettings.of(settings).lock_mode)
+                objects = target.upload_bag(
+                    staging, name, retain_until=until, mode=ArchiveSettings.of(settings).lock_mode
+                )
             location = target.url(name)
         else:
             final = root / b.id / f"v{version}"
             if final.exists():
-                raise ArchiveError(f"{final} already exists", hint="a package is never overwritten; check "
-                                   "that two briefing homes do not share one archive directory")
+                raise ArchiveError(
+                    f"{final} already exists",
+                    hint="a package is never overwritten; check "
+                    "that two briefing homes do not share one archive directory",
+                )
             final.parent.mkdir(parents=True, exist_ok=True)
             lib.make_read_only(staging)
             os.rename(staging, final)
@@ -428,9 +506,20 @@ def create(store: Store, settings: Settings, briefing_id: str, *, retention_clas
                 """INSERT INTO archives (briefing_id, version, target, location, bag_name, retention_class,
                      retain_until, payload_oxum, files, objects, created_at, verified_at, verify_ok)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)""",
-                (b.id, version, "s3" if s3 else "local", location if s3 else store.rel(location), name,
-                 cls.name, rec_until, check.oxum,
-                 json.dumps(files, ensure_ascii=False), json.dumps(objects), now_iso()))
+                (
+                    b.id,
+                    version,
+                    "s3" if s3 else "local",
+                    location if s3 else store.rel(location),
+                    name,
+                    cls.name,
+                    rec_until,
+                    check.oxum,
+                    json.dumps(files, ensure_ascii=False),
+                    json.dumps(objects),
+                    now_iso(),
+                ),
+            )
             rid = cur.lastrowid
     finally:
         if staging.exists():
@@ -467,8 +556,10 @@ def _compare(check: Any, rec: ArchiveRecord | None, store: Store, bid: str | Non
             if got is None:
                 errors.append(f"{rel} is missing from the package")
             elif got != f["sha256"]:
-                errors.append(f"{rel}: the package's manifest says {got[:12]}…, the store recorded "
-                              f"{f['sha256'][:12]}… when it was archived")
+                errors.append(
+                    f"{rel}: the package's manifest says {got[:12]}…, the store recorded "
+                    f"{f['sha256'][:12]}… when it was archived"
+                )
         extra = sorted(set(check.payload) - set(rec.files))
         if extra:
             errors.append(f"files not in the archived record: {', '.join(extra[:5])}")
@@ -500,8 +591,9 @@ def verify(store: Store, settings: Settings, ref: str, *, version: int | None = 
         problems += e2
         if rec is None:
             warnings.append("this package is not recorded in this store: checked against its own manifest only")
-        res = VerifyResult(not problems, str(p), bid, rec.version if rec else None, problems, warnings,
-                           len(check.payload))
+        res = VerifyResult(
+            not problems, str(p), bid, rec.version if rec else None, problems, warnings, len(check.payload)
+        )
         if rec is not None:
             _record_verify(store, rec, res)
         return res
@@ -513,8 +605,10 @@ def verify(store: Store, settings: Settings, ref: str, *, version: int | None = 
     if version is not None:
         recs = [r for r in recs if r.version == version]
         if not recs:
-            raise NotFoundError(f"briefing {b.id} has no archive version {version}",
-                                hint="run `briefing archive list` to see the versions")
+            raise NotFoundError(
+                f"briefing {b.id} has no archive version {version}",
+                hint="run `briefing archive list` to see the versions",
+            )
     rec = recs[-1]
     retention: dict[str, Any] = {}
     errors: list[str] = []
@@ -542,8 +636,7 @@ def verify(store: Store, settings: Settings, ref: str, *, version: int | None = 
         errors += list(check.errors)
         e2, warnings = _compare(check, rec, store, b.id)
         errors += e2
-    res = VerifyResult(not errors, rec.location, b.id, rec.version, errors, warnings, len(check.payload),
-                       retention)
+    res = VerifyResult(not errors, rec.location, b.id, rec.version, errors, warnings, len(check.payload), retention)
     _record_verify(store, rec, res)
     return res
 
@@ -556,13 +649,16 @@ def _temp_dir(settings: Settings) -> Path:
 
 def _record_verify(store: Store, rec: ArchiveRecord, res: VerifyResult) -> None:
     with store.tx() as db:
-        db.execute("UPDATE archives SET verified_at = ?, verify_ok = ?, verify_error = ? WHERE id = ?",
-                   (now_iso(), 1 if res.ok else 0, "; ".join(res.errors) or None, rec.id))
+        db.execute(
+            "UPDATE archives SET verified_at = ?, verify_ok = ?, verify_error = ? WHERE id = ?",
+            (now_iso(), 1 if res.ok else 0, "; ".join(res.errors) or None, rec.id),
+        )
 
 
 # -- restore / list ---------------------------------------------------------------------------------------
-def restore(store: Store, settings: Settings, briefing_id: str, dest: Path, *,
-            version: int | None = None) -> VerifyResult:
+def restore(
+    store: Store, settings: Settings, briefing_id: str, dest: Path, *, version: int | None = None
+) -> VerifyResult:
     """Copy a package out of the archive into ``dest`` (new or empty), byte for byte, and validate it there."""
     from publish import archive as lib
 
@@ -571,8 +667,10 @@ def restore(store: Store, settings: Settings, briefing_id: str, dest: Path, *,
     if version is not None:
         recs = [r for r in recs if r.version == version]
     if not recs:
-        raise ArchiveError(f"briefing {b.id} has no archive{'' if version is None else f' version {version}'}",
-                           hint="run `briefing archive list`")
+        raise ArchiveError(
+            f"briefing {b.id} has no archive{'' if version is None else f' version {version}'}",
+            hint="run `briefing archive list`",
+        )
     rec = recs[-1]
     dest = Path(dest)
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
@@ -601,6 +699,7 @@ def list_archives(store: Store, briefing_id: str | None = None) -> list[ArchiveR
 @dataclass(frozen=True)
 class FreedFile(Result):
     """A working copy that prune frees (or would), and the archived copy that stands for it."""
+
     briefing_id: str
     role: str
     path: str
@@ -612,6 +711,7 @@ class FreedFile(Result):
 @dataclass(frozen=True)
 class Kept(Result):
     """A briefing (or one working file of it, ``role``) that prune keeps, and why."""
+
     briefing_id: str
     role: str | None = optional()
     reason: str = ""
@@ -628,19 +728,29 @@ class PruneResult:
         return sum(f.size for f in self.freed)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"freed": [f.to_dict() for f in self.freed], "kept": [k.to_dict() for k in self.kept],
-                "bytes_freed": self.bytes_freed, "dry_run": self.dry_run}
+        return {
+            "freed": [f.to_dict() for f in self.freed],
+            "kept": [k.to_dict() for k in self.kept],
+            "bytes_freed": self.bytes_freed,
+            "dry_run": self.dry_run,
+        }
 
 
 def _published_at(store: Store, bid: str, rec: ArchiveRecord) -> datetime:
     run = store.stage(bid, "publish")
     when = run.finished_at if (run and run.status == "done" and run.finished_at) else rec.created_at
     dt = datetime.fromisoformat(when)
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def prune(store: Store, settings: Settings, briefing_id: str | None = None, *, dry_run: bool = False,
-          now: datetime | None = None) -> PruneResult:
+def prune(
+    store: Store,
+    settings: Settings,
+    briefing_id: str | None = None,
+    *,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> PruneResult:
     """Free working copies of briefings that are archived and verified and past their class's days.
 
     With an id, a briefing that is not archived or not verified is an error; without, it is reported
@@ -651,7 +761,7 @@ def prune(store: Store, settings: Settings, briefing_id: str | None = None, *, d
     the briefing (``lock.wait``), then says who holds it; without, such a briefing is kept (and said)."""
     import contextlib
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     out = PruneResult(dry_run=dry_run)
     plan: list[tuple[ArchiveRecord, str, Any, Path, str]] = []
     briefings = [store.briefing(briefing_id)] if briefing_id else store.briefings()
@@ -678,25 +788,39 @@ def prune(store: Store, settings: Settings, briefing_id: str | None = None, *, d
         return _prune_planned(store, settings, out, plan, dry_run=dry_run)
 
 
-def _prunable(store: Store, settings: Settings, bid: str, now: datetime
-              ) -> tuple[ArchiveRecord | None, RetentionClass | None, str | None, bool]:
+def _prunable(
+    store: Store, settings: Settings, bid: str, now: datetime
+) -> tuple[ArchiveRecord | None, RetentionClass | None, str | None, bool]:
     """(latest package, its class, why the briefing is kept or None, whether pruning it by id is refused)."""
     rec = latest(store, bid)
     if rec is None:
         return None, None, f"not archived (run `briefing archive create {bid}`)", True
     if not rec.verify_ok or not rec.verified_at:
         return rec, None, f"archive v{rec.version} not verified (run `briefing archive verify {bid}`)", True
-    cls = class_for(settings, rec.retention_class) if rec.retention_class in retention_classes(settings) \
+    cls = (
+        class_for(settings, rec.retention_class)
+        if rec.retention_class in retention_classes(settings)
         else class_for(settings, None)
+    )
     due = _published_at(store, bid, rec) + timedelta(days=cls.working_days)
     if now < due:
-        return rec, cls, (f"kept until {due.date().isoformat()} ({cls.name}: {cls.working_days} days after "
-                          "publishing)"), False
+        return (
+            rec,
+            cls,
+            (f"kept until {due.date().isoformat()} ({cls.name}: {cls.working_days} days after publishing)"),
+            False,
+        )
     return rec, cls, None, False
 
 
-def _plan(store: Store, bid: str, rec: ArchiveRecord, cls: RetentionClass, out: PruneResult,
-          plan: list[tuple[ArchiveRecord, str, Any, Path, str]]) -> None:
+def _plan(
+    store: Store,
+    bid: str,
+    rec: ArchiveRecord,
+    cls: RetentionClass,
+    out: PruneResult,
+    plan: list[tuple[ArchiveRecord, str, Any, Path, str]],
+) -> None:
     """The working files of ``bid`` that the verified package ``rec`` holds: listed in ``out.freed`` and
     ``plan``; those it does not hold in ``out.kept``."""
     by_sha: dict[str, str] = {}
@@ -715,8 +839,14 @@ def _plan(store: Store, bid: str, rec: ArchiveRecord, cls: RetentionClass, out: 
         plan.append((rec, role, a, p, by_sha[a.sha256]))
 
 
-def _prune_planned(store: Store, settings: Settings, out: PruneResult,
-                   plan: list[tuple[ArchiveRecord, str, Any, Path, str]], *, dry_run: bool) -> PruneResult:
+def _prune_planned(
+    store: Store,
+    settings: Settings,
+    out: PruneResult,
+    plan: list[tuple[ArchiveRecord, str, Any, Path, str]],
+    *,
+    dry_run: bool,
+) -> PruneResult:
     # right before deleting: the archived copy of exactly these files must still be there, intact
     failed: dict[int, tuple[ArchiveRecord, list[str]]] = {}
     for rec, role, a, _p, rel in plan:
@@ -726,22 +856,27 @@ def _prune_planned(store: Store, settings: Settings, out: PruneResult,
     if failed:
         for rec, problems in failed.values():
             with store.tx() as db:
-                db.execute("UPDATE archives SET verified_at = ?, verify_ok = 0, verify_error = ? WHERE id = ?",
-                           (now_iso(), "prune re-check: " + "; ".join(problems), rec.id))
+                db.execute(
+                    "UPDATE archives SET verified_at = ?, verify_ok = 0, verify_error = ? WHERE id = ?",
+                    (now_iso(), "prune re-check: " + "; ".join(problems), rec.id),
+                )
         rec, problems = next(iter(failed.values()))
         others = "" if len(failed) == 1 else f" (and {len(failed) - 1} more package(s))"
         raise ArchiveError(
             f"refusing to prune: the archived copy in {rec.briefing_id} v{rec.version} is not intact — "
             f"{problems[0]}{'' if len(problems) == 1 else f' (+{len(problems) - 1} more)'}{others}; nothing "
             f"was deleted and the package is now marked as failed verification",
-            hint=f"run `briefing archive create {rec.briefing_id} --force` to archive the working copies again")
+            hint=f"run `briefing archive create {rec.briefing_id} --force` to archive the working copies again",
+        )
     if dry_run:
         return out
     for rec, role, a, p, _rel in plan:
         p.unlink()
         with store.tx() as db:
-            db.execute("INSERT OR REPLACE INTO pruned VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       (rec.briefing_id, role, store.rel(p), a.sha256, a.size, rec.id, now_iso()))
+            db.execute(
+                "INSERT OR REPLACE INTO pruned VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (rec.briefing_id, role, store.rel(p), a.sha256, a.size, rec.id, now_iso()),
+            )
     return out
 
 

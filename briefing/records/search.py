@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from briefing.core import config
+from briefing.core.config import SiteSettings
 from briefing.core.errors import ConfigError, InputError
 from briefing.core.store import Store, now_iso
 from briefing.core.text import fold, js_mark_class
-from briefing.core.config import SiteSettings
 
 _WORD = re.compile(r"[^\W_]+")
 _SNIPPET_WORDS = 40
@@ -80,28 +80,55 @@ def index_briefing(store: Store, briefing_id: str, *, force: bool = False) -> In
     b = store.briefing(briefing_id)
     art = _transcript_artifact(store, briefing_id)
     if art is None:
-        raise InputError(f"briefing {briefing_id} has no transcript yet",
-                         hint=f"run `briefing process` or `briefing transcribe {briefing_id}` first")
-    rows = store.query("SELECT transcript_sha256, briefing_updated_at, segments FROM search_index "
-                       "WHERE briefing_id = ?", (briefing_id,))
-    if (not force and rows and rows[0]["transcript_sha256"] == art.sha256
-            and rows[0]["briefing_updated_at"] == b.updated_at):
+        raise InputError(
+            f"briefing {briefing_id} has no transcript yet",
+            hint=f"run `briefing process` or `briefing transcribe {briefing_id}` first",
+        )
+    rows = store.query(
+        "SELECT transcript_sha256, briefing_updated_at, segments FROM search_index WHERE briefing_id = ?",
+        (briefing_id,),
+    )
+    if (
+        not force
+        and rows
+        and rows[0]["transcript_sha256"] == art.sha256
+        and rows[0]["briefing_updated_at"] == b.updated_at
+    ):
         return IndexResult(briefing_id, rows[0]["segments"], skipped=True)
     path = Path(art.path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"the transcript of {briefing_id} is missing: {path}",
-                         hint=f"run `briefing transcribe {briefing_id} --force` to make it again") from None
+        raise InputError(
+            f"the transcript of {briefing_id} is missing: {path}",
+            hint=f"run `briefing transcribe {briefing_id} --force` to make it again",
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"the transcript of {briefing_id} is not valid JSON: {path} ({exc})",
-                         hint=f"run `briefing transcribe {briefing_id} --force`") from None
-    return index_transcript(store, b.id, data, transcript_sha256=art.sha256,
-                            briefing_updated_at=b.updated_at, date=b.date, speakers=b.speakers)
+        raise InputError(
+            f"the transcript of {briefing_id} is not valid JSON: {path} ({exc})",
+            hint=f"run `briefing transcribe {briefing_id} --force`",
+        ) from None
+    return index_transcript(
+        store,
+        b.id,
+        data,
+        transcript_sha256=art.sha256,
+        briefing_updated_at=b.updated_at,
+        date=b.date,
+        speakers=b.speakers,
+    )
 
 
-def index_transcript(store: Store, briefing_id: str, transcript: dict[str, Any], *, transcript_sha256: str,
-                     briefing_updated_at: str, date: str, speakers: tuple[str, ...] = ()) -> IndexResult:
+def index_transcript(
+    store: Store,
+    briefing_id: str,
+    transcript: dict[str, Any],
+    *,
+    transcript_sha256: str,
+    briefing_updated_at: str,
+    date: str,
+    speakers: tuple[str, ...] = (),
+) -> IndexResult:
     """Replace the indexed passages of a briefing by the segments of ``transcript`` (Transcript.to_dict())."""
     default_speaker = ", ".join(speakers)
     default_folded = fold("\n".join(speakers))
@@ -111,19 +138,32 @@ def index_transcript(store: Store, briefing_id: str, transcript: dict[str, Any],
         if not text:
             continue
         spk = seg.get("speaker") or None
-        seg_rows.append((briefing_id, int(seg.get("id", len(seg_rows))), float(seg.get("start", 0.0)),
-                         float(seg.get("end", 0.0)), spk or default_speaker or None,
-                         fold(spk) if spk else default_folded, date, text, fold(text)))
+        seg_rows.append(
+            (
+                briefing_id,
+                int(seg.get("id", len(seg_rows))),
+                float(seg.get("start", 0.0)),
+                float(seg.get("end", 0.0)),
+                spk or default_speaker or None,
+                fold(spk) if spk else default_folded,
+                date,
+                text,
+                fold(text),
+            )
+        )
     base = _day_base(date)
     with store.tx() as db:
         _delete(db, briefing_id)
-        top = db.execute("SELECT max(id) FROM search_segments WHERE id >= ? AND id < ?",
-                         (base, base + _PER_DAY)).fetchone()[0]
+        top = db.execute(
+            "SELECT max(id) FROM search_segments WHERE id >= ? AND id < ?", (base, base + _PER_DAY)
+        ).fetchone()[0]
         next_id = base if top is None else top + 1
         for r in seg_rows:
             db.execute(
                 "INSERT INTO search_segments (id, briefing_id, seg, start, end, speaker, speaker_folded, date,"
-                " text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (next_id, *r[:8]))
+                " text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (next_id, *r[:8]),
+            )
             db.execute("INSERT INTO search_fts (rowid, folded) VALUES (?, ?)", (next_id, r[8]))
             next_id += 1
         db.execute(
@@ -132,13 +172,15 @@ def index_transcript(store: Store, briefing_id: str, transcript: dict[str, Any],
                ON CONFLICT(briefing_id) DO UPDATE SET transcript_sha256=excluded.transcript_sha256,
                  briefing_updated_at=excluded.briefing_updated_at, segments=excluded.segments,
                  indexed_at=excluded.indexed_at""",
-            (briefing_id, transcript_sha256, briefing_updated_at, len(seg_rows), now_iso()))
+            (briefing_id, transcript_sha256, briefing_updated_at, len(seg_rows), now_iso()),
+        )
     return IndexResult(briefing_id, len(seg_rows))
 
 
 def _delete(db: Any, briefing_id: str) -> None:
-    db.execute("DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_segments WHERE briefing_id = ?)",
-               (briefing_id,))
+    db.execute(
+        "DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_segments WHERE briefing_id = ?)", (briefing_id,)
+    )
     db.execute("DELETE FROM search_segments WHERE briefing_id = ?", (briefing_id,))
     db.execute("DELETE FROM search_index WHERE briefing_id = ?", (briefing_id,))
 
@@ -156,7 +198,8 @@ def pending(store: Store) -> list[str]:
            LEFT JOIN search_index i ON i.briefing_id = b.id
            WHERE i.briefing_id IS NULL OR i.transcript_sha256 != a.sha256
               OR i.briefing_updated_at != b.updated_at
-           ORDER BY b.date""")
+           ORDER BY b.date"""
+    )
     return [r["id"] for r in rows]
 
 
@@ -168,8 +211,10 @@ def ensure_indexed(store: Store) -> list[IndexResult]:
             out.append(index_briefing(store, bid))
         except InputError:
             continue  # a missing/unreadable transcript: `briefing status` shows it; search the others
-    orphans = store.query("SELECT briefing_id FROM search_index WHERE briefing_id NOT IN "
-                          "(SELECT briefing_id FROM artifacts WHERE role = 'json')")
+    orphans = store.query(
+        "SELECT briefing_id FROM search_index WHERE briefing_id NOT IN "
+        "(SELECT briefing_id FROM artifacts WHERE role = 'json')"
+    )
     for r in orphans:
         unindex_briefing(store, r["briefing_id"])
     return out
@@ -220,9 +265,18 @@ def _day_base(day: str) -> int:
 _PER_DAY = 1_000_000
 
 
-def search(store: Store, query: str, *, date_from: str | None = None, date_to: str | None = None,
-           speaker: str | None = None, limit: int = 20, base_url: str = "",
-           site_dir: Path | None = None, window: int = RANK_WINDOW) -> list[Hit]:
+def search(
+    store: Store,
+    query: str,
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    speaker: str | None = None,
+    limit: int = 20,
+    base_url: str = "",
+    site_dir: Path | None = None,
+    window: int = RANK_WINDOW,
+) -> list[Hit]:
     """The best passages for ``query``, best first (bm25), optionally within dates and for one speaker.
 
     Every match is ranked when a query matches at most ``window`` passages (after the filters). A broader
@@ -251,18 +305,24 @@ def search(store: Store, query: str, *, date_from: str | None = None, date_to: s
         where.append("instr(s.speaker_folded, ?) > 0")
         params.append(fold(speaker.strip()))
     cond = " AND ".join(where)
-    edge = store.query(f"SELECT search_fts.rowid FROM search_fts {join} WHERE {cond} "
-                       f"ORDER BY search_fts.rowid DESC LIMIT 1 OFFSET ?", (*params, max(window, 1) - 1))
+    edge = store.query(
+        f"SELECT search_fts.rowid FROM search_fts {join} WHERE {cond} ORDER BY search_fts.rowid DESC LIMIT 1 OFFSET ?",
+        (*params, max(window, 1) - 1),
+    )
     if edge:
         cond += " AND search_fts.rowid >= ?"
         params.append(edge[0][0])
     if speaker:
-        sql = (f"SELECT s.id, s.briefing_id, s.start, s.end, s.speaker, s.text, search_fts.rank AS score "
-               f"FROM search_fts {join} WHERE {cond} ORDER BY search_fts.rank LIMIT ?")
+        sql = (
+            f"SELECT s.id, s.briefing_id, s.start, s.end, s.speaker, s.text, search_fts.rank AS score "
+            f"FROM search_fts {join} WHERE {cond} ORDER BY search_fts.rank LIMIT ?"
+        )
     else:
-        sql = (f"SELECT s.id, s.briefing_id, s.start, s.end, s.speaker, s.text, f.score FROM "
-               f"(SELECT search_fts.rowid AS rid, search_fts.rank AS score FROM search_fts WHERE {cond} "
-               f"ORDER BY search_fts.rank LIMIT ?) f JOIN search_segments s ON s.id = f.rid ORDER BY f.score")
+        sql = (
+            f"SELECT s.id, s.briefing_id, s.start, s.end, s.speaker, s.text, f.score FROM "
+            f"(SELECT search_fts.rowid AS rid, search_fts.rank AS score FROM search_fts WHERE {cond} "
+            f"ORDER BY search_fts.rank LIMIT ?) f JOIN search_segments s ON s.id = f.rid ORDER BY f.score"
+        )
     rows = store.query(sql, (*params, limit))
     titles: dict[str, tuple[str, str]] = {}
     hits = []
@@ -280,8 +340,21 @@ def search(store: Store, query: str, *, date_from: str | None = None, date_to: s
             link = f"{Path(site_dir) / 'briefings' / bid / 'index.html'}#t={secs}"
         else:
             link = url
-        hits.append(Hit(bid, title, day, float(r["start"]), float(r["end"]), r["speaker"], r["text"],
-                        snippet(r["text"], terms), round(float(r["score"]), 4), url, link))
+        hits.append(
+            Hit(
+                bid,
+                title,
+                day,
+                float(r["start"]),
+                float(r["end"]),
+                r["speaker"],
+                r["text"],
+                snippet(r["text"], terms),
+                round(float(r["score"]), 4),
+                url,
+                link,
+            )
+        )
     return hits
 
 
@@ -310,7 +383,7 @@ def snippet(text: str, terms: list[Term], *, words: int = _SNIPPET_WORDS) -> str
         out.append("… ")
     for i in range(lo, hi):
         m = tokens[i]
-        out.append(text[pos:m.start()])
+        out.append(text[pos : m.start()])
         out.append(f"[{m.group(0)}]" if marked[i] else m.group(0))
         pos = m.end()
     if hi < len(tokens):
@@ -335,8 +408,13 @@ class SiteSearch:
     passages: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"page": str(self.page), "index_json": str(self.index_json), "index_js": str(self.index_js),
-                "briefings": self.briefings, "passages": self.passages}
+        return {
+            "page": str(self.page),
+            "index_json": str(self.index_json),
+            "index_js": str(self.index_js),
+            "briefings": self.briefings,
+            "passages": self.passages,
+        }
 
 
 def site_index(site_dir: Path) -> dict[str, Any]:
@@ -353,19 +431,28 @@ def site_index(site_dir: Path) -> dict[str, Any]:
         if meta.get("id") != rel.parent.name:
             continue
         n = len(briefings)
-        briefings.append({"id": meta["id"], "title": meta.get("title", meta["id"]), "date": meta.get("date", ""),
-                          "speakers": meta.get("speakers", []), "url": f"briefings/{meta['id']}/index.html"})
+        briefings.append(
+            {
+                "id": meta["id"],
+                "title": meta.get("title", meta["id"]),
+                "date": meta.get("date", ""),
+                "speakers": meta.get("speakers", []),
+                "url": f"briefings/{meta['id']}/index.html",
+            }
+        )
         default = ", ".join(meta.get("speakers", []))
         for seg in tj.get("segments", ()):
             text = str(seg.get("text", "")).strip()
             if text:
-                passages.append([n, round(float(seg.get("start", 0.0)), 2), text,
-                                 seg.get("speaker") or default])
+                passages.append([n, round(float(seg.get("start", 0.0)), 2), text, seg.get("speaker") or default])
     briefings_order = sorted(range(len(briefings)), key=lambda i: briefings[i]["date"], reverse=True)
     rank = {old: new for new, old in enumerate(briefings_order)}
-    return {"version": 1, "generated_at": now_iso(),
-            "briefings": [briefings[i] for i in briefings_order],
-            "passages": sorted(([rank[p[0]], *p[1:]] for p in passages), key=lambda p: (p[0], p[1]))}
+    return {
+        "version": 1,
+        "generated_at": now_iso(),
+        "briefings": [briefings[i] for i in briefings_order],
+        "passages": sorted(([rank[p[0]], *p[1:]] for p in passages), key=lambda p: (p[0], p[1])),
+    }
 
 
 def write_site_search(site_dir: Path, *, title: str = "Press briefings", language: str = "en") -> SiteSearch:
@@ -385,13 +472,30 @@ def write_site_search(site_dir: Path, *, title: str = "Press briefings", languag
 
 
 _UI = {
-    "en": {"search": "Search the briefings", "placeholder": "Words said, with or without accents",
-           "button": "Search", "all": "All briefings", "from": "From", "to": "To", "speaker": "Speaker",
-           "none": "Nothing found.", "results": "results", "loading": "The search index could not be loaded."},
-    "vi": {"search": "Tìm trong các buổi họp báo", "placeholder": "Từ ngữ đã nói, có dấu hoặc không dấu",
-           "button": "Tìm", "all": "Tất cả các buổi họp báo", "from": "Từ ngày", "to": "Đến ngày",
-           "speaker": "Người phát biểu", "none": "Không tìm thấy.", "results": "kết quả",
-           "loading": "Không tải được chỉ mục tìm kiếm."},
+    "en": {
+        "search": "Search the briefings",
+        "placeholder": "Words said, with or without accents",
+        "button": "Search",
+        "all": "All briefings",
+        "from": "From",
+        "to": "To",
+        "speaker": "Speaker",
+        "none": "Nothing found.",
+        "results": "results",
+        "loading": "The search index could not be loaded.",
+    },
+    "vi": {
+        "search": "Tìm trong các buổi họp báo",
+        "placeholder": "Từ ngữ đã nói, có dấu hoặc không dấu",
+        "button": "Tìm",
+        "all": "Tất cả các buổi họp báo",
+        "from": "Từ ngày",
+        "to": "Đến ngày",
+        "speaker": "Người phát biểu",
+        "none": "Không tìm thấy.",
+        "results": "kết quả",
+        "loading": "Không tải được chỉ mục tìm kiếm.",
+    },
 }
 
 
@@ -405,17 +509,29 @@ def _page_html(title: str, language: str) -> str:
     esc = {k: html.escape(v) for k, v in ui.items()}
     chrome = i18n.strings(lang)
     title = i18n.site_title(title, lang)
-    for key, name in (("{{nav}}", "site_nav"), ("{{nav_search}}", "search"), ("{{nav_figures}}", "figures_title"),
-                      ("{{nav_archive}}", "archive")):
+    for key, name in (
+        ("{{nav}}", "site_nav"),
+        ("{{nav_search}}", "search"),
+        ("{{nav_figures}}", "figures_title"),
+        ("{{nav_archive}}", "archive"),
+    ):
         esc[key] = html.escape(chrome[name])
     page = _PAGE
     for key in ("{{nav}}", "{{nav_search}}", "{{nav_figures}}", "{{nav_archive}}"):
         page = page.replace(key, esc.pop(key))
-    return (page.replace("{{lang}}", lang).replace("{{marks}}", js_mark_class()).replace("{{title}}", html.escape(title))
-            .replace("{{ui_json}}", json.dumps(ui, ensure_ascii=False).replace("</", "<\\/"))
-            .replace("{{search}}", esc["search"]).replace("{{placeholder}}", esc["placeholder"])
-            .replace("{{button}}", esc["button"]).replace("{{all}}", esc["all"])
-            .replace("{{from}}", esc["from"]).replace("{{to}}", esc["to"]).replace("{{speaker}}", esc["speaker"]))
+    return (
+        page.replace("{{lang}}", lang)
+        .replace("{{marks}}", js_mark_class())
+        .replace("{{title}}", html.escape(title))
+        .replace("{{ui_json}}", json.dumps(ui, ensure_ascii=False).replace("</", "<\\/"))
+        .replace("{{search}}", esc["search"])
+        .replace("{{placeholder}}", esc["placeholder"])
+        .replace("{{button}}", esc["button"])
+        .replace("{{all}}", esc["all"])
+        .replace("{{from}}", esc["from"])
+        .replace("{{to}}", esc["to"])
+        .replace("{{speaker}}", esc["speaker"])
+    )
 
 
 _PAGE = """<!DOCTYPE html>

@@ -51,6 +51,7 @@ def _sha(token: str) -> str:
 @dataclass(frozen=True)
 class Account(Result):
     """An account of the review desk (``created_at`` as listed; an account just added shows none)."""
+
     name: str
     role: str  # reviewer | publisher
     created_at: str | None = optional()
@@ -65,17 +66,23 @@ def add_user(store: Store, name: str, password: str, role: str) -> Account:
     if len(password) < MIN_PASSWORD:
         raise InputError(f"the password is shorter than {MIN_PASSWORD} characters", hint="choose a longer one")
     if store.query("SELECT 1 FROM review_users WHERE name = ?", (name,)):
-        raise InputError(f"the account {name!r} exists already",
-                         hint=f"remove it first with: briefing review users remove {name!r}")
+        raise InputError(
+            f"the account {name!r} exists already", hint=f"remove it first with: briefing review users remove {name!r}"
+        )
     digest = _hasher().hash(password)
     with store.tx() as db:
-        db.execute("INSERT INTO review_users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
-                   (name, role, digest, now_iso()))
+        db.execute(
+            "INSERT INTO review_users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+            (name, role, digest, now_iso()),
+        )
     return Account(name, role)
 
 
 def list_users(store: Store) -> list[Account]:
-    return [Account(r["name"], r["role"], r["created_at"]) for r in store.query("SELECT name, role, created_at FROM review_users ORDER BY name")]
+    return [
+        Account(r["name"], r["role"], r["created_at"])
+        for r in store.query("SELECT name, role, created_at FROM review_users ORDER BY name")
+    ]
 
 
 def remove_user(store: Store, name: str) -> None:
@@ -116,8 +123,11 @@ def _failed(store: Store, keys: list[str]) -> None:
     now = time.time()
     with store.tx() as db:
         for k in keys:
-            db.execute("INSERT INTO review_login_failures (key, failures, last_at) VALUES (?, 1, ?) "
-                       "ON CONFLICT(key) DO UPDATE SET failures = failures + 1, last_at = excluded.last_at", (k, now))
+            db.execute(
+                "INSERT INTO review_login_failures (key, failures, last_at) VALUES (?, 1, ?) "
+                "ON CONFLICT(key) DO UPDATE SET failures = failures + 1, last_at = excluded.last_at",
+                (k, now),
+            )
 
 
 @dataclass(frozen=True)
@@ -172,17 +182,20 @@ def open_session(store: Store, user: str, role: str) -> str:
     now = time.time()
     with store.tx() as db:
         db.execute("DELETE FROM review_sessions WHERE expires_at < ?", (now,))
-        db.execute("INSERT INTO review_sessions (token_sha256, user, role, csrf, created_at, expires_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?)", (_sha(token), user, role, secrets.token_urlsafe(32), now_iso(),
-                                                 now + SESSION_S))
+        db.execute(
+            "INSERT INTO review_sessions (token_sha256, user, role, csrf, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (_sha(token), user, role, secrets.token_urlsafe(32), now_iso(), now + SESSION_S),
+        )
     return token
 
 
 def session(store: Store, token: str | None) -> Session | None:
     if not token:
         return None
-    rows = store.query("SELECT user, role, csrf, expires_at FROM review_sessions WHERE token_sha256 = ?",
-                       (_sha(token),))
+    rows = store.query(
+        "SELECT user, role, csrf, expires_at FROM review_sessions WHERE token_sha256 = ?", (_sha(token),)
+    )
     if not rows or rows[0]["expires_at"] < time.time():
         return None
     r = rows[0]

@@ -25,8 +25,10 @@ from briefing.web import accounts, drafts, i18n
 COOKIE = "desk_session"
 PRE = "desk_login"
 LANG = "desk_lang"
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
-       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 COMPRESS = ("text/html", "application/json", "text/css", "text/javascript", "application/javascript")
 
 
@@ -82,13 +84,24 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
         resp.headers["Referrer-Policy"] = "no-referrer"
         resp.headers["X-Frame-Options"] = "DENY"
         if request.args.get("lang") in i18n.LANGS:
-            resp.set_cookie(LANG, request.args["lang"], max_age=365 * 86400, samesite="Strict", httponly=True,
-                            secure=request.is_secure)
+            resp.set_cookie(
+                LANG,
+                request.args["lang"],
+                max_age=365 * 86400,
+                samesite="Strict",
+                httponly=True,
+                secure=request.is_secure,
+            )
         if request.endpoint != "media":
             resp.headers.setdefault("Cache-Control", "no-store")
         mime = (resp.mimetype or "").split(";")[0]
-        if (mime in COMPRESS and not resp.direct_passthrough and resp.status_code == 200
-                and "gzip" in request.headers.get("Accept-Encoding", "") and "Content-Encoding" not in resp.headers):
+        if (
+            mime in COMPRESS
+            and not resp.direct_passthrough
+            and resp.status_code == 200
+            and "gzip" in request.headers.get("Accept-Encoding", "")
+            and "Content-Encoding" not in resp.headers
+        ):
             body = resp.get_data()
             if len(body) > 1024:
                 resp.set_data(gzip.compress(body, compresslevel=6))
@@ -101,8 +114,12 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
 
     @app.context_processor
     def inject() -> dict[str, Any]:
-        return {"T": i18n.words(g.get("lang", "en")), "lang": g.get("lang", "en"), "session": g.get("session"),
-                "other_lang": "en" if g.get("lang") == "vi" else "vi"}
+        return {
+            "T": i18n.words(g.get("lang", "en")),
+            "lang": g.get("lang", "en"),
+            "session": g.get("session"),
+            "other_lang": "en" if g.get("lang") == "vi" else "vi",
+        }
 
     @app.errorhandler(BriefingError)
     def briefing_error(exc: BriefingError) -> Any:
@@ -131,8 +148,15 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
         return g.session.user, g.session.role
 
     def cookie_session(resp: Any, token: str) -> Any:
-        resp.set_cookie(COOKIE, token, max_age=accounts.SESSION_S, httponly=True, samesite="Strict",
-                        secure=request.is_secure, path="/")
+        resp.set_cookie(
+            COOKIE,
+            token,
+            max_age=accounts.SESSION_S,
+            httponly=True,
+            samesite="Strict",
+            secure=request.is_secure,
+            path="/",
+        )
         resp.delete_cookie(PRE, path="/login")
         return resp
 
@@ -160,8 +184,7 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
             error, status = t()["link_used"], 403
         if request.method == "POST":
             name = (request.form.get("user") or "").strip()
-            res = accounts.check_login(store, name, request.form.get("password") or "",
-                                       request.remote_addr or "-")
+            res = accounts.check_login(store, name, request.form.get("password") or "", request.remote_addr or "-")
             if res.ok:
                 return cookie_session(redirect(nxt), accounts.open_session(store, res.user, res.role))
             if res.wait_s > 0:
@@ -174,8 +197,9 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
         resp = Response(render_template("login.html", error=error, csrf=pre, next=nxt), status=status)
         resp.set_cookie(PRE, pre, httponly=True, samesite="Strict", secure=request.is_secure, path="/login")
         if status == 429:
-            resp.headers["Retry-After"] = str(int(accounts.wait_s(store, [f"user:{request.form.get('user', '')}",
-                                                                       f"addr:{request.remote_addr}"]) + 1))
+            resp.headers["Retry-After"] = str(
+                int(accounts.wait_s(store, [f"user:{request.form.get('user', '')}", f"addr:{request.remote_addr}"]) + 1)
+            )
         return resp
 
     @app.post("/logout")
@@ -190,9 +214,12 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
     def queue() -> Any:
         q = (request.args.get("q") or "").strip().lower()
         state = request.args.get("state") or ""
-        rows = [r for r in drafts.queue(store, settings)
-                if (not state or r["state"] == state) and (not q or q in r["title"].lower() or q in r["id"].lower()
-                                                           or q in r["date"])]
+        rows = [
+            r
+            for r in drafts.queue(store, settings)
+            if (not state or r["state"] == state)
+            and (not q or q in r["title"].lower() or q in r["id"].lower() or q in r["date"])
+        ]
         return render_template("queue.html", rows=rows, q=q, state=state)
 
     # -- one briefing -----------------------------------------------------------------------------
@@ -224,8 +251,7 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
     @app.get("/b/<bid>/diff")
     def diff(bid: str) -> Any:
         briefing_or_404(bid)
-        return Response(drafts.diff_html(store, settings, bid) or f"<p>{t()['no_changes']}</p>",
-                        mimetype="text/html")
+        return Response(drafts.diff_html(store, settings, bid) or f"<p>{t()['no_changes']}</p>", mimetype="text/html")
 
     def body() -> dict[str, Any]:
         value = request.get_json(silent=True)
@@ -245,8 +271,17 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
         value = body()
         user, role = who()
         try:
-            return jsonify(drafts.save(store, settings, bid, user=user, role=role, base_version=base_version(value),
-                                       segments=value.get("segments")))
+            return jsonify(
+                drafts.save(
+                    store,
+                    settings,
+                    bid,
+                    user=user,
+                    role=role,
+                    base_version=base_version(value),
+                    segments=value.get("segments"),
+                )
+            )
         except drafts.Conflict as c:
             return jsonify(error="conflict", latest=c.latest, refused=c.refused_id), 409
 
@@ -259,8 +294,17 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
             start, end = float(value["start"]), float(value["end"])
         except (KeyError, TypeError, ValueError):
             abort(400)
-        turns = drafts.name_speaker(store, settings, bid, user=user, role=role, name=str(value.get("name") or ""),
-                                    start=start, end=end, allow_new=bool(value.get("new")))
+        turns = drafts.name_speaker(
+            store,
+            settings,
+            bid,
+            user=user,
+            role=role,
+            name=str(value.get("name") or ""),
+            start=start,
+            end=end,
+            allow_new=bool(value.get("new")),
+        )
         return jsonify(turns=turns)
 
     @app.post("/b/<bid>/publish")
@@ -271,9 +315,18 @@ def create_app(store: Store, settings: Settings, *, one_time: accounts.OneTimeTo
         value = body()
         user, role = who()
         try:
-            return jsonify(drafts.publish(store, settings, bid, user=user, role=role,
-                                          base_version=base_version(value), note=str(value.get("note") or ""),
-                                          notify=bool(value.get("notify"))))
+            return jsonify(
+                drafts.publish(
+                    store,
+                    settings,
+                    bid,
+                    user=user,
+                    role=role,
+                    base_version=base_version(value),
+                    note=str(value.get("note") or ""),
+                    notify=bool(value.get("notify")),
+                )
+            )
         except drafts.Conflict as c:
             return jsonify(error="conflict", latest=c.latest, refused=None), 409
 

@@ -113,8 +113,10 @@ def site_version(settings: Settings, bid: str) -> int | None:
 
 
 def _rows(store: Store, bid: str) -> list[Any]:
-    return store.query("SELECT * FROM review_drafts WHERE briefing_id = ? AND version IS NOT NULL "
-                       "ORDER BY version DESC LIMIT 1", (bid,))
+    return store.query(
+        "SELECT * FROM review_drafts WHERE briefing_id = ? AND version IS NOT NULL ORDER BY version DESC LIMIT 1",
+        (bid,),
+    )
 
 
 def _latest_row(store: Store, bid: str) -> dict[str, Any] | None:
@@ -129,34 +131,55 @@ def version(store: Store, bid: str) -> int:
 
 
 def _version(db: Any, store: Store, bid: str) -> int:
-    row = db.execute("SELECT * FROM review_drafts WHERE briefing_id = ? AND version IS NOT NULL "
-                     "ORDER BY version DESC LIMIT 1", (bid,)).fetchone()
+    row = db.execute(
+        "SELECT * FROM review_drafts WHERE briefing_id = ? AND version IS NOT NULL ORDER BY version DESC LIMIT 1",
+        (bid,),
+    ).fetchone()
     pend = _pending(store, bid)
     rev = pend.get("rev") or pend.get("created_at") if pend else None
     sha = store.artifacts(bid).get("json")
     sha_now = sha.sha256 if sha else None
     if row is None and rev is None:
         return 0
-    if row is not None and row["published_sha256"] == sha_now and (row["pending_stamp"] == rev
-                                                                    or (row["kind"] == "draft"
-                                                                        and not row["materialized"])):
+    if (
+        row is not None
+        and row["published_sha256"] == sha_now
+        and (row["pending_stamp"] == rev or (row["kind"] == "draft" and not row["materialized"]))
+    ):
         return int(row["version"])  # (a draft whose files are still being written counts as it is)
     new = (int(row["version"]) if row else 0) + 1  # changed from the command line (or first seen): a version
-    db.execute("INSERT INTO review_drafts (briefing_id, version, base_version, kind, author, created_at, "
-               "published_sha256, pending_stamp, segments) VALUES (?, ?, ?, 'external', ?, ?, ?, ?, '[]')",
-               (bid, new, new - 1, "command line", now_iso(), sha_now, rev))
+    db.execute(
+        "INSERT INTO review_drafts (briefing_id, version, base_version, kind, author, created_at, "
+        "published_sha256, pending_stamp, segments) VALUES (?, ?, ?, 'external', ?, ?, ?, ?, '[]')",
+        (bid, new, new - 1, "command line", now_iso(), sha_now, rev),
+    )
     return new
 
 
 def _flags_of(store: Store, bid: str) -> dict[str, list[dict[str, Any]]]:
     info = review.quality_info(store, bid)
-    guards = [{"start": float(g.get("start", 0)), "kind": str(g.get("kind", "")), "action": str(g.get("action", "")),
-               "text": str(g.get("text", ""))[:300]} for g in info.get("guards", []) or []]
-    glossary = [{"start": float(g.get("start", 0)), "heard": str(g.get("heard", "")), "term": str(g.get("term", ""))}
-                for g in info.get("glossary", []) or []]
+    guards = [
+        {
+            "start": float(g.get("start", 0)),
+            "kind": str(g.get("kind", "")),
+            "action": str(g.get("action", "")),
+            "text": str(g.get("text", ""))[:300],
+        }
+        for g in info.get("guards", []) or []
+    ]
+    glossary = [
+        {"start": float(g.get("start", 0)), "heard": str(g.get("heard", "")), "term": str(g.get("term", ""))}
+        for g in info.get("glossary", []) or []
+    ]
     # a redaction shows its kind and time only: never the removed data
-    redactions = [{"start": float(r.get("start", 0)), "end": float(r.get("end", r.get("start", 0))),
-                   "kind": str(r.get("kind", ""))} for r in info.get("redactions", []) or []]
+    redactions = [
+        {
+            "start": float(r.get("start", 0)),
+            "end": float(r.get("end", r.get("start", 0))),
+            "kind": str(r.get("kind", "")),
+        }
+        for r in info.get("redactions", []) or []
+    ]
     return {"guards": guards, "glossary": glossary, "redactions": redactions}
 
 
@@ -170,19 +193,34 @@ def editor_data(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
     segs = []
     for s in cur.segments:
         p = index.get((round(s.start, 3), round(s.end, 3), " ".join(s.text.split())))
-        segs.append({
-            "p": p, "s": round(s.start, 3), "e": round(s.end, 3), "t": s.text.strip(), "sp": s.speaker or "",
-            "c": round(s.confidence, 3), "f": [f for f in s.flags if f in KEEP_FLAGS],
-            "low": bool("low-confidence" in s.flags or s.confidence < threshold),
-            "w": [[round(w.start, 3), round(w.end, 3), w.text, round(w.probability, 3)] for w in s.words],
-        })
+        segs.append(
+            {
+                "p": p,
+                "s": round(s.start, 3),
+                "e": round(s.end, 3),
+                "t": s.text.strip(),
+                "sp": s.speaker or "",
+                "c": round(s.confidence, 3),
+                "f": [f for f in s.flags if f in KEEP_FLAGS],
+                "low": bool("low-confidence" in s.flags or s.confidence < threshold),
+                "w": [[round(w.start, 3), round(w.end, 3), w.text, round(w.probability, 3)] for w in s.words],
+            }
+        )
     pend = _pending(store, bid)
     return {
-        "id": bid, "title": b.title, "date": b.date, "language": cur.language or b.language,
-        "duration": cur.duration, "threshold": threshold, "segments": segs, "version": version(store, bid),
-        "site_version": site_version(settings, bid), "pending": bool(pend),
+        "id": bid,
+        "title": b.title,
+        "date": b.date,
+        "language": cur.language or b.language,
+        "duration": cur.duration,
+        "threshold": threshold,
+        "segments": segs,
+        "version": version(store, bid),
+        "site_version": site_version(settings, bid),
+        "pending": bool(pend),
         "pending_source": pend.get("source") if pend else None,
-        "roster": review.roster(store, bid), **_flags_of(store, bid),
+        "roster": review.roster(store, bid),
+        **_flags_of(store, bid),
     }
 
 
@@ -211,8 +249,9 @@ def build(pub: Any, items: Any) -> tuple[Any, int]:
             raise InputError("a segment of the draft is not an object", hint="reload the page")
         p = it.get("p")
         if p is not None and (not isinstance(p, int) or isinstance(p, bool) or not 0 <= p < n):
-            raise InputError(f"the draft refers to segment {p!r}, which the transcript does not have",
-                             hint="reload the page")
+            raise InputError(
+                f"the draft refers to segment {p!r}, which the transcript does not have", hint="reload the page"
+            )
         if set(it) == {"p"}:
             if p is None:
                 raise InputError("a segment of the draft refers to no segment", hint="reload the page")
@@ -236,11 +275,16 @@ def build(pub: Any, items: Any) -> tuple[Any, int]:
             changed += 1  # emptied: deleted
             continue
         if len(body) > MAX_TEXT or not txt.is_clean(body):
-            raise InputError(f"the segment at {start:.1f} s is too long or holds a control character",
-                             hint="use plain text, and split long segments")
+            raise InputError(
+                f"the segment at {start:.1f} s is too long or holds a control character",
+                hint="use plain text, and split long segments",
+            )
         dur = pub.duration or 0
-        if start < 0 or end < start or (dur > 0 and (start >= dur + corrections.END_SLACK_S
-                                                     or end > dur + corrections.END_SLACK_S)):
+        if (
+            start < 0
+            or end < start
+            or (dur > 0 and (start >= dur + corrections.END_SLACK_S or end > dur + corrections.END_SLACK_S))
+        ):
             raise InputError(f"the segment at {start:.1f} s lies outside the recording", hint="reload the page")
         words: tuple[Any, ...] = ()
         try:
@@ -250,8 +294,13 @@ def build(pub: Any, items: Any) -> tuple[Any, int]:
         if words and " ".join("".join(w.text for w in words).split()) != body:
             words = ()  # the text was edited: the words' times no longer belong to it
         base = pub.segments[src] if src is not None else None
-        if (base is not None and words and " ".join(base.text.split()) == body
-                and abs(base.start - start) < 1e-3 and abs(base.end - end) < 1e-3):
+        if (
+            base is not None
+            and words
+            and " ".join(base.text.split()) == body
+            and abs(base.start - start) < 1e-3
+            and abs(base.end - end) < 1e-3
+        ):
             out.append(base)  # unchanged after all
             continue
         changed += 1
@@ -261,31 +310,49 @@ def build(pub: Any, items: Any) -> tuple[Any, int]:
         else:
             conf, flags = 1.0, tuple(f for f in it.get("f") or () if f in KEEP_FLAGS and f != "low-confidence")
             flags = tuple(dict.fromkeys((*flags, "corrected")))
-        out.append(Segment(id=0, start=start, end=end, text=" " + body, words=words, confidence=conf,
-                           speaker=base.speaker if base is not None else _speaker(it.get("sp")), flags=flags))
+        out.append(
+            Segment(
+                id=0,
+                start=start,
+                end=end,
+                text=" " + body,
+                words=words,
+                confidence=conf,
+                speaker=base.speaker if base is not None else _speaker(it.get("sp")),
+                flags=flags,
+            )
+        )
     changed += n - len(used)  # published segments the draft no longer holds
     out.sort(key=lambda s: s.start)
     return replace(pub, segments=tuple(replace(s, id=i) for i, s in enumerate(out))), changed
 
 
 def _speaker(value: Any) -> str | None:
-    name = " ".join(str(value or "").split())[:txt.NAME_MAX]
+    name = " ".join(str(value or "").split())[: txt.NAME_MAX]
     return name if name and txt.is_clean(name) else None
 
 
 def audit(db: Any, bid: str, user: str, role: str, action: str, detail: dict[str, Any]) -> None:
-    db.execute("INSERT INTO review_audit (briefing_id, at, user, role, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
-               (bid, now_iso(), user, role, action, json.dumps(detail, ensure_ascii=False)))
+    db.execute(
+        "INSERT INTO review_audit (briefing_id, at, user, role, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        (bid, now_iso(), user, role, action, json.dumps(detail, ensure_ascii=False)),
+    )
 
 
 def _latest_info(store: Store, settings: Settings, bid: str) -> dict[str, Any]:
     row = _latest_row(store, bid) or {}
-    return {"version": row.get("version", 0), "author": row.get("author"), "created_at": row.get("created_at"),
-            "kind": row.get("kind"), "segments": editor_data(store, settings, bid)["segments"]}
+    return {
+        "version": row.get("version", 0),
+        "author": row.get("author"),
+        "created_at": row.get("created_at"),
+        "kind": row.get("kind"),
+        "segments": editor_data(store, settings, bid)["segments"],
+    }
 
 
-def save(store: Store, settings: Settings, bid: str, *, user: str, role: str, base_version: int,
-         segments: Any) -> dict[str, Any]:
+def save(
+    store: Store, settings: Settings, bid: str, *, user: str, role: str, base_version: int, segments: Any
+) -> dict[str, Any]:
     """Keep the officer's draft (a new version; its pending correction is written just after, see
     :func:`flush`); Conflict when it was based on an older version than the latest."""
     pub, sha = published(store, bid)
@@ -295,20 +362,23 @@ def save(store: Store, settings: Settings, bid: str, *, user: str, role: str, ba
     with _lock(bid), store.tx() as db:
         latest = _version(db, store, bid)
         if base_version != latest:
-            cur = db.execute("INSERT INTO review_drafts (briefing_id, version, base_version, kind, author, "
-                             "created_at, published_sha256, pending_stamp, segments) "
-                             "VALUES (?, NULL, ?, 'conflict', ?, ?, ?, NULL, ?)",
-                             (bid, base_version, user, now_iso(), sha, payload))
+            cur = db.execute(
+                "INSERT INTO review_drafts (briefing_id, version, base_version, kind, author, "
+                "created_at, published_sha256, pending_stamp, segments) "
+                "VALUES (?, NULL, ?, 'conflict', ?, ?, ?, NULL, ?)",
+                (bid, base_version, user, now_iso(), sha, payload),
+            )
             refused = int(cur.lastrowid or 0)
-            audit(db, bid, user, role, "conflict", {"base_version": base_version, "latest": latest,
-                                                    "kept_as": refused})
+            audit(db, bid, user, role, "conflict", {"base_version": base_version, "latest": latest, "kept_as": refused})
         else:
             refused = None
             new = latest + 1
-            db.execute("INSERT INTO review_drafts (briefing_id, version, base_version, kind, author, created_at, "
-                       "published_sha256, pending_stamp, materialized, segments) "
-                       "VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, 0, ?)",
-                       (bid, new, base_version, user, now_iso(), sha, rev, payload))
+            db.execute(
+                "INSERT INTO review_drafts (briefing_id, version, base_version, kind, author, created_at, "
+                "published_sha256, pending_stamp, materialized, segments) "
+                "VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, 0, ?)",
+                (bid, new, base_version, user, now_iso(), sha, rev, payload),
+            )
             audit(db, bid, user, role, "save", {"version": new, "changed": changed})
     if refused is not None:
         raise Conflict(_latest_info(store, settings, bid), refused)
@@ -369,24 +439,44 @@ def flush(store: Store, settings: Settings, bid: str) -> None:
                     db.execute("UPDATE review_drafts SET materialized = 1 WHERE id = ?", (row["id"],))
                 continue
             with locks.briefing_lock(settings, bid):
-                before = store.query("SELECT pending_stamp FROM review_drafts WHERE briefing_id = ? AND version < ? "
-                                     "AND version IS NOT NULL ORDER BY version DESC LIMIT 1", (bid, row["version"]))
+                before = store.query(
+                    "SELECT pending_stamp FROM review_drafts WHERE briefing_id = ? AND version < ? "
+                    "AND version IS NOT NULL ORDER BY version DESC LIMIT 1",
+                    (bid, row["version"]),
+                )
                 pend = _pending(store, bid)
                 now_rev = (pend.get("rev") or pend.get("created_at")) if pend else None
                 if now_rev not in ((before[0]["pending_stamp"] if before else None), row["pending_stamp"]):
                     pass  # `briefing correct` changed it since: kept; the desk's draft stays in the store, and
                     # the next save is refused as a conflict with that change (see _version)
                 elif changed:
-                    corrections.keep_pending(store, settings, bid, fixed, changed=changed,
-                                             source=f"desk:{row['author']}", rev=row["pending_stamp"])
+                    corrections.keep_pending(
+                        store,
+                        settings,
+                        bid,
+                        fixed,
+                        changed=changed,
+                        source=f"desk:{row['author']}",
+                        rev=row["pending_stamp"],
+                    )
                 else:
                     corrections.discard(store, settings, bid)
             with store.tx() as db:
                 db.execute("UPDATE review_drafts SET materialized = 1 WHERE id = ?", (row["id"],))
 
 
-def name_speaker(store: Store, settings: Settings, bid: str, *, user: str, role: str, name: str, start: float,
-                 end: float, allow_new: bool = False) -> list[dict[str, Any]]:
+def name_speaker(
+    store: Store,
+    settings: Settings,
+    bid: str,
+    *,
+    user: str,
+    role: str,
+    name: str,
+    start: float,
+    end: float,
+    allow_new: bool = False,
+) -> list[dict[str, Any]]:
     """Name the speaker of [start, end): ``briefing review ID --speaker NAME --from --to``."""
     with _lock(bid):
         turns = review.assign_speaker(store, bid, name, start, end, allow_new=allow_new)
@@ -395,12 +485,23 @@ def name_speaker(store: Store, settings: Settings, bid: str, *, user: str, role:
     return [t.to_dict() for t in turns]
 
 
-def publish(store: Store, settings: Settings, bid: str, *, user: str, role: str, base_version: int, note: str,
-            notify: bool = False) -> dict[str, Any]:
+def publish(
+    store: Store,
+    settings: Settings,
+    bid: str,
+    *,
+    user: str,
+    role: str,
+    base_version: int,
+    note: str,
+    notify: bool = False,
+) -> dict[str, Any]:
     """``briefing publish ID --note NOTE`` for the draft the officer was looking at."""
     note = " ".join(txt.check(note, "the change note", max_len=txt.NOTE_MAX, multiline=True).split())
     if not note:
-        raise InputError("a correction needs a change note", hint="say what was corrected, e.g. 'a figure was misheard'")
+        raise InputError(
+            "a correction needs a change note", hint="say what was corrected, e.g. 'a figure was misheard'"
+        )
     flush(store, settings, bid)
     with _write_lock(bid), _lock(bid):
         latest = version(store, bid)
@@ -412,10 +513,18 @@ def publish(store: Store, settings: Settings, bid: str, *, user: str, role: str,
         link = (d.link if d else None) or (str(result.page) if result.page else None)
         with store.tx() as db:
             new = _version(db, store, bid)  # the publish changed the transcript: recorded as a version
-            db.execute("UPDATE review_drafts SET kind = 'published', author = ? WHERE briefing_id = ? AND version = ?",
-                       (user, bid, new))
-            audit(db, bid, user, role, "publish", {"version": ver, "note": note, "notify": notify, "link": link,
-                                                   "draft_version": base_version})
+            db.execute(
+                "UPDATE review_drafts SET kind = 'published', author = ? WHERE briefing_id = ? AND version = ?",
+                (user, bid, new),
+            )
+            audit(
+                db,
+                bid,
+                user,
+                role,
+                "publish",
+                {"version": ver, "note": note, "notify": notify, "link": link, "draft_version": base_version},
+            )
     return {"id": bid, "site_version": ver, "version": new, "link": link, "note": note}
 
 
@@ -446,8 +555,11 @@ def diff_html(store: Store, settings: Settings, bid: str) -> str:
                 parts.append(f"<del>{html.escape(' '.join(old[w1:w2]))}</del>")
             if v2 > v1:
                 parts.append(f"<ins>{html.escape(' '.join(new[v1:v2]))}</ins>")
-        out.append(f'<p class="d"><a class="ts" href="#" data-t="{t0:.3f}">[{format_timestamp(t0)[:8]}]</a> '
-                   + " ".join(parts) + "</p>")
+        out.append(
+            f'<p class="d"><a class="ts" href="#" data-t="{t0:.3f}">[{format_timestamp(t0)[:8]}]</a> '
+            + " ".join(parts)
+            + "</p>"
+        )
     return "\n".join(out)
 
 
@@ -466,18 +578,28 @@ def queue(store: Store, settings: Settings) -> list[dict[str, Any]]:
             continue
         flags = _flags_of(store, b.id)
         ver = site_version(settings, b.id)
-        reviewed = store.query("SELECT 1 FROM review_audit WHERE briefing_id = ? AND action = 'publish' LIMIT 1",
-                               (b.id,))
+        reviewed = store.query(
+            "SELECT 1 FROM review_audit WHERE briefing_id = ? AND action = 'publish' LIMIT 1", (b.id,)
+        )
         if _pending(store, b.id):
             state = "draft"
         elif ver and (reviewed or ver > 1):
             state = "published"
         else:
             state = "new"
-        out.append({
-            "id": b.id, "title": b.title, "date": b.date, "language": b.language, "state": state,
-            "site_version": ver, "low": sum(1 for s in cur.segments if needs_review(s, threshold)),
-            "guards": sum(1 for g in flags["guards"] if g["action"] in ("removed", "cut")), "redactions": len(flags["redactions"]),
-            "glossary": len(flags["glossary"]), "segments": len(cur.segments),
-        })
+        out.append(
+            {
+                "id": b.id,
+                "title": b.title,
+                "date": b.date,
+                "language": b.language,
+                "state": state,
+                "site_version": ver,
+                "low": sum(1 for s in cur.segments if needs_review(s, threshold)),
+                "guards": sum(1 for g in flags["guards"] if g["action"] in ("removed", "cut")),
+                "redactions": len(flags["redactions"]),
+                "glossary": len(flags["glossary"]),
+                "segments": len(cur.segments),
+            }
+        )
     return out

@@ -26,10 +26,10 @@ log = logging.getLogger("briefing.web")
 def check_exposure(store: Store, host: str) -> None:
     if webserver.is_loopback(host) or accounts.has_users(store):
         return
-    raise ConfigError(f"refusing to serve the review desk on {host} without accounts: anyone who can reach it "
-                      "could publish", hint="add one with `briefing review users add NAME --role publisher`, or "
-                                            "listen on 127.0.0.1")
-
+    raise ConfigError(
+        f"refusing to serve the review desk on {host} without accounts: anyone who can reach it could publish",
+        hint="add one with `briefing review users add NAME --role publisher`, or listen on 127.0.0.1",
+    )
 
 
 def make_server(store: Store, settings: Settings, *, host: str, port: int) -> tuple[Any, str | None]:
@@ -37,18 +37,25 @@ def make_server(store: Store, settings: Settings, *, host: str, port: int) -> tu
     check_exposure(store, host)
     one_time = None if accounts.has_users(store) else accounts.OneTimeToken()
     app = create_app(store, settings, one_time=one_time)
-    server = webserver.make_server(app, host=host, port=port, threads=8, ident="briefing-desk",
-                                   trusted_proxy="127.0.0.1", trusted_proxy_count=1,
-                                   trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-for"},
-                                   clear_untrusted_proxy_headers=True, max_request_body_size=8 << 20)
+    server = webserver.make_server(
+        app,
+        host=host,
+        port=port,
+        threads=8,
+        ident="briefing-desk",
+        trusted_proxy="127.0.0.1",
+        trusted_proxy_count=1,
+        trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-for"},
+        clear_untrusted_proxy_headers=True,
+        max_request_body_size=8 << 20,
+    )
     shown = host if ":" not in host else f"[{host}]"
     url = f"http://{shown}:{server.effective_port}/"
     link = f"{url}login?token={one_time.value}" if one_time and one_time.value else None
     return server, link
 
 
-def serve(store: Store, settings: Settings, *, host: str, port: int,
-          say: Callable[[str], None] = print) -> None:
+def serve(store: Store, settings: Settings, *, host: str, port: int, say: Callable[[str], None] = print) -> None:
     """Serve until interrupted (Ctrl-C ends it as any command)."""
     server, link = make_server(store, settings, host=host, port=port)
     shown = host if ":" not in host else f"[{host}]"

@@ -41,8 +41,9 @@ def run(capsys: pytest.CaptureFixture[str]):
 
 
 @pytest.fixture
-def copied_home(briefing_env: Path, tmp_path: Path,
-                monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[Path, dict[str, str]]]:
+def copied_home(
+    briefing_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., tuple[Path, dict[str, str]]]:
     """Copy the test's home elsewhere (links kept as links) and point BRIEFING_HOME at the copy; returns
     (the copy, a :func:`tests.factory.home_snapshot` of the original taken before, ``store`` as there)."""
 
@@ -58,8 +59,11 @@ def copied_home(briefing_env: Path, tmp_path: Path,
 
 @pytest.fixture
 def jitsi_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    env = {"BRIEFING_JITSI_URL": "https://meet.gov.example", "BRIEFING_JITSI_APP_ID": APP_ID,
-           "BRIEFING_JITSI_APP_SECRET": SECRET}
+    env = {
+        "BRIEFING_JITSI_URL": "https://meet.gov.example",
+        "BRIEFING_JITSI_APP_ID": APP_ID,
+        "BRIEFING_JITSI_APP_SECRET": SECRET,
+    }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     return env

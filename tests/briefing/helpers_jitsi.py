@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 APP_ID = "briefing-test"
 SECRET = "a-long-test-secret-of-at-least-32-bytes!"
@@ -10,4 +10,4 @@ SECRET = "a-long-test-secret-of-at-least-32-bytes!"
 
 def local_start(delta: timedelta) -> str:
     """A --start value (UTC wall clock, minute precision) `delta` from now."""
-    return (datetime.now(timezone.utc) + delta).strftime("%Y-%m-%dT%H:%M")
+    return (datetime.now(UTC) + delta).strftime("%Y-%m-%dT%H:%M")

@@ -6,24 +6,25 @@ import csv
 import io
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
-from briefing.records import archive
-from briefing.press import export
 from briefing.core.errors import BriefingError, InputError, NotFoundError
 from briefing.core.store import Briefing
+from briefing.press import export
+from briefing.records import archive
 from cli import cli
 from tests.briefing.helpers_archive import BID, env, s3, s3_endpoint  # noqa: F401  (fixtures)
 from tests.factory import processed_vi
 
-FIGS = [{"value": 1240, "said": "1.240", "label": "ca mắc mới", "start": 61.4, "end": 63.0, "segment_id": 1},
-        {"value": 3.5, "said": "3,5 phần trăm", "label": "tăng trưởng", "start": 125.0, "end": 127.0,
-         "segment_id": 2}]
+FIGS = [
+    {"value": 1240, "said": "1.240", "label": "ca mắc mới", "start": 61.4, "end": 63.0, "segment_id": 1},
+    {"value": 3.5, "said": "3,5 phần trăm", "label": "tăng trưởng", "start": 125.0, "end": 127.0, "segment_id": 2},
+]
 
 
 @pytest.fixture
@@ -59,12 +60,25 @@ def test_bag_is_created_validated_and_complete(one) -> None:
     assert info["Speaker"] == ["Người phát ngôn", "Bộ trưởng"]
     assert info["Retention-Class"] == "standard" and "Bagging-Date" in info and "Payload-Oxum" in info
     payload = set(b.payload_files())
-    for rel in ["data/recording/original.mp4", "data/media/speech.wav", "data/media/video.mp4",
-                "data/media/audio.m4a", "data/media/poster.jpg", "data/transcript/transcript.json",
-                "data/transcript/transcript.srt", "data/transcript/transcript.vtt", "data/transcript/transcript.txt",
-                "data/summary/summary.md", "data/summary/summary.json", "data/summary/key-figures.json",
-                "data/site/index.html", "data/site/release.json", "data/site/manifest.json",
-                "data/site/manifest.json.sig", "data/records/briefing.json"]:
+    for rel in [
+        "data/recording/original.mp4",
+        "data/media/speech.wav",
+        "data/media/video.mp4",
+        "data/media/audio.m4a",
+        "data/media/poster.jpg",
+        "data/transcript/transcript.json",
+        "data/transcript/transcript.srt",
+        "data/transcript/transcript.vtt",
+        "data/transcript/transcript.txt",
+        "data/summary/summary.md",
+        "data/summary/summary.json",
+        "data/summary/key-figures.json",
+        "data/site/index.html",
+        "data/site/release.json",
+        "data/site/manifest.json",
+        "data/site/manifest.json.sig",
+        "data/records/briefing.json",
+    ]:
         assert rel in payload, rel
     # the manifest's checksums are the store's
     arts = store.artifacts(BID)
@@ -79,15 +93,23 @@ def test_bag_is_created_validated_and_complete(one) -> None:
 def test_schedule_and_invitation_records_are_included_without_secrets(one) -> None:
     settings, store = one
     with store.tx() as db:
-        db.execute("INSERT INTO schedule_series (id, title, timezone, dtstart, duration_s, uid, secret, created_at,"
-                   " updated_at) VALUES ('daily', 'Daily', 'Asia/Ho_Chi_Minh', '2026-03-02T10:00', 3600, 'u1',"
-                   " 'TOPSECRET', 'x', 'x')")
-        db.execute("INSERT INTO schedule_occurrences (id, series_id, original_start, start_utc, end_utc, room,"
-                   " created_at, updated_at) VALUES (?, 'daily', '2026-03-02T10:00', '2026-03-02T03:00Z',"
-                   " '2026-03-02T04:00Z', 'room-1', 'x', 'x')", (BID,))
-        db.execute("INSERT INTO outbox (kind, key, briefing_id, target, payload, status, created_at) VALUES"
-                   " ('invitation', 'k1', ?, 'press@example.org', '{\"token\": \"JWT\", \"subject\": \"Mời\"}',"
-                   " 'sent', 'x')", (BID,))
+        db.execute(
+            "INSERT INTO schedule_series (id, title, timezone, dtstart, duration_s, uid, secret, created_at,"
+            " updated_at) VALUES ('daily', 'Daily', 'Asia/Ho_Chi_Minh', '2026-03-02T10:00', 3600, 'u1',"
+            " 'TOPSECRET', 'x', 'x')"
+        )
+        db.execute(
+            "INSERT INTO schedule_occurrences (id, series_id, original_start, start_utc, end_utc, room,"
+            " created_at, updated_at) VALUES (?, 'daily', '2026-03-02T10:00', '2026-03-02T03:00Z',"
+            " '2026-03-02T04:00Z', 'room-1', 'x', 'x')",
+            (BID,),
+        )
+        db.execute(
+            "INSERT INTO outbox (kind, key, briefing_id, target, payload, status, created_at) VALUES"
+            " ('invitation', 'k1', ?, 'press@example.org', '{\"token\": \"JWT\", \"subject\": \"Mời\"}',"
+            " 'sent', 'x')",
+            (BID,),
+        )
     rec = archive.create(store, settings, BID)
     rec_dir = Path(rec.location) / "data" / "records"
     assert json.loads((rec_dir / "schedule_occurrences.json").read_text())[0]["room"] == "room-1"
@@ -113,7 +135,7 @@ def test_tampered_file_is_detected(one) -> None:
     assert not res.ok and any("transcript.txt" in e for e in res.errors)
     assert not archive.records(store, BID)[-1].verify_ok  # recorded: prune now refuses
     with pytest.raises(archive.ArchiveError, match="not verified"):
-        archive.prune(store, settings, BID, now=datetime.now(timezone.utc) + timedelta(days=400))
+        archive.prune(store, settings, BID, now=datetime.now(UTC) + timedelta(days=400))
     # manifests rewritten to match the tampered file: the bag is valid by itself, but not the store's record
     import bagit
 
@@ -182,7 +204,7 @@ def test_restore_round_trips_byte_identical(one, tmp_path: Path) -> None:
 def test_prune_refuses_unarchived_and_frees_only_archived(one) -> None:
     settings, store = one
     processed_vi(settings, store, "2026-03-03-other", date="2026-03-03")
-    later = datetime.now(timezone.utc) + timedelta(days=31)
+    later = datetime.now(UTC) + timedelta(days=31)
     with pytest.raises(archive.ArchiveError, match="not archived"):
         archive.prune(store, settings, BID, now=later)
     res = archive.prune(store, settings, now=later)
@@ -214,7 +236,8 @@ def test_retention_classes_from_config(one) -> None:
     settings, store = one
     (settings.home / "briefing.toml").write_text(
         '[retention.short]\nworking_days = 2\narchive_years = 3\nprune_roles = ["source"]\n'
-        '[retention.permanent]\nworking_days = 0\n')
+        "[retention.permanent]\nworking_days = 0\n"
+    )
     from briefing.core.config import load_settings
 
     s2 = load_settings()
@@ -223,8 +246,8 @@ def test_retention_classes_from_config(one) -> None:
     assert classes["permanent"].archive_years is None and classes["permanent"].working_days == 0
     rec = archive.create(store, s2, BID, retention_class="short")
     assert rec.retention_class == "short"
-    assert rec.retain_until == (datetime.now(timezone.utc).date().replace(year=datetime.now().year + 3)).isoformat()
-    res = archive.prune(store, s2, now=datetime.now(timezone.utc) + timedelta(days=3))
+    assert rec.retain_until == (datetime.now(UTC).date().replace(year=datetime.now().year + 3)).isoformat()
+    res = archive.prune(store, s2, now=datetime.now(UTC) + timedelta(days=3))
     assert [f.role for f in res.freed] == ["source"]
     with pytest.raises(BriefingError, match="unknown retention class"):
         archive.create(store, s2, BID, retention_class="nope")
@@ -246,7 +269,7 @@ def test_s3_object_lock_compliance_retention(one, s3, tmp_path: Path) -> None:
     assert f"briefings/{BID}/v1/bagit.txt" in keys
     assert f"briefings/{BID}/v1/data/recording/original.mp4" in keys
     assert set(keys) == set(rec.objects)
-    expect = datetime.now(timezone.utc) + timedelta(days=7 * 365.25)
+    expect = datetime.now(UTC) + timedelta(days=7 * 365.25)
     for key in keys:
         h = client.head_object(Bucket=bucket, Key=key)
         assert h["ObjectLockMode"] == "COMPLIANCE", key
@@ -261,18 +284,24 @@ def test_s3_object_lock_compliance_retention(one, s3, tmp_path: Path) -> None:
     assert res.ok and res.retention["mode"] == "COMPLIANCE"
     out = archive.restore(store, settings, BID, tmp_path / "r")
     assert out.ok
-    assert (tmp_path / "r/data/recording/original.mp4").read_bytes() == \
-        Path(store.artifacts(BID)["source"].path).read_bytes()
+    assert (tmp_path / "r/data/recording/original.mp4").read_bytes() == Path(
+        store.artifacts(BID)["source"].path
+    ).read_bytes()
     # an overwrite of an object (a new version on top) is detected: verify reads the archived versions,
     # and a package fetched without them fails
-    client.put_object(Bucket=bucket, Key=f"briefings/{BID}/v1/data/transcript/transcript.txt", Body=b"forged",
-                      ObjectLockMode="COMPLIANCE",
-                      ObjectLockRetainUntilDate=datetime.now(timezone.utc) + timedelta(days=1))
+    client.put_object(
+        Bucket=bucket,
+        Key=f"briefings/{BID}/v1/data/transcript/transcript.txt",
+        Body=b"forged",
+        ObjectLockMode="COMPLIANCE",
+        ObjectLockRetainUntilDate=datetime.now(UTC) + timedelta(days=1),
+    )
     assert archive.verify(store, settings, BID).ok
     from publish.archive import S3Archive, validate_bag
 
     S3Archive(bucket, prefix="briefings", endpoint_url=settings["archive.s3_endpoint_url"]).download_bag(
-        f"{BID}/v1", tmp_path / "latest")
+        f"{BID}/v1", tmp_path / "latest"
+    )
     assert not validate_bag(tmp_path / "latest").ok
 
 
@@ -310,11 +339,20 @@ def test_cli_archive_commands(one, tmp_path: Path) -> None:
 
 def test_export_figures_csv_and_json(one) -> None:
     settings, store = one
-    processed_vi(settings, store, "2026-03-03-b", date="2026-03-03", media="none", figures=[
-        {"value": 1300, "said": "1.300", "label": "ca mắc mới", "start": 10.0, "end": 11.0, "segment_id": 0}])
+    processed_vi(
+        settings,
+        store,
+        "2026-03-03-b",
+        date="2026-03-03",
+        media="none",
+        figures=[{"value": 1300, "said": "1.300", "label": "ca mắc mới", "start": 10.0, "end": 11.0, "segment_id": 0}],
+    )
     rows = export.figures(store)
     assert [(r.date, r.label, r.value) for r in rows] == [
-        ("2026-03-02", "ca mắc mới", 1240), ("2026-03-02", "tăng trưởng", 3.5), ("2026-03-03", "ca mắc mới", 1300)]
+        ("2026-03-02", "ca mắc mới", 1240),
+        ("2026-03-02", "tăng trưởng", 3.5),
+        ("2026-03-03", "ca mắc mới", 1300),
+    ]
     assert rows[0].url == f"briefings/{BID}/#t=61"
     parsed = list(csv.DictReader(io.StringIO(export.to_csv(rows))))
     assert parsed[0]["value"] == "1240" and parsed[1]["value"] == "3.5" and parsed[0]["said"] == "1.240"

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from briefing.records import archive
 from briefing.core.config import load_settings
 from briefing.core.store import Store
+from briefing.records import archive
 from tests.briefing.helpers_archive import BID, env, s3, s3_endpoint  # noqa: F401  (fixtures)
 from tests.factory import home_snapshot, moved_before_migration, processed_vi, published_with_source
 
-LATER = datetime.now(timezone.utc) + timedelta(days=400)
+LATER = datetime.now(UTC) + timedelta(days=400)
 
 
 @pytest.fixture
@@ -192,7 +192,8 @@ def test_s3_restore_never_writes_outside_dest(one, s3, tmp_path: Path) -> None:
 
     with pytest.raises(ArchiveError, match="outside"):  # and when listing the bucket, too
         S3Archive(bucket, prefix="briefings", endpoint_url=settings["archive.s3_endpoint_url"]).download_bag(
-            f"{BID}/v1", tmp_path / "listed")
+            f"{BID}/v1", tmp_path / "listed"
+        )
     assert not any(p.name == "escape.txt" for p in tmp_path.rglob("*"))
 
 
@@ -230,8 +231,9 @@ def test_migration_makes_old_absolute_paths_relative_even_in_a_copied_home(one, 
     # the rows as the earlier version wrote them: absolute paths of this home
     with store.tx() as db:
         for r in list(db.execute("SELECT briefing_id, role, path FROM artifacts")):
-            db.execute("UPDATE artifacts SET path = ? WHERE briefing_id = ? AND role = ?",
-                       (str(home / r[2]), r[0], r[1]))
+            db.execute(
+                "UPDATE artifacts SET path = ? WHERE briefing_id = ? AND role = ?", (str(home / r[2]), r[0], r[1])
+            )
         db.execute("UPDATE archives SET location = ?", (str(home / "archive" / BID / "v1"),))
     copy = tmp_path / "moved"
     moved = moved_before_migration(store, home, copy, 32)

@@ -59,8 +59,11 @@ def test_quiet_and_debug_after_the_subcommand(run, tmp_path: Path) -> None:
 
 
 def test_every_command_takes_the_global_options() -> None:
-    missing = [" ".join(p) for p, cmd in _commands(cli.cli)
-               if not {"--home", "--debug", "--quiet", "-q"} <= {o for prm in cmd.params for o in prm.opts}]
+    missing = [
+        " ".join(p)
+        for p, cmd in _commands(cli.cli)
+        if not {"--home", "--debug", "--quiet", "-q"} <= {o for prm in cmd.params for o in prm.opts}
+    ]
     assert missing == []
 
 

@@ -26,12 +26,22 @@ def string_key_reads(source: str) -> list[str]:
     not of an allowed object."""
     out: list[str] = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
-                and isinstance(node.slice.value, str) and _name(node.value) not in ALLOWED_SUBSCRIPTED:
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+            and _name(node.value) not in ALLOWED_SUBSCRIPTED
+        ):
             out.append(f"{node.lineno}: {ast.unparse(node)}")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
-                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str) \
-                and _name(node.func.value) not in ALLOWED_GET:
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and _name(node.func.value) not in ALLOWED_GET
+        ):
             out.append(f"{node.lineno}: {ast.unparse(node)}")
     return out
 
@@ -41,9 +51,17 @@ def test_cli_reads_no_result_by_a_string_key() -> None:
 
 
 def test_the_check_finds_what_it_forbids() -> None:
-    found = string_key_reads('def f(r, data, c):\n'
-                             '    print(r["status"], f"{data[\'id\']}", data.get("device"), c.obj.get("x"))\n'
-                             '    data["work"] = 1\n'
-                             '    print(settings["site.title"], os.environ.get("HOME"), r[0], r.status)\n')
-    assert sorted(found) == ["2: c.obj.get('x')", "2: data.get('device')", "2: data['id']", "2: r['status']",
-                             "3: data['work']", "4: settings['site.title']"]
+    found = string_key_reads(
+        "def f(r, data, c):\n"
+        '    print(r["status"], f"{data[\'id\']}", data.get("device"), c.obj.get("x"))\n'
+        '    data["work"] = 1\n'
+        '    print(settings["site.title"], os.environ.get("HOME"), r[0], r.status)\n'
+    )
+    assert sorted(found) == [
+        "2: c.obj.get('x')",
+        "2: data.get('device')",
+        "2: data['id']",
+        "2: r['status']",
+        "3: data['work']",
+        "4: settings['site.title']",
+    ]

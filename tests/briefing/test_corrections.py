@@ -12,30 +12,34 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from briefing.processing import corrections, pipeline
-from briefing.press import distribute
 from briefing.core.errors import ConfigError, InputError
-from tests.factory import make_briefing
+from briefing.press import distribute
+from briefing.processing import corrections, pipeline
 from tests.distfixtures import receiver  # noqa: F401
+from tests.factory import make_briefing
 
 BID = "2026-11-25-daily-briefing"
 
 
 def channels_config(home: Path, url: str) -> None:
     home.mkdir(parents=True, exist_ok=True)
-    (home / "briefing.toml").write_text(f'[[publish.channels]]\nname = "newsroom"\nurl = "{url}"\n'
-                                        '[publish]\nretry_attempts = 1\n', encoding="utf-8")
+    (home / "briefing.toml").write_text(
+        f'[[publish.channels]]\nname = "newsroom"\nurl = "{url}"\n[publish]\nretry_attempts = 1\n', encoding="utf-8"
+    )
 
 
 def editor_script(tmp_path: Path, old: str, new: str) -> str:
     script = tmp_path / "fake-editor.py"
-    script.write_text("import sys\np = sys.argv[1]\ntext = open(p, encoding='utf-8').read()\n"
-                      f"open(p, 'w', encoding='utf-8').write(text.replace({old!r}, {new!r}))\n")
+    script.write_text(
+        "import sys\np = sys.argv[1]\ntext = open(p, encoding='utf-8').read()\n"
+        f"open(p, 'w', encoding='utf-8').write(text.replace({old!r}, {new!r}))\n"
+    )
     return f"{sys.executable} {script}"
 
 
-def test_correct_in_editor_then_publish_version_2(briefing_env: Path, tmp_path: Path, receiver,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_correct_in_editor_then_publish_version_2(
+    briefing_env: Path, tmp_path: Path, receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
     channels_config(briefing_env, receiver.url("newsroom"))
     store, settings = make_briefing(briefing_env, BID)
     pipeline.publish_one(store, settings, BID)
@@ -134,8 +138,9 @@ def test_verify_cli_fails_on_a_one_byte_change(briefing_env: Path, tmp_path: Pat
     data = bytearray(txt.read_bytes())
     data[15] = ord("X") if data[15] != ord("X") else ord("Y")
     copy.write_bytes(bytes(data))
-    r = CliRunner().invoke(cli.cli, ["verify", str(copy), "--manifest",
-                                     str(settings.site_dir / "briefings" / BID / "manifest.json")])
+    r = CliRunner().invoke(
+        cli.cli, ["verify", str(copy), "--manifest", str(settings.site_dir / "briefings" / BID / "manifest.json")]
+    )
     assert r.exit_code == 1 and "NOT AUTHENTIC" in r.output
     ok = CliRunner().invoke(cli.cli, ["verify", str(txt), "--json"])
     assert ok.exit_code == 0 and json.loads(ok.output)["ok"] is True

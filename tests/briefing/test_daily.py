@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from briefing.recording import daily, queue, record
-from briefing.processing import pipeline
-from briefing.meeting import schedule
 from briefing.core import workspace
-from briefing.core.locks import FileLock
 from briefing.core.config import load_settings
+from briefing.core.locks import FileLock
 from briefing.core.store import Store
+from briefing.meeting import schedule
+from briefing.processing import pipeline
+from briefing.recording import daily, queue, record
 from tests.briefing.helpers_recording import jibri_session_dir
 
-UTC = timezone.utc
+UTC = UTC
 START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 09:00 in Asia/Ho_Chi_Minh
 BID = "2026-11-25-daily-press-briefing"
 
@@ -58,8 +58,14 @@ class FakeJibriRecorder:
 def day(tmp_path: Path):
     settings = load_settings()
     store = Store(settings.store_path)
-    schedule.add_series(store, title="Daily press briefing", start="2026-11-24T09:00", duration="30m",
-                        timezone_name="Asia/Ho_Chi_Minh", daily=True)
+    schedule.add_series(
+        store,
+        title="Daily press briefing",
+        start="2026-11-24T09:00",
+        duration="30m",
+        timezone_name="Asia/Ho_Chi_Minh",
+        daily=True,
+    )
     return store, settings
 
 
@@ -87,8 +93,9 @@ def test_a_whole_day_with_the_real_pipeline(day, tmp_path: Path) -> None:
     def room(t):  # people from 08:58 local; everyone gone at 09:05 (the briefing ends early)
         return 4 if START - timedelta(minutes=2) <= t < START + timedelta(minutes=5) else 1
 
-    times = [START + timedelta(minutes=m) for m in (-90, -40, -29, -10, 0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 20, 30,
-                                                     31, 60, 600)]
+    times = [
+        START + timedelta(minutes=m) for m in (-90, -40, -29, -10, 0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 20, 30, 31, 60, 600)
+    ]
     states = run_day(store, settings, rec, times, room, process=counting)
     assert rec.starts == 1 and rec.stops == 1 and calls == [BID]
     assert states[0] == ("00:30", "waiting") and ("01:31", "open") in states

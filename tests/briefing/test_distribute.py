@@ -11,33 +11,53 @@ from pathlib import Path
 
 import pytest
 
-from briefing.press import distribute
-from briefing.processing import pipeline
 from briefing.core.config import load_settings
 from briefing.core.errors import PublishError
 from briefing.core.store import Store
-from tests.factory import make_briefing
+from briefing.press import distribute
+from briefing.processing import pipeline
 from tests.distfixtures import receiver, s3, s3_endpoint, smtp_server, wait_for  # noqa: F401
+from tests.factory import make_briefing
 
 BID = "2026-11-25-daily-briefing"
 REPO = Path(__file__).resolve().parents[2]
 
 
-def write_config(home: Path, *, bucket: str | None = None, endpoint: str = "", www: Path | None = None,
-                 channels: list[tuple[str, str]] = (), email: bool = False) -> None:
+def write_config(
+    home: Path,
+    *,
+    bucket: str | None = None,
+    endpoint: str = "",
+    www: Path | None = None,
+    channels: list[tuple[str, str]] = (),
+    email: bool = False,
+) -> None:
     home.mkdir(parents=True, exist_ok=True)
     lines = ["[site]", 'base_url = "https://press.example/"', ""]  # a target needs it (canonical URLs, feeds)
     if bucket:
-        lines += ["[[publish.targets]]", 'name = "cdn"', 'type = "s3"', f'bucket = "{bucket}"', 'prefix = "site"',
-                  f'endpoint_url = "{endpoint}"', 'region = "us-east-1"', 'addressing_style = "path"',
-                  'public_url = "https://cdn.press.example/"', ""]
+        lines += [
+            "[[publish.targets]]",
+            'name = "cdn"',
+            'type = "s3"',
+            f'bucket = "{bucket}"',
+            'prefix = "site"',
+            f'endpoint_url = "{endpoint}"',
+            'region = "us-east-1"',
+            'addressing_style = "path"',
+            'public_url = "https://cdn.press.example/"',
+            "",
+        ]
     if www:
         lines += ["[[publish.targets]]", 'name = "www"', 'type = "local"', f'path = "{www}"', ""]
     for name, url in channels:
         lines += ["[[publish.channels]]", f'name = "{name}"', f'url = "{url}"', ""]
     if email:
-        lines += ["[publish.email]", 'from = "Press Office <press@gov.example>"',
-                  'to = ["press-list@press.example", "wire@press.example"]', ""]
+        lines += [
+            "[publish.email]",
+            'from = "Press Office <press@gov.example>"',
+            'to = ["press-list@press.example", "wire@press.example"]',
+            "",
+        ]
     lines += ["[publish]", "retry_attempts = 2", 'retry_wait = "0"', ""]
     (home / "briefing.toml").write_text("\n".join(lines), encoding="utf-8")
 
@@ -47,15 +67,22 @@ def fresh(home: Path) -> tuple[Store, object]:
     return Store(s.store_path), s
 
 
-def test_publish_reaches_every_target_channel_and_the_press_list(briefing_env: Path, s3, receiver, smtp_server,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_publish_reaches_every_target_channel_and_the_press_list(
+    briefing_env: Path, s3, receiver, smtp_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client, bucket, endpoint = s3
     smtp_url, box = smtp_server
     monkeypatch.setenv("BRIEFING_SMTP_URL", smtp_url)
     monkeypatch.setenv("BRIEFING_CHANNELS", f"chat={receiver.url('chat')}\n")  # a token-bearing URL: from env
     www = briefing_env.parent / "www"
-    write_config(briefing_env, bucket=bucket, endpoint=endpoint, www=www,
-                 channels=[("newsroom", receiver.url("newsroom"))], email=True)
+    write_config(
+        briefing_env,
+        bucket=bucket,
+        endpoint=endpoint,
+        www=www,
+        channels=[("newsroom", receiver.url("newsroom"))],
+        email=True,
+    )
     store, settings = make_briefing(briefing_env, BID)
     result = pipeline.publish_one(store, settings, BID)
     d = result.distribution
@@ -63,8 +90,15 @@ def test_publish_reaches_every_target_channel_and_the_press_list(briefing_env: P
     assert [t.status for t in d.targets] == ["ok", "ok"]
 
     keys = {o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]}
-    for rel in ("index.html", "feed.xml", "signing-key.pub", f"briefings/{BID}/index.html",
-                f"briefings/{BID}/manifest.json", f"briefings/{BID}/manifest.json.sig", f"briefings/{BID}/audio.m4a"):
+    for rel in (
+        "index.html",
+        "feed.xml",
+        "signing-key.pub",
+        f"briefings/{BID}/index.html",
+        f"briefings/{BID}/manifest.json",
+        f"briefings/{BID}/manifest.json.sig",
+        f"briefings/{BID}/audio.m4a",
+    ):
         assert f"site/{rel}" in keys
     assert (www / "briefings" / BID / "index.html").is_file()
 
@@ -87,10 +121,15 @@ def test_publish_reaches_every_target_channel_and_the_press_list(briefing_env: P
     # status: per target and channel, the version, URL, when, errors
     st = distribute.status(store, settings, BID)
     state = next(t for t in st.targets if t.name == "cdn")
-    assert state.version == 1 and state.status == "ok" and state.url and state.url.startswith("https://cdn.press.example/")
+    assert (
+        state.version == 1 and state.status == "ok" and state.url and state.url.startswith("https://cdn.press.example/")
+    )
     assert state.published_at
     assert {(m.name, m.status) for m in st.messages} == {
-        ("newsroom", "sent"), ("chat", "sent"), ("press-list@press.example, wire@press.example", "sent")}
+        ("newsroom", "sent"),
+        ("chat", "sent"),
+        ("press-list@press.example, wire@press.example", "sent"),
+    }
 
     # a re-run sends nothing again and uploads nothing unchanged
     again = pipeline.publish_one(store, settings, BID)
@@ -131,8 +170,9 @@ def test_the_cli_status_shows_targets_and_channels(briefing_env: Path, receiver)
     assert "✉ channel broken  failed v1" in out and "error:" in out
 
 
-def test_an_email_sent_at_a_time_is_not_sent_before_it(briefing_env: Path, smtp_server,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_email_sent_at_a_time_is_not_sent_before_it(
+    briefing_env: Path, smtp_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
     smtp_url, box = smtp_server
     monkeypatch.setenv("BRIEFING_SMTP_URL", smtp_url)
     write_config(briefing_env, email=True)
@@ -151,8 +191,9 @@ def test_an_email_sent_at_a_time_is_not_sent_before_it(briefing_env: Path, smtp_
 
 def test_notifications_wait_for_every_target(briefing_env: Path, s3, receiver) -> None:
     client, bucket, endpoint = s3
-    write_config(briefing_env, bucket=bucket + "-missing", endpoint=endpoint,
-                 channels=[("newsroom", receiver.url("newsroom"))])
+    write_config(
+        briefing_env, bucket=bucket + "-missing", endpoint=endpoint, channels=[("newsroom", receiver.url("newsroom"))]
+    )
     store, settings = make_briefing(briefing_env, BID)
     with pytest.raises(PublishError, match="NoSuchBucket"):
         pipeline.publish_one(store, settings, BID)
@@ -193,7 +234,9 @@ def test_keys_generate_and_a_configured_key(briefing_env: Path, monkeypatch: pyt
     monkeypatch.setenv("BRIEFING_SIGNING_KEY_FILE", str(out))
     store, settings = make_briefing(briefing_env, BID)
     res = pipeline.publish_one(store, settings, BID)
-    assert res.distribution is not None and res.distribution.key_generated is None and not (briefing_env / "keys").exists()
+    assert (
+        res.distribution is not None and res.distribution.key_generated is None and not (briefing_env / "keys").exists()
+    )
     v = CliRunner().invoke(cli.cli, ["verify", str(settings.site_dir / "briefings" / BID)])
     assert v.exit_code == 0 and "AUTHENTIC" in v.output
 
@@ -201,8 +244,13 @@ def test_keys_generate_and_a_configured_key(briefing_env: Path, monkeypatch: pyt
 def _publish_proc(home: Path, channels: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
     env.update(BRIEFING_HOME=str(home), BRIEFING_CHANNELS=channels, PYTHONPATH=str(REPO))
-    return subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "-q", "publish", BID], env=env,
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", "import cli; cli.main()", "-q", "publish", BID],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_kill_during_publish_then_rerun_notifies_each_channel_exactly_once(briefing_env: Path, receiver) -> None:
@@ -240,8 +288,9 @@ def test_kill_during_publish_then_rerun_notifies_each_channel_exactly_once(brief
 def test_a_target_without_site_base_url_is_refused_before_anything_is_published(briefing_env: Path, run) -> None:
     www = briefing_env.parent / "www"
     briefing_env.mkdir(parents=True, exist_ok=True)
-    (briefing_env / "briefing.toml").write_text(f'[[publish.targets]]\nname = "www"\ntype = "local"\n'
-                                                f'path = "{www}"\n', encoding="utf-8")
+    (briefing_env / "briefing.toml").write_text(
+        f'[[publish.targets]]\nname = "www"\ntype = "local"\npath = "{www}"\n', encoding="utf-8"
+    )
     store, settings = make_briefing(briefing_env, BID)
     r = run("publish", BID)
     errors = [x for x in r.err.splitlines() if x.startswith("error")]

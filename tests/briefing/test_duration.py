@@ -7,12 +7,29 @@ import pytest
 from briefing.core import config
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    (90, 90.0), (1.5, 1.5), ("90", 90.0), ("1.5", 1.5), ("", 0.0),
-    ("90s", 90.0), ("30m", 1800.0), ("1h", 3600.0), ("2d", 172800.0), ("500ms", 0.5),
-    ("1h30m", 5400.0), ("1h 30m", 5400.0), (" 10 s ", 10.0), ("1.5h", 5400.0), ("1H30M", 5400.0),
-    ("1m30s", 90.0), ("1h30", 3630.0), (".5s", 0.5),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        (90, 90.0),
+        (1.5, 1.5),
+        ("90", 90.0),
+        ("1.5", 1.5),
+        ("", 0.0),
+        ("90s", 90.0),
+        ("30m", 1800.0),
+        ("1h", 3600.0),
+        ("2d", 172800.0),
+        ("500ms", 0.5),
+        ("1h30m", 5400.0),
+        ("1h 30m", 5400.0),
+        (" 10 s ", 10.0),
+        ("1.5h", 5400.0),
+        ("1H30M", 5400.0),
+        ("1m30s", 90.0),
+        ("1h30", 3630.0),
+        (".5s", 0.5),
+    ],
+)
 def test_accepted_forms(text, seconds):
     assert config.duration(text) == seconds
 
@@ -29,9 +46,9 @@ def test_the_one_error(text):
 def test_every_duration_reader_uses_it(tmp_path, monkeypatch):
     """Settings, --duration and --segment read durations through this one parser."""
     import recorder.capture as rc
-    from briefing.recording import record
-    from briefing.meeting import schedule
     from briefing.core.errors import InputError
+    from briefing.meeting import schedule
+    from briefing.recording import record
 
     assert not hasattr(rc, "parse_segment")  # the library takes seconds; the application parses
     monkeypatch.setenv("BRIEFING_HOME", str(tmp_path))

@@ -20,13 +20,37 @@ UNTIL = "2026-11-25T14:00:00+07:00"
 
 def configure(home: Path, *, bucket: str, endpoint: str, channel: str) -> None:
     home.mkdir(parents=True, exist_ok=True)
-    (home / "briefing.toml").write_text("\n".join([
-        "[site]", 'base_url = "https://press.example/"', "",
-        "[[publish.targets]]", 'name = "cdn"', 'type = "s3"', f'bucket = "{bucket}"', 'prefix = "site"',
-        f'endpoint_url = "{endpoint}"', 'region = "us-east-1"', 'addressing_style = "path"', "",
-        "[[publish.channels]]", 'name = "newsroom"', f'url = "{channel}"', "",
-        "[publish.email]", 'from = "Press Office <press@gov.example>"', 'to = ["press-list@press.example"]', "",
-        "[publish]", "retry_attempts = 1", 'retry_wait = "0"', ""]), encoding="utf-8")
+    (home / "briefing.toml").write_text(
+        "\n".join(
+            [
+                "[site]",
+                'base_url = "https://press.example/"',
+                "",
+                "[[publish.targets]]",
+                'name = "cdn"',
+                'type = "s3"',
+                f'bucket = "{bucket}"',
+                'prefix = "site"',
+                f'endpoint_url = "{endpoint}"',
+                'region = "us-east-1"',
+                'addressing_style = "path"',
+                "",
+                "[[publish.channels]]",
+                'name = "newsroom"',
+                f'url = "{channel}"',
+                "",
+                "[publish.email]",
+                'from = "Press Office <press@gov.example>"',
+                'to = ["press-list@press.example"]',
+                "",
+                "[publish]",
+                "retry_attempts = 1",
+                'retry_wait = "0"',
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
 
 
 def public(site: Path, client, bucket: str) -> dict[str, str]:

@@ -29,8 +29,11 @@ from briefing.core.errors import (
     TranscriptionError,
 )
 
-LIBRARIES = {"recorder": "recorder.errors.RecorderError", "transcribe": "transcribe.errors.TranscribeError",
-             "publish": "publish.errors.PublishError"}
+LIBRARIES = {
+    "recorder": "recorder.errors.RecorderError",
+    "transcribe": "transcribe.errors.TranscribeError",
+    "publish": "publish.errors.PublishError",
+}
 
 # Every exception class of the libraries, by qualified name, and the BriefingError it must become. A new
 # library error makes this test fail until it is given its place here (and in errors.library_errors).
@@ -75,8 +78,7 @@ def _library_exceptions() -> dict[str, type[BaseException]]:
     found: dict[str, type[BaseException]] = {}
     for name in LIBRARIES:
         pkg = importlib.import_module(name)
-        mods = [pkg] + [importlib.import_module(m.name)
-                        for m in pkgutil.walk_packages(pkg.__path__, prefix=f"{name}.")]
+        mods = [pkg] + [importlib.import_module(m.name) for m in pkgutil.walk_packages(pkg.__path__, prefix=f"{name}.")]
         for mod in mods:
             for _, obj in inspect.getmembers(mod, inspect.isclass):
                 if issubclass(obj, BaseException) and obj.__module__ == mod.__name__:
@@ -84,15 +86,22 @@ def _library_exceptions() -> dict[str, type[BaseException]]:
     return found
 
 
-ARGS = {"message": MESSAGE, "tool": "ffmpeg", "out_dir": Path("/srv/capture"), "pid": 4242, "recipients": ["a@b.example"]}
+ARGS = {
+    "message": MESSAGE,
+    "tool": "ffmpeg",
+    "out_dir": Path("/srv/capture"),
+    "pid": 4242,
+    "recipients": ["a@b.example"],
+}
 
 
 def _make(cls: type[BaseException]) -> BaseException:
     """An instance built the way its call sites build it: its own required arguments, and a hint if it
     takes one."""
     params = inspect.signature(cls.__init__).parameters
-    args = [ARGS[n] for n, p in params.items()
-            if n != "self" and p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD]
+    args = [
+        ARGS[n] for n, p in params.items() if n != "self" and p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD
+    ]
     kwargs = {"hint": HINT} if "hint" in params else {}
     return cls(*args, **kwargs)
 
@@ -152,9 +161,12 @@ def test_botocore_errors_from_the_archive_become_archive_errors() -> None:
     from publish.archive import S3Archive
 
     archive = S3Archive("press-archive")
-    for vendor in (ClientError({"Error": {"Code": "NoSuchBucket", "Message": "gone"}}, "PutObject"),
-                   ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "PutObject"),
-                   EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), NoCredentialsError()):
+    for vendor in (
+        ClientError({"Error": {"Code": "NoSuchBucket", "Message": "gone"}}, "PutObject"),
+        ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "PutObject"),
+        EndpointConnectionError(endpoint_url="http://127.0.0.1:9"),
+        NoCredentialsError(),
+    ):
         mapped = errors.convert(archive._fail("upload", vendor))
         assert type(mapped) is ArchiveError and "press-archive" in str(mapped), (vendor, mapped)
 
@@ -166,23 +178,29 @@ def test_botocore_errors_from_an_s3_target_are_explained_in_a_publish_error() ->
     from publish.targets import TargetError
 
     target = s3.S3Target(name="www", bucket="press-site") if hasattr(s3, "S3Target") else None
-    for vendor in (ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "PutObject"),
-                   NoCredentialsError()):
+    for vendor in (
+        ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "PutObject"),
+        NoCredentialsError(),
+    ):
         why = s3._explain(vendor, target)  # type: ignore[arg-type]
         mapped = errors.convert(TargetError(f"S3 target www (bucket press-site): {why}"))
         assert type(mapped) is PublishError and why in str(mapped)
 
 
-@pytest.mark.parametrize("vendor, expected", [
-    (RuntimeError("CUDA failed with error out of memory"), TranscriptionError),  # ctranslate2 at decode
-    (OSError(errno.EIO, "Input/output error"), InputError),  # av / the file
-    (EOFError("truncated"), InputError),
-    (ValueError("'xx' is not a valid language code (...)"), ConfigError),
-    (MemoryError(), TranscriptionError),
-    ("av-invalid-data", InputError),  # PyAV (a ValueError, not an OSError): by its class, not its module name
-])
-def test_recognition_vendor_errors_become_transcribe_errors_that_convert(vendor: Exception,
-                                                                         expected: type[BriefingError]) -> None:
+@pytest.mark.parametrize(
+    "vendor, expected",
+    [
+        (RuntimeError("CUDA failed with error out of memory"), TranscriptionError),  # ctranslate2 at decode
+        (OSError(errno.EIO, "Input/output error"), InputError),  # av / the file
+        (EOFError("truncated"), InputError),
+        (ValueError("'xx' is not a valid language code (...)"), ConfigError),
+        (MemoryError(), TranscriptionError),
+        ("av-invalid-data", InputError),  # PyAV (a ValueError, not an OSError): by its class, not its module name
+    ],
+)
+def test_recognition_vendor_errors_become_transcribe_errors_that_convert(
+    vendor: Exception, expected: type[BriefingError]
+) -> None:
     from transcribe import whisper
 
     if vendor == "av-invalid-data":

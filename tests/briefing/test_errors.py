@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from briefing.processing import corrections, pipeline
 from briefing.core import errors
 from briefing.core.config import load_settings
 from briefing.core.errors import ConfigError, DiskFullError, InputError
+from briefing.processing import corrections, pipeline
 from tests.briefing.helpers_jitsi import SECRET
 from tests.factory import make_briefing
 
@@ -30,15 +30,17 @@ def _one_line(r, code: int | None = None) -> None:
 
 
 # -- briefing.toml -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("toml, wrong, nearest", [
-    ('[jitsi]\nAPP_SECRET = "x"\n', "APP_SECRET", "jitsi.app_secret"),
-    ('APP_SECRET = "x"\n', "APP_SECRET", "jitsi.app_secret"),
-    ('[site]\ntittle = "Press"\n', "tittle", "site.title"),
-    ('[transcribe]\nbeam = 3\n', "beam", "transcribe.beam_size"),
-    ('[sumary]\nsentences = 3\n', "sumary", "summary.sentences"),
-])
-def test_an_unknown_setting_is_an_error_naming_the_nearest_known_one(run, briefing_env, toml, wrong,
-                                                                       nearest) -> None:
+@pytest.mark.parametrize(
+    "toml, wrong, nearest",
+    [
+        ('[jitsi]\nAPP_SECRET = "x"\n', "APP_SECRET", "jitsi.app_secret"),
+        ('APP_SECRET = "x"\n', "APP_SECRET", "jitsi.app_secret"),
+        ('[site]\ntittle = "Press"\n', "tittle", "site.title"),
+        ("[transcribe]\nbeam = 3\n", "beam", "transcribe.beam_size"),
+        ("[sumary]\nsentences = 3\n", "sumary", "summary.sentences"),
+    ],
+)
+def test_an_unknown_setting_is_an_error_naming_the_nearest_known_one(run, briefing_env, toml, wrong, nearest) -> None:
     briefing_env.mkdir(parents=True, exist_ok=True)
     (briefing_env / "briefing.toml").write_text(toml, encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown setting") as exc:
@@ -57,7 +59,9 @@ def test_known_tables_and_settings_are_accepted(briefing_env) -> None:
         '[site]\ntitle = "Press"\n[press_lists]\nnational = ["a@b.example"]\n[glossary]\npeople = ["Hà Nội"]\n'
         '[glossary.aliases]\n"ha noi" = "Hà Nội"\n[redact]\nenabled = true\n[redact.patterns]\nx = "y"\n'
         '[[publish.targets]]\nname = "www"\ntype = "local"\npath = "/srv/www"\n[publish]\nretry_attempts = 2\n'
-        '[retention.short]\nworking_days = 2\n[jitsi]\nurl = "https://meet.gov.example"\n', encoding="utf-8")
+        '[retention.short]\nworking_days = 2\n[jitsi]\nurl = "https://meet.gov.example"\n',
+        encoding="utf-8",
+    )
     assert load_settings(briefing_env)["site.title"] == "Press"
 
 
@@ -84,8 +88,9 @@ def test_a_short_hs256_secret_and_a_plain_http_jitsi_are_refused(run, jitsi_env,
 # -- schedule add --press-list --------------------------------------------------------------------------------
 def test_an_unknown_press_list_is_refused_when_the_schedule_is_added(run, briefing_env) -> None:
     briefing_env.mkdir(parents=True, exist_ok=True)
-    (briefing_env / "briefing.toml").write_text('[press_lists]\nnational = ["VNA <news@vna.example>"]\n',
-                                                encoding="utf-8")
+    (briefing_env / "briefing.toml").write_text(
+        '[press_lists]\nnational = ["VNA <news@vna.example>"]\n', encoding="utf-8"
+    )
     base = ("schedule", "add", "--title", "Daily", "--start", "2026-12-01T09:00", "--timezone", "UTC")
     r = run(*base, "--press-list", "nationl")
     _one_line(r, 2)
@@ -99,8 +104,11 @@ def test_a_correction_with_cues_beyond_the_recording_is_refused(briefing_env, tm
     store, settings = make_briefing(briefing_env, BID)  # 3 s long
     pipeline.publish_one(store, settings, BID)
     other = tmp_path / "other.srt"
-    other.write_text("1\n00:00:00,000 --> 00:00:02,000\nGood morning.\n\n"
-                     "2\n00:12:00,000 --> 00:12:04,000\nA cue twelve minutes in.\n", encoding="utf-8")
+    other.write_text(
+        "1\n00:00:00,000 --> 00:00:02,000\nGood morning.\n\n"
+        "2\n00:12:00,000 --> 00:12:04,000\nA cue twelve minutes in.\n",
+        encoding="utf-8",
+    )
     with pytest.raises(InputError, match=r"beyond the end of the recording \(00:00:03.000\)"):
         corrections.correct(store, settings, BID, file=other)
     assert not store.briefing(BID).meta.get("pending_correction")
@@ -128,8 +136,23 @@ def test_ffmpeg_writing_to_a_full_disk_says_so_and_not_re_record(tmp_path) -> No
     if shutil.which("ffmpeg") is None:
         pytest.skip("ffmpeg not installed")
     with pytest.raises(FFmpegError) as exc:  # ffmpeg itself exits 0 here: its output is lost all the same
-        ffmpeg.run(["ffmpeg", "-hide_banner", "-nostdin", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono",
-                    "-t", "2", "-y", "-f", "wav", "/dev/full"])
+        ffmpeg.run(
+            [
+                "ffmpeg",
+                "-hide_banner",
+                "-nostdin",
+                "-f",
+                "lavfi",
+                "-i",
+                "anullsrc=r=16000:cl=mono",
+                "-t",
+                "2",
+                "-y",
+                "-f",
+                "wav",
+                "/dev/full",
+            ]
+        )
     text = str(exc.value)
     assert "the disk is full" in text and "/dev/full" in text and "re-record" not in text
     assert isinstance(errors.convert(exc.value), DiskFullError)
@@ -164,13 +187,47 @@ def test_process_on_a_full_disk_says_so_in_one_line(small_disk, briefing_env, tm
     if shutil.which("ffmpeg") is None:
         pytest.skip("ffmpeg not installed")
     wav = tmp_path / "briefing.wav"
-    subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
-                    "sine=frequency=440:duration=3", "-ar", "16000", "-ac", "1", "-y", str(wav)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=3",
+            "-ar",
+            "16000",
+            "-ac",
+            "1",
+            "-y",
+            str(wav),
+        ],
+        check=True,
+    )
     env = {**os.environ, "BRIEFING_HOME": str(small_disk / "home"), "PYTHONPATH": str(REPO)}
     env.pop("BRIEFING_CACHE_DIR", None)
-    proc = subprocess.run([sys.executable, "-c", "import cli; cli.main()", "--quiet", "process", str(wav),
-                           "--title", "Full disk", "--language", "en"], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import cli; cli.main()",
+            "--quiet",
+            "process",
+            str(wav),
+            "--title",
+            "Full disk",
+            "--language",
+            "en",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and "the disk is full" in last, proc.stderr

@@ -14,10 +14,20 @@ from briefing.core import ids, text
 from briefing.records import search
 
 SAMPLES = [
-    "Đà Nẵng TIÊM CHỦNG Hồ Chí Minh", "Nguyễn Thị Ánh Tuyết, Quảng Ngãi", "đường Điện Biên Phủ",
-    unicodedata.normalize("NFD", "tiêm chủng mở rộng"), "Bộ Y tế: 35.000 xét nghiệm", "Thủ tướng Phạm Minh Chính",
-    "Lễ hội Huế, quạt, ượng, ỹ, ử, ẫ", "Press briefing, Ministry of Health", "naïve café résumé Ångström",
-    "ΟΔΟΣ İstanbul STRASSE", "ﬁve x²", "e\u0301\u20dd half\ufe20 marks\u1ab0\u1dc0", "", "   spaces  ",
+    "Đà Nẵng TIÊM CHỦNG Hồ Chí Minh",
+    "Nguyễn Thị Ánh Tuyết, Quảng Ngãi",
+    "đường Điện Biên Phủ",
+    unicodedata.normalize("NFD", "tiêm chủng mở rộng"),
+    "Bộ Y tế: 35.000 xét nghiệm",
+    "Thủ tướng Phạm Minh Chính",
+    "Lễ hội Huế, quạt, ượng, ỹ, ử, ẫ",
+    "Press briefing, Ministry of Health",
+    "naïve café résumé Ångström",
+    "ΟΔΟΣ İstanbul STRASSE",
+    "ﬁve x²",
+    "e\u0301\u20dd half\ufe20 marks\u1ab0\u1dc0",
+    "",
+    "   spaces  ",
 ]
 
 
@@ -34,8 +44,11 @@ def test_the_search_page_folds_like_python():
     page = search._page_html("Briefings", "vi")
     m = re.search(r"function fold\(s\) \{.*?\n  \}", page, re.S)
     assert m, "the search page has no fold function"
-    script = m.group(0) + "\nprocess.stdout.write(JSON.stringify(JSON.parse(require('fs').readFileSync(0, 'utf8'))" \
-                          ".map(fold)));\n"
-    out = subprocess.run([node, "-e", script], input=json.dumps(SAMPLES), capture_output=True, text=True,
-                         check=True, timeout=60)
+    script = (
+        m.group(0) + "\nprocess.stdout.write(JSON.stringify(JSON.parse(require('fs').readFileSync(0, 'utf8'))"
+        ".map(fold)));\n"
+    )
+    out = subprocess.run(
+        [node, "-e", script], input=json.dumps(SAMPLES), capture_output=True, text=True, check=True, timeout=60
+    )
     assert json.loads(out.stdout) == [text.fold(s) for s in SAMPLES]

@@ -13,13 +13,22 @@ from tests.net import free_port
 REPO = Path(__file__).resolve().parents[2]
 # The child ignores SIGINT before it becomes `briefing`, as nohup, `cmd &` and some CI runners do: the
 # test does not depend on how pytest itself was started.
-IGNORING = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
-            "os.execv(sys.executable, [sys.executable, '-c', 'import cli; cli.main()', *sys.argv[1:]])")
+IGNORING = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.executable, [sys.executable, '-c', 'import cli; cli.main()', *sys.argv[1:]])"
+)
 
 
 def _start_ignoring_sigint(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", IGNORING, *args], cwd=REPO, env=env, text=True,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-c", IGNORING, *args],
+        cwd=REPO,
+        env=env,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _sigignored(pid: int) -> int:
@@ -32,8 +41,7 @@ def _sigignored(pid: int) -> int:
 def test_ctrl_c_stops_a_command_started_with_sigint_ignored(briefing_env: Path) -> None:
     env = {**os.environ, "BRIEFING_HOME": str(briefing_env), "PYTHONPATH": str(REPO)}
     port = free_port()
-    proc = _start_ignoring_sigint("jitsi", "reservations", "serve", "--host", "127.0.0.1", "--port", str(port),
-                                  env=env)
+    proc = _start_ignoring_sigint("jitsi", "reservations", "serve", "--host", "127.0.0.1", "--port", str(port), env=env)
     try:
         lines = []
         assert proc.stdout is not None
@@ -59,9 +67,11 @@ def test_ctrl_c_stops_a_command_started_with_sigint_ignored(briefing_env: Path) 
 
 def test_the_wrapper_really_ignores_sigint(tmp_path: Path) -> None:
     """The premise of the test above: a child started this way inherits SIGINT ignored."""
-    probe = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
-             "os.execv(sys.executable, [sys.executable, '-c', "
-             "'import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)'])")
+    probe = (
+        "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+        "os.execv(sys.executable, [sys.executable, '-c', "
+        "'import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)'])"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "True"
 
@@ -74,10 +84,17 @@ def test_ctrl_c_in_the_middle_of_a_correction_keeps_nothing_half_done(briefing_e
     store, _ = make_briefing(briefing_env, bid)
     store.close()
     editor = tmp_path / "editor.py"  # says it is open (with its pid), then waits to be killed
-    editor.write_text("import os, signal, sys\nprint(f'EDITOR-OPEN {os.getpid()}', flush=True)\n"
-                      "signal.signal(signal.SIGINT, signal.SIG_IGN)\nsignal.pause()\n")
-    env = {**os.environ, "BRIEFING_HOME": str(briefing_env), "PYTHONPATH": str(REPO),
-           "EDITOR": f"{sys.executable} {editor}", "VISUAL": f"{sys.executable} {editor}"}
+    editor.write_text(
+        "import os, signal, sys\nprint(f'EDITOR-OPEN {os.getpid()}', flush=True)\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\nsignal.pause()\n"
+    )
+    env = {
+        **os.environ,
+        "BRIEFING_HOME": str(briefing_env),
+        "PYTHONPATH": str(REPO),
+        "EDITOR": f"{sys.executable} {editor}",
+        "VISUAL": f"{sys.executable} {editor}",
+    }
     proc = _start_ignoring_sigint("correct", bid, env=env)
     editor_pid = 0
     try:

@@ -66,20 +66,36 @@ def _calendar(msg: Message) -> tuple[str, Calendar]:
 
 def _token(url: str) -> dict:
     token = dict(parse_qsl(urlsplit(url).query))["jwt"]
-    return jwt.decode(token, SECRET, algorithms=["HS256"], audience="jitsi",
-                      options={"verify_nbf": False, "verify_exp": False})
+    return jwt.decode(
+        token, SECRET, algorithms=["HS256"], audience="jitsi", options={"verify_nbf": False, "verify_exp": False}
+    )
 
 
 @pytest.fixture
 def series(run, smtp) -> dict:
     start = (datetime.now(TZ) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-    r = run("schedule", "add", "--title", "Họp báo Chính phủ", "--start", start.strftime("%Y-%m-%dT%H:%M"),
-            "--timezone", "Asia/Ho_Chi_Minh", "--daily", "--count", "5",
-            "--chair", "Nguyen Van A <chair@gov.example>", "--speaker", "Tran Thi B <speaker@gov.example>",
-            "--json")
+    r = run(
+        "schedule",
+        "add",
+        "--title",
+        "Họp báo Chính phủ",
+        "--start",
+        start.strftime("%Y-%m-%dT%H:%M"),
+        "--timezone",
+        "Asia/Ho_Chi_Minh",
+        "--daily",
+        "--count",
+        "5",
+        "--chair",
+        "Nguyen Van A <chair@gov.example>",
+        "--speaker",
+        "Tran Thi B <speaker@gov.example>",
+        "--json",
+    )
     assert r.code == 0, r.err
-    occs = run("schedule", "list", "--from", str(start.date()), "--to", str(start.date() + timedelta(days=6)),
-               "--json").json()
+    occs = run(
+        "schedule", "list", "--from", str(start.date()), "--to", str(start.date() + timedelta(days=6)), "--json"
+    ).json()
     return {"series": r.json(), "occs": occs, "start": start}
 
 
@@ -102,7 +118,8 @@ def test_occurrence_invitation_update_cancel_and_no_duplicates(run, smtp, series
         assert ev["RECURRENCE-ID"].dt == series["start"]  # this day of the series
         assert str(ev["ORGANIZER"]) == "mailto:press@gov.example"
         assert [str(a) for a in ([ev["ATTENDEE"]] if not isinstance(ev["ATTENDEE"], list) else ev["ATTENDEE"])] == [
-            f"mailto:{addr}"]
+            f"mailto:{addr}"
+        ]
         url = str(ev["URL"])
         assert url.startswith(f"https://meet.gov.example/{occ['room']}?jwt=")
         assert url in text and url.replace("&", "&amp;") in msg.get_payload()[1].get_payload(decode=True).decode()
@@ -133,8 +150,11 @@ def test_occurrence_invitation_update_cancel_and_no_duplicates(run, smtp, series
     # Cancelling it tells everyone who was invited, once.
     assert run("schedule", "cancel", occ["id"]).code == 0
     r = run("invite", occ["id"], "--json").json()
-    assert r["method"] == "CANCEL" and sorted(r["sent"]) == ["chair@gov.example", "hoa@press.example",
-                                                             "speaker@gov.example"]
+    assert r["method"] == "CANCEL" and sorted(r["sent"]) == [
+        "chair@gov.example",
+        "hoa@press.example",
+        "speaker@gov.example",
+    ]
     for msg in smtp.take().values():
         _, cal = _calendar(msg)
         (ev,) = cal.walk("VEVENT")
@@ -145,11 +165,11 @@ def test_occurrence_invitation_update_cancel_and_no_duplicates(run, smtp, series
     assert smtp.take() == {}
 
 
-def test_series_invitation_has_rrule_exdate_and_personal_links_per_day(run, smtp, series,
-                                                                       briefing_env) -> None:
+def test_series_invitation_has_rrule_exdate_and_personal_links_per_day(run, smtp, series, briefing_env) -> None:
     occs = series["occs"]
     (briefing_env / "briefing.toml").write_text(
-        '[press_lists]\nnational = ["VNA Newsroom <news@vna.example>", "desk@tuoitre.example"]\n')
+        '[press_lists]\nnational = ["VNA Newsroom <news@vna.example>", "desk@tuoitre.example"]\n'
+    )
     assert run("schedule", "cancel", "hop-bao-chinh-phu", "--occurrence", occs[1]["start"][:10]).code == 0
     r = run("invite", "hop-bao-chinh-phu", "--press-list", "national", "--days", "4", "--json")
     assert r.code == 0, r.err
@@ -172,7 +192,9 @@ def test_series_invitation_has_rrule_exdate_and_personal_links_per_day(run, smtp
         assert claims["context"]["features"]["recording"] is False
     rooms = {o["start"][:10]: o["room"] for o in occs}
     assert {_token(str(e["URL"]))["room"] for e in overrides.values()} == {
-        rooms[occs[0]["start"][:10]], rooms[occs[2]["start"][:10]]}
+        rooms[occs[0]["start"][:10]],
+        rooms[occs[2]["start"][:10]],
+    }
     assert "Join:" in text
     # chair's copy carries chair links
     _, chair_cal = _calendar(inbox["chair@gov.example"])
@@ -225,14 +247,15 @@ def test_invitations_never_send_a_password_in_clear(run, smtp, series, monkeypat
 def test_series_days_are_calendar_days_whatever_the_hour(run, smtp, series, briefing_env, hour) -> None:
     """`--days 3` is today and the next two days in the series' time zone, at any hour it is run."""
     from briefing.core.config import load_settings
-    from briefing.meeting.invite import invite
     from briefing.core.store import Store
+    from briefing.meeting.invite import invite
 
     settings = load_settings(str(briefing_env))
     today = series["start"] - timedelta(days=1)  # the series begins tomorrow at 09:00
     now = today.replace(hour=hour, minute=30)
-    r = invite(Store(settings.store_path), settings, "hop-bao-chinh-phu", to=("Hoa <hoa@press.example>",), days=3,
-               now=now)
+    r = invite(
+        Store(settings.store_path), settings, "hop-bao-chinh-phu", to=("Hoa <hoa@press.example>",), days=3, now=now
+    )
     assert "hoa@press.example" in r.sent
     _, cal = _calendar(smtp.take()["hoa@press.example"])
     days = sorted(e["RECURRENCE-ID"].dt for e in cal.walk("VEVENT") if "RECURRENCE-ID" in e)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -21,8 +21,14 @@ def _verify(token: str, key=SECRET, algorithms=("HS256",), **options) -> dict:
     """What prosody's token_verification checks: signature, alg, iss, aud, exp, nbf, room present."""
     header = jwt.get_unverified_header(token)
     assert header["typ"] == "JWT" and header["alg"] in algorithms
-    return jwt.decode(token, key, algorithms=list(algorithms), audience="jitsi", issuer=APP_ID,
-                      options={"require": ["iss", "aud", "sub", "room", "exp", "nbf"], **options})
+    return jwt.decode(
+        token,
+        key,
+        algorithms=list(algorithms),
+        audience="jitsi",
+        issuer=APP_ID,
+        options={"require": ["iss", "aud", "sub", "room", "exp", "nbf"], **options},
+    )
 
 
 def _split(url: str) -> tuple[str, str, dict]:
@@ -37,9 +43,25 @@ def _split(url: str) -> tuple[str, str, dict]:
 
 @pytest.fixture
 def scheduled(run, jitsi_env) -> dict:
-    r = run("schedule", "add", "--title", "Daily briefing", "--start", "2026-12-01T09:00",
-            "--timezone", "Asia/Ho_Chi_Minh", "--duration", "60m", "--daily", "--count", "3",
-            "--chair", "Nguyen Van A <chair@gov.example>", "--speaker", "Tran Thi B <speaker@gov.example>")
+    r = run(
+        "schedule",
+        "add",
+        "--title",
+        "Daily briefing",
+        "--start",
+        "2026-12-01T09:00",
+        "--timezone",
+        "Asia/Ho_Chi_Minh",
+        "--duration",
+        "60m",
+        "--daily",
+        "--count",
+        "3",
+        "--chair",
+        "Nguyen Van A <chair@gov.example>",
+        "--speaker",
+        "Tran Thi B <speaker@gov.example>",
+    )
     assert r.code == 0, r.err
     return run("schedule", "list", "--from", "2026-12-01", "--to", "2026-12-01", "--json").json()[0]
 
@@ -78,8 +100,17 @@ def test_links_per_role_carry_claims_features_and_hash_overrides(run, scheduled)
     assert chair["context"]["features"]["moderation"] is True
 
     # One named journalist; the name travels JSON-quoted and URI-encoded in the hash.
-    r = run("links", scheduled["id"], "--role", "press", "--name", "Lê Thị \"Hoa\" & Co",
-            "--email", "hoa@press.example", "--json")
+    r = run(
+        "links",
+        scheduled["id"],
+        "--role",
+        "press",
+        "--name",
+        'Lê Thị "Hoa" & Co',
+        "--email",
+        "hoa@press.example",
+        "--json",
+    )
     link = r.json()["links"][0]
     assert "userInfo.displayName=%22L%C3%AA%20Th%E1%BB%8B%20%5C%22Hoa%5C%22%20%26%20Co%22" in link["url"]
     _, token, overrides = _split(link["url"])
@@ -91,13 +122,39 @@ def test_links_per_role_carry_claims_features_and_hash_overrides(run, scheduled)
 
 
 def test_tokens_only_work_in_the_briefing_window(run, jitsi_env) -> None:
-    for title, delta in (("Now", timedelta(minutes=-10)), ("Later", timedelta(hours=3)),
-                         ("Yesterday", timedelta(days=-1))):
-        assert run("schedule", "add", "--title", title, "--start", local_start(delta), "--timezone", "UTC",
-                   "--duration", "60m").code == 0
-    today = datetime.now(timezone.utc).date()
-    occs = {o["series"]: o["id"] for o in run("schedule", "list", "--from", str(today - timedelta(days=2)),
-                                               "--to", str(today + timedelta(days=2)), "--json").json()}
+    for title, delta in (
+        ("Now", timedelta(minutes=-10)),
+        ("Later", timedelta(hours=3)),
+        ("Yesterday", timedelta(days=-1)),
+    ):
+        assert (
+            run(
+                "schedule",
+                "add",
+                "--title",
+                title,
+                "--start",
+                local_start(delta),
+                "--timezone",
+                "UTC",
+                "--duration",
+                "60m",
+            ).code
+            == 0
+        )
+    today = datetime.now(UTC).date()
+    occs = {
+        o["series"]: o["id"]
+        for o in run(
+            "schedule",
+            "list",
+            "--from",
+            str(today - timedelta(days=2)),
+            "--to",
+            str(today + timedelta(days=2)),
+            "--json",
+        ).json()
+    }
     token = lambda sid: _split(run("links", occs[sid], "--role", "press", "--json").json()["links"][0]["url"])[1]  # noqa: E731
     assert _verify(token("now"))["room"]  # valid right now
     with pytest.raises(jwt.ImmatureSignatureError):  # nbf is 30 min before a start 3 h away
@@ -114,8 +171,9 @@ def test_rs256_tokens_carry_the_kid(run, scheduled, tmp_path: Path, monkeypatch:
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = tmp_path / "jitsi.pem"
-    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
+    pem.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     monkeypatch.delenv("BRIEFING_JITSI_APP_SECRET")
     monkeypatch.setenv("BRIEFING_JITSI_PRIVATE_KEY_FILE", str(pem))
     assert "BRIEFING_JITSI_KID" in run("links", scheduled["id"]).err  # a key without kid is refused

@@ -63,8 +63,9 @@ def test_a_lost_key_does_not_break_earlier_releases(briefing_env: Path, run, los
     assert not any("PRIVATE" in p.read_text() for p in (site / "keys").iterdir())
 
 
-def test_another_signing_key_file_keeps_old_releases_verifiable(briefing_env: Path, run,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_another_signing_key_file_keeps_old_releases_verifiable(
+    briefing_env: Path, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     other = briefing_env.parent / "ministry-2027.pem"
 
     def switch() -> None:
@@ -148,8 +149,23 @@ def test_a_journalist_verifies_with_openssl_alone(briefing_env: Path, tmp_path: 
     sig.write_bytes(base64.b64decode((d / "manifest.json.sig").read_text()))
 
     def check(manifest: Path, inkey: Path) -> subprocess.CompletedProcess:
-        return subprocess.run(["openssl", "pkeyutl", "-verify", "-rawin", "-pubin", "-inkey", str(inkey),
-                               "-sigfile", str(sig), "-in", str(manifest)], capture_output=True, text=True)
+        return subprocess.run(
+            [
+                "openssl",
+                "pkeyutl",
+                "-verify",
+                "-rawin",
+                "-pubin",
+                "-inkey",
+                str(inkey),
+                "-sigfile",
+                str(sig),
+                "-in",
+                str(manifest),
+            ],
+            capture_output=True,
+            text=True,
+        )
 
     ok = check(d / "manifest.json", key)
     assert ok.returncode == 0 and "Signature Verified Successfully" in ok.stdout, ok.stdout + ok.stderr
@@ -163,6 +179,7 @@ def test_a_journalist_verifies_with_openssl_alone(briefing_env: Path, tmp_path: 
     assert der.returncode == 0 and pm.same_key(fp, __import__("hashlib").sha256(der.stdout[-32:]).hexdigest())
     # and a file's SHA-256 is the one the manifest lists (sha256sum does that part)
     listed = {f["path"]: f["sha256"] for f in json.loads((d / "manifest.json").read_text())["files"]}
-    out = subprocess.run(["openssl", "dgst", "-sha256", "-r", str(d / "transcript.txt")], capture_output=True,
-                         text=True)
+    out = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-r", str(d / "transcript.txt")], capture_output=True, text=True
+    )
     assert out.stdout.split()[0] == listed["transcript.txt"]

@@ -62,7 +62,7 @@ def cycle(g: dict[str, set[str]]) -> list[str] | None:
         stack.append(n)
         for m in sorted(g[n]):
             if state.get(m) == 1:
-                return [*stack[stack.index(m):], m]
+                return [*stack[stack.index(m) :], m]
             if m not in state and (found := visit(m)):
                 return found
         stack.pop()
@@ -107,8 +107,12 @@ def test_every_room_says_what_it_owns():
 
 
 def test_application_modules_import_each_other_at_the_top():
-    inner = [f"{m}: {t}" for m, p in app_modules().items() for t, at_top in imports(p)
-             if not at_top and (t == "briefing" or t.startswith("briefing.") or t == "cli")]
+    inner = [
+        f"{m}: {t}"
+        for m, p in app_modules().items()
+        for t, at_top in imports(p)
+        if not at_top and (t == "briefing" or t.startswith("briefing.") or t == "cli")
+    ]
     assert not inner, inner
 
 
@@ -120,14 +124,22 @@ def test_private_names_stay_in_their_module():
         bound: dict[str, str] = {}  # local name -> the application module it stands for
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("briefing"):
-                borrowed += [f"{m} imports {node.module}.{a.name}" for a in node.names
-                             if a.name.startswith("_") and not a.name.startswith("__")]
+                borrowed += [
+                    f"{m} imports {node.module}.{a.name}"
+                    for a in node.names
+                    if a.name.startswith("_") and not a.name.startswith("__")
+                ]
                 for a in node.names:
                     if f"{node.module}.{a.name}" in mods:
                         bound[a.asname or a.name] = f"{node.module}.{a.name}"
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
-                    and isinstance(node.value, ast.Name) and node.value.id in bound):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and isinstance(node.value, ast.Name)
+                and node.value.id in bound
+            ):
                 borrowed.append(f"{m} uses {bound[node.value.id]}.{node.attr}")
     assert not borrowed, borrowed
 
@@ -153,8 +165,11 @@ def test_only_cli_imports_click_and_the_application_never_runs_the_cli_module():
 def test_every_module_that_declares_settings_is_imported_before_briefing_toml_is_checked():
     from briefing.core import config
 
-    declaring = {module_name(p) for p in PKG.rglob("*.py")
-                 if "config.register(" in p.read_text(encoding="utf-8") and p.name != "config.py"}
+    declaring = {
+        module_name(p)
+        for p in PKG.rglob("*.py")
+        if "config.register(" in p.read_text(encoding="utf-8") and p.name != "config.py"
+    }
     assert declaring <= set(config.DECLARING_MODULES), declaring - set(config.DECLARING_MODULES)
 
 

@@ -13,11 +13,14 @@ import pytest
 
 from recorder import capture as rc
 from recorder import ffmpeg
-
 from tests.transcribe.helpers import clips, speech_dir
 
-CLIPS = ["en_ljspeech_LJ001-0025.wav", "en_ljspeech_LJ001-0030.wav", "en_ljspeech_LJ001-0042.wav",
-         "en_ljspeech_LJ001-0048.wav"]
+CLIPS = [
+    "en_ljspeech_LJ001-0025.wav",
+    "en_ljspeech_LJ001-0030.wav",
+    "en_ljspeech_LJ001-0042.wav",
+    "en_ljspeech_LJ001-0048.wav",
+]
 
 
 @pytest.fixture(scope="module")
@@ -39,20 +42,31 @@ def segment_files(tmp_path_factory, speech):
     d = tmp_path_factory.mktemp("segs")
     listing = d / "list.txt"
     listing.write_text("".join(f"file '{speech / n}'\n" for n in CLIPS))
-    out = fg.output(fg.input(str(listing), f="concat", safe=0).audio, str(d / "seg-%06d.ts"), f="segment",
-                    segment_time=4, reset_timestamps=1, segment_format="mpegts", acodec="aac", ar=48000, ac=2)
+    out = fg.output(
+        fg.input(str(listing), f="concat", safe=0).audio,
+        str(d / "seg-%06d.ts"),
+        f="segment",
+        segment_time=4,
+        reset_timestamps=1,
+        segment_format="mpegts",
+        acodec="aac",
+        ar=48000,
+        ac=2,
+    )
     ffmpeg.run(ffmpeg.compile_graph(out))
     return sorted(d.glob("seg-*.ts"))
 
 
 @pytest.fixture
 def env(tmp_path, briefing_env):
-    from briefing.recording import record  # noqa: F401  (live declares the live.* settings)
     from briefing.core.config import load_settings
     from briefing.core.store import Store
+    from briefing.recording import record  # noqa: F401  (live declares the live.* settings)
 
-    settings = load_settings(str(briefing_env), overrides={"live.min_chunk": 6.0, "live.max_chunk": 12.0,
-                                                            "live.page": True, "briefing.language": "en"})
+    settings = load_settings(
+        str(briefing_env),
+        overrides={"live.min_chunk": 6.0, "live.max_chunk": 12.0, "live.page": True, "briefing.language": "en"},
+    )
     store = Store(settings.store_path)
     bid = "2026-11-25-live-test"
     record.ensure_briefing(store, settings, bid)
@@ -91,7 +105,7 @@ def test_live_run_restart_and_adoption(env, segment_files, speech_clips):
         _deliver(settings, bid, seg)
         f.step()
     names = [r["name"] for r in store.query("SELECT name FROM live_sources WHERE briefing_id = ?", (bid,))]
-    assert names == [s.name for s in segment_files[:half - 1]]  # the newest one is still being written
+    assert names == [s.name for s in segment_files[: half - 1]]  # the newest one is still being written
     before = live._chunks(store, bid)
     assert before, "chunks are transcribed while the capture runs"
     page = settings.site_dir / "live" / bid / "index.html"
@@ -107,7 +121,7 @@ def test_live_run_restart_and_adoption(env, segment_files, speech_clips):
     lock.release()
     (cdir / rc.STOP_NAME).write_text("stop\n")
     after = live._chunks(store, bid)
-    assert after[:len(before)] == before  # nothing redone
+    assert after[: len(before)] == before  # nothing redone
     assert [c.index for c in after] == list(range(len(after)))
     assert all(a.end == b.start for a, b in zip(after, after[1:], strict=False))
 
@@ -120,8 +134,9 @@ def test_live_run_restart_and_adoption(env, segment_files, speech_clips):
     assert sorted(probed) == [s.name for s in segment_files] and all(v[2] for v in probed.values())
     assert not (cdir / "recording.mp4").exists()
     assert Path(out.recording).is_file() and Path(out.recording).parent.name == "recording"
-    res = pipeline.process(store, settings, Path(out.recording), bid=bid, language="en",
-                           title="Live test", date="2026-11-25")
+    res = pipeline.process(
+        store, settings, Path(out.recording), bid=bid, language="en", title="Live test", date="2026-11-25"
+    )
     info = store.stage(bid, "transcribe").info
     assert info["live"] is True  # adopted: what the stage made is the live transcript (checked below), not a new run
     assert live.run_row(store, bid)["status"] == "complete"
@@ -139,8 +154,12 @@ def test_live_run_restart_and_adoption(env, segment_files, speech_clips):
     assert result.wer < 0.15 and result.insertions <= 1 and result.deletions <= 2
     assert res.page and res.page.is_file()
     # Processing again is a no-op; a live transcript never replaces a recording it does not cover.
-    assert "transcribe" in pipeline.process(store, settings, Path(out.recording), bid=bid, language="en",
-                                            title="Live test", date="2026-11-25").skipped
+    assert (
+        "transcribe"
+        in pipeline.process(
+            store, settings, Path(out.recording), bid=bid, language="en", title="Live test", date="2026-11-25"
+        ).skipped
+    )
 
 
 def test_no_live_run_means_no_adoption(env, tmp_path):
@@ -159,8 +178,11 @@ def test_choose_device_prefers_cuda_float16(monkeypatch):
     from transcribe import whisper
 
     monkeypatch.setattr(whisper, "cuda_device_count", lambda: 1)
-    monkeypatch.setattr(ctranslate2, "get_supported_compute_types",
-                        lambda device: {"float16", "int8_float16", "float32"} if device == "cuda" else {"int8", "float32"})
+    monkeypatch.setattr(
+        ctranslate2,
+        "get_supported_compute_types",
+        lambda device: {"float16", "int8_float16", "float32"} if device == "cuda" else {"int8", "float32"},
+    )
     assert whisper.choose_device("auto", "auto") == ("cuda", "float16")
     assert whisper.choose_device("cpu", "auto") == ("cpu", "int8")
     monkeypatch.setattr(whisper, "cuda_device_count", lambda: 0)
@@ -175,8 +197,11 @@ def test_cuda_load_failure_falls_back_to_cpu_int8(monkeypatch, tmp_path):
 
     (tmp_path / "model.bin").write_bytes(b"x")
     monkeypatch.setattr(whisper, "cuda_device_count", lambda: 1)
-    monkeypatch.setattr(whisper, "choose_device",
-                        lambda d="auto", c="auto": ("cuda", "float16") if d in ("auto", "cuda") else ("cpu", "int8"))
+    monkeypatch.setattr(
+        whisper,
+        "choose_device",
+        lambda d="auto", c="auto": ("cuda", "float16") if d in ("auto", "cuda") else ("cpu", "int8"),
+    )
     calls = []
 
     class FakeModel:

@@ -11,9 +11,9 @@ from pathlib import Path
 import ffmpeg as fg
 import pytest
 
+from briefing.processing import live
 from recorder import capture as rc
 from recorder import ffmpeg
-from briefing.processing import live
 from tests.transcribe.helpers import speech_dir
 
 CLIPS = ["en_ljspeech_LJ001-0025.wav", "en_ljspeech_LJ001-0030.wav", "en_ljspeech_LJ001-0042.wav"]
@@ -29,17 +29,26 @@ def segment_files(tmp_path_factory):
     listing = d / "list.txt"
     listing.write_text("".join(f"file '{speech / n}'\n" for n in CLIPS))
     audio = fg.input(str(listing), f="concat", safe=0).audio.filter("volume", "-18dB")
-    out = fg.output(audio, str(d / "seg-%06d.ts"), f="segment", segment_time=4, reset_timestamps=1,
-                    segment_format="mpegts", acodec="aac", ar=48000, ac=2)
+    out = fg.output(
+        audio,
+        str(d / "seg-%06d.ts"),
+        f="segment",
+        segment_time=4,
+        reset_timestamps=1,
+        segment_format="mpegts",
+        acodec="aac",
+        ar=48000,
+        ac=2,
+    )
     ffmpeg.run(ffmpeg.compile_graph(out))
     return sorted(d.glob("seg-*.ts"))
 
 
 @pytest.fixture
 def env(briefing_env, monkeypatch):
-    from briefing.recording import record  # noqa: F401  (the live.* settings)
     from briefing.core.config import load_settings
     from briefing.core.store import Store
+    from briefing.recording import record  # noqa: F401  (the live.* settings)
 
     monkeypatch.setattr(live, "LEAD", 8.0)
     settings = load_settings(str(briefing_env), overrides={"media.loudness": "-23"})
@@ -72,8 +81,9 @@ def _capture(store, settings, bid, segment_files):
 def _video_stage(store, settings, bid, recording_path):
     from briefing.processing import pipeline
 
-    b, sha, _, _ = pipeline.register(store, settings, Path(recording_path), bid=bid, language="en",
-                                  title="Live media", date="2026-11-25")
+    b, sha, _, _ = pipeline.register(
+        store, settings, Path(recording_path), bid=bid, language="en", title="Live media", date="2026-11-25"
+    )
     r = pipeline.Runner(store, settings, b)
     r.ingest(Path(recording_path), sha)
     r.audio()
@@ -120,14 +130,18 @@ def test_not_adopted_when_the_segments_differ(env, segment_files):
 
 
 def test_loudness_of_segments_matches_loudnorm(segment_files):
-    from recorder.normalize import measure_loudnorm
+    from recorder.normalize import Loudnorm, measure_loudnorm
     from recorder.progressive import gain_for, measure_loudness
-    from recorder.normalize import Loudnorm
 
     i, tp = measure_loudness(segment_files)
     joined = segment_files[0].parent / "joined.m4a"
-    ffmpeg.run(ffmpeg.compile_graph(fg.input("concat:" + "|".join(map(str, segment_files)), f="mpegts")["a:0"]
-                                    .output(str(joined), acodec="copy")))
+    ffmpeg.run(
+        ffmpeg.compile_graph(
+            fg.input("concat:" + "|".join(map(str, segment_files)), f="mpegts")["a:0"].output(
+                str(joined), acodec="copy"
+            )
+        )
+    )
     m = measure_loudnorm(joined)
     assert abs(i - m["input_i"]) <= 0.5 and abs(tp - m["input_tp"]) <= 0.5  # ebur128 vs loudnorm: both R128
     assert gain_for(-120.0, Loudnorm()) is None and gain_for(-30.0, Loudnorm()) == 7.0

@@ -28,9 +28,15 @@ def _env(**extra: str) -> dict[str, str]:
 
 def start_holder(*args: str) -> subprocess.Popen[str]:
     """A `briefing` command stopped right after it took the briefing's lock (it says so on stderr)."""
-    proc = subprocess.Popen([*BRIEFING, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=REPO,
-                            env=_env(**{faults.PAUSE_ENV: "locked"}))
+    proc = subprocess.Popen(
+        [*BRIEFING, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=_env(**{faults.PAUSE_ENV: "locked"}),
+    )
     seen = []
     assert proc.stderr is not None
     for line in proc.stderr:  # blocks until the line comes, or the process ends
@@ -42,8 +48,7 @@ def start_holder(*args: str) -> subprocess.Popen[str]:
 
 
 def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*BRIEFING, *args], capture_output=True, text=True, cwd=REPO, timeout=120,
-                          env=_env(**env))
+    return subprocess.run([*BRIEFING, *args], capture_output=True, text=True, cwd=REPO, timeout=120, env=_env(**env))
 
 
 def kill(proc: subprocess.Popen[str]) -> None:
@@ -56,8 +61,14 @@ def waits_then_goes_on(holder: subprocess.Popen[str], *args: str) -> subprocess.
     """Start `briefing ARGS` while ``holder`` holds the briefing: it says it waits for the holder (bounded
     by lock.wait); then ``holder`` is killed. Returns the waiter, whose stdout and rest of stderr are
     still to read (``communicate``)."""
-    waiter = subprocess.Popen([*BRIEFING, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, cwd=REPO, env=_env(BRIEFING_LOCK_WAIT="600"))
+    waiter = subprocess.Popen(
+        [*BRIEFING, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=_env(BRIEFING_LOCK_WAIT="600"),
+    )
     assert waiter.stderr is not None
     line = waiter.stderr.readline()
     assert line.strip() == f"waiting: briefing {BID} is being processed (pid {holder.pid})"
@@ -65,8 +76,9 @@ def waits_then_goes_on(holder: subprocess.Popen[str], *args: str) -> subprocess.
     return waiter
 
 
-def test_second_command_is_refused_while_the_first_holds_the_briefing(tmp_path: Path, briefing_env: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_second_command_is_refused_while_the_first_holds_the_briefing(
+    tmp_path: Path, briefing_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tone = media.make_sine(tmp_path / "tone.wav", duration=2.0)
     proc_args = ("process", str(tone), "--title", "Locked", "--date", "2026-11-25", "--language", "en")
     settings = load_settings()
@@ -77,13 +89,20 @@ def test_second_command_is_refused_while_the_first_holds_the_briefing(tmp_path: 
         assert locks.holder(lock_file) == first.pid
         srt = tmp_path / "fix.srt"
         srt.write_text("1\n00:00:00,000 --> 00:00:01,000\nHello\n", encoding="utf-8")
-        for args in (proc_args, ("transcribe", BID), ("summarize", BID), ("publish", BID),
-                     ("correct", BID, "--file", str(srt))):
+        for args in (
+            proc_args,
+            ("transcribe", BID),
+            ("summarize", BID),
+            ("publish", BID),
+            ("correct", BID, "--file", str(srt)),
+        ):
             p = run(*args, BRIEFING_LOCK_WAIT="0")
             err = p.stderr.strip()
             assert p.returncode == 75, (args, p.returncode, err)
-            assert err.splitlines() == [f"error: briefing {BID} is being processed (pid {first.pid}) — wait until "
-                                        "it has finished, then run the command again"], (args, err)
+            assert err.splitlines() == [
+                f"error: briefing {BID} is being processed (pid {first.pid}) — wait until "
+                "it has finished, then run the command again"
+            ], (args, err)
         # the queue worker leaves the job of a busy briefing queued (for the next worker), not failed
         from briefing.recording import queue, worker
 
@@ -174,10 +193,16 @@ def test_archive_and_prune_of_a_briefing_being_processed_wait_or_say_who_holds_i
 
     first = start_holder("publish", BID)
     try:
-        busy = (f"error: briefing {BID} is being processed (pid {first.pid}) — wait until it has finished, then "
-                "run the command again")
-        for args in (("archive", "create", BID, "--force"), ("archive", BID, "--force"), ("prune", BID),
-                     ("prune", BID, "--dry-run")):
+        busy = (
+            f"error: briefing {BID} is being processed (pid {first.pid}) — wait until it has finished, then "
+            "run the command again"
+        )
+        for args in (
+            ("archive", "create", BID, "--force"),
+            ("archive", BID, "--force"),
+            ("prune", BID),
+            ("prune", BID, "--dry-run"),
+        ):
             p = run(*args, BRIEFING_LOCK_WAIT="0")
             assert p.returncode == 75, (args, p.returncode, p.stderr)
             assert p.stderr.strip().splitlines() == [busy], (args, p.stderr)
@@ -188,12 +213,16 @@ def test_archive_and_prune_of_a_briefing_being_processed_wait_or_say_who_holds_i
         assert p.returncode == 0, p.stderr
         res = json.loads(p.stdout)
         assert {f["briefing_id"] for f in res["freed"]} == {other}
-        assert {"briefing_id": BID, "reason": f"being processed (pid {first.pid}); run `briefing prune` again "
-                                              "once it has finished"} in res["kept"]
+        assert {
+            "briefing_id": BID,
+            "reason": f"being processed (pid {first.pid}); run `briefing prune` again once it has finished",
+        } in res["kept"]
         p = run("prune")
         assert p.returncode == 0, p.stderr
-        assert (f"kept {BID}: being processed (pid {first.pid}); run `briefing prune` again once it has finished"
-                in p.stdout.splitlines()), p.stdout
+        assert (
+            f"kept {BID}: being processed (pid {first.pid}); run `briefing prune` again once it has finished"
+            in p.stdout.splitlines()
+        ), p.stdout
         assert _working_files(BID) == before
 
         # a prune of it waits for the command (bounded by lock.wait), then goes on
@@ -207,8 +236,9 @@ def test_archive_and_prune_of_a_briefing_being_processed_wait_or_say_who_holds_i
 
 
 @pytest.mark.parametrize("holder", [("prune", BID), ("archive", "create", BID, "--force")])
-def test_a_briefing_being_archived_or_pruned_is_not_processed_meanwhile(briefing_env: Path,
-                                                                        holder: tuple[str, ...]) -> None:
+def test_a_briefing_being_archived_or_pruned_is_not_processed_meanwhile(
+    briefing_env: Path, holder: tuple[str, ...]
+) -> None:
     _archived(BID, date="2026-11-25")
     before = _working_files(BID)
     first = start_holder(*holder)  # it holds the briefing's lock (on main it never took it)
@@ -216,8 +246,11 @@ def test_a_briefing_being_archived_or_pruned_is_not_processed_meanwhile(briefing
         assert locks.holder(briefing_env / "briefings" / BID / ".lock") == first.pid
         for args in (("publish", BID), ("transcribe", BID), ("prune", BID), ("archive", "create", BID)):
             p = run(*args, BRIEFING_LOCK_WAIT="0")
-            assert p.returncode == 75 and f"briefing {BID} is being processed (pid {first.pid})" in p.stderr, \
-                (args, p.returncode, p.stderr)
+            assert p.returncode == 75 and f"briefing {BID} is being processed (pid {first.pid})" in p.stderr, (
+                args,
+                p.returncode,
+                p.stderr,
+            )
         assert _working_files(BID) == before
     finally:
         kill(first)

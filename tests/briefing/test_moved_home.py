@@ -9,10 +9,9 @@ import json
 import os
 from pathlib import Path
 
-
-from briefing.recording import queue, record, worker
 from briefing.core import workspace
 from briefing.core.store import Store
+from briefing.recording import queue, record, worker
 from tests.factory import home_snapshot, moved_before_migration, published_with_source
 
 BID = "2026-11-25-daily-briefing"  # published from the local site
@@ -31,8 +30,17 @@ def _captured(store: Store, settings, bid: str) -> dict:
     cdir = workspace.capture_dir(settings, bid)
     segs = rc.segment_dir(cdir)
     segs.mkdir(parents=True)
-    out = fg.output(fg.input(str(tone)).audio, str(segs / "seg-%06d.ts"), f="segment", segment_time=2,
-                    reset_timestamps=1, segment_format="mpegts", acodec="aac", ar=48000, ac=2)
+    out = fg.output(
+        fg.input(str(tone)).audio,
+        str(segs / "seg-%06d.ts"),
+        f="segment",
+        segment_time=2,
+        reset_timestamps=1,
+        segment_format="mpegts",
+        acodec="aac",
+        ar=48000,
+        ac=2,
+    )
     ffmpeg.run(ffmpeg.compile_graph(out))
     rc._write_json(cdir / rc.STATE_NAME, {"source": "rtmp://127.0.0.1/live/x", "runs": [], "stopped_at": None})
     record.ensure_briefing(store, settings, bid)
@@ -60,7 +68,8 @@ def _paths_in(value: object) -> list[str]:
 
 
 def test_a_copied_home_shows_processes_and_prunes_only_its_own_recordings_and_site(
-        briefing_env: Path, run, copied_home) -> None:
+    briefing_env: Path, run, copied_home
+) -> None:
     _home_with_a_recording_and_a_site(briefing_env)
     copy, original = copied_home()
 
@@ -68,8 +77,9 @@ def test_a_copied_home_shows_processes_and_prunes_only_its_own_recordings_and_si
     res = run("status", "--json")
     assert res.code == 0, res.err
     shown = _paths_in(res.json())
-    assert shown and all(Path(p).is_relative_to(copy) for p in shown), [p for p in shown
-                                                                         if not Path(p).is_relative_to(copy)]
+    assert shown and all(Path(p).is_relative_to(copy) for p in shown), [
+        p for p in shown if not Path(p).is_relative_to(copy)
+    ]
     site = {t["name"]: t for b in res.json() if b["id"] == BID for t in b["distribution"]["targets"]}["site"]
     assert site["url"] == str(copy / "site" / "briefings" / BID / "index.html")
     res = run("status", BID)
@@ -110,15 +120,19 @@ def test_a_copied_home_shows_processes_and_prunes_only_its_own_recordings_and_si
 
     # stored relative to the home: no row names a path in it absolutely
     db = Store(copy / "briefing.db")
-    rows = [*db.query("SELECT path FROM recordings"), *db.query("SELECT path FROM recording_jobs"),
-            *db.query("SELECT url AS path FROM publications WHERE target = 'site'"),
-            *db.query("SELECT source_path AS path FROM briefings WHERE source_path IS NOT NULL")]
+    rows = [
+        *db.query("SELECT path FROM recordings"),
+        *db.query("SELECT path FROM recording_jobs"),
+        *db.query("SELECT url AS path FROM publications WHERE target = 'site'"),
+        *db.query("SELECT source_path AS path FROM briefings WHERE source_path IS NOT NULL"),
+    ]
     assert len(rows) >= 4 and not any(os.path.isabs(r["path"]) for r in rows), [r["path"] for r in rows]
     db.close()
 
 
 def test_migration_41_makes_old_absolute_recording_paths_relative_even_in_a_copied_home(
-        briefing_env: Path, tmp_path: Path) -> None:
+    briefing_env: Path, tmp_path: Path
+) -> None:
     _home_with_a_recording_and_a_site(briefing_env)
     home = briefing_env
     store = Store(home / "briefing.db")
@@ -127,24 +141,34 @@ def test_migration_41_makes_old_absolute_recording_paths_relative_even_in_a_copi
         for r in list(db.execute("SELECT id, path, meta FROM recordings")):
             meta = json.loads(r[2])
             meta["original"] = str(home / meta["original"])
-            db.execute("UPDATE recordings SET path = ?, meta = ? WHERE id = ?",
-                       (str(home / r[1]), json.dumps(meta), r[0]))
+            db.execute(
+                "UPDATE recordings SET path = ?, meta = ? WHERE id = ?", (str(home / r[1]), json.dumps(meta), r[0])
+            )
         for r in list(db.execute("SELECT id, briefing_id, path FROM recording_jobs")):
-            db.execute("UPDATE recording_jobs SET path = ?, key = ? WHERE id = ?",
-                       (str(home / r[2]), f"{r[1]}:{home / r[2]}", r[0]))
-        db.execute("UPDATE publications SET url = ? WHERE target = 'site'",
-                   (str(home / "site" / "briefings" / BID / "index.html"),))
-        db.execute("UPDATE briefings SET source_path = ? WHERE source_path IS NOT NULL",
-                   (str(home / "briefings" / BID / "source" / "original.mp4"),))
+            db.execute(
+                "UPDATE recording_jobs SET path = ?, key = ? WHERE id = ?",
+                (str(home / r[2]), f"{r[1]}:{home / r[2]}", r[0]),
+            )
+        db.execute(
+            "UPDATE publications SET url = ? WHERE target = 'site'",
+            (str(home / "site" / "briefings" / BID / "index.html"),),
+        )
+        db.execute(
+            "UPDATE briefings SET source_path = ? WHERE source_path IS NOT NULL",
+            (str(home / "briefings" / BID / "source" / "original.mp4"),),
+        )
         info = json.loads(db.execute("SELECT info FROM stages WHERE stage = 'publish'").fetchone()[0])
         info.update(page=str(home / info["page"]), site=str(home / info["site"]))
         db.execute("UPDATE stages SET info = ? WHERE stage = 'publish'", (json.dumps(info),))
     copy = tmp_path / "moved"
     moved = moved_before_migration(store, home, copy, 41)
-    raw = [*moved.query("SELECT path FROM recordings"), *moved.query("SELECT path FROM recording_jobs"),
-           *moved.query("SELECT key AS path FROM recording_jobs"),
-           *moved.query("SELECT url AS path FROM publications WHERE target = 'site'"),
-           *moved.query("SELECT source_path AS path FROM briefings WHERE source_path IS NOT NULL")]
+    raw = [
+        *moved.query("SELECT path FROM recordings"),
+        *moved.query("SELECT path FROM recording_jobs"),
+        *moved.query("SELECT key AS path FROM recording_jobs"),
+        *moved.query("SELECT url AS path FROM publications WHERE target = 'site'"),
+        *moved.query("SELECT source_path AS path FROM briefings WHERE source_path IS NOT NULL"),
+    ]
     assert raw and not any(str(home) in r["path"] for r in raw), [r["path"] for r in raw]
     rec = record.recordings(moved, CAP)[0]
     assert Path(rec.path) == copy / "briefings" / CAP / "recording" / "recording.mp4"
@@ -152,9 +176,8 @@ def test_migration_41_makes_old_absolute_recording_paths_relative_even_in_a_copi
     job = queue.jobs(moved, bid=CAP)[0]
     assert Path(job.path) == Path(rec.path)
     assert moved.briefing(BID).source_path == str(copy / "briefings" / BID / "source" / "original.mp4")
-    from briefing.press import distribute
     from briefing.core.config import load_settings
-
+    from briefing.press import distribute
     from briefing.processing import pipeline
 
     info = next(s.info for s in pipeline.status(moved, BID)[0].stages if s.stage == "publish")

@@ -38,8 +38,13 @@ def string_reads(source: str, names: set[str]) -> list[tuple[int, str]]:
         key, receiver = None, None
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
             key, receiver = node.slice.value, node.value
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
-              and node.args and isinstance(node.args[0], ast.Constant)):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             key, receiver = node.args[0].value, node.func.value
         if not isinstance(key, str) or key not in names:
             continue
@@ -53,26 +58,39 @@ def string_reads(source: str, names: set[str]) -> list[tuple[int, str]]:
 
 def test_the_detector_sees_string_reads() -> None:
     names = {"live.wait", "channels"}
-    code = ('a = settings["live.wait"]\nb = self.settings.get("live.wait", 9)\nc = st["channels"]\n'
-            'd = settings.sources["live.wait"]\ne = row["channels"]\nf = LiveSettings.of(settings).wait\n')
+    code = (
+        'a = settings["live.wait"]\nb = self.settings.get("live.wait", 9)\nc = st["channels"]\n'
+        'd = settings.sources["live.wait"]\ne = row["channels"]\nf = LiveSettings.of(settings).wait\n'
+    )
     assert string_reads(code, names) == [(1, "live.wait"), (2, "live.wait"), (3, "channels")]
 
 
 def test_no_string_keyed_setting_reads_remain() -> None:
     names = _registered()
-    found = [f"{path.relative_to(ROOT)}:{line}: {key}" for path in SOURCES
-             for line, key in string_reads(path.read_text(encoding="utf-8"), names)]
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {key}"
+        for path in SOURCES
+        for line, key in string_reads(path.read_text(encoding="utf-8"), names)
+    ]
     assert not found, "read these through their area's options (XSettings.of(settings).field):\n" + "\n".join(found)
 
 
 def test_every_setting_belongs_to_exactly_one_options_class() -> None:
     # in a fresh interpreter: other tests register settings of their own (test.secret)
-    code = ("import cli\nfrom briefing.core import config\nconfig._known_names()\nimport json\n"
-            "print(json.dumps({'settings': [s.name for s in config.SETTINGS],"
-            " 'areas': {n: c.__module__ + '.' + c.__qualname__ for n, c in config.AREAS.items()},"
-            " 'fields': [[c.__qualname__, n] for c in set(config.AREAS.values()) for n in c._names.values()]}))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    code = (
+        "import cli\nfrom briefing.core import config\nconfig._known_names()\nimport json\n"
+        "print(json.dumps({'settings': [s.name for s in config.SETTINGS],"
+        " 'areas': {n: c.__module__ + '.' + c.__qualname__ for n, c in config.AREAS.items()},"
+        " 'fields': [[c.__qualname__, n] for c in set(config.AREAS.values()) for n in c._names.values()]}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     got = json.loads(done.stdout)
     assert sorted(got["areas"]) == sorted(got["settings"])  # every one read by a class, no class reads more
     names = [n for _, n in got["fields"]]
@@ -84,11 +102,15 @@ def test_every_setting_belongs_to_exactly_one_options_class() -> None:
 
 def test_a_field_that_is_no_setting_is_an_error_at_declaration() -> None:
     with pytest.raises(TypeError, match=r"Typo\.beam: transcribe\.beam is not a registered setting"):
+
         class Typo(config.Area, area="transcribe"):
             beam: int
+
     with pytest.raises(TypeError, match=r"live\.wait is already read by LiveSettings"):
+
         class Again(config.Area, area="live"):
             wait: float
+
     assert config.AREAS["live.wait"] is LiveSettings
 
 
@@ -107,9 +129,11 @@ def test_options_are_frozen_and_built_once_per_settings(briefing_env: Path, monk
 
 def test_values_have_the_declared_types(briefing_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     briefing_env.mkdir()
-    (briefing_env / "briefing.toml").write_text('[transcribe]\nbeam_size = "5"\nlanguages = "vi, en"\n'
-                                                '[live]\npage = "yes"\nmin_chunk = 6\n[daily]\nempty_grace = "2m"\n',
-                                                encoding="utf-8")
+    (briefing_env / "briefing.toml").write_text(
+        '[transcribe]\nbeam_size = "5"\nlanguages = "vi, en"\n'
+        '[live]\npage = "yes"\nmin_chunk = 6\n[daily]\nempty_grace = "2m"\n',
+        encoding="utf-8",
+    )
     monkeypatch.setenv("BRIEFING_QUALITY_GUARDS", "off")
     s = config.load_settings(briefing_env)
     t = TranscribeSettings.of(s)
@@ -133,18 +157,21 @@ def test_a_bad_value_is_the_same_one_line_error(briefing_env: Path, run) -> None
     (briefing_env / "briefing.toml").write_text('[transcribe]\nbeam_size = "five"\n', encoding="utf-8")
     with pytest.raises(errors.ConfigError) as caught:
         config.load_settings(briefing_env)
-    assert caught.value.message == ("bad value for transcribe.beam_size from briefing.toml: invalid literal for "
-                                    "int() with base 10: 'five'")
+    assert caught.value.message == (
+        "bad value for transcribe.beam_size from briefing.toml: invalid literal for int() with base 10: 'five'"
+    )
     r = run("settings")
     assert r.code != 0 and "Traceback" not in r.err
     assert [line for line in r.err.splitlines() if line.strip()][0].startswith(
-        "error: bad value for transcribe.beam_size from briefing.toml")
+        "error: bad value for transcribe.beam_size from briefing.toml"
+    )
 
 
 def test_secrets_are_masked_in_every_repr(briefing_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     secrets = [s for s in config.SETTINGS if s.secret and s.name in config.AREAS]
     assert {"jitsi.app_secret", "smtp.url", "jibri.xmpp_password", "signing.key", "channels"} <= {
-        s.name for s in secrets}
+        s.name for s in secrets
+    }
     for n, s in enumerate(secrets):
         monkeypatch.setenv(s.env, f"smtp://user:hunter{n}-secret@mail.example.org:587")
     st = config.load_settings(briefing_env)

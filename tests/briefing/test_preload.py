@@ -47,16 +47,17 @@ def test_the_model_loads_once(run, models_made: list[str]) -> None:
     assert len(models_made) == 1
 
 
-def test_a_model_that_cannot_load_fails_the_transcription_stage(run, models_made: list[str], tmp_path: Path,
-                                                                 briefing_env: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_model_that_cannot_load_fails_the_transcription_stage(
+    run, models_made: list[str], tmp_path: Path, briefing_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bad = tmp_path / "model"
     bad.mkdir()
     (bad / "model.bin").write_bytes(b"not a model")
     (bad / "config.json").write_text("{}")
     monkeypatch.setenv("BRIEFING_TRANSCRIBE_MODEL", str(bad))
-    r = run("-q", "process", str(media.require_speech()), "--language", "en", "--title", "Bad model",
-            "--date", "2026-11-25")
+    r = run(
+        "-q", "process", str(media.require_speech()), "--language", "en", "--title", "Bad model", "--date", "2026-11-25"
+    )
     assert r.code != 0 and "Traceback" not in r.err
     assert "cannot load speech model" in r.err and len(r.err.strip().splitlines()) == 1
     with sqlite3.connect(briefing_env / "briefing.db") as db:

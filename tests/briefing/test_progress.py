@@ -76,8 +76,10 @@ def test_the_translate_bar_is_labelled_translate_and_ends_with_its_stage() -> No
     lines = [ln.strip() for ln in out.getvalue().splitlines() if ln.strip()]
     bars = [ln for ln in lines if "audio" in ln]
     assert [b.split()[0] for b in bars] == ["transcribe", "translate"]
-    order = [next(i for i, ln in enumerate(lines) if ln.startswith(p)) for p in
-             ("transcribe", "✓ transcribe", "✓ publish", "translate", "✓ translate")]
+    order = [
+        next(i for i, ln in enumerate(lines) if ln.startswith(p))
+        for p in ("transcribe", "✓ transcribe", "✓ publish", "translate", "✓ translate")
+    ]
     assert order == sorted(order)
     assert lines.index(bars[1]) < lines.index("✓ translate   4.0s") < len(lines) - 1  # before the 2nd publish
 

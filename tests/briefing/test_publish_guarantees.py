@@ -13,19 +13,22 @@ from pathlib import Path
 
 import pytest
 
-from briefing.processing import corrections, pipeline, review
-from briefing.press import distribute
 from briefing.core.errors import InputError
 from briefing.core.store import Store
-from tests.factory import make_briefing
+from briefing.press import distribute
+from briefing.processing import corrections, pipeline, review
 from tests.distfixtures import s3, s3_endpoint  # noqa: F401
+from tests.factory import make_briefing
 
 BID = "2026-11-25-daily-briefing"
 
 
 def sums(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def versions(site: Path, bid: str = BID) -> dict[str, dict[str, str]]:
@@ -78,15 +81,24 @@ def add_translation(store: Store, settings, bid: str = BID) -> None:
     from tests.publish.helpers import make_transcript
     from transcribe import formats
 
-    t = make_transcript(texts=["Good morning.", "The ministry recorded new cases.", "Occupancy is low.",
-                               "Questions now."])
+    t = make_transcript(
+        texts=["Good morning.", "The ministry recorded new cases.", "Occupancy is low.", "Questions now."]
+    )
     out = settings.workspace / bid / "translation"
     out.mkdir(parents=True, exist_ok=True)
     (out / "translation.en.json").write_text(formats.to_json(t), encoding="utf-8")
     (out / "translation.en.vtt").write_text(formats.to_vtt(t), encoding="utf-8")
     store.stage_started(bid, "translate", "k")
-    store.stage_done(bid, "translate", "k", [pipeline.artifact("translation_json", out / "translation.en.json"),
-                                             pipeline.artifact("translation_vtt", out / "translation.en.vtt")], {})
+    store.stage_done(
+        bid,
+        "translate",
+        "k",
+        [
+            pipeline.artifact("translation_json", out / "translation.en.json"),
+            pipeline.artifact("translation_vtt", out / "translation.en.vtt"),
+        ],
+        {},
+    )
 
 
 def test_no_command_rewrites_a_published_version(briefing_env: Path, tmp_path: Path) -> None:
@@ -166,14 +178,25 @@ def test_a_version_is_never_published_twice_with_other_content(briefing_env: Pat
     files = {r: Path(arts[r].path) for r in ("audio", "srt", "vtt", "txt", "summary")}
     from publish.types import Release
 
-    rel = Release(id=BID, title="Daily press briefing", date="2026-11-25", language="en", speakers=(),
-                  transcript=t, summary=make_summary(t), files={**files, "json": other}, duration=3.0,
-                  version=1, published_at=meta["published_at"])
+    rel = Release(
+        id=BID,
+        title="Daily press briefing",
+        date="2026-11-25",
+        language="en",
+        speakers=(),
+        transcript=t,
+        summary=make_summary(t),
+        files={**files, "json": other},
+        duration=3.0,
+        version=1,
+        published_at=meta["published_at"],
+    )
     with pytest.raises(SiteError, match="already published with other content"):
         site_mod.publish_release(settings.site_dir, rel, pipeline.site_options(settings))
     with pytest.raises(SiteError, match="already published with other content"):
-        site_mod.publish_release(settings.site_dir, replace(rel, title="Another title"),
-                                 pipeline.site_options(settings))
+        site_mod.publish_release(
+            settings.site_dir, replace(rel, title="Another title"), pipeline.site_options(settings)
+        )
     assert_kept(kept, settings.site_dir)
 
 
@@ -210,15 +233,24 @@ def test_every_published_file_is_readable_by_the_web_server(briefing_env: Path, 
 
     www = tmp_path / "www"
     briefing_env.mkdir(parents=True, exist_ok=True)
-    (briefing_env / "briefing.toml").write_text(f'[site]\nbase_url = "https://press.example/"\n'
-                                                f'[[publish.targets]]\nname = "www"\ntype = "local"\n'
-                                                f'path = "{www}"\n', encoding="utf-8")
+    (briefing_env / "briefing.toml").write_text(
+        f'[site]\nbase_url = "https://press.example/"\n'
+        f'[[publish.targets]]\nname = "www"\ntype = "local"\n'
+        f'path = "{www}"\n',
+        encoding="utf-8",
+    )
     old = os.umask(0o077)  # a restrictive umask: what the writers leave must not depend on it
     try:
         store, settings = make_briefing(briefing_env, BID)
         pipeline.publish_one(store, settings, BID)
-        write_live_page(settings.site_dir, briefing_id="2026-11-26-live", title="Live", date="2026-11-26",
-                        transcript=make_transcript(), updated_at="2026-11-26T09:00:00+07:00")
+        write_live_page(
+            settings.site_dir,
+            briefing_id="2026-11-26-live",
+            title="Live",
+            date="2026-11-26",
+            transcript=make_transcript(),
+            updated_at="2026-11-26T09:00:00+07:00",
+        )
         assert modes(settings.site_dir) == [] and modes(www) == []
         # what an earlier version of briefing (or another writer) left private is made readable too
         os.chmod(settings.site_dir / "briefings" / BID / "v1" / "transcript.txt", 0o600)
@@ -228,9 +260,16 @@ def test_every_published_file_is_readable_by_the_web_server(briefing_env: Path, 
     finally:
         os.umask(old)
     site = settings.site_dir
-    for name in ("search.html", "search-index.js", "search-index.json", "index.html", "feed.xml",
-                 f"briefings/{BID}/manifest.json", f"briefings/{BID}/v2/index.html",
-                 "live/2026-11-26-live/transcript.json"):
+    for name in (
+        "search.html",
+        "search-index.js",
+        "search-index.json",
+        "index.html",
+        "feed.xml",
+        f"briefings/{BID}/manifest.json",
+        f"briefings/{BID}/v2/index.html",
+        "live/2026-11-26-live/transcript.json",
+    ):
         assert (site / name).is_file(), name
     assert modes(site) == []
     assert (www / "search.html").is_file() and modes(www) == []
@@ -243,8 +282,13 @@ def replace_recording(store: Store, settings, bid: str = BID, *, seed: bytes = b
     (d / "audio.m4a").write_bytes(b"\x00\x00\x00\x18ftypM4A " + seed * 2500)
     (d / "video.mp4").write_bytes(b"\x00\x00\x00\x18ftypisom" + seed * 4000)
     store.stage_started(bid, "video", "k-" + seed.decode())
-    store.stage_done(bid, "video", "k-" + seed.decode(), [pipeline.artifact("audio", d / "audio.m4a"),
-                                                          pipeline.artifact("video", d / "video.mp4")], {})
+    store.stage_done(
+        bid,
+        "video",
+        "k-" + seed.decode(),
+        [pipeline.artifact("audio", d / "audio.m4a"), pipeline.artifact("video", d / "video.mp4")],
+        {},
+    )
 
 
 def inodes_by_content(bdir: Path) -> dict[str, set[int]]:
@@ -262,9 +306,12 @@ def test_a_new_recording_leaves_each_kept_version_its_own_media(briefing_env: Pa
 
     www = tmp_path / "www"
     briefing_env.mkdir(parents=True, exist_ok=True)
-    (briefing_env / "briefing.toml").write_text(f'[site]\nbase_url = "https://press.example/"\n'
-                                                f'[[publish.targets]]\nname = "www"\ntype = "local"\n'
-                                                f'path = "{www}"\n', encoding="utf-8")
+    (briefing_env / "briefing.toml").write_text(
+        f'[site]\nbase_url = "https://press.example/"\n'
+        f'[[publish.targets]]\nname = "www"\ntype = "local"\n'
+        f'path = "{www}"\n',
+        encoding="utf-8",
+    )
     store, settings = make_briefing(briefing_env, BID, video_bytes=3000)
     pipeline.publish_one(store, settings, BID)
     site = settings.site_dir
@@ -308,8 +355,13 @@ def test_a_new_recording_leaves_each_kept_version_its_own_media(briefing_env: Pa
     # the first recording once more (version 4): its media are the same files as v1's, not a new copy
     media_dir = settings.workspace / BID / "media"  # what make_briefing made: the first recording's
     store.stage_started(BID, "video", "k-first")
-    store.stage_done(BID, "video", "k-first", [pipeline.artifact("audio", media_dir / "audio.m4a"),
-                                              pipeline.artifact("video", media_dir / "video.mp4")], {})
+    store.stage_done(
+        BID,
+        "video",
+        "k-first",
+        [pipeline.artifact("audio", media_dir / "audio.m4a"), pipeline.artifact("video", media_dir / "video.mp4")],
+        {},
+    )
     assert pipeline.publish_one(store, settings, BID).distribution.version == 4
     assert media_of(bdir) == first
     assert all(len(inodes) == 1 for inodes in inodes_by_content(bdir).values()), inodes_by_content(bdir)
@@ -318,12 +370,14 @@ def test_a_new_recording_leaves_each_kept_version_its_own_media(briefing_env: Pa
     assert verify(str(bdir)).ok
     # the web server's copy: the same files, each content once there too
     assert sums(www / "briefings" / BID) == sums(bdir) and verify(str(www / "briefings" / BID / "v1")).ok
-    assert all(len(inodes) == 1 for inodes in inodes_by_content(www / "briefings" / BID).values()), \
-        {p.relative_to(www).as_posix(): p.stat().st_ino for p in www.rglob("*") if p.suffix in (".mp4", ".m4a")}
+    assert all(len(inodes) == 1 for inodes in inodes_by_content(www / "briefings" / BID).values()), {
+        p.relative_to(www).as_posix(): p.stat().st_ino for p in www.rglob("*") if p.suffix in (".mp4", ".m4a")
+    }
 
 
-def test_a_site_published_before_media_were_kept_still_verifies_and_publishes(briefing_env: Path, tmp_path: Path,
-                                                                                run) -> None:
+def test_a_site_published_before_media_were_kept_still_verifies_and_publishes(
+    briefing_env: Path, tmp_path: Path, run
+) -> None:
     """A site from before media/ existed (v<N>/ pages play ../video.mp4): it still verifies, publishes
     again without touching v<N>/, and a new recording keeps the first one's media listed and verifiable."""
     from briefing.press import distribute
@@ -337,7 +391,8 @@ def test_a_site_published_before_media_were_kept_still_verifies_and_publishes(br
     # what the site looked like when published by the earlier release of briefing
     page = (bdir / "v1" / "index.html").read_text(encoding="utf-8")
     page = page.replace(f"../media/{first['video']}.mp4", "../video.mp4").replace(
-        f"../media/{first['audio']}.m4a", "../audio.m4a")
+        f"../media/{first['audio']}.m4a", "../audio.m4a"
+    )
     assert "../media/" not in page
     os.unlink(bdir / "v1" / "index.html")
     (bdir / "v1" / "index.html").write_text(page, encoding="utf-8")
@@ -439,8 +494,11 @@ def test_targets_hold_exactly_what_the_manifest_lists(briefing_env: Path, tmp_pa
     # one file on the site under two names (video.mp4, media/<sha256>.mp4; transcript.txt, v1/transcript.txt)
     # is sent once, then copied inside the bucket
     digest = media_of(site / "briefings" / BID)
-    assert {f"briefings/{BID}/media/{digest['audio']}.m4a", f"briefings/{BID}/video.mp4",
-            f"briefings/{BID}/v1/transcript.txt"} <= set(first.copied), first.copied
+    assert {
+        f"briefings/{BID}/media/{digest['audio']}.m4a",
+        f"briefings/{BID}/video.mp4",
+        f"briefings/{BID}/v1/transcript.txt",
+    } <= set(first.copied), first.copied
     sent = {(site / rel).stat().st_ino for rel in first.uploaded if rel not in first.copied}
     assert all((site / rel).stat().st_ino in sent for rel in first.copied)
     head = client.head_object(Bucket=bucket, Key=f"site/briefings/{BID}/video.mp4")
@@ -461,5 +519,5 @@ def test_targets_hold_exactly_what_the_manifest_lists(briefing_env: Path, tmp_pa
     listed |= {"manifest.json", "manifest.json.sig"}
     assert set(sums(www / "briefings" / BID)) == listed
     keys = {o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix=f"site/briefings/{BID}/")["Contents"]}
-    assert {k[len(f"site/briefings/{BID}/"):] for k in keys} == listed
+    assert {k[len(f"site/briefings/{BID}/") :] for k in keys} == listed
     assert (www / "briefings" / "2026-01-01-other" / "keep.txt").is_file()

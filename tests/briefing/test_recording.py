@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from briefing.recording import queue, record, worker
 from briefing.core import workspace
 from briefing.core.config import load_settings
 from briefing.core.errors import InputError, JitsiError
 from briefing.core.store import Briefing, Store
+from briefing.recording import queue, record, worker
 from tests.briefing.helpers_recording import BID, ROOM, jibri_session_dir
 from tests.recorder.jibri import FakeJibri
 from tests.recorder.media import make_video_with_speech
@@ -27,8 +27,15 @@ REPO = Path(__file__).resolve().parents[2]
 def env(tmp_path: Path):
     settings = load_settings()
     store = Store(settings.store_path)
-    store.save_briefing(Briefing(id=BID, title="Daily press briefing", date="2026-11-25", speakers=("Spokesperson",),
-                                 meta={"schedule": {"room": ROOM}}))
+    store.save_briefing(
+        Briefing(
+            id=BID,
+            title="Daily press briefing",
+            date="2026-11-25",
+            speakers=("Spokesperson",),
+            meta={"schedule": {"room": ROOM}},
+        )
+    )
     return store, settings
 
 
@@ -83,9 +90,22 @@ def test_jibri_finalize_returns_within_seconds_and_queues(env, tmp_path: Path) -
     store, settings = env
     d = jibri_session_dir(tmp_path / "recordings")
     t0 = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", "import cli; cli.main()", "--home", str(settings.home),
-                           "jibri-finalize", str(d), "--json"], cwd=REPO, capture_output=True, timeout=60,
-                          env={**__import__("os").environ, "BRIEFING_JIBRI_FINALIZE_WORKER": "0"})
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import cli; cli.main()",
+            "--home",
+            str(settings.home),
+            "jibri-finalize",
+            str(d),
+            "--json",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        timeout=60,
+        env={**__import__("os").environ, "BRIEFING_JIBRI_FINALIZE_WORKER": "0"},
+    )
     took = time.monotonic() - t0
     assert proc.returncode == 0, proc.stderr.decode()
     data = json.loads(proc.stdout)
@@ -112,9 +132,12 @@ def test_jibri_finalize_returns_within_seconds_and_queues(env, tmp_path: Path) -
 def test_record_start_stop_status_with_loopback_jibri(env, monkeypatch) -> None:
     store, settings = env
     with FakeJibri() as j:
-        for k, v in {"BRIEFING_JIBRI_URL": j.url, "BRIEFING_JITSI_URL": "https://meet.gov.example",
-                     "BRIEFING_JIBRI_XMPP_DOMAIN": "recorder.meet.gov.example",
-                     "BRIEFING_JIBRI_XMPP_PASSWORD": "s3cret"}.items():
+        for k, v in {
+            "BRIEFING_JIBRI_URL": j.url,
+            "BRIEFING_JITSI_URL": "https://meet.gov.example",
+            "BRIEFING_JIBRI_XMPP_DOMAIN": "recorder.meet.gov.example",
+            "BRIEFING_JIBRI_XMPP_PASSWORD": "s3cret",
+        }.items():
             monkeypatch.setenv(k, v)
         settings = load_settings()
         out = record.record_start(store, settings, BID)
@@ -152,15 +175,29 @@ def test_record_stop_of_a_capture_processes_it_in_the_background(env, tmp_path: 
     cdir = workspace.capture_dir(settings, BID)
     segs = rc.segment_dir(cdir)
     segs.mkdir(parents=True)
-    out = fg.output(fg.input(str(clip)).audio, str(segs / "seg-%06d.ts"), f="segment", segment_time=4,
-                    reset_timestamps=1, segment_format="mpegts", acodec="aac", ar=48000, ac=2)
+    out = fg.output(
+        fg.input(str(clip)).audio,
+        str(segs / "seg-%06d.ts"),
+        f="segment",
+        segment_time=4,
+        reset_timestamps=1,
+        segment_format="mpegts",
+        acodec="aac",
+        ar=48000,
+        ac=2,
+    )
     ffmpeg.run(ffmpeg.compile_graph(out))  # as a capture writes them; its process has ended
     rc._write_json(cdir / rc.STATE_NAME, {"source": "rtmp://127.0.0.1/live/x", "runs": [], "stopped_at": None})
     record._open_recording(store, BID, "capture", source="rtmp://127.0.0.1/live/x")
 
-    proc = subprocess.run([sys.executable, "-c", "import cli; cli.main()", "--home", str(settings.home),
-                           "record", "stop", BID], cwd=REPO, capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ))
+    proc = subprocess.run(
+        [sys.executable, "-c", "import cli; cli.main()", "--home", str(settings.home), "record", "stop", BID],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert lines[0].startswith(f"stopped {BID}: ") and "segments)" in lines[0]
@@ -169,8 +206,7 @@ def test_record_stop_of_a_capture_processes_it_in_the_background(env, tmp_path: 
     # the worker runs on its own; its job ends done and the page is there (no one ran `briefing work`)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and [j.status for j in queue.jobs(store, bid=BID)] != ["done"]:
-        assert "failed" not in [j.status for j in queue.jobs(store, bid=BID)], \
-            (settings.home / "work.log").read_text()
+        assert "failed" not in [j.status for j in queue.jobs(store, bid=BID)], (settings.home / "work.log").read_text()
         time.sleep(0.2)
     assert [j.status for j in queue.jobs(store, bid=BID)] == ["done"], (settings.home / "work.log").read_text()
     assert (settings.site_dir / "briefings" / BID / "index.html").is_file()

@@ -7,15 +7,15 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from briefing.core import webserver
-from briefing.meeting import reservations, schedule
 from briefing.core.store import Store
+from briefing.meeting import reservations, schedule
 from tests.briefing.helpers_jitsi import local_start
 from tests.net import WaitressThread, free_port
 
@@ -23,7 +23,7 @@ UA = {"User-Agent": "Prosody (0.12.4; Linux)"}
 
 
 def _prosody_now() -> str:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
@@ -37,8 +37,12 @@ def rooms(briefing_env: Path) -> dict[str, str]:
     briefing_env.mkdir(parents=True, exist_ok=True)
     store = Store(briefing_env / "briefing.db")
     out = {}
-    for title, delta in (("Open", timedelta(minutes=-5)), ("Later", timedelta(hours=3)),
-                         ("Yesterday", timedelta(days=-1)), ("Cancelled", timedelta(minutes=-5))):
+    for title, delta in (
+        ("Open", timedelta(minutes=-5)),
+        ("Later", timedelta(hours=3)),
+        ("Yesterday", timedelta(days=-1)),
+        ("Cancelled", timedelta(minutes=-5)),
+    ):
         s = schedule.add_series(store, title=title, start=local_start(delta), duration="60m", timezone_name="UTC")
         occ = schedule.find_occurrence(store, s.id, s.dtstart.date().isoformat())
         out[s.id] = occ.room
@@ -47,11 +51,11 @@ def rooms(briefing_env: Path) -> dict[str, str]:
     return out
 
 
-
-
 def _serve(home: Path, token: str = "", **kw):
-    server = WaitressThread(reservations.make_server(str(home / "briefing.db"), host="127.0.0.1", port=0,
-                                                     token=token, **kw), "the reservation server")
+    server = WaitressThread(
+        reservations.make_server(str(home / "briefing.db"), host="127.0.0.1", port=0, token=token, **kw),
+        "the reservation server",
+    )
     return server, f"http://127.0.0.1:{server.effective_port}"
 
 
@@ -63,8 +67,9 @@ def service(rooms, briefing_env: Path):
     server.close()
 
 
-def test_open_room_is_reserved_until_the_window_closes_then_conflicts_and_ends(service, rooms, briefing_env,
-                                                                               caplog) -> None:
+def test_open_room_is_reserved_until_the_window_closes_then_conflicts_and_ends(
+    service, rooms, briefing_env, caplog
+) -> None:
     caplog.set_level("INFO", logger="briefing.meeting.reservations")
     form = _form(rooms["open"])
     r = service.post("/conference", data=form)  # httpx sends application/x-www-form-urlencoded
@@ -86,7 +91,8 @@ def test_open_room_is_reserved_until_the_window_closes_then_conflicts_and_ends(s
     gone = service.delete(f"/conference/{body['id']}")
     assert gone.status_code == 200
     ended = Store(briefing_env / "briefing.db").query(
-        "SELECT ended_at FROM schedule_occurrences WHERE room = ?", (rooms["open"],))[0][0]
+        "SELECT ended_at FROM schedule_occurrences WHERE room = ?", (rooms["open"],)
+    )[0][0]
     assert ended  # the room's end is recorded
     # everyone left and came back within the window: a new reservation
     fresh = service.post("/conference", data=_form(rooms["open"]))
@@ -99,7 +105,7 @@ def test_open_room_is_reserved_until_the_window_closes_then_conflicts_and_ends(s
 def test_rooms_outside_their_window_or_unknown_are_refused_with_a_reason(service, rooms) -> None:
     r = service.post("/conference", data=_form(rooms["later"]))
     assert r.status_code == 403
-    opens = (datetime.now(timezone.utc) + timedelta(hours=3) - timedelta(minutes=30)).strftime("%H:%M")
+    opens = (datetime.now(UTC) + timedelta(hours=3) - timedelta(minutes=30)).strftime("%H:%M")
     assert "opens at" in r.json()["message"] and opens[:2] in r.json()["message"]
     assert r.json()["opens_at"].endswith("Z")
 
@@ -126,10 +132,14 @@ def test_malformed_requests_get_400_and_the_service_keeps_working(service, rooms
         service.post("/conference", data=_form("room with spaces")),
         service.post("/conference", data=_form(f"{room}@muc.meet.gov.example")),
         service.post("/conference", json=_form(room)),  # JSON is not what prosody sends
-        service.post("/conference", content=b"name=%ZZ&&&==&start_time",
-                     headers={"Content-Type": "application/x-www-form-urlencoded"}),
-        service.post("/conference", content=b"\xff\xfe\x00garbage",
-                     headers={"Content-Type": "application/x-www-form-urlencoded"}),
+        service.post(
+            "/conference",
+            content=b"name=%ZZ&&&==&start_time",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        service.post(
+            "/conference", content=b"\xff\xfe\x00garbage", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        ),
         service.post("/conference", data=_form(room, padding="x" * 200_000)),  # a huge body
     ]
     for r in bad:
@@ -160,10 +170,27 @@ def test_cli_serves_with_a_production_server_and_logs_decisions(rooms, briefing_
     token_file = tmp_path / "token"
     token_file.write_text("secret-from-file\n")
     env = {**os.environ, "BRIEFING_HOME": str(briefing_env)}
-    proc = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "jitsi", "reservations", "serve",
-                             "--host", "127.0.0.1", "--port", str(port), "--token-file", str(token_file)],
-                            cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import cli; cli.main()",
+            "jitsi",
+            "reservations",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--token-file",
+            str(token_file),
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -172,11 +199,19 @@ def test_cli_serves_with_a_production_server_and_logs_decisions(rooms, briefing_
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        r = httpx.post(url + "/conference", data=_form(rooms["open"]),
-                       headers={**UA, "Authorization": "Bearer secret-from-file"}, timeout=5)
+        r = httpx.post(
+            url + "/conference",
+            data=_form(rooms["open"]),
+            headers={**UA, "Authorization": "Bearer secret-from-file"},
+            timeout=5,
+        )
         assert r.status_code == 200, r.text
-        r = httpx.post(url + "/conference", data=_form(rooms["later"]),
-                       headers={**UA, "Authorization": "Bearer secret-from-file"}, timeout=5)
+        r = httpx.post(
+            url + "/conference",
+            data=_form(rooms["later"]),
+            headers={**UA, "Authorization": "Bearer secret-from-file"},
+            timeout=5,
+        )
         assert r.status_code == 403
     finally:
         proc.terminate()
@@ -188,9 +223,15 @@ def test_cli_serves_with_a_production_server_and_logs_decisions(rooms, briefing_
 # -- failing closed: no silent open service, no starvation by idle connections -----------------------------
 def _serve_cli(briefing_env: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     env = {**os.environ, "BRIEFING_HOME": str(briefing_env), **(env or {})}
-    return subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "jitsi", "reservations", "serve",
-                             *args], cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-c", "import cli; cli.main()", "jitsi", "reservations", "serve", *args],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def _until_listening(proc: subprocess.Popen[str]) -> list[str]:
@@ -230,8 +271,9 @@ def test_an_empty_or_unreadable_token_file_is_an_error(rooms, briefing_env, tmp_
     assert code == 2 and "cannot read the token file" in out and len(out.strip().splitlines()) == 1
 
     # the same through the environment (BRIEFING_JITSI_RESERVATIONS_TOKEN_FILE)
-    code, out = _refused(briefing_env, "--port", str(free_port()),
-                         env={"BRIEFING_JITSI_RESERVATIONS_TOKEN_FILE": str(empty)})
+    code, out = _refused(
+        briefing_env, "--port", str(free_port()), env={"BRIEFING_JITSI_RESERVATIONS_TOKEN_FILE": str(empty)}
+    )
     assert code == 2 and "BRIEFING_JITSI_RESERVATIONS_TOKEN_FILE" in out and "is empty" in out
 
 

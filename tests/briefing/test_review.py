@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from briefing.processing import pipeline, review
 from briefing.core.config import load_settings
 from briefing.core.errors import InputError
 from briefing.core.store import Briefing, Store
+from briefing.processing import pipeline, review
 from recorder import ffmpeg
 from transcribe import formats
 from transcribe.types import Segment, Transcript, Word
@@ -21,16 +21,25 @@ BID = "2026-11-25-daily-briefing"
 
 
 def _words(tokens: list[str], start: float, step: float, p: float = 0.9) -> tuple[Word, ...]:
-    return tuple(Word(round(start + k * step, 3), round(start + (k + 1) * step, 3), t, p)
-                 for k, t in enumerate(tokens))
+    return tuple(Word(round(start + k * step, 3), round(start + (k + 1) * step, 3), t, p) for k, t in enumerate(tokens))
 
 
 def make_transcript() -> Transcript:
     w0 = _words([" Good", " morning,", " this", " is", " the", " briefing."], 0.0, 0.45)
     w1 = _words([" The", " hotline", " is", " 0912", " 345", " 678."], 3.0, 0.5)
     w2 = _words([" And", " so,", " my", " fellow", " Americans."], 6.2, 0.9, p=0.3)
-    mk = lambda i, ws, conf: Segment(i, ws[0].start, ws[-1].end, "".join(w.text for w in ws), ws,  # noqa: E731
-                                     confidence=conf, flags=("low-confidence",) if conf < 0.5 else ())
+
+    def mk(i, ws, conf):
+        return Segment(
+            i,
+            ws[0].start,
+            ws[-1].end,
+            "".join(w.text for w in ws),
+            ws,
+            confidence=conf,
+            flags=("low-confidence",) if conf < 0.5 else (),
+        )
+
     return Transcript("en", 11.0, (mk(0, w0, 0.9), mk(1, w1, 0.9), mk(2, w2, 0.3)), model="base")
 
 
@@ -49,10 +58,33 @@ def _processed(briefing_env: Path, speech_dir: Path, t: Transcript):
     d = settings.workspace / BID
     (d / "media").mkdir(parents=True)
     audio = d / "media" / "audio.m4a"
-    ffmpeg.run(["ffmpeg", "-v", "error", "-i", str(speech_dir / "en_jfk.flac"), "-ac", "1", "-ar", "48000",
-                "-c:a", "aac", "-b:a", "128k", str(audio)])
-    store.save_briefing(Briefing(id=BID, title="Daily press briefing", date="2026-11-25", language="en",
-                                 speakers=("Spokesperson", "Dr. Lan Nguyen")))
+    ffmpeg.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(speech_dir / "en_jfk.flac"),
+            "-ac",
+            "1",
+            "-ar",
+            "48000",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            str(audio),
+        ]
+    )
+    store.save_briefing(
+        Briefing(
+            id=BID,
+            title="Daily press briefing",
+            date="2026-11-25",
+            language="en",
+            speakers=("Spokesperson", "Dr. Lan Nguyen"),
+        )
+    )
     (d / "source").mkdir()
     source = d / "source" / "original.flac"
     source.write_bytes((speech_dir / "en_jfk.flac").read_bytes())
@@ -61,23 +93,46 @@ def _processed(briefing_env: Path, speech_dir: Path, t: Transcript):
     store.stage_started(BID, "video", "k")
     store.stage_done(BID, "video", "k", [pipeline.artifact("audio", audio)], {})
     tarts = []
-    for ext, text in {"json": formats.to_json(t), "srt": formats.to_srt(t), "vtt": formats.to_vtt(t),
-                      "txt": formats.to_txt(t)}.items():
+    for ext, text in {
+        "json": formats.to_json(t),
+        "srt": formats.to_srt(t),
+        "vtt": formats.to_vtt(t),
+        "txt": formats.to_txt(t),
+    }.items():
         p = d / "transcript" / f"transcript.{ext}"
         p.parent.mkdir(exist_ok=True)
         p.write_text(text, encoding="utf-8")
         tarts.append(pipeline.artifact(ext, p))
     store.stage_started(BID, "transcribe", "k")
-    store.stage_done(BID, "transcribe", "k", tarts, {"quality": {"guards": [
-        {"kind": "artefact", "action": "removed", "start": 10.0, "end": 11.0, "text": "Thanks for watching"}],
-        "glossary": []}})
+    store.stage_done(
+        BID,
+        "transcribe",
+        "k",
+        tarts,
+        {
+            "quality": {
+                "guards": [
+                    {"kind": "artefact", "action": "removed", "start": 10.0, "end": 11.0, "text": "Thanks for watching"}
+                ],
+                "glossary": [],
+            }
+        },
+    )
     s = summary.summarize(t)
     (d / "summary").mkdir()
     (d / "summary" / "summary.json").write_text(json.dumps(s.to_dict()), encoding="utf-8")
     (d / "summary" / "summary.md").write_text(pipeline.summary_markdown(store.briefing(BID), s), encoding="utf-8")
     store.stage_started(BID, "summarize", "k")
-    store.stage_done(BID, "summarize", "k", [pipeline.artifact("summary_json", d / "summary" / "summary.json"),
-                                             pipeline.artifact("summary", d / "summary" / "summary.md")], {})
+    store.stage_done(
+        BID,
+        "summarize",
+        "k",
+        [
+            pipeline.artifact("summary_json", d / "summary" / "summary.json"),
+            pipeline.artifact("summary", d / "summary" / "summary.md"),
+        ],
+        {},
+    )
     return store, settings
 
 
@@ -105,7 +160,9 @@ def test_speaker_turns(processed, run) -> None:
     assert res.code == 0, res.err
     run("review", BID, "--speaker", "Dr. Lan Nguyen", "--from", "00:00:05", "--to", "00:00:11")
     assert [(t.start, t.end, t.name) for t in review.turns(store, BID)] == [
-        (0, 5, "Spokesperson"), (5, 11, "Dr. Lan Nguyen")]
+        (0, 5, "Spokesperson"),
+        (5, 11, "Dr. Lan Nguyen"),
+    ]
     bad = run("review", BID, "--speaker", "Someone Else", "--from", "1", "--to", "2")
     assert bad.code != 0 and "not on the roster" in bad.err
     assert run("review", BID, "--speaker", "Someone Else", "--from", "1", "--to", "2", "--new-speaker").code == 0
@@ -148,11 +205,11 @@ def test_release_is_redacted_and_labelled_archive_keeps_originals(processed, run
     sr = 16000
     span = store.stage(BID, "redact").info["spans"]
     assert span == [[4.35, 6.15]]
-    inside = b[int(4.45 * sr):int(6.05 * sr)]
+    inside = b[int(4.45 * sr) : int(6.05 * sr)]
     spec = np.abs(np.fft.rfft(inside)) ** 2
     freqs = np.fft.rfftfreq(len(inside), 1 / sr)
     assert spec[(freqs > 970) & (freqs < 1030)].sum() / spec.sum() > 0.95
-    x, y = a[int(0.5 * sr):int(4.2 * sr)], b[int(0.5 * sr):int(4.2 * sr)]
+    x, y = a[int(0.5 * sr) : int(4.2 * sr)], b[int(0.5 * sr) : int(4.2 * sr)]
     assert np.corrcoef(x, y)[0, 1] > 0.98
     # the originals stay the transcript's artifacts: what the archive packs
     orig = json.loads(Path(store.artifacts(BID)["json"].path).read_text(encoding="utf-8"))
@@ -185,7 +242,8 @@ def test_glossary_and_guard_settings_reach_the_transcribe_stage(briefing_env: Pa
 
     briefing_env.mkdir(parents=True, exist_ok=True)
     (briefing_env / "briefing.toml").write_text(
-        '[glossary]\npeople = ["Nguyễn Thanh Long"]\nplaces = ["Hà Nội"]\n', encoding="utf-8")
+        '[glossary]\npeople = ["Nguyễn Thanh Long"]\nplaces = ["Hà Nội"]\n', encoding="utf-8"
+    )
     settings = load_settings(briefing_env)
     o = speech.transcribe_options(settings, "vi")
     from transcribe.guards import DECODING
@@ -193,12 +251,19 @@ def test_glossary_and_guard_settings_reach_the_transcribe_stage(briefing_env: Pa
     assert all(getattr(o, k) == v for k, v in DECODING.items()) and not o.condition_on_previous_text
     assert o.hotwords is None and o.initial_prompt is None  # default: correction only
     (briefing_env / "briefing.toml").write_text(
-        '[quality]\nglossary_mode = "hotwords"\n[glossary]\npeople = ["Nguyễn Thanh Long"]\n', encoding="utf-8")
+        '[quality]\nglossary_mode = "hotwords"\n[glossary]\npeople = ["Nguyễn Thanh Long"]\n', encoding="utf-8"
+    )
     s2 = load_settings(briefing_env)
     assert speech.transcribe_options(s2, "vi").hotwords == "Nguyễn Thanh Long"
     assert speech.postprocess_key(s2) != speech.postprocess_key(settings)  # a new glossary redoes the stage
-    t = Transcript("vi", 10, (Segment(0, 0, 3, " ông nguyen thanh long phát biểu"),
-                              Segment(1, 3, 5, " Subtitles by the Amara.org community")))
+    t = Transcript(
+        "vi",
+        10,
+        (
+            Segment(0, 0, 3, " ông nguyen thanh long phát biểu"),
+            Segment(1, 3, 5, " Subtitles by the Amara.org community"),
+        ),
+    )
     fixed, info = speech.postprocess(s2, t, tmp_path / "missing.wav")
     assert [s.text for s in fixed.segments] == [" ông Nguyễn Thanh Long phát biểu"]
     assert info["glossary"][0]["term"] == "Nguyễn Thanh Long" and info["guards"][0]["kind"] == "artefact"
@@ -209,12 +274,16 @@ def test_a_garbled_phone_number_is_redacted_everywhere(briefing_env: Path, speec
     of the recognizer with a digit lost and hyphens ("0-1-2-345678"), or as spoken words: none of it may
     reach the page, captions, transcripts, feeds or search index; the review lists kind and time only."""
     w0 = _words([" If", " you", " have", " symptoms,", " call", " 0-1-2-345678", " right", " away."], 0.0, 0.5)
-    w1 = _words([" Or", " ring", " zero", " nine", " one", " two,", " three", " four", " five,", " six",
-                 " seven", " eight."], 4.5, 0.4)
+    w1 = _words(
+        [" Or", " ring", " zero", " nine", " one", " two,", " three", " four", " five,", " six", " seven", " eight."],
+        4.5,
+        0.4,
+    )
     w2 = _words([" There", " were", " 1,240", " cases", " in", " 2026."], 9.4, 0.25)
     mk = lambda i, ws: Segment(i, ws[0].start, ws[-1].end, "".join(w.text for w in ws), ws, confidence=0.9)  # noqa: E731
-    store, settings = _processed(briefing_env, speech_dir,
-                                 Transcript("en", 11.0, (mk(0, w0), mk(1, w1), mk(2, w2)), model="base"))
+    store, settings = _processed(
+        briefing_env, speech_dir, Transcript("en", 11.0, (mk(0, w0), mk(1, w1), mk(2, w2)), model="base")
+    )
     res = run("publish", BID, "--json")
     assert res.code == 0, res.err
     site = settings.site_dir
@@ -226,7 +295,9 @@ def test_a_garbled_phone_number_is_redacted_everywhere(briefing_env: Path, speec
     assert "1,240 cases in 2026" in (site / "briefings" / BID / "transcript.txt").read_text(encoding="utf-8")
     data = run("review", BID, "--json").json()
     assert [(r["kind"], r["start"], r["end"]) for r in data["redactions"]] == [
-        ("phone", 2.35, 3.15), ("phone", 5.15, 9.45)]
+        ("phone", 2.35, 3.15),
+        ("phone", 5.15, 9.45),
+    ]
     assert all(set(r) == {"kind", "segment_id", "start", "end"} for r in data["redactions"])
     text = run("review", BID).out
     assert "00:00:02  redacted phone (2.4–3.1 s)" in text and "00:00:05  redacted phone (5.2–9.4 s)" in text

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from briefing.records import search
 from briefing.core.errors import ConfigError, InputError, NotFoundError
+from briefing.records import search
 from cli import cli
 from tests.briefing.helpers_archive import env
 from tests.factory import processed_vi
@@ -25,14 +25,34 @@ VI = [
 @pytest.fixture
 def corpus():
     settings, store = env()
-    processed_vi(settings, store, "2026-03-02-hop-bao", date="2026-03-02", title="Họp báo Chính phủ tháng 3",
-                  texts=VI, media="none")
-    processed_vi(settings, store, "2026-04-06-hop-bao", date="2026-04-06", title="Họp báo Chính phủ tháng 4",
-                  speakers=("Bộ trưởng Bộ Y tế",), media="none", texts=[
-                      (5.0, "Tiêm chủng, tiêm chủng và tiêm chủng: đó là ưu tiên.", None),
-                      (40.0, "Kinh tế tăng trưởng ổn định trong quý một.", None),
-                      (90.0, "Một buổi họp dài về nhiều vấn đề khác nhau của đất nước, trong đó có một câu "
-                             "ngắn về tiêm chủng ở vùng sâu vùng xa và nhiều nội dung khác nữa.", None)])
+    processed_vi(
+        settings,
+        store,
+        "2026-03-02-hop-bao",
+        date="2026-03-02",
+        title="Họp báo Chính phủ tháng 3",
+        texts=VI,
+        media="none",
+    )
+    processed_vi(
+        settings,
+        store,
+        "2026-04-06-hop-bao",
+        date="2026-04-06",
+        title="Họp báo Chính phủ tháng 4",
+        speakers=("Bộ trưởng Bộ Y tế",),
+        media="none",
+        texts=[
+            (5.0, "Tiêm chủng, tiêm chủng và tiêm chủng: đó là ưu tiên.", None),
+            (40.0, "Kinh tế tăng trưởng ổn định trong quý một.", None),
+            (
+                90.0,
+                "Một buổi họp dài về nhiều vấn đề khác nhau của đất nước, trong đó có một câu "
+                "ngắn về tiêm chủng ở vùng sâu vùng xa và nhiều nội dung khác nữa.",
+                None,
+            ),
+        ],
+    )
     search.ensure_indexed(store)
     yield settings, store
     store.close()
@@ -47,13 +67,19 @@ def test_fold() -> None:
     assert search.fold("Nguyễn Thị Ánh Tuyết, Quảng Ngãi") == "nguyen thi anh tuyet, quang ngai"
     # the same letters, decomposed (NFD) as some keyboards send them
     import unicodedata
+
     assert search.fold(unicodedata.normalize("NFD", "tiêm chủng")) == "tiem chung"
 
 
 def test_vietnamese_with_and_without_diacritics_find_the_same(corpus) -> None:
     settings, store = corpus
-    for a, b in [("tiêm chủng", "tiem chung"), ("Đà Nẵng", "da nang"), ("giá xăng dầu", "GIA XANG DAU"),
-                 ("\"tiêm chủng cho\"", "\"tiem chung cho\""), ("Hà Nội", "ha noi")]:
+    for a, b in [
+        ("tiêm chủng", "tiem chung"),
+        ("Đà Nẵng", "da nang"),
+        ("giá xăng dầu", "GIA XANG DAU"),
+        ('"tiêm chủng cho"', '"tiem chung cho"'),
+        ("Hà Nội", "ha noi"),
+    ]:
         with_tones = search.search(store, a)
         without = search.search(store, b)
         assert with_tones, a
@@ -75,7 +101,7 @@ def test_ranking_bm25(corpus) -> None:
     assert [h.score for h in hits] == sorted(h.score for h in hits)  # bm25: lower is better
     # a phrase only matches the words in that order
     assert texts(search.search(store, '"tiếp tục tiêm"')) == []
-    assert len(search.search(store, 'tiếp tục tiêm')) == 1
+    assert len(search.search(store, "tiếp tục tiêm")) == 1
     assert len(search.search(store, "tiêm chủng", limit=2)) == 2
     # prefix
     assert texts(search.search(store, "xăn*")) == ["Giá xăng dầu sẽ được điều chỉnh vào tuần tới."]
@@ -85,8 +111,7 @@ def test_date_and_speaker_filters(corpus) -> None:
     settings, store = corpus
     march = search.search(store, "tiem chung", date_from="2026-03-01", date_to="2026-03-31")
     assert {h.briefing_id for h in march} == {"2026-03-02-hop-bao"} and len(march) == 2
-    assert {h.briefing_id for h in search.search(store, "tiem chung", date_from="2026-04-06")} == \
-        {"2026-04-06-hop-bao"}
+    assert {h.briefing_id for h in search.search(store, "tiem chung", date_from="2026-04-06")} == {"2026-04-06-hop-bao"}
     assert search.search(store, "tiem chung", date_to="2026-03-01") == []
     # speaker: the segment's label, with or without tones; else the briefing's speakers
     by_minister = search.search(store, "tiem chung", speaker="bo truong bo y te")
@@ -123,8 +148,14 @@ def test_reindex_replaces_and_is_idempotent(corpus) -> None:
     assert store.query("SELECT count(*) FROM search_segments")[0][0] == before
     assert store.query("SELECT count(*) FROM search_fts")[0][0] == before
     # a corrected transcript is picked up by the lazy indexer
-    processed_vi(settings, store, "2026-03-02-hop-bao", date="2026-03-02", media="none",
-                  texts=[(3.0, "Đính chính: tiêm chủng cho hai triệu người.", None)])
+    processed_vi(
+        settings,
+        store,
+        "2026-03-02-hop-bao",
+        date="2026-03-02",
+        media="none",
+        texts=[(3.0, "Đính chính: tiêm chủng cho hai triệu người.", None)],
+    )
     assert search.pending(store) == ["2026-03-02-hop-bao"]
     search.ensure_indexed(store)
     assert search.pending(store) == []
@@ -146,8 +177,14 @@ def test_unprocessed_briefing_is_not_indexed() -> None:
 
 def test_cli_search_indexes_lazily(corpus) -> None:
     settings, store = corpus
-    processed_vi(settings, store, "2026-05-04-hop-bao", date="2026-05-04", media="none",
-                  texts=[(7.0, "Quảng Ninh đón khách quốc tế.", "Người phát ngôn")])
+    processed_vi(
+        settings,
+        store,
+        "2026-05-04-hop-bao",
+        date="2026-05-04",
+        media="none",
+        texts=[(7.0, "Quảng Ninh đón khách quốc tế.", "Người phát ngôn")],
+    )
     runner = CliRunner()
     res = runner.invoke(cli, ["search", "quang ninh", "--json"])
     assert res.exit_code == 0, res.output

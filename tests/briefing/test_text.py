@@ -8,17 +8,23 @@ from pathlib import Path
 
 import pytest
 
-from briefing.processing import corrections, pipeline
 from briefing.core import text
 from briefing.core.config import load_settings
 from briefing.core.errors import ConfigError, InputError
 from briefing.core.store import Briefing, Store
+from briefing.processing import corrections, pipeline
 from tests.factory import make_briefing
 
 BID = "2026-11-25-daily-briefing"
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-DIRTY = ["Briefing \x1b[2J\x1b[31mHACKED\x07", "Briefing\rFAKE", "Evil \u202eeman\u202c title",
-         "Isolate \u2067x\u2069", "C1 \x9b31m", "NUL\x00byte"]
+DIRTY = [
+    "Briefing \x1b[2J\x1b[31mHACKED\x07",
+    "Briefing\rFAKE",
+    "Evil \u202eeman\u202c title",
+    "Isolate \u2067x\u2069",
+    "C1 \x9b31m",
+    "NUL\x00byte",
+]
 
 
 def _one_clear_line(r) -> None:
@@ -91,12 +97,14 @@ def test_glossary_entries_are_checked(briefing_env: Path) -> None:
     from briefing.processing import speech
 
     briefing_env.mkdir(parents=True, exist_ok=True)
-    (briefing_env / "briefing.toml").write_text('[glossary]\nterms = ["Bộ Y tế", "Nguyễn\\u001b Long"]\n',
-                                                encoding="utf-8")
+    (briefing_env / "briefing.toml").write_text(
+        '[glossary]\nterms = ["Bộ Y tế", "Nguyễn\\u001b Long"]\n', encoding="utf-8"
+    )
     with pytest.raises(ConfigError, match="glossary.*U\\+001B"):
         speech.glossary(load_settings(briefing_env))
-    (briefing_env / "briefing.toml").write_text('[glossary.aliases]\n"bo y te" = "' + "B" * 300 + '"\n',
-                                                encoding="utf-8")
+    (briefing_env / "briefing.toml").write_text(
+        '[glossary.aliases]\n"bo y te" = "' + "B" * 300 + '"\n', encoding="utf-8"
+    )
     with pytest.raises(ConfigError, match="at most 200"):
         speech.glossary(load_settings(briefing_env))
 
@@ -106,8 +114,11 @@ def test_stored_text_never_reaches_the_terminal_raw(run, briefing_env) -> None:
     store, settings = make_briefing(briefing_env, BID)
     dirty = "Briefing \x1b[2J\x1b[31mHACKED\x07\rFAKE \u202eeman\u202c \x9b31m"
     b = store.briefing(BID)
-    store.save_briefing(Briefing(id=b.id, title=dirty, date=b.date, language=b.language,
-                                 speakers=("Spokes\u202eperson\x1b[0m",), meta=b.meta))
+    store.save_briefing(
+        Briefing(
+            id=b.id, title=dirty, date=b.date, language=b.language, speakers=("Spokes\u202eperson\x1b[0m",), meta=b.meta
+        )
+    )
     store.close()
     r = run("status")
     assert r.code == 0, r.err
@@ -131,8 +142,14 @@ def _on_a_terminal(home: Path, *args: str) -> str:
     repo = Path(__file__).resolve().parents[2]
     master, slave = pty.openpty()
     env = {**os.environ, "BRIEFING_HOME": str(home), "PYTHONPATH": str(repo), "TERM": "xterm"}
-    proc = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", *args], cwd=repo, env=env,
-                            stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import cli; cli.main()", *args],
+        cwd=repo,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -163,14 +180,22 @@ def test_rows_stored_before_the_checks_are_cleaned_once(briefing_env: Path) -> N
     briefing_env.mkdir(parents=True, exist_ok=True)
     path = briefing_env / "briefing.db"
     store = Store(path)
-    store.save_briefing(Briefing(id=BID, title="Daily\x1b[31m briefing\x07", date="2026-11-25",
-                                 speakers=("Spokes\u202eperson", "Clean Name")))
-    store.db.execute("INSERT INTO schedule_series (id, title, timezone, dtstart, duration_s, rrule, language,"
-                     " chair, speakers, press_list, uid, secret, sequence, status, created_at, updated_at)"
-                     " VALUES ('s', 'Series\rtitle', 'UTC', '2026-12-01T09:00:00', 3600, NULL, 'en',"
-                     " ?, ?, NULL, 'u', ?, 0, 'active', '', '')",
-                     (json.dumps({"name": "Chair\x1b", "email": "c@gov.example"}),
-                      json.dumps([{"name": "Bob\u2066x\u2069", "email": ""}]), "ab" * 32))
+    store.save_briefing(
+        Briefing(
+            id=BID, title="Daily\x1b[31m briefing\x07", date="2026-11-25", speakers=("Spokes\u202eperson", "Clean Name")
+        )
+    )
+    store.db.execute(
+        "INSERT INTO schedule_series (id, title, timezone, dtstart, duration_s, rrule, language,"
+        " chair, speakers, press_list, uid, secret, sequence, status, created_at, updated_at)"
+        " VALUES ('s', 'Series\rtitle', 'UTC', '2026-12-01T09:00:00', 3600, NULL, 'en',"
+        " ?, ?, NULL, 'u', ?, 0, 'active', '', '')",
+        (
+            json.dumps({"name": "Chair\x1b", "email": "c@gov.example"}),
+            json.dumps([{"name": "Bob\u2066x\u2069", "email": ""}]),
+            "ab" * 32,
+        ),
+    )
     store.db.execute("DELETE FROM _migrations WHERE number = 9")  # as a store from before the migration
     store.close()
     store = Store(path)
@@ -198,7 +223,6 @@ def test_text_settings_are_checked(briefing_env: Path, monkeypatch: pytest.Monke
         load_settings(briefing_env)
     monkeypatch.delenv("BRIEFING_SITE_TITLE")
     briefing_env.mkdir(parents=True, exist_ok=True)
-    (briefing_env / "briefing.toml").write_text('[organization]\nname = "Ministry \\u202eyrtsiniM"\n',
-                                                encoding="utf-8")
+    (briefing_env / "briefing.toml").write_text('[organization]\nname = "Ministry \\u202eyrtsiniM"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="organization.name"):
         load_settings(briefing_env)

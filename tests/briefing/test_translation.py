@@ -12,10 +12,10 @@ CLIP = "vi_fosd_Set001_V0.1_000282.mp3"  # "hàng nghìn người trung á rời
 
 
 @pytest.mark.whisper
-def test_vietnamese_briefing_gets_a_machine_translated_english_track(speech_dir: Path, briefing_env: Path,
-                                                                     run) -> None:
-    res = run("process", str(speech_dir / CLIP), "--title", "Họp báo", "--date", "2026-11-25", "--language", "vi",
-              "--json")
+def test_vietnamese_briefing_gets_a_machine_translated_english_track(speech_dir: Path, briefing_env: Path, run) -> None:
+    res = run(
+        "process", str(speech_dir / CLIP), "--title", "Họp báo", "--date", "2026-11-25", "--language", "vi", "--json"
+    )
     assert res.code == 0, res.err
     data = res.json()
     assert "translate" in data["ran"] and "redact" in data["ran"]
@@ -31,6 +31,7 @@ def test_vietnamese_briefing_gets_a_machine_translated_english_track(speech_dir:
     release = json.loads((site / "release.json").read_text(encoding="utf-8"))
     assert release["tracks"] == [{"language": "en", "label": "English", "name": "captions.en.vtt"}]
     # an English briefing gets none, and re-running changes nothing
-    again = run("process", str(speech_dir / CLIP), "--title", "Họp báo", "--date", "2026-11-25", "--language", "vi",
-                "--json").json()
+    again = run(
+        "process", str(speech_dir / CLIP), "--title", "Họp báo", "--date", "2026-11-25", "--language", "vi", "--json"
+    ).json()
     assert again["ran"] == [] or set(again["ran"]) <= {"publish"}

@@ -61,13 +61,13 @@ def processed(recording: tuple[Path, str], tmp_path_factory: pytest.TempPathFact
     home = tmp_path_factory.mktemp("home")
     settings = load_settings(str(home), overrides={"translate.enabled": "off"})
     store = Store(settings.store_path)
-    res = pipeline.process(store, settings, recording[0], bid=BID, language="vi", title="Họp báo",
-                           date="2026-11-25")
+    res = pipeline.process(store, settings, recording[0], bid=BID, language="vi", title="Họp báo", date="2026-11-25")
     return home, store, settings, res
 
 
-def test_vietnamese_is_transcribed_by_vietasr_and_the_page_says_so(processed, recording, run,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_vietnamese_is_transcribed_by_vietasr_and_the_page_says_so(
+    processed, recording, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import jiwer
 
     from transcribe import formats
@@ -129,9 +129,26 @@ def test_an_altered_native_library_is_refused_in_one_line(recording, tmp_path: P
         f.seek(2_000_000)
         f.write(bytes([b[0] ^ 0x01]))
     env = {**os.environ, "VIETASR_LIBRARY_PATH": str(bad), "PYTHONPATH": str(REPO)}
-    p = subprocess.run([sys.executable, "-c", "import cli; cli.main()", "process", str(recording[0]), "--language",
-                        "vi", "--title", "Họp báo", "--date", "2026-11-25"], capture_output=True, text=True,
-                       env=env, cwd=REPO, timeout=600)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import cli; cli.main()",
+            "process",
+            str(recording[0]),
+            "--language",
+            "vi",
+            "--title",
+            "Họp báo",
+            "--date",
+            "2026-11-25",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=600,
+    )
     assert p.returncode != 0
     assert "Traceback" not in p.stderr
     lines = [x for x in p.stderr.splitlines() if x.startswith("error:")]  # the one line that says it all
@@ -170,11 +187,30 @@ def test_a_vietnamese_live_transcript_by_vietasr_is_adopted(speech: Path, briefi
     listing.write_text("".join(f"file '{speech / n}'\n" for n in CLIPS[:2]))
     segs = tmp_path / "segs"
     segs.mkdir()
-    ffmpeg.run(ffmpeg.compile_graph(fg.output(
-        fg.input(str(listing), f="concat", safe=0).audio, str(segs / "seg-%06d.ts"), f="segment", segment_time=4,
-        reset_timestamps=1, segment_format="mpegts", acodec="aac", ar=48000, ac=2)))
-    settings = load_settings(str(briefing_env), overrides={"live.min_chunk": 6.0, "live.max_chunk": 12.0,
-                                                            "briefing.language": "vi", "translate.enabled": "off"})
+    ffmpeg.run(
+        ffmpeg.compile_graph(
+            fg.output(
+                fg.input(str(listing), f="concat", safe=0).audio,
+                str(segs / "seg-%06d.ts"),
+                f="segment",
+                segment_time=4,
+                reset_timestamps=1,
+                segment_format="mpegts",
+                acodec="aac",
+                ar=48000,
+                ac=2,
+            )
+        )
+    )
+    settings = load_settings(
+        str(briefing_env),
+        overrides={
+            "live.min_chunk": 6.0,
+            "live.max_chunk": 12.0,
+            "briefing.language": "vi",
+            "translate.enabled": "off",
+        },
+    )
     store = Store(settings.store_path)
     bid = "2026-11-25-truc-tiep"
     record.ensure_briefing(store, settings, bid)
@@ -196,8 +232,9 @@ def test_a_vietnamese_live_transcript_by_vietasr_is_adopted(speech: Path, briefi
     lock.release()
     (cdir / rc.STOP_NAME).write_text("stop\n")
     out = record.capture_stop(store, settings, bid)
-    pipeline.process(store, settings, Path(str(out.recording)), bid=bid, language="vi", title="Trực tiếp",
-                     date="2026-11-25")
+    pipeline.process(
+        store, settings, Path(str(out.recording)), bid=bid, language="vi", title="Trực tiếp", date="2026-11-25"
+    )
     info = store.stage(bid, "transcribe").info
     assert info["live"] is True and info["engine"].startswith("viet-asr")
     t = formats.from_json(Path(store.artifacts(bid)["json"].path).read_text(encoding="utf-8"))
@@ -209,8 +246,9 @@ def test_a_vietnamese_live_transcript_by_vietasr_is_adopted(speech: Path, briefi
 
 
 @pytest.mark.whisper
-def test_a_briefing_of_unknown_language_goes_to_the_engine_of_what_whisper_detects(recording, speech: Path,
-                                                                                   briefing_env: Path) -> None:
+def test_a_briefing_of_unknown_language_goes_to_the_engine_of_what_whisper_detects(
+    recording, speech: Path, briefing_env: Path
+) -> None:
     from briefing.core.config import load_settings
     from briefing.processing import speech as sp
 

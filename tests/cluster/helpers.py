@@ -10,16 +10,23 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from tests.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-CLIPS = ("en_ljspeech_LJ001-0041.wav", "en_ljspeech_LJ001-0051.wav", "en_ljspeech_LJ001-0064.wav",
-         "en_ljspeech_LJ001-0048.wav", "en_ljspeech_LJ001-0030.wav", "en_ljspeech_LJ001-0042.wav")
+CLIPS = (
+    "en_ljspeech_LJ001-0041.wav",
+    "en_ljspeech_LJ001-0051.wav",
+    "en_ljspeech_LJ001-0064.wav",
+    "en_ljspeech_LJ001-0048.wav",
+    "en_ljspeech_LJ001-0030.wav",
+    "en_ljspeech_LJ001-0042.wav",
+)
 DEADLINE = 300.0  # generous: the machine is shared; every wait polls for a condition
 
 
@@ -57,9 +64,27 @@ class Redis:
 
     def start(self) -> None:
         with open(self.dir / "redis.log", "ab") as log:
-            self.proc = subprocess.Popen([self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
-                                          str(self.dir), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-                                          "--protected-mode", "no"], stdout=log, stderr=log)
+            self.proc = subprocess.Popen(
+                [
+                    self.exe,
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    str(self.dir),
+                    "--appendonly",
+                    "yes",
+                    "--appendfsync",
+                    "always",
+                    "--save",
+                    "",
+                    "--protected-mode",
+                    "no",
+                ],
+                stdout=log,
+                stderr=log,
+            )
 
         def up() -> bool:
             try:
@@ -78,28 +103,48 @@ class Redis:
 
 def env(home: Path, **extra: str) -> dict[str, str]:
     e = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
-    e.update(BRIEFING_HOME=str(home), PYTHONPATH=str(REPO), BRIEFING_CACHE_DIR=os.environ["BRIEFING_CACHE_DIR"],
-             AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    e.update(
+        BRIEFING_HOME=str(home),
+        PYTHONPATH=str(REPO),
+        BRIEFING_CACHE_DIR=os.environ["BRIEFING_CACHE_DIR"],
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
     e.update(extra)
     return e
 
 
 def briefing(home: Path, *args: str, timeout: float = 600, **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "import cli; cli.main()", *args], env=env(home, **extra), cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", "import cli; cli.main()", *args],
+        env=env(home, **extra),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def spawn(home: Path, log: Path, *args: str, stdin: Any = subprocess.DEVNULL, **extra: str) -> subprocess.Popen[bytes]:
     with open(log, "ab") as out:
-        return subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", *args], env=env(home, **extra),
-                                cwd=REPO, stdin=stdin, stdout=out, stderr=out, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-c", "import cli; cli.main()", *args],
+            env=env(home, **extra),
+            cwd=REPO,
+            stdin=stdin,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
 
 
 class Worker:
     def __init__(self, home: Path, name: str, **extra: str) -> None:
         self.log = home.parent / f"{name}.log"
-        self.proc = spawn(home, self.log, "worker", "--queues", "cpu", "--concurrency", "1",
-                          stdin=subprocess.PIPE, **extra)
+        self.proc = spawn(
+            home, self.log, "worker", "--queues", "cpu", "--concurrency", "1", stdin=subprocess.PIPE, **extra
+        )
 
     def text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
@@ -123,14 +168,30 @@ class Worker:
                 self.proc.wait(10)
 
 
-def configure(home: Path, *, broker: str, bucket: str, endpoint: str, receiver_url: str | None = None,
-              visibility: str = "6h") -> None:
+def configure(
+    home: Path, *, broker: str, bucket: str, endpoint: str, receiver_url: str | None = None, visibility: str = "6h"
+) -> None:
     home.mkdir(parents=True, exist_ok=True)
-    lines = ["[cluster]", f'broker = "{broker}"', f'storage = "s3://{bucket}/cluster"',
-             f's3_endpoint_url = "{endpoint}"', 's3_region = "us-east-1"', f'visibility_timeout = "{visibility}"', ""]
+    lines = [
+        "[cluster]",
+        f'broker = "{broker}"',
+        f'storage = "s3://{bucket}/cluster"',
+        f's3_endpoint_url = "{endpoint}"',
+        's3_region = "us-east-1"',
+        f'visibility_timeout = "{visibility}"',
+        "",
+    ]
     if receiver_url:
-        lines += ["[[publish.channels]]", 'name = "press"', f'url = "{receiver_url}"', "",
-                  "[publish]", "retry_attempts = 1", 'retry_wait = "0"', ""]
+        lines += [
+            "[[publish.channels]]",
+            'name = "press"',
+            f'url = "{receiver_url}"',
+            "",
+            "[publish]",
+            "retry_attempts = 1",
+            'retry_wait = "0"',
+            "",
+        ]
     (home / "briefing.toml").write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -143,8 +204,10 @@ def recordings(speech_dir: Path, dest: Path, n: int) -> Path:
 
 def published(home: Path) -> dict[str, int]:
     site = home / "site" / "briefings"
-    return {p.parent.name: int(json.loads(p.read_text(encoding="utf-8"))["version"])
-            for p in sorted(site.glob("*/release.json"))}
+    return {
+        p.parent.name: int(json.loads(p.read_text(encoding="utf-8"))["version"])
+        for p in sorted(site.glob("*/release.json"))
+    }
 
 
 def feed_ids(home: Path) -> list[str]:

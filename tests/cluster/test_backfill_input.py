@@ -24,18 +24,26 @@ def test_a_directory_with_dates_in_the_names(tmp_path: Path, speech_dir: Path) -
     _wav(speech_dir, tmp_path / "d" / "20190503_health_ministry_briefing.wav")
     (tmp_path / "d" / "notes.txt").write_text("not a recording")
     got = bf.entries(tmp_path / "d", title_pattern="{name} ({date})", date_from_name=True)
-    assert [(e.date, e.title) for e in got] == [("2019-05-02", "Health ministry briefing (2019-05-02)"),
-                                                ("2019-05-03", "health ministry briefing (2019-05-03)")]
+    assert [(e.date, e.title) for e in got] == [
+        ("2019-05-02", "Health ministry briefing (2019-05-02)"),
+        ("2019-05-03", "health ministry briefing (2019-05-03)"),
+    ]
 
 
 def test_a_csv_list(tmp_path: Path, speech_dir: Path) -> None:
     _wav(speech_dir, tmp_path / "media" / "a.wav")
-    (tmp_path / "list.csv").write_text("path,title,date,language,speakers\n"
-                                       "media/a.wav,Budget briefing,2018-12-01,vi,Bộ trưởng A; Thứ trưởng B\n",
-                                       encoding="utf-8")
+    (tmp_path / "list.csv").write_text(
+        "path,title,date,language,speakers\nmedia/a.wav,Budget briefing,2018-12-01,vi,Bộ trưởng A; Thứ trưởng B\n",
+        encoding="utf-8",
+    )
     (e,) = bf.entries(tmp_path / "list.csv")
     assert (e.path, e.title, e.date, e.language, e.speakers) == (
-        tmp_path / "media" / "a.wav", "Budget briefing", "2018-12-01", "vi", ("Bộ trưởng A", "Thứ trưởng B"))
+        tmp_path / "media" / "a.wav",
+        "Budget briefing",
+        "2018-12-01",
+        "vi",
+        ("Bộ trưởng A", "Thứ trưởng B"),
+    )
 
 
 def test_bad_input_says_what_to_do(tmp_path: Path, speech_dir: Path) -> None:
@@ -47,8 +55,10 @@ def test_bad_input_says_what_to_do(tmp_path: Path, speech_dir: Path) -> None:
     (tmp_path / "x.csv").write_text("file,title\na.wav,x\n")
     res = briefing(tmp_path / "home", "backfill", str(tmp_path / "x.csv"))
     assert res.returncode == 1 and "Traceback" not in res.stderr
-    assert res.stderr.strip().splitlines() == [f"error: {tmp_path / 'x.csv'} has no path column — the first line must "
-                                               "name the columns: path,title,date,language,speakers"]
+    assert res.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'x.csv'} has no path column — the first line must "
+        "name the columns: path,title,date,language,speakers"
+    ]
 
 
 def test_queue_only_registers_once_without_a_cluster(tmp_path: Path, speech_dir: Path) -> None:

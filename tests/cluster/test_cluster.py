@@ -14,8 +14,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.helpers import (DEADLINE, REPO, Redis, Worker, briefing, configure, feed_ids, jobs, poll,
-                                   published, recordings, spawn)
+from tests.cluster.helpers import (
+    DEADLINE,
+    REPO,
+    Redis,
+    Worker,
+    briefing,
+    configure,
+    feed_ids,
+    jobs,
+    poll,
+    published,
+    recordings,
+    spawn,
+)
 from tests.distfixtures import receiver, s3, s3_endpoint  # noqa: F401
 
 BACKFILL = ("--date-from-name", "--title-pattern", "Press briefing {date}")
@@ -32,8 +44,14 @@ def redis_server(tmp_path: Path):  # noqa: ANN201
 def _homes(tmp_path: Path, redis_server: Redis, s3, receiver, n_workers: int, visibility: str = "6h"):  # noqa: ANN001, ANN202, F811
     _, bucket, endpoint = s3
     coord = tmp_path / "coordinator"
-    configure(coord, broker=redis_server.url, bucket=bucket, endpoint=endpoint, receiver_url=receiver.url("press"),
-              visibility=visibility)
+    configure(
+        coord,
+        broker=redis_server.url,
+        bucket=bucket,
+        endpoint=endpoint,
+        receiver_url=receiver.url("press"),
+        visibility=visibility,
+    )
     homes = []
     for i in range(n_workers):
         h = tmp_path / f"worker{i + 1}"
@@ -63,7 +81,8 @@ def _results(s3) -> list[dict]:  # noqa: ANN001
 
 @pytest.mark.whisper  # the workers load the model
 def test_backfill_on_two_workers_processes_publishes_and_archives_each_once(
-        tmp_path: Path, speech_dir: Path, redis_server: Redis, s3, receiver) -> None:  # noqa: F811
+    tmp_path: Path, speech_dir: Path, redis_server: Redis, s3, receiver
+) -> None:  # noqa: F811
     coord, homes = _homes(tmp_path, redis_server, s3, receiver, 2)
     workers = [Worker(h, h.name) for h in homes]
     try:
@@ -107,7 +126,8 @@ def test_backfill_on_two_workers_processes_publishes_and_archives_each_once(
 
 @pytest.mark.whisper
 def test_a_worker_killed_mid_transcription_and_the_broker_restarted_lose_nothing_and_duplicate_nothing(
-        tmp_path: Path, speech_dir: Path, redis_server: Redis, s3, receiver) -> None:  # noqa: F811
+    tmp_path: Path, speech_dir: Path, redis_server: Redis, s3, receiver
+) -> None:  # noqa: F811
     """One run: a worker is SIGKILLed in the middle of a transcription, then the broker is stopped and started
     again while `backfill` waits for that transcription; every briefing is still published and announced once."""
     coord, homes = _homes(tmp_path, redis_server, s3, receiver, 2, visibility="10s")
@@ -155,8 +175,13 @@ def test_a_worker_with_another_model_is_refused(tmp_path: Path, redis_server: Re
     assert "this worker is refused on queue cpu" in lines[0] and "model weights (SHA-256)" in lines[0]
 
 
-def test_broker_down_at_start_is_one_clear_line(tmp_path: Path, redis_server: Redis, s3, receiver,  # noqa: F811
-                                                speech_dir: Path) -> None:
+def test_broker_down_at_start_is_one_clear_line(
+    tmp_path: Path,
+    redis_server: Redis,
+    s3,
+    receiver,  # noqa: F811
+    speech_dir: Path,
+) -> None:
     coord, homes = _homes(tmp_path, redis_server, s3, receiver, 1)
     redis_server.stop()
     past = recordings(speech_dir, tmp_path / "past", 1)
@@ -171,11 +196,19 @@ def test_broker_down_at_start_is_one_clear_line(tmp_path: Path, redis_server: Re
 
 
 def test_the_in_process_default_needs_no_broker() -> None:
-    code = ("import sys, cli; from briefing.recording import worker, backfill; "
-            "from briefing.processing import pipeline; assert 'celery' not in sys.modules, 'celery imported'; "
-            "assert 'redis' not in sys.modules")
-    res = subprocess.run([sys.executable, "-c", code], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-                         capture_output=True, text=True, timeout=120)
+    code = (
+        "import sys, cli; from briefing.recording import worker, backfill; "
+        "from briefing.processing import pipeline; assert 'celery' not in sys.modules, 'celery imported'; "
+        "assert 'redis' not in sys.modules"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr
 
 
@@ -200,7 +233,8 @@ def test_the_broker_password_comes_only_from_the_environment(tmp_path: Path, mon
 
 @pytest.mark.whisper
 def test_a_task_that_fails_its_attempts_is_marked_failed_and_the_rest_goes_on(
-        tmp_path: Path, speech_dir: Path, redis_server: Redis, s3, receiver) -> None:  # noqa: F811
+    tmp_path: Path, speech_dir: Path, redis_server: Redis, s3, receiver
+) -> None:  # noqa: F811
     """A backfill from a CSV: an English recording whose speech rots in the storage fails its three attempts;
     the other, Vietnamese, is transcribed and translated on the cluster and published."""
     import hashlib
@@ -215,14 +249,18 @@ def test_a_task_that_fails_its_attempts_is_marked_failed_and_the_rest_goes_on(
     shutil.copyfile(speech_dir / "en_ljspeech_LJ001-0041.wav", past / "a.wav")
     shutil.copyfile(speech_dir / "vi_cv_23397238.wav", past / "b.wav")
     listing = past / "list.csv"
-    listing.write_text("path,title,date,language,speakers\n"
-                       "a.wav,Press briefing 2025-03-01,2025-03-01,en,\n"
-                       "b.wav,Press briefing 2025-03-02,2025-03-02,vi,Người phát ngôn\n", encoding="utf-8")
+    listing.write_text(
+        "path,title,date,language,speakers\n"
+        "a.wav,Press briefing 2025-03-01,2025-03-01,en,\n"
+        "b.wav,Press briefing 2025-03-02,2025-03-02,vi,Người phát ngôn\n",
+        encoding="utf-8",
+    )
     # the speech of the first recording rots in the storage (same size, wrong bytes, the right hash label)
     wav = extract_speech_audio(past / "a.wav", tmp_path / "speech.wav")
     key = hashlib.sha256(wav.read_bytes()).hexdigest()
-    client.put_object(Bucket=bucket, Key=f"cluster/objects/{key[:2]}/{key}", Body=b"\0" * wav.stat().st_size,
-                      Metadata={"sha256": key})
+    client.put_object(
+        Bucket=bucket, Key=f"cluster/objects/{key[:2]}/{key}", Body=b"\0" * wav.stat().st_size, Metadata={"sha256": key}
+    )
     w = Worker(homes[0], "w")
     try:
         w.ready()

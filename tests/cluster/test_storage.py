@@ -14,8 +14,10 @@ from tests.distfixtures import s3, s3_endpoint  # noqa: F401
 
 def _stores(tmp_path: Path, s3_info) -> list[cs.Storage]:  # noqa: ANN001
     client, bucket, endpoint = s3_info
-    return [cs.open_storage(str(tmp_path / "shared")),
-            cs.open_storage(f"s3://{bucket}/cluster", endpoint_url=endpoint, region="us-east-1")]
+    return [
+        cs.open_storage(str(tmp_path / "shared")),
+        cs.open_storage(f"s3://{bucket}/cluster", endpoint_url=endpoint, region="us-east-1"),
+    ]
 
 
 def test_put_is_keyed_by_sha256_and_once(tmp_path: Path, s3) -> None:  # noqa: F811

@@ -21,11 +21,30 @@ def media_dir(tmp_path_factory) -> Path:
     if not HAVE_FFMPEG:
         pytest.skip("ffmpeg is not installed: cannot make a real test video")
     d = tmp_path_factory.mktemp("media")
+
     def run(*args: str) -> None:
         subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True, capture_output=True)
-    run("-f", "lavfi", "-i", "testsrc=d=3:s=320x240:r=25", "-f", "lavfi", "-i", "sine=d=3",
-        "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-movflags", "+faststart",
-        str(d / "x.mp4"))
+
+    run(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=d=3:s=320x240:r=25",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=3",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        "-movflags",
+        "+faststart",
+        str(d / "x.mp4"),
+    )
     run("-f", "lavfi", "-i", "sine=d=3", "-c:a", "aac", str(d / "x.m4a"))
     run("-f", "lavfi", "-i", "testsrc=d=1:s=320x240", "-frames:v", "1", str(d / "poster.jpg"))
     return d
@@ -37,11 +56,22 @@ class ReleaseFactory:
         self.media = media
         self.n = 0
 
-    def __call__(self, id: str = "2026-11-25", *, title: str = "Daily briefing", date: str = "2026-11-25",
-                 language: str = "en", version: int = 1, published_at: str = "2026-11-25T10:30:00+07:00",
-                 corrections: tuple[Correction, ...] = (), audio_only: bool = False, no_speech: bool = False,
-                 texts: list[str] | None = None, extra_tracks: bool = False,
-                 speakers: tuple[str, ...] = ("Nguyen Van A", "Jane Doe")) -> Release:
+    def __call__(
+        self,
+        id: str = "2026-11-25",
+        *,
+        title: str = "Daily briefing",
+        date: str = "2026-11-25",
+        language: str = "en",
+        version: int = 1,
+        published_at: str = "2026-11-25T10:30:00+07:00",
+        corrections: tuple[Correction, ...] = (),
+        audio_only: bool = False,
+        no_speech: bool = False,
+        texts: list[str] | None = None,
+        extra_tracks: bool = False,
+        speakers: tuple[str, ...] = ("Nguyen Van A", "Jane Doe"),
+    ) -> Release:
         self.n += 1
         d = self.root / f"work-{self.n}"
         d.mkdir(parents=True)
@@ -60,17 +90,28 @@ class ReleaseFactory:
         import json
 
         (d / "t.json").write_text(json.dumps(transcript.to_dict(), ensure_ascii=False), encoding="utf-8")
-        (d / "s.md").write_text("# Summary\n\n" + "\n".join(f"- {s.text}" for s in summary.sentences) + "\n",
-                                encoding="utf-8")
+        (d / "s.md").write_text(
+            "# Summary\n\n" + "\n".join(f"- {s.text}" for s in summary.sentences) + "\n", encoding="utf-8"
+        )
         files.update(vtt=d / "t.vtt", srt=d / "t.srt", txt=d / "t.txt", json=d / "t.json", summary=d / "s.md")
         tracks = ()
         if extra_tracks:
             (d / "tr.vtt").write_text(vtt_for(transcript), encoding="utf-8")
             tracks = (("vi", "Tiếng Việt", d / "tr.vtt"),)
         return Release(
-            id=id, title=title, date=date, language=language, speakers=speakers, transcript=transcript,
-            summary=summary, files=files, duration=3.0, version=version, published_at=published_at,
-            corrections=corrections, extra_tracks=tracks,
+            id=id,
+            title=title,
+            date=date,
+            language=language,
+            speakers=speakers,
+            transcript=transcript,
+            summary=summary,
+            files=files,
+            duration=3.0,
+            version=version,
+            published_at=published_at,
+            corrections=corrections,
+            extra_tracks=tracks,
         )
 
 

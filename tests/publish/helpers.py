@@ -19,11 +19,22 @@ def make_transcript(language: str = "en", texts: list[str] | None = None) -> Tra
         words = tuple(Word(start + j * 0.1, start + j * 0.1 + 0.09, " " + w, 0.9) for j, w in enumerate(text.split()))
         confidence = 0.3 if i == 2 else 0.92
         flags = ("low-confidence",) if i == 2 else ()
-        segments.append(Segment(i, start, end, " " + text, words, confidence=confidence, flags=flags,
-                                speaker="Spokesperson" if i < 3 else "Moderator"))
+        segments.append(
+            Segment(
+                i,
+                start,
+                end,
+                " " + text,
+                words,
+                confidence=confidence,
+                flags=flags,
+                speaker="Spokesperson" if i < 3 else "Moderator",
+            )
+        )
         t = end + 0.05
-    return Transcript(language=language, duration=3.0, segments=tuple(segments), model="base",
-                      engine="faster-whisper test")
+    return Transcript(
+        language=language, duration=3.0, segments=tuple(segments), model="base", engine="faster-whisper test"
+    )
 
 
 def make_summary(transcript: Transcript, *, no_speech: bool = False) -> Summary:

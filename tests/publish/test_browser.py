@@ -15,8 +15,14 @@ from publish.site import publish_release
 from publish.types import Correction
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = [
     pytest.mark.browser,
@@ -71,13 +77,21 @@ class RangeHandler(SimpleHTTPRequestHandler):
 def served(site, options, make_release):
     publish_release(site, make_release("2026-11-24", date="2026-11-24"), options)
     publish_release(site, make_release(), options)
-    publish_release(site, make_release(texts=[
-        "Good morning, and welcome to today's briefing on the flood response.",
-        "The ministry recorded 1,240 households evacuated in the past day.",
-        "Hospital occupancy stands at 3.5 percent of capacity in the affected provinces.",
-        "We will take questions now.",
-    ], version=2, corrections=(Correction("2026-11-25T16:45:00+07:00", "Corrected the number of households.", 2),),
-        extra_tracks=True), options)
+    publish_release(
+        site,
+        make_release(
+            texts=[
+                "Good morning, and welcome to today's briefing on the flood response.",
+                "The ministry recorded 1,240 households evacuated in the past day.",
+                "Hospital occupancy stands at 3.5 percent of capacity in the affected provinces.",
+                "We will take questions now.",
+            ],
+            version=2,
+            corrections=(Correction("2026-11-25T16:45:00+07:00", "Corrected the number of households.", 2),),
+            extra_tracks=True,
+        ),
+        options,
+    )
     handler = functools.partial(RangeHandler, directory=str(site))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -114,10 +128,14 @@ def test_captions_load_and_timestamps_seek(served, page, tmp_path):
     page.goto(served + "briefings/2026-11-25/")
     page.wait_for_function("document.getElementById('player').readyState >= 1")
     # the captions track loads its cues
-    page.evaluate("() => { const t = document.getElementById('player').textTracks[0];"
-                  " if (t.mode === 'disabled') t.mode = 'hidden'; }")
-    page.wait_for_function("document.getElementById('player').textTracks[0].cues"
-                           " && document.getElementById('player').textTracks[0].cues.length > 0")
+    page.evaluate(
+        "() => { const t = document.getElementById('player').textTracks[0];"
+        " if (t.mode === 'disabled') t.mode = 'hidden'; }"
+    )
+    page.wait_for_function(
+        "document.getElementById('player').textTracks[0].cues"
+        " && document.getElementById('player').textTracks[0].cues.length > 0"
+    )
     assert page.evaluate("document.getElementById('player').textTracks[0].cues.length") == 4
     assert page.evaluate("document.getElementById('player').textTracks[0].mode") in ("showing", "hidden")
 
@@ -168,12 +186,40 @@ def test_a_kept_version_plays_its_own_recording(site, options, make_release, med
     from dataclasses import replace
 
     other = tmp_path / "other.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=d=5:s=320x240:r=25", "-f", "lavfi",
-                    "-i", "sine=d=5:frequency=600", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                    "-shortest", "-movflags", "+faststart", str(other)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=d=5:s=320x240:r=25",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=d=5:frequency=600",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            "-movflags",
+            "+faststart",
+            str(other),
+        ],
+        check=True,
+        capture_output=True,
+    )
     poster = tmp_path / "other.jpg"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=d=1:s=320x240", "-frames:v", "1",
-                    str(poster)], check=True, capture_output=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=d=1:s=320x240", "-frames:v", "1", str(poster)],
+        check=True,
+        capture_output=True,
+    )
     publish_release(site, make_release(), options)
     note = Correction("2026-11-25T16:45:00+07:00", "The recording was replaced.", 2)
     v2 = make_release(version=2, corrections=(note,))
@@ -190,10 +236,14 @@ def test_a_kept_version_plays_its_own_recording(site, options, make_release, med
             page.goto(served + path)
             page.wait_for_function("document.getElementById('player').readyState >= 1")
             durations[path] = page.evaluate("document.getElementById('player').duration")
-            page.evaluate("() => { const t = document.getElementById('player').textTracks[0];"
-                          " if (t.mode === 'disabled') t.mode = 'hidden'; }")
-            page.wait_for_function("document.getElementById('player').textTracks[0].cues"
-                                   " && document.getElementById('player').textTracks[0].cues.length > 0")
+            page.evaluate(
+                "() => { const t = document.getElementById('player').textTracks[0];"
+                " if (t.mode === 'disabled') t.mode = 'hidden'; }"
+            )
+            page.wait_for_function(
+                "document.getElementById('player').textTracks[0].cues"
+                " && document.getElementById('player').textTracks[0].cues.length > 0"
+            )
             poster_ok = page.evaluate("""() => new Promise(done => { const i = new Image();
                 i.onload = () => done(i.naturalWidth > 0); i.onerror = () => done(false);
                 i.src = document.getElementById('player').poster; })""")

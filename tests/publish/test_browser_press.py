@@ -20,9 +20,16 @@ from tests.publish.helpers import make_transcript
 from tests.publish.test_browser import CHROMIUM, RangeHandler
 
 AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--autoplay-policy=no-user-gesture-required"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
 pytestmark = [
     pytest.mark.browser,
@@ -54,20 +61,37 @@ def build(site: Path, make_release, language: str) -> Served:
         pm.write_signed_manifest(d, metadata={"id": d.name}, private_pem=key)
 
     other = "en" if language == "vi" else "vi"
-    publish_release(site, make_release("2026-10-30", date="2026-10-30", language=language), opts,
-                    finalize=sign, pack_key=key)
-    publish_release(site, make_release("2026-11-24", date="2026-11-24", language=other, audio_only=True), opts,
-                    finalize=sign, pack_key=key)
+    publish_release(
+        site, make_release("2026-10-30", date="2026-10-30", language=language), opts, finalize=sign, pack_key=key
+    )
+    publish_release(
+        site,
+        make_release("2026-11-24", date="2026-11-24", language=other, audio_only=True),
+        opts,
+        finalize=sign,
+        pack_key=key,
+    )
     publish_release(site, make_release(language=language, extra_tracks=True), opts, finalize=sign, pack_key=key)
     note = Correction("2026-11-25T16:45:00+07:00", "Corrected the *number* of cases.", 2)
-    publish_release(site, make_release(language=language, version=2, corrections=(note,), extra_tracks=True),
-                    opts, finalize=sign, pack_key=key)
+    publish_release(
+        site,
+        make_release(language=language, version=2, corrections=(note,), extra_tracks=True),
+        opts,
+        finalize=sign,
+        pack_key=key,
+    )
     pm.write_public_key(site, key)
     from briefing.records.search import write_site_search  # the application's search page, as a site has it
 
     write_site_search(site, title=opts.title, language=language)
-    write_live_page(site, briefing_id="2026-11-26", title="Daily briefing", date="2026-11-26",
-                    transcript=make_transcript(language), updated_at="2026-11-26T10:05:00+07:00")
+    write_live_page(
+        site,
+        briefing_id="2026-11-26",
+        title="Daily briefing",
+        date="2026-11-26",
+        transcript=make_transcript(language),
+        updated_at="2026-11-26T10:05:00+07:00",
+    )
     return served
 
 
@@ -147,15 +171,17 @@ def test_a_linked_range_plays_that_range_and_is_highlighted(browser, en_site):
     assert marked == ["seg-1", "seg-2"]
     page.wait_for_function("document.getElementById('player').currentTime >= 0.7")
     # it plays, and stops at the end of the range (not at the end of the recording)
-    page.wait_for_function("document.getElementById('player').getAttribute('data-range-ended') === 'true'",
-                           timeout=30000)
+    page.wait_for_function(
+        "document.getElementById('player').getAttribute('data-range-ended') === 'true'", timeout=30000
+    )
     t = page.evaluate("document.getElementById('player').currentTime")
     assert 2.0 <= t <= 2.6 and page.evaluate("document.getElementById('player').paused")
     assert not errors, errors
 
 
 def _select(page, first: str, last: str) -> None:
-    page.evaluate("""([a, b]) => {
+    page.evaluate(
+        """([a, b]) => {
         const r = document.createRange();
         r.setStart(document.querySelector(a + ' .seg-text').firstChild, 0);
         const w = document.createTreeWalker(document.querySelector(b + ' .seg-text'), NodeFilter.SHOW_TEXT);
@@ -163,7 +189,9 @@ def _select(page, first: str, last: str) -> None:
         while (w.nextNode()) last = w.currentNode;
         r.setEnd(last, last.textContent.length);
         const s = window.getSelection(); s.removeAllRanges(); s.addRange(r);
-    }""", [first, last])
+    }""",
+        [first, last],
+    )
 
 
 def test_copy_link_and_copy_quote_of_a_selected_passage(browser, en_site):
@@ -190,9 +218,12 @@ def test_copy_link_and_copy_quote_of_a_selected_passage(browser, en_site):
     page.click("#copy-quote")
     page.wait_for_function("document.getElementById('clip-status').textContent === 'Copied'")
     quote = page.evaluate("navigator.clipboard.readText()")
-    said = ("The ministry recorded 1,240 new cases in the past day. "
-            "Hospital occupancy stands at 3.5 percent of capacity.")
-    assert quote == f"\u201c{said}\u201d \u2014 Spokesperson, Daily briefing, 25 November 2026 (00:00\u201300:02). {link}"
+    said = (
+        "The ministry recorded 1,240 new cases in the past day. Hospital occupancy stands at 3.5 percent of capacity."
+    )
+    assert (
+        quote == f"\u201c{said}\u201d \u2014 Spokesperson, Daily briefing, 25 November 2026 (00:00\u201300:02). {link}"
+    )
 
     # the copied link opens the passage
     page.goto(link)
@@ -221,9 +252,19 @@ def test_the_figures_page_has_one_chart_per_label_and_its_points_open_the_moment
     assert not errors, errors
 
 
-PAGES = ["", "briefings/2026-11-25/", "briefings/2026-11-25/v1/", "briefings/2026-11-24/",
-         "briefings/2026-11-25/embed.html", "archive/index.html", "archive/2026/11/", "figures/index.html",
-         "schemas/index.html", "search.html?q=cases", "live/2026-11-26/"]
+PAGES = [
+    "",
+    "briefings/2026-11-25/",
+    "briefings/2026-11-25/v1/",
+    "briefings/2026-11-24/",
+    "briefings/2026-11-25/embed.html",
+    "archive/index.html",
+    "archive/2026/11/",
+    "figures/index.html",
+    "schemas/index.html",
+    "search.html?q=cases",
+    "live/2026-11-26/",
+]
 
 
 @pytest.mark.skipif(not AXE.is_file(), reason="axe-core is not installed: npm install --prefix tests axe-core")
@@ -236,8 +277,10 @@ def test_axe_finds_no_violation_on_any_page_type(browser, sites, language):
     for path in PAGES:
         page.goto(served.url + path)
         page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
-                               ".violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))")
+        result = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']}))"
+            ".violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))"
+        )
         if result:
             found[path] = result
         assert page.evaluate("document.documentElement.lang") in ("en", "vi")

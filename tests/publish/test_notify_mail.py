@@ -10,10 +10,17 @@ from publish import mail, notify
 from tests.distfixtures import receiver, smtp_server  # noqa: F401 - fixtures
 
 META = {
-    "id": "2026-11-25-briefing", "title": "Daily press briefing", "date": "2026-11-25",
-    "summary": {"sentences": [{"text": "The ministry recorded 1,240 new cases."},
-                              {"text": "Hospital occupancy stands at 3.5 percent."},
-                              {"text": "Schools reopen on Monday."}, {"text": "A fourth sentence."}]},
+    "id": "2026-11-25-briefing",
+    "title": "Daily press briefing",
+    "date": "2026-11-25",
+    "summary": {
+        "sentences": [
+            {"text": "The ministry recorded 1,240 new cases."},
+            {"text": "Hospital occupancy stands at 3.5 percent."},
+            {"text": "Schools reopen on Monday."},
+            {"text": "A fourth sentence."},
+        ]
+    },
     "key_figures": [{"said": "1,240", "label": "new cases"}, {"said": "3.5 percent", "label": "hospital occupancy"}],
 }
 
@@ -22,8 +29,11 @@ def test_press_post_has_title_summary_figures_and_link() -> None:
     post = notify.press_post(META, "https://press.example/briefings/2026-11-25-briefing/")
     assert post.title == "Daily press briefing (2026-11-25)"
     lines = post.body.splitlines()
-    assert lines[:3] == ["The ministry recorded 1,240 new cases.", "Hospital occupancy stands at 3.5 percent.",
-                         "Schools reopen on Monday."]
+    assert lines[:3] == [
+        "The ministry recorded 1,240 new cases.",
+        "Hospital occupancy stands at 3.5 percent.",
+        "Schools reopen on Monday.",
+    ]
     assert "• 1,240 — new cases" in lines and lines[-1].startswith("https://press.example/")
     c = notify.press_post(META, "https://x/", correction={"version": 2, "note": "a figure was misheard"})
     assert c.title.startswith("Correction:") and "a figure was misheard" in c.body
@@ -50,10 +60,14 @@ def test_press_email_with_attachments(tmp_path: Path, smtp_server) -> None:
     url, box = smtp_server
     (tmp_path / "transcript.txt").write_text("[00:00:00] Xin chào, the ministry recorded 1,240 new cases.\n")
     (tmp_path / "summary.md").write_text("# Summary\n\n- 1,240 new cases\n")
-    msg = mail.build_press_email(sender="Press <press@gov.example>", to=["a@press.example", "b@press.example"],
-                                 subject="Daily press briefing (2026-11-25)", body="Summary: 1,240 new cases\nhttps://x/",
-                                 attachments=[tmp_path / "transcript.txt", tmp_path / "summary.md"],
-                                 message_key="email:b:v1")
+    msg = mail.build_press_email(
+        sender="Press <press@gov.example>",
+        to=["a@press.example", "b@press.example"],
+        subject="Daily press briefing (2026-11-25)",
+        body="Summary: 1,240 new cases\nhttps://x/",
+        attachments=[tmp_path / "transcript.txt", tmp_path / "summary.md"],
+        message_key="email:b:v1",
+    )
     assert mail.send(msg, url) == []
     got = box.messages[0]
     assert sorted(box.envelopes[0].rcpt_tos) == ["a@press.example", "b@press.example"]
@@ -76,36 +90,42 @@ def test_smtp_errors_are_clear() -> None:
         mail.send(msg, "smtp://127.0.0.1:1", timeout=2)
 
 
-@pytest.mark.parametrize(("url", "want"), [
-    # (host, port, mode, username, password)
-    ("smtp://relay.example", ("relay.example", 25, "plain", None, None)),
-    ("smtp://127.0.0.1:2525", ("127.0.0.1", 2525, "plain", None, None)),
-    ("smtp://u:s3cr3t@mail.example:587", ("mail.example", 587, "starttls", "u", "s3cr3t")),
-    ("smtp://u:s3cr3t@mail.example?starttls=1", ("mail.example", 587, "starttls", "u", "s3cr3t")),
-    ("smtp://u:s3cr3t@mail.example:2587?starttls=yes", ("mail.example", 2587, "starttls", "u", "s3cr3t")),
-    ("smtp://u:s3cr3t@mail.example:587?tls=1", ("mail.example", 587, "starttls", "u", "s3cr3t")),
-    ("smtp://mail.example:587?starttls=0", ("mail.example", 587, "plain", None, None)),
-    ("smtp://u:s3cr3t@localhost:587?starttls=0", ("localhost", 587, "plain", "u", "s3cr3t")),
-    ("smtp://u:s3cr3t@127.0.0.1:25", ("127.0.0.1", 25, "plain", "u", "s3cr3t")),
-    ("smtp://u:s3cr3t@[::1]:25", ("::1", 25, "plain", "u", "s3cr3t")),
-    ("smtps://user%40x:p%2Fw@mail.example", ("mail.example", 465, "ssl", "user@x", "p/w")),
-    ("smtps://u:s3cr3t@mail.example:2465?starttls=0", ("mail.example", 2465, "ssl", "u", "s3cr3t")),
-])
+@pytest.mark.parametrize(
+    ("url", "want"),
+    [
+        # (host, port, mode, username, password)
+        ("smtp://relay.example", ("relay.example", 25, "plain", None, None)),
+        ("smtp://127.0.0.1:2525", ("127.0.0.1", 2525, "plain", None, None)),
+        ("smtp://u:s3cr3t@mail.example:587", ("mail.example", 587, "starttls", "u", "s3cr3t")),
+        ("smtp://u:s3cr3t@mail.example?starttls=1", ("mail.example", 587, "starttls", "u", "s3cr3t")),
+        ("smtp://u:s3cr3t@mail.example:2587?starttls=yes", ("mail.example", 2587, "starttls", "u", "s3cr3t")),
+        ("smtp://u:s3cr3t@mail.example:587?tls=1", ("mail.example", 587, "starttls", "u", "s3cr3t")),
+        ("smtp://mail.example:587?starttls=0", ("mail.example", 587, "plain", None, None)),
+        ("smtp://u:s3cr3t@localhost:587?starttls=0", ("localhost", 587, "plain", "u", "s3cr3t")),
+        ("smtp://u:s3cr3t@127.0.0.1:25", ("127.0.0.1", 25, "plain", "u", "s3cr3t")),
+        ("smtp://u:s3cr3t@[::1]:25", ("::1", 25, "plain", "u", "s3cr3t")),
+        ("smtps://user%40x:p%2Fw@mail.example", ("mail.example", 465, "ssl", "user@x", "p/w")),
+        ("smtps://u:s3cr3t@mail.example:2465?starttls=0", ("mail.example", 2465, "ssl", "u", "s3cr3t")),
+    ],
+)
 def test_the_one_reading_of_smtp_urls(url, want) -> None:
     s = mail.SmtpServer.from_url(url)
     assert (s.host, s.port, s.mode, s.username, s.password) == want
     assert s.password is None or s.password not in repr(s)
 
 
-@pytest.mark.parametrize(("url", "match"), [
-    ("smtp://u:p@mail.example", "password in clear text to mail.example:25"),
-    ("smtp://u:p@mail.example:587?starttls=0", "password in clear text to mail.example:587"),
-    ("smtp://u@10.0.0.5:2525", "password in clear text"),
-    ("smtp://mail.example?starttls=maybe", "neither 1 nor 0"),
-    ("smtp://mail.example:99999", "bad port"),
-    ("http://mail.example", "must look like smtp://"),
-    ("", "must look like smtp://"),
-])
+@pytest.mark.parametrize(
+    ("url", "match"),
+    [
+        ("smtp://u:p@mail.example", "password in clear text to mail.example:25"),
+        ("smtp://u:p@mail.example:587?starttls=0", "password in clear text to mail.example:587"),
+        ("smtp://u@10.0.0.5:2525", "password in clear text"),
+        ("smtp://mail.example?starttls=maybe", "neither 1 nor 0"),
+        ("smtp://mail.example:99999", "bad port"),
+        ("http://mail.example", "must look like smtp://"),
+        ("", "must look like smtp://"),
+    ],
+)
 def test_smtp_urls_refused_with_one_line(url, match) -> None:
     with pytest.raises(mail.MailUrlError, match=match) as err:
         mail.SmtpServer.from_url(url)
@@ -128,14 +148,25 @@ def test_the_press_email_is_multipart_text_and_html(tmp_path):
     from publish.mail import build_press_email
 
     (tmp_path / "summary.md").write_text("# x\n", encoding="utf-8")
-    text = md.summary_markdown(title="Daily <b>briefing</b>", date="2026-11-25", speakers=["A"],
-                               summary={"sentences": [{"text": "Cases rose to 1,240.", "start": 62}],
-                                        "key_figures": [{"said": "1,240", "label": "new cases", "start": 62,
-                                                         "value": 1240}]},
-                               link="https://press.example/briefings/x/")
+    text = md.summary_markdown(
+        title="Daily <b>briefing</b>",
+        date="2026-11-25",
+        speakers=["A"],
+        summary={
+            "sentences": [{"text": "Cases rose to 1,240.", "start": 62}],
+            "key_figures": [{"said": "1,240", "label": "new cases", "start": 62, "value": 1240}],
+        },
+        link="https://press.example/briefings/x/",
+    )
     html = md.email_document(md.to_html(text), lang="en", title="Daily briefing")
-    msg = build_press_email(sender="Press <p@gov.example>", to=["a@b.example"], subject="S", body="plain body",
-                            attachments=[tmp_path / "summary.md"], html=html)
+    msg = build_press_email(
+        sender="Press <p@gov.example>",
+        to=["a@b.example"],
+        subject="S",
+        body="plain body",
+        attachments=[tmp_path / "summary.md"],
+        html=html,
+    )
     assert msg.get_content_type() == "multipart/mixed"
     assert msg.get_body(("plain",)).get_content().strip() == "plain body"
     got = msg.get_body(("html",)).get_content()

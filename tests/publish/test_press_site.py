@@ -34,7 +34,7 @@ def shared() -> SiteOptions:
 def local(site: Path, url: str) -> Path:
     """The file of the local site an absolute URL under BASE names (a directory: its index.html)."""
     assert url.startswith(BASE), f"{url!r} is not an absolute URL of the site"
-    rel = urlsplit(url).path[len(urlsplit(BASE).path):]
+    rel = urlsplit(url).path[len(urlsplit(BASE).path) :]
     target = site / rel
     return target / "index.html" if (url.endswith("/") or target.is_dir()) else target
 
@@ -77,7 +77,9 @@ def test_a_shared_link_has_a_preview_card_and_schema_org_markup(site, shared, ma
     clips = video["hasPart"]
     assert [c["name"] for c in clips] == [s.text for s in rel.summary.sentences]  # the timed summary
     for clip, s in zip(clips, rel.summary.sentences, strict=True):
-        assert clip["@type"] == "Clip" and clip["startOffset"] == int(s.start) and clip["endOffset"] > clip["startOffset"]
+        assert (
+            clip["@type"] == "Clip" and clip["startOffset"] == int(s.start) and clip["endOffset"] > clip["startOffset"]
+        )
         assert clip["url"] == f"{canonical}#t={int(s.start)}"
 
     # the kept version's page names itself, the JSON-LD cannot be closed early by what was said
@@ -109,8 +111,12 @@ def test_without_base_url_the_site_warns_and_writes_no_relative_card(site, optio
 
 
 def publish_four(site, opts, make_release):
-    for bid, day in (("2026-10-30", "2026-10-30"), ("2026-10-31", "2026-10-31"), ("2026-11-24", "2026-11-24"),
-                     ("2026-11-25", "2026-11-25")):
+    for bid, day in (
+        ("2026-10-30", "2026-10-30"),
+        ("2026-10-31", "2026-10-31"),
+        ("2026-11-24", "2026-11-24"),
+        ("2026-11-25", "2026-11-25"),
+    ):
         publish_release(site, make_release(bid, date=day, published_at=f"{day}T10:30:00+07:00"), opts)
 
 
@@ -132,8 +138,9 @@ def test_feeds_parse_and_every_link_is_absolute_and_resolves(site, shared, make_
     jsonschema.validate(doc, schemas.load("jsonfeed-1.1.schema.json"), format_checker=jsonschema.FormatChecker())
     assert doc["version"] == "https://jsonfeed.org/version/1.1"
     assert doc["home_page_url"] == BASE and doc["feed_url"] == BASE + "feed.json"
-    assert [i["id"] for i in doc["items"]] == [f"urn:briefing:{d}" for d in
-                                               ("2026-11-25", "2026-11-24", "2026-10-31", "2026-10-30")]
+    assert [i["id"] for i in doc["items"]] == [
+        f"urn:briefing:{d}" for d in ("2026-11-25", "2026-11-24", "2026-10-31", "2026-10-30")
+    ]
     for item in doc["items"]:
         assert local(site, item["url"]).is_file() and local(site, item["image"]).is_file()
         kinds = {a["mime_type"] for a in item["attachments"]}
@@ -149,7 +156,9 @@ def test_feeds_and_index_hold_the_newest_n_and_the_archive_holds_every_month(sit
     publish_four(site, opts, make_release)
     for name in ("feed.xml", "atom.xml"):
         assert [e.link for e in feedparser.parse((site / name).read_bytes()).entries] == [
-            f"{BASE}briefings/2026-11-25/", f"{BASE}briefings/2026-11-24/"]
+            f"{BASE}briefings/2026-11-25/",
+            f"{BASE}briefings/2026-11-24/",
+        ]
     assert len(json.loads((site / "feed.json").read_text())["items"]) == 2
     assert json.loads((site / "briefings.json").read_text())["count"] == 4  # the data index: everything
 
@@ -178,8 +187,11 @@ def test_a_correction_is_an_update_of_the_same_entry(site, shared, make_release)
     before = feedparser.parse((site / "atom.xml").read_bytes()).entries[0]
     rss_before = feedparser.parse((site / "feed.xml").read_bytes()).entries[0]
     note = Correction("2026-11-25T16:45:00+07:00", "Corrected the number of cases.", 2)
-    publish_release(site, make_release(version=2, corrections=(note,), texts=["a b", "We had 1,250 new cases.",
-                                                                              "c d", "e f"]), shared)
+    publish_release(
+        site,
+        make_release(version=2, corrections=(note,), texts=["a b", "We had 1,250 new cases.", "c d", "e f"]),
+        shared,
+    )
     atom = feedparser.parse((site / "atom.xml").read_bytes())
     rss = feedparser.parse((site / "feed.xml").read_bytes())
     assert len(atom.entries) == 1 and len(rss.entries) == 1
@@ -196,8 +208,14 @@ def test_a_correction_is_an_update_of_the_same_entry(site, shared, make_release)
 
 
 def test_the_summary_section_is_rendered_markdown_with_raw_html_escaped(site, shared, make_release):
-    rel = make_release(texts=["Hello.", "Cases *rose* to 1,240 <b>today</b> [link](http://evil.example).",
-                              "Occupancy is 3.5 percent.", "Questions."])
+    rel = make_release(
+        texts=[
+            "Hello.",
+            "Cases *rose* to 1,240 <b>today</b> [link](http://evil.example).",
+            "Occupancy is 3.5 percent.",
+            "Questions.",
+        ]
+    )
     publish_release(site, rel, shared)
     doc = lxml_html.fromstring((site / "briefings" / rel.id / "index.html").read_bytes())
     (section,) = doc.xpath("//section[@class='summary']")
@@ -216,9 +234,16 @@ def test_the_summary_section_is_rendered_markdown_with_raw_html_escaped(site, sh
 
 def test_every_page_header_links_to_search(site, shared, make_release):
     publish_four(site, shared, make_release)
-    pages = [site / "index.html", site / "archive" / "index.html", site / "archive" / "2026" / "11" / "index.html",
-             site / "briefings" / "2026-11-25" / "index.html", site / "briefings" / "2026-11-25" / "v1" / "index.html",
-             site / "figures" / "index.html", site / "schemas" / "index.html", site / "search.html"]
+    pages = [
+        site / "index.html",
+        site / "archive" / "index.html",
+        site / "archive" / "2026" / "11" / "index.html",
+        site / "briefings" / "2026-11-25" / "index.html",
+        site / "briefings" / "2026-11-25" / "v1" / "index.html",
+        site / "figures" / "index.html",
+        site / "schemas" / "index.html",
+        site / "search.html",
+    ]
     for page in pages:
         doc = lxml_html.fromstring(page.read_bytes())
         (nav,) = doc.xpath("//header[@class='site-header']//nav")
@@ -235,8 +260,11 @@ def test_a_vietnamese_site_has_vietnamese_chrome_and_marks_other_languages(site,
     assert index.get("lang") == "vi"
     assert index.xpath("//a[@class='site-title']")[0].text == "Họp báo"
     assert index.xpath("//h1")[0].text == "Họp báo"
-    assert [a.text for a in index.xpath("//nav[@class='site-nav']/a")] == ["Tìm kiếm", "Số liệu theo thời gian",
-                                                                          "Lưu trữ"]
+    assert [a.text for a in index.xpath("//nav[@class='site-nav']/a")] == [
+        "Tìm kiếm",
+        "Số liệu theo thời gian",
+        "Lưu trữ",
+    ]
     assert index.xpath("//title")[0].text == "Họp báo"
     assert feedparser.parse((site / "feed.xml").read_bytes()).feed.title == "Họp báo"
     # an English briefing on the Vietnamese site: its page is English, the site's title in it marked vi
@@ -255,15 +283,28 @@ def test_the_live_page_follows_the_briefing_language(tmp_path):
     from publish.live import write_live_page
     from tests.publish.helpers import make_transcript
 
-    page = write_live_page(tmp_path, briefing_id="b", title="Họp báo thường kỳ", date="2026-11-25",
-                           transcript=make_transcript("vi"), updated_at="10:05")
+    page = write_live_page(
+        tmp_path,
+        briefing_id="b",
+        title="Họp báo thường kỳ",
+        date="2026-11-25",
+        transcript=make_transcript("vi"),
+        updated_at="10:05",
+    )
     text = page.read_text()
     assert 'lang="vi"' in text and "TRỰC TIẾP, CHƯA KIỂM CHỨNG" in text and "ngày 25 tháng 11 năm 2026" in text
     assert "LIVE" not in text and "unverified" not in text
     # it reloads itself through a script the reader can pause (WCAG 2.2.1), no <meta http-equiv="refresh">
     assert 'http-equiv="refresh"' not in text and 'id="live-pause"' in text and "Tạm dừng" in text
-    en = write_live_page(tmp_path, briefing_id="c", title="Daily", date="2026-11-25",
-                         transcript=make_transcript("en"), updated_at="10:05", ended=True).read_text()
+    en = write_live_page(
+        tmp_path,
+        briefing_id="c",
+        title="Daily",
+        date="2026-11-25",
+        transcript=make_transcript("en"),
+        updated_at="10:05",
+        ended=True,
+    ).read_text()
     assert "The briefing has ended" in en and 'href="../../briefings/c/"' in en
 
 
@@ -274,6 +315,7 @@ def sign_with(key: bytes):
     def finalize(directory: Path) -> None:
         meta = json.loads((directory / "release.json").read_text())
         pm.write_signed_manifest(directory, metadata={"id": meta["id"], "version": meta["version"]}, private_pem=key)
+
     return finalize
 
 
@@ -290,9 +332,23 @@ def test_the_press_pack_is_listed_linked_and_verifies(site, shared, make_release
         names = sorted(n.split("/", 1)[1] for n in z.namelist())
         assert {n.split("/", 1)[0] for n in z.namelist()} == {"2026-11-25-v1"}
         z.extractall(tmp_path / "unzipped")
-    assert names == sorted(["video.mp4", "audio.m4a", "poster.jpg", "transcript.vtt", "transcript.srt",
-                            "transcript.txt", "transcript.json", "summary.md", "captions.vi.vtt", "release.json",
-                            "signing-key.pub", "manifest.json", "manifest.json.sig"])
+    assert names == sorted(
+        [
+            "video.mp4",
+            "audio.m4a",
+            "poster.jpg",
+            "transcript.vtt",
+            "transcript.srt",
+            "transcript.txt",
+            "transcript.json",
+            "summary.md",
+            "captions.vi.vtt",
+            "release.json",
+            "signing-key.pub",
+            "manifest.json",
+            "manifest.json.sig",
+        ]
+    )
     # listed in the release's signed manifest, so the downloaded ZIP verifies like any file
     listed = {e["path"] for e in json.loads((bdir / "manifest.json").read_text())["files"]}
     assert "v1/2026-11-25-v1-press-pack.zip" in listed
@@ -319,8 +375,13 @@ def test_the_press_pack_is_listed_linked_and_verifies(site, shared, make_release
     publish_release(site, rel, shared, finalize=sign_with(key), pack_key=key)
     assert pack.read_bytes() == data
     note = Correction("2026-11-25T16:45:00+07:00", "Fixed.", 2)
-    publish_release(site, replace(make_release(version=2, corrections=(note,), texts=["x y", "z w", "q r", "s t"])),
-                    shared, finalize=sign_with(key), pack_key=key)
+    publish_release(
+        site,
+        replace(make_release(version=2, corrections=(note,), texts=["x y", "z w", "q r", "s t"])),
+        shared,
+        finalize=sign_with(key),
+        pack_key=key,
+    )
     assert (bdir / "v2" / "2026-11-25-v2-press-pack.zip").is_file() and pack.read_bytes() == data
     assert pm.verify(str(bdir)).ok
 
@@ -361,8 +422,10 @@ def test_figures_page_charts_every_label_over_the_briefings(site, shared, make_r
     assert [s.xpath("./h2")[0].text for s in charts] == ["hospital occupancy", "new cases"]  # one per label
     for s in charts:
         assert len(s.xpath(".//svg")) == 1 and not doc.xpath("//script")  # drawn at publish time, no script
-        points = [a.get("{http://www.w3.org/1999/xlink}href") or a.get("xlink:href") or a.get("href")
-                  for a in s.xpath(".//svg//a")]
+        points = [
+            a.get("{http://www.w3.org/1999/xlink}href") or a.get("xlink:href") or a.get("href")
+            for a in s.xpath(".//svg//a")
+        ]
         rows = s.xpath(".//table/tbody/tr")
         assert len(rows) == 4 and len(points) == 4
         for href in points + [r.xpath(".//a/@href")[0] for r in rows]:
@@ -417,8 +480,10 @@ def test_upload_targets_serve_the_new_files_with_their_types_and_order(site, sha
     publish_release(site, make_release(), shared, pack_key=key)
     files = {f.rel: f for f in plan(site)}
     pack = files["briefings/2026-11-25/v1/2026-11-25-v1-press-pack.zip"]
-    assert pack.content_type == "application/zip" and pack.content_disposition == \
-        'attachment; filename="2026-11-25-v1-press-pack.zip"'
+    assert (
+        pack.content_type == "application/zip"
+        and pack.content_disposition == 'attachment; filename="2026-11-25-v1-press-pack.zip"'
+    )
     assert files["figures/figures.csv"].content_type.startswith("text/csv")
     order = [f.rel for f in plan(site)]
     assert order.index("feed.json") > order.index("briefings/2026-11-25/index.html")  # indexes after pages

@@ -46,8 +46,15 @@ def make_site(root: Path, *, video_bytes: int = 0) -> Path:
 
 
 def target(bucket: str, endpoint: str, **kw) -> S3Target:
-    return S3Target(bucket=bucket, endpoint_url=endpoint, region="us-east-1", prefix="press",
-                    public_url="https://cdn.example/", addressing_style="path", **kw)
+    return S3Target(
+        bucket=bucket,
+        endpoint_url=endpoint,
+        region="us-east-1",
+        prefix="press",
+        public_url="https://cdn.example/",
+        addressing_style="path",
+        **kw,
+    )
 
 
 def test_plan_orders_media_then_pages_then_index(tmp_path: Path) -> None:
@@ -57,8 +64,11 @@ def test_plan_orders_media_then_pages_then_index(tmp_path: Path) -> None:
     page = order.index("briefings/2026-11-25-briefing/index.html")
     for media in ("video.mp4", "audio.m4a", "transcript.vtt", "summary.md"):
         assert order.index(f"briefings/2026-11-25-briefing/{media}") < page
-    assert order.index("briefings/2026-11-25-briefing/manifest.json.sig") < order.index(
-        "briefings/2026-11-25-briefing/manifest.json") < page
+    assert (
+        order.index("briefings/2026-11-25-briefing/manifest.json.sig")
+        < order.index("briefings/2026-11-25-briefing/manifest.json")
+        < page
+    )
     assert order[-4:] == ["index.html", "briefings.json", "feed.xml", "atom.xml"]
 
 
@@ -162,8 +172,13 @@ def test_failure_before_a_page_then_rerun(tmp_path: Path, s3) -> None:
     with pytest.raises(TargetError, match="gone"):
         sync_s3(site, t, before=boom)
     result = sync_s3(site, t)
-    assert result.uploaded == ["briefings/2026-11-25-briefing/index.html", "index.html", "briefings.json",
-                               "feed.xml", "atom.xml"]
+    assert result.uploaded == [
+        "briefings/2026-11-25-briefing/index.html",
+        "index.html",
+        "briefings.json",
+        "feed.xml",
+        "atom.xml",
+    ]
 
 
 def test_bad_bucket_is_a_clear_error(tmp_path: Path, s3) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import json
 import os
+import re
 from pathlib import Path
 
 import feedparser
@@ -45,9 +44,22 @@ def test_publish_writes_page_files_and_manifest(site, options, make_release):
     assert result.page.is_file()
     assert result.url == f"briefings/{release.id}/"
     d = site / "briefings" / release.id
-    for name in ("video.mp4", "audio.m4a", "poster.jpg", "transcript.srt", "transcript.vtt", "transcript.txt",
-                 "transcript.json", "summary.md", "release.json", "v1/index.html", "v1/release.json",
-                 "v1/transcript.vtt", "v1/transcript.json", "v1/summary.md"):
+    for name in (
+        "video.mp4",
+        "audio.m4a",
+        "poster.jpg",
+        "transcript.srt",
+        "transcript.vtt",
+        "transcript.txt",
+        "transcript.json",
+        "summary.md",
+        "release.json",
+        "v1/index.html",
+        "v1/release.json",
+        "v1/transcript.vtt",
+        "v1/transcript.json",
+        "v1/summary.md",
+    ):
         assert (d / name).is_file(), name
     for name in ("index.html", "feed.xml", "atom.xml", "briefings.json", "static/style.css", "static/briefing.js"):
         assert (site / name).is_file(), name
@@ -79,9 +91,16 @@ def test_publish_writes_page_files_and_manifest(site, options, make_release):
 def test_every_link_resolves_and_pages_are_well_formed(site, options, make_release):
     publish_release(site, make_release("2026-11-24", date="2026-11-24"), options)
     publish_release(site, make_release("2026-11-25", extra_tracks=True), options)
-    publish_release(site, make_release("2026-11-25", version=2, texts=["Corrected text.", "b", "c", "d"],
-                                       corrections=(Correction("2026-11-25T16:00:00+07:00", "Fixed a name.", 2),)),
-                    options)
+    publish_release(
+        site,
+        make_release(
+            "2026-11-25",
+            version=2,
+            texts=["Corrected text.", "b", "c", "d"],
+            corrections=(Correction("2026-11-25T16:00:00+07:00", "Fixed a name.", 2),),
+        ),
+        options,
+    )
     publish_release(site, make_release("2026-11-26", date="2026-11-26", audio_only=True, language="vi"), options)
 
     pages = all_pages(site)
@@ -189,14 +208,23 @@ def test_everything_is_escaped(site, options, make_release):
 
 
 def test_vietnamese_page_uses_vietnamese_strings(site, options, make_release):
-    release = make_release("hop-bao-26", title="Họp báo Chính phủ thường kỳ", date="2026-11-26", language="vi",
-                           extra_tracks=True)
+    release = make_release(
+        "hop-bao-26", title="Họp báo Chính phủ thường kỳ", date="2026-11-26", language="vi", extra_tracks=True
+    )
     publish_release(site, release, options)
     html = read(site / "briefings" / release.id / "index.html")
     check_html(html)
     assert '<html lang="vi">' in html
-    for s in ("Tóm tắt", "Số liệu chính", "Bản ghi", "Tải xuống", "Người phát biểu", "ngày 26 tháng 11 năm 2026",
-              "Bản dịch máy", "độ tin cậy thấp"):
+    for s in (
+        "Tóm tắt",
+        "Số liệu chính",
+        "Bản ghi",
+        "Tải xuống",
+        "Người phát biểu",
+        "ngày 26 tháng 11 năm 2026",
+        "Bản dịch máy",
+        "độ tin cậy thấp",
+    ):
         assert s in html, s
     assert "Summary" not in html and "Downloads" not in html
     track = [a for t, a in check_html(html).tags if t == "track"][0]
@@ -248,7 +276,10 @@ def test_feeds_and_json_index(site, make_release):
         enc = entry.enclosures[0]
         assert int(enc.length) == media.stat().st_size
         assert enc.type == ("video/mp4" if "video" in r.files else "audio/mp4")
-        assert enc.href == f"https://press.gov.example/briefings/{r.id}/{'video.mp4' if 'video' in r.files else 'audio.m4a'}"
+        assert (
+            enc.href
+            == f"https://press.gov.example/briefings/{r.id}/{'video.mp4' if 'video' in r.files else 'audio.m4a'}"
+        )
         assert entry.link == f"https://press.gov.example/briefings/{r.id}/"
         assert "1,240 new cases" in entry.description
         assert entry.published_parsed is not None
@@ -311,8 +342,12 @@ def test_correction_shows_notice_and_keeps_v1(site, options, make_release):
     v1_vtt = read(d / "transcript.vtt")
 
     fix = Correction("2026-11-25T16:45:00+07:00", "The figure is 1,200 cases, not 120.", 2)
-    v2 = make_release(version=2, texts=["The minister said 1,200 cases.", "b", "c", "d"], corrections=(fix,),
-                      published_at="2026-11-25T16:45:00+07:00")
+    v2 = make_release(
+        version=2,
+        texts=["The minister said 1,200 cases.", "b", "c", "d"],
+        corrections=(fix,),
+        published_at="2026-11-25T16:45:00+07:00",
+    )
     result = publish_release(site, v2, options)
 
     html = read(d / "index.html")

@@ -11,9 +11,12 @@ from tests.net import QuietHTTPServer
 
 
 def health_json(busy: str = "IDLE", healthy: str = "HEALTHY", env: str | None = None) -> dict:
-    body = {"status": {"busyStatus": busy,
-                       "health": {"healthStatus": healthy,
-                                  "details": {"JibriManager": {"healthStatus": healthy, "detail": None}}}}}
+    body = {
+        "status": {
+            "busyStatus": busy,
+            "health": {"healthStatus": healthy, "details": {"JibriManager": {"healthStatus": healthy, "detail": None}}},
+        }
+    }
     if env:
         body["environmentContext"] = {"name": env}
     return body
@@ -68,8 +71,14 @@ class FakeJibri:
                         return self._send(code, text)
                     if srv.busy != "IDLE":
                         return self._send(412, "Jibri is currently busy")
-                    allowed = {"sessionId", "callParams", "callLoginParams", "sinkType", "youTubeStreamKey",
-                               "sipClientParams"}
+                    allowed = {
+                        "sessionId",
+                        "callParams",
+                        "callLoginParams",
+                        "sinkType",
+                        "youTubeStreamKey",
+                        "sipClientParams",
+                    }
                     if set(body) - allowed:  # Jackson fails on unknown properties
                         return self._send(500)
                     if body["sinkType"].upper() in ("FILE", "STREAM") and not body.get("callLoginParams"):
@@ -89,7 +98,7 @@ class FakeJibri:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "FakeJibri":
+    def __enter__(self) -> FakeJibri:
         self.thread.start()
         return self
 

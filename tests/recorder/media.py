@@ -110,18 +110,21 @@ def make_video_with_speech(
     return dest
 
 
-def make_webm_vp9_opus(dest, *, speech: Path | None = None, duration: float | None = None,
-                       size: str = "320x240", fps: int = 25) -> Path:
+def make_webm_vp9_opus(
+    dest, *, speech: Path | None = None, duration: float | None = None, size: str = "320x240", fps: int = 25
+) -> Path:
     """VP9 video + Opus audio in WebM — never web-MP4-compatible, so it must be transcoded."""
-    return make_video_with_speech(dest, speech=speech, duration=duration, size=size, fps=fps,
-                                  vcodec="libvpx-vp9", acodec="libopus")
+    return make_video_with_speech(
+        dest, speech=speech, duration=duration, size=size, fps=fps, vcodec="libvpx-vp9", acodec="libopus"
+    )
 
 
 def make_video_without_audio(dest, *, duration: float = 2.0, size: str = "320x240", fps: int = 25) -> Path:
     """H.264 MP4 with a video stream and no audio stream."""
     dest = _prepare(dest)
     stream = _video_source(size, fps, duration).output(
-        str(dest), vcodec="libx264", preset="ultrafast", pix_fmt="yuv420p", an=None)
+        str(dest), vcodec="libx264", preset="ultrafast", pix_fmt="yuv420p", an=None
+    )
     _run(stream)
     return dest
 
@@ -129,8 +132,7 @@ def make_video_without_audio(dest, *, duration: float = 2.0, size: str = "320x24
 def make_sine(dest, *, duration: float = 3.0, frequency: int = 440, sample_rate: int = 44_100) -> Path:
     """A sine tone (format from the suffix: .wav, .mp3, .m4a, .flac ...)."""
     dest = _prepare(dest)
-    src = ffmpeg_graph.input(f"sine=frequency={frequency}:sample_rate={sample_rate}:duration={duration}",
-                             f="lavfi")
+    src = ffmpeg_graph.input(f"sine=frequency={frequency}:sample_rate={sample_rate}:duration={duration}", f="lavfi")
     _run(src.output(str(dest)))
     return dest
 
@@ -139,8 +141,9 @@ def make_silence(dest, *, duration: float = 3.0, sample_rate: int = 16_000, chan
     """Digital silence (anullsrc)."""
     dest = _prepare(dest)
     layout = "mono" if channels == 1 else "stereo"
-    src = ffmpeg_graph.input(f"anullsrc=channel_layout={layout}:sample_rate={sample_rate}", f="lavfi",
-                             t=f"{duration:.3f}")
+    src = ffmpeg_graph.input(
+        f"anullsrc=channel_layout={layout}:sample_rate={sample_rate}", f="lavfi", t=f"{duration:.3f}"
+    )
     _run(src.output(str(dest)))
     return dest
 
@@ -154,8 +157,7 @@ def make_mp3(dest, *, speech: Path | None = None, cover_art: bool = False) -> Pa
     if cover_art:
         pic = ffmpeg_graph.input("testsrc=size=200x200:rate=1", f="lavfi", t="1")["v:0"]
         streams.append(pic)
-        args.update({"vcodec": "mjpeg", "vframes": 1, "disposition:v": "attached_pic",
-                     "metadata:s:v": "title=Cover"})
+        args.update({"vcodec": "mjpeg", "vframes": 1, "disposition:v": "attached_pic", "metadata:s:v": "title=Cover"})
     _run(ffmpeg_graph.output(*streams, str(dest), **args))
     return dest
 

@@ -13,8 +13,7 @@ from pathlib import Path
 from tests.net import free_port
 
 NGINX = os.environ.get("BRIEFING_TEST_NGINX", "/usr/sbin/nginx")
-MODULE_CANDIDATES = ("/usr/lib/nginx/modules/ngx_rtmp_module.so",
-                     "/usr/share/nginx/modules/ngx_rtmp_module.so")
+MODULE_CANDIDATES = ("/usr/lib/nginx/modules/ngx_rtmp_module.so", "/usr/share/nginx/modules/ngx_rtmp_module.so")
 
 
 def rtmp_module() -> str | None:
@@ -43,7 +42,7 @@ class RtmpServer:
     def url(self, key: str) -> str:
         return f"rtmp://127.0.0.1:{self.port}/live/{key}"
 
-    def start(self) -> "RtmpServer":
+    def start(self) -> RtmpServer:
         conf = self.dir / "nginx.conf"
         conf.write_text(f"""
 load_module {rtmp_module()};
@@ -63,8 +62,9 @@ rtmp {{
 """)
         nginx = NGINX if Path(NGINX).is_file() else shutil.which("nginx")
         with open(self.dir / "stderr.log", "wb") as err:  # nginx holds its own copy of the descriptor
-            self.proc = subprocess.Popen([nginx, "-p", str(self.dir), "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                         stderr=err)
+            self.proc = subprocess.Popen(
+                [nginx, "-p", str(self.dir), "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=err
+            )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with socket.socket() as s:

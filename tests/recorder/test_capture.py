@@ -43,15 +43,32 @@ def make_source(dest: Path) -> list[tuple[float, float, str]]:
         audios.append(fg.input(str(wav))["a"].filter("aresample", 16000).filter("apad", pad_dur=PAUSE))
     audio = fg.concat(*audios, v=0, a=1)
     video = fg.input("testsrc=size=320x240:rate=25", f="lavfi", t=f"{t:.2f}")
-    out = fg.output(video, audio, str(dest), vcodec="libx264", preset="ultrafast", g=25, pix_fmt="yuv420p",
-                    acodec="aac", audio_bitrate="96k", t=f"{t:.2f}", f="flv")
+    out = fg.output(
+        video,
+        audio,
+        str(dest),
+        vcodec="libx264",
+        preset="ultrafast",
+        g=25,
+        pix_fmt="yuv420p",
+        acodec="aac",
+        audio_bitrate="96k",
+        t=f"{t:.2f}",
+        f="flv",
+    )
     ffmpeg.run(ffmpeg.compile_graph(out))
     return timeline
 
 
 def cli(home: Path, *args: str, env: dict, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "--home", str(home), *args],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-c", "import cli; cli.main()", "--home", str(home), *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +93,22 @@ def captured(tmp_path_factory: pytest.TempPathFactory):
         # The stream starts once the capture listens: on a loaded machine Python's start and the RTMP
         # handshake can take seconds, and a player joining late misses the start of a live stream.
         server.wait_for_connection()
-        publisher = subprocess.Popen([ffmpeg.find_tool("ffmpeg"), "-nostdin", "-v", "error", "-re", "-i",
-                                      str(source), "-c", "copy", "-f", "flv", url])
+        publisher = subprocess.Popen(
+            [
+                ffmpeg.find_tool("ffmpeg"),
+                "-nostdin",
+                "-v",
+                "error",
+                "-re",
+                "-i",
+                str(source),
+                "-c",
+                "copy",
+                "-f",
+                "flv",
+                url,
+            ]
+        )
         t_pub = time.monotonic()
         time.sleep(KILL_AT)
         os.killpg(first.pid, signal.SIGKILL)  # the whole process group: the CLI and its ffmpeg
@@ -91,8 +122,9 @@ def captured(tmp_path_factory: pytest.TempPathFactory):
         # segment file appears), not from the command's launch: on a loaded machine Python's start and
         # the RTMP handshake can take seconds, during which nothing can be recorded by anyone.
         deadline = time.monotonic() + 30
-        while (time.monotonic() < deadline
-               and len(rc.segments(home / "briefings" / BID / "capture")) <= len(segs_at_kill)):
+        while time.monotonic() < deadline and len(rc.segments(home / "briefings" / BID / "capture")) <= len(
+            segs_at_kill
+        ):
             time.sleep(0.05)
         if len(rc.segments(home / "briefings" / BID / "capture")) <= len(segs_at_kill):
             # Say why, rather than fail later on a duplicate capture that is then not refused.
@@ -100,9 +132,11 @@ def captured(tmp_path_factory: pytest.TempPathFactory):
             if again.poll() is not None:
                 again_err = again.communicate()[1]
             log = server.dir / "error.log"
-            pytest.fail(f"the restarted capture recorded nothing in 30 s: capture exit {again.returncode} "
-                        f"{again_err.decode()[-800:]!r}; publisher exit {publisher.poll()}; nginx exit "
-                        f"{server.proc.poll()}, its log: {log.read_text()[-800:] if log.exists() else ''!r}")
+            pytest.fail(
+                f"the restarted capture recorded nothing in 30 s: capture exit {again.returncode} "
+                f"{again_err.decode()[-800:]!r}; publisher exit {publisher.poll()}; nginx exit "
+                f"{server.proc.poll()}, its log: {log.read_text()[-800:] if log.exists() else ''!r}"
+            )
         t_restart = time.monotonic() - t_pub
         # A second capture for the same briefing is refused while this one runs.
         time.sleep(1.0)
@@ -114,9 +148,17 @@ def captured(tmp_path_factory: pytest.TempPathFactory):
         out, err = stop.communicate(timeout=120)
         assert stop.returncode == 0, err.decode()
         again_out, again_err = again.communicate(timeout=60)
-        yield {"home": home, "timeline": timeline, "t_kill": t_kill, "t_restart": t_restart,
-               "stop": json.loads(out), "sizes_at_kill": sizes_at_kill, "dup": (dup.returncode, dup_err.decode()),
-               "again": (again.returncode, again_err.decode()), "env": env}
+        yield {
+            "home": home,
+            "timeline": timeline,
+            "t_kill": t_kill,
+            "t_restart": t_restart,
+            "stop": json.loads(out),
+            "sizes_at_kill": sizes_at_kill,
+            "dup": (dup.returncode, dup_err.decode()),
+            "again": (again.returncode, again_err.decode()),
+            "env": env,
+        }
     finally:
         for p in (first, again, dup):
             if p is not None and p.poll() is None:
@@ -163,8 +205,13 @@ def test_capture_survives_kill_and_restart(captured) -> None:
     assert json.loads(rows[0]["meta"])["runs"] == 2
     assert len(store.query("SELECT * FROM recording_jobs WHERE briefing_id = ?", (BID,))) == 1
     # record stop again is harmless
-    again = subprocess.run([sys.executable, "-c", "import cli; cli.main()", "--home", str(home), "record",
-                            "stop", BID, "--json"], cwd=REPO, env=captured["env"], capture_output=True, timeout=60)
+    again = subprocess.run(
+        [sys.executable, "-c", "import cli; cli.main()", "--home", str(home), "record", "stop", BID, "--json"],
+        cwd=REPO,
+        env=captured["env"],
+        capture_output=True,
+        timeout=60,
+    )
     assert again.returncode == 0 and json.loads(again.stdout)["was_running"] is False
 
 

@@ -135,8 +135,9 @@ def test_run_child_dies_with_its_parent_killed_with_sigkill(how, tmp_path):
         env["PATH"] = str(bin_dir)
     else:
         assert shutil.which("setpriv"), "util-linux's setpriv is not installed"
-    proc = subprocess.Popen([sys.executable, "-c", _RUN_IN_A_THREAD, str(fifo)], env=env,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _RUN_IN_A_THREAD, str(fifo)], env=env, stderr=subprocess.PIPE, text=True
+    )
     child = None
     try:
         deadline = time.monotonic() + 60

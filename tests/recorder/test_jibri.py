@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from recorder.jibri import (CallLogin, JibriBusy, JibriClient, JibriError, JibriHealth, JibriRejected,
-                            JibriServerError, JibriUnreachable, StartRequest)
+from recorder.jibri import (
+    CallLogin,
+    JibriBusy,
+    JibriClient,
+    JibriError,
+    JibriHealth,
+    JibriRejected,
+    JibriServerError,
+    JibriUnreachable,
+    StartRequest,
+)
 from tests.recorder.jibri import FakeJibri, health_json
 
 
@@ -16,8 +25,12 @@ def jibri():
 
 
 def request(**kw) -> StartRequest:
-    args = dict(session_id="2026-11-25-daily-press-briefing", base_url="https://meet.example.org/",
-                call_name="daily-abc", login=CallLogin("recorder.meet.example.org", "recorder", "pw"))
+    args = dict(
+        session_id="2026-11-25-daily-press-briefing",
+        base_url="https://meet.example.org/",
+        call_name="daily-abc",
+        login=CallLogin("recorder.meet.example.org", "recorder", "pw"),
+    )
     args.update(kw)
     return StartRequest(**args)
 
@@ -42,11 +55,12 @@ def test_start_stop_cycle_sends_only_documented_fields(jibri: FakeJibri) -> None
         assert c.wait_for("IDLE", timeout=2).idle
     method, path, body = jibri.requests[1]
     assert (method, path) == ("POST", "/jibri/api/v1.0/startService")
-    assert body == {"sessionId": "2026-11-25-daily-press-briefing",
-                    "callParams": {"callUrlInfo": {"baseUrl": "https://meet.example.org", "callName": "daily-abc"}},
-                    "callLoginParams": {"domain": "recorder.meet.example.org", "username": "recorder",
-                                        "password": "pw"},
-                    "sinkType": "file"}
+    assert body == {
+        "sessionId": "2026-11-25-daily-press-briefing",
+        "callParams": {"callUrlInfo": {"baseUrl": "https://meet.example.org", "callName": "daily-abc"}},
+        "callLoginParams": {"domain": "recorder.meet.example.org", "username": "recorder", "password": "pw"},
+        "sinkType": "file",
+    }
 
 
 def test_stream_sink_sends_the_rtmp_url_as_youtube_key(jibri: FakeJibri) -> None:

@@ -7,16 +7,21 @@ from pathlib import Path
 import ffmpeg as fg
 
 from recorder import ffmpeg
-from recorder.normalize import (Loudnorm, NormalizeOptions, extract_speech_audio, make_web_audio, make_web_video,
-                                measure_loudnorm)
+from recorder.normalize import (
+    Loudnorm,
+    NormalizeOptions,
+    extract_speech_audio,
+    make_web_audio,
+    make_web_video,
+    measure_loudnorm,
+)
 from recorder.probe import probe
 from tests.recorder.media import make_silence, make_video_with_speech, require_speech
 
 
 def quiet_speech(dest: Path, gain_db: float = -18.0) -> Path:
     src = require_speech()
-    out = fg.input(str(src))["a"].filter("volume", f"{gain_db}dB").output(str(dest), acodec="aac",
-                                                                           audio_bitrate="96k")
+    out = fg.input(str(src))["a"].filter("volume", f"{gain_db}dB").output(str(dest), acodec="aac", audio_bitrate="96k")
     ffmpeg.run(ffmpeg.compile_graph(out))
     return dest
 

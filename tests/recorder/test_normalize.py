@@ -41,8 +41,23 @@ def normalized(tmp_path_factory, h264_talk):
 
 def packet_hash(path: Path, selector: str) -> str:
     """MD5 over the packets of one stream, copied (not decoded): equal iff the stream was copied."""
-    argv = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", str(path), "-map", f"0:{selector}:0",
-            "-c", "copy", "-f", "hash", "-hash", "md5", "-"]
+    argv = [
+        "ffmpeg",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-i",
+        str(path),
+        "-map",
+        f"0:{selector}:0",
+        "-c",
+        "copy",
+        "-f",
+        "hash",
+        "-hash",
+        "md5",
+        "-",
+    ]
     return ffmpeg.run(argv).stdout.decode().strip()
 
 
@@ -58,12 +73,12 @@ def assert_no_partials(directory: Path) -> None:
 
 # --- the whole job ---------------------------------------------------------------------------
 
+
 def test_normalize_h264_aac_takes_fast_path(normalized, h264_talk):
     out = normalized
     assert out.info == probe(h264_talk)
     assert out.video_plan is not None and out.video_plan.copied
-    assert {p.name for p in out.web_video.parent.iterdir()} == {"speech.wav", "audio.m4a", "video.mp4",
-                                                               "poster.jpg"}
+    assert {p.name for p in out.web_video.parent.iterdir()} == {"speech.wav", "audio.m4a", "video.mp4", "poster.jpg"}
     video = probe(out.web_video)
     assert (video.video_codec, video.audio_codec, video.pix_fmt) == ("h264", "aac", "yuv420p")
     assert video.duration == pytest.approx(out.info.duration, abs=0.1)
@@ -103,6 +118,7 @@ def test_speech_extraction_is_deterministic(tmp_path, h264_talk):
 
 
 # --- transcoding -----------------------------------------------------------------------------
+
 
 def test_webm_vp9_opus_is_transcoded(tmp_path, clip):
     src = media.make_webm_vp9_opus(tmp_path / "talk.webm", speech=clip)
@@ -171,6 +187,7 @@ def test_non_yuv420p_h264_is_reencoded(tmp_path, clip):
 
 # --- audio-only input ------------------------------------------------------------------------
 
+
 def test_normalize_audio_only_mp3(tmp_path, clip):
     src = media.make_mp3(tmp_path / "talk.mp3", speech=clip, cover_art=True)
     out = normalize(src, tmp_path / "out")
@@ -191,6 +208,7 @@ def test_web_audio_copies_aac(tmp_path, h264_talk):
 
 # --- poster timing ---------------------------------------------------------------------------
 
+
 def test_poster_at_beyond_the_end_is_clamped(tmp_path, h264_talk):
     info = probe(h264_talk)
     out = make_poster(h264_talk, tmp_path / "late.jpg", info, NormalizeOptions(poster_at=info.duration + 60))
@@ -199,6 +217,7 @@ def test_poster_at_beyond_the_end_is_clamped(tmp_path, h264_talk):
 
 
 # --- loudness --------------------------------------------------------------------------------
+
 
 def test_silence_is_detected(tmp_path):
     wav = media.make_silence(tmp_path / "quiet.wav", duration=2.0)
@@ -215,6 +234,7 @@ def test_speech_and_tone_are_not_silent(tmp_path, normalized):
 
 
 # --- atomicity -------------------------------------------------------------------------------
+
 
 def test_partial_name_keeps_extension(tmp_path):
     assert partial_path(tmp_path / "video.mp4") == tmp_path / "video.partial.mp4"
@@ -268,8 +288,11 @@ def test_h264_aac_in_other_containers_is_remuxed(tmp_path, clip, suffix):
 def _mean_luma(path) -> float:
     import subprocess
 
-    out = subprocess.run(["ffmpeg", "-v", "info", "-i", str(path), "-vf", "signalstats,metadata=mode=print",
-                          "-f", "null", "-"], capture_output=True, text=True).stderr
+    out = subprocess.run(
+        ["ffmpeg", "-v", "info", "-i", str(path), "-vf", "signalstats,metadata=mode=print", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    ).stderr
     import re
 
     return float(re.search(r"lavfi\.signalstats\.YAVG=([0-9.]+)", out).group(1))
@@ -281,11 +304,43 @@ def test_poster_is_a_representative_frame_not_the_black_opening(tmp_path):
     import subprocess
 
     src = tmp_path / "meeting.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=black:s=320x240:d=40:r=10",
-                    "-f", "lavfi", "-i", "testsrc=s=320x240:d=20:r=10", "-f", "lavfi", "-i", "sine=d=60",
-                    "-filter_complex", "[0][1]concat=n=2:v=1[v]", "-map", "[v]", "-map", "2:a",
-                    "-c:v", "libx264", "-g", "20", "-pix_fmt", "yuv420p", "-c:a", "aac", str(src)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=black:s=320x240:d=40:r=10",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=s=320x240:d=20:r=10",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=d=60",
+            "-filter_complex",
+            "[0][1]concat=n=2:v=1[v]",
+            "-map",
+            "[v]",
+            "-map",
+            "2:a",
+            "-c:v",
+            "libx264",
+            "-g",
+            "20",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+    )
     info = probe(src)
     poster = make_poster(src, tmp_path / "p.jpg", info)
     assert _mean_luma(poster) > 60  # the test card, not black (YAVG of black: 16)
@@ -298,9 +353,32 @@ def test_poster_of_an_all_black_video_falls_back_to_a_frame(tmp_path):
     import subprocess
 
     src = tmp_path / "black.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=black:s=320x240:d=3:r=10",
-                    "-f", "lavfi", "-i", "sine=d=3", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                    "-shortest", str(src)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=black:s=320x240:d=3:r=10",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=d=3",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+    )
     poster = make_poster(src, tmp_path / "p.jpg", probe(src))
     assert poster.stat().st_size > 0
     assert_no_partials(tmp_path)

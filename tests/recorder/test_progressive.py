@@ -19,11 +19,25 @@ def _segments(tmp: Path) -> list[Path]:
     """A capture's segments: one continuous AAC stream (11 s of speech, -20 dB) cut into 2 s TS pieces."""
     src = require_speech()
     cont = tmp / "cont.ts"
-    ffmpeg.run(ffmpeg.compile_graph(fg.input(str(src))["a"].filter("volume", "-20dB").output(
-        str(cont), acodec="aac", ar=48000, ac=2, f="mpegts")))
-    ffmpeg.run(ffmpeg.compile_graph(fg.input(str(cont)).output(str(tmp / "seg-%06d.ts"), c="copy", f="segment",
-                                                               segment_time=2, reset_timestamps=1,
-                                                               segment_format="mpegts")))
+    ffmpeg.run(
+        ffmpeg.compile_graph(
+            fg.input(str(src))["a"]
+            .filter("volume", "-20dB")
+            .output(str(cont), acodec="aac", ar=48000, ac=2, f="mpegts")
+        )
+    )
+    ffmpeg.run(
+        ffmpeg.compile_graph(
+            fg.input(str(cont)).output(
+                str(tmp / "seg-%06d.ts"),
+                c="copy",
+                f="segment",
+                segment_time=2,
+                reset_timestamps=1,
+                segment_format="mpegts",
+            )
+        )
+    )
     return sorted(tmp.glob("seg-*.ts"))
 
 
@@ -50,7 +64,7 @@ def test_progressive_audio_is_gapless_and_on_target(tmp_path: Path) -> None:
     # No gap or click at the joins: the output (gain taken off) follows the source sample by sample.
     ref, got = _pcm(tmp_path / "cont.ts"), _pcm(out, -r.gain_db)
     a = ref[48000:96000]
-    lag = min(range(-3072, 3073), key=lambda k: float(np.sum((got[48000 + k:96000 + k] - a) ** 2)))
+    lag = min(range(-3072, 3073), key=lambda k: float(np.sum((got[48000 + k : 96000 + k] - a) ** 2)))
     ref, got = (ref, got[lag:]) if lag >= 0 else (ref[-lag:], got)
     n = min(len(ref), len(got))
     assert abs(len(ref) - len(got)) < 4096

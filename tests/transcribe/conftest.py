@@ -13,8 +13,9 @@ from tests.transcribe.helpers import Clip, clips, speech_dir
 def speech() -> Path:
     d = speech_dir()
     if d is None:
-        pytest.skip("real speech set not found: expected ../shared/speech next to the repository "
-                    "(or set BRIEFING_SPEECH_DIR)")
+        pytest.skip(
+            "real speech set not found: expected ../shared/speech next to the repository (or set BRIEFING_SPEECH_DIR)"
+        )
     return d
 
 

@@ -37,6 +37,12 @@ def clips(directory: Path) -> list[Clip]:
     out = []
     with open(directory / "manifest.tsv", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f, delimiter="\t"):
-            out.append(Clip(directory / row["audio"], row["language"], float(row["duration_s"]),
-                            (directory / row["reference"]).read_text(encoding="utf-8").strip()))
+            out.append(
+                Clip(
+                    directory / row["audio"],
+                    row["language"],
+                    float(row["duration_s"]),
+                    (directory / row["reference"]).read_text(encoding="utf-8").strip(),
+                )
+            )
     return out

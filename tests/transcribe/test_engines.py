@@ -21,8 +21,13 @@ from transcribe.whisper import TranscribeOptions, decode_samples
 SR = 16_000
 # Clips of ../shared/speech joined into one recording, a second of silence between them (as a briefing
 # has pauses); the one with "một trăm mười tuổi" (110 years old) in the middle.
-JOINED = ("vi_fosd_Set001_V0.1_001350.mp3", "vi_fosd_Set001_V0.1_002741.mp3", "vi_fosd_Set002_V0.1_000211.mp3",
-          "vi_fosd_Set002_V0.1_000289.mp3", "vi_fosd_Set001_V0.1_000717.mp3")
+JOINED = (
+    "vi_fosd_Set001_V0.1_001350.mp3",
+    "vi_fosd_Set001_V0.1_002741.mp3",
+    "vi_fosd_Set002_V0.1_000211.mp3",
+    "vi_fosd_Set002_V0.1_000289.mp3",
+    "vi_fosd_Set001_V0.1_000717.mp3",
+)
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +67,12 @@ def test_vietasr_through_the_seam_on_a_long_recording(vietasr, joined, vi_transc
     t = vi_transcript
     assert isinstance(vietasr, engines.Engine)
     caps = vietasr.capabilities
-    assert (caps.word_times, caps.confidence, caps.punctuation, caps.translate) == ("estimated", "derived", "rule",
-                                                                                    False)
+    assert (caps.word_times, caps.confidence, caps.punctuation, caps.translate) == (
+        "estimated",
+        "derived",
+        "rule",
+        False,
+    )
     assert t.language == "vi" and t.model == "viet-asr 0.1.0.dev11" and t.engine.startswith("viet-asr 0.1.0.dev11")
     assert t.options["word_times"] == "estimated" and t.options["engine"] == "vietasr"
     # nothing lost on the long buffer (viet-asr alone keeps only its last few segments of 90 s)
@@ -176,8 +185,13 @@ def test_vietnamese_number_words_as_vn_numberwords_writes_them() -> None:
         if words.endswith("mươi năm") or words in ("năm",):
             continue
         assert parse_number(words, "vi") == n, words
-    for said, value in (("hai trăm mốt", 210), ("hai nghìn tư", 2400), ("một nghìn linh năm", 1005),
-                        ("hai mươi lăm nghìn", 25000), ("hai mươi năm nghìn", 25000)):
+    for said, value in (
+        ("hai trăm mốt", 210),
+        ("hai nghìn tư", 2400),
+        ("một nghìn linh năm", 1005),
+        ("hai mươi lăm nghìn", 25000),
+        ("hai mươi năm nghìn", 25000),
+    ):
         assert parse_number(said, "vi") == value, said
     assert parse_number("hai ba", "vi") is None and parse_number("năm", "vi") is None
 
@@ -189,10 +203,10 @@ def test_live_transcriber_with_the_vietnamese_engine(vietasr, joined) -> None:
 
     samples, where = joined
     where = where[:3]  # the first three clips (22 s): enough for three chunks
-    samples = samples[:int((where[-1][1] + 1.0) * SR)]
+    samples = samples[: int((where[-1][1] + 1.0) * SR)]
     lt = LiveTranscriber(vietasr, TranscribeOptions(language="vi"), LiveOptions(min_chunk=8.0, max_chunk=16.0))
     for i in range(0, len(samples), SR):
-        lt.feed(samples[i:i + SR])
+        lt.feed(samples[i : i + SR])
     lt.finish()
     live = lt.transcript()
     assert len([c for c in lt.chunks if c.segments]) >= 2

@@ -30,14 +30,15 @@ def _words(text: str, start: float, step: float = 0.4) -> tuple[Word, ...]:
 
 
 def make_transcript() -> Transcript:
-    long = ("Today the ministry reports 1,240 new cases and 12 deaths, while 35,000 tests were carried out "
-            "across the country in the last twenty four hours, and hospitals say that beds remain available.")
+    long = (
+        "Today the ministry reports 1,240 new cases and 12 deaths, while 35,000 tests were carried out "
+        "across the country in the last twenty four hours, and hospitals say that beds remain available."
+    )
     s0 = Segment(0, 0.0, 2.0, "Good morning & welcome <everyone>.", _words("Good morning & welcome <everyone>.", 0.0))
     ws = _words(long, 2.5)
     s1 = Segment(1, 2.5, ws[-1].end, long, ws, confidence=0.8)
     s2 = Segment(2, 40.0, 44.0, "Không có từ thời gian cho đoạn này, thưa quý vị.")  # no word timestamps
-    return Transcript("en", 45.0, (s0, s1, s2), model="whisper-base", engine="test",
-                      options={"beam_size": 5})
+    return Transcript("en", 45.0, (s0, s1, s2), model="whisper-base", engine="test", options={"beam_size": 5})
 
 
 def test_timestamps_roundtrip():
@@ -88,9 +89,11 @@ def test_vtt_roundtrip_and_escaping():
 
 
 def test_vtt_parser_tolerates_notes_ids_settings_and_tags():
-    text = ("WEBVTT - corrected\r\n\r\nNOTE checked by press office\r\n\r\ncue-1\r\n"
-            "00:01.000 --> 00:03.500 align:start\r\n<v Minister>Hello &amp; welcome</v>\r\n\r\n"
-            "00:00:04.000 --> 00:00:05.000\r\nsecond\r\nline\r\n")
+    text = (
+        "WEBVTT - corrected\r\n\r\nNOTE checked by press office\r\n\r\ncue-1\r\n"
+        "00:01.000 --> 00:03.500 align:start\r\n<v Minister>Hello &amp; welcome</v>\r\n\r\n"
+        "00:00:04.000 --> 00:00:05.000\r\nsecond\r\nline\r\n"
+    )
     assert parse_vtt(text) == [(1.0, 3.5, "Hello & welcome"), (4.0, 5.0, "second line")]
     with pytest.raises(TranscribeError):
         parse_vtt("1\n00:00:01,000 --> 00:00:02,000\nnot vtt\n")

@@ -30,8 +30,11 @@ def test_near_misses_become_the_term_with_word_timings_kept() -> None:
     assert [w.start for w in a.words] == [w.start for w in s.words]  # times unchanged
     assert b.text == " ông Nguyễn Thanh Long nói."
     assert "glossary" in a.flags and "glossary" in b.flags
-    assert [(f.heard, f.term) for f in fixes] == [("bộ y tê", "Bộ Y tế"), ("covy.", "COVID-19"),
-                                                  ("nguyen thanh long", "Nguyễn Thanh Long")]
+    assert [(f.heard, f.term) for f in fixes] == [
+        ("bộ y tê", "Bộ Y tế"),
+        ("covy.", "COVID-19"),
+        ("nguyen thanh long", "Nguyễn Thanh Long"),
+    ]
     assert fixes[0].start == s.words[2].start and fixes[0].end == s.words[4].end
 
 
@@ -46,8 +49,7 @@ def test_ordinary_words_are_left_alone() -> None:
 
 
 def test_from_config() -> None:
-    g = from_config({"terms": ["Bộ Y tế"], "places": ["Hà Nội"], "aliases": {"bộ y tê": "Bộ Y tế"},
-                     "threshold": 0.9})
+    g = from_config({"terms": ["Bộ Y tế"], "places": ["Hà Nội"], "aliases": {"bộ y tê": "Bộ Y tế"}, "threshold": 0.9})
     assert g.terms == ("Bộ Y tế", "Hà Nội") and g.aliases == {"bộ y tê": "Bộ Y tế"} and g.threshold == 0.9
     assert from_config(["a", "b"]).terms == ("a", "b")
     assert not from_config(None)

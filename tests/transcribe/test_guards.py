@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from transcribe.guards import (apply_guards, count_loops, find_loops, is_artefact, needs_review, quiet_spans)
+from transcribe.guards import apply_guards, count_loops, find_loops, is_artefact, needs_review, quiet_spans
 from transcribe.types import Segment, Transcript, Word
 
 
@@ -66,8 +66,11 @@ def test_artefact_sentence_is_cut_from_a_longer_segment() -> None:
 
 
 def test_ordinary_text_is_not_an_artefact() -> None:
-    for text in ("The Ministry of Health reported 40 cases.", "Chúng tôi cảm ơn các bác sĩ tuyến đầu.",
-                 "Subscribers to the bulletin will get it by email"):
+    for text in (
+        "The Ministry of Health reported 40 cases.",
+        "Chúng tôi cảm ơn các bác sĩ tuyến đầu.",
+        "Subscribers to the bulletin will get it by email",
+    ):
         assert not is_artefact(text)
 
 
@@ -75,7 +78,7 @@ def test_text_in_silence_is_removed() -> None:
     sr = 16000
     t_axis = np.arange(sr * 10) / sr
     audio = (0.3 * np.sin(2 * np.pi * 220 * t_axis)).astype(np.float32)
-    audio[sr * 4:sr * 8] = 0.0  # 4 s of silence
+    audio[sr * 4 : sr * 8] = 0.0  # 4 s of silence
     quiet = quiet_spans(audio, sr)
     assert len(quiet) == 1 and abs(quiet[0][0] - 4.0) < 0.1 and abs(quiet[0][1] - 8.0) < 0.1
     t = transcript(seg(0, "Xin chào các bạn", 0.5), seg(1, "Cảm ơn rất nhiều", 4.5, 7.5), duration=10)
@@ -120,27 +123,47 @@ def _timeless(text: str, at: float, p: float) -> tuple[Word, ...]:
 
 
 def test_text_with_no_time_is_removed_when_unsure_and_flagged_when_sure() -> None:
-    invented = Segment(id=1, start=25.1, end=25.52, text=" I'm sorry, we have to go.", words=(
-        Word(25.1, 25.52, " I'm", 0.39),) + _timeless("sorry, we have to go.", 25.52, 0.3))
+    invented = Segment(
+        id=1,
+        start=25.1,
+        end=25.52,
+        text=" I'm sorry, we have to go.",
+        words=(Word(25.1, 25.52, " I'm", 0.39),) + _timeless("sorry, we have to go.", 25.52, 0.3),
+    )
     sure = Segment(id=2, start=26.0, end=26.01, text=" Thank you all.", words=_timeless("Thank you all.", 26.0, 0.95))
     t = transcript(seg(0, "His letter is admirably clear and regular.", 20.0), invented, sure)
     g = apply_guards(t)
-    assert [s.text.strip() for s in g.transcript.segments] == ["His letter is admirably clear and regular.",
-                                                             "Thank you all."]
+    assert [s.text.strip() for s in g.transcript.segments] == [
+        "His letter is admirably clear and regular.",
+        "Thank you all.",
+    ]
     assert [(e.kind, e.action, e.text) for e in g.events if e.action == "removed"] == [
-        ("timeless", "removed", "I'm sorry, we have to go.")]
+        ("timeless", "removed", "I'm sorry, we have to go.")
+    ]
     kept = g.transcript.segments[1]
     assert "maybe-no-speech" in kept.flags and needs_review(kept)
     # real speech at an ordinary pace, even with a short word in it, is left alone
-    ok = Segment(id=0, start=0.0, end=1.2, text=" a b c", words=(
-        Word(0.0, 0.5, " a", 0.3), Word(0.5, 0.51, " b", 0.3), Word(0.51, 1.2, " c", 0.3)))
+    ok = Segment(
+        id=0,
+        start=0.0,
+        end=1.2,
+        text=" a b c",
+        words=(Word(0.0, 0.5, " a", 0.3), Word(0.5, 0.51, " b", 0.3), Word(0.51, 1.2, " c", 0.3)),
+    )
     assert apply_guards(transcript(ok)).transcript.segments[0].text == " a b c"
 
 
 def test_learnt_sign_offs_are_artefacts() -> None:
-    for text in ("This is the end of the video.", "And that's all for this video!", "Thank you for watching.",
-                 "Thanks for listening."):
+    for text in (
+        "This is the end of the video.",
+        "And that's all for this video!",
+        "Thank you for watching.",
+        "Thanks for listening.",
+    ):
         assert is_artefact(text), text
-    for text in ("This is the end of the consultation period.", "Thank you for your questions.",
-                 "We will watch the figures closely."):
+    for text in (
+        "This is the end of the consultation period.",
+        "Thank you for your questions.",
+        "We will watch the figures closely.",
+    ):
         assert not is_artefact(text), text

@@ -66,9 +66,11 @@ def test_importing_the_package_stays_light():
     import subprocess
     import sys
 
-    code = ("import sys, transcribe, transcribe.whisper, transcribe.summary, transcribe.formats;"
-            "heavy = [m for m in ('faster_whisper', 'ctranslate2', 'av', 'numpy') if m in sys.modules];"
-            "print(','.join(heavy))")
+    code = (
+        "import sys, transcribe, transcribe.whisper, transcribe.summary, transcribe.formats;"
+        "heavy = [m for m in ('faster_whisper', 'ctranslate2', 'av', 'numpy') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
@@ -104,7 +106,7 @@ def test_speech_seconds_of_a_blip(speech: Path) -> None:
     from transcribe.whisper import decode_samples, speech_seconds
 
     samples = decode_samples(speech / "en_jfk.flac")
-    assert speech_seconds(samples[2 * 16000:int(2.5 * 16000)]) < 1.0
+    assert speech_seconds(samples[2 * 16000 : int(2.5 * 16000)]) < 1.0
     assert speech_seconds(samples) > 5.0
     import numpy as np
 

@@ -12,8 +12,13 @@ from tests.transcribe.helpers import normalize
 from transcribe.live import SAMPLE_RATE, Chunk, LiveOptions, LiveTranscriber
 from transcribe.whisper import TranscribeOptions
 
-CLIPS = ["en_ljspeech_LJ001-0025.wav", "en_ljspeech_LJ001-0030.wav", "en_ljspeech_LJ001-0042.wav",
-         "en_ljspeech_LJ001-0048.wav", "en_ljspeech_LJ001-0086.wav"]
+CLIPS = [
+    "en_ljspeech_LJ001-0025.wav",
+    "en_ljspeech_LJ001-0030.wav",
+    "en_ljspeech_LJ001-0042.wav",
+    "en_ljspeech_LJ001-0048.wav",
+    "en_ljspeech_LJ001-0086.wav",
+]
 SMALL = LiveOptions(min_chunk=6.0, max_chunk=12.0)
 
 
@@ -64,7 +69,7 @@ def test_boundaries_match_the_offline_transcript(transcriber, speech_audio, refe
     lt = LiveTranscriber(transcriber, opts, SMALL)
     step = SAMPLE_RATE  # one second at a time, as segments arrive
     for i in range(0, len(speech_audio), step):
-        lt.feed(speech_audio[i:i + step])
+        lt.feed(speech_audio[i : i + step])
     lt.finish()
     live = lt.transcript()
     assert len(lt.chunks) >= 3, "the audio must have been cut into several chunks"
@@ -108,7 +113,7 @@ def test_resume_from_finished_chunks(transcriber, speech_audio):
     again.feed(speech_audio, start=0)  # the whole audio again: what was done is skipped
     again.finish()
     assert [c.index for c in again.chunks] == list(range(len(again.chunks)))
-    assert again.chunks[:len(saved)] == saved
+    assert again.chunks[: len(saved)] == saved
     words = _words(again.transcript())
     texts = [normalize(w.text) for w in words]
     starts = [w.start for w in words]
@@ -130,12 +135,15 @@ class _SignsOff:
         self.prompts.append(opts.initial_prompt)
         d = round(len(audio) / SAMPLE_RATE, 3)
         n = len(self.prompts)
-        heard = tuple(Word(round(0.2 + 0.4 * i, 3), round(0.6 + 0.4 * i, 3), f" call{n}word{i}", 0.95)
-                      for i in range(5))
+        heard = tuple(
+            Word(round(0.2 + 0.4 * i, 3), round(0.6 + 0.4 * i, 3), f" call{n}word{i}", 0.95) for i in range(5)
+        )
         tail = tuple(Word(d - 0.3, d - 0.3, " " + w, 0.4) for w in ("This", "is", "the", "end"))
         tail += tuple(Word(d + 0.2, d + 0.2, " " + w, 0.4) for w in ("of", "the", "video."))
-        segs = (Segment(0, 0.2, 2.2, "".join(w.text for w in heard), heard, 0.95),
-                Segment(1, d - 0.3, d + 0.2, " This is the end of the video.", tail, 0.4, -1.5, 0.59))
+        segs = (
+            Segment(0, 0.2, 2.2, "".join(w.text for w in heard), heard, 0.95),
+            Segment(1, d - 0.3, d + 0.2, " This is the end of the video.", tail, 0.4, -1.5, 0.59),
+        )
         return Transcript(language="en", duration=d, segments=segs, engine="scripted", model="scripted")
 
 

@@ -25,7 +25,7 @@ def test_cuts_fall_in_the_quiet_between_sounds():
     points = streams.cut_points(samples, 3)
     assert points[0] == 0 and points[-1] == len(samples) and points == sorted(points) and len(points) == 4
     for p in points[1:-1]:
-        assert not samples[p - 1600:p + 1600].any(), f"cut at {p / SR:.2f} s is not in a silence"
+        assert not samples[p - 1600 : p + 1600].any(), f"cut at {p / SR:.2f} s is not in a silence"
     shares = np.diff(points) / len(samples)
     assert all(0.2 < s < 0.45 for s in shares), shares
 
@@ -34,10 +34,10 @@ def test_cuts_take_the_pause_nearest_an_even_share_not_the_deepest_silence():
     rng = np.random.default_rng(1)
     word, pause = rng.normal(0, 0.3, int(2.6 * SR)), rng.normal(0, 0.001, int(0.4 * SR))
     speech = np.concatenate([word, pause] * 20).astype(np.float32)  # 60 s, a pause every 3 s
-    samples = np.concatenate([speech[: 40 * SR], np.zeros(2 * SR, np.float32), speech[40 * SR:]])
+    samples = np.concatenate([speech[: 40 * SR], np.zeros(2 * SR, np.float32), speech[40 * SR :]])
     c = streams.cut_points(samples, 2)[1] / SR  # the digital silence at 40 s is in reach of 31 s
     assert abs(c - len(samples) / SR / 2) < 2.0, c
-    assert not np.abs(samples[int(c * SR) - 800:int(c * SR) + 800]).max() > 0.01  # in a pause
+    assert not np.abs(samples[int(c * SR) - 800 : int(c * SR) + 800]).max() > 0.01  # in a pause
 
 
 def test_short_audio_is_not_cut():
@@ -75,8 +75,9 @@ def test_parts_give_the_sequential_transcript(transcriber, briefing_audio):
 
     samples, spans = briefing_audio
     calls: list[tuple[float, float]] = []
-    parts = transcriber.transcribe(samples, TranscribeOptions(language="en", streams=3),
-                                   progress=lambda done, total: calls.append((done, total)))
+    parts = transcriber.transcribe(
+        samples, TranscribeOptions(language="en", streams=3), progress=lambda done, total: calls.append((done, total))
+    )
     one = transcriber.transcribe(samples, TranscribeOptions(language="en", streams=1))
     reference = normalize(" ".join(r for _, _, r in spans))
     assert jiwer.wer(reference, normalize(parts.text)) < 0.15
@@ -200,8 +201,9 @@ def test_the_transcript_does_not_depend_on_which_part_is_ready_first(transcriber
             other_text.wait(timeout=5)
 
     held: dict[str, Any] = {}
-    late = streams.transcribe_parts(model, samples, 3, kwargs, stats=held, before_part=hold_last,
-                                    on_segment=lambda j, offset, seg: other_text.set())
+    late = streams.transcribe_parts(
+        model, samples, 3, kwargs, stats=held, before_part=hold_last, on_segment=lambda j, offset, seg: other_text.set()
+    )
     assert held["schedule"] == free["schedule"]  # the same batches, of the same parts, in the same order
     assert [(s.start, s.end, s.text) for s in late] == [(s.start, s.end, s.text) for s in plain]
     assert [w for s in late for w in s.words] == [w for s in plain for w in s.words]

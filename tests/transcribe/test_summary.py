@@ -14,23 +14,33 @@ def timed(seg_id: int, text: str, start: float, step: float = 0.3) -> Segment:
     return Segment(seg_id, start, round(t, 3), text, tuple(words), confidence=0.9)
 
 
-EN = Transcript("en", 120.0, (
-    timed(0, "Good morning everyone and thank you for coming.", 0.0),
-    timed(1, "Today the ministry recorded 1,240 new cases and twelve deaths in the capital.", 4.0),
-    timed(2, "Laboratories carried out two thousand four hundred tests, and the positivity rate fell to 3.5%.", 12.0),
-    timed(3, "Vaccination centres will open on Saturday in every district of the city.", 25.0),
-    timed(4, "Hospital capacity remains stable with 62 percent of intensive care beds occupied.", 35.0),
-    timed(5, "We will take your questions now.", 45.0),
-    timed(6, "The next briefing is at 9 o'clock tomorrow, as it was in 2021.", 50.0),
-))
+EN = Transcript(
+    "en",
+    120.0,
+    (
+        timed(0, "Good morning everyone and thank you for coming.", 0.0),
+        timed(1, "Today the ministry recorded 1,240 new cases and twelve deaths in the capital.", 4.0),
+        timed(
+            2, "Laboratories carried out two thousand four hundred tests, and the positivity rate fell to 3.5%.", 12.0
+        ),
+        timed(3, "Vaccination centres will open on Saturday in every district of the city.", 25.0),
+        timed(4, "Hospital capacity remains stable with 62 percent of intensive care beds occupied.", 35.0),
+        timed(5, "We will take your questions now.", 45.0),
+        timed(6, "The next briefing is at 9 o'clock tomorrow, as it was in 2021.", 50.0),
+    ),
+)
 
-VI = Transcript("vi", 60.0, (
-    timed(0, "Xin chào quý vị phóng viên.", 0.0),
-    timed(1, "Hôm nay cả nước ghi nhận một nghìn không trăm bốn mươi ca mắc mới và 12 người tử vong.", 3.0),
-    timed(2, "Thành phố đã xét nghiệm hai trăm nghìn mẫu, tỷ lệ dương tính là 3,5 phần trăm.", 12.0),
-    timed(3, "Có ba mươi lăm bệnh viện dã chiến và mười trạm y tế lưu động, thêm hai trăm lẻ năm giường.", 22.0),
-    Segment(4, 40.0, 44.0, "Tổng số ca nhiễm là 1.250.000 trong năm 2021."),  # no word timestamps
-))
+VI = Transcript(
+    "vi",
+    60.0,
+    (
+        timed(0, "Xin chào quý vị phóng viên.", 0.0),
+        timed(1, "Hôm nay cả nước ghi nhận một nghìn không trăm bốn mươi ca mắc mới và 12 người tử vong.", 3.0),
+        timed(2, "Thành phố đã xét nghiệm hai trăm nghìn mẫu, tỷ lệ dương tính là 3,5 phần trăm.", 12.0),
+        timed(3, "Có ba mươi lăm bệnh viện dã chiến và mười trạm y tế lưu động, thêm hai trăm lẻ năm giường.", 22.0),
+        Segment(4, 40.0, 44.0, "Tổng số ca nhiễm là 1.250.000 trong năm 2021."),  # no word timestamps
+    ),
+)
 
 
 def figures_by_said(t: Transcript) -> dict[str, object]:
@@ -79,22 +89,43 @@ def test_vietnamese_figures():
     assert 40.0 <= f["1.250.000"].start < f["1.250.000"].end <= 44.0
 
 
-@pytest.mark.parametrize("said,language,value", [
-    ("1,240", "en", 1240), ("3.5", "en", 3.5), ("12%", "en", 12), ("1,250,000", "en", 1_250_000),
-    ("1,234.5", "en", 1234.5), ("1.2 million", "en", 1_200_000), ("forty-two", "en", 42),
-    ("one hundred and five", "en", 105), ("three point five", "en", 3.5), ("seven", "en", 7),
-    ("two thousand four hundred", "en", 2400), ("ninety nine thousand", "en", 99_000),
-    ("1.240", "vi", 1240), ("3,5", "vi", 3.5), ("35 nghìn", "vi", 35_000), ("2 tỷ", "vi", 2_000_000_000),
-    ("hai mươi mốt", "vi", 21), ("hai mươi tư", "vi", 24), ("mười lăm", "vi", 15), ("hai trăm", "vi", 200),
-    ("một nghìn không trăm bốn mươi", "vi", 1040), ("ba triệu năm trăm nghìn", "vi", 3_500_000),
-    ("một trăm linh một", "vi", 101), ("hai ngàn", "vi", 2000), ("mười nghìn tỷ", "vi", 10**13),
-])
+@pytest.mark.parametrize(
+    "said,language,value",
+    [
+        ("1,240", "en", 1240),
+        ("3.5", "en", 3.5),
+        ("12%", "en", 12),
+        ("1,250,000", "en", 1_250_000),
+        ("1,234.5", "en", 1234.5),
+        ("1.2 million", "en", 1_200_000),
+        ("forty-two", "en", 42),
+        ("one hundred and five", "en", 105),
+        ("three point five", "en", 3.5),
+        ("seven", "en", 7),
+        ("two thousand four hundred", "en", 2400),
+        ("ninety nine thousand", "en", 99_000),
+        ("1.240", "vi", 1240),
+        ("3,5", "vi", 3.5),
+        ("35 nghìn", "vi", 35_000),
+        ("2 tỷ", "vi", 2_000_000_000),
+        ("hai mươi mốt", "vi", 21),
+        ("hai mươi tư", "vi", 24),
+        ("mười lăm", "vi", 15),
+        ("hai trăm", "vi", 200),
+        ("một nghìn không trăm bốn mươi", "vi", 1040),
+        ("ba triệu năm trăm nghìn", "vi", 3_500_000),
+        ("một trăm linh một", "vi", 101),
+        ("hai ngàn", "vi", 2000),
+        ("mười nghìn tỷ", "vi", 10**13),
+    ],
+)
 def test_parse_number(said, language, value):
     assert parse_number(said, language) == value
 
 
-@pytest.mark.parametrize("said,language", [("one", "en"), ("một", "vi"), ("năm", "vi"), ("không", "vi"),
-                                           ("cases", "en"), ("", "en")])
+@pytest.mark.parametrize(
+    "said,language", [("one", "en"), ("một", "vi"), ("năm", "vi"), ("không", "vi"), ("cases", "en"), ("", "en")]
+)
 def test_not_numbers(said, language):
     assert parse_number(said, language) is None
 
@@ -149,8 +180,9 @@ def test_figures_said_as_words_keep_their_word_timestamps() -> None:
     en = [" We", " tested", " two", " thousand", " four", " hundred", " samples."]
     we = tuple(Word(40 + k * 0.4, 40 + (k + 1) * 0.4, t, 0.9) for k, t in enumerate(en))
     for lang, words, said, value, start, end in (
-            ("vi", ws, "một nghìn không trăm bốn mươi", 1040, 21.5, 24.5),
-            ("en", we, "two thousand four hundred", 2400, 40.8, 42.4)):
+        ("vi", ws, "một nghìn không trăm bốn mươi", 1040, 21.5, 24.5),
+        ("en", we, "two thousand four hundred", 2400, 40.8, 42.4),
+    ):
         seg = Segment(0, words[0].start, words[-1].end, "".join(w.text for w in words), words)
         f = key_figures(Transcript(lang, 60, (seg,)))
         assert len(f) == 1

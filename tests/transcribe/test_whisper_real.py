@@ -22,8 +22,11 @@ def english(transcriber, speech_clips):
     out = {}
     for name in EN_CLIPS:
         calls: list[tuple[float, float]] = []
-        t = transcriber.transcribe(speech_clips[name].audio, TranscribeOptions(language="en"),
-                                   progress=lambda done, total, calls=calls: calls.append((done, total)))
+        t = transcriber.transcribe(
+            speech_clips[name].audio,
+            TranscribeOptions(language="en"),
+            progress=lambda done, total, calls=calls: calls.append((done, total)),
+        )
         out[name] = (speech_clips[name], t, calls)
     return out
 
@@ -58,8 +61,11 @@ def test_transcript_shape(english):
 
 
 def test_vietnamese_clip_gives_vietnamese_text(transcriber, speech_clips):
-    clip = speech_clips["vi_fosd_Set001_V0.1_000717.mp3"] if "vi_fosd_Set001_V0.1_000717.mp3" in speech_clips \
+    clip = (
+        speech_clips["vi_fosd_Set001_V0.1_000717.mp3"]
+        if "vi_fosd_Set001_V0.1_000717.mp3" in speech_clips
         else next(c for c in speech_clips.values() if c.language == "vi")
+    )
     t = transcriber.transcribe(clip.audio, TranscribeOptions(language="vi"))
     assert t.language == "vi"
     assert t.text.strip()

@@ -71,12 +71,34 @@ def with_flags(store: Any) -> None:
     """Guard events, glossary fixes and redactions recorded as the stages record them."""
     tr = store.stage(BID, "transcribe")
     arts = list(store.artifacts(BID, "transcribe").values())
-    store.stage_done(BID, "transcribe", tr.inputs_key, arts, {"quality": {
-        "guards": [{"kind": "repetition", "action": "removed", "start": 1.2, "end": 1.3,
-                    "text": "thank you thank you thank you"},
-                   {"kind": "silence", "action": "flagged", "start": 2.9, "end": 3.0, "text": "..."}],
-        "glossary": [{"segment_id": 2, "start": 1.5, "end": 1.7, "heard": "hospitable", "term": "hospital",
-                      "score": 0.9}]}})
+    store.stage_done(
+        BID,
+        "transcribe",
+        tr.inputs_key,
+        arts,
+        {
+            "quality": {
+                "guards": [
+                    {
+                        "kind": "repetition",
+                        "action": "removed",
+                        "start": 1.2,
+                        "end": 1.3,
+                        "text": "thank you thank you thank you",
+                    },
+                    {"kind": "silence", "action": "flagged", "start": 2.9, "end": 3.0, "text": "..."},
+                ],
+                "glossary": [
+                    {"segment_id": 2, "start": 1.5, "end": 1.7, "heard": "hospitable", "term": "hospital", "score": 0.9}
+                ],
+            }
+        },
+    )
     red = store.stage(BID, "redact")
-    store.stage_done(BID, "redact", red.inputs_key, list(store.artifacts(BID, "redact").values()),
-                     {"hits": [{"kind": "phone", "segment_id": 3, "start": 2.3, "end": 2.6, "text": "0912 345 678"}]})
+    store.stage_done(
+        BID,
+        "redact",
+        red.inputs_key,
+        list(store.artifacts(BID, "redact").values()),
+        {"hits": [{"kind": "phone", "segment_id": 3, "start": 2.3, "end": 2.6, "text": "0912 345 678"}]},
+    )

@@ -19,13 +19,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def tree_hashes(d: Path) -> dict[str, str]:
-    return {p.relative_to(d).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(d.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(d).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(d.rglob("*"))
+        if p.is_file()
+    }
 
 
 def briefing_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "import cli; cli.main()", *args], capture_output=True, text=True,
-                          cwd=REPO, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", "import cli; cli.main()", *args], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
 
 
 def seg(page: Any, i: int) -> Any:
@@ -34,7 +38,8 @@ def seg(page: Any, i: int) -> Any:
 
 def select_word(page: Any, i: int, word: str) -> None:
     """Select ``word`` inside segment i's text, as a double click would."""
-    page.evaluate("""([i, word]) => {
+    page.evaluate(
+        """([i, word]) => {
         const tx = document.querySelector(`.seg[data-i="${i}"] .tx`);
         const walker = document.createTreeWalker(tx, NodeFilter.SHOW_TEXT);
         let n;
@@ -49,7 +54,9 @@ def select_word(page: Any, i: int, word: str) -> None:
             }
         }
         throw new Error('word not found: ' + word);
-    }""", [i, word])
+    }""",
+        [i, word],
+    )
 
 
 def wait_saved(page: Any, version: int) -> None:
@@ -161,7 +168,9 @@ def test_keys_split_merge_and_flagged_stops(browser, accounts_made, desk, desk_h
     page.wait_for_function("() => document.getElementById('player').paused")
     # next flagged: the unsure segment; the player goes there
     page.keyboard.press("Alt+ArrowDown")
-    page.wait_for_function("() => document.querySelector('.seg.stop') && document.querySelector('.seg.stop').dataset.i === '2'")
+    page.wait_for_function(
+        "() => document.querySelector('.seg.stop') && document.querySelector('.seg.stop').dataset.i === '2'"
+    )
     assert abs(page.evaluate("document.getElementById('player').currentTime") - 1.5) < 0.05
     page.keyboard.press("Alt+ArrowUp")  # the only stop: it stays
     page.wait_for_function("() => document.querySelector('.seg.stop').dataset.i === '2'")
@@ -327,5 +336,9 @@ def test_closing_the_tab_right_after_typing_keeps_the_text(browser, accounts_mad
     page.keyboard.type("1,420")
     assert page.evaluate("() => document.body.getAttribute('data-version')") == "0"  # not saved yet
     page.close(run_before_unload=True)  # the tab goes before the autosave: the page sends it as it goes
-    assert wait_for(lambda: any("1,420" in r["segments"] for r in
-                                store.query("SELECT segments FROM review_drafts WHERE kind = 'draft'")), 30)
+    assert wait_for(
+        lambda: any(
+            "1,420" in r["segments"] for r in store.query("SELECT segments FROM review_drafts WHERE kind = 'draft'")
+        ),
+        30,
+    )

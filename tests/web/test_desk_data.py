@@ -17,8 +17,8 @@ from click.testing import CliRunner
 import cli
 from briefing.processing import corrections
 from briefing.web import drafts
-from tests.net import free_port
 from tests.distfixtures import receiver  # noqa: F401
+from tests.net import free_port
 from tests.web.helpers import BID, Officer, with_flags
 
 
@@ -84,16 +84,26 @@ def test_desk_and_command_line_work_on_the_same_draft(officer: Officer, desk_hom
     store, settings = desk_home
     data = officer.editor()
     s1 = data["segments"][1]
-    r = officer.post(f"/b/{BID}/draft", {"base_version": 0, "segments": [
-        {"p": 0}, {"s": s1["s"], "e": s1["e"], "t": "The ministry recorded 1,420 new cases in the past day.",
-                   "src": 1}, {"p": 2}, {"p": 3}]})
+    r = officer.post(
+        f"/b/{BID}/draft",
+        {
+            "base_version": 0,
+            "segments": [
+                {"p": 0},
+                {"s": s1["s"], "e": s1["e"], "t": "The ministry recorded 1,420 new cases in the past day.", "src": 1},
+                {"p": 2},
+                {"p": 3},
+            ],
+        },
+    )
     assert r.status_code == 200 and r.json()["version"] == 1
     drafts.flush(store, settings, BID)  # the pending correction is written just after the answer: wait for it
     # `briefing correct` opens what the desk saved; what it saves, the desk shows
     assert "1,420" in corrections.editable_text(store, settings, BID)
     fixed = tmp_path / "fixed.txt"
-    fixed.write_text(corrections.editable_text(store, settings, BID).replace("3.5 percent", "3.7 percent"),
-                     encoding="utf-8")
+    fixed.write_text(
+        corrections.editable_text(store, settings, BID).replace("3.5 percent", "3.7 percent"), encoding="utf-8"
+    )
     res = CliRunner().invoke(cli.cli, ["correct", BID, "--file", str(fixed), "--json"])
     assert res.exit_code == 0, res.output
     # the desk's editor still based on version 1 is refused: the command line made version 2
@@ -110,9 +120,18 @@ def test_desk_and_command_line_work_on_the_same_draft(officer: Officer, desk_hom
     assert not store.briefing(BID).meta.get("pending_correction")
     # publish from the CLI after a desk save: the desk's draft is what it publishes
     data = officer.editor()
-    officer.post(f"/b/{BID}/draft", {"base_version": data["version"], "segments": [
-        {"p": 0}, {"s": s1["s"], "e": s1["e"], "t": "The ministry recorded 1,420 new cases in the past day.",
-                   "src": 1}, {"p": 2}, {"p": 3}]})
+    officer.post(
+        f"/b/{BID}/draft",
+        {
+            "base_version": data["version"],
+            "segments": [
+                {"p": 0},
+                {"s": s1["s"], "e": s1["e"], "t": "The ministry recorded 1,420 new cases in the past day.", "src": 1},
+                {"p": 2},
+                {"p": 3},
+            ],
+        },
+    )
     drafts.flush(store, settings, BID)
     res = CliRunner().invoke(cli.cli, ["publish", BID, "--note", "Figure corrected."])
     assert res.exit_code == 0, res.output
@@ -124,9 +143,13 @@ def test_desk_and_command_line_work_on_the_same_draft(officer: Officer, desk_hom
 def test_a_bad_draft_is_one_clear_line_and_changes_nothing(officer: Officer, desk_home) -> None:
     store, _settings = desk_home
     data = officer.editor()
-    for segs, words in (([{"p": 99}], "does not have"), ([{"p": 0}, {"p": 0}], "twice"),
-                        ([{"s": 0, "e": 9999, "t": "x"}], "outside the recording"),
-                        ([{"s": 0, "e": 1, "t": "a\u202eb"}], "control character"), ("nope", "not a list")):
+    for segs, words in (
+        ([{"p": 99}], "does not have"),
+        ([{"p": 0}, {"p": 0}], "twice"),
+        ([{"s": 0, "e": 9999, "t": "x"}], "outside the recording"),
+        ([{"s": 0, "e": 1, "t": "a\u202eb"}], "control character"),
+        ("nope", "not a list"),
+    ):
         r = officer.post(f"/b/{BID}/draft", {"base_version": data["version"], "segments": segs})
         assert r.status_code == 400 and words in r.json()["error"] and "\n" not in r.json()["error"], segs
     assert officer.post(f"/b/{BID}/draft", {"segments": []}).status_code == 400
@@ -139,21 +162,30 @@ def test_split_and_merge_keep_the_words_times(desk_home) -> None:
     pub, _ = drafts.published(store, BID)
     w = [[x.start, x.end, x.text, x.probability] for x in pub.segments[0].words]
     first, rest = w[:2], w[2:]
-    t, changed = drafts.build(pub, [
-        {"s": first[0][0], "e": first[-1][1], "t": "Good morning,", "w": first, "src": 0},
-        {"s": rest[0][0], "e": pub.segments[0].end, "t": "and welcome to today's briefing.", "w": rest, "src": 0},
-        {"s": pub.segments[1].start, "e": pub.segments[2].end, "t": pub.segments[1].text + " " + pub.segments[2].text,
-         "w": [[x.start, x.end, x.text, x.probability] for x in pub.segments[1].words + pub.segments[2].words],
-         "src": 1},
-        {"p": 3}])
+    t, changed = drafts.build(
+        pub,
+        [
+            {"s": first[0][0], "e": first[-1][1], "t": "Good morning,", "w": first, "src": 0},
+            {"s": rest[0][0], "e": pub.segments[0].end, "t": "and welcome to today's briefing.", "w": rest, "src": 0},
+            {
+                "s": pub.segments[1].start,
+                "e": pub.segments[2].end,
+                "t": pub.segments[1].text + " " + pub.segments[2].text,
+                "w": [[x.start, x.end, x.text, x.probability] for x in pub.segments[1].words + pub.segments[2].words],
+                "src": 1,
+            },
+            {"p": 3},
+        ],
+    )
     assert changed == 4  # two halves, one merged, one segment gone into it
     assert [s.text.strip() for s in t.segments][:2] == ["Good morning,", "and welcome to today's briefing."]
     assert t.segments[1].words[0].start == pub.segments[0].words[2].start
     assert len(t.segments[2].words) == len(pub.segments[1].words) + len(pub.segments[2].words)
     assert t.segments[3] == pub.segments[3].__class__(**{**pub.segments[3].__dict__, "id": 3})
     # an edited segment loses its word times and is marked corrected; untouched ones keep everything
-    t, changed = drafts.build(pub, [{"p": 0}, {"s": 0.75, "e": 1.45, "t": "edited text", "w": w, "src": 1},
-                                    {"p": 2}, {"p": 3}])
+    t, changed = drafts.build(
+        pub, [{"p": 0}, {"s": 0.75, "e": 1.45, "t": "edited text", "w": w, "src": 1}, {"p": 2}, {"p": 3}]
+    )
     assert changed == 1 and t.segments[1].words == () and "corrected" in t.segments[1].flags
     assert t.segments[0] == pub.segments[0]
 
@@ -161,12 +193,19 @@ def test_split_and_merge_keep_the_words_times(desk_home) -> None:
 def test_a_draft_whose_files_a_crash_left_unwritten_is_written_on_the_next_read(desk_home) -> None:
     store, settings = desk_home
     pub, sha = drafts.published(store, BID)
-    segs = [{"p": 0}, {"s": 0.75, "e": 1.45, "t": "The ministry recorded 1,420 new cases in the past day.", "src": 1},
-            {"p": 2}, {"p": 3}]
+    segs = [
+        {"p": 0},
+        {"s": 0.75, "e": 1.45, "t": "The ministry recorded 1,420 new cases in the past day.", "src": 1},
+        {"p": 2},
+        {"p": 3},
+    ]
     with store.tx() as db:  # what a save leaves when the process dies before its write
-        db.execute("INSERT INTO review_drafts (briefing_id, version, base_version, kind, author, created_at, "
-                   "published_sha256, pending_stamp, materialized, segments) VALUES (?, 1, 0, 'draft', 'minh', "
-                   "'2026-12-02T00:00:00+00:00', ?, 'abc123', 0, ?)", (BID, sha, json.dumps(segs)))
+        db.execute(
+            "INSERT INTO review_drafts (briefing_id, version, base_version, kind, author, created_at, "
+            "published_sha256, pending_stamp, materialized, segments) VALUES (?, 1, 0, 'draft', 'minh', "
+            "'2026-12-02T00:00:00+00:00', ?, 'abc123', 0, ?)",
+            (BID, sha, json.dumps(segs)),
+        )
     assert drafts.version(store, BID) == 1
     assert "1,420" in drafts.current(store, settings, BID).segments[1].text
     pending = store.briefing(BID).meta["pending_correction"]
@@ -177,9 +216,14 @@ def test_a_draft_whose_files_a_crash_left_unwritten_is_written_on_the_next_read(
 def test_review_serve_prints_a_one_time_link_that_logs_in(desk_home, briefing_env: Path) -> None:
     port = free_port()
     repo = Path(__file__).resolve().parents[2]
-    proc = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "review", "serve", "--port", str(port)],
-                            cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONPATH": str(repo)})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import cli; cli.main()", "review", "serve", "--port", str(port)],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+    )
     try:
         assert proc.stdout is not None
         lines = [proc.stdout.readline() for _ in range(3)]
@@ -202,9 +246,10 @@ def test_publish_tells_the_press_channels_only_with_the_notify_option(accounts_m
     from tests.web.helpers import Running
 
     store, settings = desk_home
-    (settings.home / "briefing.toml").write_text(f'[[publish.channels]]\nname = "newsroom"\nurl = '
-                                                 f'"{receiver.url("newsroom")}"\n[publish]\nretry_attempts = 1\n',
-                                                 encoding="utf-8")
+    (settings.home / "briefing.toml").write_text(
+        f'[[publish.channels]]\nname = "newsroom"\nurl = "{receiver.url("newsroom")}"\n[publish]\nretry_attempts = 1\n',
+        encoding="utf-8",
+    )
     settings = load_settings(settings.home)
     running = Running(store, settings)
     try:
@@ -214,29 +259,44 @@ def test_publish_tells_the_press_channels_only_with_the_notify_option(accounts_m
             for i, notify in enumerate((False, True)):
                 data = o.editor()
                 s1 = data["segments"][1]
-                o.post(f"/b/{BID}/draft", {"base_version": data["version"], "segments": [
-                    {"p": j} if j != 1 else {"s": s1["s"], "e": s1["e"], "t": f"Corrected text {i}.", "src": 1}
-                    for j in range(len(data["segments"]))]})
-                r = o.post(f"/b/{BID}/publish", {"base_version": data["version"] + 1, "note": f"Fix {i}.",
-                                                 "notify": notify})
+                o.post(
+                    f"/b/{BID}/draft",
+                    {
+                        "base_version": data["version"],
+                        "segments": [
+                            {"p": j} if j != 1 else {"s": s1["s"], "e": s1["e"], "t": f"Corrected text {i}.", "src": 1}
+                            for j in range(len(data["segments"]))
+                        ],
+                    },
+                )
+                r = o.post(
+                    f"/b/{BID}/publish", {"base_version": data["version"] + 1, "note": f"Fix {i}.", "notify": notify}
+                )
                 assert r.status_code == 200, r.text
                 assert receiver.count("newsroom") == (1 if notify else 0)
     finally:
         running.close()
 
 
-def test_a_correction_made_on_the_command_line_while_a_draft_is_written_is_kept(officer: Officer, desk_home,
-                                                                                tmp_path: Path) -> None:
+def test_a_correction_made_on_the_command_line_while_a_draft_is_written_is_kept(
+    officer: Officer, desk_home, tmp_path: Path
+) -> None:
     store, settings = desk_home
     data = officer.editor()
     s1 = data["segments"][1]
     with drafts._write_lock(BID):  # the draft's files wait: the command line comes in between
-        r = officer.post(f"/b/{BID}/draft", {"base_version": data["version"], "segments": [
-            {"p": 0}, {"s": s1["s"], "e": s1["e"], "t": "Desk text.", "src": 1}, {"p": 2}, {"p": 3}]})
+        r = officer.post(
+            f"/b/{BID}/draft",
+            {
+                "base_version": data["version"],
+                "segments": [{"p": 0}, {"s": s1["s"], "e": s1["e"], "t": "Desk text.", "src": 1}, {"p": 2}, {"p": 3}],
+            },
+        )
         assert r.status_code == 200
         fixed = tmp_path / "fixed.txt"
-        fixed.write_text(corrections.editable_text(store, settings, BID).replace("3.5 percent", "3.7 percent"),
-                         encoding="utf-8")
+        fixed.write_text(
+            corrections.editable_text(store, settings, BID).replace("3.5 percent", "3.7 percent"), encoding="utf-8"
+        )
         res = CliRunner().invoke(cli.cli, ["correct", BID, "--file", str(fixed)])
         assert res.exit_code == 0, res.output
     cur = drafts.current(store, settings, BID)  # (waits for the desk's write)

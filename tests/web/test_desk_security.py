@@ -78,15 +78,18 @@ def test_publisher_publishes_version_2_with_the_note(officer: Officer, desk_home
 
 
 @pytest.mark.parametrize("csrf", ["", "wrong-token"])
-def test_post_without_or_with_a_wrong_csrf_token_is_403_and_changes_nothing(officer: Officer, desk_home,
-                                                                           csrf: str) -> None:
+def test_post_without_or_with_a_wrong_csrf_token_is_403_and_changes_nothing(
+    officer: Officer, desk_home, csrf: str
+) -> None:
     store, settings = desk_home
     officer.login("minh")
     data = officer.editor()
     before = store.briefing(BID).meta
-    for path, body in ((f"/b/{BID}/draft", {"base_version": data["version"], "segments": corrected(data)}),
-                       (f"/b/{BID}/publish", {"base_version": data["version"], "note": "x"}),
-                       (f"/b/{BID}/speaker", {"name": "Spokesperson", "start": 0, "end": 1})):
+    for path, body in (
+        (f"/b/{BID}/draft", {"base_version": data["version"], "segments": corrected(data)}),
+        (f"/b/{BID}/publish", {"base_version": data["version"], "note": "x"}),
+        (f"/b/{BID}/speaker", {"name": "Spokesperson", "start": 0, "end": 1}),
+    ):
         r = officer.post(path, body, csrf=csrf)
         assert r.status_code == 403, path
     assert store.briefing(BID).meta == before
@@ -102,9 +105,15 @@ def test_post_without_or_with_a_wrong_csrf_token_is_403_and_changes_nothing(offi
 
 def test_paths_outside_the_home_are_404(officer: Officer) -> None:
     officer.login("minh")
-    for path in ("/b/..%2F..%2Fbriefing.db/media", "/b/../../briefing.db", "/static/../app.py",
-                 "/static/..%2Fapp.py", "/static/%2e%2e/drafts.py", f"/b/{BID}/..%2F..%2Fbriefing.db",
-                 "/b/%2e%2e/media"):
+    for path in (
+        "/b/..%2F..%2Fbriefing.db/media",
+        "/b/../../briefing.db",
+        "/static/../app.py",
+        "/static/..%2Fapp.py",
+        "/static/%2e%2e/drafts.py",
+        f"/b/{BID}/..%2F..%2Fbriefing.db",
+        "/b/%2e%2e/media",
+    ):
         r = officer.c.get(path)
         assert r.status_code == 404, (path, r.status_code)
         assert b"SQLite" not in r.content and b"import" not in r.content
