@@ -1,8 +1,9 @@
 """The worker: processes the queued recordings, one worker per home at a time (``briefing work``).
 
-With a ``[cluster]`` configured, recognition runs on the cluster's workers: the transcriptions of the next
-``cluster.ahead`` jobs are queued at once (so every cluster worker has work), and each job is then finished
-here in turn, its stages recorded in the store as in-process (the coordinator is the store's one writer)."""
+With a ``[cluster]`` configured, speech extraction, recognition and web media run on the cluster's
+workers: the speech extractions and transcriptions of the next ``cluster.ahead`` jobs are queued at once
+(so every cluster worker has work), and each job is then finished here in turn, its stages recorded in
+the store as in-process (the coordinator is the store's one writer)."""
 
 from __future__ import annotations
 
@@ -106,8 +107,9 @@ def work(
 def _prefetch(
     store: Store, settings: Settings, coord: coordinator.Coordinator, window: list[queue.Job], ahead: set[int]
 ) -> None:
-    """Queue on the cluster the transcriptions of the jobs in ``window`` not queued yet. A job whose
-    recording cannot be read is left to its turn, which reports it."""
+    """Queue on the cluster the speech extractions and transcriptions of the jobs in ``window`` not queued
+    yet. A job whose recording cannot be read is left to its turn, which reports it."""
+    todo = []
     for job in window:
         if job.id in ahead:
             continue
@@ -118,9 +120,11 @@ def _prefetch(
             prev = store.stage(b.id, "transcribe")
             if prev is not None and prev.status == "done" or rec.path is None:
                 continue
-            coord.prefetch(Path(rec.path), None if b.language in ("", "auto") else b.language, label=b.id)
+            todo.append((Path(rec.path), None if b.language in ("", "auto") else b.language, b.id))
         except BriefingError:
             continue
+    if todo:
+        coord.prefetch(todo)
 
 
 def _run_job(
@@ -151,6 +155,7 @@ def _run_job(
             bid=bid,
             engine=coord.transcriber,
             media=lambda src, out, opts: coord.web_media(src, out, opts, label=bid),
+            speech_audio=lambda src, dest: coord.speech_audio(src, dest, label=bid),
         )
         return {"recording": rec.path, "ran": list(res.ran), "page": str(res.page or "")}
     run = process or pipeline.process
