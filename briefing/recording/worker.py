@@ -60,11 +60,13 @@ def work(
     process: Callable[..., Any] | None = None,
     archive: bool = False,
     jobs: list[int] | None = None,
+    follow: Callable[[int, int, int, str], None] | None = None,
 ) -> WorkResult:
     """Process queued recordings (one worker at a time; a second returns at once with busy=True).
 
     A job left ``running`` by a worker that died is picked up again: every stage is idempotent. A job
-    whose briefing another command is working on stays queued, for the next worker.
+    whose briefing another command is working on stays queued, for the next worker. ``follow(done,
+    failed, total, briefing)`` is told at the start and after each job (the progress of the recordings).
     """
     lock = FileLock(workspace.home_lock(settings, "work"))
     if not lock.try_acquire():
@@ -78,6 +80,12 @@ def work(
         ]
         coord = coordinator.Coordinator(settings) if process is None and cluster_conf.configured(settings) else None
         ahead: set[int] = set()
+
+        def tell(i: int) -> None:
+            if follow is not None:
+                follow(len(result.done), len(result.failed), len(todo), todo[i].briefing_id if i < len(todo) else "")
+
+        tell(0)
         for i, job in enumerate(todo):
             if coord is not None:
                 _prefetch(
@@ -92,13 +100,16 @@ def work(
             except BriefingBusy as exc:  # another command works on the briefing: left for the next worker
                 queue.set_job(store, job.id, status="queued", error=str(exc))
                 result.failed.append(JobFailed(job.id, job.briefing_id, str(exc)))
+                tell(i + 1)
                 continue
             except BriefingError as exc:
                 queue.set_job(store, job.id, status="failed", error=str(exc))
                 result.failed.append(JobFailed(job.id, job.briefing_id, str(exc)))
+                tell(i + 1)
                 continue
             queue.set_job(store, job.id, status="done", result=out)
             result.done.append(JobDone(job.id, job.briefing_id, **out))
+            tell(i + 1)
     finally:
         lock.release()
     return result

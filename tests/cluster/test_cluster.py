@@ -94,6 +94,7 @@ def test_backfill_on_two_workers_processes_publishes_and_archives_each_once(
         assert res.returncode == 0, res.stderr[-3000:]
         data = json.loads(res.stdout)
         assert len(data["registered"]) == 6 and not data["failed"] and len(data["work"]["done"]) == 6
+        assert "recordings" not in res.stderr  # no progress with --json
         assert all(d["archived"] for d in data["work"]["done"])
         pub = _check_once(coord, 6, receiver)
         assert sorted(pub) == [f"2025-03-{i:02d}-press-briefing-2025-03-{i:02d}" for i in range(1, 7)]
@@ -164,6 +165,8 @@ def test_a_worker_killed_mid_transcription_and_the_broker_restarted_lose_nothing
         redis_server.start()
         assert run.wait(DEADLINE) == 0, log.read_text()[-3000:]
         assert "broker is back; resuming" in log.read_text()
+        # the recordings' progress, one line per recording finished (the log is not a terminal)
+        assert [n for n in range(1, 4) if f"recordings  {n}/3" in log.read_text()] == [1, 2, 3]
         _check_once(coord, 3, receiver)
         # the killed worker's task was done again by the other worker, which did all three
         done = [r for r in _results(s3) if r["id"].startswith("transcribe-")]
