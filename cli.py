@@ -49,6 +49,16 @@ class Ctx:
 
         return RichReporter(quiet=self.quiet or as_json)
 
+    def cluster_reporter(self, as_json: bool = False) -> Any:
+        """The reporter of a command that follows the cluster (issue 21): the stage lines and a bar of the
+        recordings done out of the total; the plain reporter without a cluster."""
+        from briefing.cluster import conf as cluster_conf
+        from briefing.progress import ClusterReporter
+
+        if not cluster_conf.configured(self.settings()):
+            return self.reporter(as_json)
+        return ClusterReporter(quiet=self.quiet or as_json)
+
 
 pass_ctx = click.make_pass_decorator(Ctx)
 
@@ -1210,9 +1220,9 @@ def work(c: Ctx, as_json: bool) -> None:
     """Process the queued recordings (from jibri-finalize, record stop, ingest --queue)."""
     from briefing.recording import worker
 
-    reporter = c.reporter(as_json)
+    reporter = c.cluster_reporter(as_json)
     try:
-        data = worker.work(c.store(), c.settings(), reporter=reporter)
+        data = worker.work(c.store(), c.settings(), reporter=reporter, follow=getattr(reporter, "recordings", None))
     finally:
         reporter.close()
     emit(
@@ -1283,9 +1293,16 @@ def backfill(
             click.echo(f"  {_safe(f.path)}: {_safe(f.error)}", err=True)
     done = None
     if not queue_only:
-        reporter = c.reporter(as_json)
+        reporter = c.cluster_reporter(as_json)
         try:
-            done = worker.work(store, settings, reporter=reporter, archive=archive, jobs=res.jobs)
+            done = worker.work(
+                store,
+                settings,
+                reporter=reporter,
+                archive=archive,
+                jobs=res.jobs,
+                follow=getattr(reporter, "recordings", None),
+            )
         finally:
             reporter.close()
         data = {**data, "work": done.to_dict()}

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn
 from rich.text import Text
 
 BAR_STAGES = ("transcribe", "translate")  # the stages that report audio done out of the total
@@ -117,3 +117,62 @@ def _mmss(s: float) -> str:
 
 def is_tty() -> bool:
     return sys.stderr.isatty()
+
+
+class ClusterReporter(RichReporter):
+    """The reporter of ``briefing backfill`` / ``briefing work`` following the cluster: the stage lines, and
+    under them a bar of the recordings finished out of the total (on a terminal; elsewhere, a log, one line
+    per recording finished). A transcription's audio progress on the cluster is shown beside that bar
+    rather than as a second bar (rich shows one live display at a time)."""
+
+    def __init__(
+        self, *, quiet: bool = False, clock: Callable[[], float] = time.perf_counter, console: Any = None
+    ) -> None:
+        super().__init__(quiet=quiet, clock=clock, console=console)
+        self._recordings: Any = None
+        self._rec_task: Any = None
+        self._total = 0
+
+    def recordings(self, done: int, failed: int, total: int, current: str = "") -> None:
+        """``done`` and ``failed`` recordings out of ``total``; ``current``: the one being finished now."""
+        if self.quiet or total <= 0:
+            return
+        finished = done + failed
+        note = f"{failed} failed" if failed else ""
+        if not self.console.is_terminal:
+            if finished:  # a log: one line per recording finished
+                self.console.print(f"  recordings  {finished}/{total} {'[dim]' + note + '[/]' if note else ''}")
+            return
+        if self._recordings is None:
+            self._recordings = Progress(
+                TextColumn("  recordings "),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("[red]{task.fields[note]}"),
+                TextColumn("[dim]{task.fields[now]}"),
+                console=self.console,
+                transient=False,
+            )
+            self._recordings.start()
+            self._rec_task = self._recordings.add_task("recordings", total=total, note="", now="")
+        self._recordings.update(self._rec_task, completed=finished, total=total, note=note, now=current, refresh=True)
+
+    def progress(self, done: float, total: float) -> None:
+        if self.quiet:
+            return
+        if self._recordings is None:  # no recordings bar (not a terminal): the stage's own bar
+            super().progress(done, total)
+            return
+        running = [s for s in BAR_STAGES if s in self._started]
+        name = running[-1] if running else "transcribe"
+        task = self._recordings.tasks[0]
+        now = str(task.fields.get("now", "")).split(" · ")[0]
+        self._recordings.update(
+            self._rec_task, now=f"{now} · {name} {_mmss(done)} / {_mmss(total)} audio", refresh=True
+        )
+
+    def close(self) -> None:
+        super().close()
+        if self._recordings is not None:
+            self._recordings.stop()
+            self._recordings = None

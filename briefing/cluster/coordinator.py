@@ -1,7 +1,8 @@
 """The coordinator: sends the pure stage bodies to the cluster and waits for their results; the pipeline
 records them in the store exactly as it does in-process (same stage keys, same artifacts), because the
-cluster is reached through the same seam as the in-process engine: a transcriber object with
-``.transcribe(path, options, progress)`` (:class:`RemoteTranscriber`).
+cluster is reached through the same seams as the in-process work: a transcriber object with
+``.transcribe(path, options, progress)`` (:class:`RemoteTranscriber`), and what extracts the speech track
+and makes the web media (:meth:`Coordinator.speech_audio`, :meth:`Coordinator.web_media`).
 
 A task's id is a hash of its inputs (content keys), options and the identity of the workers it asks for,
 so the same work asked twice is one task; its result is read from the cluster storage, where the worker
@@ -124,7 +125,12 @@ class Coordinator:
 
     # -- transcription ---------------------------------------------------------------------------------
     def transcribe_job(self, speech_path: Path, opts: Any, *, label: str = "") -> dict[str, Any]:
-        key = self.storage.put(Path(speech_path))
+        return self.transcribe_key_job(
+            self.storage.put(Path(speech_path)), opts, label=label, name=label or Path(speech_path).name
+        )
+
+    def transcribe_key_job(self, key: str, opts: Any, *, label: str = "", name: str = "") -> dict[str, Any]:
+        """The transcription of the speech stored under ``key``."""
         options = dataclasses.asdict(opts)
         expect = self.identity
         return {
@@ -134,7 +140,7 @@ class Coordinator:
             "options": options,
             "expect": expect,
             "label": label,
-            "what": f"{opts.task} of {label or Path(speech_path).name}",
+            "what": f"{opts.task} of {name or label or key[:12]}",
         }
 
     def media_job(self, source: Path, opts: Any, *, label: str = "") -> dict[str, Any]:
@@ -154,6 +160,27 @@ class Coordinator:
             "what": f"web media of {label or Path(source).name}",
         }
 
+    def speech_job(self, source: Path, *, label: str = "") -> dict[str, Any]:
+        from recorder import ffmpeg as rff
+
+        key = self.storage.put(Path(source))
+        ff = rff.version()
+        return {
+            "id": _job_id("speech", {"source": key, "ffmpeg": ff}),
+            "queue": self.queue,
+            "source": key,
+            "suffix": Path(source).suffix.lower(),
+            "ffmpeg": ff,
+            "label": label,
+            "what": f"speech extraction of {label or Path(source).name}",
+        }
+
+    def speech_audio(self, source: Path, dest: Path, *, label: str = "") -> Path:
+        """The speech track of ``source`` extracted on the cluster, downloaded (verified) to ``dest``: the
+        speech seam of the pipeline's audio stage."""
+        doc = self.wait("briefing.speech", self.speech_job(source, label=label))
+        return self.storage.get(doc["speech"], Path(dest))
+
     def web_media(self, source: Path, out_dir: Path, opts: Any, *, label: str = "") -> dict[str, Path]:
         """The web media of ``source`` made on the cluster, into ``out_dir`` (audio.m4a, and for a video
         video.mp4 and poster.jpg): the media seam of the pipeline's video stage."""
@@ -171,24 +198,28 @@ class Coordinator:
         """The engine seam of the pipeline (``speech.transcriber``'s signature)."""
         return RemoteTranscriber(self)
 
-    def prefetch(self, recording: Path, language: str | None, *, label: str = "", media: bool = True) -> None:
-        """Queue the transcription (and the web media) of a recording ahead of its turn: its speech is
-        extracted here (bit-exact, the same bytes the audio stage makes, so the same task) and sent; the
-        pipeline waits for them later."""
-        from recorder import normalize as rn
-
-        if media:
-            self.submit(
-                "briefing.web_media",
-                self.media_job(Path(recording), media_options.normalize_options(self.qsettings), label=label),
-            )
-        with tasks.scratch(self.settings) as d:
-            out = Path(d) / "speech.wav"
-            rn.extract_speech_audio(Path(recording), out)
-            self.submit(
-                "briefing.transcribe",
-                self.transcribe_job(out, speech.transcribe_options(self.qsettings, language), label=label),
-            )
+    def prefetch(self, recordings: list[tuple[Path, str | None, str]], *, media: bool = True) -> None:
+        """Queue the speech extraction, the transcription (and the web media) of recordings ahead of their
+        turn, each given as (path, language, label): their speech extractions are queued at once, then
+        each transcription as soon as its speech is stored (its content key names the task); the pipeline
+        waits for them later."""
+        speeches = []
+        for path, language, label in recordings:
+            if media:
+                self.submit(
+                    "briefing.web_media",
+                    self.media_job(Path(path), media_options.normalize_options(self.qsettings), label=label),
+                )
+            job = self.speech_job(Path(path), label=label)
+            self.submit("briefing.speech", job)
+            speeches.append((job, language, label))
+        for job, language, label in speeches:
+            try:
+                doc = self.wait("briefing.speech", job)
+            except ClusterError:  # failed its attempts: the recording's turn reports it
+                continue
+            opts = speech.transcribe_options(self.qsettings, language)
+            self.submit("briefing.transcribe", self.transcribe_key_job(doc["speech"], opts, label=label))
 
 
 class RemoteTranscriber:

@@ -6,10 +6,11 @@ the storage under its id before it returns, and a task whose result is there alr
 a task delivered twice (its worker was killed before it acknowledged it, ``acks_late``) does its work at
 most twice and publishes nothing (the coordinator records and publishes). Workers never open the store.
 
-Tasks: ``briefing.transcribe`` (recognition, or Whisper's translation with ``task = "translate"``) and
-``briefing.web_media`` (the web audio, video and poster of a recording). The speech track is extracted on the coordinator (about 1 s for 10 minutes,
-bit-exact, and the checks after recognition read it there); archive packages are made there too (they
-read the store). Celery is imported only when a cluster is used.
+Tasks: ``briefing.speech`` (the speech track of a recording, 16 kHz mono WAV, bit-exact: the same bytes
+the audio stage makes in-process), ``briefing.transcribe`` (recognition, or Whisper's translation with
+``task = "translate"``) and ``briefing.web_media`` (the web audio, video and poster of a recording). Archive
+packages are made on the coordinator (they read the store). Celery is imported only when a cluster is
+used.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from briefing.core.faults import checkpoint, fault_point
 from briefing.processing import speech
 
 log = logging.getLogger(__name__)
-NAMES = ("briefing.transcribe", "briefing.web_media")
+NAMES = ("briefing.speech", "briefing.transcribe", "briefing.web_media")
 EXPECT_KEY = "briefing:cluster:expect:{queue}"  # the identity the coordinator's tasks of a queue ask for
 WORKER_KEY = "briefing:cluster:worker:{name}"  # a worker's heartbeat: its queues, tags, tasks done
 CURRENT_KEY = "briefing:cluster:current:{name}:{pid}"  # the task a worker's process is running now
@@ -85,6 +86,7 @@ def make_app(settings: Settings) -> Any:
         "max_retries": retries,
         "default_retry_delay": 2,
     }
+    app.task(name="briefing.speech", **opts)(_speech)
     app.task(name="briefing.transcribe", **opts)(_transcribe)
     app.task(name="briefing.web_media", **opts)(_web_media)
     return app
@@ -175,6 +177,24 @@ def normalize_options(d: dict[str, Any]) -> Any:
     from recorder.normalize import Loudnorm, NormalizeOptions
 
     return NormalizeOptions(**{**d, "loudnorm": Loudnorm(**d["loudnorm"]) if d.get("loudnorm") else None})
+
+
+def _speech(task: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """The speech track of the source (``recorder.normalize.extract_speech_audio``), as the audio stage
+    extracts it in-process: the coordinator downloads it and records it under the same stage key."""
+    from recorder import ffmpeg as rff
+    from recorder import normalize as rn
+
+    ctx = _ctx()
+    if (doc := _done(ctx, job)) is not None:
+        return doc
+    if rff.version() != job["ffmpeg"]:
+        raise Refused(f"this worker has ffmpeg {rff.version()}, the coordinator {job['ffmpeg']}")
+    with _running(task, job), scratch(ctx.settings) as tmp:
+        d = Path(tmp)
+        src = ctx.storage.get(job["source"], d / ("source" + job.get("suffix", "")))
+        wav = rn.extract_speech_audio(src, d / "speech.wav")
+        return _finish(ctx, task, job, {"speech": ctx.storage.put(Path(wav))})
 
 
 def _web_media(task: Any, job: dict[str, Any]) -> dict[str, Any]:

@@ -129,12 +129,14 @@ class Runner:
         reporter: Reporter | None = None,
         engine: Callable[[Any, Settings], Any] | None = None,
         media: Callable[[Path, Path, Any], dict[str, Path]] | None = None,
+        speech_audio: Callable[[Path, Path], Path] | None = None,
     ) -> None:
         self.store = store
         # the transcriber for a model: this process's (speech.transcriber), or one that runs on the cluster
         self.engine = engine or speech.transcriber
         self.remote = engine is not None
         self.media = media  # makes the web media (source, directory, options) -> {role: path} elsewhere (cluster)
+        self.speech_audio = speech_audio  # extracts the speech track (source, dest) -> dest elsewhere (cluster)
         self.settings = settings
         self.briefing = briefing
         self.force = force
@@ -248,7 +250,11 @@ class Runner:
         dest = workspace.media_dir(self.settings, self.briefing.id) / "speech.wav"
 
         def work() -> tuple[list[Artifact], dict[str, Any]]:
-            rn.extract_speech_audio(Path(src.path), dest)
+            if self.speech_audio is not None:  # extracted on the cluster: the same bytes (bit-exact)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                self.speech_audio(Path(src.path), dest)
+            else:
+                rn.extract_speech_audio(Path(src.path), dest)
             return [artifact("speech", dest)], {}
 
         self.run("audio", {"source": src.sha256, "ffmpeg": rff.version()}, work)
@@ -769,11 +775,13 @@ def process(
     embargo_until: str | None = None,
     engine: Callable[[Any, Settings], Any] | None = None,
     media: Callable[[Path, Path, Any], dict[str, Path]] | None = None,
+    speech_audio: Callable[[Path, Path], Path] | None = None,
 ) -> ProcessResult:
     """Process a recording end to end. ``embargo_until``: publish it under embargo (the press email now,
     marked; the page, feeds, index, search and targets at that time: :func:`hold_release`). ``engine``: the
     transcriber for a model instead of this process's, ``media``: what makes the web media instead of this
-    process (the cluster's); the stages, their keys and artifacts are the same."""
+    process (the cluster's), ``speech_audio``: what extracts the speech track instead of this process (the
+    cluster's); the stages, their keys and artifacts are the same."""
     import contextlib
 
     until = embargo.parse_time(embargo_until) if embargo_until else None
@@ -792,6 +800,7 @@ def process(
             until=until,
             engine=engine,
             media=media,
+            speech_audio=speech_audio,
             hold=lambda bid_: held.enter_context(locks.briefing_lock(settings, bid_)),
         )
 
@@ -812,6 +821,7 @@ def _process(
     until: Any = None,
     engine: Callable[[Any, Settings], Any] | None = None,
     media: Callable[[Path, Path, Any], dict[str, Path]] | None = None,
+    speech_audio: Callable[[Path, Path], Path] | None = None,
 ) -> ProcessResult:
     t0 = time.perf_counter()
     b, sha, seconds, before = register(
@@ -831,7 +841,9 @@ def _process(
     replaced = (
         f"The recording was replaced (SHA-256 {before[:12]}… → {sha[:12]}…)." if before and before != sha else None
     )
-    runner = Runner(store, settings, b, force=force, reporter=reporter, engine=engine, media=media)
+    runner = Runner(
+        store, settings, b, force=force, reporter=reporter, engine=engine, media=media, speech_audio=speech_audio
+    )
     runner.ingest(Path(path), sha)
     lang = None if b.language in ("", "auto") else b.language
     # The web media is made beside recognition, on the cycles it leaves (see Runner.video); it starts

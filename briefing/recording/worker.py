@@ -1,8 +1,9 @@
 """The worker: processes the queued recordings, one worker per home at a time (``briefing work``).
 
-With a ``[cluster]`` configured, recognition runs on the cluster's workers: the transcriptions of the next
-``cluster.ahead`` jobs are queued at once (so every cluster worker has work), and each job is then finished
-here in turn, its stages recorded in the store as in-process (the coordinator is the store's one writer)."""
+With a ``[cluster]`` configured, speech extraction, recognition and web media run on the cluster's
+workers: the speech extractions and transcriptions of the next ``cluster.ahead`` jobs are queued at once
+(so every cluster worker has work), and each job is then finished here in turn, its stages recorded in
+the store as in-process (the coordinator is the store's one writer)."""
 
 from __future__ import annotations
 
@@ -59,11 +60,13 @@ def work(
     process: Callable[..., Any] | None = None,
     archive: bool = False,
     jobs: list[int] | None = None,
+    follow: Callable[[int, int, int, str], None] | None = None,
 ) -> WorkResult:
     """Process queued recordings (one worker at a time; a second returns at once with busy=True).
 
     A job left ``running`` by a worker that died is picked up again: every stage is idempotent. A job
-    whose briefing another command is working on stays queued, for the next worker.
+    whose briefing another command is working on stays queued, for the next worker. ``follow(done,
+    failed, total, briefing)`` is told at the start and after each job (the progress of the recordings).
     """
     lock = FileLock(workspace.home_lock(settings, "work"))
     if not lock.try_acquire():
@@ -77,6 +80,12 @@ def work(
         ]
         coord = coordinator.Coordinator(settings) if process is None and cluster_conf.configured(settings) else None
         ahead: set[int] = set()
+
+        def tell(i: int) -> None:
+            if follow is not None:
+                follow(len(result.done), len(result.failed), len(todo), todo[i].briefing_id if i < len(todo) else "")
+
+        tell(0)
         for i, job in enumerate(todo):
             if coord is not None:
                 _prefetch(
@@ -91,13 +100,16 @@ def work(
             except BriefingBusy as exc:  # another command works on the briefing: left for the next worker
                 queue.set_job(store, job.id, status="queued", error=str(exc))
                 result.failed.append(JobFailed(job.id, job.briefing_id, str(exc)))
+                tell(i + 1)
                 continue
             except BriefingError as exc:
                 queue.set_job(store, job.id, status="failed", error=str(exc))
                 result.failed.append(JobFailed(job.id, job.briefing_id, str(exc)))
+                tell(i + 1)
                 continue
             queue.set_job(store, job.id, status="done", result=out)
             result.done.append(JobDone(job.id, job.briefing_id, **out))
+            tell(i + 1)
     finally:
         lock.release()
     return result
@@ -106,8 +118,9 @@ def work(
 def _prefetch(
     store: Store, settings: Settings, coord: coordinator.Coordinator, window: list[queue.Job], ahead: set[int]
 ) -> None:
-    """Queue on the cluster the transcriptions of the jobs in ``window`` not queued yet. A job whose
-    recording cannot be read is left to its turn, which reports it."""
+    """Queue on the cluster the speech extractions and transcriptions of the jobs in ``window`` not queued
+    yet. A job whose recording cannot be read is left to its turn, which reports it."""
+    todo = []
     for job in window:
         if job.id in ahead:
             continue
@@ -118,9 +131,11 @@ def _prefetch(
             prev = store.stage(b.id, "transcribe")
             if prev is not None and prev.status == "done" or rec.path is None:
                 continue
-            coord.prefetch(Path(rec.path), None if b.language in ("", "auto") else b.language, label=b.id)
+            todo.append((Path(rec.path), None if b.language in ("", "auto") else b.language, b.id))
         except BriefingError:
             continue
+    if todo:
+        coord.prefetch(todo)
 
 
 def _run_job(
@@ -151,6 +166,7 @@ def _run_job(
             bid=bid,
             engine=coord.transcriber,
             media=lambda src, out, opts: coord.web_media(src, out, opts, label=bid),
+            speech_audio=lambda src, dest: coord.speech_audio(src, dest, label=bid),
         )
         return {"recording": rec.path, "ran": list(res.ran), "page": str(res.page or "")}
     run = process or pipeline.process

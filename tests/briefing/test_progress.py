@@ -98,3 +98,34 @@ def test_a_stage_with_nothing_to_do_shows_as_skipped_with_the_reason(tmp_path: P
     pipeline.runner_for(store, settings, "2026-11-25-daily-briefing", reporter=r).translate()  # again
     assert out.getvalue().strip() == "= translate   not needed: English briefing"
     store.close()
+
+
+def test_following_the_cluster_shows_the_recordings_done_out_of_the_total() -> None:
+    """On a terminal, a bar of the recordings finished with the transcription's audio beside it; in a log,
+    one line per recording finished; nothing when quiet (--json, -q)."""
+    from briefing.progress import ClusterReporter
+
+    out = io.StringIO()
+    term = Console(file=out, width=120, force_terminal=True, highlight=False, color_system=None)
+    r = ClusterReporter(console=term)
+    r.recordings(0, 0, 6, "2025-03-01")
+    r.stage("transcribe", "start")
+    r.progress(30.0, 60.0)
+    r.recordings(2, 1, 6, "2025-03-04")
+    r.close()
+    text = out.getvalue()
+    assert "recordings" in text and "3/6" in text and "1 failed" in text and "00:30 / 01:00 audio" in text
+
+    log = io.StringIO()
+    r = ClusterReporter(console=Console(file=log, width=120, force_terminal=False, highlight=False))
+    for n in range(3):
+        r.recordings(n, 0, 2 if n < 3 else 0, "")
+    r.close()
+    assert "recordings  1/2" in log.getvalue() and "recordings  2/2" in log.getvalue()
+
+    quiet = io.StringIO()
+    r = ClusterReporter(quiet=True, console=Console(file=quiet, force_terminal=True))
+    r.recordings(1, 0, 2)
+    r.progress(1.0, 2.0)
+    r.close()
+    assert quiet.getvalue() == ""

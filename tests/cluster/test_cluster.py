@@ -5,6 +5,7 @@ announced and archived once, whatever happens to a worker or the broker."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -93,6 +94,7 @@ def test_backfill_on_two_workers_processes_publishes_and_archives_each_once(
         assert res.returncode == 0, res.stderr[-3000:]
         data = json.loads(res.stdout)
         assert len(data["registered"]) == 6 and not data["failed"] and len(data["work"]["done"]) == 6
+        assert "recordings" not in res.stderr  # no progress with --json
         assert all(d["archived"] for d in data["work"]["done"])
         pub = _check_once(coord, 6, receiver)
         assert sorted(pub) == [f"2025-03-{i:02d}-press-briefing-2025-03-{i:02d}" for i in range(1, 7)]
@@ -101,12 +103,23 @@ def test_backfill_on_two_workers_processes_publishes_and_archives_each_once(
         # every transcription ran on the cluster, both workers took some, and neither opened a store
         done = [r for r in _results(s3) if r["id"].startswith("transcribe-")]
         assert len(done) == 6 and len({r["worker"] for r in done}) == 2
+        # so did every speech extraction: the same bytes as in-process, recorded as the audio stage's artifact
+        from recorder.normalize import extract_speech_audio
+
+        (tmp_path / "local").mkdir()
+        extracted = {r["speech"] for r in _results(s3) if r["id"].startswith("speech-")}
+        local = {
+            hashlib.sha256(extract_speech_audio(f, tmp_path / "local" / f"{f.stem}.wav").read_bytes()).hexdigest()
+            for f in sorted(past.iterdir())
+        }
+        assert extracted == local
         for h in homes:
             assert not (h / "briefing.db").exists()
         for bid in pub:
             st = json.loads(briefing(coord, "status", bid, "--json").stdout)
             tr = next(s for s in st[0]["stages"] if s["stage"] == "transcribe")
             assert tr["status"] == "done" and tr["info"]["segments"] >= 1
+            assert next(s for s in st[0]["stages"] if s["stage"] == "audio")["status"] == "done"
 
         status = json.loads(briefing(coord, "cluster", "status", "--json").stdout)
         assert (status["done"], status["waiting"], status["failed"]) == (6, 0, 0)
@@ -152,6 +165,8 @@ def test_a_worker_killed_mid_transcription_and_the_broker_restarted_lose_nothing
         redis_server.start()
         assert run.wait(DEADLINE) == 0, log.read_text()[-3000:]
         assert "broker is back; resuming" in log.read_text()
+        # the recordings' progress, one line per recording finished (the log is not a terminal)
+        assert [n for n in range(1, 4) if f"recordings  {n}/3" in log.read_text()] == [1, 2, 3]
         _check_once(coord, 3, receiver)
         # the killed worker's task was done again by the other worker, which did all three
         done = [r for r in _results(s3) if r["id"].startswith("transcribe-")]
@@ -240,8 +255,6 @@ def test_a_task_that_fails_its_attempts_is_marked_failed_and_the_rest_goes_on(
     import hashlib
     import shutil
 
-    from recorder.normalize import extract_speech_audio
-
     client, bucket, _ = s3
     coord, homes = _homes(tmp_path, redis_server, s3, receiver, 1)
     past = tmp_path / "past"
@@ -255,11 +268,12 @@ def test_a_task_that_fails_its_attempts_is_marked_failed_and_the_rest_goes_on(
         "b.wav,Press briefing 2025-03-02,2025-03-02,vi,Người phát ngôn\n",
         encoding="utf-8",
     )
-    # the speech of the first recording rots in the storage (same size, wrong bytes, the right hash label)
-    wav = extract_speech_audio(past / "a.wav", tmp_path / "speech.wav")
-    key = hashlib.sha256(wav.read_bytes()).hexdigest()
+    # the first recording rots in the storage (same size, wrong bytes, the right hash label): its speech
+    # extraction, the first task it needs, fails on the worker each time
+    src = past / "a.wav"
+    key = hashlib.sha256(src.read_bytes()).hexdigest()
     client.put_object(
-        Bucket=bucket, Key=f"cluster/objects/{key[:2]}/{key}", Body=b"\0" * wav.stat().st_size, Metadata={"sha256": key}
+        Bucket=bucket, Key=f"cluster/objects/{key[:2]}/{key}", Body=b"\0" * src.stat().st_size, Metadata={"sha256": key}
     )
     w = Worker(homes[0], "w")
     try:
@@ -271,9 +285,9 @@ def test_a_task_that_fails_its_attempts_is_marked_failed_and_the_rest_goes_on(
         bad, good = "2025-03-01-press-briefing-2025-03-01", "2025-03-02-press-briefing-2025-03-02"
         assert data["work"]["failed"][0]["briefing"] == bad
         st = json.loads(briefing(coord, "status", bad, "--json").stdout)[0]
-        tr = next(s for s in st["stages"] if s["stage"] == "transcribe")
-        assert tr["status"] == "failed" and "failed on the cluster (3 attempts at most)" in tr["error"]
-        assert "damaged" in tr["error"]
+        au = next(s for s in st["stages"] if s["stage"] == "audio")
+        assert au["status"] == "failed" and "failed on the cluster (3 attempts at most)" in au["error"]
+        assert "speech extraction" in au["error"] and "damaged" in au["error"]
         assert w.text().count(f"object {key[:12]}") >= 3  # tried three times
         assert list(published(coord)) == [good] and receiver.count("press") == 1
         st = json.loads(briefing(coord, "status", good, "--json").stdout)[0]
