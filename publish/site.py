@@ -1162,27 +1162,7 @@ def _render_briefing(*, release: Release, meta: dict[str, Any], options: SiteOpt
         }
     )
 
-    tracks = (
-        [
-            {
-                "src": "transcript.vtt",
-                "srclang": lang,
-                "label": f"{t['captions']} ({_language_name(lang, ui)})",
-                "default": True,
-            }
-        ]
-        if "vtt" in files
-        else []
-    )
-    for track in meta.get("tracks", []):
-        tracks.append(
-            {
-                "src": track["name"],
-                "srclang": track["language"],
-                "label": f"{track['label']} ({t['machine_translation']})",
-                "default": False,
-            }
-        )
+    tracks = _caption_tracks(meta, lang, ui, t)
 
     corrections = []
     available = {v["version"] for v in meta["versions"]}
@@ -1309,27 +1289,7 @@ def _render_embed(*, release: Release, meta: dict[str, Any], options: SiteOption
     t = i18n.strings(ui)
     files = meta["files"]
     kind = release.media_kind
-    tracks = (
-        [
-            {
-                "src": "transcript.vtt",
-                "srclang": lang,
-                "label": f"{t['captions']} ({_language_name(lang, ui)})",
-                "default": True,
-            }
-        ]
-        if "vtt" in files
-        else []
-    )
-    for track in meta.get("tracks", []):
-        tracks.append(
-            {
-                "src": track["name"],
-                "srclang": track["language"],
-                "label": f"{track['label']} ({t['machine_translation']})",
-                "default": False,
-            }
-        )
+    tracks = _caption_tracks(meta, lang, ui, t)
     return (
         _env()
         .get_template("embed.html")
@@ -1362,6 +1322,32 @@ _LANGUAGE_NAMES = {
         "ja": "tiếng Nhật",
     },
 }
+
+
+def _caption_tracks(meta: dict[str, Any], lang: str, ui: str, t: dict[str, str]) -> list[dict[str, Any]]:
+    """The <track> elements of a briefing's player (its page and embed.html): the transcript's captions,
+    then each machine translation, labelled as such."""
+    files = meta["files"]
+    tracks: list[dict[str, Any]] = []
+    if "vtt" in files:
+        tracks.append(
+            {
+                "src": "transcript.vtt",
+                "srclang": lang,
+                "label": f"{t['captions']} ({_language_name(lang, ui)})",
+                "default": True,
+            }
+        )
+    for track in meta.get("tracks", []):
+        tracks.append(
+            {
+                "src": track["name"],
+                "srclang": track["language"],
+                "label": f"{track['label']} ({t['machine_translation']})",
+                "default": False,
+            }
+        )
+    return tracks
 
 
 def _language_name(code: str, ui: str) -> str:
