@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,6 +39,7 @@ def make(home: Path) -> None:
     from briefing.core.config import load_settings
     from briefing.core.store import Briefing, Store
     from briefing.processing import pipeline
+    from tests.recorder import media
     from transcribe import formats
     from transcribe.types import Segment, Transcript, Word
 
@@ -72,34 +72,7 @@ def make(home: Path) -> None:
     d = settings.workspace / BID
     (d / "media").mkdir(parents=True, exist_ok=True)
     video = d / "media" / "video.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=d=10:s=320x240:r=25",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=d=10",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-            "-movflags",
-            "+faststart",
-            str(video),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    media.make_tone_video(video, duration=10)
     store.stage_started(BID, "video", "k")
     store.stage_done(BID, "video", "k", [pipeline.artifact("video", video)], {})
     (d / "transcript").mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ import pytest
 
 from publish.site import publish_release
 from publish.types import Correction
+from tests.recorder import media
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -186,34 +187,7 @@ def test_a_kept_version_plays_its_own_recording(site, options, make_release, med
     from dataclasses import replace
 
     other = tmp_path / "other.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=d=5:s=320x240:r=25",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=d=5:frequency=600",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-            "-movflags",
-            "+faststart",
-            str(other),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    media.make_tone_video(other, duration=5, frequency=600)
     poster = tmp_path / "other.jpg"
     subprocess.run(
         ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=d=1:s=320x240", "-frames:v", "1", str(poster)],

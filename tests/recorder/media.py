@@ -129,6 +129,26 @@ def make_video_without_audio(dest, *, duration: float = 2.0, size: str = "320x24
     return dest
 
 
+def make_tone_video(dest, *, duration: float = 4.0, frequency: int = 440, size: str = "320x240", fps: int = 25) -> Path:
+    """testsrc video with a sine tone as its sound, H.264/AAC MP4 with its index first (no speech clip needed)."""
+    dest = _prepare(dest)
+    video = _video_source(size, fps, duration)
+    audio = ffmpeg_graph.input(f"sine=frequency={frequency}:duration={duration}", f="lavfi")
+    _run(
+        ffmpeg_graph.output(
+            video,
+            audio,
+            str(dest),
+            vcodec="libx264",
+            pix_fmt="yuv420p",
+            acodec="aac",
+            shortest=None,
+            movflags="+faststart",
+        )
+    )
+    return dest
+
+
 def make_sine(dest, *, duration: float = 3.0, frequency: int = 440, sample_rate: int = 44_100) -> Path:
     """A sine tone (format from the suffix: .wav, .mp3, .m4a, .flac ...)."""
     dest = _prepare(dest)

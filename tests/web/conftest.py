@@ -4,13 +4,13 @@ waitress on loopback, and headless Debian Chromium driven by Playwright."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.factory import make_briefing
+from tests.recorder import media
 from tests.web.helpers import BID, PASSWORD, Running
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,34 +32,7 @@ def real_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("ffmpeg") is None:
         pytest.skip("ffmpeg is not installed: cannot make a real test video")
     out = tmp_path_factory.mktemp("desk-media") / "video.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=d=4:s=320x240:r=25",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=d=4",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-            "-movflags",
-            "+faststart",
-            str(out),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    media.make_tone_video(out, duration=4)
     return out
 
 
