@@ -439,9 +439,12 @@ def flush(store: Store, settings: Settings, bid: str) -> None:
                     db.execute("UPDATE review_drafts SET materialized = 1 WHERE id = ?", (row["id"],))
                 continue
             with locks.briefing_lock(settings, bid):
+                # what is on disk now, if nothing changed it since: the correction of the last version that
+                # was written (or seen there), not of the version just before this one, which a save that came
+                # before its write (two saves in a row) leaves unwritten
                 before = store.query(
                     "SELECT pending_stamp FROM review_drafts WHERE briefing_id = ? AND version < ? "
-                    "AND version IS NOT NULL ORDER BY version DESC LIMIT 1",
+                    "AND version IS NOT NULL AND materialized = 1 ORDER BY version DESC LIMIT 1",
                     (bid, row["version"]),
                 )
                 pend = _pending(store, bid)

@@ -304,3 +304,28 @@ def test_a_correction_made_on_the_command_line_while_a_draft_is_written_is_kept(
     r = officer.post(f"/b/{BID}/draft", {"base_version": 1, "segments": [{"p": 0}, {"p": 1}, {"p": 2}, {"p": 3}]})
     assert r.status_code == 409 and r.json()["latest"]["author"] == "command line"
     assert store.query("SELECT segments FROM review_drafts WHERE version = 1")[0][0].count("Desk text.") == 1
+
+
+def test_two_saves_before_the_first_is_written_keep_the_second_and_the_next_save_goes_through(
+    officer: Officer, desk_home
+) -> None:
+    """Autosave and a closing tab can send two saves before the first's files are written: the second is
+    written (it is the latest), and is not taken for a change made on the command line."""
+    store, settings = desk_home
+    data = officer.editor()
+    s1 = data["segments"][1]
+
+    def draft(text: str) -> list[dict[str, object]]:
+        return [{"p": 0}, {"s": s1["s"], "e": s1["e"], "t": text, "src": 1}, {"p": 2}, {"p": 3}]
+
+    with drafts._write_lock(BID):  # neither save's files are written until both are kept
+        first = officer.post(f"/b/{BID}/draft", {"base_version": data["version"], "segments": draft("First.")})
+        second = officer.post(
+            f"/b/{BID}/draft", {"base_version": first.json()["version"], "segments": draft("Second.")}
+        )
+        assert first.status_code == 200 and second.status_code == 200
+    cur = drafts.current(store, settings, BID)  # (waits for the desk's write)
+    assert cur.segments[1].text.strip() == "Second."
+    third = officer.post(f"/b/{BID}/draft", {"base_version": second.json()["version"], "segments": draft("Third.")})
+    assert third.status_code == 200, third.text
+    assert drafts.current(store, settings, BID).segments[1].text.strip() == "Third."
