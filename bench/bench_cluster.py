@@ -7,10 +7,12 @@ each is its own recording), then with a real redis-server on a free loopback por
 as the cluster storage:
   1. `briefing backfill` of all of them with one `briefing worker` (one CPU thread), wall time;
   2. the same with two workers (one thread each), into a fresh home and a fresh storage;
-  3. one recording through `briefing process` in-process (one CPU thread) against `briefing backfill` of the
-     same recording on the cluster with one worker (model load included in both).
-Prints the wall times, the 1→2 worker throughput ratio, the overhead ratio, and the measured cost per hour
-of audio (the README's sizing table is worked out from it).
+  3. one recording through `briefing process` and `briefing archive` in-process (one CPU thread) against
+     `briefing backfill` of the same recording on the cluster with one worker (model load included in both).
+Every backfill archives each briefing (the bag made on a worker). Prints the wall times, the 1→2 worker
+throughput ratio, the overhead ratio, the coordinator's CPU time per recording (what bounds how many
+workers one coordinator keeps busy), and the measured cost per hour of audio (the README's sizing table is
+worked out from it).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -125,7 +128,13 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
         p.wait(120)
 
 
-def cluster_run(root: Path, port: int, recs: list[Path], workers: int) -> float:
+def children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def cluster_run(root: Path, port: int, recs: list[Path], workers: int) -> tuple[float, float]:
+    """Wall time of the backfill, and the coordinator's CPU time (the `briefing backfill` process's)."""
     storage = root / "storage"
     past = root / "past"
     past.mkdir(parents=True)
@@ -134,9 +143,9 @@ def cluster_run(root: Path, port: int, recs: list[Path], workers: int) -> float:
     procs = start_workers(root, port, storage, workers)
     try:
         home = configure(root / "coordinator", port, storage)
-        t0 = time.perf_counter()
-        cli(home, "backfill", str(past), "--date-from-name", "--no-archive")
-        return time.perf_counter() - t0
+        c0, t0 = children_cpu(), time.perf_counter()
+        cli(home, "backfill", str(past), "--date-from-name")
+        return time.perf_counter() - t0, children_cpu() - c0
     finally:
         stop(procs)
 
@@ -179,14 +188,16 @@ def main() -> None:
             from briefing.processing import speech
 
             speech.model(load_settings(root / "warm", overrides={"cache.dir": str(CACHE)}))
-            one = cluster_run(root / "one", port, recs, 1)
-            two = cluster_run(root / "two", port, recs, 2)
-            single = cluster_run(root / "single", port, recs[:1], 1)
+            one, one_cpu = cluster_run(root / "one", port, recs, 1)
+            two, _ = cluster_run(root / "two", port, recs, 2)
+            single, _ = cluster_run(root / "single", port, recs[:1], 1)
             home = root / "inproc"
             home.mkdir()
-            t0 = time.perf_counter()
+            c0, t0 = children_cpu(), time.perf_counter()
             cli(home, "process", str(recs[0]), "--title", "Bench", "--date", "2024-01-01")
-            inproc = time.perf_counter() - t0
+            bid = next(p.name for p in (home / "site" / "briefings").iterdir() if p.is_dir())
+            cli(home, "archive", "create", bid)
+            inproc, inproc_cpu = time.perf_counter() - t0, children_cpu() - c0
         finally:
             redis.terminate()
             redis.wait(30)
@@ -196,6 +207,10 @@ def main() -> None:
     print(f"  2 workers: {two:7.1f} s   throughput ratio 2 vs 1 workers: {one / two:.2f}x")
     print(
         f"one recording: in-process {inproc:.1f} s, on the cluster {single:.1f} s, overhead ratio {single / inproc:.2f}"
+    )
+    print(
+        f"CPU time per recording: the coordinator {one_cpu / a.count:.1f} s on the cluster, "
+        f"in-process (all of it) {inproc_cpu:.1f} s, ratio {one_cpu / a.count / inproc_cpu:.2f}"
     )
     print(
         f"per hour of audio, one CPU worker (1 thread): {one / audio_h / 60:.1f} min of wall "

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from publish.errors import PublishError
+from publish.files import sha256_file
 from publish.s3 import plain_client, vendor_errors
 
 logging.getLogger("bagit").setLevel(logging.WARNING)
@@ -140,6 +141,42 @@ def validate_bag(path: Path, *, processes: int = 1) -> BagCheck:
     payload = {p.replace(os.sep, "/"): h for p, h in payload.items()}
     info = {k: v for k, v in bag.info.items()}
     return BagCheck(path, not errors, tuple(errors), info, payload, str(info.get("Payload-Oxum", "")))
+
+
+def check_assembled(path: Path, payload: dict[str, str]) -> BagCheck:
+    """Check a bag whose tag files were made elsewhere (a cluster worker, from the same bytes) over a payload
+    whose SHA-256 the caller computed as it copied each file (``payload``: "data/..." -> sha256): the bag
+    must be complete (every file it lists, nothing else; its Payload-Oxum right), its manifest must name
+    exactly these hashes, and its tag manifest the hashes of its tag files. The payload is not read again.
+    Raises ArchiveError when it is not so."""
+    import bagit
+
+    path = Path(path)
+    refuse_links(path)
+    try:
+        bag = bagit.Bag(str(path))
+        bag.validate(completeness_only=True)
+    except bagit.BagValidationError as exc:
+        details = getattr(exc, "details", None) or []
+        raise ArchiveError(
+            f"the bag assembled in {path} is not complete: {'; '.join(str(d) for d in details) or exc}",
+            hint="run again; the package was not stored",
+        ) from exc
+    except bagit.BagError as exc:
+        raise ArchiveError(f"the bag assembled in {path} is not a BagIt bag: {exc}", hint="run again") from exc
+    listed = {p.replace(os.sep, "/"): h.get("sha256", "") for p, h in bag.payload_entries().items()}
+    wrong = sorted(rel for rel in set(listed) | set(payload) if listed.get(rel) != payload.get(rel))
+    for tag, hashes in bag.tagfile_entries().items():
+        if hashes.get("sha256") != sha256_file(path / tag):
+            wrong.append(tag)
+    if wrong:
+        more = f" and {len(wrong) - 5} more" if len(wrong) > 5 else ""
+        raise ArchiveError(
+            f"the manifest of the bag assembled in {path} differs from the files copied: {', '.join(wrong[:5])}{more}",
+            hint="run again; the package was not stored",
+        )
+    info = {k: v for k, v in bag.info.items()}
+    return BagCheck(path, True, (), info, listed, str(info.get("Payload-Oxum", "")))
 
 
 def bag_files(path: Path) -> list[str]:

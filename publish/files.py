@@ -1,7 +1,7 @@
 """Published files: written atomically (temporary name in the same folder, fsync, rename), world-readable
 (files 0644, directories 0755, whatever the umask); hashed in one pass (SHA-256 and size).
 
-The project's one file hasher (:func:`hash_file`, :func:`sha256_file`) and one atomic writer
+The project's one file hasher (:func:`hash_file`, :func:`sha256_file`, :func:`copy_hashed`) and one atomic writer
 (:func:`write_atomic`): the application (``briefing/``) uses these too."""
 
 from __future__ import annotations
@@ -64,6 +64,19 @@ def hash_file(path: Path | str, *, follow_symlinks: bool = True) -> tuple[str, i
     with os.fdopen(os.open(path, flags), "rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def copy_hashed(src: Path | str, dest: Path | str) -> tuple[str, int]:
+    """Copy ``src`` to ``dest`` and return the SHA-256 (hex) and size of the bytes written, read once: the
+    copy is checked by what was copied, not by a second read of the source."""
+    h = hashlib.sha256()
+    size = 0
+    with open(src, "rb") as f, open(dest, "wb") as out:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            out.write(chunk)
             size += len(chunk)
     return h.hexdigest(), size
 

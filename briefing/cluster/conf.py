@@ -50,6 +50,13 @@ config.register(
     ),
     Setting("cluster.attempts", 3, "Attempts of a failing task before it is marked failed.", int),
     Setting(
+        "cluster.keep",
+        7 * 86400.0,
+        "How long task results, and objects a recording no longer needs, stay in the cluster storage "
+        "(a task delivered twice within it returns its stored result at once).",
+        config.duration,
+    ),
+    Setting(
         "cluster.ahead",
         8,
         "Transcriptions `briefing work` queues on the cluster ahead of the job it "
@@ -71,6 +78,7 @@ class ClusterSettings(config.Area, area="cluster"):
     queue: str
     visibility_timeout: float
     attempts: int
+    keep: float
     ahead: int
 
 

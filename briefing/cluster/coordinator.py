@@ -8,6 +8,10 @@ A task's id is a hash of its inputs (content keys), options and the identity of 
 so the same work asked twice is one task; its result is read from the cluster storage, where the worker
 writes it before it acknowledges the task. When the broker goes away the coordinator says so once, waits
 for it, and sends its tasks again (a worker finds their results and returns them at once).
+
+The coordinator knows which objects each recording's tasks use and make: once a recording is finished it
+removes those no other recording in flight needs (:meth:`Coordinator.release`), so a backfill of years
+holds only the window of recordings in flight in the storage; the task results stay for ``cluster.keep``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from briefing.core.config import Settings
 from briefing.core.errors import ClusterError
 from briefing.processing import media as media_options
 from briefing.processing import speech
+from briefing.records.archive import PackageItem
+from publish import archive as bags
+from publish.files import copy_hashed
 
 log = logging.getLogger(__name__)
 POLL = 0.5  # seconds between looks at a task's state (a poll for a condition, not a wait for time)
@@ -56,6 +63,7 @@ class Coordinator:
         self.app = tasks.make_app(settings)
         self.storage = tasks.storage_for(settings)
         self.sent: set[str] = set()
+        self.held: dict[str, set[str]] = {}  # recording (label) -> keys of the objects its tasks use and make
         self._announce()
 
     # -- the broker --------------------------------------------------------------------------------------
@@ -80,9 +88,38 @@ class Coordinator:
         self._announce()
         self.sent.clear()  # what was queued may be gone with the broker: send it again (idempotent)
 
+    # -- the storage -------------------------------------------------------------------------------------
+    def _hold(self, label: str, doc: dict[str, Any]) -> None:
+        """Note the objects ``doc`` (a job or a task's result) names as used by the recording ``label``."""
+        keys = self.held.setdefault(label or "", set())
+        for k, v in doc.items():
+            if k in ("source", "speech", "transcript", "audio", "video", "poster") and isinstance(v, str):
+                keys.add(v)
+            elif k in ("payload", "tags") and isinstance(v, dict):
+                keys.update(x for x in v.values() if isinstance(x, str))
+
+    def release(self, label: str) -> int:
+        """Remove from the storage the objects of a finished recording that no other recording in flight
+        uses (content-addressed: two recordings may share one); returns how many were removed. Their task
+        results stay (``cluster.keep``): a task delivered once more returns its result at once."""
+        mine = self.held.pop(label, set())
+        others = set().union(*self.held.values()) if self.held else set()
+        gone = sorted(mine - others)
+        try:
+            return self.storage.delete(gone) if gone else 0
+        except ClusterError as exc:  # the storage is away: the next run's sweep removes them
+            log.warning("objects of %s left in the cluster storage: %s", label, exc)
+            return 0
+
+    def sweep(self) -> tuple[int, int]:
+        """Remove the task results and the objects older than ``cluster.keep`` (leftovers of a coordinator
+        that was killed, results no task asks for again); returns (results, objects) removed."""
+        return self.storage.sweep(conf.ClusterSettings.of(self.settings).keep)
+
     # -- tasks -------------------------------------------------------------------------------------------
     def submit(self, name: str, job: dict[str, Any]) -> None:
         """Queue the task unless it is queued by this coordinator already or its result is stored."""
+        self._hold(job.get("label", ""), job)
         if job["id"] in self.sent or self.storage.get_result(job["id"]) is not None:
             return
         while True:
@@ -105,6 +142,7 @@ class Coordinator:
         while True:
             doc = self.storage.get_result(job["id"])
             if doc is not None:
+                self._hold(job.get("label", ""), doc)
                 return doc
             try:
                 state, info = res.state, res.info
@@ -193,6 +231,41 @@ class Coordinator:
                 self.storage.get(doc[role], dest)  # verified, then moved into place
                 got[role] = dest
         return got
+
+    def bag(self, staging: Path, items: list[PackageItem], info: dict[str, Any], *, label: str = "") -> Any:
+        """The archive package's bag made on the cluster: the bagger seam of ``records.archive.create``.
+
+        Each file is copied into ``staging/data`` and hashed in that one read, and stored under its hash
+        (the recording, its speech and web media are there already); a worker makes the bag of those
+        objects with bagit (its manifests, then a complete validation) and stores its tag files. They are
+        put beside the copies here, and the bag is checked: its manifest must name the hashes of the files
+        copied, its tag manifest the tag files (``publish.archive.check_assembled``). Only then does the
+        coordinator store it (Object Lock), record it and validate it again where it is stored."""
+        payload: dict[str, str] = {}
+        with tasks.scratch(self.settings) as tmp:
+            for it in items:
+                rel = bags.safe_rel(f"data/{it.rel}")
+                dest = Path(staging) / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                if it.src is None:
+                    src = Path(tmp) / "item"
+                    src.write_bytes(it.data or b"")
+                else:
+                    src = Path(it.src)
+                payload[rel] = copy_hashed(src, dest)[0]
+                self.storage.put(dest, payload[rel])
+        job = {
+            "id": _job_id("bag", {"payload": payload, "info": info, "protocol": conf.PROTOCOL}),
+            "queue": self.queue,
+            "payload": payload,
+            "info": info,
+            "label": label,
+            "what": f"archive package of {label or Path(staging).name}",
+        }
+        doc = self.wait("briefing.bag", job)
+        for name, key in sorted(doc["tags"].items()):
+            self.storage.get(key, Path(staging) / bags.safe_rel(name))
+        return bags.check_assembled(Path(staging), payload)
 
     def transcriber(self, model_path: Any = None, settings: Settings | None = None) -> RemoteTranscriber:
         """The engine seam of the pipeline (``speech.transcriber``'s signature)."""

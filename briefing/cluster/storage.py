@@ -5,6 +5,11 @@ result of a task, by the task's id) sit beside the objects under ``results/``.
 
     <root>/objects/<aa>/<sha256>        the bytes
     <root>/results/<name>.json          a task's outputs (keys of objects), written once it is finished
+
+The coordinator removes the objects of a recording once it is finished (:meth:`Storage.delete`), and at the
+start of each run whatever is older than ``cluster.keep`` (:meth:`Storage.sweep`): results a task delivered
+twice would find, and objects a coordinator that was killed left behind. One coordinator per storage
+prefix: several coordinators (ministries) sharing one bucket each take their own prefix.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,9 +51,16 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
-    def put(self, path: Path) -> str: ...
+    def put(self, path: Path, key: str | None = None) -> str: ...
 
     def get(self, key: str, dest: Path) -> Path: ...
+
+    def delete(self, keys: list[str]) -> int:
+        """Remove these objects (those gone already are no error); returns how many it removed (on S3, which
+        does not tell: how many it was asked to remove)."""
+        ...
+
+    def sweep(self, older_than: float) -> tuple[int, int]: ...
 
     def put_result(self, name: str, doc: dict[str, Any]) -> None: ...
 
@@ -87,10 +100,13 @@ class DirStorage:
     def exists(self, key: str) -> bool:
         return self._path(_object_rel(key)).is_file()
 
-    def put(self, path: Path) -> str:
-        key = sha256_file(path)
+    def put(self, path: Path, key: str | None = None) -> str:
+        """Store the file under its SHA-256 (``key``, when the caller hashed it already: the copy is
+        checked against it) and return the key."""
+        key = check_key(key) if key else sha256_file(path)
         dest = self._path(_object_rel(key))
         if dest.is_file() and dest.stat().st_size == path.stat().st_size:
+            os.utime(dest)  # in use again: not swept as a leftover
             return key  # already there: content-addressed, nothing to do
         tmp = _tmp_beside(dest)
         try:
@@ -131,6 +147,34 @@ class DirStorage:
             return dict(json.loads(p.read_text(encoding="utf-8")))
         except FileNotFoundError:
             return None
+
+    def delete(self, keys: list[str]) -> int:
+        gone = 0
+        for key in keys:
+            try:
+                self._path(_object_rel(key)).unlink()
+                gone += 1
+            except FileNotFoundError:
+                pass
+        return gone
+
+    def sweep(self, older_than: float) -> tuple[int, int]:
+        """Remove results and objects (and pieces of interrupted copies) not written for ``older_than``
+        seconds; returns (results, objects) removed."""
+        cutoff = time.time() - older_than
+        counts = [0, 0]
+        for i, sub in enumerate(("results", "objects")):
+            top = self.root / sub
+            if not top.is_dir():
+                continue
+            for p in top.rglob("*"):
+                try:
+                    if p.is_file() and p.stat().st_mtime < cutoff:
+                        p.unlink()
+                        counts[i] += not p.name.startswith(".")
+                except FileNotFoundError:
+                    pass
+        return counts[0], counts[1]
 
 
 @dataclass
@@ -174,8 +218,8 @@ class S3Storage:
         except self._errors() as exc:
             raise self._fail(f"look up {k}", exc) from None
 
-    def put(self, path: Path) -> str:
-        key = sha256_file(path)
+    def put(self, path: Path, key: str | None = None) -> str:
+        key = check_key(key) if key else sha256_file(path)
         k = self._key(_object_rel(key))
         head = self._head(k)
         if (
@@ -221,6 +265,38 @@ class S3Storage:
         except self._errors() as exc:
             raise self._fail(f"read result {name}", exc) from None
         return dict(json.loads(obj["Body"].read()))
+
+    def _remove(self, keys: list[str]) -> int:
+        gone = 0
+        for i in range(0, len(keys), 1000):  # DeleteObjects takes 1,000 keys at most
+            batch = keys[i : i + 1000]
+            try:
+                r = self.client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
+                )
+            except self._errors() as exc:
+                raise self._fail("remove objects", exc) from None
+            gone += len(batch) - len(r.get("Errors", []))
+        return gone
+
+    def delete(self, keys: list[str]) -> int:
+        return self._remove([self._key(_object_rel(k)) for k in keys])
+
+    def sweep(self, older_than: float) -> tuple[int, int]:
+        cutoff = time.time() - older_than
+        counts = []
+        for sub in ("results", "objects"):
+            old = []
+            try:
+                pages = self.client.get_paginator("list_objects_v2").paginate(
+                    Bucket=self.bucket, Prefix=self._key(sub + "/")
+                )
+                for page in pages:
+                    old += [o["Key"] for o in page.get("Contents", []) if o["LastModified"].timestamp() < cutoff]
+            except self._errors() as exc:
+                raise self._fail(f"list {sub}", exc) from None
+            counts.append(self._remove(old))
+        return counts[0], counts[1]
 
 
 def open_storage(url: str, *, endpoint_url: str | None = None, region: str | None = None) -> Storage:

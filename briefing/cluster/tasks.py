@@ -8,9 +8,10 @@ most twice and publishes nothing (the coordinator records and publishes). Worker
 
 Tasks: ``briefing.speech`` (the speech track of a recording, 16 kHz mono WAV, bit-exact: the same bytes
 the audio stage makes in-process), ``briefing.transcribe`` (recognition, or Whisper's translation with
-``task = "translate"``) and ``briefing.web_media`` (the web audio, video and poster of a recording). Archive
-packages are made on the coordinator (they read the store). Celery is imported only when a cluster is
-used.
+``task = "translate"``), ``briefing.web_media`` (the web audio, video and poster of a recording) and
+``briefing.bag`` (the BagIt bag of an archive package: its manifests and a complete validation, over the
+payload's objects; the coordinator, which reads the store and holds the archive's credentials, checks it,
+stores it, records it and validates it again). Celery is imported only when a cluster is used.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from briefing.core.faults import checkpoint, fault_point
 from briefing.processing import speech
 
 log = logging.getLogger(__name__)
-NAMES = ("briefing.speech", "briefing.transcribe", "briefing.web_media")
+NAMES = ("briefing.speech", "briefing.transcribe", "briefing.web_media", "briefing.bag")
 EXPECT_KEY = "briefing:cluster:expect:{queue}"  # the identity the coordinator's tasks of a queue ask for
 WORKER_KEY = "briefing:cluster:worker:{name}"  # a worker's heartbeat: its queues, tags, tasks done
 CURRENT_KEY = "briefing:cluster:current:{name}:{pid}"  # the task a worker's process is running now
@@ -89,6 +90,7 @@ def make_app(settings: Settings) -> Any:
     app.task(name="briefing.speech", **opts)(_speech)
     app.task(name="briefing.transcribe", **opts)(_transcribe)
     app.task(name="briefing.web_media", **opts)(_web_media)
+    app.task(name="briefing.bag", **opts)(_bag)
     return app
 
 
@@ -223,6 +225,30 @@ def _web_media(task: Any, job: dict[str, Any]) -> dict[str, Any]:
             out["poster"] = ctx.storage.put(poster)
         out["audio"] = ctx.storage.put(audio)
         return _finish(ctx, task, job, out)
+
+
+def _bag(task: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """The bag of an archive package: its payload fetched from the storage (each object's hash checked),
+    then ``publish.archive.make_bag`` (the SHA-256 manifests and a complete validation); returns the keys of
+    its tag files (bagit.txt, bag-info.txt and the manifests). Nothing is stored in the archive here."""
+    from publish import archive as bags
+
+    ctx = _ctx()
+    if (doc := _done(ctx, job)) is not None:
+        return doc
+    with _running(task, job), scratch(ctx.settings) as tmp:
+        root = Path(tmp) / "bag"
+        for rel, key in sorted(job["payload"].items()):
+            rel = bags.safe_rel(rel)
+            if not rel.startswith("data/"):
+                raise Refused(f"payload file {rel!r} is not under data/")
+            ctx.storage.get(key, root / rel[len("data/") :])  # make_bag moves the payload into data/
+        try:
+            check = bags.make_bag(root, job["info"])
+        except bags.ArchiveError as exc:
+            raise ClusterError(str(exc), hint=exc.hint) from None
+        tags = {rel: ctx.storage.put(root / rel) for rel in bags.bag_files(root) if not rel.startswith("data/")}
+        return _finish(ctx, task, job, {"tags": tags, "oxum": check.oxum})
 
 
 def _transcribe(task: Any, job: dict[str, Any]) -> dict[str, Any]:

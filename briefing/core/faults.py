@@ -1,6 +1,7 @@
 """Named points where tests act on a running process, deterministically. ``BRIEFING_FAULT=<point>``
 ends the process at a fault point (the crash tests); ``BRIEFING_TEST_PAUSE_AT=<name>`` holds it at a
-checkpoint until a line arrives on stdin (:func:`checkpoint`: the lock and busy tests).
+checkpoint until a line arrives on stdin, or until the file ``BRIEFING_TEST_RESUME_FILE`` names exists
+(:func:`checkpoint`: the lock and busy tests; the file for pool processes, whose stdin is closed).
 
 
 The process ends at once, with ``os._exit`` (no cleanup, no ``finally``, no atexit: as ``kill -9`` would),
@@ -22,9 +23,11 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
+import time
 
 ENV = "BRIEFING_FAULT"
 PAUSE_ENV = "BRIEFING_TEST_PAUSE_AT"  # tests: stop at a named point until a line arrives on stdin
+RESUME_ENV = "BRIEFING_TEST_RESUME_FILE"  # ... or, when set, until this file exists
 EXIT_STATUS = 86
 _hits: dict[str, int] = {}
 
@@ -47,9 +50,15 @@ def fault_point(name: str) -> None:
 
 def checkpoint(name: str) -> None:
     """A named point where a test can hold this process (``BRIEFING_TEST_PAUSE_AT=name``): it says
-    ``paused at NAME (pid N)`` on stderr and waits for a line on stdin. Deterministic, no timing."""
+    ``paused at NAME (pid N)`` on stderr and waits for a line on stdin, or with ``BRIEFING_TEST_RESUME_FILE``
+    until that file exists (a process of a worker's pool has no stdin). Deterministic, no timing."""
     if os.environ.get(PAUSE_ENV) != name:
         return
     sys.stderr.write(f"paused at {name} (pid {os.getpid()})\n")
     sys.stderr.flush()
-    sys.stdin.readline()
+    resume = os.environ.get(RESUME_ENV)
+    if not resume:
+        sys.stdin.readline()
+        return
+    while not os.path.exists(resume):
+        time.sleep(0.05)  # a poll for the test's file, not a wait for time

@@ -79,6 +79,8 @@ def work(
             if j.status in ("queued", "running") and (jobs is None or j.id in jobs)
         ]
         coord = coordinator.Coordinator(settings) if process is None and cluster_conf.configured(settings) else None
+        if coord is not None:
+            coord.sweep()  # what a killed run left in the cluster storage, and results past cluster.keep
         ahead: set[int] = set()
 
         def tell(i: int) -> None:
@@ -95,7 +97,7 @@ def work(
             try:
                 out = _run_job(store, settings, job, reporter=reporter, process=process, coord=coord)
                 if archive:
-                    rec = records_archive.create(store, settings, job.briefing_id)
+                    rec = records_archive.create(store, settings, job.briefing_id, bagger=_bagger(coord, job))
                     out["archived"] = bool(rec.created)
             except BriefingBusy as exc:  # another command works on the briefing: left for the next worker
                 queue.set_job(store, job.id, status="queued", error=str(exc))
@@ -107,12 +109,22 @@ def work(
                 result.failed.append(JobFailed(job.id, job.briefing_id, str(exc)))
                 tell(i + 1)
                 continue
+            finally:
+                if coord is not None:  # its objects leave the cluster storage (unless another job uses them)
+                    coord.release(job.briefing_id)
             queue.set_job(store, job.id, status="done", result=out)
             result.done.append(JobDone(job.id, job.briefing_id, **out))
             tell(i + 1)
     finally:
         lock.release()
     return result
+
+
+def _bagger(coord: coordinator.Coordinator | None, job: queue.Job) -> records_archive.Bagger | None:
+    """With a cluster, the archive package's bag is made by a worker (the coordinator checks and stores it)."""
+    if coord is None:
+        return None
+    return lambda staging, items, info: coord.bag(staging, items, info, label=job.briefing_id)
 
 
 def _prefetch(

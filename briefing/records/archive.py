@@ -35,6 +35,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import date as date_cls
@@ -296,7 +297,9 @@ def _no_link(p: Path) -> None:
 
 
 @dataclass
-class _Item:
+class PackageItem:
+    """One file of a package's payload: a working file (``src``) or bytes made for the package (``data``)."""
+
     rel: str  # under data/
     src: Path | None = None
     data: bytes | None = None
@@ -304,7 +307,7 @@ class _Item:
     sha256: str | None = None  # what the store says it must be
 
 
-def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
+def _gather(store: Store, settings: Settings, bid: str) -> list[PackageItem]:
     b = store.briefing(bid)
     arts = store.artifacts(bid)
     missing = [r for r in ("source", "json") if r not in arts]
@@ -313,7 +316,7 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
             f"briefing {bid} is not processed yet (no {' or '.join(missing)})",
             hint="run `briefing process` for it first; a package holds the whole record",
         )
-    items: dict[str, _Item] = {}
+    items: dict[str, PackageItem] = {}
     for role, a in arts.items():
         if role == "page":
             continue  # the site's files come below, with their versions
@@ -330,7 +333,7 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
             )
             raise ArchiveError(f"the {role} file of {bid} is missing: {p}", hint=hint)
         rel = f"{ROLE_DIRS.get(role, 'other/' + role)}/{p.name}"
-        items[rel] = _Item(rel, src=p, role=role, sha256=a.sha256)
+        items[rel] = PackageItem(rel, src=p, role=role, sha256=a.sha256)
     ws = settings.workspace / bid
     for sub in ("transcript", "summary"):  # every other version the stages keep beside the current one
         d = ws / sub
@@ -339,11 +342,11 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
                 rel = f"{sub}/{p.relative_to(d).as_posix()}"
                 _no_link(p)
                 if p.is_file() and rel not in items and not p.name.startswith("."):
-                    items[rel] = _Item(rel, src=p)
+                    items[rel] = PackageItem(rel, src=p)
     if "summary_json" in arts:
         try:
             s = json.loads(Path(arts["summary_json"].path).read_text(encoding="utf-8"))
-            items["summary/key-figures.json"] = _Item(
+            items["summary/key-figures.json"] = PackageItem(
                 "summary/key-figures.json",
                 data=(
                     json.dumps(
@@ -362,7 +365,7 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
             _no_link(p)
             if p.is_file() and p.suffix.lower() not in MEDIA_SUFFIXES and not p.name.startswith("."):
                 rel = f"site/{p.relative_to(site).as_posix()}"
-                items[rel] = _Item(rel, src=p)
+                items[rel] = PackageItem(rel, src=p)
     record = {
         "briefing": {
             "id": b.id,
@@ -391,13 +394,13 @@ def _gather(store: Store, settings: Settings, bid: str) -> list[_Item]:
             r: {"path": a.path, "sha256": a.sha256, "size": a.size, "stage": a.stage} for r, a in arts.items()
         },
     }
-    items["records/briefing.json"] = _Item(
+    items["records/briefing.json"] = PackageItem(
         "records/briefing.json",
         data=(json.dumps(record, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8"),
     )
     for table, rows in schedule_records(store, bid).items():
         rel = f"records/{table}.json"
-        items[rel] = _Item(
+        items[rel] = PackageItem(
             rel, data=(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
         )
     return [items[k] for k in sorted(items)]
@@ -425,12 +428,40 @@ def _bag_info(settings: Settings, b: Any, cls: RetentionClass, until: datetime |
 
 
 # -- create ---------------------------------------------------------------------------------------------
+Bagger = Callable[[Path, list[PackageItem], dict[str, Any]], Any]  # (staging, items, bag-info) -> BagCheck
+
+
+def bag_here(staging: Path, items: list[PackageItem], info: dict[str, Any]) -> Any:
+    """Copy the items into ``staging`` and make it a bag there (``publish.archive.make_bag``: the manifest,
+    then a complete validation). Returns its BagCheck."""
+    from publish import archive as lib
+
+    for it in items:
+        dest = staging / it.rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if it.src is not None:
+            shutil.copyfile(it.src, dest)
+        else:
+            dest.write_bytes(it.data or b"")
+    return lib.make_bag(staging, info)
+
+
 @locks.locked  # one process per briefing: not packaged while another command changes its files
 def create(
-    store: Store, settings: Settings, briefing_id: str, *, retention_class: str | None = None, force: bool = False
+    store: Store,
+    settings: Settings,
+    briefing_id: str,
+    *,
+    retention_class: str | None = None,
+    force: bool = False,
+    bagger: Bagger | None = None,
 ) -> ArchiveRecord:
     """Package, validate and store the record of one briefing. Idempotent: the same contents → no new one.
-    Waits for another process working on the briefing (``lock.wait``), then says who holds it."""
+    Waits for another process working on the briefing (``lock.wait``), then says who holds it.
+
+    ``bagger`` makes the bag in the staging directory (:func:`bag_here` by default; the cluster's
+    coordinator has its workers make it); what it returns is checked against the store, stored, recorded
+    and validated again where it is stored, whoever made it."""
     from publish import archive as lib
 
     b = store.briefing(briefing_id)
@@ -449,15 +480,8 @@ def create(
     staging_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{b.id}-", dir=staging_root))
     try:
-        for it in items:
-            dest = staging / it.rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if it.src is not None:
-                shutil.copyfile(it.src, dest)
-            else:
-                dest.write_bytes(it.data or b"")
         with translated():
-            check = lib.make_bag(staging, _bag_info(settings, b, cls, shown_until, version))
+            check = (bagger or bag_here)(staging, items, _bag_info(settings, b, cls, shown_until, version))
         files: dict[str, dict[str, Any]] = {}
         bad = []
         for it in items:

@@ -365,3 +365,50 @@ def test_export_figures_csv_and_json(one) -> None:
     assert res.exit_code == 0 and json.loads(res.output)["count"] == 1
     res = runner.invoke(cli, ["export", "figures", "--from", "2026-03-03"])
     assert res.exit_code == 0 and res.output.count("\n") == 2 and res.output.startswith("date,briefing_id")
+
+
+def test_a_bag_made_elsewhere_is_stored_only_when_its_manifests_match_the_files_copied(tmp_path: Path) -> None:
+    """The cluster's bagger: a worker makes the tag files from the same bytes; the coordinator, which hashed
+    each file as it copied it, refuses a bag whose manifest, tag manifest or file list differs."""
+    import shutil
+
+    from publish import archive as lib
+    from publish.errors import PublishError
+    from publish.files import sha256_file
+
+    made = tmp_path / "worker"
+    (made / "media").mkdir(parents=True)
+    (made / "media" / "source.wav").write_bytes(b"RIFF" + b"\1" * 4000)
+    (made / "transcript.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nXin chào\n", encoding="utf-8")
+    lib.make_bag(made, {"External-Identifier": "b1"})
+
+    def assembled(name: str) -> tuple[Path, dict[str, str]]:
+        here = tmp_path / name
+        shutil.copytree(made, here)
+        payload = {
+            f"data/{p.relative_to(here / 'data').as_posix()}": sha256_file(p)
+            for p in (here / "data").rglob("*")
+            if p.is_file()
+        }
+        return here, payload
+
+    here, payload = assembled("ok")
+    check = lib.check_assembled(here, payload)
+    assert check.ok and check.payload == payload and check.oxum == lib.validate_bag(made).oxum
+
+    here, payload = assembled("other-bytes")  # the file copied here is not the one the worker bagged
+    (here / "data" / "media" / "source.wav").write_bytes(b"RIFF" + b"\2" * 4000)
+    payload["data/media/source.wav"] = sha256_file(here / "data" / "media" / "source.wav")
+    with pytest.raises(PublishError, match="differs from the files copied: data/media/source.wav"):
+        lib.check_assembled(here, payload)
+
+    here, payload = assembled("tag-file")  # a tag file that is not the one its tag manifest names
+    with open(here / "bag-info.txt", "a", encoding="utf-8") as f:
+        f.write("Contact-Name: someone else\n")
+    with pytest.raises(PublishError, match="bag-info.txt"):
+        lib.check_assembled(here, payload)
+
+    here, payload = assembled("extra")  # a file the manifest does not list
+    (here / "data" / "extra.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(PublishError, match="not complete"):
+        lib.check_assembled(here, payload)

@@ -140,10 +140,18 @@ def spawn(home: Path, log: Path, *args: str, stdin: Any = subprocess.DEVNULL, **
 
 
 class Worker:
-    def __init__(self, home: Path, name: str, **extra: str) -> None:
+    def __init__(self, home: Path, name: str, concurrency: int = 1, **extra: str) -> None:
         self.log = home.parent / f"{name}.log"
         self.proc = spawn(
-            home, self.log, "worker", "--queues", "cpu", "--concurrency", "1", stdin=subprocess.PIPE, **extra
+            home,
+            self.log,
+            "worker",
+            "--queues",
+            "cpu",
+            "--concurrency",
+            str(concurrency),
+            stdin=subprocess.PIPE,
+            **extra,
         )
 
     def text(self) -> str:
@@ -200,6 +208,12 @@ def recordings(speech_dir: Path, dest: Path, n: int) -> Path:
     for i, clip in enumerate(CLIPS[:n], 1):
         shutil.copyfile(speech_dir / clip, dest / f"2025-03-{i:02d}_press_briefing.wav")
     return dest
+
+
+def objects(s3: Any) -> list[str]:
+    """The objects left in the cluster storage (moto's S3)."""
+    client, bucket, _ = s3
+    return [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix="cluster/objects/").get("Contents", [])]
 
 
 def published(home: Path) -> dict[str, int]:

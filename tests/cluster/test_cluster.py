@@ -24,6 +24,7 @@ from tests.cluster.helpers import (
     configure,
     feed_ids,
     jobs,
+    objects,
     poll,
     published,
     recordings,
@@ -100,6 +101,14 @@ def test_backfill_on_two_workers_processes_publishes_and_archives_each_once(
         assert sorted(pub) == [f"2025-03-{i:02d}-press-briefing-2025-03-{i:02d}" for i in range(1, 7)]
         listed = json.loads(briefing(coord, "archive", "list", "--json").stdout)
         assert sorted(a["briefing_id"] for a in listed) == sorted(pub)
+        # each package's bag was made on a worker; the coordinator checked it, stored it, and found it whole
+        bags = [r for r in _results(s3) if r["id"].startswith("bag-")]
+        assert len(bags) == 6 and {"bagit.txt", "bag-info.txt", "manifest-sha256.txt"} <= set(bags[0]["tags"])
+        for bid in pub:
+            res = briefing(coord, "archive", "verify", bid)
+            assert res.returncode == 0 and res.stdout.startswith("ok: "), res.stdout + res.stderr
+        # the storage keeps no recording's objects once it is finished, only the small task results
+        assert objects(s3) == []
         # every transcription ran on the cluster, both workers took some, and neither opened a store
         done = [r for r in _results(s3) if r["id"].startswith("transcribe-")]
         assert len(done) == 6 and len({r["worker"] for r in done}) == 2
@@ -297,5 +306,44 @@ def test_a_task_that_fails_its_attempts_is_marked_failed_and_the_rest_goes_on(
         assert len([r for r in _results(s3) if r["id"].startswith("transcribe-")]) == 2  # recognition, translation
         status = json.loads(briefing(coord, "cluster", "status", "--json").stdout)
         assert (status["done"], status["failed"]) == (1, 1)
+    finally:
+        w.stop()
+
+
+@pytest.mark.whisper
+def test_one_worker_with_two_processes_transcribes_two_recordings_at_once(
+    tmp_path: Path, speech_dir: Path, redis_server: Redis, s3, receiver
+) -> None:  # noqa: F811
+    """`--concurrency 2` (the prefork pool): each process of the worker is held in the middle of its
+    transcription until both are, so two ran at once; `cluster status` shows both; each is published once."""
+    coord, homes = _homes(tmp_path, redis_server, s3, receiver, 1)
+    go = tmp_path / "go"
+    w = Worker(
+        homes[0],
+        "pool",
+        concurrency=2,
+        BRIEFING_TEST_PAUSE_AT="cluster:transcribing",
+        BRIEFING_TEST_RESUME_FILE=str(go),
+    )
+    try:
+        w.ready()
+        past = recordings(speech_dir, tmp_path / "past", 2)
+        log = tmp_path / "backfill.log"
+        run = spawn(coord, log, "backfill", str(past), *BACKFILL)
+
+        def held() -> set[str]:
+            import re
+
+            return set(re.findall(r"paused at cluster:transcribing \(pid (\d+)\)", w.text()))
+
+        pids = poll(lambda: held() if len(held()) == 2 else None, "both processes to be mid-transcription")
+        assert str(w.proc.pid) not in pids  # the pool's processes, not the worker's main process
+        seen = json.loads(briefing(coord, "cluster", "status", "--json").stdout)["cluster"]["workers"]
+        assert len(seen) == 1 and seen[0]["concurrency"] == 2
+        assert sorted(c["what"][:20] for c in seen[0]["current"]) == ["transcribe of 2025-0"] * 2
+        go.write_text("")
+        assert run.wait(DEADLINE) == 0, log.read_text()[-3000:]
+        _check_once(coord, 2, receiver)
+        assert objects(s3) == []
     finally:
         w.stop()

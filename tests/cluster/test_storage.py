@@ -58,3 +58,30 @@ def test_bad_storage_urls_say_what_to_write() -> None:
     for bad in ("", "ftp://x/y", "s3://"):
         with pytest.raises(ClusterError):
             cs.open_storage(bad)
+
+
+def test_a_finished_recordings_objects_are_deleted_and_leftovers_swept_by_age(tmp_path: Path, s3) -> None:  # noqa: F811
+    import os
+    import time
+
+    a, b = tmp_path / "a.bin", tmp_path / "b.bin"
+    a.write_bytes(b"a" * 5000)
+    b.write_bytes(b"b" * 5000)
+    for st in _stores(tmp_path, s3):
+        ka, kb = st.put(a), st.put(b)
+        assert st.put(b, kb) == kb  # a key the caller computed is taken as is
+        with pytest.raises(ClusterError, match="not a content key"):
+            st.put(b, "../../etc/passwd")
+        st.put_result("t-a", {"audio": ka})
+        assert st.delete([ka]) == 1 and not st.exists(ka) and st.exists(kb)
+        st.delete([ka])  # gone already: nothing to do, and no error
+        assert not st.exists(ka)
+        assert st.sweep(3600) == (0, 0)  # nothing is an hour old: everything stays
+        assert st.exists(kb) and st.get_result("t-a") == {"audio": ka}
+        if isinstance(st, cs.DirStorage):  # an object last written two hours ago is a leftover
+            old = time.time() - 7200
+            os.utime(tmp_path / "shared" / "objects" / kb[:2] / kb, (old, old))
+            assert st.sweep(3600) == (0, 1) and not st.exists(kb) and st.get_result("t-a") is not None
+        else:
+            assert st.sweep(0) == (1, 1)
+            assert not st.exists(kb) and st.get_result("t-a") is None

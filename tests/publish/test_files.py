@@ -79,3 +79,15 @@ def test_workspace_files_are_written_private_by_the_same_writer(tmp_path):
 
 def test_no_other_atomic_writer_in_the_application():
     assert defining("write_atomic", "atomic_write_bytes") == []
+
+
+def test_copy_hashed_returns_the_hash_of_what_it_copied(tmp_path: Path) -> None:
+    import hashlib
+
+    from publish.files import copy_hashed
+
+    src = tmp_path / "src.bin"
+    src.write_bytes(bytes(range(256)) * 9000)  # more than one block
+    got = copy_hashed(src, tmp_path / "dest.bin")
+    assert got == (hashlib.sha256(src.read_bytes()).hexdigest(), src.stat().st_size)
+    assert (tmp_path / "dest.bin").read_bytes() == src.read_bytes()
