@@ -139,6 +139,7 @@ class Coordinator:
         """The task's outputs, once a worker has stored them; ClusterError when it failed its attempts."""
         self.submit(name, job)
         res = self.app.AsyncResult(job["id"])
+        gone: set[str] = set()  # workers seen to vanish while they ran this task
         while True:
             doc = self.storage.get_result(job["id"])
             if doc is not None:
@@ -146,6 +147,8 @@ class Coordinator:
                 return doc
             try:
                 state, info = res.state, res.info
+                if state in ("STARTED", "PROGRESS") and isinstance(info, dict):
+                    self._rescue(name, job, str(info.get("hostname") or ""), gone)
             except tasks.broker_errors() as exc:
                 self._wait_for_broker(exc)
                 self.submit(name, job)
@@ -160,6 +163,16 @@ class Coordinator:
             if state == "PROGRESS" and progress is not None and isinstance(info, dict):
                 progress(float(info.get("done", 0)), float(info.get("total", 0)))
             time.sleep(POLL)
+
+    def _rescue(self, name: str, job: dict[str, Any], host: str, gone: set[str]) -> None:
+        """Send the task again when the worker running it has stopped beating (killed, machine lost): at
+        once, not after ``cluster.visibility_timeout``, when Redis would deliver it again itself. Running
+        twice is safe: the first result stored is the one used, and a late copy returns it at once."""
+        if not host or host in gone or self.redis.exists(tasks.WORKER_KEY.format(name=host)):
+            return
+        gone.add(host)
+        self.say(f"the worker {host} running the {job.get('what', name)} is gone; sending the task again")
+        self.app.send_task(name, args=[job], task_id=job["id"], queue=self.celery_queue)
 
     # -- transcription ---------------------------------------------------------------------------------
     def transcribe_job(self, speech_path: Path, opts: Any, *, label: str = "") -> dict[str, Any]:

@@ -275,7 +275,15 @@ def _transcribe(task: Any, job: dict[str, Any]) -> dict[str, Any]:
                 return
             reported["at"] = now
         try:
-            task.update_state(state="PROGRESS", meta={"done": done, "total": total, "label": job.get("label")})
+            task.update_state(
+                state="PROGRESS",
+                meta={
+                    "done": done,
+                    "total": total,
+                    "label": job.get("label"),
+                    "hostname": str(getattr(task.request, "hostname", "") or ""),
+                },
+            )
         except Exception:  # noqa: BLE001 - progress is best effort (the broker may be away for a moment)
             log.debug("progress not sent", exc_info=True)
 

@@ -185,6 +185,35 @@ def test_a_worker_killed_mid_transcription_and_the_broker_restarted_lose_nothing
         other.stop()
 
 
+@pytest.mark.whisper
+def test_a_lost_workers_task_is_sent_again_when_its_heartbeat_stops_not_hours_later(
+    tmp_path: Path, speech_dir: Path, redis_server: Redis, s3, receiver
+) -> None:  # noqa: F811
+    """With the default visibility timeout (6 h), Redis alone would give a killed worker's task back only
+    hours later: the coordinator sees the worker's heartbeat stop and sends the task again itself."""
+    coord, homes = _homes(tmp_path, redis_server, s3, receiver, 2)  # visibility_timeout 6h
+    victim = Worker(homes[0], "victim", BRIEFING_TEST_PAUSE_AT="cluster:transcribing")
+    other = Worker(homes[1], "other")
+    try:
+        victim.ready()
+        other.ready()
+        past = recordings(speech_dir, tmp_path / "past", 2)
+        log = tmp_path / "backfill.log"
+        run = spawn(coord, log, "backfill", str(past), *BACKFILL)
+        poll(lambda: "paused at cluster:transcribing" in victim.text(), "the victim to be mid-transcription")
+        os.killpg(victim.proc.pid, signal.SIGKILL)
+        victim.proc.wait(30)
+        assert run.wait(DEADLINE) == 0, log.read_text()[-3000:]
+        said = [ln for ln in log.read_text().splitlines() if "is gone; sending the task again" in ln]
+        assert len(said) == 1 and f"briefing-cpu-{victim.proc.pid}@" in said[0] and "transcribe of" in said[0]
+        _check_once(coord, 2, receiver)
+        done = [r for r in _results(s3) if r["id"].startswith("transcribe-")]
+        assert len(done) == 2 and all(f"briefing-cpu-{other.proc.pid}@" in r["worker"] for r in done), done
+    finally:
+        victim.stop()
+        other.stop()
+
+
 def test_a_worker_with_another_model_is_refused(tmp_path: Path, redis_server: Redis, s3, receiver) -> None:  # noqa: F811
     coord, homes = _homes(tmp_path, redis_server, s3, receiver, 1)
     res = briefing(coord, "work")  # the coordinator announces what its tasks ask for
