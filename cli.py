@@ -1344,7 +1344,8 @@ def cluster_status(c: Ctx, as_json: bool) -> None:
     )
     if data.per_hour:
         left = data.seconds_left or 0
-        click.echo(f"throughput {data.per_hour} recordings/hour; about {left // 3600}h{left % 3600 // 60:02d}m left")
+        rate = f"{data.per_hour:.3g}" if data.per_hour < 100 else f"{data.per_hour:.0f}"
+        click.echo(f"throughput {rate} recordings/hour; about {left // 3600}h{left % 3600 // 60:02d}m left")
     for b in data.briefings:
         if b.status == "failed":
             click.echo(f"  failed: {_safe(b.briefing)}: {_safe(str(b.error))}")

@@ -135,6 +135,10 @@ def test_backfill_on_two_workers_processes_publishes_and_archives_each_once(
         assert len(status["cluster"]["workers"]) == 2 and status["cluster"]["queues"] == {"cpu": 0}
         text = briefing(coord, "cluster", "status")
         assert "workers: 2" in text.stdout and "6 done, 0 running, 0 waiting, 0 failed of 6" in text.stdout
+        import re
+
+        rate = re.search(r"throughput (\S+) recordings/hour; about 0h00m left", text.stdout)
+        assert rate and len(rate.group(1).replace(".", "")) <= 4, text.stdout  # 277, 12.5: not 276.92
 
         again = briefing(coord, "backfill", str(past), *BACKFILL, "--json")  # nothing twice
         assert again.returncode == 0, again.stderr[-2000:]
