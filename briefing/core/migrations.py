@@ -636,3 +636,14 @@ def _m060(db: sqlite3.Connection) -> None:
         CREATE INDEX review_audit_by_briefing ON review_audit (briefing_id, id)
     """,
     )
+
+
+@migration(61, "recording jobs: a priority (a backfill's recordings after the recordings of the day)")
+def _m061(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        ALTER TABLE recording_jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0; -- 0: of the day, 1: backfill
+        CREATE INDEX recording_jobs_next ON recording_jobs (status, priority, id)
+    """,
+    )

@@ -176,7 +176,7 @@ def backfill(
             bid = reg.briefing.id
             key = f"{bid}:{reg.sha256}"
             before = store.query("SELECT id FROM recording_jobs WHERE key = ?", (key,))
-            record.ingest(store, settings, bid, e.path, queue=True)
+            record.ingest(store, settings, bid, e.path, queue=True, priority=queue.BACKFILL)
             job = store.query("SELECT id, status FROM recording_jobs WHERE key = ?", (key,))[0]
             row = Registered(str(e.path), bid, int(job["id"]), str(job["status"]))
             (result.already if before else result.registered).append(row)

@@ -1,7 +1,8 @@
 """The processing queue of recordings (``recording_jobs``), and starting the ``briefing`` command detached.
 
 Each thing to process is a row of ``recording_jobs`` whose key makes queueing the same recording twice a
-no-op; the worker (:mod:`briefing.recording.worker`) takes them in order. ``jibri-finalize``, ``record stop``
+no-op; the worker (:mod:`briefing.recording.worker`) takes them in order of priority, then of queueing
+(:func:`pending`): a recording of the day (:data:`NOW`) before the rest of a backfill (:data:`BACKFILL`). ``jibri-finalize``, ``record stop``
 and ``briefing daily`` start the worker (or a capture) as a separate ``briefing`` process, detached from the
 caller, so they return at once.
 """
@@ -25,6 +26,8 @@ from briefing.core.store import Store, now_iso
 # rows written before) and given back absolute in the home the store is opened in: a copied, moved or
 # restored home works on its own recordings only.
 _PATH_KEYS = ("recording", "page")  # the paths of a job's result (a recording's meta has "original")
+NOW = 0  # priority of a recording of the day (Jibri, a capture, `briefing ingest`)
+BACKFILL = 1  # priority of a past recording `briefing backfill` registered
 
 
 def stored(store: Store, value: Any) -> Any:
@@ -70,18 +73,21 @@ class Job(Result):
     result: dict[str, Any]  # what the worker made of it: recording, ran, page
     created_at: str
     updated_at: str
+    priority: int = NOW  # NOW before BACKFILL
 
 
-def enqueue(store: Store, bid: str, path: Path | str, *, key: str | None = None) -> Job:
-    """Queue a recording (file or Jibri session directory) for processing; the same key is queued once."""
+def enqueue(store: Store, bid: str, path: Path | str, *, key: str | None = None, priority: int = NOW) -> Job:
+    """Queue a recording (file or Jibri session directory) for processing; the same key is queued once (at
+    the more urgent of the priorities it was queued with)."""
     path = store.rel(Path(path).resolve())  # relative to the home when inside it
     key = key or f"{bid}:{path}"
     ts = now_iso()
     with store.tx() as db:
         db.execute(
-            """INSERT INTO recording_jobs (briefing_id, key, path, status, created_at, updated_at)
-                      VALUES (?, ?, ?, 'queued', ?, ?) ON CONFLICT(key) DO NOTHING""",
-            (bid, key, path, ts, ts),
+            """INSERT INTO recording_jobs (briefing_id, key, path, status, created_at, updated_at, priority)
+                      VALUES (?, ?, ?, 'queued', ?, ?, ?)
+               ON CONFLICT(key) DO UPDATE SET priority = min(priority, excluded.priority)""",
+            (bid, key, path, ts, ts, priority),
         )
     return Job.from_row(row(store, store.query("SELECT * FROM recording_jobs WHERE key = ?", (key,))[0]))
 
@@ -95,6 +101,17 @@ def jobs(store: Store, *, bid: str | None = None, status: str | None = None) -> 
         sql += " AND status = ?"
         params.append(status)
     return [Job.from_row(row(store, r)) for r in store.query(sql + " ORDER BY id", tuple(params))]
+
+
+def pending(store: Store, *, bid: str | None = None) -> list[Job]:
+    """The jobs still to process (queued, or left running by a worker that died), in the order a worker
+    takes them: priority (the recordings of the day first), then the order they were queued in."""
+    sql = "SELECT * FROM recording_jobs WHERE status IN ('queued', 'running')"
+    params: tuple[Any, ...] = ()
+    if bid:
+        sql += " AND briefing_id = ?"
+        params = (bid,)
+    return [Job.from_row(row(store, r)) for r in store.query(sql + " ORDER BY priority, id", params)]
 
 
 def set_job(store: Store, jid: int, **cols: Any) -> None:

@@ -341,11 +341,19 @@ def link_briefing(store: Store, *, session_id: str | None, room: str | None) -> 
 
 
 def ingest(
-    store: Store, settings: Settings, bid: str | None, path: Path, *, queue: bool = True, move: bool = False
+    store: Store,
+    settings: Settings,
+    bid: str | None,
+    path: Path,
+    *,
+    queue: bool = True,
+    move: bool = False,
+    priority: int = work_queue.NOW,
 ) -> Recording:
     """Copy a recording (file, or Jibri session directory) into the briefing's workspace, verified by
-    SHA-256; take meeting URL and participants from metadata.json; queue its processing. ``move``: the
-    file is the application's own (a joined capture): renamed into place when on the same file system."""
+    SHA-256; take meeting URL and participants from metadata.json; queue its processing (at ``priority``:
+    a backfill's after the recordings of the day). ``move``: the file is the application's own (a joined
+    capture): renamed into place when on the same file system."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path} does not exist", hint="check the path of the recording")
@@ -367,7 +375,7 @@ def ingest(
     for r in recordings(store, bid):  # the same file already copied in: nothing to do
         if r.sha256 == sha and r.path and Path(r.path).is_file() and r.status == "ingested":
             if queue:
-                work_queue.enqueue(store, bid, r.path, key=f"{bid}:{sha}")
+                work_queue.enqueue(store, bid, r.path, key=f"{bid}:{sha}", priority=priority)
             return r
     meta: dict[str, Any] = {"original": str(media.resolve())}
     if not (move and _move_into(media, dest)):
@@ -400,7 +408,7 @@ def ingest(
         )
     _update_recording(store, rid, status="ingested", path=str(dest), sha256=sha, meta=meta, stopped_at=now_iso())
     if queue:
-        work_queue.enqueue(store, bid, dest, key=f"{bid}:{sha}")
+        work_queue.enqueue(store, bid, dest, key=f"{bid}:{sha}", priority=priority)
     return Recording.from_row(work_queue.row(store, store.query("SELECT * FROM recordings WHERE id = ?", (rid,))[0]))
 
 

@@ -64,6 +64,11 @@ def work(
 ) -> WorkResult:
     """Process queued recordings (one worker at a time; a second returns at once with busy=True).
 
+    The queue is read again after each job, so a recording queued while this runs (one finalized by
+    Jibri, the day's briefing during a backfill) is taken by this run, and in priority order: the
+    recordings of the day before the rest of a backfill. ``jobs`` (a backfill's) restricts the run to
+    those jobs and the recordings of the day; ``bid`` to that briefing's jobs.
+
     A job left ``running`` by a worker that died is picked up again: every stage is idempotent. A job
     whose briefing another command is working on stays queued, for the next worker. ``follow(done,
     failed, total, briefing)`` is told at the start and after each job (the progress of the recordings).
@@ -72,26 +77,34 @@ def work(
     if not lock.try_acquire():
         return WorkResult(busy=True)
     result = WorkResult()
-    try:
-        todo = [
+    tried: set[int] = set()  # each job once per run (one left queued because its briefing was busy too)
+
+    def todo() -> list[queue.Job]:
+        return [
             j
-            for j in queue.jobs(store, bid=bid)
-            if j.status in ("queued", "running") and (jobs is None or j.id in jobs)
+            for j in queue.pending(store, bid=bid)
+            if j.id not in tried and (jobs is None or j.id in jobs or j.priority == queue.NOW)
         ]
+
+    try:
         coord = coordinator.Coordinator(settings) if process is None and cluster_conf.configured(settings) else None
         if coord is not None:
             coord.sweep()  # what a killed run left in the cluster storage, and results past cluster.keep
         ahead: set[int] = set()
 
-        def tell(i: int) -> None:
+        def tell(left: list[queue.Job]) -> None:
             if follow is not None:
-                follow(len(result.done), len(result.failed), len(todo), todo[i].briefing_id if i < len(todo) else "")
+                n = len(result.done) + len(result.failed)
+                follow(len(result.done), len(result.failed), n + len(left), left[0].briefing_id if left else "")
 
-        tell(0)
-        for i, job in enumerate(todo):
+        left = todo()
+        tell(left)
+        while left:
+            job = left[0]
+            tried.add(job.id)
             if coord is not None:
                 _prefetch(
-                    store, settings, coord, todo[i : i + max(cluster_conf.ClusterSettings.of(settings).ahead, 1)], ahead
+                    store, settings, coord, left[: max(cluster_conf.ClusterSettings.of(settings).ahead, 1)], ahead
                 )
             queue.set_job(store, job.id, status="running", attempts=job.attempts + 1, error=None)
             try:
@@ -102,19 +115,17 @@ def work(
             except BriefingBusy as exc:  # another command works on the briefing: left for the next worker
                 queue.set_job(store, job.id, status="queued", error=str(exc))
                 result.failed.append(JobFailed(job.id, job.briefing_id, str(exc)))
-                tell(i + 1)
-                continue
             except BriefingError as exc:
                 queue.set_job(store, job.id, status="failed", error=str(exc))
                 result.failed.append(JobFailed(job.id, job.briefing_id, str(exc)))
-                tell(i + 1)
-                continue
+            else:
+                queue.set_job(store, job.id, status="done", result=out)
+                result.done.append(JobDone(job.id, job.briefing_id, **out))
             finally:
                 if coord is not None:  # its objects leave the cluster storage (unless another job uses them)
                     coord.release(job.briefing_id)
-            queue.set_job(store, job.id, status="done", result=out)
-            result.done.append(JobDone(job.id, job.briefing_id, **out))
-            tell(i + 1)
+            left = todo()
+            tell(left)
     finally:
         lock.release()
     return result
