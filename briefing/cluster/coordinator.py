@@ -64,6 +64,7 @@ class Coordinator:
         self.storage = tasks.storage_for(settings)
         self.sent: set[str] = set()
         self.held: dict[str, set[str]] = {}  # recording (label) -> keys of the objects its tasks use and make
+        self.priority: dict[str, int] = {}  # recording (label) -> priority of its tasks (tasks.TODAY, BACKLOG)
         self._announce()
 
     # -- the broker --------------------------------------------------------------------------------------
@@ -117,6 +118,14 @@ class Coordinator:
         return self.storage.sweep(conf.ClusterSettings.of(self.settings).keep)
 
     # -- tasks -------------------------------------------------------------------------------------------
+    def _priority(self, name: str, job: dict[str, Any]) -> int:
+        """A package's bag first (the coordinator waits on it, and it is short), then the work of the
+        recordings of the day, then a backfill's: a day's briefing does not wait behind the backfill's
+        tasks already queued."""
+        if name == "briefing.bag":
+            return tasks.WAITED
+        return self.priority.get(job.get("label", ""), tasks.TODAY)
+
     def submit(self, name: str, job: dict[str, Any]) -> None:
         """Queue the task unless it is queued by this coordinator already or its result is stored."""
         self._hold(job.get("label", ""), job)
@@ -127,7 +136,9 @@ class Coordinator:
                 res = self.app.AsyncResult(job["id"])
                 if res.state == "FAILURE":  # failed in an earlier run: a new run tries again
                     res.forget()
-                self.app.send_task(name, args=[job], task_id=job["id"], queue=self.celery_queue)
+                self.app.send_task(
+                    name, args=[job], task_id=job["id"], queue=self.celery_queue, priority=self._priority(name, job)
+                )
                 break
             except tasks.broker_errors() as exc:
                 self._wait_for_broker(exc)
@@ -172,7 +183,9 @@ class Coordinator:
             return
         gone.add(host)
         self.say(f"the worker {host} running the {job.get('what', name)} is gone; sending the task again")
-        self.app.send_task(name, args=[job], task_id=job["id"], queue=self.celery_queue)
+        self.app.send_task(
+            name, args=[job], task_id=job["id"], queue=self.celery_queue, priority=self._priority(name, job)
+        )
 
     # -- transcription ---------------------------------------------------------------------------------
     def transcribe_job(self, speech_path: Path, opts: Any, *, label: str = "") -> dict[str, Any]:

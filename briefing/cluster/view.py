@@ -79,7 +79,7 @@ def view(settings: Settings) -> ClusterView:
     lengths = {}
     for q in conf.queues(settings):
         want = expected.get(q)
-        lengths[q] = int(client.llen(f"briefing.{q}.{want['tag']}")) if want else 0
+        lengths[q] = tasks.queue_length(client, f"briefing.{q}.{want['tag']}") if want else 0
     return ClusterView(
         conf.shown_broker(settings),
         conf.ClusterSettings.of(settings).storage,

@@ -14,6 +14,7 @@ from typing import Any
 
 from briefing.cluster import conf as cluster_conf
 from briefing.cluster import coordinator
+from briefing.cluster import tasks as cluster_tasks
 from briefing.core import workspace
 from briefing.core.config import Settings
 from briefing.core.errors import BriefingError
@@ -148,6 +149,7 @@ def _prefetch(
         if job.id in ahead:
             continue
         ahead.add(job.id)
+        coord.priority[job.briefing_id] = tasks_priority(job)
         try:
             rec = record.ingest(store, settings, job.briefing_id, Path(job.path), queue=False)
             b = store.briefing(job.briefing_id)
@@ -159,6 +161,11 @@ def _prefetch(
             continue
     if todo:
         coord.prefetch(todo)
+
+
+def tasks_priority(job: queue.Job) -> int:
+    """The priority of a job's tasks on the cluster: a recording of the day's before a backfill's."""
+    return cluster_tasks.TODAY if job.priority == queue.NOW else cluster_tasks.BACKLOG
 
 
 def _run_job(

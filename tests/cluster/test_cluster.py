@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.cluster.helpers import (
+    CLIPS,
     DEADLINE,
     REPO,
     Redis,
@@ -380,3 +381,48 @@ def test_one_worker_with_two_processes_transcribes_two_recordings_at_once(
         assert objects(s3) == []
     finally:
         w.stop()
+
+
+@pytest.mark.whisper
+def test_the_days_recording_is_worked_on_before_a_backfill_already_on_the_cluster(
+    tmp_path: Path, speech_dir: Path, redis_server: Redis, s3, receiver
+) -> None:  # noqa: F811
+    """The tasks of a recording of the day go into the queue ahead of a backfill's (task priorities): with
+    everything queued before a worker starts, the worker's first tasks are the day's."""
+    import shutil
+
+    coord, homes = _homes(tmp_path, redis_server, s3, receiver, 1)
+    past = recordings(speech_dir, tmp_path / "past", 2)
+    assert briefing(coord, "backfill", str(past), *BACKFILL, "--queue-only").returncode == 0
+    today = tmp_path / "today.wav"
+    shutil.copyfile(speech_dir / CLIPS[2], today)
+    res = briefing(coord, "ingest", "2026-12-02-daily-briefing", str(today), "--queue")
+    assert res.returncode == 0, res.stderr
+    log = tmp_path / "work.log"
+    run = spawn(coord, log, "work")  # no worker yet: the coordinator queues the window's first tasks
+    client = redis_server.client()
+    w: Worker | None = None
+
+    def waiting() -> dict[str, list[str]] | None:
+        lists = {k.decode(): k for k in client.keys("briefing.cpu.*")}
+        got = {name: [json.loads(m)["headers"]["id"] for m in client.lrange(key, 0, -1)] for name, key in lists.items()}
+        return got if sum(len(v) for v in got.values()) == 6 else None  # media + speech of each of the 3
+
+    try:
+        queued = poll(waiting, "the window's tasks to be queued")
+        today_list = next(v for k, v in queued.items() if k.endswith("\x06\x163"))
+        backlog = next(v for k, v in queued.items() if k.endswith("\x06\x166"))
+        assert len(today_list) == 2 and len(backlog) == 4
+        assert json.loads(briefing(coord, "cluster", "status", "--json").stdout)["cluster"]["queues"] == {"cpu": 6}
+        w = Worker(homes[0], "w")
+        assert run.wait(DEADLINE) == 0, log.read_text()[-3000:]
+        import re
+
+        ran = re.findall(r"Task briefing\.\w+\[([\w-]+)\] received", w.text())
+        assert set(ran[:2]) == set(today_list), (ran, today_list)
+        _check_once(coord, 3, receiver)
+    finally:
+        if w is not None:
+            w.stop()
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
