@@ -191,3 +191,31 @@ def test_the_daily_timer_lifts_an_embargo_at_its_time(env, run) -> None:
     assert (settings.site_dir / "briefings" / BID / "index.html").is_file()
     assert receiver.count("newsroom") == 1 and len(box.messages) == 1
     assert embargo.embargo_of(store, BID)["lifted_at"] == "2026-11-25T14:01:00+07:00"
+
+
+@pytest.mark.whisper
+def test_process_with_an_embargo_holds_the_new_briefing_until_its_time(env, run, speech_dir: Path) -> None:
+    """`briefing process FILE --embargo TIME`, with the real model: the press email goes at once, marked;
+    nothing public changes until the time; then the timer publishes it once."""
+    home, client, bucket, receiver, box, monkeypatch = env
+    monkeypatch.setenv("BRIEFING_NOW", "2026-11-25T10:00:00+07:00")
+    store, settings = make_briefing(home, OLD)
+    assert run("publish", OLD).code == 0
+    before = public(settings.site_dir, client, bucket)
+    assert receiver.count("newsroom") == 1 and len(box.messages) == 1
+
+    clip = speech_dir / "en_ljspeech_LJ001-0041.wav"
+    r = run("process", str(clip), "--title", "Daily briefing", "--date", "2026-11-25", "--embargo", UNTIL)
+    assert r.code == 0, r.err
+    assert len(box.messages) == 2
+    assert box.messages[1]["Subject"].startswith("EMBARGOED UNTIL 14:00 UTC+07:00, 25 November 2026: ")
+    assert public(settings.site_dir, client, bucket) == before and receiver.count("newsroom") == 1
+    assert "held until 2026-11-25T14:00:00+07:00" in run("status", BID).out
+
+    monkeypatch.setenv("BRIEFING_NOW", "2026-11-25T14:00:05+07:00")
+    r = run("outbox", "send")
+    assert r.code == 0 and f"lifted    embargo {BID}" in r.out, r.out + r.err
+    after = public(settings.site_dir, client, bucket)
+    assert f"site:briefings/{BID}/index.html" in after and f"s3:site/briefings/{BID}/index.html" in after
+    assert BID in (settings.site_dir / "feed.xml").read_text()
+    assert receiver.count("newsroom") == 2 and len(box.messages) == 2
