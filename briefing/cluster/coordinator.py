@@ -126,6 +126,12 @@ class Coordinator:
             return tasks.WAITED
         return self.priority.get(job.get("label", ""), tasks.TODAY)
 
+    def _send(self, name: str, job: dict[str, Any]) -> None:
+        """Put the task in its queue, under its id (the hash of its inputs), at its priority."""
+        self.app.send_task(
+            name, args=[job], task_id=job["id"], queue=self.celery_queue, priority=self._priority(name, job)
+        )
+
     def submit(self, name: str, job: dict[str, Any]) -> None:
         """Queue the task unless it is queued by this coordinator already or its result is stored."""
         self._hold(job.get("label", ""), job)
@@ -136,9 +142,7 @@ class Coordinator:
                 res = self.app.AsyncResult(job["id"])
                 if res.state == "FAILURE":  # failed in an earlier run: a new run tries again
                     res.forget()
-                self.app.send_task(
-                    name, args=[job], task_id=job["id"], queue=self.celery_queue, priority=self._priority(name, job)
-                )
+                self._send(name, job)
                 break
             except tasks.broker_errors() as exc:
                 self._wait_for_broker(exc)
@@ -183,9 +187,7 @@ class Coordinator:
             return
         gone.add(host)
         self.say(f"the worker {host} running the {job.get('what', name)} is gone; sending the task again")
-        self.app.send_task(
-            name, args=[job], task_id=job["id"], queue=self.celery_queue, priority=self._priority(name, job)
-        )
+        self._send(name, job)
 
     # -- transcription ---------------------------------------------------------------------------------
     def transcribe_job(self, speech_path: Path, opts: Any, *, label: str = "") -> dict[str, Any]:
@@ -268,18 +270,16 @@ class Coordinator:
         copied, its tag manifest the tag files (``publish.archive.check_assembled``). Only then does the
         coordinator store it (Object Lock), record it and validate it again where it is stored."""
         payload: dict[str, str] = {}
-        with tasks.scratch(self.settings) as tmp:
-            for it in items:
-                rel = bags.safe_rel(f"data/{it.rel}")
-                dest = Path(staging) / rel
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                if it.src is None:
-                    src = Path(tmp) / "item"
-                    src.write_bytes(it.data or b"")
-                else:
-                    src = Path(it.src)
-                payload[rel] = copy_hashed(src, dest)[0]
-                self.storage.put(dest, payload[rel])
+        for it in items:
+            rel = bags.safe_rel(f"data/{it.rel}")
+            dest = Path(staging) / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if it.src is None:
+                dest.write_bytes(it.data or b"")
+                payload[rel] = hashlib.sha256(it.data or b"").hexdigest()
+            else:
+                payload[rel] = copy_hashed(it.src, dest)[0]
+            self.storage.put(dest, payload[rel])
         job = {
             "id": _job_id("bag", {"payload": payload, "info": info, "protocol": conf.PROTOCOL}),
             "queue": self.queue,

@@ -42,13 +42,14 @@ HEARTBEAT = 5.0  # seconds between a worker's heartbeats; its record lives 4 bea
 # Task priorities (Redis: 0 is taken first; kombu keeps a list per step, 0 3 6 9): what the coordinator
 # waits on at once (a package's bag), the work of a recording of the day, the work of a backfill
 WAITED, TODAY, BACKLOG = 0, 3, 6
-_STEPS = (0, 3, 6, 9)
-_SEP = "\x06\x16"  # kombu's separator of a queue's name and its priority step
 
 
 def queue_length(client: Any, name: str) -> int:
-    """Tasks waiting in the Celery queue ``name``, every priority counted."""
-    keys = [name if step == 0 else f"{name}{_SEP}{step}" for step in _STEPS]
+    """Tasks waiting in the Celery queue ``name``, every priority counted (kombu's Redis transport keeps
+    a list per priority step, named after the queue)."""
+    from kombu.transport.redis import PRIORITY_STEPS, Channel
+
+    keys = [name if step == 0 else f"{name}{Channel.sep}{step}" for step in PRIORITY_STEPS]
     return sum(int(client.llen(k)) for k in keys)
 
 
