@@ -339,15 +339,14 @@ def _process(
     state, info = _state(store, bid)
     if state != "stopped":
         return state or "stopped", did
-    pending = [j for j in queue.jobs(store, bid=bid) if j.status in ("queued", "running")]
-    done = [j for j in queue.jobs(store, bid=bid) if j.status == "done"]
-    if pending:
+    done = queue.jobs(store, bid=bid, status="done")
+    if queue.pending(store, bid=bid):
         result = worker.work(store, settings, bid=bid, process=process, reporter=reporter)
         if result.busy:
             return "stopped", (did + "; " if did else "") + "the worker is busy; processing continues there"
         if result.failed:
             return "stopped", (did + "; " if did else "") + f"processing failed: {result.failed[0].error}"
-        done = [j for j in queue.jobs(store, bid=bid) if j.status == "done"]
+        done = queue.jobs(store, bid=bid, status="done")
     if done:
         page = done[-1].result.get("page")
         _cas(store, bid, "stopped", "done", {**info, "processed_at": now.isoformat(), "page": page})

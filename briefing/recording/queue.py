@@ -92,26 +92,25 @@ def enqueue(store: Store, bid: str, path: Path | str, *, key: str | None = None,
     return Job.from_row(row(store, store.query("SELECT * FROM recording_jobs WHERE key = ?", (key,))[0]))
 
 
-def jobs(store: Store, *, bid: str | None = None, status: str | None = None) -> list[Job]:
+def jobs(
+    store: Store, *, bid: str | None = None, status: str | tuple[str, ...] | None = None, order: str = "id"
+) -> list[Job]:
+    """The jobs (of one briefing; with a status, or any of several), ordered by the columns ``order``."""
     sql, params = "SELECT * FROM recording_jobs WHERE 1=1", []
     if bid:
         sql += " AND briefing_id = ?"
         params.append(bid)
     if status:
-        sql += " AND status = ?"
-        params.append(status)
-    return [Job.from_row(row(store, r)) for r in store.query(sql + " ORDER BY id", tuple(params))]
+        wanted = (status,) if isinstance(status, str) else status
+        sql += f" AND status IN ({', '.join('?' * len(wanted))})"
+        params += wanted
+    return [Job.from_row(row(store, r)) for r in store.query(f"{sql} ORDER BY {order}", tuple(params))]
 
 
 def pending(store: Store, *, bid: str | None = None) -> list[Job]:
     """The jobs still to process (queued, or left running by a worker that died), in the order a worker
     takes them: priority (the recordings of the day first), then the order they were queued in."""
-    sql = "SELECT * FROM recording_jobs WHERE status IN ('queued', 'running')"
-    params: tuple[Any, ...] = ()
-    if bid:
-        sql += " AND briefing_id = ?"
-        params = (bid,)
-    return [Job.from_row(row(store, r)) for r in store.query(sql + " ORDER BY priority, id", params)]
+    return jobs(store, bid=bid, status=("queued", "running"), order="priority, id")
 
 
 def set_job(store: Store, jid: int, **cols: Any) -> None:

@@ -149,7 +149,7 @@ def _prefetch(
         if job.id in ahead:
             continue
         ahead.add(job.id)
-        coord.priority[job.briefing_id] = tasks_priority(job)
+        coord.priority[job.briefing_id] = _tasks_priority(job)
         try:
             rec = record.ingest(store, settings, job.briefing_id, Path(job.path), queue=False)
             b = store.briefing(job.briefing_id)
@@ -163,7 +163,7 @@ def _prefetch(
         coord.prefetch(todo)
 
 
-def tasks_priority(job: queue.Job) -> int:
+def _tasks_priority(job: queue.Job) -> int:
     """The priority of a job's tasks on the cluster: a recording of the day's before a backfill's."""
     return cluster_tasks.TODAY if job.priority == queue.NOW else cluster_tasks.BACKLOG
 
