@@ -6,7 +6,9 @@ stubbed here (the order is what is under test); the real pipeline runs in test_d
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from briefing.core.config import load_settings
 from briefing.core.store import Store
@@ -38,6 +40,19 @@ def _today(store: Store, settings, speech_dir: Path, tmp_path: Path, name: str) 
     return bid
 
 
+def _stub(seen: list[str], during_first: Callable[[], None] | None = None) -> Callable[..., Any]:
+    """The pipeline stubbed: it notes each briefing it is given, and runs ``during_first`` while it is
+    given the first (a recording queued in the middle of the run)."""
+
+    def process(store_, settings_, path, **kw):  # noqa: ANN001, ANN003, ANN202
+        seen.append(kw["bid"])
+        if len(seen) == 1 and during_first is not None:
+            during_first()
+        return type("R", (), {"ran": ["publish"], "page": "page.html"})()
+
+    return process
+
+
 def test_the_days_recording_queued_during_a_backfill_goes_before_the_rest_of_it(
     tmp_path: Path, speech_dir: Path
 ) -> None:
@@ -48,12 +63,8 @@ def test_the_days_recording_queued_during_a_backfill_goes_before_the_rest_of_it(
     seen: list[str] = []
     today: list[str] = []
 
-    def process(store_, settings_, path, **kw):  # noqa: ANN001, ANN003, ANN202
-        seen.append(kw["bid"])
-        if len(seen) == 1:  # the day's briefing is recorded while the backfill's first recording is processed
-            today.append(_today(store, settings, speech_dir, tmp_path, "today"))
-        return type("R", (), {"ran": ["publish"], "page": "page.html"})()
-
+    # the day's briefing is recorded while the backfill's first recording is processed
+    process = _stub(seen, lambda: today.append(_today(store, settings, speech_dir, tmp_path, "today")))
     progress: list[tuple[int, int, int, str]] = []
     res = worker.work(store, settings, process=process, jobs=reg.jobs, follow=lambda *a: progress.append(a))
     assert seen == [past[0], today[0], past[1], past[2]]
@@ -71,13 +82,11 @@ def test_a_recording_queued_while_work_runs_is_processed_by_that_run(tmp_path: P
     seen: list[str] = []
     second: list[str] = []
 
-    def process(store_, settings_, path, **kw):  # noqa: ANN001, ANN003, ANN202
-        seen.append(kw["bid"])
-        if len(seen) == 1:
-            second.append(_today(store, settings, speech_dir, tmp_path, "second"))
-            assert worker.work(store, settings, process=process).busy  # what the second finalize's worker found
-        return type("R", (), {"ran": ["publish"], "page": "page.html"})()
+    def meanwhile() -> None:
+        second.append(_today(store, settings, speech_dir, tmp_path, "second"))
+        assert worker.work(store, settings, process=process).busy  # what the second finalize's worker found
 
+    process = _stub(seen, meanwhile)
     res = worker.work(store, settings, process=process)
     assert seen == [first, second[0]] and len(res.done) == 2
 
@@ -90,10 +99,7 @@ def test_a_backfill_run_leaves_another_backfills_jobs_and_a_briefing_run_its_own
     a = bf.backfill(store, settings, _past(speech_dir, tmp_path / "a", 2), date_from_name=True)
     seen: list[str] = []
 
-    def process(store_, settings_, path, **kw):  # noqa: ANN001, ANN003, ANN202
-        seen.append(kw["bid"])
-        return type("R", (), {"ran": ["publish"], "page": "page.html"})()
-
+    process = _stub(seen)
     worker.work(store, settings, process=process, jobs=a.jobs[:1])
     assert seen == [a.registered[0].briefing]  # the other backfill job is not this run's
     today = _today(store, settings, speech_dir, tmp_path, "today")

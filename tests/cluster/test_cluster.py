@@ -5,6 +5,7 @@ announced and archived once, whatever happens to a worker or the broker."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -61,6 +62,27 @@ def _homes(tmp_path: Path, redis_server: Redis, s3, receiver, n_workers: int, vi
         configure(h, broker=redis_server.url, bucket=bucket, endpoint=endpoint, visibility=visibility)
         homes.append(h)
     return coord, homes
+
+
+@contextlib.contextmanager
+def _victim_held(tmp_path: Path, speech_dir: Path, redis_server: Redis, s3, receiver, n: int, **homes_kw: str):  # noqa: ANN001, ANN202
+    """Two workers (each in its own home), a backfill of ``n`` recordings, and the first worker (the victim)
+    held in the middle of its first transcription: yields (coordinator home, victim, other, backfill, its
+    log). Both workers are stopped afterwards."""
+    coord, homes = _homes(tmp_path, redis_server, s3, receiver, 2, **homes_kw)
+    victim = Worker(homes[0], "victim", BRIEFING_TEST_PAUSE_AT="cluster:transcribing")
+    other = Worker(homes[1], "other")
+    try:
+        victim.ready()
+        other.ready()
+        past = recordings(speech_dir, tmp_path / "past", n)
+        log = tmp_path / "backfill.log"
+        run = spawn(coord, log, "backfill", str(past), *BACKFILL)
+        poll(lambda: "paused at cluster:transcribing" in victim.text(), "the victim to be mid-transcription")
+        yield coord, victim, other, run, log
+    finally:
+        victim.stop()
+        other.stop()
 
 
 def _check_once(coord: Path, n: int, receiver) -> dict[str, int]:  # noqa: ANN001, F811
@@ -157,16 +179,13 @@ def test_a_worker_killed_mid_transcription_and_the_broker_restarted_lose_nothing
 ) -> None:  # noqa: F811
     """One run: a worker is SIGKILLed in the middle of a transcription, then the broker is stopped and started
     again while `backfill` waits for that transcription; every briefing is still published and announced once."""
-    coord, homes = _homes(tmp_path, redis_server, s3, receiver, 2, visibility="10s")
-    victim = Worker(homes[0], "victim", BRIEFING_TEST_PAUSE_AT="cluster:transcribing")
-    other = Worker(homes[1], "other")
-    try:
-        victim.ready()
-        other.ready()
-        past = recordings(speech_dir, tmp_path / "past", 3)
-        log = tmp_path / "backfill.log"
-        run = spawn(coord, log, "backfill", str(past), *BACKFILL)
-        poll(lambda: "paused at cluster:transcribing" in victim.text(), "the victim to be mid-transcription")
+    with _victim_held(tmp_path, speech_dir, redis_server, s3, receiver, 3, visibility="10s") as (
+        coord,
+        victim,
+        other,
+        run,
+        log,
+    ):
         seen = json.loads(briefing(coord, "cluster", "status", "--json").stdout)["cluster"]["workers"]
         held = next(w for w in seen if f"-{victim.proc.pid}@" in w["name"])
         assert held["queues"] == ["cpu"] and held["current"][0]["what"].startswith("transcribe of 2025-03-0")
@@ -185,9 +204,6 @@ def test_a_worker_killed_mid_transcription_and_the_broker_restarted_lose_nothing
         # the killed worker's task was done again by the other worker, which did all three
         done = [r for r in _results(s3) if r["id"].startswith("transcribe-")]
         assert len(done) == 3 and all(f"briefing-cpu-{other.proc.pid}@" in r["worker"] for r in done), done
-    finally:
-        victim.stop()
-        other.stop()
 
 
 @pytest.mark.whisper
@@ -196,16 +212,7 @@ def test_a_lost_workers_task_is_sent_again_when_its_heartbeat_stops_not_hours_la
 ) -> None:  # noqa: F811
     """With the default visibility timeout (6 h), Redis alone would give a killed worker's task back only
     hours later: the coordinator sees the worker's heartbeat stop and sends the task again itself."""
-    coord, homes = _homes(tmp_path, redis_server, s3, receiver, 2)  # visibility_timeout 6h
-    victim = Worker(homes[0], "victim", BRIEFING_TEST_PAUSE_AT="cluster:transcribing")
-    other = Worker(homes[1], "other")
-    try:
-        victim.ready()
-        other.ready()
-        past = recordings(speech_dir, tmp_path / "past", 2)
-        log = tmp_path / "backfill.log"
-        run = spawn(coord, log, "backfill", str(past), *BACKFILL)
-        poll(lambda: "paused at cluster:transcribing" in victim.text(), "the victim to be mid-transcription")
+    with _victim_held(tmp_path, speech_dir, redis_server, s3, receiver, 2) as (coord, victim, other, run, log):
         os.killpg(victim.proc.pid, signal.SIGKILL)
         victim.proc.wait(30)
         assert run.wait(DEADLINE) == 0, log.read_text()[-3000:]
@@ -214,9 +221,6 @@ def test_a_lost_workers_task_is_sent_again_when_its_heartbeat_stops_not_hours_la
         _check_once(coord, 2, receiver)
         done = [r for r in _results(s3) if r["id"].startswith("transcribe-")]
         assert len(done) == 2 and all(f"briefing-cpu-{other.proc.pid}@" in r["worker"] for r in done), done
-    finally:
-        victim.stop()
-        other.stop()
 
 
 def test_a_worker_with_another_model_is_refused(tmp_path: Path, redis_server: Redis, s3, receiver) -> None:  # noqa: F811
