@@ -11,8 +11,8 @@
   started again after ``reconnect_delay``, numbering on from the last segment on disk. A capture that
   is killed (even ``kill -9``) and started again with the same arguments continues in the same
   directory: no finished segment is lost or overwritten.
-- Only one capture runs per directory: ``capture.lock`` is held with ``flock`` (released by the kernel
-  when the process dies) and holds the pid. :func:`request_stop` writes ``STOP`` and sends SIGTERM to
+- Only one capture runs per directory: ``capture.lock`` is held with an open file description lock
+  (released by the kernel when the process dies; others test for it without taking it) and holds the pid. :func:`request_stop` writes ``STOP`` and sends SIGTERM to
   that pid; the capture then stops ffmpeg with SIGINT, which closes the last segment cleanly.
 - :func:`join_segments` joins the segments losslessly (concat demuxer, ``-c copy``) into an MP4.
 """
@@ -25,6 +25,7 @@ import json
 import os
 import re
 import signal
+import struct
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -143,6 +144,53 @@ def check_source(source: str) -> str:
 
 
 # -- the lock --------------------------------------------------------------------------------------
+# An open file description lock (Linux's F_OFD_SETLK): as with flock, the kernel releases it when its process
+# ends, however it ends (kill -9 included). Unlike flock, another process or thread can test for it
+# (F_OFD_GETLK) without taking it: `record status`, `record stop` or the live transcriber looking at the
+# directory while a capture starts can never make that capture fail as "already running".
+_OFD = hasattr(fcntl, "F_OFD_SETLK")
+_FLOCK_STRUCT = "@hhqqi0q"  # struct flock: l_type, l_whence, l_start, l_len, l_pid (and its padding)
+
+
+def _ofd(fd: int, cmd: int, kind: int) -> int:
+    """One F_OFD_* call over the whole file; returns the l_type the kernel answered."""
+    answer = fcntl.fcntl(fd, cmd, struct.pack(_FLOCK_STRUCT, kind, os.SEEK_SET, 0, 0, 0))
+    kind_back: int = struct.unpack(_FLOCK_STRUCT, answer)[0]
+    return kind_back
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        if _OFD:
+            _ofd(fd, fcntl.F_OFD_SETLK, fcntl.F_WRLCK)
+        else:  # other systems: flock, which a probe takes for a moment (see _locked)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES):
+            return False
+        raise
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if _OFD:
+        _ofd(fd, fcntl.F_OFD_SETLK, fcntl.F_UNLCK)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _locked(fd: int) -> bool:
+    """Whether a capture holds the lock of the file open as ``fd``, without taking it."""
+    if _OFD:
+        return _ofd(fd, fcntl.F_OFD_GETLK, fcntl.F_WRLCK) != fcntl.F_UNLCK
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
+
+
 class _Lock:
     def __init__(self, out_dir: Path) -> None:
         self.path = Path(out_dir) / LOCK_NAME
@@ -150,14 +198,15 @@ class _Lock:
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
+            taken = _try_lock(fd)
+        except BaseException:
             os.close(fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise CaptureBusy(self.path.parent, running_pid(self.path.parent)) from None
             raise
+        if not taken:
+            os.close(fd)
+            raise CaptureBusy(self.path.parent, running_pid(self.path.parent))
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         os.fsync(fd)
@@ -166,7 +215,7 @@ class _Lock:
     def release(self) -> None:
         if self.fd is not None:
             os.ftruncate(self.fd, 0)
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            _unlock(self.fd)
             os.close(self.fd)
             self.fd = None
 
@@ -192,19 +241,18 @@ def holding_lock(out_dir: Path, *, timeout: float = 60.0) -> Iterator[None]:
 
 
 def running_pid(out_dir: Path) -> int | None:
-    """The pid of the capture running in ``out_dir``, or None when none holds the lock."""
+    """The pid of the capture running in ``out_dir`` (-1 when its pid is not written yet), or None when none
+    holds the lock. It only looks: it never takes the lock, so it cannot stop a capture from starting."""
     path = Path(out_dir) / LOCK_NAME
-    if not path.exists():
-        return None
-    fd = os.open(path, os.O_RDONLY)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            text = path.read_text().strip()
-            return int(text) if text.isdigit() else -1
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
         return None
+    try:
+        if not _locked(fd):
+            return None
+        text = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+        return int(text) if text.isdigit() else -1
     finally:
         os.close(fd)
 

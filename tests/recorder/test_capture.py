@@ -269,3 +269,54 @@ def test_segments_are_probed_once_and_again_when_they_change(tmp_path: Path) -> 
     # a damaged cache is only a cache
     cache.write_text("{not json")
     assert rc.usable_segments([seg], cache=cache) == ([], [seg])
+
+
+def test_looking_at_the_lock_never_stops_a_capture_from_starting(tmp_path: Path) -> None:
+    """`record status`, `record stop` and the live transcriber ask who holds the capture lock while a
+    capture may be starting; the question must never take the lock (a restarted capture once stopped as
+    "already running" because its own live transcriber was looking)."""
+    import threading
+
+    stop = threading.Event()
+    looked = []
+
+    def look() -> None:
+        while not stop.is_set():
+            looked.append(rc.running_pid(tmp_path))
+
+    watcher = threading.Thread(target=look)
+    watcher.start()
+    try:
+        for _ in range(300):
+            with rc.holding_lock(tmp_path, timeout=0):  # timeout 0: a busy lock is CaptureBusy at once
+                assert rc.running_pid(tmp_path) == os.getpid()
+    finally:
+        stop.set()
+        watcher.join()
+    assert set(looked) <= {None, -1, os.getpid()} and None in looked and os.getpid() in looked
+
+
+def test_the_lock_names_another_process_and_goes_with_it_when_killed(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from recorder import capture as rc\n"
+            "with rc.holding_lock(sys.argv[1]):\n    print('held', flush=True); time.sleep(600)",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert holder.stdout.readline() == b"held\n"
+        assert rc.running_pid(tmp_path) == holder.pid
+        with pytest.raises(rc.CaptureBusy, match=f"already running in .* \\(pid {holder.pid}\\)"):
+            with rc.holding_lock(tmp_path, timeout=0):
+                pass
+    finally:
+        holder.kill()
+        holder.communicate()
+    assert rc.running_pid(tmp_path) is None  # the kernel let go of it with the process
+    with rc.holding_lock(tmp_path, timeout=0):
+        assert rc.running_pid(tmp_path) == os.getpid()
