@@ -66,8 +66,15 @@ class WaitressThread:
 
         # the worker threads first: one finishing a request wakes the loop through its trigger, which must
         # still be open (a closed one is an OSError in that thread); then every dispatcher, closed by the
-        # loop itself, empties its map, so the loop returns
+        # loop itself, empties its map, so the loop returns.
         self.server.task_dispatcher.shutdown(timeout=60)
-        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map, ignore_all=True))
+        trigger = self.server.trigger
+        # waitress's pull_trigger() adds the thunk, then writes to the pipe: a wake-up already in the pipe (a
+        # worker's) can run the thunk in between, which closes the pipe before that write ("Bad file
+        # descriptor", or a byte written into whatever file got the number since). The loop runs thunks
+        # under the trigger's lock, so holding it over both keeps the closing thunk after the write.
+        with trigger.lock:
+            trigger.thunks.append(lambda: wasyncore.close_all(self.server._map, ignore_all=True))
+            trigger._physical_pull()
         self.thread.join(60)
         assert not self.thread.is_alive(), f"{self.name} did not stop"
