@@ -12,8 +12,9 @@
   is killed (even ``kill -9``) and started again with the same arguments continues in the same
   directory: no finished segment is lost or overwritten.
 - Only one capture runs per directory: ``capture.lock`` is held with an open file description lock
-  (released by the kernel when the process dies; others test for it without taking it) and holds the pid. :func:`request_stop` writes ``STOP`` and sends SIGTERM to
-  that pid; the capture then stops ffmpeg with SIGINT, which closes the last segment cleanly.
+  (released by the kernel when the process dies; others test for it without taking it) and holds the
+  pid. :func:`request_stop` writes ``STOP`` and sends SIGTERM to that pid; the capture then stops ffmpeg
+  with SIGINT, which closes the last segment cleanly.
 - :func:`join_segments` joins the segments losslessly (concat demuxer, ``-c copy``) into an MP4.
 """
 

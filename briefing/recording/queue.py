@@ -2,9 +2,9 @@
 
 Each thing to process is a row of ``recording_jobs`` whose key makes queueing the same recording twice a
 no-op; the worker (:mod:`briefing.recording.worker`) takes them in order of priority, then of queueing
-(:func:`pending`): a recording of the day (:data:`NOW`) before the rest of a backfill (:data:`BACKFILL`). ``jibri-finalize``, ``record stop``
-and ``briefing daily`` start the worker (or a capture) as a separate ``briefing`` process, detached from the
-caller, so they return at once.
+(:func:`pending`): a recording of the day (:data:`NOW`) before the rest of a backfill (:data:`BACKFILL`).
+``jibri-finalize``, ``record stop`` and ``briefing daily`` start the worker (or a capture) as a separate
+``briefing`` process, detached from the caller, so they return at once.
 """
 
 from __future__ import annotations
